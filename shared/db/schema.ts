@@ -1,0 +1,239 @@
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+// Timestamps are ISO-8601 UTC strings: they sort lexically, read well in the API and in `wrangler d1 execute`.
+const createdAt = () => text("created_at").notNull();
+
+export const accounts = sqliteTable("accounts", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  status: text("status", { enum: ["active", "suspended", "closed"] }).notNull().default("active"),
+  region: text("region", { enum: ["us", "eu"] }).notNull().default("us"),
+  maxConcurrentCalls: integer("max_concurrent_calls").notNull().default(10),
+  // Prepaid balance; null means the account is billed in arrears and never runs out.
+  creditCents: integer("credit_cents"),
+  createdAt: createdAt(),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    email: text("email").notNull(),
+    name: text("name"),
+    role: text("role", { enum: ["owner", "admin", "developer", "viewer"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_account_email").on(t.accountId, t.email)],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    name: text("name").notNull(),
+    // The first characters of the key, shown in listings so a key can be recognised.
+    prefix: text("prefix").notNull(),
+    // SHA-256 of the whole key: the key itself is shown once and never stored.
+    hash: text("hash").notNull(),
+    scopes: text("scopes", { mode: "json" }).$type<string[]>().notNull(),
+    createdBy: text("created_by"),
+    createdAt: createdAt(),
+    lastUsedAt: text("last_used_at"),
+    revokedAt: text("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.hash), index("api_keys_account").on(t.accountId, t.createdAt)],
+);
+
+export const providerCredentials = sqliteTable(
+  "provider_credentials",
+  {
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    provider: text("provider", { enum: ["twilio"] }).notNull(),
+    // Twilio Account SID: public, and the key Twilio's webhooks identify the account by.
+    externalId: text("external_id").notNull(),
+    secretCiphertext: text("secret_ciphertext").notNull(),
+    secretKeyId: text("secret_key_id").notNull(),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.provider] }), index("provider_credentials_external").on(t.provider, t.externalId)],
+);
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["active", "archived"] }).notNull().default("active"),
+    // The editable draft; publishing freezes a copy of it as the next version.
+    draft: text("draft", { mode: "json" }).notNull(),
+    liveVersion: integer("live_version"),
+    latestVersion: integer("latest_version").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [index("agents_account").on(t.accountId, t.createdAt)],
+);
+
+export const agentVersions = sqliteTable(
+  "agent_versions",
+  {
+    agentId: text("agent_id").notNull().references(() => agents.id),
+    version: integer("version").notNull(),
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    config: text("config", { mode: "json" }).notNull(),
+    publishedBy: text("published_by").notNull(),
+    publishedAt: text("published_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.agentId, t.version] })],
+);
+
+export const phoneNumbers = sqliteTable(
+  "phone_numbers",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    e164: text("e164").notNull(),
+    source: text("source", { enum: ["twilio", "sip"] }).notNull(),
+    agentId: text("agent_id").references(() => agents.id),
+    status: text("status", { enum: ["active", "released"] }).notNull().default("active"),
+    providerSid: text("provider_sid"),
+    createdAt: createdAt(),
+    updatedAt: text("updated_at").notNull(),
+  },
+  (t) => [
+    // A number routes to one account at a time; released rows are kept for history.
+    uniqueIndex("phone_numbers_active_e164").on(t.e164).where(sql`status = 'active'`),
+    index("phone_numbers_account").on(t.accountId, t.createdAt),
+  ],
+);
+
+export const calls = sqliteTable(
+  "calls",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    agentId: text("agent_id").notNull(),
+    agentVersion: integer("agent_version").notNull(),
+    direction: text("direction", { enum: ["inbound", "outbound"] }).notNull(),
+    fromNumber: text("from_number").notNull(),
+    toNumber: text("to_number").notNull(),
+    twilioCallSid: text("twilio_call_sid"),
+    status: text("status", {
+      enum: ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"],
+    }).notNull(),
+    createdAt: createdAt(),
+    startedAt: text("started_at"),
+    answeredAt: text("answered_at"),
+    endedAt: text("ended_at"),
+    durationSeconds: integer("duration_seconds"),
+    endReason: text("end_reason"),
+    answeredBy: text("answered_by"),
+    recordingSid: text("recording_sid"),
+    recordingStatus: text("recording_status"),
+    metrics: text("metrics", { mode: "json" }),
+    usage: text("usage", { mode: "json" }),
+  },
+  (t) => [
+    index("calls_account_created").on(t.accountId, t.createdAt, t.id),
+    index("calls_twilio_sid").on(t.twilioCallSid),
+  ],
+);
+
+export const callTurns = sqliteTable(
+  "call_turns",
+  {
+    callId: text("call_id").notNull().references(() => calls.id),
+    seq: integer("seq").notNull(),
+    accountId: text("account_id").notNull(),
+    role: text("role", { enum: ["caller", "agent", "tool", "system"] }).notNull(),
+    text: text("text").notNull(),
+    interrupted: integer("interrupted", { mode: "boolean" }).notNull().default(false),
+    startedAt: text("started_at").notNull(),
+    endedAt: text("ended_at"),
+    // Per-turn latency marks in ms relative to the end of caller speech, plus the derived totals.
+    timings: text("timings", { mode: "json" }),
+    voiceToVoiceMs: integer("voice_to_voice_ms"),
+    platformOverheadMs: integer("platform_overhead_ms"),
+  },
+  (t) => [primaryKey({ columns: [t.callId, t.seq] })],
+);
+
+export const callEvents = sqliteTable(
+  "call_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    callId: text("call_id").notNull(),
+    accountId: text("account_id").notNull(),
+    type: text("type").notNull(),
+    at: text("at").notNull(),
+    data: text("data", { mode: "json" }),
+  },
+  (t) => [index("call_events_call").on(t.callId, t.id)],
+);
+
+export const consentRecords = sqliteTable(
+  "consent_records",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    phone: text("phone").notNull(),
+    consentType: text("consent_type", { enum: ["outbound_calls", "marketing", "recording"] }).notNull(),
+    status: text("status", { enum: ["opted_in", "opted_out"] }).notNull(),
+    source: text("source").notNull(),
+    capturedAt: text("captured_at").notNull(),
+    expiresAt: text("expires_at"),
+    createdAt: createdAt(),
+  },
+  // The newest record for (account, phone, type) is the one in force; older ones are the history.
+  (t) => [index("consent_lookup").on(t.accountId, t.phone, t.consentType, t.capturedAt)],
+);
+
+export const doNotCall = sqliteTable(
+  "do_not_call",
+  {
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    phone: text("phone").notNull(),
+    reason: text("reason"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.phone] })],
+);
+
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    accountId: text("account_id").notNull(),
+    // Position in the account's chain; the unique key makes two concurrent appends collide instead of forking.
+    seq: integer("seq").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    resource: text("resource"),
+    requestId: text("request_id"),
+    ip: text("ip"),
+    at: text("at").notNull(),
+    detail: text("detail", { mode: "json" }),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.seq] })],
+);
+
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    accountId: text("account_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    // Null while the first request is still running.
+    status: integer("status"),
+    responseBody: text("response_body"),
+    responseHeaders: text("response_headers", { mode: "json" }).$type<Record<string, string>>(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.key] })],
+);

@@ -1,0 +1,41 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+// Two projects: platform code runs inside workerd against real D1/KV/Durable Object storage;
+// the provider simulators and scripts are Node programs and are tested in Node.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                ENCRYPTION_KEY: "k1:qrY8sYXBJe0vYh0i3mNnAq3m2nQxq2LrQ4u9zGzC2yE=",
+                JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
+                OPERATOR_SECRET: "test-operator-secret",
+                DEEPGRAM_API_KEY: "test-deepgram-key",
+                AWS_ACCESS_KEY_ID: "AKIDTESTTESTTEST",
+                AWS_SECRET_ACCESS_KEY: "test-aws-secret",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts", "shared/**/*.test.ts", "test/workers/**/*.test.ts"],
+          setupFiles: ["./test/workers/apply-migrations.ts"],
+        },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["simulators/**/*.test.ts", "scripts/**/*.test.ts", "test/node/**/*.test.ts"],
+        },
+      },
+    ],
+  },
+});
