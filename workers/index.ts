@@ -1,5 +1,9 @@
+import { createApp } from "./app.ts";
+
+export { CallSession } from "../durable-objects/call-session.ts";
+
+const app = createApp();
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("ok");
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

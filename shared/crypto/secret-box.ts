@@ -1,0 +1,78 @@
+import { base64ToBytes, bytesToBase64 } from "./base64.ts";
+
+/**
+ * Encrypts tenant secrets (provider auth tokens, tool header secrets) with AES-256-GCM.
+ *
+ * The key ring comes from the `ENCRYPTION_KEY` secret: `kid:base64key[,kid:base64key…]`. The first key encrypts;
+ * every key can decrypt, so keys rotate by prepending a new one and re-encrypting at leisure. Each ciphertext is
+ * stored with the id of its key. Associated data binds a ciphertext to its owner and purpose, so a value copied
+ * into another tenant's row does not decrypt.
+ */
+export interface SealedSecret {
+  keyId: string;
+  /** base64(iv ‖ ciphertext+tag) */
+  ciphertext: string;
+}
+
+export class SecretBoxError extends Error {
+  override name = "SecretBoxError";
+}
+
+const IV_BYTES = 12;
+const encoder = new TextEncoder();
+
+export class SecretBox {
+  readonly #keys: Map<string, Promise<CryptoKey>>;
+  readonly #currentKeyId: string;
+
+  constructor(keyRing: string) {
+    const entries = (keyRing ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const sep = entry.indexOf(":");
+        if (sep <= 0) throw new SecretBoxError("ENCRYPTION_KEY entries must look like `kid:base64key`");
+        const keyId = entry.slice(0, sep);
+        const raw = base64ToBytes(entry.slice(sep + 1));
+        if (raw.length !== 32) throw new SecretBoxError(`ENCRYPTION_KEY ${keyId} must be 32 bytes (base64), got ${raw.length}`);
+        return [keyId, crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"])] as const;
+      });
+    if (entries.length === 0) throw new SecretBoxError("ENCRYPTION_KEY is not set: run `npm run dev` once or see README › Configuration");
+    this.#keys = new Map(entries);
+    this.#currentKeyId = entries[0]![0];
+  }
+
+  get currentKeyId(): string {
+    return this.#currentKeyId;
+  }
+
+  async seal(plaintext: string, context: string): Promise<SealedSecret> {
+    const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+    const key = await this.#keys.get(this.#currentKeyId)!;
+    const sealed = new Uint8Array(
+      await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, key, encoder.encode(plaintext)),
+    );
+    const out = new Uint8Array(IV_BYTES + sealed.length);
+    out.set(iv);
+    out.set(sealed, IV_BYTES);
+    return { keyId: this.#currentKeyId, ciphertext: bytesToBase64(out) };
+  }
+
+  async open(secret: SealedSecret, context: string): Promise<string> {
+    const key = this.#keys.get(secret.keyId);
+    if (!key) throw new SecretBoxError(`secret was encrypted with key "${secret.keyId}", which is not in ENCRYPTION_KEY`);
+    const bytes = base64ToBytes(secret.ciphertext);
+    try {
+      const plain = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: encoder.encode(context) },
+        await key,
+        bytes.subarray(IV_BYTES),
+      );
+      return new TextDecoder().decode(plain);
+    } catch {
+      // Never include the ciphertext or key material in the message.
+      throw new SecretBoxError(`secret could not be decrypted with key "${secret.keyId}" (wrong key or tampered data)`);
+    }
+  }
+}

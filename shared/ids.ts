@@ -1,0 +1,59 @@
+/**
+ * Public identifiers. Random parts use an alphabet without look-alikes (no 0/O, 1/I/L, U) so ids survive
+ * being read over the phone or copied by hand. Uniqueness is enforced by the database; callers retry on a
+ * collision (see `withFreshId`).
+ */
+export const ID_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+const KEY_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/** Uniform random string over `alphabet` (rejection sampling, so no modulo bias). */
+export function randomString(length: number, alphabet: string = ID_ALPHABET): string {
+  const limit = 256 - (256 % alphabet.length);
+  let out = "";
+  while (out.length < length) {
+    const bytes = crypto.getRandomValues(new Uint8Array(length * 2));
+    for (const b of bytes) {
+      if (b < limit && out.length < length) out += alphabet[b % alphabet.length];
+    }
+  }
+  return out;
+}
+
+const groups = (s: string) => s.match(/.{4}/g)!.join("-");
+
+export const newAccountId = () => `AYB-${groups(randomString(12))}`;
+export const newUserId = () => `USR-${randomString(10)}`;
+export const newApiKeyId = () => `KEY-${randomString(10)}`;
+export const newAgentId = () => `AGT-${randomString(10)}`;
+export const newPhoneNumberId = () => `PN-${randomString(10)}`;
+export const newCallId = () => `CAL-${randomString(14)}`;
+export const newConsentId = () => `CNS-${randomString(10)}`;
+
+/** A secret API key: shown once, stored only as a hash. ~190 bits of entropy. */
+export const newApiKeySecret = () => `ayb_live_${randomString(32, KEY_ALPHABET)}`;
+export const API_KEY_PREFIX_LENGTH = 13;
+
+const ALPHA = `[${ID_ALPHABET}]`;
+export const ID_PATTERNS = {
+  account: new RegExp(`^AYB-${ALPHA}{4}-${ALPHA}{4}-${ALPHA}{4}$`),
+  user: new RegExp(`^USR-${ALPHA}{10}$`),
+  apiKey: new RegExp(`^KEY-${ALPHA}{10}$`),
+  agent: new RegExp(`^AGT-${ALPHA}{10}$`),
+  phoneNumber: new RegExp(`^PN-${ALPHA}{10}$`),
+  call: new RegExp(`^CAL-${ALPHA}{14}$`),
+  consent: new RegExp(`^CNS-${ALPHA}{10}$`),
+} as const;
+
+const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed|PRIMARY KEY/i.test(String((err as Error)?.message ?? err));
+
+/** Runs `insert` with fresh ids until one does not collide (a collision is astronomically rare, never silent). */
+export async function withFreshId<T>(generate: () => string, insert: (id: string) => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await insert(generate());
+    } catch (err) {
+      if (i >= attempts || !isUniqueViolation(err)) throw err;
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import { z } from "@hono/zod-openapi";
+import { BEDROCK_MODEL_IDS } from "../llm/bedrock-models.ts";
+import { AURA2_VOICES } from "../voice/aura2-voices.ts";
+
+/**
+ * The configuration of an agent: what an agent version freezes when published, and what the call's Durable
+ * Object runs. One schema: API validation, OpenAPI, the stored JSON and the runtime type.
+ */
+const toolName = z.string().regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/, "letters, digits, _ and -, starting with a letter (max 64)");
+
+/** A header value: plain, or a secret that is encrypted at rest and never returned by the API. */
+export const ToolHeaderValue = z.union([
+  z.object({ value: z.string().max(4096) }).strict(),
+  z.object({ secret: z.string().min(1).max(4096) }).strict().openapi({ description: "Encrypted at rest; reads return `{secret_set: true}`." }),
+  z.object({ secret_set: z.literal(true) }).strict().openapi({ description: "Keeps the secret already stored for this header." }),
+]);
+
+/** JSON Schema for a tool's parameters: an object schema, as Bedrock's toolSpec.inputSchema.json requires. */
+export const ToolParameters = z
+  .object({ type: z.literal("object"), properties: z.record(z.string(), z.unknown()).optional(), required: z.array(z.string()).optional() })
+  .passthrough();
+
+export const HttpTool = z
+  .object({
+    type: z.literal("http"),
+    name: toolName,
+    description: z.string().min(1).max(1024),
+    parameters: ToolParameters.default({ type: "object", properties: {} }),
+    url: z.url({ protocol: /^https?$/ }).max(2048),
+    method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("POST"),
+    headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), ToolHeaderValue).default({}),
+    timeout_ms: z.number().int().min(100).max(30_000).default(5_000),
+  })
+  .strict()
+  .openapi("HttpTool");
+
+export const EndCallTool = z.object({ type: z.literal("end_call"), description: z.string().max(1024).optional() }).strict();
+export const TransferCallTool = z
+  .object({
+    type: z.literal("transfer_call"),
+    description: z.string().max(1024).optional(),
+    destinations: z.array(z.object({ name: z.string().min(1).max(64), number: z.string().regex(/^\+[1-9]\d{6,14}$/) })).min(1).max(20),
+    mode: z.enum(["cold", "warm"]).default("cold"),
+  })
+  .strict();
+export const SendDtmfTool = z.object({ type: z.literal("send_dtmf"), description: z.string().max(1024).optional() }).strict();
+
+export const AgentTool = z.discriminatedUnion("type", [HttpTool, EndCallTool, TransferCallTool, SendDtmfTool]).openapi("AgentTool");
+
+export const AgentConfig = z
+  .object({
+    system_prompt: z.string().min(1).max(50_000),
+    first_message: z.string().max(2_000).default(""),
+    voice: z.enum(AURA2_VOICES).default("aura-2-thalia-en").openapi({ description: "Deepgram Aura-2 voice model." }),
+    stt: z
+      .object({
+        model: z.enum(["nova-3", "nova-3-general", "nova-3-medical", "nova-2-phonecall"]).default("nova-3"),
+        language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$|^multi$/).default("en"),
+        keyterms: z.array(z.string().min(1).max(100)).max(100).default([]),
+        endpointing_ms: z.number().int().min(10).max(5_000).default(300),
+        utterance_end_ms: z.number().int().min(1_000).max(5_000).default(1_000),
+      })
+      .strict()
+      .default({ model: "nova-3", language: "en", keyterms: [], endpointing_ms: 300, utterance_end_ms: 1_000 }),
+    llm: z
+      .object({
+        model: z.enum(BEDROCK_MODEL_IDS as [string, ...string[]]).openapi({ description: "Bedrock model id or inference profile." }),
+        fallback_model: z.enum(BEDROCK_MODEL_IDS as [string, ...string[]]).optional(),
+        model_policy: z
+          .enum(["fixed", "auto"])
+          .default("fixed")
+          .openapi({ description: "`auto` picks a thinking-capable, tool-strong or fastest model per the agent's needs." }),
+        temperature: z.number().min(0).max(1).default(0.6),
+        max_tokens: z.number().int().min(16).max(8_192).default(400),
+        thinking_budget_tokens: z.number().int().min(1_024).max(32_000).optional(),
+        prompt_caching: z.boolean().default(true),
+      })
+      .strict(),
+    tools: z.array(AgentTool).max(32).default([]),
+    max_call_duration_s: z.number().int().min(30).max(4 * 3600).default(1_800),
+    silence_timeout_s: z.number().int().min(3).max(120).default(12),
+    silence_reprompts: z.number().int().min(0).max(3).default(1),
+    interruption_sensitivity: z
+      .enum(["low", "medium", "high"])
+      .default("medium")
+      .openapi({ description: "How readily the caller's speech interrupts the agent: high = any word, low = a full phrase." }),
+    early_start: z.boolean().default(false).openapi({ description: "Start the model on a stable interim transcript." }),
+    closing_message: z.string().max(1_000).default("Thank you for calling. Goodbye!"),
+    voicemail: z
+      .object({ action: z.enum(["hang_up", "leave_message"]).default("hang_up"), message: z.string().max(2_000).optional() })
+      .strict()
+      .refine((v) => v.action !== "leave_message" || !!v.message, { message: "leave_message needs a message", path: ["message"] })
+      .default({ action: "hang_up" }),
+    recording: z
+      .object({ enabled: z.boolean().default(false), disclosure: z.string().max(1_000).default("This call may be recorded.") })
+      .strict()
+      .default({ enabled: false, disclosure: "This call may be recorded." }),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const names = new Set<string>();
+    for (const [i, tool] of cfg.tools.entries()) {
+      const name = tool.type === "http" ? tool.name : tool.type;
+      if (names.has(name)) ctx.addIssue({ code: "custom", path: ["tools", i], message: `duplicate tool name "${name}"` });
+      names.add(name);
+    }
+  })
+  .openapi("AgentConfig");
+
+export type AgentConfig = z.infer<typeof AgentConfig>;
+export type AgentConfigInput = z.input<typeof AgentConfig>;
+export type AgentTool = z.infer<typeof AgentTool>;

@@ -1,0 +1,211 @@
+import { z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import { database, nowIso } from "../../../shared/db/client.ts";
+import { accounts, providerCredentials, users } from "../../../shared/db/schema.ts";
+import { ID_PATTERNS, newAccountId, newUserId, withFreshId } from "../../../shared/ids.ts";
+import { SecretBox } from "../../../shared/crypto/secret-box.ts";
+import { SCOPES } from "../../auth/scopes.ts";
+import { issueApiKey } from "../../services/api-key-issuer.ts";
+import { notFound } from "../problem.ts";
+import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
+
+const Account = z
+  .object({
+    id: z.string().openapi({ example: "AYB-7KQ2-M9XD-4HTV" }),
+    name: z.string(),
+    status: z.enum(["active", "suspended", "closed"]),
+    region: z.enum(["us", "eu"]),
+    max_concurrent_calls: z.number().int(),
+    credit_cents: z.number().int().nullable(),
+    created_at: z.string(),
+  })
+  .openapi("Account");
+
+type AccountRow = typeof accounts.$inferSelect;
+const accountView = (a: AccountRow): z.infer<typeof Account> => ({
+  id: a.id,
+  name: a.name,
+  status: a.status,
+  region: a.region,
+  max_concurrent_calls: a.maxConcurrentCalls,
+  credit_cents: a.creditCents,
+  created_at: a.createdAt,
+});
+
+const CreateAccount = z
+  .object({
+    name: z.string().min(1).max(200),
+    region: z.enum(["us", "eu"]).default("us"),
+    owner_email: z.email(),
+    owner_name: z.string().max(200).optional(),
+    max_concurrent_calls: z.number().int().min(1).max(10_000).default(10),
+    credit_cents: z.number().int().min(0).nullable().default(null),
+  })
+  .strict()
+  .openapi("CreateAccount");
+
+const AccountCreated = z
+  .object({
+    account: Account,
+    owner: z.object({ id: z.string(), email: z.string(), role: z.literal("owner") }),
+    api_key: z.object({ id: z.string(), key: z.string().openapi({ description: "Shown once; store it now." }) }),
+  })
+  .openapi("AccountCreated");
+
+const UpdateAccountOperator = z
+  .object({
+    status: z.enum(["active", "suspended", "closed"]).optional(),
+    max_concurrent_calls: z.number().int().min(1).max(10_000).optional(),
+    credit_cents: z.number().int().min(0).nullable().optional(),
+  })
+  .strict();
+
+const TwilioCredentials = z
+  .object({
+    account_sid: z.string().regex(/^AC[0-9a-fA-F]{32}$/, "a Twilio Account SID: AC followed by 32 hex characters"),
+    auth_token: z.string().min(16).max(128),
+  })
+  .strict()
+  .openapi("TwilioCredentialsInput");
+
+const CredentialView = z
+  .object({ provider: z.literal("twilio"), account_sid: z.string(), key_id: z.string(), updated_at: z.string() })
+  .openapi("ProviderCredential");
+
+/** Context string binding a ciphertext to its owner and purpose (AES-GCM associated data). */
+export const twilioTokenContext = (accountId: string) => `twilio-auth-token:${accountId}`;
+
+export const accountsApi = resourceApp();
+
+const operatorRoute = <R extends Parameters<typeof createRoute>[0]>(r: R) =>
+  createRoute({ ...r, tags: ["Operator"], security: [{ operator: [] }] });
+
+accountsApi.openapi(
+  operatorRoute({
+    method: "post",
+    path: "/operator/accounts",
+    summary: "Create a tenant account with its owner and first API key (operator only)",
+    request: jsonBody(CreateAccount),
+    responses: { 201: jsonResponse(AccountCreated, "Account created; the API key is shown only here.") },
+  }),
+  async (c) => {
+    const input = c.req.valid("json");
+    const db = database(c.env.DB);
+    const now = nowIso();
+    const account = await withFreshId(newAccountId, (id) =>
+      db
+        .insert(accounts)
+        .values({ id, name: input.name, region: input.region, maxConcurrentCalls: input.max_concurrent_calls, creditCents: input.credit_cents, createdAt: now })
+        .returning()
+        .get(),
+    );
+    const owner = await withFreshId(newUserId, (id) =>
+      db.insert(users).values({ id, accountId: account.id, email: input.owner_email.toLowerCase(), name: input.owner_name, role: "owner", createdAt: now }).returning().get(),
+    );
+    const { row: key, secret } = await issueApiKey(db, { accountId: account.id, name: "Owner key", scopes: SCOPES, createdBy: `user:${owner.id}` });
+    c.set("principal", { ...c.get("principal"), accountId: account.id });
+    c.set("auditResource", account.id);
+    return c.json({ account: accountView(account), owner: { id: owner.id, email: owner.email, role: "owner" as const }, api_key: { id: key.id, key: secret } }, 201);
+  },
+);
+
+accountsApi.openapi(
+  operatorRoute({
+    method: "patch",
+    path: "/operator/accounts/{id}",
+    summary: "Suspend, reactivate or change the limits of an account (operator only)",
+    request: { params: IdParam(ID_PATTERNS.account, "AYB-7KQ2-M9XD-4HTV"), ...jsonBody(UpdateAccountOperator) },
+    responses: { 200: jsonResponse(Account, "The updated account.") },
+  }),
+  async (c) => {
+    const { id } = c.req.valid("param");
+    const input = c.req.valid("json");
+    const row = await database(c.env.DB)
+      .update(accounts)
+      .set({ status: input.status, maxConcurrentCalls: input.max_concurrent_calls, creditCents: input.credit_cents })
+      .where(eq(accounts.id, id))
+      .returning()
+      .get();
+    if (!row) throw notFound("account");
+    c.set("principal", { ...c.get("principal"), accountId: id });
+    return c.json(accountView(row), 200);
+  },
+);
+
+accountsApi.openapi(
+  securedRoute("account:read", {
+    method: "get",
+    path: "/accounts/me",
+    tags: ["Account"],
+    summary: "The caller's account",
+    responses: { 200: jsonResponse(Account, "The account.") },
+  }),
+  async (c) => {
+    const row = await database(c.env.DB).select().from(accounts).where(eq(accounts.id, c.get("principal").accountId)).get();
+    if (!row) throw notFound("account");
+    return c.json(accountView(row), 200);
+  },
+);
+
+accountsApi.openapi(
+  securedRoute("account:write", {
+    method: "patch",
+    path: "/accounts/me",
+    tags: ["Account"],
+    summary: "Rename the caller's account",
+    request: jsonBody(z.object({ name: z.string().min(1).max(200) }).strict()),
+    responses: { 200: jsonResponse(Account, "The updated account.") },
+  }),
+  async (c) => {
+    const accountId = c.get("principal").accountId;
+    const row = await database(c.env.DB).update(accounts).set({ name: c.req.valid("json").name }).where(eq(accounts.id, accountId)).returning().get();
+    if (!row) throw notFound("account");
+    c.set("auditResource", accountId);
+    return c.json(accountView(row), 200);
+  },
+);
+
+accountsApi.openapi(
+  securedRoute("account:write", {
+    method: "put",
+    path: "/accounts/me/credentials/twilio",
+    tags: ["Account"],
+    summary: "Store the account's Twilio credentials (the auth token is encrypted at rest and never returned)",
+    request: jsonBody(TwilioCredentials),
+    responses: { 200: jsonResponse(CredentialView, "Stored.") },
+  }),
+  async (c) => {
+    const accountId = c.get("principal").accountId;
+    const input = c.req.valid("json");
+    const sealed = await new SecretBox(c.env.ENCRYPTION_KEY).seal(input.auth_token, twilioTokenContext(accountId));
+    const now = nowIso();
+    const values = { externalId: input.account_sid, secretCiphertext: sealed.ciphertext, secretKeyId: sealed.keyId, updatedAt: now };
+    const row = await database(c.env.DB)
+      .insert(providerCredentials)
+      .values({ accountId, provider: "twilio", createdAt: now, ...values })
+      .onConflictDoUpdate({ target: [providerCredentials.accountId, providerCredentials.provider], set: values })
+      .returning()
+      .get();
+    c.set("auditResource", `credentials:twilio`);
+    return c.json({ provider: "twilio" as const, account_sid: row.externalId, key_id: row.secretKeyId, updated_at: row.updatedAt }, 200);
+  },
+);
+
+accountsApi.openapi(
+  securedRoute("account:read", {
+    method: "get",
+    path: "/accounts/me/credentials",
+    tags: ["Account"],
+    summary: "Provider credentials on file (secrets are never returned)",
+    responses: { 200: jsonResponse(z.object({ data: z.array(CredentialView) }), "Credentials.") },
+  }),
+  async (c) => {
+    const rows = await database(c.env.DB)
+      .select()
+      .from(providerCredentials)
+      .where(and(eq(providerCredentials.accountId, c.get("principal").accountId)))
+      .all();
+    return c.json({ data: rows.map((r) => ({ provider: r.provider, account_sid: r.externalId, key_id: r.secretKeyId, updated_at: r.updatedAt })) }, 200);
+  },
+);

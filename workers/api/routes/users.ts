@@ -1,0 +1,3 @@
+import { resourceApp } from "../route.ts";
+
+export const usersApi = resourceApp();

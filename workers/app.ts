@@ -1,0 +1,91 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./api/app-env.ts";
+import { ApiError, onError, problemResponse } from "./api/problem.ts";
+import { accountsApi } from "./api/routes/accounts.ts";
+import { agentsApi } from "./api/routes/agents.ts";
+import { apiKeysApi } from "./api/routes/api-keys.ts";
+import { auditLogApi } from "./api/routes/audit-log.ts";
+import { callsApi } from "./api/routes/calls.ts";
+import { consentApi } from "./api/routes/consent.ts";
+import { doNotCallApi } from "./api/routes/do-not-call.ts";
+import { phoneNumbersApi } from "./api/routes/phone-numbers.ts";
+import { usersApi } from "./api/routes/users.ts";
+import { authenticate, requireOperator } from "./auth/authenticate.ts";
+import { auditWrites } from "./middleware/audit-writes.ts";
+import { idempotency } from "./middleware/idempotency.ts";
+
+const API_BODY_LIMIT_BYTES = 256 * 1024;
+
+/** Every resource's routes, mounted under /v1. */
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumbersApi, callsApi, consentApi, doNotCallApi, auditLogApi];
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use("*", requestId({ headerName: "x-request-id" }));
+  app.use("*", async (c, next) => {
+    await next();
+    c.header("x-request-id", c.get("requestId"));
+  });
+  app.use("/v1/*", secureHeaders());
+  app.use(
+    "/v1/*",
+    cors({
+      origin: "*",
+      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["x-request-id", "idempotent-replayed"],
+      maxAge: 600,
+    }),
+  );
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: API_BODY_LIMIT_BYTES,
+      onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${API_BODY_LIMIT_BYTES} bytes`)),
+    }),
+  );
+  app.use("/v1/*", async (c, next) => {
+    if (["POST", "PUT", "PATCH"].includes(c.req.method) && c.req.header("content-length") !== "0") {
+      const type = c.req.header("content-type") ?? "";
+      if (!/^application\/json\b/i.test(type)) {
+        throw new ApiError("unsupported-media-type", "send the request body as JSON with `Content-Type: application/json`");
+      }
+    }
+    await next();
+  });
+  // Operator routes (tenant bootstrap) take the operator secret; everything else a tenant credential.
+  app.use("/v1/*", (c, next) => (c.req.path.startsWith("/v1/operator/") ? requireOperator(c, next) : authenticate(c, next)));
+  app.use("/v1/*", idempotency);
+  app.use("/v1/*", auditWrites);
+
+  for (const resource of RESOURCES) app.route("/v1", resource);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key (`ayb_live_…`) or a dashboard JWT (HS256, or RS256/ES256 from the configured JWKS).",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "operator", { type: "apiKey", in: "header", name: "X-Operator-Secret" });
+  app.doc31("/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: {
+      title: "Voice Agent Platform API",
+      version: "1.0.0",
+      description:
+        "Create AI phone agents, attach numbers, place consented outbound calls and read transcripts. Errors are RFC 9457 problem+json; POSTs accept `Idempotency-Key`; lists use cursor pagination.",
+    },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Voice Agent Platform API" }));
+  app.get("/healthz", (c) => c.json({ ok: true }));
+
+  app.notFound((c) => problemResponse(c, new ApiError("not-found", `no route for ${c.req.method} ${c.req.path}`)));
+  app.onError(onError);
+  return app;
+}

@@ -1,0 +1,114 @@
+import { and, eq } from "drizzle-orm";
+import type { MiddlewareHandler } from "hono";
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
+import { database, nowIso } from "../../shared/db/client.ts";
+import { accounts, apiKeys, users } from "../../shared/db/schema.ts";
+import { sha256Hex } from "../../shared/crypto/sha256.ts";
+import { ApiError } from "../api/problem.ts";
+import type { AppEnv } from "../api/app-env.ts";
+import type { Principal } from "./principal.ts";
+import { ROLE_SCOPES, type Scope } from "./scopes.ts";
+
+const LAST_USED_RESOLUTION_MS = 60_000;
+const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
+
+const unauthenticated = (detail: string) =>
+  new ApiError("unauthenticated", detail, { headers: { "www-authenticate": 'Bearer realm="api"' } });
+
+/**
+ * Resolves `Authorization: Bearer …` to a Principal: an API key (`ayb_live_…`, looked up by hash) or a JWT for a
+ * dashboard user (HS256 with JWT_SECRET, or RS256/ES256 against JWKS_URL for SSO). The user's role is read from
+ * the database, not the token, so a demotion or removal takes effect at once.
+ */
+export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header("authorization");
+  if (!header) throw unauthenticated("send `Authorization: Bearer <api key or token>`");
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  if (!match) throw unauthenticated("the Authorization header must be `Bearer <api key or token>`");
+  const token = match[1]!;
+  const principal = token.startsWith("ayb_") ? await apiKeyPrincipal(c.env, token, c.executionCtx) : await jwtPrincipal(c.env, token);
+  c.set("principal", principal);
+  await next();
+};
+
+async function apiKeyPrincipal(env: Env, key: string, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Principal> {
+  const db = database(env.DB);
+  const hash = await sha256Hex(key);
+  const row = await db
+    .select({ id: apiKeys.id, accountId: apiKeys.accountId, scopes: apiKeys.scopes, revokedAt: apiKeys.revokedAt, lastUsedAt: apiKeys.lastUsedAt, accountStatus: accounts.status })
+    .from(apiKeys)
+    .innerJoin(accounts, eq(accounts.id, apiKeys.accountId))
+    .where(eq(apiKeys.hash, hash))
+    .get();
+  if (!row) throw unauthenticated("the API key is not valid");
+  if (row.revokedAt) throw unauthenticated("the API key was revoked; create a new one");
+  if (row.accountStatus === "closed") throw unauthenticated("the account is closed");
+  if (!row.lastUsedAt || Date.now() - Date.parse(row.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
+    ctx.waitUntil(db.update(apiKeys).set({ lastUsedAt: nowIso() }).where(eq(apiKeys.id, row.id)).run());
+  }
+  return { accountId: row.accountId, actor: `key:${row.id}`, kind: "api_key", scopes: new Set(row.scopes as Scope[]) };
+}
+
+async function verifyJwt(env: Env, token: string): Promise<JWTPayload> {
+  let alg: string | undefined;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+  } catch {
+    throw unauthenticated("the bearer token is neither an API key nor a JWT");
+  }
+  const options = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
+  try {
+    if (alg === "HS256") {
+      return (await jwtVerify(token, new TextEncoder().encode(env.JWT_SECRET), { ...options, algorithms: ["HS256"] })).payload;
+    }
+    if (alg === "RS256" || alg === "ES256") {
+      if (!env.JWKS_URL) throw unauthenticated(`${alg} tokens need JWKS_URL to be configured`);
+      let keys = remoteKeySets.get(env.JWKS_URL);
+      if (!keys) remoteKeySets.set(env.JWKS_URL, (keys = createRemoteJWKSet(new URL(env.JWKS_URL))));
+      return (await jwtVerify(token, keys, { ...options, algorithms: ["RS256", "ES256"] })).payload;
+    }
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw unauthenticated(`the token was rejected: ${(err as Error).message}`);
+  }
+  throw unauthenticated(`unsupported token algorithm ${alg}; use HS256, RS256 or ES256`);
+}
+
+async function jwtPrincipal(env: Env, token: string): Promise<Principal> {
+  const payload = await verifyJwt(env, token);
+  const accountId = payload["account_id"];
+  if (typeof payload.sub !== "string" || typeof accountId !== "string") {
+    throw unauthenticated("the token must carry `sub` (user id) and `account_id` claims");
+  }
+  const user = await database(env.DB)
+    .select({ id: users.id, role: users.role, accountStatus: accounts.status })
+    .from(users)
+    .innerJoin(accounts, eq(accounts.id, users.accountId))
+    .where(and(eq(users.id, payload.sub), eq(users.accountId, accountId)))
+    .get();
+  if (!user) throw unauthenticated("the token's user does not exist in that account");
+  if (user.accountStatus === "closed") throw unauthenticated("the account is closed");
+  return { accountId, actor: `user:${user.id}`, kind: "user", role: user.role, scopes: new Set(ROLE_SCOPES[user.role]) };
+}
+
+/** Route guard: the principal must hold `scope`. */
+export const requireScope =
+  (scope: Scope): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (!c.get("principal").scopes.has(scope)) {
+      throw new ApiError("forbidden", `this route needs the \`${scope}\` scope`, { required_scope: scope });
+    }
+    await next();
+  };
+
+/** Operator routes (tenant bootstrap) are guarded by the OPERATOR_SECRET, compared in constant time. */
+export const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const given = c.req.header("x-operator-secret") ?? "";
+  const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(c.env.OPERATOR_SECRET ?? "")]);
+  let diff = given.length === 0 || !c.env.OPERATOR_SECRET ? 1 : 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  if (diff !== 0) throw unauthenticated("operator routes need a valid `X-Operator-Secret` header");
+  // The handler names the account it acts on (for the audit log and idempotency) once it knows it.
+  c.set("principal", { accountId: "", actor: "operator", kind: "operator", scopes: new Set() });
+  await next();
+};

@@ -1,0 +1,11 @@
+import type { Role, Scope } from "./scopes.ts";
+
+/** Who is calling: every route scopes its reads and writes by `accountId`. */
+export interface Principal {
+  accountId: string;
+  /** `key:KEY-…`, `user:USR-…` or `operator`, as written to the audit log. */
+  actor: string;
+  kind: "api_key" | "user" | "operator";
+  role?: Role;
+  scopes: ReadonlySet<Scope>;
+}
