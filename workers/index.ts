@@ -1,5 +1,6 @@
 import { createApp } from "./app.ts";
 
+export { AccountGate } from "../durable-objects/account-gate.ts";
 export { CallSession } from "../durable-objects/call-session.ts";
 
 const app = createApp();

@@ -1,0 +1,150 @@
+/**
+ * Twilio REST (2010-04-01) over fetch: Basic auth with the tenant's Account SID and auth token, form-encoded
+ * PascalCase fields, JSON responses. The base URL is configuration, so the same client talks to the simulator.
+ */
+export class TwilioApiError extends Error {
+  override name = "TwilioApiError";
+  constructor(
+    readonly status: number,
+    readonly code: number | null,
+    message: string,
+    readonly moreInfo?: string,
+  ) {
+    super(message);
+  }
+
+  /** 429 and 5xx are worth retrying; other 4xx are the request's fault. */
+  get retryable(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+}
+
+export interface TwilioCall {
+  sid: string;
+  status: string;
+  to: string;
+  from: string;
+  direction: string;
+  answered_by?: string | null;
+}
+
+export interface TwilioNumber {
+  sid: string;
+  phone_number: string;
+  voice_url?: string | null;
+  status_callback?: string | null;
+}
+
+export interface AvailableNumber {
+  phone_number: string;
+  friendly_name?: string;
+  locality?: string | null;
+  region?: string | null;
+  iso_country?: string;
+}
+
+type Form = Record<string, string | string[] | number | boolean | undefined>;
+
+export interface CreateCallParams {
+  to: string;
+  from: string;
+  url: string;
+  statusCallback: string;
+  statusCallbackEvents?: string[];
+  machineDetection?: "Enable" | "DetectMessageEnd";
+  asyncAmdStatusCallback?: string;
+  timeLimitSeconds?: number;
+}
+
+export class TwilioClient {
+  readonly #base: string;
+  readonly #auth: string;
+
+  constructor(
+    baseUrl: string,
+    readonly accountSid: string,
+    authToken: string,
+    private readonly fetcher: typeof fetch = fetch,
+  ) {
+    this.#base = `${baseUrl.replace(/\/+$/, "")}/2010-04-01/Accounts/${accountSid}`;
+    this.#auth = `Basic ${btoa(`${accountSid}:${authToken}`)}`;
+  }
+
+  createCall(p: CreateCallParams): Promise<TwilioCall> {
+    return this.#request("POST", "/Calls.json", {
+      To: p.to,
+      From: p.from,
+      Url: p.url,
+      Method: "POST",
+      StatusCallback: p.statusCallback,
+      StatusCallbackMethod: "POST",
+      StatusCallbackEvent: p.statusCallbackEvents ?? ["initiated", "ringing", "answered", "completed"],
+      MachineDetection: p.machineDetection,
+      AsyncAmd: p.asyncAmdStatusCallback ? "true" : undefined,
+      AsyncAmdStatusCallback: p.asyncAmdStatusCallback,
+      TimeLimit: p.timeLimitSeconds,
+    });
+  }
+
+  /** Redirects a live call to new TwiML (ends its media stream), or hangs it up with `status: "completed"`. */
+  updateCall(callSid: string, update: { twiml?: string; url?: string; status?: "completed" | "canceled" }): Promise<TwilioCall> {
+    return this.#request("POST", `/Calls/${callSid}.json`, { Twiml: update.twiml, Url: update.url, Status: update.status });
+  }
+
+  startRecording(callSid: string, statusCallback: string): Promise<{ sid: string; status: string }> {
+    return this.#request("POST", `/Calls/${callSid}/Recordings.json`, {
+      RecordingChannels: "dual",
+      RecordingStatusCallback: statusCallback,
+      RecordingStatusCallbackMethod: "POST",
+    });
+  }
+
+  async searchNumbers(country: string, query: { areaCode?: string; contains?: string; limit?: number }): Promise<AvailableNumber[]> {
+    const params = new URLSearchParams();
+    if (query.areaCode) params.set("AreaCode", query.areaCode);
+    if (query.contains) params.set("Contains", query.contains);
+    params.set("PageSize", String(query.limit ?? 20));
+    const res = await this.#request<{ available_phone_numbers: AvailableNumber[] }>("GET", `/AvailablePhoneNumbers/${country}/Local.json?${params}`);
+    return res.available_phone_numbers;
+  }
+
+  buyNumber(phoneNumber: string, voiceUrl: string, statusCallback: string): Promise<TwilioNumber> {
+    return this.#request("POST", "/IncomingPhoneNumbers.json", { PhoneNumber: phoneNumber, VoiceUrl: voiceUrl, VoiceMethod: "POST", StatusCallback: statusCallback, StatusCallbackMethod: "POST" });
+  }
+
+  async findNumber(phoneNumber: string): Promise<TwilioNumber | undefined> {
+    const res = await this.#request<{ incoming_phone_numbers: TwilioNumber[] }>("GET", `/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(phoneNumber)}`);
+    return res.incoming_phone_numbers[0];
+  }
+
+  /** Points a number's voice webhook at the platform, or (empty strings) un-points it. */
+  configureNumber(numberSid: string, voiceUrl: string, statusCallback: string): Promise<TwilioNumber> {
+    return this.#request("POST", `/IncomingPhoneNumbers/${numberSid}.json`, { VoiceUrl: voiceUrl, VoiceMethod: "POST", StatusCallback: statusCallback, StatusCallbackMethod: "POST" });
+  }
+
+  async #request<T>(method: "GET" | "POST" | "DELETE", path: string, form?: Form): Promise<T> {
+    const headers: Record<string, string> = { authorization: this.#auth, accept: "application/json" };
+    let body: string | undefined;
+    if (form) {
+      const params = new URLSearchParams();
+      for (const [name, value] of Object.entries(form)) {
+        if (value === undefined) continue;
+        for (const v of Array.isArray(value) ? value : [value]) params.append(name, String(v));
+      }
+      body = params.toString();
+      headers["content-type"] = "application/x-www-form-urlencoded";
+    }
+    const res = await this.fetcher(this.#base + path, { method, headers, body });
+    const text = await res.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      /* reported below with the status */
+    }
+    if (!res.ok) {
+      throw new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, String(json.message ?? (text.slice(0, 200) || res.statusText)), json.more_info as string | undefined);
+    }
+    return json as T;
+  }
+}
