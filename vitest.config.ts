@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { startJwksServer } from "./test/workers/jwks-server.ts";
 
 // Two projects: platform code runs inside workerd against real D1/KV/Durable Object storage;
 // the provider simulators and scripts are Node programs and are tested in Node.
@@ -8,20 +9,26 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          cloudflareTest(async () => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                TEST_MIGRATIONS: await readD1Migrations("./migrations"),
-                ENCRYPTION_KEY: "k1:qrY8sYXBJe0vYh0i3mNnAq3m2nQxq2LrQ4u9zGzC2yE=",
-                JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
-                OPERATOR_SECRET: "test-operator-secret",
-                DEEPGRAM_API_KEY: "test-deepgram-key",
-                AWS_ACCESS_KEY_ID: "AKIDTESTTESTTEST",
-                AWS_SECRET_ACCESS_KEY: "test-aws-secret",
+          cloudflareTest(async () => {
+            // A real JWKS endpoint on localhost, so RS256/ES256 SSO tokens are verified the way production does.
+            const jwks = await startJwksServer();
+            return {
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: await readD1Migrations("./migrations"),
+                  ENCRYPTION_KEY: "k1:qrY8sYXBJe0vYh0i3mNnAq3m2nQxq2LrQ4u9zGzC2yE=",
+                  JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
+                  OPERATOR_SECRET: "test-operator-secret",
+                  DEEPGRAM_API_KEY: "test-deepgram-key",
+                  AWS_ACCESS_KEY_ID: "AKIDTESTTESTTEST",
+                  AWS_SECRET_ACCESS_KEY: "test-aws-secret",
+                  JWKS_URL: jwks.url,
+                  TEST_JWT_PRIVATE_JWKS: JSON.stringify(jwks.privateJwks),
+                },
               },
-            },
-          })),
+            };
+          }),
         ],
         test: {
           name: "workers",

@@ -69,9 +69,25 @@ async function verifyJwt(env: Env, token: string): Promise<JWTPayload> {
     }
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    throw unauthenticated(`the token was rejected: ${(err as Error).message}`);
+    throw unauthenticated(jwtRejection(err as { code?: string; claim?: string; message: string }));
   }
   throw unauthenticated(`unsupported token algorithm ${alg}; use HS256, RS256 or ES256`);
+}
+
+/** jose's error codes, translated into what the client should do. */
+function jwtRejection(err: { code?: string; claim?: string; message: string }): string {
+  switch (err.code) {
+    case "ERR_JWT_EXPIRED":
+      return "the token has expired; mint a new one (POST /v1/users/{id}/tokens or your SSO provider)";
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      return `the token's "${err.claim}" claim is not accepted here (expected iss=${"`JWT_ISSUER`"}, aud=${"`JWT_AUDIENCE`"})`;
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return "the token's signature does not verify; it was not issued for this platform";
+    case "ERR_JWKS_NO_MATCHING_KEY":
+      return "no key in the configured JWKS matches the token's kid";
+    default:
+      return `the token was rejected: ${err.message}`;
+  }
 }
 
 async function jwtPrincipal(env: Env, token: string): Promise<Principal> {

@@ -1,3 +1,105 @@
-import { resourceApp } from "../route.ts";
+import { z } from "@hono/zod-openapi";
+import { and, desc, eq, lt } from "drizzle-orm";
+import { base64UrlDecode, base64UrlEncode } from "../../../shared/crypto/base64.ts";
+import { database } from "../../../shared/db/client.ts";
+import { auditLog } from "../../../shared/db/schema.ts";
+import { verifyAuditChain } from "../../services/audit-log.ts";
+import { PageQuery, pageOf } from "../pagination.ts";
+import { ApiError } from "../problem.ts";
+import { jsonResponse, resourceApp, securedRoute } from "../route.ts";
+
+const AuditEntry = z
+  .object({
+    seq: z.number().int().openapi({ description: "Position in the account's chain, from 1." }),
+    actor: z.string().openapi({ example: "key:KEY-7KQ2M9XD4H" }),
+    action: z.string().openapi({ example: "POST /v1/agents/:id/publish" }),
+    resource: z.string().nullable(),
+    request_id: z.string().nullable(),
+    ip: z.string().nullable(),
+    at: z.string(),
+    detail: z.record(z.string(), z.unknown()).nullable(),
+    prev_hash: z.string(),
+    hash: z.string().openapi({ description: "SHA-256 over this entry and `prev_hash`." }),
+  })
+  .openapi("AuditEntry");
+
+const ChainVerification = z
+  .object({
+    valid: z.boolean(),
+    checked: z.number().int().openapi({ description: "Entries that verified before the first break (all of them when valid)." }),
+    broken_at_seq: z.number().int().nullable().openapi({ description: "The first entry that was altered, removed or inserted." }),
+  })
+  .openapi("AuditChainVerification");
+
+type AuditRow = typeof auditLog.$inferSelect;
+const auditView = (r: AuditRow): z.infer<typeof AuditEntry> => ({
+  seq: r.seq,
+  actor: r.actor,
+  action: r.action,
+  resource: r.resource,
+  request_id: r.requestId,
+  ip: r.ip,
+  at: r.at,
+  detail: (r.detail as Record<string, unknown> | null) ?? null,
+  prev_hash: r.prevHash,
+  hash: r.hash,
+});
+
+// The chain's own order (seq) pages exactly, where (created_at, id) would not: entries share no id and may share `at`.
+const seqCursor = (seq: number) => base64UrlEncode(JSON.stringify({ s: seq }));
+
+function beforeSeq(cursor: string | undefined) {
+  if (!cursor) return undefined;
+  let seq: unknown;
+  try {
+    seq = (JSON.parse(base64UrlDecode(cursor)) as { s?: unknown }).s;
+  } catch {
+    /* reported below */
+  }
+  if (!Number.isSafeInteger(seq)) {
+    throw new ApiError("validation-error", "cursor is not valid; pass the next_cursor of the previous page unchanged", {
+      errors: [{ path: "query.cursor", message: "invalid cursor" }],
+    });
+  }
+  return lt(auditLog.seq, seq as number);
+}
 
 export const auditLogApi = resourceApp();
+
+auditLogApi.openapi(
+  securedRoute("audit:read", {
+    method: "get",
+    path: "/audit-log",
+    tags: ["Audit log"],
+    summary: "The account's audit log, newest first: one entry per successful write",
+    request: { query: PageQuery },
+    responses: { 200: jsonResponse(pageOf(AuditEntry, "AuditEntryPage"), "A page of entries.") },
+  }),
+  async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const rows = await database(c.env.DB)
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.accountId, c.get("principal").accountId), beforeSeq(cursor)))
+      .orderBy(desc(auditLog.seq))
+      .limit(limit + 1)
+      .all();
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return c.json({ data: page.map(auditView), next_cursor: rows.length > limit && last ? seqCursor(last.seq) : null }, 200);
+  },
+);
+
+auditLogApi.openapi(
+  securedRoute("audit:read", {
+    method: "get",
+    path: "/audit-log/verify",
+    tags: ["Audit log"],
+    summary: "Recompute the account's hash chain and report the first entry that does not match",
+    responses: { 200: jsonResponse(ChainVerification, "The verification result.") },
+  }),
+  async (c) => {
+    const result = await verifyAuditChain(database(c.env.DB), c.get("principal").accountId);
+    return c.json({ valid: result.valid, checked: result.checked, broken_at_seq: result.brokenAtSeq ?? null }, 200);
+  },
+);
