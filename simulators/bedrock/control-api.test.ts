@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startBedrockSimulator, type BedrockSimulator } from "./bedrock-simulator.ts";
+import { EventStreamSplitter } from "./event-stream-codec.ts";
+import { signedFetch, userText } from "./test-clients.ts";
+
+let sim: BedrockSimulator;
+beforeAll(async () => {
+  sim = await startBedrockSimulator({ seed: 5 }); // no credentials: any well-formed signature is accepted
+});
+afterAll(() => sim.close());
+beforeEach(async () => {
+  await control("POST", "reset");
+  await control("POST", "scenario/reset");
+});
+
+async function control(method: string, route: string, body?: unknown): Promise<{ status: number; json: any }> {
+  const response = await fetch(`${sim.url}/__control/${route}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: response.status, json: await response.json() };
+}
+
+describe("control API", () => {
+  it("loads a scenario, rejecting an invalid one", async () => {
+    const bad = await control("PUT", "scenario", { rules: [{ when: { lastUserTextMatches: "[" }, reply: { text: "x" } }] });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json.issues)).toMatch(/regular expression/);
+    expect((await control("PUT", "scenario", { name: "t", rules: [{ id: "only", reply: { text: "From the control API." } }] })).json).toEqual({ ok: true, name: "t", rules: 1 });
+    expect((await control("GET", "scenario")).json.name).toBe("t");
+    const response = await signedFetch(sim, { body: { messages: [userText("anything")] } });
+    expect(((await response.json()) as any).output.message.content[0].text).toBe("From the control API.");
+    expect((await control("GET", "stats")).json).toMatchObject({ requests: 1, byOperation: { Converse: 1 }, byStatus: { "200": 1 }, ruleHits: { only: 1 } });
+  });
+
+  it("throttles the next N requests", async () => {
+    await control("POST", "throttle", { count: 2, message: "slow down" });
+    expect((await control("GET", "faults")).json.throttleRemaining).toBe(2);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) statuses.push((await signedFetch(sim, { body: { messages: [userText("hi")] } })).status);
+    expect(statuses).toEqual([429, 429, 200]);
+    expect((await control("GET", "requests")).json[0]).toMatchObject({ status: 429, errorType: "ThrottlingException", errorMessage: "slow down" });
+  });
+
+  it("fails the next stream after N events with an exception frame", async () => {
+    await control("POST", "fail-stream", { afterEvents: 2, exception: "internalServerException" });
+    const response = await signedFetch(sim, { operation: "converse-stream", body: { messages: [userText("Hello")] } });
+    expect(response.status).toBe(200);
+    const frames = new EventStreamSplitter().push(new Uint8Array(await response.arrayBuffer()));
+    expect(frames.map((f) => f.headers[":message-type"])).toEqual(["event", "event", "exception"]);
+    expect(frames[2]!.headers[":exception-type"]).toBe("internalServerException");
+    expect(JSON.parse(new TextDecoder().decode(frames[2]!.payload)).message).toMatch(/unexpected error/);
+    // Only the next stream fails.
+    const next = await signedFetch(sim, { operation: "converse-stream", body: { messages: [userText("Hello")] } });
+    expect(new EventStreamSplitter().push(new Uint8Array(await next.arrayBuffer())).at(-1)!.headers[":event-type"]).toBe("metadata");
+  });
+
+  it("logs request bodies and clears on reset", async () => {
+    const body = { messages: [userText("remember me")], requestMetadata: { callSid: "CA123" } };
+    await signedFetch(sim, { body });
+    const [record] = (await control("GET", "requests")).json;
+    expect(record).toMatchObject({ operation: "Converse", modelId: "us.anthropic.claude-haiku-4-5-20251001-v1:0", resolvedModelId: "anthropic.claude-haiku-4-5-20251001-v1:0", body, ruleId: "echo", stopReason: "end_turn" });
+    expect(record.accessKeyId).toBe("AKIDSIMULATORTEST");
+    await control("POST", "reset");
+    expect((await control("GET", "requests")).json).toEqual([]);
+  });
+
+  it("switches profiles and rejects unknown routes and bodies", async () => {
+    expect((await control("PUT", "profile", { profile: "instant" })).json.ok).toBe(true);
+    expect((await control("PUT", "profile", { profile: "fast" })).status).toBe(400);
+    expect((await control("POST", "throttle", { count: -1 })).status).toBe(400);
+    expect((await control("GET", "nope")).status).toBe(404);
+    expect((await control("GET", "health")).json).toEqual({ ok: true, region: "us-east-1" });
+  });
+});
