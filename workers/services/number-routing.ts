@@ -1,0 +1,34 @@
+import { and, eq } from "drizzle-orm";
+import { database } from "../../shared/db/client.ts";
+import { phoneNumbers } from "../../shared/db/schema.ts";
+
+/**
+ * The call path resolves a dialled number (E.164) to its account and agent through KV, keyed by the number, so a
+ * warm inbound webhook costs no D1 read. Every change to a number (import, assignment, release) deletes its key.
+ * The TTL is short because a lookup racing a change can re-cache the old route after the delete, and KV deletes
+ * take up to a minute to reach every location.
+ */
+export interface NumberRoute {
+  account_id: string;
+  agent_id: string | null;
+}
+
+const ROUTE_TTL_S = 300;
+
+export const numberRouteKey = (e164: string) => `number:${e164}`;
+
+export const invalidateNumberRoute = (env: Env, e164: string) => env.CONFIG_CACHE.delete(numberRouteKey(e164));
+
+/** The active number's route, or null when no account has the number active. Only found routes are cached. */
+export async function resolveNumberRoute(env: Env, e164: string): Promise<NumberRoute | null> {
+  const cached = await env.CONFIG_CACHE.get<NumberRoute>(numberRouteKey(e164), "json");
+  if (cached) return cached;
+  const route = await database(env.DB)
+    .select({ account_id: phoneNumbers.accountId, agent_id: phoneNumbers.agentId })
+    .from(phoneNumbers)
+    .where(and(eq(phoneNumbers.e164, e164), eq(phoneNumbers.status, "active")))
+    .get();
+  if (!route) return null;
+  await env.CONFIG_CACHE.put(numberRouteKey(e164), JSON.stringify(route), { expirationTtl: ROUTE_TTL_S });
+  return route;
+}
