@@ -1,3 +1,5 @@
+import { isUniqueViolation } from "./db/errors.ts";
+
 /**
  * Public identifiers. Random parts use an alphabet without look-alikes (no 0/O, 1/I/L, U) so ids survive
  * being read over the phone or copied by hand. Uniqueness is enforced by the database; callers retry on a
@@ -44,8 +46,6 @@ export const ID_PATTERNS = {
   call: new RegExp(`^CAL-${ALPHA}{14}$`),
   consent: new RegExp(`^CNS-${ALPHA}{10}$`),
 } as const;
-
-const isUniqueViolation = (err: unknown) => /UNIQUE constraint failed|PRIMARY KEY/i.test(String((err as Error)?.message ?? err));
 
 /** Runs `insert` with fresh ids until one does not collide (a collision is astronomically rare, never silent). */
 export async function withFreshId<T>(generate: () => string, insert: (id: string) => Promise<T>, attempts = 5): Promise<T> {

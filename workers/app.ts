@@ -10,6 +10,7 @@ import { accountsApi } from "./api/routes/accounts.ts";
 import { agentsApi } from "./api/routes/agents.ts";
 import { apiKeysApi } from "./api/routes/api-keys.ts";
 import { auditLogApi } from "./api/routes/audit-log.ts";
+import { callControlApi } from "./api/routes/call-control.ts";
 import { callsApi } from "./api/routes/calls.ts";
 import { consentApi } from "./api/routes/consent.ts";
 import { doNotCallApi } from "./api/routes/do-not-call.ts";
@@ -18,11 +19,12 @@ import { usersApi } from "./api/routes/users.ts";
 import { authenticate, requireOperator } from "./auth/authenticate.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { idempotency } from "./middleware/idempotency.ts";
+import { twilioRoutes } from "./twilio/routes.ts";
 
 const API_BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumbersApi, callsApi, consentApi, doNotCallApi, auditLogApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi];
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
@@ -84,6 +86,7 @@ export function createApp() {
   }));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Voice Agent Platform API" }));
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/twilio", twilioRoutes);
 
   app.notFound((c) => problemResponse(c, new ApiError("not-found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError(onError);

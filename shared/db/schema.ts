@@ -237,3 +237,18 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.key] })],
 );
+
+/** Rejected webhooks and streams (forged signatures, bad stream tokens): kept for the operator, per account when known. */
+export const securityEvents = sqliteTable(
+  "security_events",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: text("at").notNull(),
+    kind: text("kind").notNull(),
+    accountId: text("account_id"),
+    ip: text("ip"),
+    path: text("path").notNull(),
+    detail: text("detail", { mode: "json" }),
+  },
+  (t) => [index("security_events_at").on(t.at)],
+);

@@ -48,8 +48,10 @@ type Form = Record<string, string | string[] | number | boolean | undefined>;
 export interface CreateCallParams {
   to: string;
   from: string;
-  url: string;
-  statusCallback: string;
+  /** Where Twilio fetches TwiML once answered; or inline `twiml`. */
+  url?: string;
+  twiml?: string;
+  statusCallback?: string;
   statusCallbackEvents?: string[];
   machineDetection?: "Enable" | "DetectMessageEnd";
   asyncAmdStatusCallback?: string;
@@ -75,10 +77,11 @@ export class TwilioClient {
       To: p.to,
       From: p.from,
       Url: p.url,
-      Method: "POST",
+      Twiml: p.url ? undefined : p.twiml,
+      Method: p.url ? "POST" : undefined,
       StatusCallback: p.statusCallback,
-      StatusCallbackMethod: "POST",
-      StatusCallbackEvent: p.statusCallbackEvents ?? ["initiated", "ringing", "answered", "completed"],
+      StatusCallbackMethod: p.statusCallback ? "POST" : undefined,
+      StatusCallbackEvent: p.statusCallback ? (p.statusCallbackEvents ?? ["initiated", "ringing", "answered", "completed"]) : undefined,
       MachineDetection: p.machineDetection,
       AsyncAmd: p.asyncAmdStatusCallback ? "true" : undefined,
       AsyncAmdStatusCallback: p.asyncAmdStatusCallback,

@@ -23,6 +23,8 @@ export const PROBLEM_TYPES = {
   "consent-required": { status: 403, title: "The callee has not consented to this call" },
   "calling-hours": { status: 403, title: "Outside permitted calling hours" },
   "concurrency-limit": { status: 429, title: "Too many concurrent calls" },
+  "insufficient-credit": { status: 402, title: "The account has no credit left" },
+  "account-suspended": { status: 403, title: "The account is suspended" },
   "provider-error": { status: 502, title: "An upstream provider rejected the request" },
   "internal": { status: 500, title: "Internal error" },
 } as const;

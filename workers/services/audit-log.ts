@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt } from "drizzle-orm";
 import type { Database } from "../../shared/db/client.ts";
 import { auditLog } from "../../shared/db/schema.ts";
 import { sha256Hex } from "../../shared/crypto/sha256.ts";
+import { isUniqueViolation } from "../../shared/db/errors.ts";
 
 /**
  * Append-only, hash-chained audit log, one chain per account. Each row's hash covers its content and the previous
@@ -51,7 +52,7 @@ export async function appendAudit(db: Database, entry: AuditEntry, attempts = 8)
       await db.insert(auditLog).values(row).run();
       return row;
     } catch (err) {
-      if (attempt >= attempts || !/UNIQUE|PRIMARY KEY/i.test(String(err))) throw err;
+      if (attempt >= attempts || !isUniqueViolation(err)) throw err;
     }
   }
 }

@@ -7,6 +7,7 @@ import { ID_PATTERNS, newAccountId, newUserId, withFreshId } from "../../../shar
 import { SecretBox } from "../../../shared/crypto/secret-box.ts";
 import { SCOPES } from "../../auth/scopes.ts";
 import { issueApiKey } from "../../services/api-key-issuer.ts";
+import { twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
 import { notFound } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
 
@@ -72,9 +73,6 @@ const TwilioCredentials = z
 const CredentialView = z
   .object({ provider: z.literal("twilio"), account_sid: z.string(), key_id: z.string(), updated_at: z.string() })
   .openapi("ProviderCredential");
-
-/** Context string binding a ciphertext to its owner and purpose (AES-GCM associated data). */
-export const twilioTokenContext = (accountId: string) => `twilio-auth-token:${accountId}`;
 
 export const accountsApi = resourceApp();
 

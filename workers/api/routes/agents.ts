@@ -3,6 +3,7 @@ import { and, desc, eq, lt } from "drizzle-orm";
 import { database, nowIso, type Database } from "../../../shared/db/client.ts";
 import { agents, agentVersions, phoneNumbers } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newAgentId, withFreshId } from "../../../shared/ids.ts";
+import { isUniqueViolation } from "../../../shared/db/errors.ts";
 import { AgentConfig } from "../../../shared/schemas/agent-config.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { Context } from "hono";
@@ -220,7 +221,7 @@ agentsApi.openapi(
         db.update(agents).set({ latestVersion: version, liveVersion: version, updatedAt: publishedAt }).where(and(eq(agents.id, id), eq(agents.latestVersion, current.latestVersion))),
       ]);
     } catch (err) {
-      if (/UNIQUE|PRIMARY KEY/i.test(String(err))) throw new ApiError("conflict", "another publish of this agent happened at the same time; retry");
+      if (isUniqueViolation(err)) throw new ApiError("conflict", "another publish of this agent happened at the same time; retry");
       throw err;
     }
     const config = current.draft as StoredAgentConfig;

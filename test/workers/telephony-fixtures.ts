@@ -1,0 +1,63 @@
+import { exports } from "cloudflare:workers";
+import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
+import { api, createTenant, type Tenant } from "./api-client.ts";
+
+export const BASE = "https://voice.test";
+
+export interface TelephonyTenant extends Tenant {
+  accountSid: string;
+  authToken: string;
+  agentId: string;
+  number: string;
+}
+
+let n = 0;
+const hex32 = (seed: number) => seed.toString(16).padStart(32, "0");
+
+/** A tenant with Twilio credentials, a published agent and a number routed to it. */
+export async function telephonyTenant(opts: { agentConfig?: Record<string, unknown>; maxConcurrentCalls?: number } = {}): Promise<TelephonyTenant> {
+  const seq = ++n + Math.floor(Math.random() * 1e9);
+  const tenant = await createTenant({ max_concurrent_calls: opts.maxConcurrentCalls ?? 10 });
+  const a = api(tenant.key);
+  const accountSid = `AC${hex32(seq)}`;
+  const authToken = `token-${seq}-0123456789abcdef`;
+  await a.put("/v1/accounts/me/credentials/twilio", { account_sid: accountSid, auth_token: authToken });
+  const agent = await a.post("/v1/agents", {
+    name: "Receptionist",
+    config: { system_prompt: "You answer the phone.", first_message: "Hello!", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" }, ...opts.agentConfig },
+  });
+  await a.post(`/v1/agents/${agent.json.id}/publish`);
+  const number = `+1415555${String(seq % 10000).padStart(4, "0")}`;
+  const pn = await a.post("/v1/phone-numbers", { e164: number, source: "twilio", agent_id: agent.json.id });
+  if (pn.status !== 201) throw new Error(`number import failed: ${pn.text}`);
+  return { ...tenant, accountSid, authToken, agentId: agent.json.id, number };
+}
+
+export const inboundParams = (t: Pick<TelephonyTenant, "accountSid" | "number">, overrides: Record<string, string> = {}) => ({
+  CallSid: `CA${hex32(++n * 7919)}`,
+  AccountSid: t.accountSid,
+  From: "+12125550123",
+  To: t.number,
+  CallStatus: "ringing",
+  Direction: "inbound",
+  ApiVersion: "2010-04-01",
+  ...overrides,
+});
+
+/** POSTs a form to the Worker as Twilio would, signed with `authToken` over `signedUrl` (default: the URL itself). */
+export async function twilioPost(path: string, params: Record<string, string>, authToken: string, opts: { signedUrl?: string; signedParams?: Record<string, string> } = {}) {
+  const url = `${BASE}${path}`;
+  const signature = await computeTwilioSignature(authToken, opts.signedUrl ?? url, opts.signedParams ?? params);
+  const res = await exports.default.fetch(
+    new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(params).toString() }),
+  );
+  return { status: res.status, text: await res.text(), headers: res.headers };
+}
+
+/** The `<Stream>` url and parameters of a Connect TwiML answer. */
+export function parseConnect(twimlText: string) {
+  const url = /<Stream url="([^"]+)"/.exec(twimlText)?.[1];
+  const params = Object.fromEntries([...twimlText.matchAll(/<Parameter name="([^"]+)" value="([^"]+)"\/>/g)].map((m) => [m[1], m[2]]));
+  const action = /<Connect action="([^"]+)"/.exec(twimlText)?.[1];
+  return { url, params: params as Record<string, string>, action };
+}

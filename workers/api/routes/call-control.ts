@@ -1,0 +1,186 @@
+import { z } from "@hono/zod-openapi";
+import { and, eq } from "drizzle-orm";
+import type { Context } from "hono";
+import { database } from "../../../shared/db/client.ts";
+import { calls, phoneNumbers } from "../../../shared/db/schema.ts";
+import { ID_PATTERNS, newCallId } from "../../../shared/ids.ts";
+import { checkCallingHours } from "../../../shared/phone/calling-hours.ts";
+import { zE164 } from "../../../shared/phone/e164.ts";
+import type { CallMeta } from "../../../durable-objects/call/call-store.ts";
+import type { AppEnv } from "../app-env.ts";
+import { admitCall, type RefusalReason } from "../../services/call-admission.ts";
+import { auditCallRefusal, insertCall } from "../../services/call-records.ts";
+import { checkConsent } from "../../services/consent-check.ts";
+import { liveAgentVersion } from "../../services/live-agent.ts";
+import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
+import { publicBaseUrl } from "../../twilio/public-url.ts";
+import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
+import { callSession } from "../../twilio/voice-webhook.ts";
+import { ApiError, notFound, type ProblemType } from "../problem.ts";
+import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
+import { Call, callView } from "./calls.ts";
+
+const CreateCall = z
+  .object({
+    agent_id: z.string().regex(ID_PATTERNS.agent, "not a valid agent id"),
+    to: zE164,
+    from: zE164.openapi({ description: "One of the account's active numbers (the caller ID)." }),
+    consent_type: z.enum(["outbound_calls", "marketing"]).default("outbound_calls"),
+    variables: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/), z.string().max(1_000)).default({}),
+    machine_detection: z.boolean().default(true).openapi({ description: "Detect answering machines and apply the agent's voicemail behaviour." }),
+  })
+  .strict()
+  .openapi("CreateCall");
+
+const Transfer = z
+  .object({ to: zE164, mode: z.enum(["cold", "warm"]).default("cold"), announcement: z.string().max(500).optional() })
+  .strict()
+  .openapi("TransferCall");
+
+const REFUSAL_PROBLEMS: Record<RefusalReason, ProblemType> = {
+  account_suspended: "account-suspended",
+  out_of_credit: "insufficient-credit",
+  concurrency_limit: "concurrency-limit",
+};
+
+export const callControlApi = resourceApp();
+
+/** Refuses an outbound call: audited with its reason, answered as problem+json. */
+async function refuse(c: Context<AppEnv>, problem: ProblemType, reason: string, detail: string, body: { to: string; from: string }): Promise<never> {
+  await auditCallRefusal(c.env, c.get("principal").accountId, { reason, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
+  throw new ApiError(problem, detail, { reason });
+}
+
+callControlApi.openapi(
+  securedRoute("calls:write", {
+    method: "post",
+    path: "/calls",
+    tags: ["Calls"],
+    summary: "Place an outbound call (requires the callee's recorded, unexpired consent)",
+    description:
+      "Refused with 403 `consent-required` when the callee has no opted-in, unexpired consent of `consent_type` or is on the do-not-call list; 403 `calling-hours` outside 08:00–21:00 in the callee's local time (US numbers, by area code); 429 `concurrency-limit` at the account's limit. Twilio's own errors come back as `provider-error` with `twilio_code`.",
+    request: jsonBody(CreateCall),
+    responses: { 201: jsonResponse(Call, "The call, queued at Twilio.") },
+  }),
+  async (c) => {
+    const body = c.req.valid("json");
+    const accountId = c.get("principal").accountId;
+    const db = database(c.env.DB);
+
+    const fromNumber = await db
+      .select({ id: phoneNumbers.id })
+      .from(phoneNumbers)
+      .where(and(eq(phoneNumbers.accountId, accountId), eq(phoneNumbers.e164, body.from), eq(phoneNumbers.status, "active")))
+      .get();
+    if (!fromNumber) throw new ApiError("validation-error", `${body.from} is not one of this account's active numbers`, { errors: [{ path: "from", message: "not an account number" }] });
+    const agent = await liveAgentVersion(c.env, accountId, body.agent_id);
+    if (!agent) throw new ApiError("validation-error", "the agent does not exist, is archived, or was never published", { errors: [{ path: "agent_id", message: "no live version" }] });
+
+    const now = new Date();
+    const consent = await checkConsent(db, accountId, body.to, body.consent_type, now);
+    if (!consent.allowed) await refuse(c, "consent-required", `consent_${consent.reason}`, consentDetail(consent.reason, body.consent_type), body);
+    const hours = checkCallingHours(body.to, now);
+    if (!hours.allowed) {
+      await refuse(c, "calling-hours", `calling_hours_${hours.reason}`, hours.reason === "unknown_area_code" ? "the callee's area code is unknown, so its local time cannot be checked" : `it is ${hours.localTimes.join(" / ")} for the callee; calls are allowed 08:00–21:00 local time`, body);
+    }
+    const creds = await twilioCredentialsForAccount(c.env, accountId);
+    if (!creds) throw new ApiError("conflict", "store the account's Twilio credentials first (PUT /v1/accounts/me/credentials/twilio)");
+
+    const callId = newCallId();
+    const refusal = await admitCall(c.env, accountId, callId);
+    if (refusal) await refuse(c, REFUSAL_PROBLEMS[refusal.reason], refusal.reason, refusal.reason === "concurrency_limit" ? "the account is at its concurrent-call limit; retry when a call ends" : refusal.message, body);
+
+    const row = await insertCall(c.env, { id: callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, twilioCallSid: null, status: "queued" });
+    const meta: CallMeta = { callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, callSid: null, createdAt: row.createdAt };
+    const session = callSession(c.env, callId);
+    await session.prepare(meta, body.variables);
+    const base = publicBaseUrl(c.env, c.req.raw);
+    try {
+      const twilioCall = await twilioClient(c.env, creds).createCall({
+        to: body.to,
+        from: body.from,
+        url: `${base}/twilio/voice?call_id=${callId}`,
+        statusCallback: `${base}/twilio/status/${callId}`,
+        machineDetection: body.machine_detection ? "Enable" : undefined,
+        timeLimitSeconds: agent.config.max_call_duration_s + 60,
+      });
+      const updated = await db.update(calls).set({ twilioCallSid: twilioCall.sid }).where(eq(calls.id, callId)).returning().get();
+      c.set("auditResource", callId);
+      c.set("auditDetail", { to: body.to, from: body.from, agent_version: agent.version, consent_type: body.consent_type });
+      return c.json(callView(updated!), 201);
+    } catch (err) {
+      if (!(err instanceof TwilioApiError)) throw err;
+      await session.finalize({ status: "failed", endReason: `twilio_error:${err.code ?? err.status}`, durationSeconds: null });
+      await auditCallRefusal(c.env, accountId, { reason: `twilio_error:${err.code ?? err.status}`, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
+      throw new ApiError("provider-error", `Twilio refused the call: ${err.message}`, { status: err.status >= 500 ? 502 : 422, twilio_code: err.code, more_info: err.moreInfo, call_id: callId });
+    }
+  },
+);
+
+function consentDetail(reason: string, type: string): string {
+  switch (reason) {
+    case "do_not_call":
+      return "the callee is on the account's do-not-call list";
+    case "opted_out":
+      return `the callee opted out of ${type}`;
+    case "expired":
+      return `the callee's ${type} consent has expired; record a new consent first`;
+    default:
+      return `no ${type} consent is recorded for the callee; record it with POST /v1/consent first`;
+  }
+}
+
+const callParams = IdParam(ID_PATTERNS.call, "CAL-7KQ2M9XD4HTV2R");
+
+async function liveCall(c: Context<AppEnv>, id: string) {
+  const accountId = c.get("principal").accountId;
+  const call = await database(c.env.DB).select().from(calls).where(and(eq(calls.id, id), eq(calls.accountId, accountId))).get();
+  if (!call) throw notFound("call");
+  if (!["queued", "initiated", "ringing", "in-progress"].includes(call.status) || !call.twilioCallSid) {
+    throw new ApiError("conflict", `the call is ${call.status}; only a live call can be controlled`);
+  }
+  const creds = await twilioCredentialsForAccount(c.env, accountId);
+  if (!creds) throw new ApiError("conflict", "the account has no Twilio credentials");
+  return { call, twilio: twilioClient(c.env, creds) };
+}
+
+callControlApi.openapi(
+  securedRoute("calls:write", {
+    method: "post",
+    path: "/calls/{id}/hangup",
+    tags: ["Calls"],
+    summary: "Hang up a live call",
+    request: { params: callParams },
+    responses: { 202: jsonResponse(Call, "Hang-up requested; the final status arrives by Twilio's callback.") },
+  }),
+  async (c) => {
+    const { call, twilio } = await liveCall(c, c.req.valid("param").id);
+    try {
+      await twilio.updateCall(call.twilioCallSid!, { status: call.status === "in-progress" ? "completed" : "canceled" });
+    } catch (err) {
+      // 20404: Twilio says the call has already ended; finish it here rather than report an error.
+      if (!(err instanceof TwilioApiError) || err.code !== 20404) throw err;
+      await callSession(c.env, call.id).finalize({ status: "completed", endReason: "hangup_requested", durationSeconds: null });
+    }
+    await callSession(c.env, call.id).recordEvent("call.hangup_requested", { by: c.get("principal").actor });
+    return c.json(callView(call), 202);
+  },
+);
+
+callControlApi.openapi(
+  securedRoute("calls:write", {
+    method: "post",
+    path: "/calls/{id}/transfer",
+    tags: ["Calls"],
+    summary: "Transfer a live call to another number (cold: hand over; warm: conference with a briefing)",
+    request: { params: callParams, ...jsonBody(Transfer) },
+    responses: { 202: jsonResponse(Call, "Transfer started.") },
+  }),
+  async (c) => {
+    const { call } = await liveCall(c, c.req.valid("param").id);
+    const body = c.req.valid("json");
+    await callSession(c.env, call.id).transfer({ to: body.to, mode: body.mode, announcement: body.announcement, requestedBy: c.get("principal").actor });
+    c.set("auditDetail", { to: body.to, mode: body.mode });
+    return c.json(callView(call), 202);
+  },
+);

@@ -1,0 +1,100 @@
+import type { Context } from "hono";
+import { eq } from "drizzle-orm";
+import { database } from "../../shared/db/client.ts";
+import { calls } from "../../shared/db/schema.ts";
+import { recordSecurityEvent } from "../../shared/db/security-events.ts";
+import { verifyTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
+import type { AppEnv } from "../api/app-env.ts";
+import type { CallRow } from "../services/call-records.ts";
+import { twilioCredentialsForAccount, type TwilioCredentials } from "../../shared/twilio/twilio-credentials.ts";
+import { publicRequestUrl } from "./public-url.ts";
+import { twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
+import { callSession, connectTwiml } from "./voice-webhook.ts";
+import { authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
+
+const MAX_STREAM_RECOVERIES = 3;
+const FINAL = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
+// Callbacks are separate requests and may arrive out of order; a status only ever moves forward.
+const RANK: Record<string, number> = { queued: 0, initiated: 1, ringing: 2, "in-progress": 3, completed: 4, busy: 4, "no-answer": 4, failed: 4, canceled: 4 };
+
+interface VerifiedCall {
+  call: CallRow;
+  creds: TwilioCredentials;
+  params: URLSearchParams;
+}
+
+/** Loads the call named in the path and checks the request was signed by its tenant's Twilio account. */
+async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | Response> {
+  const params = await readTwilioForm(c.req.raw);
+  const call = await database(c.env.DB).select().from(calls).where(eq(calls.id, c.req.param("callId") ?? "")).get();
+  const creds = call ? await twilioCredentialsForAccount(c.env, call.accountId) : undefined;
+  if (!call || !creds || params.get("AccountSid") !== creds.accountSid) {
+    await recordSecurityEvent(c.env, { kind: "twilio_signature_invalid", path: c.req.path, accountId: call?.accountId ?? null, ip: c.req.header("cf-connecting-ip") ?? null, detail: { reason: call ? "account_sid_mismatch" : "unknown_call" } });
+    return forbidden();
+  }
+  if ((await authenticateTwilioRequest(c.env, c.req.raw, params, [creds])).length === 0) return forbidden();
+  return { call, creds, params };
+}
+
+/** `POST /twilio/status/:callId`: call progress; a final status finalises the call in its Durable Object. */
+export async function statusCallback(c: Context<AppEnv>): Promise<Response> {
+  const v = await verifiedCall(c);
+  if (v instanceof Response) return v;
+  const status = v.params.get("CallStatus") ?? "";
+  if (!(status in RANK)) return c.text(`unknown CallStatus ${status}`, 400);
+  if (RANK[status]! > RANK[v.call.status]! && !FINAL.has(status)) {
+    await database(c.env.DB)
+      .update(calls)
+      .set({ status: status as CallRow["status"], twilioCallSid: v.params.get("CallSid") ?? v.call.twilioCallSid, answeredAt: status === "in-progress" ? new Date().toISOString() : v.call.answeredAt })
+      .where(eq(calls.id, v.call.id))
+      .run();
+  }
+  if (FINAL.has(status)) {
+    const duration = Number(v.params.get("CallDuration"));
+    await callSession(c.env, v.call.id).finalize({
+      status: status as "completed",
+      endReason: `twilio:${status}`,
+      durationSeconds: Number.isFinite(duration) && v.params.has("CallDuration") ? duration : null,
+    });
+  }
+  return c.body(null, 204);
+}
+
+/** `GET /twilio/stream/:callId`: the media-stream upgrade, signed over the wss:// URL; the call's object takes it. */
+export async function streamUpgrade(c: Context<AppEnv>): Promise<Response> {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return c.text("expected a WebSocket upgrade", 426);
+  const callId = c.req.param("callId") ?? "";
+  const call = await database(c.env.DB).select({ accountId: calls.accountId }).from(calls).where(eq(calls.id, callId)).get();
+  const creds = call ? await twilioCredentialsForAccount(c.env, call.accountId) : undefined;
+  const url = publicRequestUrl(c.env, c.req.raw).replace(/^http/, "ws");
+  if (!creds || !(await verifyTwilioSignature(creds.authToken, url, {}, c.req.header("x-twilio-signature")))) {
+    await recordSecurityEvent(c.env, { kind: "twilio_signature_invalid", path: c.req.path, accountId: call?.accountId ?? null, ip: c.req.header("cf-connecting-ip") ?? null, detail: { stream: true } });
+    return forbidden();
+  }
+  return callSession(c.env, callId).fetch(c.req.raw);
+}
+
+/**
+ * `POST /twilio/stream-ended/:callId`, the `<Connect action>`. If the stream dropped while the call is still up
+ * (a deploy, an object restart), reconnect it to the same object, which resumes from its stored turns.
+ */
+export async function streamEnded(c: Context<AppEnv>): Promise<Response> {
+  const v = await verifiedCall(c);
+  if (v instanceof Response) return v;
+  const session = callSession(c.env, v.call.id);
+  const recovery = await session.recoverStream(MAX_STREAM_RECOVERIES);
+  if (!recovery.resume) return twimlResponse(twiml({ verb: "Hangup" }));
+  return twimlResponse(await connectTwiml(c.env, c.req.raw, v.call.id));
+}
+
+/** `POST /twilio/recording/:callId`: the recording's sid and status, stored on the call. */
+export async function recordingCallback(c: Context<AppEnv>): Promise<Response> {
+  const v = await verifiedCall(c);
+  if (v instanceof Response) return v;
+  await database(c.env.DB)
+    .update(calls)
+    .set({ recordingSid: v.params.get("RecordingSid"), recordingStatus: v.params.get("RecordingStatus") })
+    .where(eq(calls.id, v.call.id))
+    .run();
+  return c.body(null, 204);
+}

@@ -1,0 +1,142 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { mintStreamToken } from "../../shared/auth/stream-token.ts";
+import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
+import { inboundParams, parseConnect, telephonyTenant, twilioPost, type TelephonyTenant } from "../../test/workers/telephony-fixtures.ts";
+
+const session = (callId: string) => env.CALL_SESSION.get(env.CALL_SESSION.idFromName(callId));
+
+async function acceptedCall(t: TelephonyTenant) {
+  const res = await twilioPost("/twilio/voice", inboundParams(t), t.authToken);
+  return parseConnect(res.text);
+}
+
+async function openStream(t: TelephonyTenant, url: string, sign = true) {
+  const signature = sign ? await computeTwilioSignature(t.authToken, url, {}) : "bogus";
+  const res = await exports.default.fetch(new Request(url.replace(/^wss/, "https"), { headers: { upgrade: "websocket", "x-twilio-signature": signature } }));
+  const ws = res.webSocket;
+  ws?.accept();
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws?.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
+  return { status: res.status, ws, closed };
+}
+
+const start = (callSid: string, params: Record<string, string>) =>
+  JSON.stringify({
+    event: "start",
+    sequenceNumber: "1",
+    streamSid: "MZ" + "1".repeat(32),
+    start: { streamSid: "MZ" + "1".repeat(32), accountSid: "AC" + "0".repeat(32), callSid, tracks: ["inbound"], customParameters: params, mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 } },
+  });
+
+const media = (seq: number) =>
+  JSON.stringify({ event: "media", sequenceNumber: String(seq), streamSid: "MZ" + "1".repeat(32), media: { track: "inbound", chunk: String(seq - 1), timestamp: String((seq - 2) * 20), payload: btoa("\xff".repeat(160)) } });
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe("media stream", () => {
+  it("refuses an upgrade without a valid Twilio signature", async () => {
+    const t = await telephonyTenant();
+    const { url } = await acceptedCall(t);
+    const { status } = await openStream(t, url!, false);
+    expect(status).toBe(403);
+  });
+
+  it("binds an authenticated stream to its call and counts malformed frames without crashing", async () => {
+    const t = await telephonyTenant();
+    const { url, params } = await acceptedCall(t);
+    const { status, ws } = await openStream(t, url!);
+    expect(status).toBe(101);
+    ws!.send(JSON.stringify({ event: "connected", protocol: "Call", version: "1.0.0" }));
+    ws!.send(media(2)); // before start: dropped, never processed
+    ws!.send(start("CA" + "2".repeat(32), params));
+    ws!.send("{not json");
+    ws!.send(JSON.stringify({ event: "media", streamSid: "x" }));
+    ws!.send(media(3));
+    const state = await until(() => session(params.call_id!).state(), (s) => (s.stream.counters?.frames_in ?? 0) >= 6);
+    expect(state.stream.authenticated).toBe(true);
+    expect(state.stream.counters).toMatchObject({ frames_in: 6, frames_dropped_invalid: 2, frames_dropped_unauthenticated: 1 });
+    const events = (await session(params.call_id!).events()).map((e) => e.type);
+    expect(events).toContain("stream.started");
+    ws!.close();
+  });
+
+  it.each([
+    ["missing", async (_callId: string) => undefined],
+    ["expired", async (callId: string) => mintStreamToken(env.JWT_SECRET, callId, -10)],
+    ["minted for another call", async (_callId: string) => mintStreamToken(env.JWT_SECRET, "CAL-OTHER")],
+    ["signed with another secret", async (callId: string) => mintStreamToken("not-the-secret-0123456789abcdef0123", callId)],
+  ])("closes a stream whose start token is %s, and processes no audio", async (_label, token) => {
+    const t = await telephonyTenant();
+    const { url, params } = await acceptedCall(t);
+    const { ws, closed } = await openStream(t, url!);
+    const bad = await token(params.call_id!);
+    ws!.send(start("CA" + "3".repeat(32), { call_id: params.call_id!, ...(bad ? { token: bad } : {}) }));
+    ws!.send(media(2));
+    expect((await closed).code).toBe(1008);
+    const state = await session(params.call_id!).state();
+    expect(state.stream.authenticated).toBe(false);
+    const events = await session(params.call_id!).events();
+    expect(events.map((e) => e.type)).toContain("stream.rejected");
+    expect(events.map((e) => e.type)).not.toContain("stream.started");
+    const sec = await env.DB.prepare("SELECT count(*) AS n FROM security_events WHERE kind = 'stream_token_invalid' AND account_id = ?").bind(t.accountId).first<{ n: number }>();
+    expect(sec!.n).toBe(1);
+  });
+});
+
+describe("status callbacks", () => {
+  it("finalise a completed call: D1 row, events, lease released, usage queued", async () => {
+    const t = await telephonyTenant({ maxConcurrentCalls: 1 });
+    const { params } = await acceptedCall(t);
+    const callId = params.call_id!;
+    const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(t.accountId));
+    expect(await gate.active()).toBe(1);
+    const status = (CallStatus: string, extra: Record<string, string> = {}) =>
+      twilioPost(`/twilio/status/${callId}`, { AccountSid: t.accountSid, CallSid: "CA" + "4".repeat(32), CallStatus, ...extra }, t.authToken);
+    expect((await status("completed", { CallDuration: "42" })).status).toBe(204);
+    expect((await status("ringing")).status).toBe(204); // late and out of order: ignored
+    const row = await env.DB.prepare("SELECT status, duration_seconds, end_reason FROM calls WHERE id = ?").bind(callId).first();
+    expect(row).toEqual({ status: "completed", duration_seconds: 42, end_reason: "twilio:completed" });
+    const events = await env.DB.prepare("SELECT type FROM call_events WHERE call_id = ? ORDER BY id").bind(callId).all<{ type: string }>();
+    expect(events.results.map((e) => e.type)).toEqual(["call.accepted", "call.ended"]);
+    expect(await gate.active()).toBe(0);
+    expect((await session(callId).state()).ended).toBe(true);
+  });
+
+  it("refuse a forged callback and one for another tenant's call", async () => {
+    const [t, other] = [await telephonyTenant(), await telephonyTenant()];
+    const { params } = await acceptedCall(t);
+    const body = { AccountSid: t.accountSid, CallSid: "CA" + "5".repeat(32), CallStatus: "completed" };
+    expect((await twilioPost(`/twilio/status/${params.call_id}`, body, "wrong-token-0123456789")).status).toBe(403);
+    expect((await twilioPost(`/twilio/status/${params.call_id}`, { ...body, AccountSid: other.accountSid }, other.authToken)).status).toBe(403);
+    expect((await session(params.call_id!).state()).ended).toBe(false);
+  });
+
+  it("store a recording's sid and status", async () => {
+    const t = await telephonyTenant();
+    const { params } = await acceptedCall(t);
+    const res = await twilioPost(`/twilio/recording/${params.call_id}`, { AccountSid: t.accountSid, CallSid: "CA" + "6".repeat(32), RecordingSid: "RE" + "6".repeat(32), RecordingStatus: "completed" }, t.authToken);
+    expect(res.status).toBe(204);
+    const row = await env.DB.prepare("SELECT recording_sid, recording_status FROM calls WHERE id = ?").bind(params.call_id).first();
+    expect(row).toEqual({ recording_sid: "RE" + "6".repeat(32), recording_status: "completed" });
+  });
+});
+
+describe("stream recovery (<Connect action>)", () => {
+  it("reconnects a live call to the same object, and hangs up an ended one", async () => {
+    const t = await telephonyTenant();
+    const { params } = await acceptedCall(t);
+    const ended = (sid: string) => twilioPost(`/twilio/stream-ended/${params.call_id}`, { AccountSid: t.accountSid, CallSid: sid, CallStatus: "in-progress" }, t.authToken);
+    const again = parseConnect((await ended("CA" + "7".repeat(32))).text);
+    expect(again.params.call_id).toBe(params.call_id);
+    expect(again.params.token!.split(".")).toHaveLength(3);
+    await session(params.call_id!).finalize({ status: "completed", endReason: "test", durationSeconds: 1 });
+    expect((await ended("CA" + "7".repeat(32))).text).toContain("<Hangup/>");
+  });
+});

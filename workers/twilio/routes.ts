@@ -1,0 +1,12 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../api/app-env.ts";
+import { recordingCallback, statusCallback, streamEnded, streamUpgrade } from "./call-callbacks.ts";
+import { voiceWebhook } from "./voice-webhook.ts";
+
+/** Twilio points straight at these: every request is authenticated by its signature, not by an API key. */
+export const twilioRoutes = new Hono<AppEnv>()
+  .post("/voice", voiceWebhook)
+  .post("/status/:callId", statusCallback)
+  .get("/stream/:callId", streamUpgrade)
+  .post("/stream-ended/:callId", streamEnded)
+  .post("/recording/:callId", recordingCallback);

@@ -1,0 +1,92 @@
+import type { Context } from "hono";
+import { eq } from "drizzle-orm";
+import { mintStreamToken } from "../../shared/auth/stream-token.ts";
+import { database } from "../../shared/db/client.ts";
+import { calls } from "../../shared/db/schema.ts";
+import { newCallId } from "../../shared/ids.ts";
+import { normalizeE164 } from "../../shared/phone/e164.ts";
+import type { AppEnv } from "../api/app-env.ts";
+import { admitCall } from "../services/call-admission.ts";
+import { auditCallRefusal, insertCall } from "../services/call-records.ts";
+import { agentVersionConfig, liveAgentVersion } from "../services/live-agent.ts";
+import { resolveNumberRoute } from "../services/number-routing.ts";
+import { twilioCredentialsBySid } from "../../shared/twilio/twilio-credentials.ts";
+import type { CallMeta } from "../../durable-objects/call/call-store.ts";
+import { publicBaseUrl, streamUrl } from "./public-url.ts";
+import { refusalTwiml, twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
+import { authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
+
+const NOT_IN_SERVICE = "The number you have called is not in service. Goodbye.";
+
+/** The TwiML that connects a call to its Durable Object, with a token binding the stream to this call. */
+export async function connectTwiml(env: Env, request: Request, callId: string): Promise<string> {
+  const base = publicBaseUrl(env, request);
+  return twiml({
+    verb: "Connect",
+    action: `${base}/twilio/stream-ended/${callId}`,
+    stream: { url: streamUrl(base, callId), name: "agent", parameters: { call_id: callId, token: await mintStreamToken(env.JWT_SECRET, callId) } },
+  });
+}
+
+export const callSession = (env: Env, callId: string) => env.CALL_SESSION.get(env.CALL_SESSION.idFromName(callId));
+
+/**
+ * `POST /twilio/voice`, the Voice URL of every number and the `Url` of every outbound call. Verifies the
+ * signature with the auth token of the tenant that owns the Twilio account, then routes: number → account →
+ * the agent's live version. Calls the platform will not take get a short spoken reason and a hang-up.
+ */
+export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
+  const params = await readTwilioForm(c.req.raw);
+  const accountSid = params.get("AccountSid") ?? "";
+  const candidates = /^AC[0-9a-fA-F]{32}$/.test(accountSid) ? await twilioCredentialsBySid(c.env, accountSid) : [];
+  const verified = await authenticateTwilioRequest(c.env, c.req.raw, params, candidates);
+  if (verified.length === 0) return forbidden();
+
+  const callSid = params.get("CallSid");
+  const outboundCallId = c.req.query("call_id");
+  if (outboundCallId) return answerOutbound(c, outboundCallId, verified.map((v) => v.accountId), params);
+
+  const to = normalizeE164(params.get("To") ?? "");
+  const from = normalizeE164(params.get("From") ?? "") ?? params.get("From") ?? "unknown";
+  const route = to ? await resolveNumberRoute(c.env, to) : null;
+  const owner = route && verified.some((v) => v.accountId === route.account_id) ? route : null;
+  const refuse = async (accountId: string, reason: string, message: string) => {
+    await auditCallRefusal(c.env, accountId, { reason, call_sid: callSid, to: to ?? params.get("To") ?? "", from, direction: "inbound" }, c.get("requestId"));
+    return twimlResponse(refusalTwiml(message));
+  };
+  if (!owner) return refuse(verified[0]!.accountId, to ? "unknown_number" : "invalid_number", NOT_IN_SERVICE);
+  if (!owner.agent_id) return refuse(owner.account_id, "number_unassigned", NOT_IN_SERVICE);
+  const agent = await liveAgentVersion(c.env, owner.account_id, owner.agent_id);
+  if (!agent) return refuse(owner.account_id, "agent_not_published", NOT_IN_SERVICE);
+
+  const callId = newCallId();
+  const refusal = await admitCall(c.env, owner.account_id, callId);
+  if (refusal) return refuse(owner.account_id, refusal.reason, refusal.message);
+
+  await insertCall(c.env, { id: callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, twilioCallSid: callSid, status: "in-progress" });
+  const meta: CallMeta = { callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, callSid, createdAt: new Date().toISOString() };
+  await callSession(c.env, callId).prepare(meta);
+  return twimlResponse(await connectTwiml(c.env, c.req.raw, callId));
+}
+
+/** An outbound call we created: Twilio fetches its `Url` once the callee answers (with `AnsweredBy` under AMD). */
+async function answerOutbound(c: Context<AppEnv>, callId: string, accountIds: string[], params: URLSearchParams): Promise<Response> {
+  const row = await database(c.env.DB).select().from(calls).where(eq(calls.id, callId)).get();
+  if (!row || !accountIds.includes(row.accountId) || row.direction !== "outbound") return twimlResponse(refusalTwiml(NOT_IN_SERVICE));
+  const session = callSession(c.env, callId);
+  const answeredBy = params.get("AnsweredBy");
+  await database(c.env.DB)
+    .update(calls)
+    .set({ twilioCallSid: params.get("CallSid") ?? row.twilioCallSid, status: "in-progress", answeredAt: new Date().toISOString(), answeredBy })
+    .where(eq(calls.id, callId))
+    .run();
+  if (answeredBy && /^machine|^fax/.test(answeredBy)) {
+    const agent = await agentVersionConfig(c.env, row.accountId, row.agentId, row.agentVersion);
+    const voicemail = agent?.config.voicemail;
+    await session.finalize({ status: "completed", endReason: voicemail?.action === "leave_message" ? "voicemail_left" : "answering_machine", durationSeconds: null });
+    return twimlResponse(
+      voicemail?.action === "leave_message" && voicemail.message ? twiml({ verb: "Say", text: voicemail.message }, { verb: "Hangup" }) : twiml({ verb: "Hangup" }),
+    );
+  }
+  return twimlResponse(await connectTwiml(c.env, c.req.raw, callId));
+}
