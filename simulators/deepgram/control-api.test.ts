@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep } from "../common/latency-profile.ts";
+import { authHeaders, RecordingClient } from "./test-support.ts";
+import { startDeepgramSimulator, type DeepgramSimulator } from "./index.ts";
+
+let sim: DeepgramSimulator;
+beforeAll(async () => {
+  sim = await startDeepgramSimulator({});
+});
+afterAll(() => sim.close());
+
+const call = async (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> => {
+  const res = await fetch(`${sim.url}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  return { status: res.status, json: await res.json() };
+};
+
+describe("control API", () => {
+  it("manages the registry queues", async () => {
+    expect((await call("POST", "/__control/expect", { callSid: "CA9", text: "hello" })).json).toEqual({ pending: ["hello"] });
+    expect(sim.registry.pending("CA9")).toEqual(["hello"]);
+    await call("POST", "/__control/transcripts", { transcripts: ["a", "b"] });
+    expect((await call("POST", "/__control/transcripts", { transcripts: ["c"], append: true })).json).toEqual({ pending: ["a", "b", "c"] });
+    expect((await call("GET", "/__control/registry?callSid=CA9")).json).toEqual({ pending: ["hello"], heard: [] });
+    expect((await call("GET", "/__control/registry")).json).toEqual({ pending: ["a", "b", "c"], heard: [] });
+  });
+
+  it("reports and resets stats", async () => {
+    const stats = (await call("GET", "/__control/stats")).json;
+    expect(stats).toHaveProperty("listen.socketsOpened", 0);
+    expect(stats).toHaveProperty("speak.clears", 0);
+    sim.dropNextSocket("speak", 10);
+    expect((await call("POST", "/__control/reset")).status).toBe(200);
+    expect(sim.registry.pending("CA9")).toEqual([]);
+    // The pending drop was forgotten too.
+    const c = new RecordingClient(`${sim.wsUrl}/v1/speak?model=aura-2-thalia-en`, { headers: authHeaders() });
+    await c.opened;
+    await sleep(60);
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    expect(sim.stats().speak.drops).toBe(0);
+    c.ws.close();
+  });
+
+  it("validates bodies and unknown routes", async () => {
+    expect((await call("POST", "/__control/expect", { callSid: "" })).status).toBe(400);
+    expect((await call("POST", "/__control/drop-next", { afterMs: -1 })).status).toBe(400);
+    expect((await call("POST", "/__control/transcripts", { transcripts: "x" })).status).toBe(400);
+    expect((await call("GET", "/__control/nope")).status).toBe(404);
+  });
+});

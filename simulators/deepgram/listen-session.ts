@@ -1,0 +1,296 @@
+import { createHash, type Hash } from "node:crypto";
+import type { WebSocket } from "ws";
+import type { LatencySampler } from "../common/latency-profile.ts";
+import type { ExpectedUtterance, UtteranceRegistry } from "../common/utterance-registry.ts";
+import { CLOSE } from "./deepgram-error.ts";
+import { EnergyVad, type VadFrame } from "./energy-vad.ts";
+import { ListenAudioDecoder, UndecodableAudioError } from "./listen-audio-decoder.ts";
+import { listenControlMessage, listenMetadataMessage, resultsMessage, speechStartedMessage, utteranceEndMessage } from "./listen-messages.ts";
+import type { ListenParams } from "./listen-params.ts";
+import type { ModelInfo } from "./model-info.ts";
+import { Outbox } from "./outbox.ts";
+import { SegmentTranscript, type TimedWord } from "./segment-transcript.ts";
+import type { DeepgramStats } from "./simulator-stats.ts";
+import { endSilenceMs, type ListenTiming } from "./listen-timing.ts";
+
+export interface ListenSessionDeps {
+  socket: WebSocket;
+  params: ListenParams;
+  requestId: string;
+  model: ModelInfo;
+  registry: UtteranceRegistry;
+  sampler: LatencySampler;
+  stats: DeepgramStats;
+  timing: ListenTiming;
+  seed: number;
+  /** Close the socket with 1011 after this long (a simulated network drop). */
+  dropAfterMs?: number;
+}
+
+interface Segment {
+  index: number;
+  startMs: number;
+  transcript?: SegmentTranscript;
+  utterance?: ExpectedUtterance;
+  committed: number;
+  committedEndMs: number;
+  lastInterimMs: number;
+}
+
+/**
+ * One `/v1/listen` stream: decodes audio, runs the VAD on audio time, and turns speech segments into Deepgram's
+ * message sequence (SpeechStarted → interim Results → final Results with speech_final → UtteranceEnd).
+ */
+export class ListenSession {
+  readonly #d: ListenSessionDeps;
+  readonly #p: ListenParams;
+  readonly #decoder: ListenAudioDecoder;
+  readonly #outbox = new Outbox();
+  #vad: EnergyVad | undefined;
+  #hash: Hash = createHash("sha256");
+  readonly #created = new Date();
+  #spanStartMs = 0;
+  #segment: Segment | undefined;
+  #segments = 0;
+  /** Utterances whose final is queued but not yet delivered; later segments of this stream must skip them. */
+  readonly #claimed = new Set<number>();
+  #lastWordEndMs = 0;
+  #wordsSinceUtteranceEnd = false;
+  #sentAny = false;
+  #closed = false;
+  /** CloseStream received: nothing more from the client is processed while the last results drain. */
+  #closing = false;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #dropTimer: NodeJS.Timeout | undefined;
+
+  constructor(deps: ListenSessionDeps) {
+    this.#d = deps;
+    this.#p = deps.params;
+    this.#decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, deps.params.channels);
+    deps.socket.on("message", (data, isBinary) => this.#onMessage(toBytes(data), isBinary));
+    deps.socket.on("close", () => this.#dispose());
+    deps.socket.on("error", () => this.#dispose());
+    this.#armIdle();
+    if (deps.dropAfterMs !== undefined) {
+      this.#dropTimer = setTimeout(() => {
+        deps.stats.listen.drops++;
+        this.#close(CLOSE.internal.code, CLOSE.internal.reason);
+      }, deps.dropAfterMs);
+    }
+  }
+
+  #onMessage(data: Uint8Array, isBinary: boolean): void {
+    if (this.#closed || this.#closing) return;
+    if (!isBinary) {
+      this.#onControl(Buffer.from(data).toString("utf8"));
+      return;
+    }
+    this.#armIdle();
+    if (data.length === 0) {
+      // Deprecated end-of-stream signal, still honoured by the service.
+      this.#closeStream();
+      return;
+    }
+    this.#d.stats.listen.audioBytesReceived += data.length;
+    this.#hash.update(data);
+    let pcm: Int16Array;
+    try {
+      pcm = this.#decoder.decode(data);
+    } catch (error) {
+      if (!(error instanceof UndecodableAudioError)) throw error;
+      this.#close(CLOSE.badData.code, CLOSE.badData.reason);
+      return;
+    }
+    const sampleRate = this.#decoder.sampleRate;
+    if (sampleRate === undefined || pcm.length === 0) return;
+    this.#vad ??= new EnergyVad({ sampleRate, endSilenceMs: endSilenceMs(this.#p.endpointingMs, this.#d.timing) });
+    const before = this.#vad.audioMs;
+    this.#vad.push(pcm, (frame) => this.#onFrame(frame));
+    this.#d.stats.listen.audioMsReceived += this.#vad.audioMs - before;
+  }
+
+  #onControl(text: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    const message = listenControlMessage.safeParse(parsed);
+    if (!message.success) {
+      this.#d.stats.listen.unknownMessages++;
+      this.#armIdle();
+      return;
+    }
+    switch (message.data.type) {
+      case "KeepAlive":
+        this.#d.stats.listen.keepAlives++;
+        // Per Deepgram's troubleshooting notes, KeepAlive alone doesn't hold a fresh socket open: audio must come first.
+        if (this.#sentAny) this.#armIdle();
+        return;
+      case "Finalize":
+        this.#d.stats.listen.finalizes++;
+        this.#armIdle();
+        this.#flush(true);
+        return;
+      case "CloseStream":
+        this.#armIdle();
+        this.#closeStream();
+        return;
+      case "Configure":
+        this.#armIdle();
+        return;
+    }
+  }
+
+  #onFrame(f: VadFrame): void {
+    const t = this.#d.timing;
+    if (f.speechStartedAtMs !== undefined) {
+      this.#segment = { index: this.#segments++, startMs: f.speechStartedAtMs, committed: 0, committedEndMs: 0, lastInterimMs: f.speechStartedAtMs };
+      if (this.#p.vadEvents) {
+        this.#d.stats.listen.speechStartedSent++;
+        this.#send(speechStartedMessage(f.speechStartedAtMs, this.#p.channels));
+      }
+    }
+    const seg = this.#segment;
+    if (seg && f.speechEndedAtMs !== undefined) {
+      this.#endSegment(seg, f.speechEndedAtMs, f.endMs, { speechFinal: this.#p.endpointingMs !== false, fromFinalize: false });
+    } else if (seg) {
+      if (this.#p.interimResults && f.endMs - seg.lastInterimMs >= t.interimIntervalMs) {
+        seg.lastInterimMs = f.endMs;
+        this.#partial(seg, f.lastVoicedMs, f.endMs, false, false);
+      }
+      if (f.endMs - this.#spanStartMs >= t.maxSpanMs) this.#partial(seg, f.lastVoicedMs, f.endMs, true, false);
+    }
+    if (this.#segment) return;
+    const utteranceEndMs = this.#p.utteranceEndMs;
+    if (utteranceEndMs !== undefined && this.#wordsSinceUtteranceEnd && f.endMs - this.#lastWordEndMs >= utteranceEndMs) {
+      this.#wordsSinceUtteranceEnd = false;
+      this.#d.stats.listen.utteranceEndsSent++;
+      this.#send(utteranceEndMessage(this.#lastWordEndMs, this.#p.channels));
+    }
+    if (f.endMs - this.#spanStartMs >= t.silenceFinalMs) this.#emitResults([], f.endMs, { isFinal: true, speechFinal: false, fromFinalize: false });
+  }
+
+  /** Interim (isFinal=false) or mid-speech final of the words heard so far in the current span. */
+  #partial(seg: Segment, lastVoicedMs: number, nowMs: number, isFinal: boolean, fromFinalize: boolean): void {
+    const transcript = this.#transcriptFor(seg);
+    const heard = transcript.heardCount(lastVoicedMs - seg.startMs, false);
+    if (heard <= seg.committed && !fromFinalize) return;
+    const words = transcript.timed(seg.committed, Math.max(seg.committed, heard), seg.startMs, undefined, seg.committedEndMs);
+    if (isFinal) {
+      seg.committed = Math.max(seg.committed, heard);
+      seg.committedEndMs = words.at(-1)?.endMs ?? seg.committedEndMs;
+    }
+    this.#emitResults(words, nowMs, { isFinal, speechFinal: false, fromFinalize });
+  }
+
+  #endSegment(seg: Segment, speechEndMs: number, nowMs: number, flags: { speechFinal: boolean; fromFinalize: boolean }): void {
+    const transcript = this.#transcriptFor(seg);
+    const heard = transcript.heardCount(speechEndMs - seg.startMs, true);
+    const words = transcript.timed(seg.committed, heard, seg.startMs, speechEndMs, seg.committedEndMs);
+    this.#segment = undefined;
+    const delayMs = this.#d.sampler.withTail(this.#d.sampler.draw(this.#d.sampler.profile.sttFinal));
+    const utterance = seg.utterance;
+    if (utterance) this.#claimed.add(utterance.id);
+    this.#emitResults(words, nowMs, { isFinal: true, ...flags }, delayMs, () => {
+      // Consumed only once delivered: a stream that dies first leaves the utterance for its replacement.
+      if (utterance) this.#d.registry.consume(utterance);
+    });
+  }
+
+  #emitResults(words: TimedWord[], endMs: number, flags: { isFinal: boolean; speechFinal: boolean; fromFinalize: boolean }, delayMs = 0, onSent?: () => void): void {
+    const startMs = this.#spanStartMs;
+    if (flags.isFinal) this.#spanStartMs = endMs;
+    const last = words.at(-1);
+    if (last) {
+      // A final's timings supersede the interims' estimates for the same words.
+      this.#lastWordEndMs = flags.isFinal ? last.endMs : Math.max(this.#lastWordEndMs, last.endMs);
+      this.#wordsSinceUtteranceEnd = true;
+    }
+    const message = resultsMessage({ words, startMs, endMs, ...flags, punctuate: this.#p.punctuate || this.#p.smartFormat, channels: this.#p.channels, requestId: this.#d.requestId, model: this.#d.model });
+    this.#d.stats.listen.resultsSent++;
+    if (flags.speechFinal) this.#d.stats.listen.speechFinalsSent++;
+    this.#send(message, delayMs, onSent);
+  }
+
+  #transcriptFor(seg: Segment): SegmentTranscript {
+    if (!seg.transcript) {
+      const utterance = this.#d.registry.upcoming(this.#p.extra["call_sid"]).find((u) => !this.#claimed.has(u.id));
+      seg.utterance = utterance;
+      seg.transcript = utterance ? SegmentTranscript.scripted(utterance.text, this.#d.seed) : SegmentTranscript.placeholder(this.#d.seed + 7919 * seg.index);
+    }
+    return seg.transcript;
+  }
+
+  /** Finalize / CloseStream: finish the current span now. A pause already under way counts as the end of speech. */
+  #flush(fromFinalize: boolean): void {
+    const vad = this.#vad;
+    const nowMs = vad?.audioMs ?? 0;
+    const seg = this.#segment;
+    if (vad && seg) {
+      if (nowMs - vad.lastVoicedMs >= this.#d.timing.vadHangoverMs / 2) {
+        vad.endSpeech();
+        this.#endSegment(seg, vad.lastVoicedMs, nowMs, { speechFinal: true, fromFinalize });
+      } else {
+        this.#partial(seg, vad.lastVoicedMs, nowMs, true, fromFinalize);
+      }
+      return;
+    }
+    this.#emitResults([], nowMs, { isFinal: true, speechFinal: false, fromFinalize });
+  }
+
+  #closeStream(): void {
+    this.#closing = true;
+    this.#d.stats.listen.closeStreams++;
+    this.#flush(false);
+    this.#send(
+      listenMetadataMessage({
+        requestId: this.#d.requestId,
+        sha256: this.#hash.copy().digest("hex"),
+        created: this.#created,
+        durationMs: this.#vad?.audioMs ?? 0,
+        channels: this.#p.channels,
+        model: this.#d.model,
+      }),
+    );
+    void this.#outbox.drained().then(() => this.#close(CLOSE.normal.code, CLOSE.normal.reason));
+  }
+
+  #send(message: Record<string, unknown>, delayMs = 0, onSent?: () => void): void {
+    this.#sentAny = true;
+    void this.#outbox.push(() => {
+      this.#d.socket.send(JSON.stringify(message));
+      this.#d.stats.listen.messagesSent++;
+      onSent?.();
+    }, delayMs);
+  }
+
+  #armIdle(): void {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      this.#d.stats.listen.idleTimeouts++;
+      this.#close(CLOSE.clientIdle.code, CLOSE.clientIdle.reason);
+    }, this.#d.timing.idleTimeoutMs);
+  }
+
+  #close(code: number, reason: string): void {
+    if (this.#closed) return;
+    this.#dispose();
+    this.#d.socket.close(code, reason);
+  }
+
+  #dispose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#outbox.close();
+    this.#d.stats.listen.socketsOpen--;
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#dropTimer);
+  }
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}

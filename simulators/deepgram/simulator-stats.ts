@@ -1,0 +1,53 @@
+/** Counters the control API exposes; tests and benchmarks read them to check what the platform actually sent. */
+export interface DeepgramStats {
+  listen: {
+    socketsOpened: number;
+    socketsOpen: number;
+    rejectedHandshakes: number;
+    audioMsReceived: number;
+    audioBytesReceived: number;
+    messagesSent: number;
+    resultsSent: number;
+    speechFinalsSent: number;
+    utteranceEndsSent: number;
+    speechStartedSent: number;
+    keepAlives: number;
+    finalizes: number;
+    closeStreams: number;
+    unknownMessages: number;
+    idleTimeouts: number;
+    drops: number;
+  };
+  speak: {
+    socketsOpened: number;
+    socketsOpen: number;
+    rejectedHandshakes: number;
+    speakMessages: number;
+    charactersReceived: number;
+    flushes: number;
+    flushedSent: number;
+    clears: number;
+    closes: number;
+    warnings: number;
+    messagesSent: number;
+    audioBytesSent: number;
+    audioMsSent: number;
+    drops: number;
+    restRequests: number;
+    restAudioBytesSent: number;
+  };
+}
+
+export function emptyStats(): DeepgramStats {
+  return {
+    listen: {
+      socketsOpened: 0, socketsOpen: 0, rejectedHandshakes: 0, audioMsReceived: 0, audioBytesReceived: 0, messagesSent: 0, resultsSent: 0,
+      speechFinalsSent: 0, utteranceEndsSent: 0, speechStartedSent: 0, keepAlives: 0, finalizes: 0, closeStreams: 0, unknownMessages: 0,
+      idleTimeouts: 0, drops: 0,
+    },
+    speak: {
+      socketsOpened: 0, socketsOpen: 0, rejectedHandshakes: 0, speakMessages: 0, charactersReceived: 0, flushes: 0, flushedSent: 0, clears: 0,
+      closes: 0, warnings: 0, messagesSent: 0, audioBytesSent: 0, audioMsSent: 0, drops: 0, restRequests: 0, restAudioBytesSent: 0,
+    },
+  };
+}
