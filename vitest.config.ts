@@ -1,5 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { SIMULATOR_CREDENTIALS } from "./simulators/index.ts";
+import { simulatorUrls } from "./test/workers/simulator-ports.ts";
 import { startJwksServer } from "./test/workers/jwks-server.ts";
 
 // Two projects: platform code runs inside workerd against real D1/KV/Durable Object storage;
@@ -20,9 +22,14 @@ export default defineConfig({
                   ENCRYPTION_KEY: "k1:qrY8sYXBJe0vYh0i3mNnAq3m2nQxq2LrQ4u9zGzC2yE=",
                   JWT_SECRET: "test-jwt-secret-0123456789abcdef0123456789abcdef",
                   OPERATOR_SECRET: "test-operator-secret",
-                  DEEPGRAM_API_KEY: "test-deepgram-key",
-                  AWS_ACCESS_KEY_ID: "AKIDTESTTESTTEST",
-                  AWS_SECRET_ACCESS_KEY: "test-aws-secret",
+                  DEEPGRAM_API_KEY: SIMULATOR_CREDENTIALS.deepgramApiKey,
+                  AWS_ACCESS_KEY_ID: SIMULATOR_CREDENTIALS.awsAccessKeyId,
+                  AWS_SECRET_ACCESS_KEY: SIMULATOR_CREDENTIALS.awsSecretAccessKey,
+                  BEDROCK_REGION: SIMULATOR_CREDENTIALS.awsRegion,
+                  BEDROCK_ENDPOINT: simulatorUrls.bedrock,
+                  DEEPGRAM_API_BASE_URL: simulatorUrls.deepgram,
+                  TWILIO_API_BASE_URL: simulatorUrls.twilio,
+                  TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
                   JWKS_URL: jwks.url,
                   TEST_JWT_PRIVATE_JWKS: JSON.stringify(jwks.privateJwks),
                 },
@@ -34,6 +41,8 @@ export default defineConfig({
           name: "workers",
           include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts", "shared/**/*.test.ts", "test/workers/**/*.test.ts"],
           setupFiles: ["./test/workers/apply-migrations.ts"],
+          // The provider simulators run in Node on loopback; the platform's production clients talk to them unchanged.
+          globalSetup: ["./test/workers/global-setup.ts"],
         },
       },
       {

@@ -1,0 +1,59 @@
+/**
+ * Starts the three provider simulators together, wired so the scripted caller's words reach the STT simulator
+ * (a shared utterance registry). Used by the workerd tests (from vitest.config.ts), the Node end-to-end tests,
+ * `npm run dev`, the demo and the benchmark.
+ */
+import { startBedrockSimulator, type BedrockSimulator } from "./bedrock/index.ts";
+import type { LatencyProfileName } from "./common/latency-profile.ts";
+import { UtteranceRegistry } from "./common/utterance-registry.ts";
+import { startDeepgramSimulator, type DeepgramSimulator } from "./deepgram/index.ts";
+import { startTwilioSimulator, type TwilioSimulator } from "./twilio/index.ts";
+
+/** Credentials the simulators accept; the platform is configured with the same values in local runs. */
+export const SIMULATOR_CREDENTIALS = {
+  deepgramApiKey: "sim-deepgram-key",
+  awsAccessKeyId: "AKIASIMULATOR000001",
+  awsSecretAccessKey: "sim-aws-secret-access-key",
+  awsRegion: "us-east-1",
+} as const;
+
+export interface Simulators {
+  twilio: TwilioSimulator;
+  deepgram: DeepgramSimulator;
+  bedrock: BedrockSimulator;
+  registry: UtteranceRegistry;
+  close(): Promise<void>;
+}
+
+export interface SimulatorsOptions {
+  profile?: LatencyProfileName;
+  /** Call-clock speed of the Twilio simulator (1 = real time). */
+  speed?: number;
+  seed?: number;
+  ports?: { twilio?: number; deepgram?: number; bedrock?: number };
+}
+
+export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Simulators> {
+  const profile = opts.profile ?? "instant";
+  const registry = new UtteranceRegistry();
+  const [twilio, deepgram, bedrock] = await Promise.all([
+    startTwilioSimulator({ port: opts.ports?.twilio ?? 0, speed: opts.speed ?? 1, profile, registry }),
+    startDeepgramSimulator({ port: opts.ports?.deepgram ?? 0, profile, seed: opts.seed, registry, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] }),
+    startBedrockSimulator({
+      port: opts.ports?.bedrock ?? 0,
+      profile,
+      seed: opts.seed,
+      region: SIMULATOR_CREDENTIALS.awsRegion,
+      credentials: [{ accessKeyId: SIMULATOR_CREDENTIALS.awsAccessKeyId, secretAccessKey: SIMULATOR_CREDENTIALS.awsSecretAccessKey }],
+    }),
+  ]);
+  return {
+    twilio,
+    deepgram,
+    bedrock,
+    registry,
+    close: async () => {
+      await Promise.all([twilio.close(), deepgram.close(), bedrock.close()]);
+    },
+  };
+}

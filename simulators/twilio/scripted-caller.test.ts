@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { UtteranceRegistry } from "../common/utterance-registry.ts";
+import { attachTestAgent } from "./testing/test-agent.ts";
+import { connectTwiml, startHarness, type Harness } from "./testing/harness.ts";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Records when each utterance was registered, to check it happens before its audio reaches the platform. */
+class TimedRegistry extends UtteranceRegistry {
+  readonly expectedAt: number[] = [];
+  override expect(callSid: string, text: string): void {
+    this.expectedAt.push(performance.now());
+    super.expect(callSid, text);
+  }
+}
+
+describe("scripted caller", () => {
+  it("waits for the agent, takes turns, barges in, and measures voice-to-voice gaps", async () => {
+    const registry = new TimedRegistry();
+    h = await startHarness({ speed: 10, registry });
+    h.platform.route("/voice", connectTwiml(h.platform));
+    const call = await h.ring(`
+waitSilenceMs: 400
+steps:
+  - waitForAgent: true
+  - say: I need a table tonight
+  - say: for two people please
+    interruptAfterMs: 300
+  - waitForAgent: true
+  - hangup: true
+`);
+    const stream = await h.platform.nextStream();
+    const agent = attachTestAgent(stream, { greetingMs: 1000, replyMs: 1500, endOfSpeechFrames: 10 });
+    const recording = await call.ended;
+
+    expect(registry.pending(call.callSid)).toEqual(["I need a table tonight", "for two people please"]);
+    expect(registry.expectedAt).toHaveLength(2);
+    expect(agent.speechStarts).toHaveLength(2);
+    registry.expectedAt.forEach((t, i) => expect(t).toBeLessThan(agent.speechStarts[i]!));
+
+    const [greeting, reply1, reply2, reply3] = recording.agentAudio;
+    expect(recording.agentAudio).toHaveLength(3);
+    expect(greeting).toMatchObject({ bytes: 8000, cutShort: false });
+    const [turn1, turn2] = recording.turns;
+    // Turn 1 starts once the greeting has played and 400 ms of silence passed; 5 words × 250 ms of speech.
+    expect(turn1).toMatchObject({ index: 0, text: "I need a table tonight", bargeIn: false });
+    expect(turn1!.speechStartMs - greeting!.endMs).toBeGreaterThanOrEqual(400);
+    expect(turn1!.speechStartMs - greeting!.endMs).toBeLessThan(440);
+    expect(turn1!.speechEndMs - turn1!.speechStartMs).toBe(1250);
+    // The agent answers after 10 silent frames (200 ms) plus transport (wall time, magnified by the 10× call clock).
+    expect(turn1!.firstAgentAudioMs).toBe(reply1!.startMs);
+    expect(turn1!.voiceToVoiceMs).toBeGreaterThanOrEqual(200);
+    expect(turn1!.voiceToVoiceMs).toBeLessThan(1500);
+
+    // Turn 2 barges in 300 ms into the reply; the agent clears the rest of it.
+    expect(turn2).toMatchObject({ index: 1, bargeIn: true });
+    expect(turn2!.speechStartMs - reply1!.startMs).toBeGreaterThanOrEqual(300);
+    expect(turn2!.speechStartMs - reply1!.startMs).toBeLessThan(320);
+    expect(reply1!.cutShort).toBe(true);
+    expect(recording.clears).toHaveLength(1);
+    expect(recording.clears[0]!.discardedBytes).toBeGreaterThan(0);
+    expect(recording.clears[0]!.discardedBytes + reply1!.bytes).toBeLessThanOrEqual(12000);
+    expect(recording.clears[0]!.marksReturned).toEqual(["say-2"]);
+    expect(turn2!.firstAgentAudioMs).toBe(reply2!.startMs);
+    expect(turn2!.voiceToVoiceMs).toBeGreaterThanOrEqual(200);
+
+    // The last waitForAgent covers the agent's answer, then the caller hangs up.
+    expect(reply3).toBeUndefined();
+    expect(recording).toMatchObject({ status: "completed", endReason: "caller-hangup" });
+    expect(recording.endedAtMs!).toBeGreaterThanOrEqual(reply2!.endMs + 400);
+    expect(JSON.parse(JSON.stringify(recording))).toEqual(recording);
+  });
+
+  it("speaks real synthesized μ-law speech and ends on maxDurationMs", async () => {
+    h = await startHarness({ speed: 10, realSpeech: true });
+    h.platform.route("/voice", connectTwiml(h.platform));
+    const call = await h.ring({ maxDurationMs: 3000, steps: [{ say: "hello", immediately: true }] });
+    const stream = await h.platform.nextStream();
+    const recording = await call.ended;
+    const speechFrames = stream.messages.filter((m) => m.message.event === "media" && Buffer.from(m.message.media.payload, "base64").some((b) => b !== 0xff));
+    expect(speechFrames.length).toBeGreaterThan(5);
+    const turn = recording.turns[0]!;
+    expect(Math.ceil((turn.speechEndMs - turn.speechStartMs) / 20)).toBe(speechFrames.length);
+    expect(recording.endReason).toBe("max-duration");
+    expect(recording.endedAtMs! - recording.answeredAtMs!).toBeGreaterThanOrEqual(3000);
+  });
+
+  it("notes a waitForAgent that times out and carries on", async () => {
+    h = await startHarness({ speed: 20 });
+    h.platform.route("/voice", connectTwiml(h.platform));
+    const call = await h.ring({ steps: [{ waitForAgent: true, timeoutMs: 500 }, { dtmf: "5" }, { hangup: true }] });
+    await h.platform.nextStream();
+    const recording = await call.ended;
+    expect(recording.errors).toEqual([{ code: 0, message: "step 0: waitForAgent timed out", atMs: expect.any(Number) }]);
+    expect(recording.dtmf.map((d) => d.digit)).toEqual(["5"]);
+  });
+});

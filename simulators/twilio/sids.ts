@@ -1,0 +1,9 @@
+/** Twilio SIDs: a two-letter type prefix and 32 lowercase hex digits (34 characters). */
+export type SidPrefix = "AC" | "CA" | "MZ" | "PN" | "RE";
+
+export function newSid(prefix: SidPrefix): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return prefix + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export const isSid = (prefix: SidPrefix, value: string): boolean => new RegExp(`^${prefix}[0-9a-f]{32}$`).test(value);

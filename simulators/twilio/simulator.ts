@@ -1,0 +1,171 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { LatencyProfileName } from "../common/latency-profile.ts";
+import type { UtteranceRegistry } from "../common/utterance-registry.ts";
+import { placeInboundCall, type InboundCallRequest } from "./call-factory.ts";
+import type { CallRecording, CallStatus } from "./call-recording.ts";
+import { handleControlRequest } from "./control-api.ts";
+import type { PhoneNumberConfig } from "./phone-number-resource.ts";
+import { searchAvailableNumbers } from "./phone-numbers.ts";
+import { handleRestRequest } from "./rest-router.ts";
+import type { SpeechSynthesizer } from "./script-runner.ts";
+import { TwilioState, type Account } from "./simulator-state.ts";
+
+export interface TwilioSimulatorOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Loopback only: 127.0.0.1 (default), ::1 or localhost. */
+  host?: string;
+  /** Call-clock speed: 1 is real time; 10 plays ten seconds of call per second. */
+  speed?: number;
+  /** Accepted for symmetry with the other simulators; Twilio-side delays are scripted (ringMs, amdDurationMs). */
+  profile?: LatencyProfileName;
+  registry?: UtteranceRegistry;
+  accounts?: Account[];
+  /** Replaces the caller's speech synthesiser (tests). */
+  synthesize?: SpeechSynthesizer;
+}
+
+export interface AddNumberOptions extends Partial<PhoneNumberConfig> {
+  accountSid: string;
+  /** E.164; the first free simulated 415 number when omitted. */
+  phoneNumber?: string;
+}
+
+export interface CallHandle {
+  callSid: string;
+  ended: Promise<CallRecording>;
+}
+
+export interface CallSummary {
+  callSid: string;
+  accountSid: string;
+  direction: string;
+  from: string;
+  to: string;
+  status: CallStatus;
+}
+
+export interface TwilioSimulator {
+  readonly url: string;
+  readonly port: number;
+  readonly host: string;
+  readonly speed: number;
+  readonly profile: LatencyProfileName;
+  readonly state: TwilioState;
+  addAccount(account?: Partial<Account>): Account;
+  /** Provisions an IncomingPhoneNumber; returns its REST JSON. */
+  addNumber(opts: AddNumberOptions): Record<string, unknown>;
+  /** The script that answers outbound (REST-created) calls to `to`. */
+  setCalleeScript(to: string, script: unknown): void;
+  /** Rings an owned number with a scripted caller. */
+  startInboundCall(request: InboundCallRequest): Promise<CallHandle>;
+  getCall(callSid: string): CallRecording | undefined;
+  listCalls(): CallSummary[];
+  /** Resolves with the final recording once the call has ended and its callbacks were delivered. */
+  waitForCallEnd(callSid: string, timeoutMs?: number): Promise<CallRecording>;
+  /** The caller hangs up. */
+  hangUp(callSid: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+const MAX_BODY_BYTES = 1 << 20;
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Error("request body too large");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (body === null || status === 204) {
+    res.writeHead(status, headers).end();
+    return;
+  }
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
+}
+
+/** Starts the Twilio simulator: REST API under /2010-04-01, control API under /__control, on loopback. */
+export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): Promise<TwilioSimulator> {
+  const host = opts.host ?? "127.0.0.1";
+  if (!LOOPBACK.has(host)) throw new RangeError(`the Twilio simulator listens on loopback only, not ${host}`);
+  const speed = opts.speed ?? 1;
+  if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
+  const state = new TwilioState({ speed, registry: opts.registry, synthesize: opts.synthesize });
+  for (const account of opts.accounts ?? []) state.addAccount(account);
+
+  let sim: TwilioSimulator;
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://simulator");
+      const body = await readBody(req);
+      if (url.pathname.startsWith("/__control/")) {
+        const out = await handleControlRequest(sim, req.method ?? "GET", url.pathname, url.searchParams, body);
+        return send(res, out.status, out.body);
+      }
+      const out = await handleRestRequest(state, { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, body });
+      send(res, out.status, out.body, out.headers);
+    })().catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { code: 20500, message: `Internal simulator error: ${(err as Error).message}`, more_info: "https://www.twilio.com/docs/errors/20500", status: 500 });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(":") ? `[${host}]` : host;
+
+  sim = {
+    url: `http://${urlHost}:${port}`,
+    port,
+    host,
+    speed,
+    profile: opts.profile ?? "instant",
+    state,
+    addAccount: (account) => state.addAccount(account),
+    addNumber: ({ accountSid, phoneNumber, ...config }) => {
+      const owned = new Set([...state.numbers.values()].map((n) => n.phoneNumber));
+      const chosen = phoneNumber ?? searchAvailableNumbers({ country: "US", limit: 1, owned })[0]!.phone_number;
+      return state.addNumber(accountSid, chosen, config).toJSON();
+    },
+    setCalleeScript: (to, script) => void state.setCalleeScript(to, script),
+    startInboundCall: async (request) => {
+      const call = await placeInboundCall(state, request);
+      return { callSid: call.sid, ended: call.ended };
+    },
+    getCall: (callSid) => state.calls.get(callSid)?.snapshot(),
+    listCalls: () =>
+      [...state.calls.values()].map((c) => ({ callSid: c.sid, accountSid: c.accountSid, direction: c.direction, from: c.from, to: c.to, status: c.status })),
+    waitForCallEnd: async (callSid, timeoutMs = 60_000) => {
+      const call = state.calls.get(callSid);
+      if (!call) throw new Error(`call ${callSid} not found`);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`call ${callSid} did not end within ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        return await Promise.race([call.ended, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    hangUp: async (callSid) => {
+      await state.calls.get(callSid)?.hangupByCaller();
+    },
+    close: async () => {
+      await Promise.all([...state.calls.values()].map((c) => c.end(c.status === "in-progress" ? "completed" : "canceled", "simulator-closed")));
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+  return sim;
+}
