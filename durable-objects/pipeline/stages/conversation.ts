@@ -1,0 +1,261 @@
+import type { ContentBlock, LanguageModel, LlmRequest, ToolSpec } from "../../providers/provider-types.ts";
+import type { AfterReply, Frame, FrameOf } from "../frames.ts";
+import { ChatHistory } from "../chat-history.ts";
+import type { SpeechLedger } from "../speech-ledger.ts";
+import { BaseStage } from "../stage.ts";
+import type { TurnMetrics } from "../turn-metrics.ts";
+
+export interface ToolCall {
+  toolUseId: string;
+  name: string;
+  input: unknown;
+}
+
+export interface ToolOutcome {
+  status: "success" | "error";
+  content: string;
+  /** What the call does once the reply is heard (built-ins: end_call, transfer_call). */
+  after?: AfterReply;
+  /** In-band DTMF to play in the reply (built-in send_dtmf). */
+  dtmf?: string;
+}
+
+export interface ConversationOptions {
+  llm: LanguageModel;
+  request: Omit<LlmRequest, "messages" | "tools"> & { fallbackModelId?: string };
+  tools: ToolSpec[];
+  /** Runs the model's tool calls (concurrently, bounded) and returns outcomes in call order. */
+  runTools: (calls: ToolCall[], signal: AbortSignal) => Promise<ToolOutcome[]>;
+  ledger: SpeechLedger;
+  metrics: TurnMetrics;
+  agentSpeaking: () => boolean;
+  history?: ChatHistory;
+  closingMessage: string;
+  /** Tools slower than this get a short filler line first, so the caller is never left in silence. */
+  fillerAfterMs?: number;
+  fillerLine?: string;
+  maxToolRounds?: number;
+}
+
+const APOLOGY = "I'm sorry, I'm having trouble with that right now. Could you say it again?";
+const TOOL_FALLBACK = "Sorry, I couldn't get that information just now.";
+
+interface Turn {
+  turnId: number;
+  abort: AbortController;
+  /** Early start: the model runs, but its output is held until the endpoint confirms the text. */
+  held: Frame[] | undefined;
+  userText: string;
+  historyStart: number;
+  pendingToolUseIds: string[];
+  spokeInRound: boolean;
+  /** Assistant blocks produced while held, committed to the history on confirmation. */
+  uncommitted: ContentBlock[];
+  finished: boolean;
+  onConfirmed?: () => void;
+}
+
+/**
+ * Caller turns → the model (Bedrock ConverseStream) → reply text, with tool calls in between. Each turn owns an
+ * AbortController and checks it after every await: an interrupt or a newer caller turn stops it at once, and the
+ * history keeps only the words the caller heard.
+ */
+export class ConversationStage extends BaseStage {
+  readonly name = "conversation";
+  readonly history: ChatHistory;
+  #turn: Turn | undefined;
+  /** The last reply whose audio may still be playing: an interrupt rewrites it to what was heard. */
+  #lastSpoken: { turnId: number; historyStart: number } | undefined;
+
+  constructor(private readonly opts: ConversationOptions) {
+    super();
+    this.history = opts.history ?? new ChatHistory();
+  }
+
+  handle(frame: Frame): void {
+    switch (frame.kind) {
+      case "user_turn":
+        return this.#onUserTurn(frame);
+      case "prompt":
+        return this.#onPrompt(frame);
+      case "interrupt":
+        return this.#stop();
+      case "end":
+        this.#turn?.abort.abort();
+        this.#turn = undefined;
+        return;
+      default:
+        this.push(frame);
+    }
+  }
+
+  #onUserTurn(frame: FrameOf<"user_turn">): void {
+    const current = this.#turn;
+    if (current && current.turnId === frame.turnId && current.held && !frame.tentative) {
+      // The endpoint confirmed the early-start text: release what the model already produced.
+      const held = current.held;
+      current.held = undefined;
+      this.history.add("user", [{ text: current.userText }]);
+      this.history.add("assistant", current.uncommitted);
+      held.forEach((f) => this.push(f));
+      current.onConfirmed?.();
+      if (current.finished) this.#turn = undefined;
+      return;
+    }
+    if (current || this.opts.agentSpeaking()) this.context.broadcast({ kind: "interrupt", reason: "new_turn", atMs: this.context.now() });
+    const turn: Turn = {
+      turnId: frame.turnId,
+      abort: new AbortController(),
+      held: frame.tentative ? [] : undefined,
+      userText: frame.text,
+      historyStart: this.history.length,
+      pendingToolUseIds: [],
+      spokeInRound: false,
+      uncommitted: [],
+      finished: false,
+    };
+    if (!frame.tentative) this.history.add("user", [{ text: frame.text }]);
+    this.#turn = turn;
+    void this.#run(turn);
+  }
+
+  /** A fixed line (greeting, reprompt, closing): spoken as is, and kept in the history as the agent's words. */
+  #onPrompt(frame: FrameOf<"prompt">): void {
+    if (this.#turn || this.opts.agentSpeaking()) this.context.broadcast({ kind: "interrupt", reason: "new_turn", atMs: this.context.now() });
+    const after: AfterReply = frame.reason === "closing" || frame.reason === "voicemail" ? { action: "hang_up", reason: frame.reason } : { action: "listen" };
+    this.#lastSpoken = { turnId: frame.turnId, historyStart: this.history.length };
+    this.history.add("assistant", [{ text: frame.text }]);
+    this.push({ kind: "reply_delta", turnId: frame.turnId, text: frame.text });
+    this.push({ kind: "reply_done", turnId: frame.turnId, after });
+  }
+
+  #stop(): void {
+    const turn = this.#turn;
+    const spoken = this.#lastSpoken;
+    this.#turn = undefined;
+    this.#lastSpoken = undefined;
+    if (turn) {
+      turn.abort.abort();
+      if (turn.held) return; // never confirmed: nothing of it was said or committed
+      this.history.interruptAssistant(turn.historyStart, this.opts.ledger.heardText(turn.turnId), turn.pendingToolUseIds);
+    } else if (spoken) {
+      this.history.interruptAssistant(spoken.historyStart, this.opts.ledger.heardText(spoken.turnId), []);
+    }
+  }
+
+  #emit(turn: Turn, frame: Frame): void {
+    if (turn.abort.signal.aborted) return;
+    if (turn.held) turn.held.push(frame);
+    else this.push(frame);
+  }
+
+  async #run(turn: Turn): Promise<void> {
+    const { signal } = turn.abort;
+    const maxRounds = this.opts.maxToolRounds ?? 4;
+    let after: AfterReply = { action: "listen" };
+    let spokeAfterTools = true;
+    for (let round = 0; round <= maxRounds && !signal.aborted; round++) {
+      const messages = turn.held ? this.history.withUserText(turn.userText) : [...this.history.messages];
+      const request: LlmRequest = { ...this.opts.request, messages, tools: this.opts.tools };
+      this.opts.metrics.mark(turn.turnId, "llm_request", this.context.now());
+      turn.spokeInRound = false;
+      let text = "";
+      const toolUses: ToolCall[] = [];
+      try {
+        for await (const event of this.opts.llm.stream(request, signal, this.opts.request.fallbackModelId)) {
+          if (signal.aborted) return;
+          if (event.type === "text" && event.text) {
+            this.opts.metrics.mark(turn.turnId, "llm_first_token", this.context.now());
+            text += event.text;
+            turn.spokeInRound = true;
+            this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: event.text });
+          } else if (event.type === "tool_use") {
+            toolUses.push({ toolUseId: event.toolUseId, name: event.name, input: event.input });
+          } else if (event.type === "usage") {
+            this.#emit(turn, { kind: "llm_usage", turnId: turn.turnId, ...event });
+          }
+        }
+      } catch {
+        if (signal.aborted) return;
+        this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: (text ? " " : "") + APOLOGY });
+        spokeAfterTools = true;
+        break;
+      }
+      if (signal.aborted) return;
+      if (turn.held && round === 0 && toolUses.length > 0) {
+        // Tools have effects: never run them for a turn the caller may still be changing. Wait for the endpoint.
+        await this.#untilConfirmed(turn);
+        if (signal.aborted) return;
+      }
+      const blocks: ContentBlock[] = [];
+      if (text) blocks.push({ text });
+      for (const t of toolUses) blocks.push({ toolUse: { toolUseId: t.toolUseId, name: t.name, input: t.input } });
+      if (turn.held) turn.uncommitted.push(...blocks);
+      else this.history.add("assistant", blocks);
+      if (toolUses.length === 0) {
+        spokeAfterTools = spokeAfterTools || !!text;
+        break;
+      }
+      spokeAfterTools = false;
+      const outcomes = await this.#runTools(turn, toolUses);
+      if (signal.aborted) return;
+      this.history.add(
+        "user",
+        outcomes.map((o, i) => ({ toolResult: { toolUseId: toolUses[i]!.toolUseId, content: [{ text: o.content }], status: o.status } })),
+      );
+      turn.pendingToolUseIds = [];
+      const final = outcomes.find((o) => o.after && o.after.action !== "listen")?.after;
+      for (const o of outcomes) if (o.dtmf) this.#emit(turn, { kind: "dtmf_request", turnId: turn.turnId, digits: o.dtmf });
+      if (final) {
+        after = final;
+        if (!text) this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: final.action === "hang_up" ? this.opts.closingMessage : "Please hold while I transfer your call." });
+        spokeAfterTools = true;
+        break;
+      }
+      if (round === maxRounds) {
+        this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: TOOL_FALLBACK });
+        spokeAfterTools = true;
+      }
+    }
+    if (signal.aborted) return;
+    // The agent is never left silent after a tool: an empty answer still gets a spoken line.
+    if (!spokeAfterTools) this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: TOOL_FALLBACK });
+    this.#emit(turn, { kind: "reply_done", turnId: turn.turnId, after });
+    turn.finished = true;
+    this.#lastSpoken = { turnId: turn.turnId, historyStart: turn.historyStart };
+    if (!turn.held && this.#turn === turn) this.#turn = undefined;
+  }
+
+  async #runTools(turn: Turn, calls: ToolCall[]): Promise<ToolOutcome[]> {
+    const { signal } = turn.abort;
+    turn.pendingToolUseIds = calls.map((c) => c.toolUseId);
+    this.#emit(turn, { kind: "reply_flush", turnId: turn.turnId });
+    const started = this.context.now();
+    for (const c of calls) this.#emit(turn, { kind: "tool_call", turnId: turn.turnId, toolUseId: c.toolUseId, name: c.name, input: c.input });
+    const running = this.opts.runTools(calls, signal);
+    if (!turn.spokeInRound) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const filler = new Promise<"filler">((resolve) => (timer = setTimeout(() => resolve("filler"), this.opts.fillerAfterMs ?? 600)));
+      const first = await Promise.race([running.then(() => "done" as const), filler]);
+      clearTimeout(timer ?? null);
+      if (first === "filler" && !signal.aborted) {
+        this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: this.opts.fillerLine ?? "One moment while I check that." });
+        this.#emit(turn, { kind: "reply_flush", turnId: turn.turnId });
+      }
+    }
+    const outcomes = await running;
+    const durationMs = this.context.now() - started;
+    calls.forEach((c, i) =>
+      this.#emit(turn, { kind: "tool_result", turnId: turn.turnId, toolUseId: c.toolUseId, name: c.name, status: outcomes[i]!.status, durationMs }),
+    );
+    return outcomes;
+  }
+
+  /** Resolves when the early-start turn is confirmed, or is aborted because the caller said something else. */
+  #untilConfirmed(turn: Turn): Promise<void> {
+    return new Promise((resolve) => {
+      turn.onConfirmed = resolve;
+      turn.abort.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+  }
+}

@@ -1,0 +1,126 @@
+import { isBargeIn, type InterruptionSensitivity } from "../barge-in-policy.ts";
+import type { AudioClock } from "../audio-clock.ts";
+import type { Frame, FrameOf } from "../frames.ts";
+import { BaseStage } from "../stage.ts";
+import type { TurnMetrics } from "../turn-metrics.ts";
+
+export interface TurnDetectorOptions {
+  sensitivity: InterruptionSensitivity;
+  /** Start the model on a stable interim transcript (the turn is confirmed or replaced at the endpoint). */
+  earlyStart: boolean;
+  agentSpeaking: () => boolean;
+  nextTurnId: () => number;
+  clock: AudioClock;
+  metrics: TurnMetrics;
+  /** DTMF digits pressed within this window reach the model as one event. */
+  dtmfWindowMs?: number;
+}
+
+const EARLY_START_MIN_WORDS = 3;
+
+/**
+ * Transcript frames → caller turns. A turn ends on `speech_final` (Deepgram's endpoint), or on `UtteranceEnd`
+ * when no endpoint came; no extra wait is added on top of the provider's endpointing. While the agent is
+ * talking, words that pass the barge-in policy interrupt it; backchannels are dropped.
+ */
+export class TurnDetectorStage extends BaseStage {
+  readonly name = "turn-detector";
+  #finals: string[] = [];
+  #interim = "";
+  #lastWordEndMs = 0;
+  #interruptedThisUtterance = false;
+  #tentative: { turnId: number; text: string } | undefined;
+  #previousInterim = "";
+  #dtmf: string[] = [];
+  #dtmfTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly opts: TurnDetectorOptions) {
+    super();
+  }
+
+  handle(frame: Frame): void {
+    switch (frame.kind) {
+      case "transcript":
+        return this.#onTranscript(frame);
+      case "utterance_end":
+        if (this.#finals.length > 0 || this.#interim) this.#endTurn();
+        return;
+      case "caller_dtmf":
+        return this.#onDtmf(frame.digit);
+      case "speech_started":
+      case "interrupt":
+        return;
+      case "end":
+        clearTimeout(this.#dtmfTimer ?? null);
+        return;
+      default:
+        this.push(frame);
+    }
+  }
+
+  #utterance(): string {
+    return [...this.#finals, this.#interim].filter(Boolean).join(" ").replace(/\s+/g, " ").trim();
+  }
+
+  #onTranscript(t: FrameOf<"transcript">): void {
+    const last = t.words[t.words.length - 1];
+    if (last) this.#lastWordEndMs = Math.max(this.#lastWordEndMs, last.endMs);
+    if (t.isFinal) {
+      if (t.text.trim()) this.#finals.push(t.text.trim());
+      this.#interim = "";
+    } else {
+      this.#interim = t.text.trim();
+    }
+    const utterance = this.#utterance();
+    if (utterance && this.opts.agentSpeaking() && !this.#interruptedThisUtterance && isBargeIn(utterance, this.opts.sensitivity)) {
+      this.#interruptedThisUtterance = true;
+      this.context.broadcast({ kind: "interrupt", reason: "barge_in", atMs: this.context.now() });
+    }
+    if (t.speechFinal) return this.#endTurn();
+    if (this.opts.earlyStart && !t.isFinal) this.#maybeStartEarly(utterance);
+  }
+
+  /** Two identical interims in a row with enough words: likely the whole utterance, worth starting on. */
+  #maybeStartEarly(utterance: string): void {
+    const stable = utterance === this.#previousInterim && utterance.split(" ").length >= EARLY_START_MIN_WORDS;
+    this.#previousInterim = utterance;
+    if (!stable || this.#tentative?.text === utterance || this.opts.agentSpeaking()) return;
+    const turnId = this.opts.nextTurnId();
+    this.#tentative = { turnId, text: utterance };
+    this.#mark(turnId, false);
+    this.push({ kind: "user_turn", turnId, text: utterance, speechEndedAudioMs: this.#lastWordEndMs, tentative: true });
+  }
+
+  #endTurn(): void {
+    const text = this.#utterance();
+    const speakingThrough = this.opts.agentSpeaking() && !this.#interruptedThisUtterance;
+    const tentative = this.#tentative;
+    this.#finals = [];
+    this.#interim = "";
+    this.#previousInterim = "";
+    this.#tentative = undefined;
+    this.#interruptedThisUtterance = false;
+    // A backchannel said over the agent is not a turn: the agent keeps talking.
+    if (!text || speakingThrough) return;
+    const turnId = tentative && tentative.text === text ? tentative.turnId : this.opts.nextTurnId();
+    this.#mark(turnId, true);
+    this.push({ kind: "user_turn", turnId, text, speechEndedAudioMs: this.#lastWordEndMs, tentative: false });
+  }
+
+  #mark(turnId: number, final: boolean): void {
+    const wall = this.opts.clock.wallAt(this.#lastWordEndMs);
+    if (wall !== undefined) this.opts.metrics.mark(turnId, "speech_end", wall);
+    if (final) this.opts.metrics.mark(turnId, "stt_final", this.context.now());
+  }
+
+  #onDtmf(digit: string): void {
+    this.#dtmf.push(digit);
+    clearTimeout(this.#dtmfTimer ?? null);
+    this.#dtmfTimer = setTimeout(() => {
+      const digits = this.#dtmf.join(", ");
+      this.#dtmf = [];
+      const turnId = this.opts.nextTurnId();
+      this.push({ kind: "user_turn", turnId, text: `[The caller pressed: ${digits}]`, speechEndedAudioMs: this.opts.clock.audioMs, tentative: false });
+    }, this.opts.dtmfWindowMs ?? 1_000);
+  }
+}

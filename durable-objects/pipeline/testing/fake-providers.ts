@@ -1,0 +1,109 @@
+import type {
+  LanguageModel,
+  LlmEvent,
+  LlmRequest,
+  SpeechToText,
+  SpeechToTextListener,
+  TextToSpeech,
+  TextToSpeechListener,
+} from "../../providers/provider-types.ts";
+import type { AudioSink } from "../stages/playback.ts";
+
+/** Deterministic stand-ins for the providers, behind the same interfaces, for stage and pipeline tests. */
+export class FakeSpeechToText implements SpeechToText {
+  listener!: SpeechToTextListener;
+  audioBytes = 0;
+  readonly stats = { reconnects: 0, audioMsSent: 0, audioMsReplayed: 0 };
+  async connect() {}
+  sendAudio(mulaw: Uint8Array) {
+    this.audioBytes += mulaw.length;
+  }
+  finalize() {}
+  async close() {}
+
+  /** The caller said `text`, ending at `endMs` on the audio clock. */
+  say(text: string, endMs: number, opts: { interim?: boolean; speechFinal?: boolean } = {}) {
+    const words = text.split(" ").map((word, i, all) => ({ word, startMs: endMs - (all.length - i) * 300, endMs: endMs - (all.length - i - 1) * 300 }));
+    this.listener.transcript({ text, words, isFinal: !opts.interim, speechFinal: opts.speechFinal ?? !opts.interim, fromFinalize: false });
+  }
+}
+
+export class FakeTextToSpeech implements TextToSpeech {
+  listener!: TextToSpeechListener;
+  spoken: string[] = [];
+  clears = 0;
+  #pending = new Set<number>();
+  readonly stats = { characters: 0, reconnects: 0 };
+  constructor(private readonly bytesPerChar = 80) {}
+  async connect() {}
+  speak(id: number, text: string) {
+    this.spoken.push(text);
+    this.#pending.add(id);
+    // Audio arrives asynchronously, in two pieces, like a streaming socket.
+    const bytes = new Uint8Array(text.length * this.bytesPerChar).fill(0x7f);
+    setTimeout(() => {
+      if (!this.#pending.has(id)) return;
+      this.listener.audio(id, bytes.subarray(0, bytes.length >> 1));
+      setTimeout(() => {
+        if (!this.#pending.delete(id)) return;
+        this.listener.audio(id, bytes.subarray(bytes.length >> 1));
+        this.listener.done(id);
+      }, 1);
+    }, 1);
+  }
+  clear() {
+    this.clears++;
+    this.#pending.clear();
+  }
+  async close() {}
+}
+
+export type ScriptedReply = LlmEvent[] | ((request: LlmRequest) => LlmEvent[]);
+
+/** Replies in order; each event is yielded after `delayMs`, so a turn can be interrupted mid-stream. */
+export class FakeLanguageModel implements LanguageModel {
+  requests: LlmRequest[] = [];
+  aborted = 0;
+  constructor(
+    private readonly replies: ScriptedReply[],
+    private readonly delayMs = 1,
+  ) {}
+  async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
+    this.requests.push(structuredClone(request));
+    const reply = this.replies.shift() ?? [{ type: "text", text: "Okay." }, { type: "stop", reason: "end_turn" }];
+    for (const event of typeof reply === "function" ? reply(request) : reply) {
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      if (signal.aborted) {
+        this.aborted++;
+        return;
+      }
+      yield event;
+    }
+  }
+}
+
+export const text = (t: string): LlmEvent[] => [...t.split(/(?<= )/).map((w) => ({ type: "text" as const, text: w })), { type: "stop", reason: "end_turn" }];
+
+export class RecordingSink implements AudioSink {
+  media = 0;
+  bytes = 0;
+  marks: string[] = [];
+  clears = 0;
+  log: string[] = [];
+  sendMedia(payload: string) {
+    this.media++;
+    this.bytes += atob(payload).length;
+    if (this.log[this.log.length - 1] !== "media") this.log.push("media");
+    return true;
+  }
+  sendMark(name: string) {
+    this.marks.push(name);
+    this.log.push(`mark:${name}`);
+    return true;
+  }
+  sendClear() {
+    this.clears++;
+    this.log.push("clear");
+    return true;
+  }
+}

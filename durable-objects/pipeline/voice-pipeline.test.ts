@@ -1,0 +1,173 @@
+import { describe, expect, it, vi } from "vitest";
+import type { Frame } from "./frames.ts";
+import { FakeLanguageModel, FakeSpeechToText, FakeTextToSpeech, RecordingSink, text, type ScriptedReply } from "./testing/fake-providers.ts";
+import type { ToolCall, ToolOutcome } from "./stages/conversation.ts";
+import { VoicePipeline } from "./voice-pipeline.ts";
+
+function harness(replies: ScriptedReply[], opts: { runTools?: (calls: ToolCall[], signal: AbortSignal) => Promise<ToolOutcome[]>; llmDelayMs?: number; earlyStart?: boolean; sensitivity?: "low" | "medium" | "high" } = {}) {
+  const stt = new FakeSpeechToText();
+  const tts = new FakeTextToSpeech();
+  const llm = new FakeLanguageModel(replies, opts.llmDelayMs ?? 1);
+  const sink = new RecordingSink();
+  const frames: Frame[] = [];
+  const errors: unknown[] = [];
+  const pipeline = new VoicePipeline({
+    openSpeechToText: (l) => ((stt.listener = l), stt),
+    openTextToSpeech: (l) => ((tts.listener = l), tts),
+    llm,
+    request: { modelId: "us.anthropic.claude-haiku-4-5-20251001-v1:0", system: "Be brief.", temperature: 0.5, maxTokens: 200, promptCaching: false },
+    tools: [],
+    runTools: opts.runTools ?? (async (calls) => calls.map(() => ({ status: "success", content: "{}" }))),
+    sink,
+    sensitivity: opts.sensitivity ?? "medium",
+    earlyStart: opts.earlyStart ?? false,
+    closingMessage: "Goodbye!",
+    now: () => Date.now(),
+    speed: 40,
+    onError: (e) => errors.push(e),
+    onProviderFailure: (e) => errors.push(e),
+  });
+  pipeline.observe((f) => frames.push(f));
+  // Twilio plays audio and echoes each mark as it reaches it.
+  const echoMarks = () => {
+    for (const name of sink.marks.splice(0)) pipeline.markPlayed(name);
+  };
+  const kinds = (kind: Frame["kind"]) => frames.filter((f) => f.kind === kind);
+  return { pipeline, stt, tts, llm, sink, frames, errors, echoMarks, kinds };
+}
+
+const played = (h: ReturnType<typeof harness>, turnId: number) =>
+  vi.waitFor(
+    () => {
+      h.echoMarks();
+      expect(h.kinds("playback_done").some((f) => f.kind === "playback_done" && f.turnId === turnId)).toBe(true);
+    },
+    { timeout: 3000, interval: 5 },
+  );
+
+describe("VoicePipeline", () => {
+  it("plays the greeting, then answers three caller turns with the history growing in order", async () => {
+    const h = harness([text("Sure, we open at nine. "), text("Yes, on Saturdays too. "), text("You're welcome, goodbye! ")]);
+    const greeting = h.pipeline.say("Hi, Acme Dental, how can I help?", "greeting");
+    await played(h, greeting);
+    expect(h.sink.media).toBeGreaterThan(0);
+    expect(h.tts.spoken.join(" ")).toBe("Hi, Acme Dental, how can I help?");
+
+    for (let i = 0; i < 350; i++) h.pipeline.callerAudio(new Uint8Array(160).fill(0xff)); // 7 s of line audio
+    expect(h.stt.audioBytes).toBe(350 * 160);
+    const questions = ["When do you open?", "Are you open on Saturdays?", "Thanks a lot."];
+    for (const [i, q] of questions.entries()) {
+      h.stt.say(q, 2000 * (i + 1));
+      const turnId = (h.kinds("user_turn").at(-1) as Extract<Frame, { kind: "user_turn" }>).turnId;
+      await played(h, turnId);
+    }
+    const history = h.pipeline.conversation.history.messages;
+    expect(history.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant", "user", "assistant", "user", "assistant"]);
+    expect(history[2]).toEqual({ role: "user", content: [{ text: "When do you open?" }] });
+    expect(history[3]).toEqual({ role: "assistant", content: [{ text: "Sure, we open at nine. " }] });
+    expect(h.llm.requests[2]!.messages).toHaveLength(7);
+    expect(h.sink.clears).toBe(0);
+    expect(h.errors).toEqual([]);
+    const timings = h.pipeline.metrics.timings(1)!;
+    expect(timings.voice_to_voice_ms).toBeGreaterThanOrEqual(0);
+    expect(timings.platform_overhead_ms).toBeGreaterThanOrEqual(0);
+  });
+
+  it("stops talking on a barge-in: clear sent, model aborted, history keeps only the heard words", async () => {
+    const long = "Our clinic offers cleanings, fillings, crowns, implants, whitening and orthodontics, and we accept most insurance plans including Delta and Cigna. ";
+    const h = harness([text(long), text("Sure, what day works? ")], { llmDelayMs: 2 });
+    h.stt.say("What do you offer?", 1000);
+    await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(20), { timeout: 3000, interval: 2 });
+    h.stt.say("I want a cleaning", 1500, { interim: true });
+    expect(h.sink.clears).toBe(1);
+    expect(h.kinds("interrupt")).toHaveLength(1);
+    const assistant = h.pipeline.conversation.history.messages.at(-1)!;
+    expect(assistant.role).toBe("assistant");
+    const heard = (assistant.content[0] as { text: string }).text;
+    expect(heard.endsWith(" —")).toBe(true);
+    expect(long.startsWith(heard.slice(0, -2))).toBe(true);
+    expect(heard.length).toBeLessThan(long.length);
+    const mediaAtInterrupt = h.sink.media;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.sink.media).toBe(mediaAtInterrupt); // nothing of the old reply plays after the clear
+    h.stt.say("I want a cleaning", 2500);
+    await played(h, 1);
+    expect(h.llm.requests[1]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "I want a cleaning" }] });
+  });
+
+  it("does not stop for a backchannel, and does not treat it as a turn", async () => {
+    const h = harness([text("Our clinic offers cleanings, fillings, crowns, implants and whitening, and we accept most insurance plans. ")]);
+    h.stt.say("What do you offer?", 1000);
+    await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(5), { timeout: 3000, interval: 2 });
+    h.stt.say("mm-hm", 1800, { interim: true });
+    h.stt.say("mm-hm", 1800);
+    await played(h, 0);
+    expect(h.sink.clears).toBe(0);
+    expect(h.kinds("user_turn")).toHaveLength(1);
+  });
+
+  it("says a filler line when a tool is slow, then answers from the tool result", async () => {
+    const h = harness(
+      [
+        [{ type: "tool_use", toolUseId: "t1", name: "get_weather", input: { city: "Paris" } }, { type: "stop", reason: "tool_use" }],
+        (req) => text(`It is ${JSON.stringify(req.messages.at(-1)!.content[0]).includes("sunny") ? "sunny" : "unknown"} in Paris. `),
+      ],
+      { runTools: async (calls) => (await new Promise((r) => setTimeout(r, 700)), calls.map(() => ({ status: "success" as const, content: '{"summary":"sunny"}' }))) },
+    );
+    h.stt.say("Weather in Paris?", 1000);
+    await played(h, 0);
+    expect(h.tts.spoken).toEqual(["One moment while I check that.", "It is sunny in Paris."]);
+    expect(h.kinds("tool_call")).toHaveLength(1);
+    expect(h.kinds("tool_result")).toHaveLength(1);
+  });
+
+  it("still speaks after a tool whose result the model answers with nothing", async () => {
+    const h = harness([[{ type: "tool_use", toolUseId: "t1", name: "lookup", input: {} }, { type: "stop", reason: "tool_use" }], [{ type: "stop", reason: "end_turn" }]]);
+    h.stt.say("Look it up", 1000);
+    await played(h, 0);
+    expect(h.tts.spoken.at(-1)).toBe("Sorry, I couldn't get that information just now.");
+  });
+
+  it("never plays a reply to an older turn once the caller has started a newer one", async () => {
+    const h = harness([text("This is the answer to the first question, which took a while. "), text("Second answer. ")], { llmDelayMs: 15 });
+    h.stt.say("First question", 1000);
+    await vi.waitFor(() => expect(h.llm.requests).toHaveLength(1), { interval: 1 });
+    h.stt.say("Actually, second question", 3000);
+    await played(h, 1);
+    expect(h.tts.spoken).toEqual(["Second answer."]);
+    expect(h.llm.aborted).toBe(1);
+    expect(h.pipeline.conversation.history.messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(h.pipeline.conversation.history.messages[0]!.content).toEqual([{ text: "First question" }, { text: "Actually, second question" }]);
+  });
+
+  it("reaches the model with DTMF as a text event", async () => {
+    const h = harness([text("Got it. ")]);
+    h.pipeline.callerDtmf("1");
+    h.pipeline.callerDtmf("#");
+    await vi.waitFor(() => expect(h.llm.requests).toHaveLength(1), { timeout: 3000 });
+    expect(h.llm.requests[0]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "[The caller pressed: 1, #]" }] });
+  });
+
+  it("starts the model early on a stable interim and confirms it at the endpoint", async () => {
+    const h = harness([text("We open at nine. ")], { earlyStart: true });
+    h.stt.say("When do you open tomorrow", 900, { interim: true });
+    h.stt.say("When do you open tomorrow", 1000, { interim: true });
+    await vi.waitFor(() => expect(h.llm.requests).toHaveLength(1), { interval: 1 });
+    expect(h.tts.spoken).toEqual([]); // held until the endpoint confirms the words
+    h.stt.say("When do you open tomorrow", 1000);
+    await played(h, 0);
+    expect(h.llm.requests).toHaveLength(1);
+    expect(h.tts.spoken).toEqual(["We open at nine."]);
+  });
+
+  it("discards an early start when the caller keeps talking", async () => {
+    const h = harness([text("Wrong answer. "), text("Right answer. ")], { earlyStart: true, llmDelayMs: 5 });
+    h.stt.say("When do you open", 900, { interim: true });
+    h.stt.say("When do you open", 950, { interim: true });
+    await vi.waitFor(() => expect(h.llm.requests).toHaveLength(1), { interval: 1 });
+    h.stt.say("When do you open on Sunday", 1500);
+    await played(h, 1);
+    expect(h.tts.spoken).toEqual(["Right answer."]);
+    expect(h.pipeline.conversation.history.messages[0]).toEqual({ role: "user", content: [{ text: "When do you open on Sunday" }] });
+  });
+});
