@@ -40,6 +40,22 @@ describe("control API", () => {
     c.ws.close();
   });
 
+  it("serves synthesized speech as μ-law with its duration and word timings", async () => {
+    const res = await fetch(`${sim.url}/__control/speech?text=${encodeURIComponent("Hello there, how are you?")}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/octet-stream");
+    const durationMs = Number(res.headers.get("x-speech-duration-ms"));
+    const words = JSON.parse(res.headers.get("x-speech-words") ?? "[]") as { word: string; endMs: number }[];
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(durationMs).toBeGreaterThan(800);
+    expect(Math.abs(bytes.length / 8 - durationMs)).toBeLessThanOrEqual(1);
+    expect(words.map((w) => w.word)).toEqual(["Hello", "there,", "how", "are", "you?"]);
+    expect(words.at(-1)!.endMs).toBeLessThanOrEqual(durationMs);
+    // Voiced audio, not μ-law silence (0xFF).
+    expect(bytes.filter((b) => b !== 0xff).length).toBeGreaterThan(bytes.length / 2);
+    expect((await fetch(`${sim.url}/__control/speech?text=%20`)).status).toBe(400);
+  });
+
   it("validates bodies and unknown routes", async () => {
     expect((await call("POST", "/__control/expect", { callSid: "" })).status).toBe(400);
     expect((await call("POST", "/__control/drop-next", { afterMs: -1 })).status).toBe(400);

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { encodeMulaw } from "../../shared/audio/mulaw.ts";
+import { synthesizeSpeech } from "../common/speech-audio.ts";
 import type { UtteranceRegistry } from "../common/utterance-registry.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
 
@@ -24,6 +26,9 @@ const dropBody = z.object({ socket: z.enum(["listen", "speak"]).default("listen"
  * - `POST /__control/expect` `{callSid, text}` — same as `registry.expect`
  * - `GET  /__control/registry?callSid=…` — `{pending, heard}`
  * - `POST /__control/drop-next` `{socket?: "listen"|"speak", afterMs}` — close the next such socket with 1011 after afterMs
+ * - `GET  /__control/speech?text=…` — `synthesizeSpeech(text)` as μ-law 8 kHz bytes, for clients that can't run the
+ *   synthesizer themselves (workerd tests); `x-speech-duration-ms` gives its length and `x-speech-words` the word
+ *   timings (JSON `[{word, startMs, endMs}]`).
  */
 export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, target: ControlTarget): Promise<void> {
   const route = `${req.method ?? "GET"} ${url.pathname}`;
@@ -63,6 +68,21 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, u
       if (!parsed.success) return invalid(parsed.error);
       target.dropNextSocket(parsed.data.socket, parsed.data.afterMs);
       return reply(200, { ok: true });
+    }
+    case "GET /__control/speech": {
+      const text = url.searchParams.get("text") ?? "";
+      if (text.trim().length === 0) return reply(400, { error: "text is required" });
+      const speech = await synthesizeSpeech(text);
+      const bytes = encodeMulaw(speech.pcm);
+      res
+        .writeHead(200, {
+          "content-type": "application/octet-stream",
+          "content-length": String(bytes.length),
+          "x-speech-duration-ms": String(speech.durationMs),
+          "x-speech-words": JSON.stringify(speech.words),
+        })
+        .end(bytes);
+      return;
     }
     default:
       return reply(404, { error: `no control route ${route}` });

@@ -1,10 +1,24 @@
 import { freePort } from "../../simulators/common/free-port.ts";
 
-/** Chosen once when the config loads, so the Worker's bindings and the global setup agree. */
-export const SIMULATOR_PORTS = { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort() };
+/**
+ * Chosen once when the config loads, so the Worker's bindings and the global setup agree. Vitest evaluates this
+ * module separately for the config and for the global setup (two module graphs, one process), so the first
+ * evaluation hands its choice to the later ones through the environment.
+ */
+const HANDOFF = "VOICE_PLATFORM_SIMULATOR_PORTS";
+const inherited = process.env[HANDOFF];
+
+export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; toolServer: number } = inherited
+  ? JSON.parse(inherited)
+  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), bedrockIsolated: await freePort(), toolServer: await freePort() };
+process.env[HANDOFF] = JSON.stringify(SIMULATOR_PORTS);
 
 export const simulatorUrls = {
   twilio: `http://127.0.0.1:${SIMULATOR_PORTS.twilio}`,
   deepgram: `http://127.0.0.1:${SIMULATOR_PORTS.deepgram}`,
   bedrock: `http://127.0.0.1:${SIMULATOR_PORTS.bedrock}`,
+  /** A second Bedrock simulator for the Bedrock client's own tests, whose scenarios and armed faults are global. */
+  bedrockIsolated: `http://127.0.0.1:${SIMULATOR_PORTS.bedrockIsolated}`,
+  /** test/node/tool-server.ts: the HTTP tool executor's webhook stand-in. */
+  toolServer: `http://127.0.0.1:${SIMULATOR_PORTS.toolServer}`,
 };

@@ -1,0 +1,46 @@
+/**
+ * Test helpers for the provider clients against the local Deepgram simulator (its `/__control` API), from inside
+ * workerd: the simulator's synthesized speech comes over HTTP because workerd can't run the synthesizer.
+ */
+import { env } from "cloudflare:workers";
+
+export interface Speech {
+  bytes: Uint8Array;
+  durationMs: number;
+  words: { word: string; startMs: number; endMs: number }[];
+}
+
+const control = async (path: string, body?: unknown): Promise<Response> => {
+  const init = body === undefined ? {} : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } };
+  const res = await fetch(`${env.DEEPGRAM_API_BASE_URL}/__control/${path}`, init);
+  if (!res.ok) throw new Error(`simulator control ${path}: HTTP ${res.status} ${await res.text()}`);
+  return res;
+};
+
+/** The scripted caller is about to say `text` on `callSid` (the simulator transcribes it from the registry). */
+export async function expectUtterance(callSid: string, text: string): Promise<void> {
+  await (await control("expect", { callSid, text })).body?.cancel();
+}
+
+/** The next socket of that kind is closed by the simulator with 1011 NET-0000, `afterMs` after it opens. */
+export async function dropNextSocket(socket: "listen" | "speak", afterMs: number): Promise<void> {
+  await (await control("drop-next", { socket, afterMs })).body?.cancel();
+}
+
+/** The simulator's synthetic speech for `text` (μ-law 8 kHz), which is also exactly what its TTS sends for it. */
+export async function speech(text: string): Promise<Speech> {
+  const res = await control(`speech?text=${encodeURIComponent(text)}`);
+  const words = JSON.parse(res.headers.get("x-speech-words") ?? "[]") as Speech["words"];
+  return { bytes: new Uint8Array(await res.arrayBuffer()), durationMs: Number(res.headers.get("x-speech-duration-ms")), words };
+}
+
+export const silence = (ms: number): Uint8Array => new Uint8Array(ms * 8).fill(0xff);
+
+/** Feeds audio the way Twilio does: 20 ms (160-byte) frames. */
+export function sendFrames(sink: { sendAudio(mulaw: Uint8Array): void }, ...parts: Uint8Array[]): void {
+  for (const part of parts) for (let i = 0; i < part.length; i += 160) sink.sendAudio(part.subarray(i, i + 160));
+}
+
+export const uniqueCallSid = (label: string): string => `CA-${label}-${crypto.randomUUID().slice(0, 8)}`;
+
+export const DEEPGRAM = { baseUrl: () => env.DEEPGRAM_API_BASE_URL, apiKey: () => env.DEEPGRAM_API_KEY };
