@@ -27,6 +27,8 @@ export default defineConfig({
                   AWS_SECRET_ACCESS_KEY: SIMULATOR_CREDENTIALS.awsSecretAccessKey,
                   BEDROCK_REGION: SIMULATOR_CREDENTIALS.awsRegion,
                   BEDROCK_ENDPOINT: simulatorUrls.bedrock,
+                  BEDROCK_ISOLATED_ENDPOINT: simulatorUrls.bedrockIsolated,
+                  TOOL_SERVER_URL: simulatorUrls.toolServer,
                   DEEPGRAM_API_BASE_URL: simulatorUrls.deepgram,
                   TWILIO_API_BASE_URL: simulatorUrls.twilio,
                   TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",

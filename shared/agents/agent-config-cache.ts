@@ -1,4 +1,4 @@
-import type { StoredAgentConfig } from "./agent-secrets.ts";
+import type { StoredAgentConfig } from "./stored-agent-config.ts";
 
 /**
  * Agent configuration cached at the edge in KV. A published version never changes, so its key never needs

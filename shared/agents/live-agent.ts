@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import { database } from "../../shared/db/client.ts";
-import { agents, agentVersions } from "../../shared/db/schema.ts";
+import { database } from "../db/client.ts";
+import { agents, agentVersions } from "../db/schema.ts";
 import { readCachedAgent, readCachedVersion, writeCachedVersion, type CachedAgentVersion } from "./agent-config-cache.ts";
-import type { StoredAgentConfig } from "./agent-secrets.ts";
+import type { StoredAgentConfig } from "./stored-agent-config.ts";
 
 /**
  * The published configuration a new call of this agent runs: KV first (the live pointer from the agent's cached

@@ -1,9 +1,21 @@
 import type { TestProject } from "vitest/node";
-import { startSimulators } from "../../simulators/index.ts";
+import { SIMULATOR_CREDENTIALS, startSimulators } from "../../simulators/index.ts";
+import { startBedrockSimulator } from "../../simulators/bedrock/index.ts";
+import { startToolServer } from "../node/tool-server.ts";
 import { SIMULATOR_PORTS } from "./simulator-ports.ts";
 
 /** Runs the provider simulators for the workerd tests on the ports vitest.config.ts handed to the Worker. */
 export default async function setup(_project: TestProject) {
   const sims = await startSimulators({ profile: "instant", speed: 20, ports: SIMULATOR_PORTS });
-  return () => sims.close();
+  // The Bedrock client's tests load scenarios and arm faults, which are global to a simulator: they get their own.
+  const bedrockIsolated = await startBedrockSimulator({
+    port: SIMULATOR_PORTS.bedrockIsolated,
+    profile: "instant",
+    region: SIMULATOR_CREDENTIALS.awsRegion,
+    credentials: [{ accessKeyId: SIMULATOR_CREDENTIALS.awsAccessKeyId, secretAccessKey: SIMULATOR_CREDENTIALS.awsSecretAccessKey }],
+  });
+  const toolServer = await startToolServer(SIMULATOR_PORTS.toolServer);
+  return async () => {
+    await Promise.all([sims.close(), bedrockIsolated.close(), toolServer.close()]);
+  };
 }

@@ -1,4 +1,5 @@
-import { SecretBox, type SealedSecret } from "../../shared/crypto/secret-box.ts";
+import { SecretBox } from "../../shared/crypto/secret-box.ts";
+import { toolSecretContext, type HeaderInput, type StoredAgentConfig, type StoredHeader } from "../../shared/agents/stored-agent-config.ts";
 import type { AgentConfig } from "../../shared/schemas/agent-config.ts";
 import { ApiError } from "../api/problem.ts";
 
@@ -6,13 +7,6 @@ import { ApiError } from "../api/problem.ts";
  * Tool header secrets: the API accepts `{secret}`, stores `{sealed}` (AES-GCM, tenant-bound) and returns
  * `{secret_set: true}`. Neither D1, KV nor any response ever holds a plaintext secret.
  */
-type HeaderInput = AgentConfig["tools"][number] extends infer T ? (T extends { headers: Record<string, infer H> } ? H : never) : never;
-export type StoredHeader = { value: string } | { sealed: SealedSecret };
-/** An agent config as stored: header secrets sealed. */
-export type StoredAgentConfig = Omit<AgentConfig, "tools"> & { tools: StoredTool[] };
-type StoredTool = AgentConfig["tools"][number] extends infer T ? (T extends { headers: unknown } ? Omit<T, "headers"> & { headers: Record<string, StoredHeader> } : T) : never;
-
-export const toolSecretContext = (accountId: string) => `tool-header:${accountId}`;
 
 /** Seals new secrets; `{secret_set: true}` keeps the secret already stored for the same tool and header. */
 export async function sealAgentSecrets(config: AgentConfig, accountId: string, env: Env, previous?: StoredAgentConfig): Promise<StoredAgentConfig> {
@@ -39,16 +33,4 @@ export async function sealAgentSecrets(config: AgentConfig, accountId: string, e
     }),
   );
   return { ...config, tools } as StoredAgentConfig;
-}
-
-/** The API view of a stored config: sealed secrets become `{secret_set: true}`. */
-export function redactAgentSecrets(config: StoredAgentConfig): AgentConfig {
-  return {
-    ...config,
-    tools: config.tools.map((tool) =>
-      "headers" in tool
-        ? { ...tool, headers: Object.fromEntries(Object.entries(tool.headers).map(([k, v]) => [k, "sealed" in v ? { secret_set: true as const } : v])) }
-        : tool,
-    ),
-  } as AgentConfig;
 }

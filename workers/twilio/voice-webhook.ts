@@ -8,7 +8,7 @@ import { normalizeE164 } from "../../shared/phone/e164.ts";
 import type { AppEnv } from "../api/app-env.ts";
 import { admitCall } from "../services/call-admission.ts";
 import { auditCallRefusal, insertCall } from "../services/call-records.ts";
-import { agentVersionConfig, liveAgentVersion } from "../services/live-agent.ts";
+import { agentVersionConfig, liveAgentVersion } from "../../shared/agents/live-agent.ts";
 import { resolveNumberRoute } from "../services/number-routing.ts";
 import { twilioCredentialsBySid } from "../../shared/twilio/twilio-credentials.ts";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";

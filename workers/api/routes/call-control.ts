@@ -11,7 +11,7 @@ import type { AppEnv } from "../app-env.ts";
 import { admitCall, type RefusalReason } from "../../services/call-admission.ts";
 import { auditCallRefusal, insertCall } from "../../services/call-records.ts";
 import { checkConsent } from "../../services/consent-check.ts";
-import { liveAgentVersion } from "../../services/live-agent.ts";
+import { liveAgentVersion } from "../../../shared/agents/live-agent.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
