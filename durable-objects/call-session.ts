@@ -1,20 +1,33 @@
 import { DurableObject } from "cloudflare:workers";
 import { verifyStreamToken } from "../shared/auth/stream-token.ts";
-import type { TwilioMessage } from "../shared/protocol/twilio-media.ts";
+import { base64ToBytes } from "../shared/crypto/base64.ts";
 import { recordSecurityEvent } from "../shared/db/security-events.ts";
+import type { TwilioMessage } from "../shared/protocol/twilio-media.ts";
 import { persistFinishedCall, type CallOutcome } from "./call/call-finalizer.ts";
+import { CallRuntime } from "./call/call-runtime.ts";
 import { CallStore, type CallMeta } from "./call/call-store.ts";
-import { TwilioStream } from "./call/twilio-stream.ts";
 import { transferCall, type TransferRecord, type TransferRequest } from "./call/call-transfer.ts";
+import { TwilioStream } from "./call/twilio-stream.ts";
+import { LEASE_TTL_MS } from "./account-gate.ts";
+
+/** What Twilio should do when the media stream ends on purpose (asked through `<Connect action>`). */
+export type StreamExit = { kind: "hangup"; reason: string } | { kind: "transfer"; to: string } | { kind: "apology" };
+
+const LEASE_RENEW_MS = LEASE_TTL_MS / 3;
+/** A stream that closed and was not recovered: finalise the call even if Twilio's status callback never comes. */
+const ORPHAN_STREAM_MS = 60_000;
 
 /**
- * One object per call, named by call id: it holds the Twilio media stream and the call's durable state.
+ * One object per call, named by call id: it holds the Twilio media stream and runs the voice pipeline.
  * A thin shell: platform entry points (fetch, webSocketMessage, webSocketClose, alarm) and control RPCs
- * delegate to small collaborators.
+ * delegate to the call's runtime and small collaborators in ./call and ./pipeline.
  */
 export class CallSession extends DurableObject<Env> {
   readonly #store: CallStore;
   #stream: TwilioStream | undefined;
+  #runtime: CallRuntime | undefined;
+  #starting: Promise<CallRuntime> | undefined;
+  #leaseRenewedAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -29,14 +42,28 @@ export class CallSession extends DurableObject<Env> {
       this.#store.put("meta", meta);
       this.#store.put("variables", variables);
       this.#store.event("call.accepted", { direction: meta.direction });
+      this.#leaseRenewedAt = Date.now();
     }
   }
 
-  recordEvent(type: string, data?: unknown): void {
+  state() {
+    return {
+      meta: this.#store.meta,
+      ended: this.#store.get<CallOutcome>("outcome") !== undefined,
+      stream: { connected: !!this.#stream, authenticated: this.#stream?.attachment.authenticated ?? false, counters: this.#stream?.counters ?? null },
+      turns: this.#store.turns(),
+    };
+  }
+
+  events() {
+    return this.#store.events();
+  }
+
+  recordEvent(type: string, data?: Record<string, string | number | boolean | null>): void {
     this.#store.event(type, data);
   }
 
-  /** Hands the caller over to a person; the transfer is recorded on the call. */
+  /** Hands the caller over to a person (API request); the transfer is recorded on the call. */
   async transfer(req: TransferRequest): Promise<TransferRecord> {
     const meta = this.#store.meta;
     const callSid = this.#store.get<string>("callSid") ?? meta?.callSid;
@@ -46,16 +73,14 @@ export class CallSession extends DurableObject<Env> {
     return record;
   }
 
-  state(): { meta: CallMeta | undefined; ended: boolean; stream: { connected: boolean; authenticated: boolean; counters: TwilioStream["counters"] | null } } {
-    return {
-      meta: this.#store.meta,
-      ended: this.#store.get<CallOutcome>("outcome") !== undefined,
-      stream: { connected: !!this.#stream, authenticated: this.#stream?.attachment.authenticated ?? false, counters: this.#stream?.counters ?? null },
-    };
-  }
-
-  events() {
-    return this.#store.events();
+  /** Asked when Twilio reports the stream ended (`<Connect action>`): what Twilio should do next. */
+  recoverStream(maxRecoveries: number): { resume: boolean; attempt: number; exit: StreamExit | null } {
+    const exit = this.#store.get<StreamExit>("streamExit") ?? null;
+    const attempt = (this.#store.get<number>("recoveries") ?? 0) + (exit ? 0 : 1);
+    const resume = !exit && !this.#store.get("outcome") && attempt <= maxRecoveries;
+    if (resume) this.#store.put("recoveries", attempt);
+    this.#store.event(resume ? "stream.recovering" : "stream.not_recovered", { attempt, exit: exit?.kind ?? null });
+    return { resume, attempt, exit };
   }
 
   /** The Worker forwards the Twilio media-stream upgrade here. */
@@ -64,7 +89,6 @@ export class CallSession extends DurableObject<Env> {
     if (!this.#store.meta) return new Response("unknown call", { status: 404 });
     if (this.#store.get("outcome")) return new Response("call has ended", { status: 410 });
     const { 0: client, 1: server } = new WebSocketPair();
-    // A reconnect (stream recovery) replaces the previous socket.
     this.#stream?.close(1000, "replaced by a new stream");
     this.ctx.acceptWebSocket(server, ["twilio"]);
     this.#stream = new TwilioStream(server);
@@ -78,26 +102,50 @@ export class CallSession extends DurableObject<Env> {
     const message = stream.parse(data);
     if (!message) return;
     if (!stream.attachment.authenticated) return this.#beforeStart(stream, message);
-    await this.#onMessage(stream, message);
+    const runtime = this.#runtime ?? (await this.#starting);
+    if (!runtime) return;
+    switch (message.event) {
+      case "media":
+        return runtime.pipeline.callerAudio(base64ToBytes(message.media.payload));
+      case "mark":
+        return runtime.pipeline.markPlayed(message.mark.name);
+      case "dtmf":
+        this.#store.event("caller.dtmf", { digit: message.dtmf.digit });
+        return runtime.pipeline.callerDtmf(message.dtmf.digit);
+      case "stop":
+        this.#store.event("stream.stopped");
+        return;
+      default:
+        return;
+    }
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     if (this.#stream?.ws !== ws) return;
     this.#store.event("stream.closed", { code, reason, counters: this.#stream.counters });
     this.#stream = undefined;
+    this.#store.put("streamClosedAt", Date.now());
+    await this.#setAlarm(Date.now() + ORPHAN_STREAM_MS);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     await this.webSocketClose(ws, 1011, String(error));
   }
 
-  /** Asked when Twilio reports the stream ended (`<Connect action>`): resume unless the call is over. */
-  recoverStream(maxRecoveries: number): { resume: boolean; attempt: number } {
-    const attempt = (this.#store.get<number>("recoveries") ?? 0) + 1;
-    const resume = !this.#store.get("outcome") && attempt <= maxRecoveries;
-    if (resume) this.#store.put("recoveries", attempt);
-    this.#store.event(resume ? "stream.recovering" : "stream.not_recovered", { attempt });
-    return { resume, attempt };
+  override async alarm(): Promise<void> {
+    const meta = this.#store.meta;
+    if (!meta || this.#store.get("outcome")) return;
+    const closedAt = this.#store.get<number>("streamClosedAt");
+    if (!this.#stream && closedAt && Date.now() - closedAt >= ORPHAN_STREAM_MS) {
+      await this.finalize({ status: "completed", endReason: "stream_closed", durationSeconds: null });
+      return;
+    }
+    if (Date.now() - this.#leaseRenewedAt >= LEASE_RENEW_MS) {
+      this.#leaseRenewedAt = Date.now();
+      await this.env.ACCOUNT_GATE.get(this.env.ACCOUNT_GATE.idFromName(meta.accountId)).renew(meta.callId);
+    }
+    this.#runtime?.onAlarm();
+    await this.#setAlarm(this.#leaseRenewedAt + LEASE_RENEW_MS);
   }
 
   /** Ends the call record. Idempotent: Twilio's final status callback and a closing stream may both arrive. */
@@ -107,8 +155,16 @@ export class CallSession extends DurableObject<Env> {
     const full: CallOutcome = { ...outcome, endedAt: outcome.endedAt ?? new Date().toISOString() };
     this.#store.put("outcome", full);
     this.#store.event("call.ended", { status: full.status, reason: full.endReason });
+    const runtime = this.#runtime;
+    this.#runtime = undefined;
+    await runtime?.close(full.endReason);
     this.#stream?.close(1000, "call ended");
-    await persistFinishedCall(this.env, meta, this.#store, { ...full, metrics: { stream: this.#stream?.counters ?? null, ...full.metrics } });
+    await this.ctx.storage.deleteAlarm();
+    await persistFinishedCall(this.env, meta, this.#store, {
+      ...full,
+      usage: runtime?.usageSnapshot() as Record<string, unknown> | undefined,
+      metrics: { stream: this.#stream?.counters ?? null, ...(runtime?.metricsSnapshot() ?? {}), ...full.metrics },
+    });
     return true;
   }
 
@@ -130,19 +186,56 @@ export class CallSession extends DurableObject<Env> {
     }
     stream.attachment = { authenticated: true, streamSid: message.start.streamSid };
     this.#store.put("callSid", message.start.callSid);
+    this.#store.put("streamClosedAt", null);
     this.#store.event("stream.started", { stream_sid: message.start.streamSid });
+    if (this.#runtime) {
+      // The same object, a new stream (recovered): whatever was playing on the old one is gone.
+      this.#runtime.pipeline.interrupt("new_turn");
+      this.#runtime.pipeline.say("Sorry about that. I'm back.", "greeting");
+      return;
+    }
+    this.#starting = this.#startRuntime();
+    try {
+      this.#runtime = await this.#starting;
+    } catch (error) {
+      this.#starting = undefined;
+      this.#store.event("call.runtime_failed", { error: String(error) });
+      console.error(JSON.stringify({ level: "error", message: "call runtime failed to start", call_id: meta.callId, error: String((error as Error)?.stack ?? error) }));
+      this.#endStream({ kind: "apology" });
+    }
   }
 
-  async #onMessage(stream: TwilioStream, message: TwilioMessage): Promise<void> {
-    switch (message.event) {
-      case "dtmf":
-        this.#store.event("caller.dtmf", { digit: message.dtmf.digit });
-        return;
-      case "stop":
-        this.#store.event("stream.stopped");
-        return;
-      default:
-        return;
-    }
+  #startRuntime(): Promise<CallRuntime> {
+    return CallRuntime.start(
+      this.env,
+      this.#store,
+      {
+        sendMedia: (payload) => this.#stream?.sendMedia(payload) ?? false,
+        sendMark: (name) => this.#stream?.sendMark(name) ?? false,
+        sendClear: () => this.#stream?.sendClear() ?? false,
+      },
+      {
+        afterReply: (after) => this.#endStream(after.action === "hang_up" ? { kind: "hangup", reason: after.reason } : { kind: "transfer", to: after.to }),
+        providerFailed: (error) => {
+          this.#store.event("provider.failed", { provider: error.provider, message: error.message });
+          this.#endStream({ kind: "apology" });
+        },
+        setAlarm: (at) => void this.#setAlarm(at),
+        log: (level, message, data) => console[level](JSON.stringify({ level, message, call_id: this.#store.meta?.callId, ...data })),
+      },
+    );
+  }
+
+  /** Ends the media stream on purpose; Twilio then asks `<Connect action>`, which answers with `exit`. */
+  #endStream(exit: StreamExit): void {
+    this.#store.put("streamExit", exit);
+    this.#store.event("stream.exit", exit);
+    this.#stream?.close(1000, exit.kind);
+  }
+
+  /** One alarm per object: keep the earliest of the deadlines asked for. */
+  async #setAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || at < current || current <= Date.now()) await this.ctx.storage.setAlarm(at);
   }
 }

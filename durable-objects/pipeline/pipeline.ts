@@ -5,7 +5,7 @@ export type FrameObserver = (frame: Frame, from: string) => void;
 
 /**
  * A chain of stages. Data frames travel forward one stage at a time; system frames reach every stage, last
- * stage first, so output stops (playback, synthesis) before input-side state is reset. A stage that throws
+ * stage first, so output stops (playback, synthesis) before input-side state is reset, then the observers. A stage that throws
  * is reported and the frame dropped: one bad frame never ends the call.
  */
 export class Pipeline {
@@ -48,8 +48,9 @@ export class Pipeline {
 
   broadcast(frame: Frame, from = "pipeline"): void {
     if (!isSystemFrame(frame)) throw new Error(`only system frames are broadcast, not ${frame.kind}`);
-    for (const observer of this.#observers) observer(frame, from);
     for (let i = this.#stages.length - 1; i >= 0; i--) this.#run(this.#stages[i]!, frame);
+    // Observers see the interrupt after the stages handled it (playback has measured what was heard).
+    for (const observer of this.#observers) observer(frame, from);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import { callSession, connectTwiml } from "./voice-webhook.ts";
 import { authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
 
 const MAX_STREAM_RECOVERIES = 3;
+const APOLOGY = "I'm sorry, we're having technical difficulties. Please call again later. Goodbye.";
 const FINAL = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
 // Callbacks are separate requests and may arrive out of order; a status only ever moves forward.
 const RANK: Record<string, number> = { queued: 0, initiated: 1, ringing: 2, "in-progress": 3, completed: 4, busy: 4, "no-answer": 4, failed: 4, canceled: 4 };
@@ -23,10 +24,15 @@ interface VerifiedCall {
   params: URLSearchParams;
 }
 
-/** Loads the call named in the path and checks the request was signed by its tenant's Twilio account. */
+/**
+ * Loads the call named in the path (or, for a number's own status callback, by its CallSid) and checks the
+ * request was signed by that tenant's Twilio account.
+ */
 async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | Response> {
   const params = await readTwilioForm(c.req.raw);
-  const call = await database(c.env.DB).select().from(calls).where(eq(calls.id, c.req.param("callId") ?? "")).get();
+  const callId = c.req.param("callId");
+  const where = callId ? eq(calls.id, callId) : eq(calls.twilioCallSid, params.get("CallSid") ?? "");
+  const call = await database(c.env.DB).select().from(calls).where(where).get();
   const creds = call ? await twilioCredentialsForAccount(c.env, call.accountId) : undefined;
   if (!call || !creds || params.get("AccountSid") !== creds.accountSid) {
     await recordSecurityEvent(c.env, { kind: "twilio_signature_invalid", path: c.req.path, accountId: call?.accountId ?? null, ip: c.req.header("cf-connecting-ip") ?? null, detail: { reason: call ? "account_sid_mismatch" : "unknown_call" } });
@@ -36,7 +42,7 @@ async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | Response
   return { call, creds, params };
 }
 
-/** `POST /twilio/status/:callId`: call progress; a final status finalises the call in its Durable Object. */
+/** `POST /twilio/status[/:callId]`: call progress; a final status finalises the call in its Durable Object. */
 export async function statusCallback(c: Context<AppEnv>): Promise<Response> {
   const v = await verifiedCall(c);
   if (v instanceof Response) return v;
@@ -76,15 +82,23 @@ export async function streamUpgrade(c: Context<AppEnv>): Promise<Response> {
 
 /**
  * `POST /twilio/stream-ended/:callId`, the `<Connect action>`. If the stream dropped while the call is still up
- * (a deploy, an object restart), reconnect it to the same object, which resumes from its stored turns.
+ * (a deploy, an object restart), reconnect it to the same object, which resumes from its stored turns; if the
+ * agent ended the stream on purpose, hang up, transfer, or apologise, as it asked.
  */
 export async function streamEnded(c: Context<AppEnv>): Promise<Response> {
   const v = await verifiedCall(c);
   if (v instanceof Response) return v;
   const session = callSession(c.env, v.call.id);
   const recovery = await session.recoverStream(MAX_STREAM_RECOVERIES);
-  if (!recovery.resume) return twimlResponse(twiml({ verb: "Hangup" }));
-  return twimlResponse(await connectTwiml(c.env, c.req.raw, v.call.id));
+  if (recovery.resume) return twimlResponse(await connectTwiml(c.env, c.req.raw, v.call.id));
+  const exit = recovery.exit;
+  if (exit?.kind === "transfer") {
+    await session.recordEvent("call.transferred", { to: exit.to, mode: "cold", requested_by: "agent" });
+    const callerId = v.call.direction === "inbound" ? v.call.toNumber : v.call.fromNumber;
+    return twimlResponse(twiml({ verb: "Dial", number: exit.to, callerId, timeout: 30 }));
+  }
+  if (exit?.kind === "apology") return twimlResponse(twiml({ verb: "Say", text: APOLOGY }, { verb: "Hangup" }));
+  return twimlResponse(twiml({ verb: "Hangup" }));
 }
 
 /** `POST /twilio/recording/:callId`: the recording's sid and status, stored on the call. */

@@ -7,6 +7,7 @@ import { voiceWebhook } from "./voice-webhook.ts";
 export const twilioRoutes = new Hono<AppEnv>()
   .post("/voice", voiceWebhook)
   .post("/status/:callId", statusCallback)
+  .post("/status", statusCallback)
   .get("/stream/:callId", streamUpgrade)
   .post("/stream-ended/:callId", streamEnded)
   .post("/recording/:callId", recordingCallback);

@@ -164,8 +164,8 @@ export class ConversationStage extends BaseStage {
       try {
         for await (const event of this.opts.llm.stream(request, signal, this.opts.request.fallbackModelId)) {
           if (signal.aborted) return;
+          if (event.type === "text" || event.type === "tool_use") this.opts.metrics.mark(turn.turnId, "llm_first_token", this.context.now());
           if (event.type === "text" && event.text) {
-            this.opts.metrics.mark(turn.turnId, "llm_first_token", this.context.now());
             text += event.text;
             turn.spokeInRound = true;
             this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: event.text });
@@ -239,7 +239,7 @@ export class ConversationStage extends BaseStage {
       const first = await Promise.race([running.then(() => "done" as const), filler]);
       clearTimeout(timer ?? null);
       if (first === "filler" && !signal.aborted) {
-        this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: this.opts.fillerLine ?? "One moment while I check that." });
+        this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: `${this.opts.fillerLine ?? "One moment while I check that."} ` });
         this.#emit(turn, { kind: "reply_flush", turnId: turn.turnId });
       }
     }

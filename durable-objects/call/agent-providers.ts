@@ -1,0 +1,57 @@
+import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
+import { BedrockLanguageModel, chooseModel } from "../providers/bedrock-llm.ts";
+import { DeepgramSpeechToText } from "../providers/deepgram-stt.ts";
+import { DeepgramTextToSpeech } from "../providers/deepgram-tts.ts";
+import type { ToolCall, ToolOutcome } from "../pipeline/stages/conversation.ts";
+import type { VoicePipelineOptions } from "../pipeline/voice-pipeline.ts";
+import { executeHttpTool } from "../tools/http-tool.ts";
+import { parseAllowlist } from "../tools/ssrf-guard.ts";
+import { runTools } from "../tools/tool-runner.ts";
+import { runBuiltinTool, toolSpec } from "./builtin-tools.ts";
+import type { CallMeta } from "./call-store.ts";
+
+type Providers = Pick<VoicePipelineOptions, "openSpeechToText" | "openTextToSpeech" | "llm" | "request" | "tools" | "runTools">;
+
+/** Tool calls run at most this many at a time: with the STT, TTS and model streams, a call stays within six connections. */
+const MAX_CONCURRENT_TOOLS = 2;
+
+/** The production providers for one call, configured from the agent's published version. */
+export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConfig, callSid: string | null): Providers {
+  const llmConfig = config.llm;
+  const modelId = chooseModel(llmConfig, { toolCount: config.tools.length, needThinking: llmConfig.thinking_budget_tokens !== undefined, latencyTight: true });
+  const allowlist = parseAllowlist(env.TOOL_HOST_ALLOWLIST);
+  const executors: Record<string, (input: unknown, signal: AbortSignal) => Promise<ToolOutcome>> = {};
+  for (const tool of config.tools) {
+    if (tool.type === "http") {
+      executors[tool.name] = (input, signal) => executeHttpTool(tool, input, { accountId: meta.accountId, encryptionKey: env.ENCRYPTION_KEY, allowlist, signal });
+    } else {
+      executors[tool.type] = async (input) => runBuiltinTool(tool, input);
+    }
+  }
+  return {
+    openSpeechToText: (listener) =>
+      new DeepgramSpeechToText({
+        baseUrl: env.DEEPGRAM_API_BASE_URL,
+        apiKey: env.DEEPGRAM_API_KEY,
+        listener,
+        config: { model: config.stt.model, language: config.stt.language, keyterms: config.stt.keyterms, endpointingMs: config.stt.endpointing_ms, utteranceEndMs: config.stt.utterance_end_ms, callSid },
+      }),
+    openTextToSpeech: (listener) => new DeepgramTextToSpeech({ baseUrl: env.DEEPGRAM_API_BASE_URL, apiKey: env.DEEPGRAM_API_KEY, listener, config: { voice: config.voice } }),
+    llm: new BedrockLanguageModel({
+      region: env.BEDROCK_REGION,
+      endpoint: env.BEDROCK_ENDPOINT || undefined,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    }),
+    request: {
+      modelId,
+      fallbackModelId: llmConfig.fallback_model,
+      system: config.system_prompt,
+      temperature: llmConfig.temperature,
+      maxTokens: llmConfig.max_tokens,
+      thinkingBudgetTokens: llmConfig.thinking_budget_tokens,
+      promptCaching: llmConfig.prompt_caching,
+    },
+    tools: config.tools.map(toolSpec),
+    runTools: (calls: ToolCall[], signal: AbortSignal) => runTools(calls, executors, { signal, maxConcurrent: MAX_CONCURRENT_TOOLS }),
+  };
+}

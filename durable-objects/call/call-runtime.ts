@@ -1,0 +1,136 @@
+import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
+import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
+import { ChatHistory } from "../pipeline/chat-history.ts";
+import type { AfterReply, Frame } from "../pipeline/frames.ts";
+import type { AudioSink } from "../pipeline/stages/playback.ts";
+import { VoicePipeline } from "../pipeline/voice-pipeline.ts";
+import type { ProviderError } from "../providers/provider-types.ts";
+import { agentProviders } from "./agent-providers.ts";
+import { CallTimers } from "./call-timers.ts";
+import type { CallMeta, CallStore, StoredTurn } from "./call-store.ts";
+import { TranscriptRecorder } from "./transcript-recorder.ts";
+import { UsageMeter, type CallUsage } from "./usage-meter.ts";
+
+export interface CallRuntimeHooks {
+  /** The reply before it has been heard in full: hang up or transfer now. */
+  afterReply(after: Exclude<AfterReply, { action: "listen" }>): void;
+  /** A provider failed for good: apologise and end the call. */
+  providerFailed(error: ProviderError): void;
+  setAlarm(at: number): void;
+  log(level: "warn" | "error", message: string, data?: Record<string, unknown>): void;
+}
+
+const RESUME_LINE = "Sorry about that, we had a brief interruption. Where were we?";
+const REPROMPT_LINE = "Are you still there?";
+
+/** `{{name}}` in prompts is replaced by the outbound call's variables (unknown names become empty). */
+const fill = (text: string, vars: Record<string, string>) => text.replace(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_, k: string) => vars[k] ?? "");
+
+/** History for a resumed call: what was said so far, from the call's stored turns. */
+function historyFrom(turns: StoredTurn[]): ChatHistory {
+  const history = new ChatHistory();
+  for (const t of turns) {
+    if (t.role === "caller" && t.text) history.add("user", [{ text: t.text }]);
+    if (t.role === "agent" && t.text) history.add("assistant", [{ text: t.interrupted ? `${t.text} —` : t.text }]);
+  }
+  return history;
+}
+
+/**
+ * A live call inside its Durable Object: the voice pipeline with its providers, the transcript written to the
+ * object's storage, usage, and the call's timers. Built when the authenticated stream starts (or resumes).
+ */
+export class CallRuntime {
+  readonly pipeline: VoicePipeline;
+  readonly usage = new UsageMeter();
+  readonly timers: CallTimers;
+  readonly config: StoredAgentConfig;
+  readonly #speed: number;
+
+  private constructor(
+    readonly meta: CallMeta,
+    config: StoredAgentConfig,
+    pipeline: VoicePipeline,
+    timers: CallTimers,
+    speed: number,
+  ) {
+    this.config = config;
+    this.pipeline = pipeline;
+    this.timers = timers;
+    this.#speed = speed;
+  }
+
+  static async start(env: Env, store: CallStore, sink: AudioSink, hooks: CallRuntimeHooks): Promise<CallRuntime> {
+    const meta = store.meta!;
+    const agent = await agentVersionConfig(env, meta.accountId, meta.agentId, meta.agentVersion);
+    if (!agent) throw new Error(`agent ${meta.agentId} v${meta.agentVersion} is not available`);
+    const vars = store.get<Record<string, string>>("variables") ?? {};
+    const config: StoredAgentConfig = { ...agent.config, system_prompt: fill(agent.config.system_prompt, vars), first_message: fill(agent.config.first_message, vars) };
+    const speed = Math.max(1, Number(env.CALL_CLOCK_SPEED) || 1);
+    const turns = store.turns();
+    const resumed = turns.length > 0;
+    const providers = agentProviders(env, meta, config, store.get<string>("callSid") ?? meta.callSid);
+    const now = () => Date.now();
+    const pipeline = new VoicePipeline({
+      ...providers,
+      sink,
+      sensitivity: config.interruption_sensitivity,
+      earlyStart: config.early_start,
+      closingMessage: config.closing_message,
+      history: resumed ? historyFrom(turns) : undefined,
+      firstTurnId: turns.length,
+      now,
+      speed,
+      onError: (error, stage, frame) => hooks.log("error", "pipeline stage failed", { stage, frame: frame.kind, error: String(error) }),
+      onProviderFailure: (error) => hooks.providerFailed(error),
+    });
+    const timers = new CallTimers(
+      { maxCallDurationS: config.max_call_duration_s, silenceTimeoutS: config.silence_timeout_s, silenceReprompts: config.silence_reprompts, speed },
+      Date.parse(meta.createdAt) || now(),
+      { setAlarm: hooks.setAlarm },
+    );
+    const runtime = new CallRuntime(meta, config, pipeline, timers, speed);
+    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics);
+    pipeline.observe(recorder.observe);
+    pipeline.observe(runtime.usage.observe);
+    pipeline.observe((frame: Frame) => runtime.#observe(frame, hooks));
+    timers.activity(now(), false);
+    const opening = resumed ? RESUME_LINE : config.first_message;
+    if (opening) pipeline.say(opening, "greeting");
+    return runtime;
+  }
+
+  #observe(frame: Frame, hooks: CallRuntimeHooks): void {
+    const now = Date.now();
+    if (frame.kind === "speech_started" || frame.kind === "user_turn") this.timers.activity(now, true);
+    if (frame.kind === "playback_done") {
+      this.timers.activity(now, false);
+      if (frame.after.action !== "listen") hooks.afterReply(frame.after);
+    }
+  }
+
+  /** The call's alarm: maximum duration or caller silence. */
+  onAlarm(): void {
+    const action = this.timers.due(Date.now(), this.pipeline.isAgentSpeaking());
+    if (action.kind === "reprompt") this.pipeline.say(REPROMPT_LINE, "silence");
+    else if (action.kind === "max_duration" || action.kind === "give_up") this.pipeline.say(this.config.closing_message, "closing");
+  }
+
+  usageSnapshot(): CallUsage {
+    const p = this.pipeline;
+    return this.usage.snapshot({
+      callerAudioMs: p.clock.audioMs,
+      agentAudioMs: p.playback.stats.frames_sent * 20,
+      sttAudioMs: p.stt.stats?.audioMsSent ?? 0,
+      ttsCharacters: p.tts.stats?.characters ?? 0,
+    });
+  }
+
+  metricsSnapshot(): Record<string, unknown> {
+    return { playback: { ...this.pipeline.playback.stats }, stt: this.pipeline.stt.stats ?? null, tts: this.pipeline.tts.stats ?? null, clock_speed: this.#speed };
+  }
+
+  close(reason: string): Promise<void> {
+    return this.pipeline.close(reason);
+  }
+}

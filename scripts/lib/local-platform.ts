@@ -1,0 +1,86 @@
+/**
+ * The whole platform on this machine: the Worker (real workerd through wrangler's test harness, local D1/KV/DO
+ * state, migrations applied) wired to the three provider simulators on loopback. Used by the demo, the call CLI,
+ * the end-to-end tests and the benchmark.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { unstable_startWorker } from "wrangler";
+import type { LatencyProfileName } from "../../simulators/common/latency-profile.ts";
+import { SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from "../../simulators/index.ts";
+
+export interface LocalPlatform {
+  baseUrl: string;
+  sims: Simulators;
+  operatorSecret: string;
+  /** The Worker's console output and runtime errors since start (for diagnostics when a call fails). */
+  logs(): string[];
+  close(): Promise<void>;
+}
+
+export interface LocalPlatformOptions {
+  profile?: LatencyProfileName;
+  /** Call-clock speed for the Twilio simulator and the platform's playback (1 = real time). */
+  speed?: number;
+  seed?: number;
+  root?: string;
+  /** Keep local D1/KV/DO state here (default: a temporary directory removed on close). */
+  persistDir?: string;
+  /** The Worker's port (default: any free port). */
+  port?: number;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promise<LocalPlatform> {
+  const speed = opts.speed ?? 1;
+  const sims = await startSimulators({ profile: opts.profile ?? "instant", speed, seed: opts.seed });
+  const operatorSecret = randomBytes(16).toString("hex");
+  const vars: Record<string, string> = {
+    DEEPGRAM_API_BASE_URL: sims.deepgram.url,
+    BEDROCK_ENDPOINT: sims.bedrock.url,
+    BEDROCK_REGION: SIMULATOR_CREDENTIALS.awsRegion,
+    TWILIO_API_BASE_URL: sims.twilio.url,
+    TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
+    CALL_CLOCK_SPEED: String(speed),
+  };
+  const secrets: Record<string, string> = {
+    ENCRYPTION_KEY: `local:${randomBytes(32).toString("base64")}`,
+    JWT_SECRET: randomBytes(32).toString("hex"),
+    OPERATOR_SECRET: operatorSecret,
+    DEEPGRAM_API_KEY: SIMULATOR_CREDENTIALS.deepgramApiKey,
+    AWS_ACCESS_KEY_ID: SIMULATOR_CREDENTIALS.awsAccessKeyId,
+    AWS_SECRET_ACCESS_KEY: SIMULATOR_CREDENTIALS.awsSecretAccessKey,
+  };
+  const root = opts.root ?? ROOT;
+  const persist = opts.persistDir ?? mkdtempSync(join(tmpdir(), "voice-platform-"));
+  // The same SQL files a deploy applies, into this run's local D1.
+  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  const logs: string[] = [];
+  // wrangler's dev server (real workerd). Unlike its test harness, it lets the Worker's outbound WebSockets
+  // (Deepgram) reach the simulators directly.
+  const worker = await unstable_startWorker({
+    config: join(root, "wrangler.toml"),
+    bindings: {
+      ...Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: "plain_text" as const, value }])),
+      ...Object.fromEntries(Object.entries(secrets).map(([k, value]) => [k, { type: "secret_text" as const, value }])),
+    },
+    dev: { server: { hostname: "127.0.0.1", port: opts.port ?? 0 }, inspector: false, watch: false, persist, logLevel: "none", structuredLogsHandler: (log: unknown) => void logs.push(JSON.stringify(log)) },
+  });
+  await worker.ready;
+  const url = await worker.url;
+  return {
+    baseUrl: url.origin,
+    sims,
+    operatorSecret,
+    logs: () => [...logs],
+    close: async () => {
+      await Promise.allSettled([worker.dispose(), sims.close()]);
+      if (!opts.persistDir) rmSync(persist, { recursive: true, force: true });
+    },
+  };
+}
