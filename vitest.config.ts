@@ -54,6 +54,16 @@ export default defineConfig({
           include: ["simulators/**/*.test.ts", "scripts/**/*.test.ts", "test/node/**/*.test.ts"],
         },
       },
+      {
+        // Whole calls: the Worker in workerd (wrangler's dev server) against the simulators, over real sockets.
+        test: {
+          name: "e2e",
+          environment: "node",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 90_000,
+          hookTimeout: 60_000,
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,58 @@
+/** Shared set-up for the end-to-end call tests: one local platform per test file, a tenant per test. */
+import { readFileSync } from "node:fs";
+import type { CallRecording } from "../../simulators/twilio/index.ts";
+import type { Scenario } from "../../simulators/bedrock/index.ts";
+import type { CallDetail } from "../../scripts/lib/call-report.ts";
+import { provisionTenant, type DemoTenant } from "../../scripts/lib/demo-tenant.ts";
+import { startDemoToolServer, type ToolServer } from "../../scripts/lib/demo-tool-server.ts";
+import { startLocalPlatform, type LocalPlatform } from "../../scripts/lib/local-platform.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+export const DEMO_SCENARIO: Scenario = JSON.parse(readFileSync(`${ROOT}demo/front-desk.scenario.json`, "utf8"));
+export const DEMO_CALLER = readFileSync(`${ROOT}demo/front-desk.caller.yaml`, "utf8");
+
+export interface CallWorld {
+  platform: LocalPlatform;
+  tools: ToolServer;
+  close(): Promise<void>;
+}
+
+export const SPEED = 3;
+
+export async function startWorld(): Promise<CallWorld> {
+  const platform = await startLocalPlatform({ speed: SPEED });
+  const tools = await startDemoToolServer(900);
+  return { platform, tools, close: async () => (await tools.close(), await platform.close()) };
+}
+
+/** A tenant whose agent is the demo agent, optionally with config overrides written into the agent file's JSON. */
+export async function tenantFor(world: CallWorld, configPatch: Record<string, unknown> = {}): Promise<DemoTenant> {
+  const tenant = await provisionTenant(world.platform.baseUrl, world.platform.operatorSecret, world.platform.sims.twilio, `${ROOT}demo/front-desk.agent.json`, { TOOL_SERVER: world.tools.url });
+  if (Object.keys(configPatch).length > 0) {
+    const agent = await tenant.api.get(`/v1/agents/${tenant.agentId}`);
+    await tenant.api.request("PATCH", `/v1/agents/${tenant.agentId}`, { config: { ...agent.draft, ...configPatch } });
+    await tenant.api.post(`/v1/agents/${tenant.agentId}/publish`);
+  }
+  return tenant;
+}
+
+export async function placeInboundCall(world: CallWorld, tenant: DemoTenant, script: unknown): Promise<{ recording: CallRecording; call: CallDetail }> {
+  const handle = await world.platform.sims.twilio.startInboundCall({ to: tenant.number, script });
+  const recording = await handle.ended;
+  const call = await finalCall(tenant, (c) => c.twilio_call_sid === handle.callSid);
+  return { recording, call };
+}
+
+export async function finalCall(tenant: DemoTenant, match: (c: any) => boolean, timeoutMs = 20_000): Promise<CallDetail & Record<string, any>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const page = await tenant.api.get(`/v1/calls?limit=20`);
+    const found = page.data.find((c: any) => match(c) && !["queued", "initiated", "ringing", "in-progress"].includes(c.status));
+    if (found) return tenant.api.get(`/v1/calls/${found.id}`);
+    if (Date.now() > end) throw new Error(`call not finalised: ${JSON.stringify(page.data.map((c: any) => [c.id, c.status]))}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export const agentTurns = (call: CallDetail) => call.turns.filter((t) => t.role === "agent");
+export const callerTurns = (call: CallDetail) => call.turns.filter((t) => t.role === "caller");
