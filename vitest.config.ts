@@ -28,6 +28,7 @@ export default defineConfig({
                   BEDROCK_REGION: SIMULATOR_CREDENTIALS.awsRegion,
                   BEDROCK_ENDPOINT: simulatorUrls.bedrock,
                   BEDROCK_ISOLATED_ENDPOINT: simulatorUrls.bedrockIsolated,
+                  DEEPGRAM_ISOLATED_BASE_URL: simulatorUrls.deepgramIsolated,
                   TOOL_SERVER_URL: simulatorUrls.toolServer,
                   DEEPGRAM_API_BASE_URL: simulatorUrls.deepgram,
                   TWILIO_API_BASE_URL: simulatorUrls.twilio,

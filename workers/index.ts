@@ -1,4 +1,5 @@
 import { createApp } from "./app.ts";
+import { consumeUsage } from "./queue/usage-consumer.ts";
 
 export { AccountGate } from "../durable-objects/account-gate.ts";
 export { CallSession } from "../durable-objects/call-session.ts";
@@ -7,4 +8,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  queue: consumeUsage,
 } satisfies ExportedHandler<Env>;

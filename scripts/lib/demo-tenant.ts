@@ -12,6 +12,8 @@ export interface DemoTenant {
   apiKey: string;
   agentId: string;
   number: string;
+  numberSid: string;
+  twilio: { accountSid: string; authToken: string };
   api: PlatformClient;
 }
 
@@ -36,5 +38,5 @@ export async function provisionTenant(
   const number = twilio.addNumber({ accountSid: twilioAccount.accountSid, voiceUrl: `${baseUrl}/twilio/voice`, statusCallback: `${baseUrl}/twilio/status` });
   const e164 = String(number.phone_number);
   await api.post("/v1/phone-numbers", { e164, source: "twilio", provider_sid: number.sid, agent_id: agent.id });
-  return { accountId: created.account.id, apiKey: created.api_key.key, agentId: agent.id, number: e164, api };
+  return { accountId: created.account.id, apiKey: created.api_key.key, agentId: agent.id, number: e164, numberSid: String(number.sid), twilio: twilioAccount, api };
 }

@@ -31,14 +31,19 @@ export interface LocalPlatformOptions {
   persistDir?: string;
   /** The Worker's port (default: any free port). */
   port?: number;
+  /** Fixed simulator ports (default: free ports). */
+  simulatorPorts?: { twilio?: number; deepgram?: number; bedrock?: number };
+  /** Secrets and vars that replace the generated ones (e.g. from .dev.vars; real provider keys disable a simulator's wiring). */
+  secrets?: Record<string, string>;
+  vars?: Record<string, string>;
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const speed = opts.speed ?? 1;
-  const sims = await startSimulators({ profile: opts.profile ?? "instant", speed, seed: opts.seed });
-  const operatorSecret = randomBytes(16).toString("hex");
+  const sims = await startSimulators({ profile: opts.profile ?? "instant", speed, seed: opts.seed, ports: opts.simulatorPorts });
+  const operatorSecret = opts.secrets?.OPERATOR_SECRET ?? randomBytes(16).toString("hex");
   const vars: Record<string, string> = {
     DEEPGRAM_API_BASE_URL: sims.deepgram.url,
     BEDROCK_ENDPOINT: sims.bedrock.url,
@@ -46,6 +51,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     TWILIO_API_BASE_URL: sims.twilio.url,
     TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
     CALL_CLOCK_SPEED: String(speed),
+    ...opts.vars,
   };
   const secrets: Record<string, string> = {
     ENCRYPTION_KEY: `local:${randomBytes(32).toString("base64")}`,
@@ -54,6 +60,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     DEEPGRAM_API_KEY: SIMULATOR_CREDENTIALS.deepgramApiKey,
     AWS_ACCESS_KEY_ID: SIMULATOR_CREDENTIALS.awsAccessKeyId,
     AWS_SECRET_ACCESS_KEY: SIMULATOR_CREDENTIALS.awsSecretAccessKey,
+    ...opts.secrets,
   };
   const root = opts.root ?? ROOT;
   const persist = opts.persistDir ?? mkdtempSync(join(tmpdir(), "voice-platform-"));

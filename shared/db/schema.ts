@@ -252,3 +252,19 @@ export const securityEvents = sqliteTable(
   },
   (t) => [index("security_events_at").on(t.at)],
 );
+
+/** One row per finished call, written by the usage-queue consumer (idempotent on the event id). */
+export const usageEvents = sqliteTable(
+  "usage_events",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    callId: text("call_id").notNull(),
+    endedAt: text("ended_at").notNull(),
+    durationSeconds: integer("duration_seconds"),
+    chargedCents: integer("charged_cents").notNull(),
+    usage: text("usage", { mode: "json" }).notNull(),
+    receivedAt: text("received_at").notNull(),
+  },
+  (t) => [index("usage_events_account").on(t.accountId, t.endedAt)],
+);

@@ -1,6 +1,7 @@
 import type { TestProject } from "vitest/node";
 import { SIMULATOR_CREDENTIALS, startSimulators } from "../../simulators/index.ts";
 import { startBedrockSimulator } from "../../simulators/bedrock/index.ts";
+import { startDeepgramSimulator } from "../../simulators/deepgram/index.ts";
 import { startToolServer } from "../node/tool-server.ts";
 import { SIMULATOR_PORTS } from "./simulator-ports.ts";
 
@@ -14,8 +15,10 @@ export default async function setup(_project: TestProject) {
     region: SIMULATOR_CREDENTIALS.awsRegion,
     credentials: [{ accessKeyId: SIMULATOR_CREDENTIALS.awsAccessKeyId, secretAccessKey: SIMULATOR_CREDENTIALS.awsSecretAccessKey }],
   });
+  // Likewise the Deepgram clients' tests, which arm socket drops: calls started by other tests must not take them.
+  const deepgramIsolated = await startDeepgramSimulator({ port: SIMULATOR_PORTS.deepgramIsolated, profile: "instant", apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] });
   const toolServer = await startToolServer(SIMULATOR_PORTS.toolServer);
   return async () => {
-    await Promise.all([sims.close(), bedrockIsolated.close(), toolServer.close()]);
+    await Promise.all([sims.close(), bedrockIsolated.close(), deepgramIsolated.close(), toolServer.close()]);
   };
 }

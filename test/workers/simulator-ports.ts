@@ -8,9 +8,9 @@ import { freePort } from "../../simulators/common/free-port.ts";
 const HANDOFF = "VOICE_PLATFORM_SIMULATOR_PORTS";
 const inherited = process.env[HANDOFF];
 
-export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; toolServer: number } = inherited
+export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; toolServer: number } = inherited
   ? JSON.parse(inherited)
-  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), bedrockIsolated: await freePort(), toolServer: await freePort() };
+  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), toolServer: await freePort() };
 process.env[HANDOFF] = JSON.stringify(SIMULATOR_PORTS);
 
 export const simulatorUrls = {
@@ -19,6 +19,8 @@ export const simulatorUrls = {
   bedrock: `http://127.0.0.1:${SIMULATOR_PORTS.bedrock}`,
   /** A second Bedrock simulator for the Bedrock client's own tests, whose scenarios and armed faults are global. */
   bedrockIsolated: `http://127.0.0.1:${SIMULATOR_PORTS.bedrockIsolated}`,
+  /** A second Deepgram simulator for the Deepgram clients' own tests (socket drops are global to a simulator). */
+  deepgramIsolated: `http://127.0.0.1:${SIMULATOR_PORTS.deepgramIsolated}`,
   /** test/node/tool-server.ts: the HTTP tool executor's webhook stand-in. */
   toolServer: `http://127.0.0.1:${SIMULATOR_PORTS.toolServer}`,
 };

@@ -12,7 +12,7 @@ export interface Speech {
 
 const control = async (path: string, body?: unknown): Promise<Response> => {
   const init = body === undefined ? {} : { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } };
-  const res = await fetch(`${env.DEEPGRAM_API_BASE_URL}/__control/${path}`, init);
+  const res = await fetch(`${env.DEEPGRAM_ISOLATED_BASE_URL}/__control/${path}`, init);
   if (!res.ok) throw new Error(`simulator control ${path}: HTTP ${res.status} ${await res.text()}`);
   return res;
 };
@@ -43,4 +43,4 @@ export function sendFrames(sink: { sendAudio(mulaw: Uint8Array): void }, ...part
 
 export const uniqueCallSid = (label: string): string => `CA-${label}-${crypto.randomUUID().slice(0, 8)}`;
 
-export const DEEPGRAM = { baseUrl: () => env.DEEPGRAM_API_BASE_URL, apiKey: () => env.DEEPGRAM_API_KEY };
+export const DEEPGRAM = { baseUrl: () => env.DEEPGRAM_ISOLATED_BASE_URL, apiKey: () => env.DEEPGRAM_API_KEY };

@@ -92,6 +92,23 @@ const turnView = (t: TurnRow): z.infer<typeof CallTurn> => ({
   platform_overhead_ms: t.platformOverheadMs,
 });
 
+const LIVE = new Set(["queued", "initiated", "ringing", "in-progress"]);
+
+async function liveTurns(env: Env, callId: string): Promise<z.infer<typeof CallTurn>[]> {
+  const state = await env.CALL_SESSION.get(env.CALL_SESSION.idFromName(callId)).state();
+  return state.turns.map((t) => ({
+    seq: t.seq,
+    role: t.role,
+    text: t.text,
+    interrupted: t.interrupted,
+    started_at: t.startedAt,
+    ended_at: t.endedAt,
+    timings: t.timings,
+    voice_to_voice_ms: t.timings?.voice_to_voice_ms ?? null,
+    platform_overhead_ms: t.timings?.platform_overhead_ms ?? null,
+  }));
+}
+
 const eventView = (e: EventRow): z.infer<typeof CallEvent> => ({ type: e.type, at: e.at, data: e.data });
 
 const Timestamp = z.iso.datetime({ offset: true, error: "an ISO 8601 date-time with a time zone, e.g. 2026-05-01T14:30:00Z" });
@@ -169,7 +186,8 @@ callsApi.openapi(
         ...callView(call),
         metrics: call.metrics as Record<string, unknown> | null,
         usage: call.usage as Record<string, unknown> | null,
-        turns: turns.map(turnView),
+        // A live call's transcript is still in its Durable Object (it reaches D1 when the call ends).
+        turns: LIVE.has(call.status) && turns.length === 0 ? await liveTurns(c.env, id) : turns.map(turnView),
         events: events.map(eventView),
       },
       200,

@@ -1,0 +1,22 @@
+/**
+ * `npm run seed`: a new account with its owner and first API key, against the platform `npm run dev` started.
+ * `npm run seed -- --name "Acme" --email owner@acme.test`
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { DEV_STATE_FILE, type DevState } from "./lib/dev-state.ts";
+import { PlatformClient } from "./lib/platform-client.ts";
+
+const { values } = parseArgs({ options: { name: { type: "string", default: "My company" }, email: { type: "string", default: "owner@example.com" } } });
+if (!existsSync(DEV_STATE_FILE)) {
+  console.error("npm run seed: no local platform found; start it first with `npm run dev`");
+  process.exit(1);
+}
+const state: DevState = JSON.parse(readFileSync(DEV_STATE_FILE, "utf8"));
+try {
+  const created = await PlatformClient.operator(state.baseUrl, state.operatorSecret).post("/v1/operator/accounts", { name: values.name, owner_email: values.email });
+  console.log(`account  ${created.account.id}\nowner    ${created.owner.id} <${created.owner.email}>\napi key  ${created.api_key.key}   (shown once)\n\nexport KEY=${created.api_key.key}`);
+} catch (error) {
+  console.error(`npm run seed: ${(error as Error).message}`);
+  process.exit(1);
+}
