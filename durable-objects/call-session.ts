@@ -59,6 +59,11 @@ export class CallSession extends DurableObject<Env> {
     return this.#store.events();
   }
 
+  /** An outbound call's Twilio CallSid, known once Twilio accepted the call. */
+  setCallSid(callSid: string): void {
+    this.#store.put("callSid", callSid);
+  }
+
   recordEvent(type: string, data?: Record<string, string | number | boolean | null>): void {
     this.#store.event(type, data);
   }

@@ -53,6 +53,9 @@ const platform = await startLocalPlatform({
   },
 });
 
+// The simulated model answers the demo agent's conversation (other agents get its generic rules too).
+platform.sims.bedrock.loadScenario(JSON.parse(readFileSync(`${ROOT}demo/front-desk.scenario.json`, "utf8")));
+
 let state: DevState | undefined = existsSync(DEV_STATE_FILE) ? JSON.parse(readFileSync(DEV_STATE_FILE, "utf8")) : undefined;
 if (!state || state.operatorSecret !== platform.operatorSecret) {
   const tenant = await provisionTenant(platform.baseUrl, platform.operatorSecret, platform.sims.twilio, `${ROOT}demo/front-desk.agent.json`, { TOOL_SERVER: tools.url });

@@ -31,6 +31,12 @@ export class TranscriptRecorder {
         this.#agentRows.set(frame.turnId, row);
         return;
       }
+      case "reply_flush": {
+        // Text spoken before a tool and the answer after it are separate sentences.
+        const row = this.#agentRows.get(frame.turnId);
+        if (row && row.text && !/\s$/.test(row.text)) row.text += " ";
+        return;
+      }
       case "tool_call":
         this.#toolRows.set(frame.toolUseId, this.store.startTurn("tool", JSON.stringify({ name: frame.name, input: frame.input }), now));
         return;

@@ -66,7 +66,8 @@ export class TwilioClient {
     baseUrl: string,
     readonly accountSid: string,
     authToken: string,
-    private readonly fetcher: typeof fetch = fetch,
+    // Wrapped: a bare `fetch` stored on an object and called as a method is an illegal invocation in workerd.
+    private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
   ) {
     this.#base = `${baseUrl.replace(/\/+$/, "")}/2010-04-01/Accounts/${accountSid}`;
     this.#auth = `Basic ${btoa(`${accountSid}:${authToken}`)}`;

@@ -111,3 +111,33 @@ describe("a call end to end through the simulators (webhook → TwiML → media 
     expect(agentTurns(call)[1]!.text).toBe("On Saturdays we're open from nine until one. Would you like to book a visit?");
   }, 90_000);
 });
+
+describe("outbound calls through the Twilio simulator", () => {
+  const CALLEE = "+442071838751";
+
+  it("dials a consented callee, who talks to the agent over an authenticated media stream", async () => {
+    world.platform.sims.bedrock.loadScenario(DEMO_SCENARIO);
+    const tenant = await tenantFor(world);
+    world.platform.sims.twilio.setCalleeScript(CALLEE, { steps: [{ waitForAgent: true }, { say: "What are your opening hours on Saturday?" }, { waitForAgent: true }, { say: "Thank you, bye!" }, { waitForAgent: true }] });
+    await tenant.api.post("/v1/consent", { phone: CALLEE, consent_type: "outbound_calls", source: "web_form:e2e" });
+    const placed = await tenant.api.post("/v1/calls", { agent_id: tenant.agentId, to: CALLEE, from: tenant.number, machine_detection: false });
+    const recording = await world.platform.sims.twilio.waitForCallEnd(placed.twilio_call_sid, 60_000);
+    const call = await finalCall(tenant, (c) => c.id === placed.id);
+    expect(call).toMatchObject({ direction: "outbound", status: "completed", to: CALLEE });
+    expect(recording.streams[0]?.customParameters.call_id).toBe(placed.id);
+    expect(agentTurns(call).map((t) => t.text)).toContain("On Saturdays we're open from nine until one. Would you like to book a visit?");
+    expect(callerTurns(call)[0]!.text).toBe("What are your opening hours on Saturday?");
+  }, 90_000);
+
+  it("leaves the agent's voicemail message when a machine answers", async () => {
+    const tenant = await tenantFor(world, { voicemail: { action: "leave_message", message: "Hi, this is Acme Dental confirming your appointment tomorrow at nine." } });
+    world.platform.sims.twilio.setCalleeScript(CALLEE, { answeredBy: "machine_end_beep", steps: [{ pause: 10_000 }] });
+    await tenant.api.post("/v1/consent", { phone: CALLEE, consent_type: "outbound_calls", source: "web_form:e2e" });
+    const placed = await tenant.api.post("/v1/calls", { agent_id: tenant.agentId, to: CALLEE, from: tenant.number });
+    const recording = await world.platform.sims.twilio.waitForCallEnd(placed.twilio_call_sid, 60_000);
+    const call = await finalCall(tenant, (c) => c.id === placed.id);
+    expect(call.end_reason).toBe("voicemail_left");
+    expect((call as any).answered_by).toBe("machine_end_beep");
+    expect(recording.verbs.map((v: any) => v.verb)).toContain("Say");
+  }, 90_000);
+});

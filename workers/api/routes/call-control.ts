@@ -101,10 +101,12 @@ callControlApi.openapi(
         from: body.from,
         url: `${base}/twilio/voice?call_id=${callId}`,
         statusCallback: `${base}/twilio/status/${callId}`,
-        machineDetection: body.machine_detection ? "Enable" : undefined,
+        // Leaving a message means waiting for the beep; hanging up on a machine only needs the first verdict.
+        machineDetection: body.machine_detection ? (agent.config.voicemail.action === "leave_message" ? "DetectMessageEnd" : "Enable") : undefined,
         timeLimitSeconds: agent.config.max_call_duration_s + 60,
       });
       const updated = await db.update(calls).set({ twilioCallSid: twilioCall.sid }).where(eq(calls.id, callId)).returning().get();
+      await session.setCallSid(twilioCall.sid);
       c.set("auditResource", callId);
       c.set("auditDetail", { to: body.to, from: body.from, agent_version: agent.version, consent_type: body.consent_type });
       return c.json(callView(updated!), 201);
