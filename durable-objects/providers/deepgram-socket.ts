@@ -61,6 +61,29 @@ async function errorBody(response: Response): Promise<string> {
   return text.slice(0, 200) || response.statusText || "no details";
 }
 
+/**
+ * Opens a Deepgram socket, retrying retryable failures after each of `delaysMs`. Returns undefined when
+ * `stillWanted()` turns false meanwhile (the client was closed); throws the last ProviderError otherwise.
+ */
+export async function openWithRetries(opts: OpenSocketOptions & { delaysMs: readonly number[]; stillWanted: () => boolean }): Promise<WebSocket | undefined> {
+  let lastError: ProviderError | undefined;
+  for (const delayMs of opts.delaysMs) {
+    if (delayMs > 0) await sleep(delayMs);
+    if (!opts.stillWanted()) return undefined;
+    try {
+      const socket = await openDeepgramSocket(opts);
+      if (opts.stillWanted()) return socket;
+      closeQuietly(socket, 1000, "client closing");
+      return undefined;
+    } catch (error) {
+      lastError = error instanceof ProviderError ? error : new ProviderError(opts.provider, errorText(error), true, undefined, { cause: error });
+      logEvent("warn", opts.provider, "connect_failed", { error: lastError.message, retryable: lastError.retryable });
+      if (!lastError.retryable) break;
+    }
+  }
+  throw lastError ?? new ProviderError(opts.provider, `could not open the ${opts.label}`, true);
+}
+
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@
 import { CallerAudioBuffer, MULAW_BYTES_PER_MS } from "./caller-audio-buffer.ts";
 import { LISTEN_MESSAGE_TYPES, listenServerMessage, parseServerMessage } from "./deepgram-messages.ts";
 import { listenQuery } from "./deepgram-listen-query.ts";
-import { closeQuietly, deepgramUrl, errorText, logEvent, openDeepgramSocket, RECONNECT_DELAYS_MS, sleep } from "./deepgram-socket.ts";
+import { closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS, sleep } from "./deepgram-socket.ts";
 import { ListenEventMapper } from "./listen-event-mapper.ts";
 import { ProviderError, type SpeechToText, type SpeechToTextConfig, type SpeechToTextListener } from "./provider-types.ts";
 
@@ -105,33 +105,22 @@ export class DeepgramSpeechToText implements SpeechToText {
 
   async #openWithRetries(): Promise<void> {
     this.#state = "connecting";
-    let lastError: ProviderError | undefined;
-    for (const delayMs of this.#delaysMs) {
-      if (delayMs > 0) await sleep(delayMs);
-      if (this.#state !== "connecting") return;
-      try {
-        const socket = await openDeepgramSocket({
-          provider: "deepgram-stt",
-          url: deepgramUrl(this.#o.baseUrl, "/v1/listen", listenQuery(this.#o.config)),
-          apiKey: this.#o.apiKey,
-          fetcher: this.#fetch,
-          label: "listen socket",
-        });
-        if (this.#state !== "connecting") {
-          closeQuietly(socket, 1000, "client closing");
-          return;
-        }
-        this.#attach(socket);
-        return;
-      } catch (error) {
-        lastError = error instanceof ProviderError ? error : new ProviderError("deepgram-stt", errorText(error), true, undefined, { cause: error });
-        logEvent("warn", "deepgram-stt", "connect_failed", { error: lastError.message, retryable: lastError.retryable });
-        if (!lastError.retryable) break;
-      }
+    let socket: WebSocket | undefined;
+    try {
+      socket = await openWithRetries({
+        provider: "deepgram-stt",
+        url: deepgramUrl(this.#o.baseUrl, "/v1/listen", listenQuery(this.#o.config)),
+        apiKey: this.#o.apiKey,
+        fetcher: this.#fetch,
+        label: "listen socket",
+        delaysMs: this.#delaysMs,
+        stillWanted: () => this.#state === "connecting",
+      });
+    } catch (error) {
+      this.#fail(error as ProviderError);
+      throw error;
     }
-    const error = lastError ?? new ProviderError("deepgram-stt", "could not open the listen socket", true);
-    this.#fail(error);
-    throw error;
+    if (socket) this.#attach(socket);
   }
 
   #attach(socket: WebSocket): void {

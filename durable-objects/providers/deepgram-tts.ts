@@ -4,7 +4,7 @@
  * chunk whose `Flushed` hasn't arrived. A lost socket is reopened and the chunk in flight retried once.
  */
 import { SPEAK_MESSAGE_TYPES, parseServerMessage, speakServerMessage, type SpeakServerMessage } from "./deepgram-messages.ts";
-import { binaryPayload, closeQuietly, deepgramUrl, errorText, logEvent, openDeepgramSocket, RECONNECT_DELAYS_MS, sleep } from "./deepgram-socket.ts";
+import { binaryPayload, closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS } from "./deepgram-socket.ts";
 import { ProviderError, type TextToSpeech, type TextToSpeechConfig, type TextToSpeechListener } from "./provider-types.ts";
 import { splitSpeakText } from "./speak-text.ts";
 
@@ -110,33 +110,22 @@ export class DeepgramTextToSpeech implements TextToSpeech {
   async #openWithRetries(): Promise<void> {
     this.#state = "connecting";
     const voice = this.#o.config.voice;
-    let lastError: ProviderError | undefined;
-    for (const delayMs of this.#delaysMs) {
-      if (delayMs > 0) await sleep(delayMs);
-      if (this.#state !== "connecting") return;
-      try {
-        const socket = await openDeepgramSocket({
-          provider: "deepgram-tts",
-          url: deepgramUrl(this.#o.baseUrl, "/v1/speak", new URLSearchParams({ model: voice, encoding: "mulaw", sample_rate: "8000" })),
-          apiKey: this.#o.apiKey,
-          fetcher: this.#fetch,
-          label: `speak socket for voice "${voice}"`,
-        });
-        if (this.#state !== "connecting") {
-          closeQuietly(socket, 1000, "client closing");
-          return;
-        }
-        this.#attach(socket);
-        return;
-      } catch (error) {
-        lastError = error instanceof ProviderError ? error : new ProviderError("deepgram-tts", errorText(error), true, undefined, { cause: error });
-        logEvent("warn", "deepgram-tts", "connect_failed", { error: lastError.message, retryable: lastError.retryable });
-        if (!lastError.retryable) break;
-      }
+    let socket: WebSocket | undefined;
+    try {
+      socket = await openWithRetries({
+        provider: "deepgram-tts",
+        url: deepgramUrl(this.#o.baseUrl, "/v1/speak", new URLSearchParams({ model: voice, encoding: "mulaw", sample_rate: "8000" })),
+        apiKey: this.#o.apiKey,
+        fetcher: this.#fetch,
+        label: `speak socket for voice "${voice}"`,
+        delaysMs: this.#delaysMs,
+        stillWanted: () => this.#state === "connecting",
+      });
+    } catch (error) {
+      this.#fail(error as ProviderError);
+      throw error;
     }
-    const error = lastError ?? new ProviderError("deepgram-tts", "could not open the speak socket", true);
-    this.#fail(error);
-    throw error;
+    if (socket) this.#attach(socket);
   }
 
   #attach(socket: WebSocket): void {

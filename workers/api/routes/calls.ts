@@ -96,17 +96,9 @@ const LIVE = new Set(["queued", "initiated", "ringing", "in-progress"]);
 
 async function liveTurns(env: Env, callId: string): Promise<z.infer<typeof CallTurn>[]> {
   const state = await env.CALL_SESSION.get(env.CALL_SESSION.idFromName(callId)).state();
-  return state.turns.map((t) => ({
-    seq: t.seq,
-    role: t.role,
-    text: t.text,
-    interrupted: t.interrupted,
-    started_at: t.startedAt,
-    ended_at: t.endedAt,
-    timings: t.timings,
-    voice_to_voice_ms: t.timings?.voice_to_voice_ms ?? null,
-    platform_overhead_ms: t.timings?.platform_overhead_ms ?? null,
-  }));
+  return state.turns.map((t) =>
+    turnView({ ...t, callId, accountId: "", voiceToVoiceMs: t.timings?.voice_to_voice_ms ?? null, platformOverheadMs: t.timings?.platform_overhead_ms ?? null }),
+  );
 }
 
 const eventView = (e: EventRow): z.infer<typeof CallEvent> => ({ type: e.type, at: e.at, data: e.data });
