@@ -14,6 +14,7 @@ import { callControlApi } from "./api/routes/call-control.ts";
 import { callsApi } from "./api/routes/calls.ts";
 import { consentApi } from "./api/routes/consent.ts";
 import { doNotCallApi } from "./api/routes/do-not-call.ts";
+import { phoneNumberPurchaseApi } from "./api/routes/phone-number-purchase.ts";
 import { phoneNumbersApi } from "./api/routes/phone-numbers.ts";
 import { usersApi } from "./api/routes/users.ts";
 import { authenticate, requireOperator } from "./auth/authenticate.ts";
@@ -24,7 +25,7 @@ import { twilioRoutes } from "./twilio/routes.ts";
 const API_BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi];
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();

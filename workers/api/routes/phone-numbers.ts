@@ -5,6 +5,8 @@ import { agents, phoneNumbers } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newPhoneNumberId } from "../../../shared/ids.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
 import { invalidateNumberRoute } from "../../services/number-routing.ts";
+import { pointTwilioNumber } from "../../services/number-webhooks.ts";
+import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, Problem, resourceApp, securedRoute } from "../route.ts";
@@ -28,7 +30,12 @@ const ImportPhoneNumber = z
   .object({
     e164: zE164,
     source: z.enum(phoneNumbers.source.enumValues).openapi({ description: "`twilio`: a number on the account's Twilio; `sip`: reaches the platform over a SIP domain or trunk." }),
-    provider_sid: z.string().min(1).max(64).optional().openapi({ description: "The provider's id for the number, e.g. Twilio's `PN…` SID." }),
+    provider_sid: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "Twilio's `PN…` SID. When given for a Twilio number, its Voice URL and status callback are pointed at the platform." }),
     agent_id: AgentId.optional(),
   })
   .strict()
@@ -123,6 +130,9 @@ phoneNumbersApi.openapi(
     const accountId = c.get("principal").accountId;
     const db = database(c.env.DB);
     if (input.agent_id) await assertAssignable(db, accountId, input.agent_id);
+    // A Twilio number named by its SID is re-pointed at the platform before it is recorded, so a number Twilio
+    // refuses to configure is never imported half-way.
+    if (input.source === "twilio" && input.provider_sid) await pointTwilioNumber(c.env, accountId, input.provider_sid, publicBaseUrl(c.env, c.req.raw));
     const now = nowIso();
     // The partial unique index (one active row per number) settles races between accounts importing the same
     // number. SQLite's upsert target cannot name a partial index through drizzle, so any conflict does nothing; a
@@ -213,6 +223,10 @@ phoneNumbersApi.openapi(
     if (current.status === "released") return c.json(phoneNumberView(current), 200);
     const row = await db.update(phoneNumbers).set({ status: "released", agentId: null, updatedAt: nowIso() }).where(eq(phoneNumbers.id, id)).returning().get();
     await invalidateNumberRoute(c.env, current.e164);
+    if (current.source === "twilio" && current.providerSid) {
+      // Released here whatever Twilio says: a number still pointing at the platform only hears "not in service".
+      await pointTwilioNumber(c.env, current.accountId, current.providerSid, null).catch((err: Error) => c.set("auditDetail", { unpoint_error: err.message }));
+    }
     return c.json(phoneNumberView(row!), 200);
   },
 );

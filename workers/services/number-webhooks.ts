@@ -1,0 +1,31 @@
+import { twilioClient, twilioCredentialsForAccount } from "../../shared/twilio/twilio-credentials.ts";
+import { TwilioApiError } from "../../shared/twilio/twilio-client.ts";
+import { ApiError } from "../api/problem.ts";
+
+/** The webhooks a Twilio number needs to reach the platform, from its public base URL. */
+export const platformWebhooks = (baseUrl: string) => ({ voiceUrl: `${baseUrl}/twilio/voice`, statusCallback: `${baseUrl}/twilio/status` });
+
+export async function tenantTwilio(env: Env, accountId: string) {
+  const creds = await twilioCredentialsForAccount(env, accountId);
+  if (!creds) throw new ApiError("conflict", "store the account's Twilio credentials first (PUT /v1/accounts/me/credentials/twilio)");
+  return twilioClient(env, creds);
+}
+
+/** Twilio's refusal as the API's problem: its code kept, 4xx as the request's fault, 5xx as the provider's. */
+export function providerProblem(err: unknown, what: string): never {
+  if (err instanceof TwilioApiError) {
+    throw new ApiError("provider-error", `Twilio refused to ${what}: ${err.message}`, { status: err.status >= 500 ? 502 : 422, twilio_code: err.code, more_info: err.moreInfo });
+  }
+  throw err;
+}
+
+/** Points a Twilio number's Voice URL and status callback at the platform (or, with `baseUrl` null, clears them). */
+export async function pointTwilioNumber(env: Env, accountId: string, numberSid: string, baseUrl: string | null): Promise<void> {
+  const twilio = await tenantTwilio(env, accountId);
+  const hooks = baseUrl ? platformWebhooks(baseUrl) : { voiceUrl: "", statusCallback: "" };
+  try {
+    await twilio.configureNumber(numberSid, hooks.voiceUrl, hooks.statusCallback);
+  } catch (err) {
+    providerProblem(err, baseUrl ? "point the number at the platform" : "clear the number's webhooks");
+  }
+}
