@@ -9,6 +9,10 @@ import { CallStore, type CallMeta } from "./call/call-store.ts";
 import { transferCall, type TransferRecord, type TransferRequest } from "./call/call-transfer.ts";
 import { TwilioStream } from "./call/twilio-stream.ts";
 import { LEASE_TTL_MS } from "./account-gate.ts";
+import { eq } from "drizzle-orm";
+import { database } from "../shared/db/client.ts";
+import { calls } from "../shared/db/schema.ts";
+import { twilioClient, twilioCredentialsForAccount } from "../shared/twilio/twilio-credentials.ts";
 
 /** What Twilio should do when the media stream ends on purpose (asked through `<Connect action>`). */
 export type StreamExit = { kind: "hangup"; reason: string } | { kind: "transfer"; to: string } | { kind: "apology" };
@@ -221,6 +225,7 @@ export class CallSession extends DurableObject<Env> {
       },
       {
         afterReply: (after) => this.#endStream(after.action === "hang_up" ? { kind: "hangup", reason: after.reason } : { kind: "transfer", to: after.to }),
+        startRecording: () => void this.#startRecording(),
         providerFailed: (error) => {
           this.#store.event("provider.failed", { provider: error.provider, message: error.message });
           this.#endStream({ kind: "apology" });
@@ -229,6 +234,21 @@ export class CallSession extends DurableObject<Env> {
         log: (level, message, data) => console[level](JSON.stringify({ level, message, call_id: this.#store.meta?.callId, ...data })),
       },
     );
+  }
+
+  /** Dual-channel recording through Twilio's call recordings API; its status callback stores the outcome. */
+  async #startRecording(): Promise<void> {
+    const meta = this.#store.meta!;
+    const callSid = this.#store.get<string>("callSid") ?? meta.callSid;
+    const creds = await twilioCredentialsForAccount(this.env, meta.accountId);
+    if (!callSid || !creds) return;
+    try {
+      const recording = await twilioClient(this.env, creds).startRecording(callSid, `${meta.publicBaseUrl}/twilio/recording/${meta.callId}`);
+      this.#store.event("recording.started", { recording_sid: recording.sid });
+      await database(this.env.DB).update(calls).set({ recordingSid: recording.sid, recordingStatus: recording.status }).where(eq(calls.id, meta.callId)).run();
+    } catch (error) {
+      this.#store.event("recording.failed", { error: String(error) });
+    }
   }
 
   /** Ends the media stream on purpose; Twilio then asks `<Connect action>`, which answers with `exit`. */

@@ -14,6 +14,8 @@ import { UsageMeter, type CallUsage } from "./usage-meter.ts";
 export interface CallRuntimeHooks {
   /** The reply before it has been heard in full: hang up or transfer now. */
   afterReply(after: Exclude<AfterReply, { action: "listen" }>): void;
+  /** The recording disclosure has been heard: start recording the call. */
+  startRecording(): void;
   /** A provider failed for good: apologise and end the call. */
   providerFailed(error: ProviderError): void;
   setAlarm(at: number): void;
@@ -46,6 +48,7 @@ export class CallRuntime {
   readonly timers: CallTimers;
   readonly config: StoredAgentConfig;
   readonly #speed: number;
+  #disclosureTurnId: number | undefined;
 
   private constructor(
     readonly meta: CallMeta,
@@ -95,6 +98,8 @@ export class CallRuntime {
     pipeline.observe(runtime.usage.observe);
     pipeline.observe((frame: Frame) => runtime.#observe(frame, hooks));
     timers.activity(now(), false);
+    // A recorded call opens with its disclosure; recording starts once the caller has heard it.
+    if (!resumed && config.recording.enabled) runtime.#disclosureTurnId = pipeline.say(config.recording.disclosure, "greeting");
     const opening = resumed ? RESUME_LINE : config.first_message;
     if (opening) pipeline.say(opening, "greeting");
     return runtime;
@@ -105,6 +110,7 @@ export class CallRuntime {
     if (frame.kind === "speech_started" || frame.kind === "user_turn") this.timers.activity(now, true);
     if (frame.kind === "playback_done") {
       this.timers.activity(now, false);
+      if (frame.turnId === this.#disclosureTurnId) hooks.startRecording();
       if (frame.after.action !== "listen") hooks.afterReply(frame.after);
     }
   }

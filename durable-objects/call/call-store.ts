@@ -12,6 +12,8 @@ export interface CallMeta {
   to: string;
   callSid: string | null;
   createdAt: string;
+  /** The platform's public base URL, for the callbacks the call's object asks Twilio to make. */
+  publicBaseUrl: string;
 }
 
 export type TurnRole = "caller" | "agent" | "tool" | "system";

@@ -112,6 +112,18 @@ describe("a call end to end through the simulators (webhook → TwiML → media 
   }, 90_000);
 });
 
+describe("recorded calls", () => {
+  it("plays the recording disclosure first, then starts a dual-channel recording and stores its sid and status", async () => {
+    world.platform.sims.bedrock.loadScenario(DEMO_SCENARIO);
+    const tenant = await tenantFor(world, { recording: { enabled: true, disclosure: "This call is recorded for quality." } });
+    const { recording, call } = await placeInboundCall(world, tenant, { steps: [{ waitForAgent: true }, { say: "Thank you, bye!" }, { waitForAgent: true }] });
+    expect(agentTurns(call).map((t) => t.text).slice(0, 2)).toEqual(["This call is recorded for quality.", "Hi, thanks for calling Acme Dental. How can I help you today?"]);
+    expect((call as any).recording_sid).toMatch(/^RE[0-9a-f]{32}$/);
+    expect(recording.webhooks.some((w: any) => w.url.endsWith(`/twilio/recording/${call.id}`))).toBe(true);
+    expect((call as any).events.map((e: { type: string }) => e.type)).toContain("recording.started");
+  }, 90_000);
+});
+
 describe("outbound calls through the Twilio simulator", () => {
   const CALLEE = "+442071838751";
 

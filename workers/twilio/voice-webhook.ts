@@ -64,7 +64,7 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   if (refusal) return refuse(owner.account_id, refusal.reason, refusal.message);
 
   await insertCall(c.env, { id: callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, twilioCallSid: callSid, status: "in-progress" });
-  const meta: CallMeta = { callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, callSid, createdAt: new Date().toISOString() };
+  const meta: CallMeta = { callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, callSid, createdAt: new Date().toISOString(), publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
   await callSession(c.env, callId).prepare(meta);
   return twimlResponse(await connectTwiml(c.env, c.req.raw, callId));
 }

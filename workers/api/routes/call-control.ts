@@ -91,7 +91,7 @@ callControlApi.openapi(
     if (refusal) await refuse(c, REFUSAL_PROBLEMS[refusal.reason], refusal.reason, refusal.reason === "concurrency_limit" ? "the account is at its concurrent-call limit; retry when a call ends" : refusal.message, body);
 
     const row = await insertCall(c.env, { id: callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, twilioCallSid: null, status: "queued" });
-    const meta: CallMeta = { callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, callSid: null, createdAt: row.createdAt };
+    const meta: CallMeta = { callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, callSid: null, createdAt: row.createdAt, publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
     const session = callSession(c.env, callId);
     await session.prepare(meta, body.variables);
     const base = publicBaseUrl(c.env, c.req.raw);

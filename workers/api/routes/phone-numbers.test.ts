@@ -28,9 +28,10 @@ describe("phone numbers", () => {
     const e164 = freshNumber();
     // A route left in KV by the number's previous holder.
     await env.CONFIG_CACHE.put(numberRouteKey(e164), JSON.stringify({ account_id: "AYB-2222-2222-2222", agent_id: null }));
-    const res = await api(t.key).post("/v1/phone-numbers", { e164, source: "twilio", provider_sid: "PN" + "0".repeat(32), agent_id: agentId });
+    // A SIP-trunk number (a Twilio number with a SID is re-pointed through Twilio: phone-number-purchase.test.ts).
+    const res = await api(t.key).post("/v1/phone-numbers", { e164, source: "sip", provider_sid: "TK" + "0".repeat(32), agent_id: agentId });
     expect(res.status).toBe(201);
-    expect(res.json).toMatchObject({ e164, source: "twilio", agent_id: agentId, status: "active", provider_sid: "PN" + "0".repeat(32) });
+    expect(res.json).toMatchObject({ e164, source: "sip", agent_id: agentId, status: "active", provider_sid: "TK" + "0".repeat(32) });
     expect(res.json.id).toMatch(ID_PATTERNS.phoneNumber);
     expect(await cachedRoute(e164)).toBeNull();
     expect(await resolveNumberRoute(env, e164)).toEqual({ account_id: t.accountId, agent_id: agentId });
