@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { unstable_startWorker } from "wrangler";
+import { unstable_DevEnv } from "wrangler";
 import type { LatencyProfileName } from "../../simulators/common/latency-profile.ts";
 import { SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from "../../simulators/index.ts";
 
@@ -69,8 +69,17 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
   if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
   const logs: string[] = [];
   // wrangler's dev server (real workerd). Unlike its test harness, it lets the Worker's outbound WebSockets
-  // (Deepgram) reach the simulators directly.
-  const worker = await unstable_startWorker({
+  // (Deepgram) reach the simulators directly. Its public URL is a dev-only proxy (a second workerd whose single
+  // Durable Object relays every request and WebSocket message, capping loopback throughput near 1,500 req/s and
+  // adding a hop to every media frame); we talk to the Worker's own socket instead, as Twilio would in production.
+  const devEnv = new unstable_DevEnv();
+  const direct = new Promise<URL>((resolve) =>
+    devEnv.once("reloadComplete", (event: { proxyData: { userWorkerUrl: { protocol: string; hostname: string; port: string } } }) => {
+      const u = event.proxyData.userWorkerUrl;
+      resolve(new URL(`${u.protocol}//${u.hostname}:${u.port}`));
+    }),
+  );
+  const worker = await devEnv.startWorker({
     config: join(root, "wrangler.toml"),
     bindings: {
       ...Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: "plain_text" as const, value }])),
@@ -79,7 +88,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     dev: { server: { hostname: "127.0.0.1", port: opts.port ?? 0 }, inspector: false, watch: false, persist, logLevel: "none", structuredLogsHandler: (log: unknown) => void logs.push(JSON.stringify(log)) },
   });
   await worker.ready;
-  const url = await worker.url;
+  const url = await direct;
   return {
     baseUrl: url.origin,
     sims,

@@ -1,9 +1,11 @@
+import { IsolateMemo } from "../cache/isolate-memo.ts";
 import type { StoredAgentConfig } from "./stored-agent-config.ts";
 
 /**
  * Agent configuration cached at the edge in KV. A published version never changes, so its key never needs
  * invalidating; the per-agent entry (live version, draft, name) is deleted on every agent write. Readers check
- * `account_id` themselves: a KV hit is never trusted across tenants.
+ * `account_id` themselves: a KV hit is never trusted across tenants. In front of KV, the isolate keeps what it
+ * read for a few seconds (KV itself may serve a replaced entry for up to 60 s in other locations).
  */
 export interface CachedAgentVersion {
   account_id: string;
@@ -18,15 +20,31 @@ const AGENT_TTL_S = 3600;
 export const agentKey = (agentId: string) => `agent:${agentId}`;
 export const agentVersionKey = (agentId: string, version: number) => `agent-version:${agentId}:${version}`;
 
-export const readCachedAgent = <T>(env: Env, agentId: string) => env.CONFIG_CACHE.get<T & { account_id: string }>(agentKey(agentId), "json");
+/** Parsed KV values by key; callers treat them as read-only. */
+const memo = new IsolateMemo<{ account_id: string }>({ ttlMs: 5_000, maxEntries: 1_000 });
 
-export const writeCachedAgent = <T extends { account_id: string }>(env: Env, agentId: string, value: T) =>
-  env.CONFIG_CACHE.put(agentKey(agentId), JSON.stringify(value), { expirationTtl: AGENT_TTL_S });
+async function readThrough<T extends { account_id: string }>(env: Env, key: string): Promise<T | null> {
+  const hit = memo.get(key);
+  if (hit) return hit as T;
+  const value = await env.CONFIG_CACHE.get<T>(key, "json");
+  if (value) memo.set(key, value);
+  return value;
+}
 
-export const invalidateCachedAgent = (env: Env, agentId: string) => env.CONFIG_CACHE.delete(agentKey(agentId));
+function write(env: Env, key: string, value: { account_id: string }, ttlS: number): Promise<void> {
+  memo.set(key, value);
+  return env.CONFIG_CACHE.put(key, JSON.stringify(value), { expirationTtl: ttlS });
+}
 
-export const readCachedVersion = (env: Env, agentId: string, version: number) =>
-  env.CONFIG_CACHE.get<CachedAgentVersion>(agentVersionKey(agentId, version), "json");
+export const readCachedAgent = <T>(env: Env, agentId: string) => readThrough<T & { account_id: string }>(env, agentKey(agentId));
 
-export const writeCachedVersion = (env: Env, value: CachedAgentVersion) =>
-  env.CONFIG_CACHE.put(agentVersionKey(value.agent_id, value.version), JSON.stringify(value), { expirationTtl: VERSION_TTL_S });
+export const writeCachedAgent = <T extends { account_id: string }>(env: Env, agentId: string, value: T) => write(env, agentKey(agentId), value, AGENT_TTL_S);
+
+export function invalidateCachedAgent(env: Env, agentId: string): Promise<void> {
+  memo.delete(agentKey(agentId));
+  return env.CONFIG_CACHE.delete(agentKey(agentId));
+}
+
+export const readCachedVersion = (env: Env, agentId: string, version: number) => readThrough<CachedAgentVersion>(env, agentVersionKey(agentId, version));
+
+export const writeCachedVersion = (env: Env, value: CachedAgentVersion) => write(env, agentVersionKey(value.agent_id, value.version), value, VERSION_TTL_S);

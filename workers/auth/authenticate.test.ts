@@ -67,9 +67,10 @@ describe("authentication", () => {
     expect(await count("audit_log", t.accountId)).toBe(1);
   });
 
-  it("refuses a revoked key", async () => {
+  it("refuses a revoked key at once, even one this isolate has just accepted", async () => {
     const t = await createTenant();
     const { json: key } = await api(t.key).post("/v1/api-keys", { name: "old", scopes: ["users:read", "users:write"] });
+    expect((await api(key.key).get("/v1/users")).status).toBe(200);
     await api(t.key).delete(`/v1/api-keys/${key.id}`);
     await expect401(await api(key.key).post("/v1/users", { email: "late@example.com", role: "viewer" }), "the API key was revoked; create a new one");
     expect(await count("users", t.accountId)).toBe(1);

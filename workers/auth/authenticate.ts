@@ -4,12 +4,22 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload }
 import { database, nowIso } from "../../shared/db/client.ts";
 import { accounts, apiKeys, users } from "../../shared/db/schema.ts";
 import { sha256Hex } from "../../shared/crypto/sha256.ts";
+import { IsolateMemo } from "../../shared/cache/isolate-memo.ts";
 import { ApiError } from "../api/problem.ts";
 import type { AppEnv } from "../api/app-env.ts";
 import type { Principal } from "./principal.ts";
 import { ROLE_SCOPES, type Scope } from "./scopes.ts";
 
 const LAST_USED_RESOLUTION_MS = 60_000;
+/**
+ * API keys already checked, by hash: every request otherwise costs a D1 round trip before its handler starts.
+ * Revoking a key or closing an account clears it here at once; another isolate may accept it for ≤ 5 s more.
+ */
+const checkedKeys = new IsolateMemo<Principal>({ ttlMs: 5_000, maxEntries: 1_000 });
+
+/** Called when a key is revoked or its account closed, so this isolate stops accepting it now. */
+export const forgetApiKeys = (match: { keyId?: string; accountId?: string }) =>
+  checkedKeys.deleteWhere((p) => p.accountId === match.accountId || (match.keyId !== undefined && p.actor === `key:${match.keyId}`));
 const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
 const unauthenticated = (detail: string) =>
@@ -32,8 +42,10 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 async function apiKeyPrincipal(env: Env, key: string, ctx: { waitUntil(promise: Promise<unknown>): void }): Promise<Principal> {
-  const db = database(env.DB);
   const hash = await sha256Hex(key);
+  const known = checkedKeys.get(hash);
+  if (known) return known;
+  const db = database(env.DB);
   const row = await db
     .select({ id: apiKeys.id, accountId: apiKeys.accountId, scopes: apiKeys.scopes, revokedAt: apiKeys.revokedAt, lastUsedAt: apiKeys.lastUsedAt, accountStatus: accounts.status })
     .from(apiKeys)
@@ -46,7 +58,9 @@ async function apiKeyPrincipal(env: Env, key: string, ctx: { waitUntil(promise: 
   if (!row.lastUsedAt || Date.now() - Date.parse(row.lastUsedAt) > LAST_USED_RESOLUTION_MS) {
     ctx.waitUntil(db.update(apiKeys).set({ lastUsedAt: nowIso() }).where(eq(apiKeys.id, row.id)).run());
   }
-  return { accountId: row.accountId, actor: `key:${row.id}`, kind: "api_key", scopes: new Set(row.scopes as Scope[]) };
+  const principal: Principal = { accountId: row.accountId, actor: `key:${row.id}`, kind: "api_key", scopes: new Set(row.scopes as Scope[]) };
+  checkedKeys.set(hash, principal);
+  return principal;
 }
 
 async function verifyJwt(env: Env, token: string): Promise<JWTPayload> {

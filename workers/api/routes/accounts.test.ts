@@ -31,6 +31,16 @@ describe("accounts", () => {
     expect(results[0]!.n).toBe(0);
   });
 
+  it("closing an account refuses its keys at once, even keys this isolate has just accepted", async () => {
+    const t = await createTenant();
+    expect((await api(t.key).get("/v1/accounts/me")).status).toBe(200);
+    const closed = await request("PATCH", `/v1/operator/accounts/${t.accountId}`, { headers: { "x-operator-secret": env.OPERATOR_SECRET }, body: { status: "closed" } });
+    expect(closed.status).toBe(200);
+    const refused = await api(t.key).get("/v1/accounts/me");
+    expect(refused.status).toBe(401);
+    expect(refused.json.detail).toBe("the account is closed");
+  });
+
   it("validation errors list every issue", async () => {
     const res = await request("POST", "/v1/operator/accounts", {
       headers: { "x-operator-secret": env.OPERATOR_SECRET },

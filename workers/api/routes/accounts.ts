@@ -5,6 +5,7 @@ import { database, nowIso } from "../../../shared/db/client.ts";
 import { accounts, providerCredentials, users } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newAccountId, newUserId, withFreshId } from "../../../shared/ids.ts";
 import { SecretBox } from "../../../shared/crypto/secret-box.ts";
+import { forgetApiKeys } from "../../auth/authenticate.ts";
 import { SCOPES } from "../../auth/scopes.ts";
 import { issueApiKey } from "../../services/api-key-issuer.ts";
 import { twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
@@ -126,6 +127,7 @@ accountsApi.openapi(
       .returning()
       .get();
     if (!row) throw notFound("account");
+    if (row.status === "closed") forgetApiKeys({ accountId: id });
     c.set("principal", { ...c.get("principal"), accountId: id });
     return c.json(accountView(row), 200);
   },

@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { database, nowIso } from "../../../shared/db/client.ts";
 import { apiKeys } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
+import { forgetApiKeys } from "../../auth/authenticate.ts";
 import { SCOPES, type Scope } from "../../auth/scopes.ts";
 import { issueApiKey, type ApiKeyRow } from "../../services/api-key-issuer.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
@@ -115,6 +116,7 @@ apiKeysApi.openapi(
       .returning()
       .get();
     if (!row) throw notFound("API key");
+    forgetApiKeys({ keyId: row.id });
     return c.json(apiKeyView(row), 200);
   },
 );
