@@ -31,6 +31,10 @@ export class TranscriptRecorder {
         this.#agentRows.set(frame.turnId, row);
         return;
       }
+      case "agent_audio":
+        // Observers run before playback sends this audio: the turn rows are written right after it has left.
+        this.store.flushTurnsSoon();
+        return;
       case "reply_flush": {
         // Text spoken before a tool and the answer after it are separate sentences.
         const row = this.#agentRows.get(frame.turnId);
