@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from "../common/latency-profile.ts";
 import { startBedrockSimulator } from "./bedrock-simulator.ts";
 
 /**
@@ -22,8 +23,8 @@ const { values } = parseArgs({
   },
 });
 
-const profile = values.profile;
-if (profile !== "instant" && profile !== "realistic" && profile !== "jittery") throw new Error(`unknown profile ${profile}`);
+const profile = values.profile as LatencyProfileName;
+if (!LATENCY_PROFILE_NAMES.includes(profile)) throw new Error(`unknown profile ${profile}`);
 const accessKeyId = values["access-key-id"];
 const secretAccessKey = values["secret-access-key"];
 if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) throw new Error("give both --access-key-id and --secret-access-key");

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { STREAM_EXCEPTIONS, ScenarioSchema } from "./scenario.ts";
 import type { BedrockSimulator } from "./bedrock-simulator.ts";
+import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from "../common/latency-profile.ts";
 
 /**
  * `/__control/…`: the library API over HTTP, for tests and dev tools that run the simulator out of process.
@@ -10,7 +11,7 @@ import type { BedrockSimulator } from "./bedrock-simulator.ts";
  *   POST scenario/reset                                back to the built-in scenario
  *   POST throttle            {count, message?}         HTTP 429 for the next N model requests
  *   POST fail-stream         {afterEvents?|afterDeltas?, exception?, message?}  exception frame in the next stream
- *   PUT  profile             {profile: "instant"|"realistic"|"jittery"}
+ *   PUT  profile             {profile: "instant"|"realistic"|"twilio-baseline"|"jittery"}
  *   POST reset                                         clear log, faults, prompt cache and rule counters
  */
 export interface ControlResponse {
@@ -25,7 +26,7 @@ const FailStream = z.strictObject({
   exception: z.enum(STREAM_EXCEPTIONS).default("modelStreamErrorException"),
   message: z.string().optional(),
 });
-const Profile = z.strictObject({ profile: z.enum(["instant", "realistic", "jittery"]) });
+const Profile = z.strictObject({ profile: z.enum(LATENCY_PROFILE_NAMES as [LatencyProfileName, ...LatencyProfileName[]]) });
 
 export function handleControl(sim: BedrockSimulator, method: string, route: string, body: unknown): ControlResponse {
   const ok = (extra: Record<string, unknown> = {}) => ({ status: 200, body: { ok: true, ...extra } });

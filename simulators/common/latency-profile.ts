@@ -2,10 +2,14 @@ import { Random } from "./random.ts";
 
 /**
  * Provider delays the simulators add, by profile. `instant` is for tests; `realistic` follows published figures
- * (../shared/docs/latency.md); `jittery` adds the tail: occasional multi-second first tokens and dropped sockets.
+ * (../shared/docs/latency.md); `twilio-baseline` uses the per-stage budget of Twilio's cascaded-agent guide (STT
+ * 350 ms including the endpointing silence, LLM first token 375 ms, TTS first byte 100 ms; p95s from its upper
+ * figures), the reference behind its 885 ms turn gap; `jittery` adds the tail: occasional multi-second first
+ * tokens and dropped sockets.
  * A delay is a log-normal distribution fixed by its median and p95, so draws have a realistic right tail.
  */
-export type LatencyProfileName = "instant" | "realistic" | "jittery";
+export type LatencyProfileName = "instant" | "realistic" | "twilio-baseline" | "jittery";
+export const LATENCY_PROFILE_NAMES: readonly LatencyProfileName[] = ["instant", "realistic", "twilio-baseline", "jittery"];
 
 export interface Distribution {
   p50Ms: number;
@@ -54,6 +58,19 @@ export const latencyProfiles: Record<LatencyProfileName, LatencyProfile> = {
     llmTokensPerSecond: { haiku: 80, sonnet: 53 },
     ttsFirstByteWarm: { p50Ms: 200, p95Ms: 260 },
     ttsFirstByteCold: { p50Ms: 310, p95Ms: 400 },
+    connectHandshake: { p50Ms: 120, p95Ms: 200 },
+    stragglerRate: 0,
+    stragglerMs: zero,
+    socketDropRate: 0,
+  },
+  "twilio-baseline": {
+    name: "twilio-baseline",
+    // 350 ms STT = a 300 ms endpointing silence (the agent's setting) + 50 ms to the final.
+    sttFinal: { p50Ms: 50, p95Ms: 200 },
+    llmFirstToken: { haiku: { p50Ms: 375, p95Ms: 750 }, sonnet: { p50Ms: 375, p95Ms: 750 } },
+    llmTokensPerSecond: { haiku: 80, sonnet: 53 },
+    ttsFirstByteWarm: { p50Ms: 100, p95Ms: 250 },
+    ttsFirstByteCold: { p50Ms: 100, p95Ms: 250 },
     connectHandshake: { p50Ms: 120, p95Ms: 200 },
     stragglerRate: 0,
     stragglerMs: zero,

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import type { LatencyProfileName } from "../common/latency-profile.ts";
+import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from "../common/latency-profile.ts";
 import { startDeepgramSimulator } from "./deepgram-simulator.ts";
 
 /**
@@ -16,7 +16,7 @@ const { values } = parseArgs({
   },
 });
 const profile = values.profile as LatencyProfileName;
-if (!["instant", "realistic", "jittery"].includes(profile)) throw new Error(`unknown profile ${profile}`);
+if (!LATENCY_PROFILE_NAMES.includes(profile)) throw new Error(`unknown profile ${profile}`);
 const sim = await startDeepgramSimulator({ port: Number(values.port), profile, seed: Number(values.seed), apiKeys: values["api-key"] ?? [] });
 console.log(`Deepgram simulator (${profile}) on ${sim.url} — control API at ${sim.url}/__control/stats`);
 const stop = (): void => void sim.close().then(() => process.exit(0));
