@@ -18,7 +18,7 @@ export type Frame =
   | { kind: "caller_audio"; mulaw: Uint8Array }
   | { kind: "caller_dtmf"; digit: string }
   | { kind: "speech_started"; audioMs: number }
-  | { kind: "transcript"; text: string; words: Word[]; isFinal: boolean; speechFinal: boolean; audioEndMs: number }
+  | { kind: "transcript"; text: string; words: Word[]; isFinal: boolean; speechFinal: boolean }
   | { kind: "utterance_end"; lastWordEndMs: number }
   | { kind: "user_turn"; turnId: number; text: string; speechEndedAudioMs: number; tentative: boolean }
   | { kind: "prompt"; turnId: number; text: string; reason: "greeting" | "silence" | "closing" | "voicemail" | "dtmf" }

@@ -160,19 +160,6 @@ describe("VoicePipeline", () => {
     expect(h.tts.spoken).toEqual(["We open at nine."]);
   });
 
-  it("starts the model early on one interim that shows the caller pausing, not on one mid-speech", async () => {
-    const h = harness([text("We open at nine. ")], { earlyStart: true });
-    h.stt.say("When do you open tomorrow", 900, { interim: true, pauseMs: 40 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(h.llm.requests).toHaveLength(0);
-    h.stt.say("When do you open tomorrow please", 1200, { interim: true, pauseMs: 200 });
-    await vi.waitFor(() => expect(h.llm.requests).toHaveLength(1), { interval: 1 });
-    h.stt.say("When do you open tomorrow please", 1200);
-    await played(h, 0);
-    expect(h.llm.requests).toHaveLength(1);
-    expect(h.tts.spoken).toEqual(["We open at nine."]);
-  });
-
   it("discards an early start when the caller keeps talking", async () => {
     const h = harness([text("Wrong answer. "), text("Right answer. ")], { earlyStart: true, llmDelayMs: 5 });
     h.stt.say("When do you open", 900, { interim: true });

@@ -37,8 +37,7 @@ export class ListenEventMapper {
       endMs: Math.round(baseMs + w.end * 1000),
     }));
     const words = all.filter((w) => (w.startMs + w.endMs) / 2 >= this.#finalWordsEndMs);
-    const audioEndMs = Math.round(baseMs + (m.start + m.duration) * 1000);
-    const settledMs = m.is_final ? audioEndMs : undefined;
+    const settledMs = m.is_final ? Math.round(baseMs + (m.start + m.duration) * 1000) : undefined;
     if (words.length < all.length) {
       this.duplicatesDropped += all.length - words.length;
       if (words.length === 0) return settledMs;
@@ -47,7 +46,7 @@ export class ListenEventMapper {
     if (m.is_final && last) this.#finalWordsEndMs = Math.max(this.#finalWordsEndMs, last.endMs);
     if (m.speech_final) this.#inSpeech = false;
     const text = words.length === all.length ? (alternative?.transcript ?? "") : words.map((w) => w.word).join(" ");
-    this.#listener.transcript({ text, words, isFinal: m.is_final, speechFinal: m.speech_final, fromFinalize: m.from_finalize, audioEndMs });
+    this.#listener.transcript({ text, words, isFinal: m.is_final, speechFinal: m.speech_final, fromFinalize: m.from_finalize });
     return settledMs;
   }
 

@@ -33,8 +33,7 @@ export interface SpeechToTextConfig {
 export interface SpeechToTextListener {
   speechStarted(audioMs: number): void;
   /** Word times are already on the call's audio clock (reconnects and replays accounted for). */
-  /** `audioEndMs`: the end of the audio the result covers (after the last word when the caller paused). */
-  transcript(t: { text: string; words: Word[]; isFinal: boolean; speechFinal: boolean; fromFinalize: boolean; audioEndMs: number }): void;
+  transcript(t: { text: string; words: Word[]; isFinal: boolean; speechFinal: boolean; fromFinalize: boolean }): void;
   utteranceEnd(lastWordEndAudioMs: number): void;
   /** The socket dropped and could not be reopened; the call should apologise and end. */
   failed(error: ProviderError): void;

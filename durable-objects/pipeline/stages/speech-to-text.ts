@@ -22,7 +22,7 @@ export class SpeechToTextStage extends BaseStage {
     super.attach(context);
     this.#stt = this.open({
       speechStarted: (audioMs) => this.push({ kind: "speech_started", audioMs }),
-      transcript: (t) => this.push({ kind: "transcript", text: t.text, words: t.words, isFinal: t.isFinal, speechFinal: t.speechFinal, audioEndMs: t.audioEndMs }),
+      transcript: (t) => this.push({ kind: "transcript", text: t.text, words: t.words, isFinal: t.isFinal, speechFinal: t.speechFinal }),
       utteranceEnd: (lastWordEndMs) => this.push({ kind: "utterance_end", lastWordEndMs }),
       failed: (error) => this.context.broadcast({ kind: "end", reason: `stt_failed: ${error.message}` }),
     });

@@ -17,8 +17,6 @@ export interface TurnDetectorOptions {
 }
 
 const EARLY_START_MIN_WORDS = 3;
-/** An interim whose audio runs this long past its last word shows the caller pausing: likely the end of the turn. */
-const EARLY_START_PAUSE_MS = 150;
 
 /**
  * Transcript frames → caller turns. A turn ends on `speech_final` (Deepgram's endpoint), or on `UtteranceEnd`
@@ -79,15 +77,12 @@ export class TurnDetectorStage extends BaseStage {
       this.context.broadcast({ kind: "interrupt", reason: "barge_in", atMs: this.context.now() });
     }
     if (t.speechFinal) return this.#endTurn();
-    if (this.opts.earlyStart && !t.isFinal) this.#maybeStartEarly(utterance, t.audioEndMs - this.#lastWordEndMs);
+    if (this.opts.earlyStart && !t.isFinal) this.#maybeStartEarly(utterance);
   }
 
-  /**
-   * Enough words, and either the same interim twice in a row or an interim showing the caller has paused: likely
-   * the whole utterance, worth starting the model on while the endpoint is still being decided.
-   */
-  #maybeStartEarly(utterance: string, pausedMs: number): void {
-    const stable = (utterance === this.#previousInterim || pausedMs >= EARLY_START_PAUSE_MS) && utterance.split(" ").length >= EARLY_START_MIN_WORDS;
+  /** Two identical interims in a row with enough words: likely the whole utterance, worth starting on. */
+  #maybeStartEarly(utterance: string): void {
+    const stable = utterance === this.#previousInterim && utterance.split(" ").length >= EARLY_START_MIN_WORDS;
     this.#previousInterim = utterance;
     if (!stable || this.#tentative?.text === utterance || this.opts.agentSpeaking()) return;
     const turnId = this.opts.nextTurnId();

@@ -21,11 +21,10 @@ export class FakeSpeechToText implements SpeechToText {
   finalize() {}
   async close() {}
 
-  /** The caller said `text`, ending at `endMs` on the audio clock; `pauseMs` of silence after it was heard too. */
-  say(text: string, endMs: number, opts: { interim?: boolean; speechFinal?: boolean; pauseMs?: number } = {}) {
+  /** The caller said `text`, ending at `endMs` on the audio clock. */
+  say(text: string, endMs: number, opts: { interim?: boolean; speechFinal?: boolean } = {}) {
     const words = text.split(" ").map((word, i, all) => ({ word, startMs: endMs - (all.length - i) * 300, endMs: endMs - (all.length - i - 1) * 300 }));
-    const isFinal = !opts.interim;
-    this.listener.transcript({ text, words, isFinal, speechFinal: opts.speechFinal ?? isFinal, fromFinalize: false, audioEndMs: endMs + (opts.pauseMs ?? 0) });
+    this.listener.transcript({ text, words, isFinal: !opts.interim, speechFinal: opts.speechFinal ?? !opts.interim, fromFinalize: false });
   }
 }
 
