@@ -217,17 +217,8 @@ export class WireTap {
   }
 }
 
-/** The first element of a sorted array ≥ `t` (binary search); undefined when none. */
-export function firstAtOrAfter(sorted: readonly number[], t: number): number | undefined {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return sorted[lo];
-}
+/** The first element of a sorted array ≥ `t`; undefined when none. */
+export const firstAtOrAfter = (sorted: readonly number[], t: number): number | undefined => sorted[lowerBound(sorted, t)];
 
 /** Index of the first element ≥ `v` in a sorted array (sorted.length when none). */
 export function lowerBound(sorted: readonly number[], v: number): number {

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench` (`node bench/run.ts [--smoke]`): the platform's own latency, calls per process, resource cost, the
+ * audio hot path and control-plane throughput, against real workerd and the provider simulators on loopback.
+ * Full run: a few minutes on a 2-core machine. `--smoke`: a tiny version of everything (CI), in well under a minute.
+ */
+import { runApiThroughput } from "./api-throughput.ts";
+import { runHotPath } from "./hot-path.ts";
+import { runProfileModes, TWILIO_BASELINE, type RealisticMode } from "./realistic-profile.ts";
+import { machine, renderMarkdown, targets, writeResults, type BenchResults } from "./report.ts";
+import { runTurnOverhead, type LevelPlan } from "./turn-overhead.ts";
+import { startWorld } from "./world.ts";
+
+const smoke = process.argv.includes("--smoke");
+
+// The platform harness shells out to `wrangler` for D1 migrations: make the local binary reachable when run as
+// plain `node bench/run.ts` (npm run adds it already).
+const BIN = new URL("../node_modules/.bin", import.meta.url).pathname;
+if (!(process.env.PATH ?? "").split(":").includes(BIN)) process.env.PATH = `${BIN}:${process.env.PATH ?? ""}`;
+
+const PLAN = smoke
+  ? {
+      hotPath: { reps: 1, msPerRep: 100 },
+      levels: [{ concurrency: 2, reps: 1, turns: 1 }] as LevelPlan[],
+      api: { reps: 1, durationMs: 500, connections: 8 },
+      realistic: { calls: 1, turns: 1, reps: 1 },
+    }
+  : {
+      hotPath: { reps: 5, msPerRep: 400 },
+      levels: [
+        { concurrency: 1, reps: 2, turns: 4 },
+        { concurrency: 10, reps: 2, turns: 3 },
+        { concurrency: 50, reps: 2, turns: 3 },
+        { concurrency: 100, reps: 2, turns: 2 },
+      ] as LevelPlan[],
+      api: { reps: 3, durationMs: 2500, connections: 32 },
+      realistic: { calls: 5, turns: 3, reps: 2 },
+    };
+
+const started = new Date();
+const t0 = performance.now();
+const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+// A hard stop: the bench never outlives its budget (full: 15 min, smoke: 2 min), whatever hangs.
+const deadline = setTimeout(() => {
+  console.error(`bench: exceeded its time budget, stopping`);
+  process.exit(2);
+}, (smoke ? 2 : 15) * 60_000);
+deadline.unref();
+
+log(`bench (${smoke ? "smoke" : "full"}): ${machine().cpuModel}, ${machine().cores} cores, Node ${process.version}`);
+
+log("3. audio hot path (in-process)…");
+const hotPath = runHotPath(PLAN.hotPath);
+
+log("1+2. per-turn overhead and resource cost (instant profile, real-time call clock)…");
+const instant = await startWorld({ profile: "instant", speed: 1 });
+let turnOverhead;
+let api;
+try {
+  turnOverhead = await runTurnOverhead(instant, PLAN.levels, log);
+  log("4. control-plane API…");
+  api = await runApiThroughput(instant, PLAN.api, log);
+} finally {
+  await instant.close();
+}
+
+log("5. voice-to-voice with published provider figures…");
+const modes: RealisticMode[] = [];
+for (const [i, profile] of (["realistic", "twilio-baseline"] as const).entries()) {
+  const world = await startWorld({ profile, speed: 1 });
+  try {
+    modes.push(...(await runProfileModes(world, profile, PLAN.realistic, 5000 + 1000 * i, log)));
+  } finally {
+    await world.close();
+  }
+}
+const realistic = { modes, twilio: TWILIO_BASELINE };
+
+const partial: Omit<BenchResults, "targets"> = {
+  startedAt: started.toISOString(),
+  durationS: (performance.now() - t0) / 1000,
+  mode: smoke ? "smoke" : "full",
+  machine: machine(),
+  hotPath,
+  turnOverhead,
+  api,
+  realistic,
+};
+const results: BenchResults = { ...partial, targets: targets(partial) };
+const files = writeResults(results);
+console.log("");
+console.log(renderMarkdown(results));
+console.log("");
+console.log(`wrote ${files.json} and ${files.md}`);
+clearTimeout(deadline);
+// Sockets the dev server leaves behind must not keep the process alive.
+process.exit(0);
