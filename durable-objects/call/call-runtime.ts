@@ -49,6 +49,7 @@ export class CallRuntime {
   readonly config: StoredAgentConfig;
   readonly #speed: number;
   #disclosureTurnId: number | undefined;
+  #closing = false;
 
   private constructor(
     readonly meta: CallMeta,
@@ -117,9 +118,14 @@ export class CallRuntime {
 
   /** The call's alarm: maximum duration or caller silence. */
   onAlarm(): void {
+    // The closing line is said once: its own end re-arms the alarm for a deadline that has already passed.
+    if (this.#closing) return;
     const action = this.timers.due(Date.now(), this.pipeline.isAgentSpeaking());
     if (action.kind === "reprompt") this.pipeline.say(REPROMPT_LINE, "silence");
-    else if (action.kind === "max_duration" || action.kind === "give_up") this.pipeline.say(this.config.closing_message, "closing");
+    else if (action.kind === "max_duration" || action.kind === "give_up") {
+      this.#closing = true;
+      this.pipeline.say(this.config.closing_message, "closing");
+    }
   }
 
   usageSnapshot(): CallUsage {

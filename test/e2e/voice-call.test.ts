@@ -78,6 +78,8 @@ describe("a call end to end through the simulators (webhook → TwiML → media 
     const tenant = await tenantFor(world, { max_call_duration_s: 30, silence_timeout_s: 60 });
     const { call } = await placeInboundCall(world, tenant, { steps: [{ say: "What are your opening hours?" }, { pause: 60_000 }] });
     expect(agentTurns(call).at(-1)!.text).toBe("Thank you for calling. Goodbye!");
+    // Said once: the closing line's own end re-arms the alarm, whose deadline has passed.
+    expect(agentTurns(call).filter((t: { text: string }) => t.text.includes("Goodbye"))).toHaveLength(1);
   }, 90_000);
 
   it("loses no words when the STT socket drops mid-utterance", async () => {
