@@ -29,7 +29,7 @@ export interface LocalPlatformOptions {
   root?: string;
   /** Keep local D1/KV/DO state here (default: a temporary directory removed on close). */
   persistDir?: string;
-  /** The Worker's port (default: any free port). */
+  /** A fixed public port (default: any free port, and requests skip wrangler's dev proxy). */
   port?: number;
   /** Fixed simulator ports (default: free ports). */
   simulatorPorts?: { twilio?: number; deepgram?: number; bedrock?: number };
@@ -88,7 +88,8 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     dev: { server: { hostname: "127.0.0.1", port: opts.port ?? 0 }, inspector: false, watch: false, persist, logLevel: "none", structuredLogsHandler: (log: unknown) => void logs.push(JSON.stringify(log)) },
   });
   await worker.ready;
-  const url = await direct;
+  // A fixed port (`npm run dev`) belongs to the dev server's public URL; otherwise use the Worker's own socket.
+  const url = opts.port ? await worker.url : await direct;
   return {
     baseUrl: url.origin,
     sims,
