@@ -115,96 +115,123 @@ export function targets(r: Omit<BenchResults, "targets">): Target[] {
   return out;
 }
 
+/** A Markdown table (and the blank line after it); `align` has one letter per column, l or r. */
+function table(head: string[], align: string, rows: (string | number)[][]): string[] {
+  const rule = [...align].map((a) => (a === "r" ? "---:" : "---")).join("|");
+  return [`| ${head.join(" | ")} |`, `|${rule}|`, ...rows.map((row) => `| ${row.join(" | ")} |`), ""];
+}
+
+const onOff = (on: boolean) => (on ? "on" : "off");
+
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
-  const L: string[] = [];
-  L.push(`# Benchmark results (${r.mode})`);
-  L.push("");
-  L.push(`${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB · Node ${m.node} · workerd ${m.workerd} (wrangler ${m.wrangler}) · ${m.os} · commit ${m.commit} · ${r.startedAt} · ${fmt(r.durationS, 0)} s`);
-  L.push("");
-  L.push("Percentiles are medians over repetitions (n = all samples). Times in ms. Method and caveats: bench/README.md.");
-  L.push("");
-  L.push("## Targets (issue 6)");
-  L.push("");
-  L.push("| Target | Goal | Measured | |");
-  L.push("|---|---|---|---|");
-  for (const t of r.targets) L.push(`| ${t.name} | ${t.goal} | ${t.measured} | ${t.met ? "met" : "**missed**"} |`);
-  L.push("");
-
   const to = r.turnOverhead;
-  L.push("## 1. Per-turn platform overhead (instant profile, real-time call clock)");
-  L.push("");
-  L.push("Overhead = turn gap − simulated provider time = the platform's four hops (Twilio → STT socket, final → model request, first clause → TTS flush, first TTS byte → Twilio).");
-  L.push("");
-  L.push("| Calls | Turns (n) | Overhead p50 | p95 | p99 | Turn gap p50 | V2V p50 | Ingress | Final→LLM | Clause→TTS | Egress | Max frame gap | Late > 20 / > 40 ms | Max lateness | Failed calls |");
-  L.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const l of to.levels) {
-    L.push(
-      `| ${l.concurrency} | ${l.overhead.n} | ${fmt(l.overhead.p50)} | ${fmt(l.overhead.p95)} | ${fmt(l.overhead.p99)} | ${fmt(l.turnGap.p50)} | ${fmt(l.v2v.p50, 0)} | ${fmt(l.hopsP50.ingressMs)} | ${fmt(l.hopsP50.sttToLlmMs)} | ${fmt(l.hopsP50.llmToTtsMs)} | ${fmt(l.hopsP50.egressMs)} | ${fmt(l.pacing.maxGapMs)} | ${l.pacing.late20} / ${l.pacing.late40} of ${l.pacing.frames} | ${fmt(l.pacing.maxLatenessMs)} | ${l.failedCalls}${l.missing ? ` (${l.missing} turns unmatched)` : ""} |`,
-    );
-  }
-  L.push("");
-  L.push("Platform's own `metrics.playback` (per call, summed): " + to.levels.map((l) => `${l.concurrency} calls: late_frames ${l.platformPlayback.lateFrames}, max_gap_ms p50 ${fmt(l.platformPlayback.maxGapMsP50, 0)}`).join("; ") + ". Its max_gap_ms spans the silences between replies (see README).");
-  L.push("");
-
-  L.push("## 2. Resource cost (the Worker's workerd process)");
-  L.push("");
-  L.push("| Calls | Call-minutes | CPU ms / call-minute | Dev proxy CPU ms / call-min | workerd core share | Simulators' core share | RSS before (MB) | Peak RSS (MB) | MB per call |");
-  L.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const l of to.levels) {
-    const c = l.resources;
-    L.push(`| ${l.concurrency} | ${fmt(c.callMinutes)} | ${fmt(c.cpuMsPerCallMinute, 0)} | ${fmt(c.proxyCpuMsPerCallMinute, 0)} | ${fmt(c.workerCoreShare * 100, 0)} % | ${fmt(c.nodeCoreShare * 100, 0)} % | ${fmt(c.rssBeforeMb, 0)} | ${fmt(c.peakRssMb, 0)} | ${fmt(c.rssPerCallMb, 2)} |`);
-  }
-  L.push("");
-  L.push(`Least-squares slope of peak RSS over the levels: ${fmt(to.rssSlopeMbPerCall, 2)} MB per concurrent call (idle ${fmt(to.idleRssMb, 0)} MB).`);
-  L.push("");
-
-  L.push("## 3. Audio hot path (Node, the Worker's modules, one core)");
-  L.push("");
-  L.push("| Path | Frames/s per core | µs per frame | CPU ms per call-minute (one direction) |");
-  L.push("|---|---:|---:|---:|");
-  for (const h of r.hotPath) L.push(`| ${h.name} | ${fmt(h.framesPerSecond, 0)} | ${fmt(h.usPerFrame, 2)} | ${fmt(h.cpuMsPerCallMinute, 1)} |`);
-  L.push("");
-
-  L.push("## 4. Control-plane API (loopback, keep-alive load generator)");
-  L.push("");
-  L.push("| Endpoint | Connections | Req/s | p50 | p90 | p99 | Responses | 429 share |");
-  L.push("|---|---:|---:|---:|---:|---:|---|---:|");
-  for (const a of r.api) {
-    L.push(`| ${a.name} | ${a.connections} | ${fmt(a.requestsPerSecond, 0)} | ${fmt(a.latency.p50)} | ${fmt(a.latency.p90)} | ${fmt(a.latency.p99)} | ${Object.entries(a.statuses).map(([k, v]) => `${k}: ${v}`).join(", ")}${a.errors ? `, errors: ${a.errors}` : ""} | ${fmt(a.rate429 * 100, 1)} % |`);
-  }
-  L.push("");
-
   const re = r.realistic;
-  L.push("## 5. Voice-to-voice with published provider figures");
-  L.push("");
-  L.push(`Voice-to-voice = end of caller speech → first agent audio at Twilio. Twilio's published cascaded baseline: ${re.twilio.platformTurnGapMs} ms platform turn gap, ${re.twilio.mouthToEarMs} ms mouth-to-ear (≈${re.twilio.telephonyMs} ms of it telephony we do not model).`);
-  L.push("");
-  L.push("`realistic`: Bedrock Claude Haiku first token ~700 ms, Nova-3 final ~250 ms after a 300 ms endpointing silence, Aura-2 ~200 ms. `twilio-baseline`: the stage budget behind Twilio's 885 ms (STT 350 ms incl. endpointing, LLM first token 375 ms, TTS 100 ms).");
-  L.push("");
-  L.push("| Profile | Early start | n | V2V p50 | p90 | p95 | p99 | As heard (20 ms frames) p50 | Platform p50 | Est. mouth-to-ear p50 | vs Twilio 885 / 1,115 |");
-  L.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
-  for (const md of re.modes) {
-    const m2e = md.v2v.p50 + re.twilio.telephonyMs;
-    L.push(
-      `| ${md.profile} | ${md.earlyStart ? "on" : "off"} | ${md.v2v.n} | ${fmt(md.v2v.p50, 0)} | ${fmt(md.v2v.p90, 0)} | ${fmt(md.v2v.p95, 0)} | ${fmt(md.v2v.p99, 0)} | ${fmt(md.v2vCaller.p50, 0)} | ${fmt(md.overhead.p50)} | ${fmt(m2e, 0)} | ${md.v2v.p50 < re.twilio.platformTurnGapMs ? "below" : "above"} / ${m2e < re.twilio.mouthToEarMs ? "below" : "above"} |`,
-    );
-  }
-  L.push("");
-  L.push("Stacked per-stage breakdown (p50 of each stage; stage p50s need not add up to the v2v p50):");
-  L.push("");
-  L.push("| Profile | Early start | Endpointing | STT final | LLM first token | First clause | TTS first byte | Platform | Sum | V2V p50 | Model asked before final |");
-  L.push("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-  for (const md of re.modes) {
-    const s = md.stagesP50;
-    const sum = s.endpointingMs + s.sttMs + s.llmFirstTokenMs + s.firstClauseMs + s.ttsFirstByteMs + s.platformMs;
-    L.push(`| ${md.profile} | ${md.earlyStart ? "on" : "off"} | ${fmt(s.endpointingMs, 0)} | ${fmt(s.sttMs, 0)} | ${fmt(s.llmFirstTokenMs, 0)} | ${fmt(s.firstClauseMs, 0)} | ${fmt(s.ttsFirstByteMs, 0)} | ${fmt(s.platformMs)} | ${fmt(sum, 0)} | ${fmt(md.v2v.p50, 0)} | ${fmt(md.llmBeforeFinalShare * 100, 0)} % |`);
-  }
-  L.push("");
-  if (to.notes.length) {
-    L.push("Notes: " + to.notes.slice(0, 5).join("; "));
-    L.push("");
-  }
+  const L: string[] = [
+    `# Benchmark results (${r.mode})`,
+    "",
+    `${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB · Node ${m.node} · workerd ${m.workerd} (wrangler ${m.wrangler}) · ${m.os} · commit ${m.commit} · ${r.startedAt} · ${fmt(r.durationS, 0)} s`,
+    "",
+    "Percentiles are medians over repetitions (n = all samples). Times in ms. Method and caveats: bench/README.md.",
+    "",
+    "## Targets (issue 6)",
+    "",
+    ...table(["Target", "Goal", "Measured", ""], "llll", r.targets.map((t) => [t.name, t.goal, t.measured, t.met ? "met" : "**missed**"])),
+    "## 1. Per-turn platform overhead (instant profile, real-time call clock)",
+    "",
+    "Overhead = turn gap − simulated provider time = the platform's four hops (Twilio → STT socket, final → model request, first clause → TTS flush, first TTS byte → Twilio).",
+    "",
+    ...table(
+      ["Calls", "Turns (n)", "Overhead p50", "p95", "p99", "Turn gap p50", "V2V p50", "Ingress", "Final→LLM", "Clause→TTS", "Egress", "Max frame gap", "Late > 20 / > 40 ms", "Max lateness", "Failed calls"],
+      "rrrrrrrrrrrrrrr",
+      to.levels.map((l) => [
+        l.concurrency,
+        l.overhead.n,
+        fmt(l.overhead.p50),
+        fmt(l.overhead.p95),
+        fmt(l.overhead.p99),
+        fmt(l.turnGap.p50),
+        fmt(l.v2v.p50, 0),
+        fmt(l.hopsP50.ingressMs),
+        fmt(l.hopsP50.sttToLlmMs),
+        fmt(l.hopsP50.llmToTtsMs),
+        fmt(l.hopsP50.egressMs),
+        fmt(l.pacing.maxGapMs),
+        `${l.pacing.late20} / ${l.pacing.late40} of ${l.pacing.frames}`,
+        fmt(l.pacing.maxLatenessMs),
+        `${l.failedCalls}${l.missing ? ` (${l.missing} turns unmatched)` : ""}`,
+      ]),
+    ),
+    "Platform's own `metrics.playback` (per call, summed): " +
+      to.levels.map((l) => `${l.concurrency} calls: late_frames ${l.platformPlayback.lateFrames}, max_gap_ms p50 ${fmt(l.platformPlayback.maxGapMsP50, 0)}`).join("; ") +
+      ". Its max_gap_ms spans the silences between replies (see README).",
+    "",
+    "## 2. Resource cost (the Worker's workerd process)",
+    "",
+    ...table(
+      ["Calls", "Call-minutes", "CPU ms / call-minute", "Dev proxy CPU ms / call-min", "workerd core share", "Simulators' core share", "RSS before (MB)", "Peak RSS (MB)", "MB per call"],
+      "rrrrrrrrr",
+      to.levels.map(({ concurrency, resources: c }) => [
+        concurrency,
+        fmt(c.callMinutes),
+        fmt(c.cpuMsPerCallMinute, 0),
+        fmt(c.proxyCpuMsPerCallMinute, 0),
+        `${fmt(c.workerCoreShare * 100, 0)} %`,
+        `${fmt(c.nodeCoreShare * 100, 0)} %`,
+        fmt(c.rssBeforeMb, 0),
+        fmt(c.peakRssMb, 0),
+        fmt(c.rssPerCallMb, 2),
+      ]),
+    ),
+    `Least-squares slope of peak RSS over the levels: ${fmt(to.rssSlopeMbPerCall, 2)} MB per concurrent call (idle ${fmt(to.idleRssMb, 0)} MB).`,
+    "",
+    "## 3. Audio hot path (Node, the Worker's modules, one core)",
+    "",
+    ...table(["Path", "Frames/s per core", "µs per frame", "CPU ms per call-minute (one direction)"], "lrrr", r.hotPath.map((h) => [h.name, fmt(h.framesPerSecond, 0), fmt(h.usPerFrame, 2), fmt(h.cpuMsPerCallMinute, 1)])),
+    "## 4. Control-plane API (loopback, keep-alive load generator)",
+    "",
+    ...table(
+      ["Endpoint", "Connections", "Req/s", "p50", "p90", "p99", "Responses", "429 share"],
+      "lrrrrrlr",
+      r.api.map((a) => [
+        a.name,
+        a.connections,
+        fmt(a.requestsPerSecond, 0),
+        fmt(a.latency.p50),
+        fmt(a.latency.p90),
+        fmt(a.latency.p99),
+        Object.entries(a.statuses).map(([k, v]) => `${k}: ${v}`).join(", ") + (a.errors ? `, errors: ${a.errors}` : ""),
+        `${fmt(a.rate429 * 100, 1)} %`,
+      ]),
+    ),
+    "## 5. Voice-to-voice with published provider figures",
+    "",
+    `Voice-to-voice = end of caller speech → first agent audio at Twilio. Twilio's published cascaded baseline: ${re.twilio.platformTurnGapMs} ms platform turn gap, ${re.twilio.mouthToEarMs} ms mouth-to-ear (≈${re.twilio.telephonyMs} ms of it telephony we do not model).`,
+    "",
+    "`realistic`: Bedrock Claude Haiku first token ~700 ms, Nova-3 final ~250 ms after a 300 ms endpointing silence, Aura-2 ~200 ms. `twilio-baseline`: the stage budget behind Twilio's 885 ms (STT 350 ms incl. endpointing, LLM first token 375 ms, TTS 100 ms).",
+    "",
+    ...table(
+      ["Profile", "Early start", "n", "V2V p50", "p90", "p95", "p99", "As heard (20 ms frames) p50", "Platform p50", "Est. mouth-to-ear p50", "vs Twilio 885 / 1,115"],
+      "llrrrrrrrrl",
+      re.modes.map((md) => {
+        const m2e = md.v2v.p50 + re.twilio.telephonyMs;
+        const vs = (v: number, limit: number) => (v < limit ? "below" : "above");
+        return [md.profile, onOff(md.earlyStart), md.v2v.n, fmt(md.v2v.p50, 0), fmt(md.v2v.p90, 0), fmt(md.v2v.p95, 0), fmt(md.v2v.p99, 0), fmt(md.v2vCaller.p50, 0), fmt(md.overhead.p50), fmt(m2e, 0), `${vs(md.v2v.p50, re.twilio.platformTurnGapMs)} / ${vs(m2e, re.twilio.mouthToEarMs)}`];
+      }),
+    ),
+    "Stacked per-stage breakdown (p50 of each stage; stage p50s need not add up to the v2v p50):",
+    "",
+    ...table(
+      ["Profile", "Early start", "Endpointing", "STT final", "LLM first token", "First clause", "TTS first byte", "Platform", "Sum", "V2V p50", "Model asked before final"],
+      "llrrrrrrrrr",
+      re.modes.map((md) => {
+        const s = md.stagesP50;
+        const sum = s.endpointingMs + s.sttMs + s.llmFirstTokenMs + s.firstClauseMs + s.ttsFirstByteMs + s.platformMs;
+        return [md.profile, onOff(md.earlyStart), fmt(s.endpointingMs, 0), fmt(s.sttMs, 0), fmt(s.llmFirstTokenMs, 0), fmt(s.firstClauseMs, 0), fmt(s.ttsFirstByteMs, 0), fmt(s.platformMs), fmt(sum, 0), fmt(md.v2v.p50, 0), `${fmt(md.llmBeforeFinalShare * 100, 0)} %`];
+      }),
+    ),
+  ];
+  if (to.notes.length) L.push("Notes: " + to.notes.slice(0, 5).join("; "), "");
   return L.join("\n");
 }
 
