@@ -16,14 +16,19 @@ export interface StreamCounters {
 /** The platform's end of one Twilio Media Stream: validated input, framed output. */
 export class TwilioStream {
   readonly counters: StreamCounters = { frames_in: 0, frames_dropped_invalid: 0, frames_dropped_unauthenticated: 0, frames_out: 0 };
+  /** Read from the socket once (a restarted object rebuilds its stream from it), not on every 20 ms frame. */
+  #attachment: StreamAttachment;
 
-  constructor(readonly ws: WebSocket) {}
+  constructor(readonly ws: WebSocket) {
+    this.#attachment = (ws.deserializeAttachment() as StreamAttachment | null) ?? { authenticated: false, streamSid: null };
+  }
 
   get attachment(): StreamAttachment {
-    return (this.ws.deserializeAttachment() as StreamAttachment | null) ?? { authenticated: false, streamSid: null };
+    return this.#attachment;
   }
 
   set attachment(value: StreamAttachment) {
+    this.#attachment = value;
     this.ws.serializeAttachment(value);
   }
 
@@ -42,27 +47,25 @@ export class TwilioStream {
     return parsed.message;
   }
 
-  #send(text: string): boolean {
-    const sid = this.attachment.streamSid;
+  /** Sends the message built for the stream's sid; nothing before `start` named the stream, or once it closed. */
+  #send(build: (streamSid: string) => string): boolean {
+    const sid = this.#attachment.streamSid;
     if (!sid || this.ws.readyState !== WebSocket.OPEN) return false;
-    this.ws.send(text);
+    this.ws.send(build(sid));
     this.counters.frames_out++;
     return true;
   }
 
   sendMedia(payloadBase64: string): boolean {
-    const sid = this.attachment.streamSid;
-    return sid ? this.#send(buildMediaMessage(sid, payloadBase64)) : false;
+    return this.#send((sid) => buildMediaMessage(sid, payloadBase64));
   }
 
   sendMark(name: string): boolean {
-    const sid = this.attachment.streamSid;
-    return sid ? this.#send(buildMarkMessage(sid, name)) : false;
+    return this.#send((sid) => buildMarkMessage(sid, name));
   }
 
   sendClear(): boolean {
-    const sid = this.attachment.streamSid;
-    return sid ? this.#send(buildClearMessage(sid)) : false;
+    return this.#send(buildClearMessage);
   }
 
   close(code: number, reason: string): void {
