@@ -7,6 +7,7 @@
  * when that turn goes back to the model with its tool results (see ReasoningMemory).
  */
 import { BedrockRuntimeClient, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
+import { abortableSleep } from "../../shared/timing/abortable-sleep.ts";
 import { classifyBedrockError, IncompleteStreamError, isAbortError, type BedrockFailure } from "./bedrock-errors.ts";
 import { buildConverseInput, ReasoningMemory } from "./bedrock-request.ts";
 import { ConverseStreamAssembler } from "./bedrock-stream.ts";
@@ -75,7 +76,7 @@ export class BedrockLanguageModel implements LanguageModel {
           retries++;
           this.stats.retries++;
           log("warn", "retry", { modelId, attempt: retries, error: failure.name, delayMs: jittered });
-          await sleep(jittered, signal);
+          await abortableSleep(jittered, signal);
           continue;
         }
         if (!onFallback && fallbackModelId && fallbackModelId !== modelId) {
@@ -130,18 +131,6 @@ function providerError(message: string, retryable: boolean, failure: BedrockFail
   return new ProviderError("bedrock", message, retryable, failure.status, { cause });
 }
 
-/** Resolves after `ms`, or at once when the signal aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 function log(level: "info" | "warn", event: string, fields: Record<string, unknown>): void {
   const line = JSON.stringify({ level, provider: "bedrock", event, ...fields });

@@ -1,4 +1,5 @@
 import { encodeMessage } from "./event-stream-codec.ts";
+import { abortableSleep } from "../../shared/timing/abortable-sleep.ts";
 import { streamExceptionPayload, type Usage } from "./converse-output.ts";
 import type { HttpResponder } from "./http-responder.ts";
 import type { StreamExceptionName } from "./scenario.ts";
@@ -110,16 +111,4 @@ export function exceptionFrame(exceptionType: string, payload: Record<string, un
 }
 
 /** Resolves at `dueMs` (on the `now` clock) or as soon as the client goes away; never waits for a past time. */
-export function waitUntil(dueMs: number, now: () => number, signal: AbortSignal): Promise<void> {
-  const ms = dueMs - now();
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
+export const waitUntil = (dueMs: number, now: () => number, signal: AbortSignal): Promise<void> => abortableSleep(dueMs - now(), signal);
