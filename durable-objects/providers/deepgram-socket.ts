@@ -84,6 +84,16 @@ export async function openWithRetries(opts: OpenSocketOptions & { delaysMs: read
   throw lastError ?? new ProviderError(opts.provider, `could not open the ${opts.label}`, true);
 }
 
+/**
+ * Routes a socket's messages and its end to the client. workerd may report a broken connection as an error without
+ * a close event; both end the socket (an error as 1006).
+ */
+export function watchSocket(socket: WebSocket, onMessage: (data: unknown) => void, onClose: (code: number, reason: string) => void): void {
+  socket.addEventListener("message", (event) => onMessage(event.data));
+  socket.addEventListener("close", (event) => onClose(event.code, event.reason));
+  socket.addEventListener("error", (event) => onClose(1006, `error: ${event.message}`));
+}
+
 export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,7 +7,7 @@
 import { CallerAudioBuffer, MULAW_BYTES_PER_MS } from "./caller-audio-buffer.ts";
 import { LISTEN_MESSAGE_TYPES, listenServerMessage, parseServerMessage } from "./deepgram-messages.ts";
 import { listenQuery } from "./deepgram-listen-query.ts";
-import { closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS, sleep } from "./deepgram-socket.ts";
+import { closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS, sleep, watchSocket } from "./deepgram-socket.ts";
 import { ListenEventMapper } from "./listen-event-mapper.ts";
 import { ProviderError, type SpeechToText, type SpeechToTextConfig, type SpeechToTextListener } from "./provider-types.ts";
 
@@ -129,10 +129,11 @@ export class DeepgramSpeechToText implements SpeechToText {
     this.#openedAt = Date.now();
     this.#heardFromSocket = false;
     this.#baseMs = this.#audio.startMs;
-    socket.addEventListener("message", (event) => this.#onMessage(socket, event.data));
-    socket.addEventListener("close", (event) => this.#onClose(socket, event.code, event.reason));
-    // workerd may report a broken connection as an error without a close event; both end this socket.
-    socket.addEventListener("error", (event) => this.#onClose(socket, 1006, `error: ${event.message}`));
+    watchSocket(
+      socket,
+      (data) => this.#onMessage(socket, data),
+      (code, reason) => this.#onClose(socket, code, reason),
+    );
     // Replay what the lost socket hadn't finalised (counted as replayed), then what was buffered while connecting.
     for (const chunk of this.#audio.chunks) this.#sendChunk(socket, chunk);
     if (this.#finalizePending) this.#sendJson(socket, { type: "Finalize" });

@@ -4,7 +4,7 @@
  * chunk whose `Flushed` hasn't arrived. A lost socket is reopened and the chunk in flight retried once.
  */
 import { SPEAK_MESSAGE_TYPES, parseServerMessage, speakServerMessage, type SpeakServerMessage } from "./deepgram-messages.ts";
-import { binaryPayload, closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS } from "./deepgram-socket.ts";
+import { binaryPayload, closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS, watchSocket } from "./deepgram-socket.ts";
 import { ProviderError, type TextToSpeech, type TextToSpeechConfig, type TextToSpeechListener } from "./provider-types.ts";
 import { splitSpeakText } from "./speak-text.ts";
 
@@ -134,9 +134,11 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     this.#openedAt = Date.now();
     this.#clearsInFlight = 0;
     this.#connecting = undefined;
-    socket.addEventListener("message", (event) => this.#onMessage(socket, event.data));
-    socket.addEventListener("close", (event) => this.#onClose(socket, event.code, event.reason));
-    socket.addEventListener("error", (event) => this.#onClose(socket, 1006, `error: ${event.message}`));
+    watchSocket(
+      socket,
+      (data) => this.#onMessage(socket, data),
+      (code, reason) => this.#onClose(socket, code, reason),
+    );
     for (const chunk of this.#queue) if (!chunk.sent && chunk.text.trim().length > 0) this.#send(socket, chunk);
   }
 
