@@ -19,7 +19,22 @@ export class SecretBoxError extends Error {
 }
 
 const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+const GENERATE_HINT = "; make a key with `openssl rand -base64 32`";
 const encoder = new TextEncoder();
+
+/** The key's bytes; the messages name the key id, never the key. */
+function decodeKey(keyId: string, b64: string): Uint8Array {
+  let raw: Uint8Array;
+  try {
+    raw = base64ToBytes(b64);
+  } catch {
+    throw new SecretBoxError(`ENCRYPTION_KEY ${keyId} is not valid base64${GENERATE_HINT}`);
+  }
+  if (raw.length !== KEY_BYTES) throw new SecretBoxError(`ENCRYPTION_KEY ${keyId} must be ${KEY_BYTES} bytes (base64), got ${raw.length}${GENERATE_HINT}`);
+  return raw;
+}
 
 export class SecretBox {
   readonly #keys: Map<string, Promise<CryptoKey>>;
@@ -32,14 +47,14 @@ export class SecretBox {
       .filter(Boolean)
       .map((entry) => {
         const sep = entry.indexOf(":");
-        if (sep <= 0) throw new SecretBoxError("ENCRYPTION_KEY entries must look like `kid:base64key`");
+        if (sep <= 0) throw new SecretBoxError(`ENCRYPTION_KEY entries must look like \`kid:base64key\`${GENERATE_HINT}`);
         const keyId = entry.slice(0, sep);
-        const raw = base64ToBytes(entry.slice(sep + 1));
-        if (raw.length !== 32) throw new SecretBoxError(`ENCRYPTION_KEY ${keyId} must be 32 bytes (base64), got ${raw.length}`);
+        const raw = decodeKey(keyId, entry.slice(sep + 1));
         return [keyId, crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"])] as const;
       });
     if (entries.length === 0) throw new SecretBoxError("ENCRYPTION_KEY is not set: run `npm run dev` once or see README › Configuration");
     this.#keys = new Map(entries);
+    if (this.#keys.size !== entries.length) throw new SecretBoxError("ENCRYPTION_KEY lists a key id twice; give every key its own id");
     this.#currentKeyId = entries[0]![0];
   }
 
@@ -61,8 +76,17 @@ export class SecretBox {
 
   async open(secret: SealedSecret, context: string): Promise<string> {
     const key = this.#keys.get(secret.keyId);
-    if (!key) throw new SecretBoxError(`secret was encrypted with key "${secret.keyId}", which is not in ENCRYPTION_KEY`);
-    const bytes = base64ToBytes(secret.ciphertext);
+    if (!key) throw new SecretBoxError(
+        `secret was encrypted with key "${secret.keyId}", which is not in ENCRYPTION_KEY; keep retired keys listed after the current one until every secret is re-encrypted`,
+      );
+    const unreadable = new SecretBoxError(`secret could not be decrypted with key "${secret.keyId}" (wrong key or tampered data)`);
+    let bytes: Uint8Array;
+    try {
+      bytes = base64ToBytes(secret.ciphertext);
+    } catch {
+      throw unreadable;
+    }
+    if (bytes.length < IV_BYTES + TAG_BYTES) throw unreadable;
     try {
       const plain = await crypto.subtle.decrypt(
         { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: encoder.encode(context) },
@@ -72,7 +96,7 @@ export class SecretBox {
       return new TextDecoder().decode(plain);
     } catch {
       // Never include the ciphertext or key material in the message.
-      throw new SecretBoxError(`secret could not be decrypted with key "${secret.keyId}" (wrong key or tampered data)`);
+      throw unreadable;
     }
   }
 }
