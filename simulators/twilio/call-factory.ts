@@ -86,11 +86,11 @@ export async function placeOutboundCall(state: TwilioState, request: OutboundCal
   return launch(state, state.calleeScript(request.to), { ...request, authToken: account.authToken, direction: "outbound-api" });
 }
 
-type LaunchInit = Omit<ConstructorParameters<typeof SimulatedCall>[0], "sid" | "script" | "utterances" | "speed" | "registry">;
+type LaunchInit = Omit<ConstructorParameters<typeof SimulatedCall>[0], "sid" | "script" | "utterances" | "speed" | "registry" | "conferences">;
 
 async function launch(state: TwilioState, script: CallerScript, init: LaunchInit): Promise<SimulatedCall> {
   const utterances = await prepareUtterances(script, state.options.synthesize);
-  const call = new SimulatedCall({ ...init, sid: newSid("CA"), script, utterances, speed: state.options.speed, registry: state.options.registry });
+  const call = new SimulatedCall({ ...init, sid: newSid("CA"), script, utterances, speed: state.options.speed, registry: state.options.registry, conferences: state.conferences });
   state.calls.set(call.sid, call);
   call.start();
   return call;

@@ -90,7 +90,7 @@ describe("TwiML execution", () => {
     expect(recording.verbs.map((v) => [v.verb, v.detail])).toEqual([
       ["Connect", `${h.platform.wsUrl}/media`],
       ["Say", "Transferring"],
-      ["Dial", "number:+15551234567"],
+      ["Dial", `number:+15551234567 callerId=${h.number}`],
       ["Hangup", null],
     ]);
     const dialDone = h.platform.requests.find((r) => r.path === "/dial-done")!;

@@ -8,6 +8,7 @@ import { CallRecordingResource, type RecordingOptions } from "./call-recording-r
 import { CallRecorder, round, type CallDirection, type CallEndReason, type CallRecording, type CallStatus, type WebhookRecord } from "./call-recording.ts";
 import type { MediaStreamSession } from "./media-stream.ts";
 import { ScriptRunner, type PreparedUtterance } from "./script-runner.ts";
+import type { ConferenceExit, ConferenceFlags, ConferenceRegistry } from "./conference.ts";
 import { CallStatusCallbacks, type StatusCallbackConfig } from "./status-callbacks.ts";
 import { TwilioApiError } from "./twilio-api-error.ts";
 import type { HttpMethod } from "./twiml.ts";
@@ -32,6 +33,8 @@ export interface SimulatedCallInit {
   amd: AmdOptions | null;
   record: RecordingOptions | null;
   timeLimitSec: number;
+  /** The simulator's conferences, which `<Dial><Conference>` joins. */
+  conferences: ConferenceRegistry;
 }
 
 const BACKGROUND_SETTLE_MS = 5000;
@@ -287,6 +290,11 @@ export class SimulatedCall implements TwimlCall {
   setStream(stream: MediaStreamSession | null): void {
     this.#stream = stream;
     if (!stream) this.#agentPlayingSinceMs = null;
+  }
+
+  joinConference(name: string, flags: ConferenceFlags, signal: AbortSignal): Promise<ConferenceExit> {
+    this.recorder.verb("Conference", this.clock.nowMs(), name);
+    return this.#init.conferences.open(this.accountSid, name).join(this.sid, flags, signal);
   }
 
   onAgentAudio(playing: boolean, atMs: number): void {

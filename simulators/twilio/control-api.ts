@@ -90,6 +90,14 @@ export async function handleControlRequest(sim: TwilioSimulator, httpMethod: str
         return { status: 408, body: { error: `call ${m[2]} did not end within ${timeoutMs} ms`, call: sim.getCall(m[2]!) } };
       }
     }
+    if (route === "GET /__control/conferences") {
+      const filter = { accountSid: query.get("accountSid") ?? undefined, friendlyName: query.get("friendlyName") ?? undefined };
+      return { status: 200, body: sim.state.conferences.list(filter).map((c) => c.toJSON()) };
+    }
+    if ((m = /^GET \/__control\/conferences\/([^/]+)$/.exec(route))) {
+      const conference = sim.state.conferences.get(m[1]!);
+      return conference ? { status: 200, body: conference.toJSON() } : { status: 404, body: { error: `conference ${m[1]} not found` } };
+    }
     if ((m = /^POST \/__control\/calls\/([^/]+)\/hangup$/.exec(route))) {
       callOr404(sim, m[1]!);
       await sim.hangUp(m[1]!);

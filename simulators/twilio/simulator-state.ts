@@ -1,6 +1,7 @@
 import type { UtteranceRegistry } from "../common/utterance-registry.ts";
 import type { SimulatedCall } from "./call.ts";
 import { parseCallerScript, type CallerScript } from "./caller-script.ts";
+import { ConferenceRegistry } from "./conference.ts";
 import { PhoneNumberResource, type PhoneNumberConfig } from "./phone-number-resource.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { newSid } from "./sids.ts";
@@ -17,12 +18,13 @@ export interface StateOptions {
   synthesize?: SpeechSynthesizer | undefined;
 }
 
-/** Everything the simulated Twilio account system holds: accounts, owned numbers, calls, and who answers where. */
+/** Everything the simulated Twilio account system holds: accounts, owned numbers, calls, conferences, and who answers where. */
 export class TwilioState {
   readonly options: StateOptions;
   readonly accounts = new Map<string, Account>();
   readonly numbers = new Map<string, PhoneNumberResource>();
   readonly calls = new Map<string, SimulatedCall>();
+  readonly conferences = new ConferenceRegistry();
   readonly #callees = new Map<string, CallerScript>();
 
   constructor(options: StateOptions) {

@@ -1,5 +1,6 @@
 import type { CallClock } from "./call-clock.ts";
 import type { CallRecorder, WebhookRecord } from "./call-recording.ts";
+import type { ConferenceExit, ConferenceFlags } from "./conference.ts";
 import { MediaStreamSession } from "./media-stream.ts";
 import { newSid } from "./sids.ts";
 import { DEBUGGER_CODES } from "./twilio-api-error.ts";
@@ -38,6 +39,8 @@ export interface TwimlCall {
   backgroundWebhook(kind: WebhookRecord["kind"], url: string, method: HttpMethod, params: WebhookParams): void;
   ensureAnswered(): void;
   setStream(stream: MediaStreamSession | null): void;
+  /** `<Dial><Conference>`: this call joins the account's conference `name` until it leaves or the conference ends. */
+  joinConference(name: string, flags: ConferenceFlags, signal: AbortSignal): Promise<ConferenceExit>;
   onAgentAudio(playing: boolean, atMs: number): void;
 }
 
@@ -222,9 +225,12 @@ export class TwimlRunner {
   async #dial(verb: Extract<TwimlVerb, { verb: "Dial" }>, docUrl: string | null, signal: AbortSignal): Promise<VerbResult> {
     const { clock, recorder } = this.#call;
     const startMs = clock.nowMs();
-    recorder.verb("Dial", startMs, verb.targets.map((t) => `${t.kind}:${t.value}`).join(","));
-    const heldMs = Math.min(this.#call.dialedPartyHangsUpAfterMs, verb.timeLimitSec * 1000);
-    await clock.sleep(heldMs, signal);
+    const targets = verb.targets.map((t) => `${t.kind}:${t.value}`).join(",");
+    recorder.verb("Dial", startMs, verb.callerId ? `${targets} callerId=${verb.callerId}` : targets);
+    const conference = verb.targets[0]?.conference;
+    if (conference) await this.#call.joinConference(verb.targets[0]!.value, conference, signal);
+    // The simulator does not script a dialled number's far end: it stays on the line for a scripted while.
+    else await clock.sleep(Math.min(this.#call.dialedPartyHangsUpAfterMs, verb.timeLimitSec * 1000), signal);
     if (signal.aborted || !this.#call.isUp() || !verb.action) return { kind: "next" };
     const action = this.#resolve(verb.action, docUrl);
     if (!action) return { kind: "hangup" };

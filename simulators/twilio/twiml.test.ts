@@ -48,7 +48,7 @@ describe("parseTwiml", () => {
         callerId: "+15550001111",
         targets: [
           { kind: "number", value: "+15551234567" },
-          { kind: "conference", value: "room-1" },
+          { kind: "conference", value: "room-1", conference: { startConferenceOnEnter: true, endConferenceOnExit: false } },
         ],
       },
       { verb: "Dial", action: null, method: "POST", timeoutSec: 30, timeLimitSec: 14400, callerId: null, targets: [{ kind: "number", value: "+15557654321" }] },

@@ -14,6 +14,8 @@ export interface TwimlStream {
 export interface DialTarget {
   kind: "number" | "sip" | "client" | "conference" | "queue";
   value: string;
+  /** `<Conference>` only: Twilio's defaults are true and false. */
+  conference?: { startConferenceOnEnter: boolean; endConferenceOnExit: boolean };
 }
 
 export type TwimlVerb =
@@ -80,6 +82,13 @@ function method(el: XmlElement, attr = "method"): HttpMethod {
   return value === "GET" || value === "POST" ? value : fail(`<${el.name}> ${attr}="${el.attributes[attr]}" must be GET or POST`);
 }
 
+function boolean(el: XmlElement, attr: string, fallback: boolean): boolean {
+  const raw = el.attributes[attr];
+  if (raw === undefined) return fallback;
+  if (raw !== "true" && raw !== "false") fail(`<${el.name}> ${attr}="${raw}" must be true or false`);
+  return raw === "true";
+}
+
 function integer(el: XmlElement, attr: string, fallback: number, min = 0): number {
   const raw = el.attributes[attr];
   if (raw === undefined) return fallback;
@@ -132,7 +141,8 @@ function parseDial(el: XmlElement): TwimlVerb {
     }
     const kind = DIAL_NOUNS[node.name] ?? fail(`<${node.name}> is not allowed in <Dial>`);
     const value = textOf(node).trim() || fail(`<${node.name}> in <Dial> is empty`);
-    targets.push({ kind, value });
+    if (kind !== "conference") targets.push({ kind, value });
+    else targets.push({ kind, value, conference: { startConferenceOnEnter: boolean(node, "startConferenceOnEnter", true), endConferenceOnExit: boolean(node, "endConferenceOnExit", false) } });
   }
   if (targets.length === 0) fail("<Dial> has nothing to dial");
   return {
