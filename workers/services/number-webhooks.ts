@@ -29,3 +29,27 @@ export async function pointTwilioNumber(env: Env, accountId: string, numberSid: 
     providerProblem(err, baseUrl ? "point the number at the platform" : "clear the number's webhooks");
   }
 }
+
+/** Buys `e164` on the tenant's Twilio with its webhooks already pointed at the platform; returns Twilio's SID. */
+export async function buyTwilioNumber(env: Env, accountId: string, e164: string, baseUrl: string): Promise<string> {
+  const twilio = await tenantTwilio(env, accountId);
+  const hooks = platformWebhooks(baseUrl);
+  const bought = await twilio.buyNumber(e164, hooks.voiceUrl, hooks.statusCallback).catch((err) => providerProblem(err, "sell this number"));
+  return bought.sid;
+}
+
+/**
+ * The SID of `e164` on the tenant's Twilio, looked up by phone number, so an import always re-points the number it
+ * records: a `providerSid` naming any other number is refused, and a number the account does not have is reported.
+ */
+export async function twilioNumberSid(env: Env, accountId: string, e164: string, providerSid: string | undefined): Promise<string> {
+  const twilio = await tenantTwilio(env, accountId);
+  const found = await twilio.findNumber(e164).catch((err) => providerProblem(err, "look up the number"));
+  if (!found || found.phone_number !== e164) {
+    throw new ApiError("validation-error", `${e164} is not a number of the account's Twilio; buy it (omit source) or add it at Twilio first`, { errors: [{ path: "e164", message: "not on the account's Twilio" }] });
+  }
+  if (providerSid !== undefined && providerSid !== found.sid) {
+    throw new ApiError("validation-error", `provider_sid ${providerSid} is not ${e164} at Twilio (that number is ${found.sid}); omit provider_sid or correct it`, { errors: [{ path: "provider_sid", message: "names another number" }] });
+  }
+  return found.sid;
+}

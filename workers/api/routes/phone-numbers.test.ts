@@ -77,14 +77,14 @@ describe("phone numbers", () => {
   it("refuses a number active on any account with 409 until it is released", async () => {
     const [t1, t2] = [await createTenant(), await createTenant()];
     const e164 = freshNumber();
-    const first = await api(t1.key).post("/v1/phone-numbers", { e164, source: "twilio" });
+    const first = await api(t1.key).post("/v1/phone-numbers", { e164, source: "sip" });
     expect(first.status).toBe(201);
     expect(await resolveNumberRoute(env, e164)).toEqual({ account_id: t1.accountId, agent_id: null });
 
-    const again = await api(t1.key).post("/v1/phone-numbers", { e164, source: "twilio" });
+    const again = await api(t1.key).post("/v1/phone-numbers", { e164, source: "sip" });
     expect(again.status).toBe(409);
     expect(again.json.detail).toContain(first.json.id);
-    const elsewhere = await api(t2.key).post("/v1/phone-numbers", { e164, source: "twilio" });
+    const elsewhere = await api(t2.key).post("/v1/phone-numbers", { e164, source: "sip" });
     expect(elsewhere.status).toBe(409);
     expect(elsewhere.json.type).toBe("https://docs.ayb.dev/problems/conflict");
     // The other account learns the number is taken, never by whom.
@@ -94,7 +94,7 @@ describe("phone numbers", () => {
     expect(await numberRows(t2.accountId)).toEqual([]);
 
     expect((await api(t1.key).delete(`/v1/phone-numbers/${first.json.id}`)).status).toBe(200);
-    const moved = await api(t2.key).post("/v1/phone-numbers", { e164, source: "twilio" });
+    const moved = await api(t2.key).post("/v1/phone-numbers", { e164, source: "sip" });
     expect(moved.status).toBe(201);
     expect(await resolveNumberRoute(env, e164)).toEqual({ account_id: t2.accountId, agent_id: null });
     expect((await api(t1.key).get(`/v1/phone-numbers/${first.json.id}`)).json.status).toBe("released");
@@ -123,7 +123,7 @@ describe("phone numbers", () => {
     const t = await createTenant();
     const agentId = await newAgent(t);
     const e164 = freshNumber();
-    const { json: number } = await api(t.key).post("/v1/phone-numbers", { e164, source: "twilio", agent_id: agentId });
+    const { json: number } = await api(t.key).post("/v1/phone-numbers", { e164, source: "sip", agent_id: agentId });
     expect(await resolveNumberRoute(env, e164)).toEqual({ account_id: t.accountId, agent_id: agentId });
 
     const released = await api(t.key).delete(`/v1/phone-numbers/${number.id}`);
@@ -142,7 +142,7 @@ describe("phone numbers", () => {
   it("never shows or changes another tenant's number", async () => {
     const [t1, t2] = [await createTenant(), await createTenant()];
     const e164 = freshNumber();
-    const { json: number } = await api(t1.key).post("/v1/phone-numbers", { e164, source: "twilio" });
+    const { json: number } = await api(t1.key).post("/v1/phone-numbers", { e164, source: "sip" });
     const t2Agent = await newAgent(t2);
     for (const res of [
       await api(t2.key).get(`/v1/phone-numbers/${number.id}`),
@@ -163,7 +163,7 @@ describe("phone numbers", () => {
     const readOnly = await issueApiKey(db, { accountId: t.accountId, name: "read", scopes: ["numbers:read"], createdBy: "test" });
     const revoked = await issueApiKey(db, { accountId: t.accountId, name: "gone", scopes: ["numbers:write"], createdBy: "test" });
     await env.DB.prepare("UPDATE api_keys SET revoked_at = '2026-01-01T00:00:00.000Z' WHERE id = ?").bind(revoked.row.id).run();
-    const body = { e164: freshNumber(), source: "twilio" };
+    const body = { e164: freshNumber(), source: "sip" };
 
     expect((await request("POST", "/v1/phone-numbers", { body })).status).toBe(401);
     expect((await api("ayb_live_" + "x".repeat(32)).post("/v1/phone-numbers", body)).status).toBe(401);
@@ -177,13 +177,13 @@ describe("phone numbers", () => {
 
   it("replays an idempotent import instead of importing twice", async () => {
     const t = await createTenant();
-    const body = { e164: freshNumber(), source: "twilio" };
+    const body = { e164: freshNumber(), source: "sip" };
     const first = await api(t.key).post("/v1/phone-numbers", body, { "idempotency-key": "import-1" });
     const again = await api(t.key).post("/v1/phone-numbers", body, { "idempotency-key": "import-1" });
     expect(again.status).toBe(201);
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect(again.json).toEqual(first.json);
-    const other = await api(t.key).post("/v1/phone-numbers", { ...body, source: "sip" }, { "idempotency-key": "import-1" });
+    const other = await api(t.key).post("/v1/phone-numbers", { ...body, provider_sid: "TK1" }, { "idempotency-key": "import-1" });
     expect(other.status).toBe(422);
     expect(await numberRows(t.accountId)).toHaveLength(1);
   });
@@ -193,7 +193,7 @@ describe("phone numbers", () => {
     const a = api(t.key);
     const agentId = await newAgent(t);
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await a.post("/v1/phone-numbers", { e164: freshNumber(), source: "twilio", agent_id: i < 2 ? agentId : undefined })).json.id);
+    for (let i = 0; i < 5; i++) ids.push((await a.post("/v1/phone-numbers", { e164: freshNumber(), source: "sip", agent_id: i < 2 ? agentId : undefined })).json.id);
     await a.delete(`/v1/phone-numbers/${ids[4]}`);
 
     const pages: string[][] = [];

@@ -5,7 +5,7 @@ import { agents, phoneNumbers } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newPhoneNumberId } from "../../../shared/ids.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
 import { invalidateNumberRoute } from "../../services/number-routing.ts";
-import { pointTwilioNumber } from "../../services/number-webhooks.ts";
+import { buyTwilioNumber, pointTwilioNumber, twilioNumberSid } from "../../services/number-webhooks.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
@@ -26,20 +26,27 @@ const PhoneNumber = z
   })
   .openapi("PhoneNumber");
 
-const ImportPhoneNumber = z
+const CreatePhoneNumber = z
   .object({
-    e164: zE164,
-    source: z.enum(phoneNumbers.source.enumValues).openapi({ description: "`twilio`: a number on the account's Twilio; `sip`: reaches the platform over a SIP domain or trunk." }),
+    e164: zE164.openapi({ description: "The number. To buy, pick one from POST /v1/phone-numbers/search." }),
+    source: z
+      .enum(phoneNumbers.source.enumValues)
+      .optional()
+      .openapi({
+        description:
+          "Omit to buy `e164` on the account's Twilio, with its Voice URL and status callback set to the platform. Set it to import a number the account already has instead: `twilio`, a number on the account's Twilio (found by its phone number; its Voice URL and status callback are re-pointed at the platform); `sip`, a number that reaches the platform over a SIP domain or trunk (nothing at Twilio is changed).",
+      }),
     provider_sid: z
       .string()
       .min(1)
       .max(64)
       .optional()
-      .openapi({ description: "Twilio's `PN…` SID. When given for a Twilio number, its Voice URL and status callback are pointed at the platform." }),
+      .openapi({ description: "Only with `source`. For `twilio`, Twilio's `PN…` SID, checked against `e164` (optional: the number is found by its phone number); for `sip`, the trunk or domain id, stored as given." }),
     agent_id: AgentId.optional(),
   })
   .strict()
-  .openapi("ImportPhoneNumber");
+  .refine((b) => b.source !== undefined || b.provider_sid === undefined, { message: "provider_sid is only for an import; add source, or omit provider_sid to buy", path: ["provider_sid"] })
+  .openapi("CreatePhoneNumber");
 
 const UpdatePhoneNumber = z
   .object({ agent_id: AgentId.nullable().openapi({ description: "The agent to route calls to; null unassigns." }) })
@@ -118,10 +125,12 @@ phoneNumbersApi.openapi(
     method: "post",
     path: "/phone-numbers",
     tags: ["Phone numbers"],
-    summary: "Import a number the account already has at Twilio or reaches over SIP, optionally assigning an agent",
-    request: jsonBody(ImportPhoneNumber),
+    summary: "Buy a number through the account's Twilio, or import one it already has (Twilio or SIP), optionally assigning an agent",
+    description:
+      "Without `source`, buys `e164` on the account's Twilio (IncomingPhoneNumbers) with its webhooks pointed at the platform. With `source`, imports an existing number; a Twilio number is re-pointed at the platform. Twilio's refusals come back as `provider-error` with `twilio_code`; nothing is recorded then.",
+    request: jsonBody(CreatePhoneNumber),
     responses: {
-      201: jsonResponse(PhoneNumber, "The imported number."),
+      201: jsonResponse(PhoneNumber, "The bought or imported number, active."),
       409: conflictResponse("The number is already active on an account."),
     },
   }),
@@ -130,16 +139,23 @@ phoneNumbersApi.openapi(
     const accountId = c.get("principal").accountId;
     const db = database(c.env.DB);
     if (input.agent_id) await assertAssignable(db, accountId, input.agent_id);
-    // A Twilio number named by its SID is re-pointed at the platform before it is recorded, so a number Twilio
-    // refuses to configure is never imported half-way.
-    if (input.source === "twilio" && input.provider_sid) await pointTwilioNumber(c.env, accountId, input.provider_sid, publicBaseUrl(c.env, c.req.raw));
+    // A Twilio number is bought or re-pointed before it is recorded, so a number Twilio refuses is never recorded
+    // half-way.
+    const base = publicBaseUrl(c.env, c.req.raw);
+    let providerSid = input.provider_sid;
+    if (input.source === undefined) {
+      providerSid = await buyTwilioNumber(c.env, accountId, input.e164, base);
+    } else if (input.source === "twilio") {
+      providerSid = await twilioNumberSid(c.env, accountId, input.e164, input.provider_sid);
+      await pointTwilioNumber(c.env, accountId, providerSid, base);
+    }
     const now = nowIso();
     // The partial unique index (one active row per number) settles races between accounts importing the same
     // number. SQLite's upsert target cannot name a partial index through drizzle, so any conflict does nothing; a
     // collision of the random id instead (one in 30^10) would read as a 409 that a retry clears.
     const row = await db
       .insert(phoneNumbers)
-      .values({ id: newPhoneNumberId(), accountId, e164: input.e164, source: input.source, providerSid: input.provider_sid, agentId: input.agent_id, createdAt: now, updatedAt: now })
+      .values({ id: newPhoneNumberId(), accountId, e164: input.e164, source: input.source ?? "twilio", providerSid, agentId: input.agent_id, createdAt: now, updatedAt: now })
       .onConflictDoNothing()
       .returning()
       .get();
