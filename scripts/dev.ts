@@ -1,20 +1,23 @@
 /**
  * `npm run dev`: the Worker on http://127.0.0.1:8787 (local D1/KV/DO state kept in .wrangler/state) and the three
  * simulators, wired by configuration. Secrets come from .dev.vars (created with fresh random values on first run).
- * With real credentials in .dev.vars (DEEPGRAM_API_KEY, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY) the Worker talks to
- * the real Deepgram and Bedrock instead; tenants bring their own Twilio credentials through the API.
+ * Real credentials in .dev.vars switch a provider to the real service (see .dev.vars.example and dev-wiring.ts).
  * A demo tenant is seeded on first run; `npm run call` places calls against this process.
+ * Environment overrides (a second instance, or the test of this command): DEV_PORT, DEV_SIM_PORTS
+ * ("twilio,deepgram,bedrock"), DEV_STATE_DIR, DEV_VARS_FILE.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { SIMULATOR_CREDENTIALS } from "../simulators/index.ts";
 import { provisionTenant } from "./lib/demo-tenant.ts";
 import { startDemoToolServer } from "./lib/demo-tool-server.ts";
-import { DEV_STATE_FILE, type DevState } from "./lib/dev-state.ts";
+import { DEV_STATE_DIR, DEV_STATE_FILE, type DevState } from "./lib/dev-state.ts";
+import { devWiring, parseDevVars } from "./lib/dev-wiring.ts";
 import { startLocalPlatform } from "./lib/local-platform.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const DEV_VARS = `${ROOT}.dev.vars`;
+const DEV_VARS = process.env.DEV_VARS_FILE ?? `${ROOT}.dev.vars`;
+const PORT = Number(process.env.DEV_PORT ?? 8787);
+const [TWILIO_PORT, DEEPGRAM_PORT, BEDROCK_PORT] = (process.env.DEV_SIM_PORTS ?? "4010,4020,4030").split(",").map(Number);
 
 function readDevVars(): Record<string, string> {
   if (!existsSync(DEV_VARS)) {
@@ -27,30 +30,21 @@ function readDevVars(): Record<string, string> {
     ].join("\n");
     writeFileSync(DEV_VARS, generated, { mode: 0o600 });
   }
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(DEV_VARS, "utf8").split("\n")) {
-    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
-    if (m) vars[m[1]!] = m[2]!.replace(/^"(.*)"$/, "$1");
-  }
-  return vars;
+  return parseDevVars(readFileSync(DEV_VARS, "utf8"));
 }
 
 const devVars = readDevVars();
-const realDeepgram = !!devVars.DEEPGRAM_API_KEY && devVars.DEEPGRAM_API_KEY !== SIMULATOR_CREDENTIALS.deepgramApiKey;
-const realBedrock = !!devVars.AWS_ACCESS_KEY_ID && devVars.AWS_ACCESS_KEY_ID !== SIMULATOR_CREDENTIALS.awsAccessKeyId;
-mkdirSync(`${ROOT}.wrangler/state`, { recursive: true });
+const wiring = devWiring(devVars);
+mkdirSync(`${DEV_STATE_DIR}/state`, { recursive: true });
 
 const tools = await startDemoToolServer();
 const platform = await startLocalPlatform({
-  port: 8787,
-  persistDir: `${ROOT}.wrangler/state`,
-  simulatorPorts: { twilio: 4010, deepgram: 4020, bedrock: 4030 },
+  port: PORT,
+  persistDir: `${DEV_STATE_DIR}/state`,
+  simulatorPorts: { twilio: TWILIO_PORT, deepgram: DEEPGRAM_PORT, bedrock: BEDROCK_PORT },
   profile: process.argv.includes("--instant") ? "instant" : "realistic",
   secrets: devVars,
-  vars: {
-    ...(realDeepgram ? { DEEPGRAM_API_BASE_URL: "https://api.deepgram.com" } : {}),
-    ...(realBedrock ? { BEDROCK_ENDPOINT: "" } : {}),
-  },
+  vars: wiring.vars,
 });
 
 // The simulated model answers the demo agent's conversation (other agents get its generic rules too).
@@ -76,12 +70,12 @@ if (!state || state.operatorSecret !== platform.operatorSecret) {
   // The simulator forgets its accounts between runs: register the seeded tenant's Twilio account and number again.
   platform.sims.twilio.addAccount({ accountSid: state.twilioAccountSid, authToken: state.twilioAuthToken });
   platform.sims.twilio.addNumber({ accountSid: state.twilioAccountSid, phoneNumber: state.number, voiceUrl: `${platform.baseUrl}/twilio/voice`, statusCallback: `${platform.baseUrl}/twilio/status` });
-  console.log("• reusing the seeded tenant from .wrangler/dev-platform.json (delete it and .wrangler/state to start over)");
+  console.log(`• reusing the seeded tenant from ${DEV_STATE_FILE} (delete it and ${DEV_STATE_DIR}/state to start over)`);
 }
 
 console.log(`
 Platform     ${platform.baseUrl}   (API docs: ${platform.baseUrl}/docs)
-Simulators   twilio ${platform.sims.twilio.url}   deepgram ${realDeepgram ? "REAL api.deepgram.com" : platform.sims.deepgram.url}   bedrock ${realBedrock ? "REAL AWS" : platform.sims.bedrock.url}
+Providers    twilio ${wiring.real.twilio ? `REAL (webhooks via ${wiring.vars.PUBLIC_BASE_URL})` : platform.sims.twilio.url}   deepgram ${wiring.real.deepgram ? "REAL" : platform.sims.deepgram.url}   bedrock ${wiring.real.bedrock ? "REAL" : platform.sims.bedrock.url}
 Operator     X-Operator-Secret: ${platform.operatorSecret}
 Demo tenant  ${state.accountId}   API key: ${state.apiKey}
              agent ${state.agentId} on ${state.number}

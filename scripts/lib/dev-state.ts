@@ -12,4 +12,6 @@ export interface DevState {
   twilioAuthToken: string;
 }
 
-export const DEV_STATE_FILE = new URL("../../.wrangler/dev-platform.json", import.meta.url).pathname;
+/** Where local state lives (DEV_STATE_DIR moves it, e.g. for a second instance or a test). */
+export const DEV_STATE_DIR = process.env.DEV_STATE_DIR ?? new URL("../../.wrangler", import.meta.url).pathname;
+export const DEV_STATE_FILE = `${DEV_STATE_DIR}/dev-platform.json`;
