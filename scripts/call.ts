@@ -2,12 +2,13 @@
  * `npm run call -- --agent <id> --script <file> [--outbound] [--to +44…]`: places a simulated call through the
  * real path against `npm run dev` (inbound: the Twilio simulator rings the agent's number; outbound: the platform's
  * POST /v1/calls, with the callee's consent recorded first). Prints the conversation as it happens and a per-turn
- * latency table at the end; exits non-zero if the call fails.
+ * latency table at the end; exits non-zero if the call fails (see callProblems: also an apology, a lost provider,
+ * a Twilio error or unanswered last words).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { CallRecording } from "../simulators/twilio/index.ts";
-import { formatLatencyTable, type CallDetail } from "./lib/call-report.ts";
+import { callProblems, formatLatencyTable, type CallDetail } from "./lib/call-report.ts";
 import { DEV_STATE_FILE, type DevState } from "./lib/dev-state.ts";
 import { PlatformClient } from "./lib/platform-client.ts";
 
@@ -74,7 +75,9 @@ try {
   const recording = await ended;
   console.log(`\n${call.status} (${call.end_reason}); ${recording.clears.length} barge-in(s)\n`);
   console.log(formatLatencyTable(call, recording));
-  process.exit(call.status === "completed" ? 0 : 1);
+  const problems = callProblems(call, recording);
+  for (const p of problems) console.error(`npm run call: ${p}`);
+  process.exit(problems.length === 0 ? 0 : 1);
 } catch (error) {
   fail((error as Error).message);
 }

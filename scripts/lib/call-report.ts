@@ -8,6 +8,27 @@ export interface CallDetail {
   duration_seconds: number | null;
   turns: { role: string; text: string; interrupted: boolean; timings: Record<string, number> | null; voice_to_voice_ms: number | null; platform_overhead_ms: number | null }[];
   usage: Record<string, unknown> | null;
+  events: { type: string; data: unknown }[];
+}
+
+/** Twilio debugger codes that mean the call went wrong on the platform's side (not warnings, not script notes). */
+const FAILURE_CODES = new Set([11100, 11200, 11205, 12100, 12300, 31920, 31931, 31951]);
+
+/**
+ * Why a simulated call should count as failed, for the call CLI and the demo: a call can end "completed" and still
+ * have apologised, lost a provider, or left the caller's last words unanswered.
+ */
+export function callProblems(call: CallDetail, recording: CallRecording): string[] {
+  const problems: string[] = [];
+  if (call.status !== "completed") problems.push(`the call ended ${call.status} (${call.end_reason ?? "no reason"})`);
+  for (const e of call.events) {
+    if (e.type === "provider.failed" || e.type === "call.runtime_failed") problems.push(`${e.type}: ${JSON.stringify(e.data)}`);
+    if (e.type === "stream.exit" && (e.data as { kind?: string })?.kind === "apology") problems.push("the agent apologised and ended the call (a provider failed)");
+  }
+  for (const e of recording.errors) if (FAILURE_CODES.has(e.code)) problems.push(`Twilio error ${e.code}: ${e.message}`);
+  const last = recording.turns.at(-1);
+  if (last && last.firstAgentAudioMs === null && recording.endReason !== "caller-hangup") problems.push(`the caller's last words ("${last.text}") got no answer`);
+  return problems;
 }
 
 const pad = (v: unknown, n: number) => String(v ?? "–").padStart(n);
