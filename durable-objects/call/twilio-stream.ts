@@ -4,22 +4,40 @@ import { buildClearMessage, buildMarkMessage, buildMediaMessage, parseTwilioMess
 export interface StreamAttachment {
   authenticated: boolean;
   streamSid: string | null;
+  /** Twilio sent `stop`: it sends nothing after that, so whatever follows is not Twilio's. */
+  stopped?: boolean;
 }
 
+/** The call's frame counters, over every stream the call had (a recovered call has several). */
 export interface StreamCounters {
   frames_in: number;
   frames_dropped_invalid: number;
   frames_dropped_unauthenticated: number;
+  /** Valid frames in the wrong place: another stream's sid, a sequence number not above the last, a second `connected` or `start`, anything after `stop`. */
+  frames_dropped_out_of_order: number;
   frames_out: number;
 }
 
-/** The platform's end of one Twilio Media Stream: validated input, framed output. */
+export type DropReason = "invalid" | "unauthenticated" | "out_of_order";
+
+export const emptyStreamCounters = (): StreamCounters => ({ frames_in: 0, frames_dropped_invalid: 0, frames_dropped_unauthenticated: 0, frames_dropped_out_of_order: 0, frames_out: 0 });
+
+/** The platform's end of one Twilio Media Stream: validated, ordered input; framed output. */
 export class TwilioStream {
-  readonly counters: StreamCounters = { frames_in: 0, frames_dropped_invalid: 0, frames_dropped_unauthenticated: 0, frames_out: 0 };
   /** Read from the socket once (a restarted object rebuilds its stream from it), not on every 20 ms frame. */
   #attachment: StreamAttachment;
+  /**
+   * In memory only: it changes on every frame, and a socket does not outlive its object's memory while frames
+   * flow (a restarted object loses Twilio's socket with it).
+   */
+  #lastSequence = 0;
+  #connected = false;
 
-  constructor(readonly ws: WebSocket) {
+  constructor(
+    readonly ws: WebSocket,
+    readonly counters: StreamCounters,
+    private readonly onDrop: (reason: DropReason) => void = () => {},
+  ) {
     this.#attachment = (ws.deserializeAttachment() as StreamAttachment | null) ?? { authenticated: false, streamSid: null };
   }
 
@@ -32,19 +50,40 @@ export class TwilioStream {
     this.ws.serializeAttachment(value);
   }
 
-  /** Malformed frames are counted and dropped; they never throw into the call. */
-  parse(data: string | ArrayBuffer): TwilioMessage | undefined {
+  /**
+   * The next frame to act on, or undefined: malformed and out-of-order frames are counted and dropped, they never
+   * throw into the call. Before the stream is authenticated only `connected` and `start` pass (the caller checks
+   * the start's token).
+   */
+  receive(data: string | ArrayBuffer): TwilioMessage | undefined {
     this.counters.frames_in++;
-    if (typeof data !== "string") {
-      this.counters.frames_dropped_invalid++;
-      return undefined;
+    const parsed = typeof data === "string" ? parseTwilioMessage(data) : undefined;
+    if (!parsed?.ok) return this.#drop("invalid");
+    const message = parsed.message;
+    const a = this.#attachment;
+    if (a.stopped) return this.#drop("out_of_order");
+    if (message.event === "connected") {
+      if (this.#connected || a.authenticated) return this.#drop("out_of_order");
+      this.#connected = true;
+      return message;
     }
-    const parsed = parseTwilioMessage(data);
-    if (!parsed.ok) {
-      this.counters.frames_dropped_invalid++;
-      return undefined;
+    if (message.event === "start") {
+      if (a.authenticated) return this.#drop("out_of_order");
+      this.#lastSequence = Number(message.sequenceNumber);
+      return message;
     }
-    return parsed.message;
+    if (!a.authenticated) return this.#drop("unauthenticated");
+    const sequence = Number(message.sequenceNumber);
+    if (message.streamSid !== a.streamSid || sequence <= this.#lastSequence) return this.#drop("out_of_order");
+    this.#lastSequence = sequence;
+    if (message.event === "stop") this.attachment = { ...a, stopped: true };
+    return message;
+  }
+
+  #drop(reason: DropReason): undefined {
+    this.counters[`frames_dropped_${reason}`]++;
+    this.onDrop(reason);
+    return undefined;
   }
 
   /** Sends the message built for the stream's sid; nothing before `start` named the stream, or once it closed. */

@@ -1,5 +1,6 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { mintStreamToken } from "../../shared/auth/stream-token.ts";
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import { inboundParams, parseConnect, telephonyTenant, twilioPost, type TelephonyTenant } from "../../test/workers/telephony-fixtures.ts";
@@ -17,7 +18,11 @@ async function openStream(t: TelephonyTenant, url: string, sign = true) {
   const ws = res.webSocket;
   ws?.accept();
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws?.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
-  return { status: res.status, ws, closed };
+  const received = { media: 0 };
+  ws?.addEventListener("message", (e) => {
+    if (JSON.parse(String(e.data)).event === "media") received.media++;
+  });
+  return { status: res.status, ws, closed, received };
 }
 
 const start = (callSid: string, params: Record<string, string>) =>
@@ -28,8 +33,23 @@ const start = (callSid: string, params: Record<string, string>) =>
     start: { streamSid: "MZ" + "1".repeat(32), accountSid: "AC" + "0".repeat(32), callSid, tracks: ["inbound"], customParameters: params, mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 } },
   });
 
-const media = (seq: number) =>
-  JSON.stringify({ event: "media", sequenceNumber: String(seq), streamSid: "MZ" + "1".repeat(32), media: { track: "inbound", chunk: String(seq - 1), timestamp: String((seq - 2) * 20), payload: btoa("\xff".repeat(160)) } });
+const SID = "MZ" + "1".repeat(32);
+const media = (seq: number, streamSid = SID) =>
+  JSON.stringify({ event: "media", sequenceNumber: String(seq), streamSid, media: { track: "inbound", chunk: String(seq - 1), timestamp: String((seq - 2) * 20), payload: btoa("\xff".repeat(160)) } });
+const connected = JSON.stringify({ event: "connected", protocol: "Call", version: "1.0.0" });
+const stop = (seq: number, callSid: string) => JSON.stringify({ event: "stop", sequenceNumber: String(seq), streamSid: SID, stop: { accountSid: "AC" + "0".repeat(32), callSid } });
+
+/** An accepted call with a stream that has sent `connected` and an authenticated `start`. */
+async function liveStream(t: TelephonyTenant) {
+  const { url, params } = await acceptedCall(t);
+  const callSid = "CA" + "2".repeat(32);
+  const stream = await openStream(t, url!);
+  stream.ws!.send(connected);
+  stream.ws!.send(start(callSid, params));
+  const callId = params.call_id!;
+  await until(() => session(callId).state(), (s) => s.stream.authenticated);
+  return { ...stream, callId, callSid, url: url!, params };
+}
 
 async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
   const end = Date.now() + ms;
@@ -65,6 +85,68 @@ describe("media stream", () => {
     const events = (await session(params.call_id!).events()).map((e) => e.type);
     expect(events).toContain("stream.started");
     ws!.close();
+  });
+
+  it.each([
+    ["another stream's sid", [media(2, "MZ" + "2".repeat(32))], 1],
+    ["a repeated sequence number, then an older one", [media(3), media(3), media(2)], 2],
+    ["a second start", [start("CA" + "2".repeat(32), {})], 1],
+    ["a connected after start", [connected], 1],
+    ["anything after stop", [stop(2, "CA" + "2".repeat(32)), media(3), JSON.stringify({ event: "mark", sequenceNumber: "4", streamSid: SID, mark: { name: "x" } })], 2],
+  ])("counts and drops out-of-order frames: %s", async (_label, frames, dropped) => {
+    const t = await telephonyTenant();
+    const live = await liveStream(t);
+    for (const frame of frames) live.ws!.send(frame);
+    live.ws!.send(media(10)); // in order: still accepted unless the stream stopped
+    const state = await until(() => session(live.callId).state(), (s) => s.stream.counters.frames_in >= 2 + frames.length + 1);
+    expect(state.stream.counters).toMatchObject({ frames_in: 2 + frames.length + 1, frames_dropped_out_of_order: dropped + (_label === "anything after stop" ? 1 : 0), frames_dropped_invalid: 0 });
+    const events = (await session(live.callId).events()).map((e) => e.type);
+    expect(events.filter((e) => e === "stream.started")).toHaveLength(1);
+    live.ws!.close();
+  });
+
+  it("keeps its drop counters across an object restart and reports them in the call's metrics", async () => {
+    const t = await telephonyTenant();
+    const live = await liveStream(t);
+    live.ws!.send(media(5));
+    live.ws!.send(media(4));
+    await until(() => session(live.callId).state(), (s) => s.stream.counters.frames_dropped_out_of_order === 1);
+    await runInDurableObject(session(live.callId), (_instance, state) => state.abort("simulated crash")).catch(() => {});
+    expect((await session(live.callId).state()).stream.counters.frames_dropped_out_of_order).toBe(1);
+    expect((await twilioPost(`/twilio/status/${live.callId}`, { AccountSid: t.accountSid, CallSid: live.callSid, CallStatus: "completed", CallDuration: "3" }, t.authToken)).status).toBe(204);
+    const row = await env.DB.prepare("SELECT metrics FROM calls WHERE id = ?").bind(live.callId).first<{ metrics: string }>();
+    expect(JSON.parse(row!.metrics).stream).toMatchObject({ frames_dropped_out_of_order: 1, frames_in: 4 });
+  });
+
+  it("a replayed upgrade with a bad token leaves the live stream authenticated and receiving media", async () => {
+    const t = await telephonyTenant();
+    const live = await liveStream(t);
+    let liveClosed = false;
+    void live.closed.then(() => (liveClosed = true));
+    const replay = await openStream(t, live.url);
+    expect(replay.status).toBe(101);
+    replay.ws!.send(start("CA" + "2".repeat(32), { call_id: live.callId, token: await mintStreamToken(env.JWT_SECRET, "CAL-OTHER") }));
+    expect((await replay.closed).code).toBe(1008);
+    live.ws!.send(media(2));
+    const state = await until(() => session(live.callId).state(), (s) => s.stream.counters.frames_in >= 5);
+    expect(state.stream).toMatchObject({ connected: true, authenticated: true });
+    expect(state.stream.counters.frames_dropped_out_of_order + state.stream.counters.frames_dropped_unauthenticated).toBe(0);
+    // The agent's greeting still reaches the live stream.
+    await vi.waitFor(() => expect(live.received.media).toBeGreaterThan(0), { timeout: 10_000, interval: 50 });
+    expect(liveClosed).toBe(false);
+    expect((await session(live.callId).events()).map((e) => e.type)).toContain("stream.rejected");
+    live.ws!.close();
+  });
+
+  it("replaces the live stream only once a new stream's start token checks out", async () => {
+    const t = await telephonyTenant();
+    const live = await liveStream(t);
+    const next = await openStream(t, live.url);
+    next.ws!.send(start("CA" + "2".repeat(32), live.params));
+    expect(await live.closed).toEqual({ code: 1000, reason: "replaced by a new stream" });
+    const started = (await session(live.callId).events()).filter((e) => e.type === "stream.started");
+    expect(started.map((e) => (e.data as { replaced: boolean }).replaced)).toEqual([false, true]);
+    next.ws!.close();
   });
 
   it.each([

@@ -13,14 +13,14 @@ async function connectStream(t: TelephonyTenant, url: string, params: Record<str
   const ws = res.webSocket!;
   ws.accept();
   const received = { media: 0, marks: [] as string[] };
-  const state = { closed: false };
+  const state = { closed: false, sequence: 1 };
   ws.addEventListener("close", () => (state.closed = true));
   ws.addEventListener("message", (e) => {
     const msg = JSON.parse(String(e.data));
     if (msg.event === "media") received.media++;
     if (msg.event === "mark") {
       received.marks.push(msg.mark.name);
-      ws.send(JSON.stringify({ event: "mark", sequenceNumber: "9", streamSid: SID, mark: { name: msg.mark.name } }));
+      ws.send(JSON.stringify({ event: "mark", sequenceNumber: String(++state.sequence), streamSid: SID, mark: { name: msg.mark.name } }));
     }
   });
   ws.send(JSON.stringify({ event: "connected", protocol: "Call", version: "1.0.0" }));
