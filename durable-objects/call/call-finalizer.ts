@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { database } from "../../shared/db/client.ts";
 import { callEvents, calls, callTurns } from "../../shared/db/schema.ts";
-import type { CallMeta, CallStore } from "./call-store.ts";
+import type { CallMeta, CallStore, StoredEvent } from "./call-store.ts";
 
 export type FinalStatus = "completed" | "busy" | "no-answer" | "failed" | "canceled";
 
@@ -26,42 +26,109 @@ export interface UsageEvent {
   usage: Record<string, unknown>;
 }
 
+/** What of the finished call has reached D1 and the queue (stored beside the outcome, so retries resume). */
+interface Delivery {
+  written: boolean;
+  usageQueued: boolean;
+  failures: number;
+}
+
 /**
- * Writes a finished call to D1 in one batch (the call row, every turn, every event: all or nothing), releases
- * the account's concurrency lease and queues the usage event. Turns were kept in the object's own storage until
- * now, so D1 sees one write per call instead of one per utterance.
+ * Twilio's final status carries the billed duration and normally arrives right after the call ends; a call the
+ * agent left early (transfer, voicemail, a lost stream) stays up on Twilio's side until then. The usage event waits
+ * for it this long, then goes out with the duration estimated from the object's own clock.
  */
-export async function persistFinishedCall(env: Env, meta: CallMeta, store: CallStore, outcome: CallOutcome): Promise<void> {
+export const USAGE_WAIT_MS = 4 * 60 * 60_000;
+const RETRY_BASE_MS = 2_000;
+const RETRY_MAX_MS = 5 * 60_000;
+/** D1 binds at most 100 parameters per statement: rows per multi-row INSERT follow from the column count. */
+const MAX_BOUND_PARAMETERS = 100;
+const TURN_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMETERS / 11);
+const EVENT_ROWS_PER_INSERT = Math.floor(MAX_BOUND_PARAMETERS / 5);
+/** Statements per D1 batch, so a four-hour call stays within D1's per-batch and per-invocation query limits. */
+const STATEMENTS_PER_BATCH = 100;
+
+const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/**
+ * Delivers a finished call: releases the account's concurrency lease, writes the call row, every turn and every
+ * event to D1, and queues the usage event once Twilio's duration is known (or after USAGE_WAIT_MS). Each step is
+ * idempotent and marked done only after it succeeded; returns when to try again (a failure, or the usage still
+ * waiting), or null when everything is delivered.
+ */
+export async function deliverFinishedCall(env: Env, meta: CallMeta, store: CallStore, now = Date.now()): Promise<number | null> {
+  const outcome = store.get<CallOutcome>("outcome");
+  if (!outcome) return null;
+  const delivery = store.get<Delivery>("delivery") ?? { written: false, usageQueued: false, failures: 0 };
+  try {
+    if (!delivery.written) {
+      await env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(meta.accountId)).release(meta.callId);
+      await writeCallToD1(env, meta, store, outcome);
+      delivery.written = true;
+    }
+    const usageDueAt = Date.parse(outcome.endedAt) + USAGE_WAIT_MS;
+    if (!delivery.usageQueued && (outcome.durationSeconds !== null || now >= usageDueAt)) {
+      await env.CALL_EVENTS.send(usageEvent(meta, outcome, store.events()));
+      delivery.usageQueued = true;
+    }
+    delivery.failures = 0;
+    store.put("delivery", delivery);
+    return delivery.usageQueued ? null : usageDueAt;
+  } catch (error) {
+    delivery.failures++;
+    store.put("delivery", delivery);
+    store.event("call.delivery_failed", { attempt: delivery.failures, error: String(error) });
+    return now + Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (delivery.failures - 1));
+  }
+}
+
+/** Twilio's final status came after the call was finalised: its duration replaces the missing one. */
+export function adoptTwilioDuration(store: CallStore, durationSeconds: number | null): boolean {
+  const outcome = store.get<CallOutcome>("outcome");
+  if (!outcome || outcome.durationSeconds !== null || durationSeconds === null) return false;
+  store.put("outcome", { ...outcome, durationSeconds });
+  const delivery = store.get<Delivery>("delivery");
+  if (delivery) store.put("delivery", { ...delivery, written: false });
+  store.event("call.duration", { seconds: durationSeconds, source: "twilio" });
+  return true;
+}
+
+/**
+ * The call row, every turn and every event. Turns and events go in multi-row INSERTs after a delete (so a retry
+ * writes them once); the call row comes last, so D1 shows the call as ended only once its transcript is complete.
+ */
+async function writeCallToD1(env: Env, meta: CallMeta, store: CallStore, outcome: CallOutcome): Promise<void> {
   const db = database(env.DB);
-  const turns = store.turns();
-  const events = store.events();
+  const turns = store.turns().map((t) => ({
+    callId: meta.callId,
+    seq: t.seq,
+    accountId: meta.accountId,
+    role: t.role,
+    text: t.text,
+    interrupted: t.interrupted,
+    startedAt: t.startedAt,
+    endedAt: t.endedAt,
+    timings: t.timings,
+    voiceToVoiceMs: t.timings?.voice_to_voice_ms ?? null,
+    platformOverheadMs: t.timings?.platform_overhead_ms ?? null,
+  }));
+  const events = store.events().map((e) => ({ callId: meta.callId, accountId: meta.accountId, type: e.type, at: e.at, data: e.data }));
   const statements = [
+    db.delete(callTurns).where(eq(callTurns.callId, meta.callId)),
+    db.delete(callEvents).where(eq(callEvents.callId, meta.callId)),
+    ...chunks(turns, TURN_ROWS_PER_INSERT).map((rows) => db.insert(callTurns).values(rows)),
+    ...chunks(events, EVENT_ROWS_PER_INSERT).map((rows) => db.insert(callEvents).values(rows)),
     db
       .update(calls)
       .set({ status: outcome.status, endedAt: outcome.endedAt, durationSeconds: outcome.durationSeconds, endReason: outcome.endReason, metrics: outcome.metrics ?? null, usage: outcome.usage ?? null })
       .where(eq(calls.id, meta.callId)),
-    db.delete(callTurns).where(eq(callTurns.callId, meta.callId)),
-    ...turns.map((t) =>
-      db.insert(callTurns).values({
-        callId: meta.callId,
-        seq: t.seq,
-        accountId: meta.accountId,
-        role: t.role,
-        text: t.text,
-        interrupted: t.interrupted,
-        startedAt: t.startedAt,
-        endedAt: t.endedAt,
-        timings: t.timings,
-        voiceToVoiceMs: t.timings?.voice_to_voice_ms ?? null,
-        platformOverheadMs: t.timings?.platform_overhead_ms ?? null,
-      }),
-    ),
-    db.delete(callEvents).where(eq(callEvents.callId, meta.callId)),
-    ...events.map((e) => db.insert(callEvents).values({ callId: meta.callId, accountId: meta.accountId, type: e.type, at: e.at, data: e.data })),
   ];
-  await db.batch(statements as [(typeof statements)[0], ...(typeof statements)[number][]]);
-  const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(meta.accountId));
-  const usage: UsageEvent = {
+  for (const batch of chunks(statements, STATEMENTS_PER_BATCH)) await db.batch(batch as [(typeof batch)[0], ...(typeof batch)[number][]]);
+}
+
+function usageEvent(meta: CallMeta, outcome: CallOutcome, events: StoredEvent[]): UsageEvent {
+  const estimated = outcome.durationSeconds === null ? estimatedDurationSeconds(outcome, events) : null;
+  return {
     type: "call.usage",
     id: `usage:${meta.callId}`,
     call_id: meta.callId,
@@ -69,8 +136,13 @@ export async function persistFinishedCall(env: Env, meta: CallMeta, store: CallS
     agent_id: meta.agentId,
     agent_version: meta.agentVersion,
     ended_at: outcome.endedAt,
-    duration_seconds: outcome.durationSeconds,
-    usage: outcome.usage ?? {},
+    duration_seconds: outcome.durationSeconds ?? estimated,
+    usage: { ...outcome.usage, duration_source: outcome.durationSeconds === null ? "estimated" : "twilio" },
   };
-  await Promise.all([gate.release(meta.callId), env.CALL_EVENTS.send(usage)]);
+}
+
+/** From the moment the call was answered (its stream started, or a machine picked up) to its end. */
+function estimatedDurationSeconds(outcome: CallOutcome, events: StoredEvent[]): number | null {
+  const answered = events.find((e) => e.type === "stream.started" || e.type === "call.answered_by_machine");
+  return answered ? Math.max(0, Math.round((Date.parse(outcome.endedAt) - Date.parse(answered.at)) / 1000)) : null;
 }

@@ -83,7 +83,7 @@ async function answerOutbound(c: Context<AppEnv>, callId: string, accountIds: st
   if (answeredBy && /^machine|^fax/.test(answeredBy)) {
     const agent = await agentVersionConfig(c.env, row.accountId, row.agentId, row.agentVersion);
     const voicemail = agent?.config.voicemail;
-    await session.finalize({ status: "completed", endReason: voicemail?.action === "leave_message" ? "voicemail_left" : "answering_machine", durationSeconds: null });
+    await session.machineAnswered(voicemail?.action === "leave_message" ? "voicemail_left" : "answering_machine");
     return twimlResponse(
       voicemail?.action === "leave_message" && voicemail.message ? twiml({ verb: "Say", text: voicemail.message }, { verb: "Hangup" }) : twiml({ verb: "Hangup" }),
     );
