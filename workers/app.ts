@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -17,25 +17,43 @@ import { doNotCallApi } from "./api/routes/do-not-call.ts";
 import { phoneNumberPurchaseApi } from "./api/routes/phone-number-purchase.ts";
 import { phoneNumbersApi } from "./api/routes/phone-numbers.ts";
 import { usersApi } from "./api/routes/users.ts";
+import { jsonResponse, withResponseHeaders } from "./api/route.ts";
+import { documentTwilioWebhooks } from "./api/twilio-webhooks-spec.ts";
 import { authenticate, requireOperator } from "./auth/authenticate.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { idempotency } from "./middleware/idempotency.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
 
 const API_BODY_LIMIT_BYTES = 256 * 1024;
+/** Twilio's form webhooks are a few hundred bytes; the limit applies before the signature is checked. */
+const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
 const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi];
+
+const limitBodies = (maxSize: number) =>
+  bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });
+
+const healthRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["Platform"],
+  summary: "Liveness: the Worker is up (it checks no dependency)",
+  security: [],
+  responses: withResponseHeaders({ 200: jsonResponse(z.object({ ok: z.literal(true) }).openapi("Health"), "Up.") }),
+});
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use("*", requestId({ headerName: "x-request-id" }));
+  // Registered before the header below, so it runs after it: that header copies a finished response (e.g. the
+  // media-stream upgrade, whose headers are immutable) into a mutable one.
+  app.use("*", secureHeaders());
   app.use("*", async (c, next) => {
     await next();
     c.header("x-request-id", c.get("requestId"));
   });
-  app.use("/v1/*", secureHeaders());
   app.use(
     "/v1/*",
     cors({
@@ -46,26 +64,16 @@ export function createApp() {
       maxAge: 600,
     }),
   );
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: API_BODY_LIMIT_BYTES,
-      onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${API_BODY_LIMIT_BYTES} bytes`)),
-    }),
-  );
-  app.use("/v1/*", async (c, next) => {
-    if (["POST", "PUT", "PATCH"].includes(c.req.method) && c.req.header("content-length") !== "0") {
-      const type = c.req.header("content-type") ?? "";
-      if (!/^application\/json\b/i.test(type)) {
-        throw new ApiError("unsupported-media-type", "send the request body as JSON with `Content-Type: application/json`");
-      }
-    }
-    await next();
-  });
+  app.use("/v1/*", limitBodies(API_BODY_LIMIT_BYTES));
+  app.use("/twilio/*", limitBodies(WEBHOOK_BODY_LIMIT_BYTES));
+  // A body's media type is checked per operation (415 only where a JSON body is declared and one was sent), after
+  // authentication: a POST without a body, such as publish, needs no Content-Type.
   // Operator routes (tenant bootstrap) take the operator secret; everything else a tenant credential.
   app.use("/v1/*", (c, next) => (c.req.path.startsWith("/v1/operator/") ? requireOperator(c, next) : authenticate(c, next)));
-  app.use("/v1/*", idempotency);
+  // The audit runs outside idempotency: a write's stored response survives a failed audit append, so a retry
+  // with the same key replays it instead of repeating the write.
   app.use("/v1/*", auditWrites);
+  app.use("/v1/*", idempotency);
 
   for (const resource of RESOURCES) app.route("/v1", resource);
 
@@ -86,8 +94,9 @@ export function createApp() {
     servers: [{ url: new URL(c.req.url).origin }],
   }));
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Voice Agent Platform API" }));
-  app.get("/healthz", (c) => c.json({ ok: true }));
+  app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/twilio", twilioRoutes);
+  documentTwilioWebhooks(app);
 
   app.notFound((c) => problemResponse(c, new ApiError("not-found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError(onError);

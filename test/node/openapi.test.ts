@@ -4,12 +4,30 @@ import { describe, expect, it } from "vitest";
 // The app module is platform code typed for workerd; importing it through a computed specifier keeps the
 // Node typecheck from pulling the Worker's types in. Building the document needs no bindings.
 const appModule = "../../workers/app.ts";
+const scopesModule = "../../workers/auth/scopes.ts";
+
+const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+/** The documentation itself is the only thing served that it does not describe. */
+const SELF = new Set(["GET /openapi.json", "GET /docs"]);
+
+async function app(): Promise<{ routes: { method: string; path: string }[]; request(url: string): Promise<Response> }> {
+  const { createApp } = await import(/* @vite-ignore */ appModule);
+  return createApp();
+}
 
 async function openApiDocument(): Promise<any> {
-  const { createApp } = await import(/* @vite-ignore */ appModule);
-  const res = await createApp().request("https://api.example.test/openapi.json");
+  const res = await (await app()).request("https://api.example.test/openapi.json");
   expect(res.status).toBe(200);
   return res.json();
+}
+
+/** Every operation in the document as [`METHOD /path`, operation, path]. */
+function operations(doc: any): [string, any, string][] {
+  return Object.entries<any>(doc.paths).flatMap(([path, item]) =>
+    Object.entries<any>(item)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, op]): [string, any, string] => [`${method.toUpperCase()} ${path}`, op, path]),
+  );
 }
 
 describe("OpenAPI document", () => {
@@ -21,17 +39,73 @@ describe("OpenAPI document", () => {
     expect(result.valid).toBe(true);
   });
 
-  it("documents every tenant resource with security and problem responses", async () => {
+  it("documents exactly the routes the app serves", async () => {
+    const served = new Set(
+      (await app()).routes
+        .filter((r) => r.method !== "ALL") // middleware
+        .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
+        .filter((r) => !SELF.has(r)),
+    );
+    const documented = new Set(operations(await openApiDocument()).map(([op]) => op));
+    expect([...served].filter((r) => !documented.has(r)), "served but not documented").toEqual([]);
+    expect([...documented].filter((r) => !served.has(r)), "documented but not served").toEqual([]);
+    expect(documented.size).toBeGreaterThan(50);
+  });
+
+  it("declares security, the request id and problem+json errors on every operation", async () => {
     const doc = await openApiDocument();
-    const paths = Object.keys(doc.paths);
-    for (const p of ["/v1/accounts/me", "/v1/users", "/v1/api-keys", "/v1/agents", "/v1/agents/{id}/publish", "/v1/agents/{id}/rollback", "/v1/phone-numbers", "/v1/calls", "/v1/calls/{id}", "/v1/consent", "/v1/do-not-call", "/v1/audit-log"]) {
-      expect(paths).toContain(p);
+    for (const [name, op] of operations(doc)) {
+      expect(op.summary, `${name} has a summary`).toBeTruthy();
+      expect(op.security, `${name} declares its security`).toBeDefined();
+      for (const [status, response] of Object.entries<any>(op.responses)) {
+        expect(response.headers?.["X-Request-Id"], `${name} ${status} declares X-Request-Id`).toBeDefined();
+        if (Number(status) >= 400 && !name.includes(" /twilio/")) {
+          expect(Object.keys(response.content ?? {}), `${name} ${status} is problem+json`).toEqual(["application/problem+json"]);
+        }
+      }
     }
-    for (const [path, item] of Object.entries<any>(doc.paths)) {
-      for (const [method, op] of Object.entries<any>(item)) {
-        expect(op.summary, `${method} ${path} has a summary`).toBeTruthy();
-        expect(op.security, `${method} ${path} declares its security`).toBeTruthy();
-        if (!path.startsWith("/v1/operator")) expect(op.responses["401"], `${method} ${path} documents 401`).toBeTruthy();
+  });
+
+  it("declares the scope, the auth failures and the conventions on every /v1 operation", async () => {
+    const doc = await openApiDocument();
+    const { SCOPES, ROLES, ROLE_SCOPES } = await import(/* @vite-ignore */ scopesModule);
+    const v1 = operations(doc).filter(([, , path]) => path.startsWith("/v1/"));
+    expect(v1.length).toBeGreaterThan(40);
+    for (const [name, op, path] of v1) {
+      const [method] = name.split(" ");
+      const codes = Object.keys(op.responses);
+      expect(codes, `${name} documents 401`).toContain("401");
+      if (path.startsWith("/v1/operator/")) {
+        expect(op.security, name).toEqual([{ operator: [] }]);
+      } else {
+        expect(op.security, `${name} names exactly one scope`).toEqual([{ bearer: [expect.any(String)] }]);
+        const scope = op.security[0].bearer[0];
+        expect(SCOPES, name).toContain(scope);
+        expect(op["x-roles"], `${name} lists the roles holding ${scope}`).toEqual(ROLES.filter((role: string) => ROLE_SCOPES[role].includes(scope)));
+        expect(codes, `${name} documents 403`).toContain("403");
+      }
+      if (path.includes("{")) expect(codes, `${name} documents 404`).toContain("404");
+      if (op.requestBody) expect(codes, `${name} documents the body problems`).toEqual(expect.arrayContaining(["400", "413", "415", "422"]));
+      if (method === "POST") {
+        expect(op.parameters?.find((p: any) => p.in === "header" && p.name === "Idempotency-Key"), `${name} declares Idempotency-Key`).toBeDefined();
+        expect(codes, `${name} documents the idempotency problems`).toEqual(expect.arrayContaining(["409", "413", "422"]));
+        const success = codes.find((c) => c.startsWith("2"))!;
+        expect(op.responses[success].headers["Idempotent-Replayed"], `${name} declares Idempotent-Replayed`).toBeDefined();
+      }
+    }
+  });
+
+  it("describes the Twilio webhooks with their signature and form bodies", async () => {
+    const doc = await openApiDocument();
+    expect(doc.components.securitySchemes.twilioSignature).toMatchObject({ type: "apiKey", in: "header", name: "X-Twilio-Signature" });
+    const webhooks = operations(doc).filter(([, , path]) => path.startsWith("/twilio/"));
+    expect(webhooks.length).toBeGreaterThanOrEqual(6);
+    for (const [name, op] of webhooks) {
+      expect(op.security, name).toEqual([{ twilioSignature: [] }]);
+      expect(op.responses["403"], `${name} documents a bad signature`).toBeDefined();
+      if (name.startsWith("POST")) {
+        expect(Object.keys(op.requestBody.content), `${name} takes a form`).toEqual(["application/x-www-form-urlencoded"]);
+        expect(op.responses["413"], `${name} documents the body limit`).toBeDefined();
       }
     }
   });

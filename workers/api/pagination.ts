@@ -3,7 +3,7 @@ import { z } from "@hono/zod-openapi";
 import { base64UrlDecode, base64UrlEncode } from "../../shared/crypto/base64.ts";
 import { ApiError } from "./problem.ts";
 
-/** Cursor pagination over (created_at, id), newest first; the cursor is opaque to clients. */
+/** Cursor pagination, newest first; the cursor is an opaque string to clients, whatever position it holds. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "Items per page (1–100)." }),
   cursor: z.string().max(200).optional().openapi({ description: "`next_cursor` of the previous page." }),
@@ -12,15 +12,23 @@ export const PageQuery = z.object({
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z.object({ data: z.array(item), next_cursor: z.string().nullable() }).openapi(name);
 
-interface Cursor {
+/** The position after a (created_at, id) row. */
+interface RowPosition {
   c: string;
   i: string;
 }
 
-function decodeCursor(cursor: string): Cursor {
+/** The position after a row keyed by one integer (an agent's version number). */
+interface NumberPosition {
+  n: number;
+}
+
+const writeCursor = (position: RowPosition | NumberPosition) => base64UrlEncode(JSON.stringify(position));
+
+function readCursor<P>(cursor: string, valid: (position: Partial<P>) => boolean): P {
   try {
-    const parsed = JSON.parse(base64UrlDecode(cursor)) as Cursor;
-    if (typeof parsed.c === "string" && typeof parsed.i === "string") return parsed;
+    const parsed = JSON.parse(base64UrlDecode(cursor)) as P;
+    if (parsed && typeof parsed === "object" && valid(parsed)) return parsed;
   } catch {
     /* reported below */
   }
@@ -29,21 +37,32 @@ function decodeCursor(cursor: string): Cursor {
   });
 }
 
-/** The WHERE fragment that continues after `cursor`. */
+/** The WHERE fragment that continues after `cursor`, for rows ordered by `pageOrder`. */
 export function afterCursor(cursor: string | undefined, createdAt: AnyColumn, id: AnyColumn): SQL | undefined {
   if (!cursor) return undefined;
-  const { c, i } = decodeCursor(cursor);
+  const { c, i } = readCursor<RowPosition>(cursor, (p) => typeof p.c === "string" && typeof p.i === "string");
   return or(lt(createdAt, c), and(eq(createdAt, c), lt(id, i)));
+}
+
+/** The WHERE fragment that continues after `cursor`, for rows ordered by `key` descending. */
+export function belowCursor(cursor: string | undefined, key: AnyColumn): SQL | undefined {
+  if (!cursor) return undefined;
+  return lt(key, readCursor<NumberPosition>(cursor, (p) => Number.isSafeInteger(p.n)).n);
 }
 
 export const pageOrder = (createdAt: AnyColumn, id: AnyColumn) => [desc(createdAt), desc(id)];
 
-/** Fetch `limit + 1` rows; the extra one tells whether there is a next page. */
-export function toPage<R extends { createdAt: string; id: string }, T>(rows: R[], limit: number, view: (row: R) => T) {
-  const page = rows.slice(0, limit);
-  const last = page[page.length - 1];
-  return {
-    data: page.map(view),
-    next_cursor: rows.length > limit && last ? base64UrlEncode(JSON.stringify({ c: last.createdAt, i: last.id })) : null,
-  };
+/** Rows fetched with `limit + 1`: the extra one tells whether there is a next page. */
+function page<R, T>(rows: R[], limit: number, view: (row: R) => T, position: (row: R) => RowPosition | NumberPosition) {
+  const shown = rows.slice(0, limit);
+  const last = shown[shown.length - 1];
+  return { data: shown.map(view), next_cursor: rows.length > limit && last !== undefined ? writeCursor(position(last)) : null };
 }
+
+/** A page of rows ordered by `pageOrder`. */
+export const toPage = <R extends { createdAt: string; id: string }, T>(rows: R[], limit: number, view: (row: R) => T) =>
+  page(rows, limit, view, (row) => ({ c: row.createdAt, i: row.id }));
+
+/** A page of rows ordered by one integer key, descending (continue with `belowCursor`). */
+export const toNumberedPage = <R, T>(rows: R[], limit: number, key: (row: R) => number, view: (row: R) => T) =>
+  page(rows, limit, view, (row) => ({ n: key(row) }));

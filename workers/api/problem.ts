@@ -97,6 +97,8 @@ export function onError(err: unknown, c: Context): Response {
       return problemResponse(c, new ApiError("malformed-json", "the body could not be parsed as JSON; check quoting and trailing commas"));
     }
     if (err.status === 401) return problemResponse(c, new ApiError("unauthenticated", err.message));
+    // The route's media-type gate: a non-empty body in a type the operation does not declare.
+    if (err.status === 415) return problemResponse(c, new ApiError("unsupported-media-type", "send the request body as JSON with `Content-Type: application/json`"));
     return problemResponse(c, new ApiError("validation-error", err.message, { status: err.status }));
   }
   console.error(JSON.stringify({ level: "error", request_id: c.get("requestId"), path: c.req.path, error: String((err as Error)?.stack ?? err) }));

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z, type RouteConfig } from "@hono/zod-openapi";
 import { requireScope } from "../auth/authenticate.ts";
-import type { Scope } from "../auth/scopes.ts";
+import { ROLE_SCOPES, ROLES, type Scope } from "../auth/scopes.ts";
+import { IDEMPOTENCY_KEY_PATTERN } from "../middleware/idempotency.ts";
 import type { AppEnv } from "./app-env.ts";
 import { ApiError, zodIssues } from "./problem.ts";
 
@@ -16,24 +17,80 @@ export const Problem = z
   })
   .openapi("Problem");
 
-const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: Problem } } });
+/** A problem+json response; `description` names the problem types it carries. */
+export const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: Problem } } });
 
-const commonProblems = {
-  400: problem("Malformed request (e.g. invalid JSON)."),
-  401: problem("Missing, invalid or revoked credentials."),
-  403: problem("The credentials lack the scope this route needs."),
-  404: problem("Not found in the caller's account."),
-  422: problem("Validation failed; `errors` lists each issue."),
-} as const;
+const REQUEST_ID_HEADER = {
+  "X-Request-Id": { description: "Identifies the request in logs and the audit log; also `request_id` in problem bodies.", schema: { type: "string" as const } },
+};
+const REPLAYED_HEADER = {
+  "Idempotent-Replayed": { description: "`true` when this is the stored response of an earlier request with the same Idempotency-Key.", schema: { type: "string" as const, enum: ["true"] } },
+};
 
-/** A `/v1` route that needs `scope`: adds the security requirement, the scope guard and the problem responses. */
+const IDEMPOTENCY_KEY_PARAM = {
+  name: "Idempotency-Key",
+  in: "header" as const,
+  required: false,
+  description: "Retry safely: the same key with the same request replays the stored response; with another request it is a 422 `idempotency-key-reused`. Kept 24 h.",
+  schema: { type: "string" as const, pattern: IDEMPOTENCY_KEY_PATTERN.source },
+};
+
+/** Declares `X-Request-Id` on every response (and `Idempotent-Replayed` on a POST's successes). */
+export function withResponseHeaders(responses: RouteConfig["responses"], idempotent = false): RouteConfig["responses"] {
+  const documented: RouteConfig["responses"] = {};
+  for (const [status, response] of Object.entries(responses)) {
+    const headers = { ...REQUEST_ID_HEADER, ...(idempotent && status.startsWith("2") ? REPLAYED_HEADER : {}) };
+    documented[status] = { ...response, headers: { ...headers, ...(response as { headers?: object }).headers } };
+  }
+  return documented;
+}
+
+type Guard = { kind: "scope"; scope: Scope } | { kind: "operator" };
+
+/**
+ * The problem responses a route can return because of its shape and the `/v1` middleware (authentication, the
+ * body limit, the media-type gate, validation, idempotency), whatever its handler does. Handler-specific ones
+ * (a 409 `conflict`, a 429) are declared by the route itself.
+ */
+function conventionProblems(route: RouteConfig, guard: Guard) {
+  const carriesBody = ["post", "put", "patch"].includes(route.method);
+  const jsonBody = route.request?.body !== undefined;
+  const pathParams = route.path.includes("{");
+  const validated = pathParams || jsonBody || route.request?.query !== undefined || route.method === "post";
+  return {
+    ...(jsonBody ? { 400: problem("`malformed-json`: the body is not valid JSON.") } : {}),
+    401: problem(guard.kind === "operator" ? "`unauthenticated`: missing or wrong `X-Operator-Secret`." : "`unauthenticated`: missing, invalid or revoked credentials."),
+    ...(guard.kind === "scope" ? { 403: problem(`\`forbidden\`: the credentials lack the \`${guard.scope}\` scope (\`required_scope\`).`) } : {}),
+    ...(pathParams ? { 404: problem("`not-found`: no such resource in the caller's account.") } : {}),
+    ...(route.method === "post" ? { 409: problem("`idempotency-in-progress`: the first request with this Idempotency-Key is still running.") } : {}),
+    ...(carriesBody ? { 413: problem("`payload-too-large`: the body exceeds the size limit.") } : {}),
+    ...(jsonBody ? { 415: problem("`unsupported-media-type`: a non-empty body must be sent as `application/json`.") } : {}),
+    ...(validated ? { 422: problem(route.method === "post" ? "`validation-error` (each issue in `errors`), or `idempotency-key-reused`." : "`validation-error`: each issue is listed in `errors`.") } : {}),
+  };
+}
+
+/** Adds the conventions every `/v1` operation shares to its OpenAPI description. */
+function documentConventions<R extends Omit<RouteConfig, "middleware" | "security">>(route: R, guard: Guard): R {
+  const responses = withResponseHeaders({ ...conventionProblems(route as RouteConfig, guard), ...route.responses }, route.method === "post");
+  const parameters = route.method === "post" ? { parameters: [IDEMPOTENCY_KEY_PARAM, ...(route.parameters ?? [])] } : {};
+  return { ...route, ...parameters, responses } as R;
+}
+
+/**
+ * A `/v1` route that needs `scope`: the scope guard, and the same scope in the spec (the bearer requirement's
+ * scope list, and `x-roles`: the dashboard roles that hold it), so what is documented is what is enforced.
+ */
 export const securedRoute = <R extends Omit<RouteConfig, "middleware" | "security">>(scope: Scope, route: R) =>
   createRoute({
-    ...route,
-    security: [{ bearer: [] }],
+    ...documentConventions(route, { kind: "scope", scope }),
+    security: [{ bearer: [scope] }],
+    "x-roles": ROLES.filter((role) => ROLE_SCOPES[role].includes(scope)),
     middleware: [requireScope(scope)] as const,
-    responses: { ...commonProblems, ...route.responses },
   });
+
+/** A `/v1/operator` route (tenant bootstrap): app.ts guards it with the operator secret, as no tenant exists yet. */
+export const operatorRoute = <R extends Omit<RouteConfig, "middleware" | "security">>(route: R) =>
+  createRoute({ ...documentConventions(route, { kind: "operator" }), tags: ["Operator"], security: [{ operator: [] }] });
 
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({
   body: { required: true, content: { "application/json": { schema } } },

@@ -6,7 +6,8 @@ import { sha256Hex } from "../../shared/crypto/sha256.ts";
 import type { AppEnv } from "../api/app-env.ts";
 import { ApiError } from "../api/problem.ts";
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** Printable ASCII, as the OpenAPI spec documents it. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 const RETENTION_MS = 24 * 60 * 60 * 1000;
 const REPLAYED_HEADERS = ["content-type", "location"];
 
@@ -19,7 +20,7 @@ const REPLAYED_HEADERS = ["content-type", "location"];
 export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
   const key = c.req.header("idempotency-key");
   if (c.req.method !== "POST" || key === undefined) return next();
-  if (!KEY_PATTERN.test(key)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new ApiError("validation-error", "Idempotency-Key must be 1–255 printable ASCII characters", {
       errors: [{ path: "header.Idempotency-Key", message: "invalid format" }],
     });

@@ -1,5 +1,4 @@
 import { z } from "@hono/zod-openapi";
-import { createRoute } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { database, nowIso } from "../../../shared/db/client.ts";
 import { accounts, providerCredentials, users } from "../../../shared/db/schema.ts";
@@ -10,7 +9,7 @@ import { SCOPES } from "../../auth/scopes.ts";
 import { issueApiKey } from "../../services/api-key-issuer.ts";
 import { twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
 import { notFound } from "../problem.ts";
-import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
+import { IdParam, jsonBody, jsonResponse, operatorRoute, resourceApp, securedRoute } from "../route.ts";
 
 const Account = z
   .object({
@@ -76,9 +75,6 @@ const CredentialView = z
   .openapi("ProviderCredential");
 
 export const accountsApi = resourceApp();
-
-const operatorRoute = <R extends Parameters<typeof createRoute>[0]>(r: R) =>
-  createRoute({ ...r, tags: ["Operator"], security: [{ operator: [] }] });
 
 accountsApi.openapi(
   operatorRoute({

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { database, nowIso, type Database } from "../../../shared/db/client.ts";
 import { agents, agentVersions, phoneNumbers } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newAgentId, withFreshId } from "../../../shared/ids.ts";
@@ -10,9 +10,9 @@ import type { Context } from "hono";
 import { invalidateCachedAgent, readCachedAgent, writeCachedAgent, writeCachedVersion } from "../../../shared/agents/agent-config-cache.ts";
 import { sealAgentSecrets } from "../../services/agent-secrets.ts";
 import { redactAgentSecrets, type StoredAgentConfig } from "../../../shared/agents/stored-agent-config.ts";
-import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
+import { afterCursor, belowCursor, PageQuery, pageOf, pageOrder, toNumberedPage, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
-import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
+import { IdParam, jsonBody, jsonResponse, problem, resourceApp, securedRoute } from "../route.ts";
 
 const Agent = z
   .object({
@@ -181,7 +181,7 @@ agentsApi.openapi(
     tags: ["Agents"],
     summary: "Archive an agent (its versions and call history are kept)",
     request: { params: agentParams },
-    responses: { 200: jsonResponse(Agent, "The archived agent."), 409: jsonResponse(z.object({}).passthrough(), "Numbers still route to it.") },
+    responses: { 200: jsonResponse(Agent, "The archived agent."), 409: problem("`conflict`: numbers still route to it.") },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -266,14 +266,8 @@ agentsApi.openapi(
     path: "/agents/{id}/versions",
     tags: ["Agents"],
     summary: "List an agent's published versions, newest first",
-    request: {
-      params: agentParams,
-      query: z.object({
-        limit: PageQuery.shape.limit,
-        cursor: z.coerce.number().int().min(1).optional().openapi({ description: "`next_cursor` of the previous page." }),
-      }),
-    },
-    responses: { 200: jsonResponse(z.object({ data: z.array(AgentVersion), next_cursor: z.number().int().nullable() }).openapi("AgentVersionPage"), "Versions.") },
+    request: { params: agentParams, query: PageQuery },
+    responses: { 200: jsonResponse(pageOf(AgentVersion, "AgentVersionPage"), "Versions.") },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
@@ -283,12 +277,11 @@ agentsApi.openapi(
     const rows = await db
       .select()
       .from(agentVersions)
-      .where(and(eq(agentVersions.agentId, id), cursor ? lt(agentVersions.version, cursor) : undefined))
+      .where(and(eq(agentVersions.agentId, id), belowCursor(cursor, agentVersions.version)))
       .orderBy(desc(agentVersions.version))
       .limit(limit + 1)
       .all();
-    const page = rows.slice(0, limit);
-    return c.json({ data: page.map((v) => versionView(v, agent.liveVersion)), next_cursor: rows.length > limit ? page[page.length - 1]!.version : null }, 200);
+    return c.json(toNumberedPage(rows, limit, (v) => v.version, (v) => versionView(v, agent.liveVersion)), 200);
   },
 );
 
