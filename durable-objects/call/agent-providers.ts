@@ -1,12 +1,14 @@
 import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
-import { BedrockLanguageModel, chooseModel } from "../providers/bedrock-llm.ts";
+import { BedrockLanguageModel } from "../providers/bedrock-llm.ts";
+import { agentModel } from "../providers/model-policy.ts";
 import { DeepgramSpeechToText } from "../providers/deepgram-stt.ts";
 import { DeepgramTextToSpeech } from "../providers/deepgram-tts.ts";
 import type { ToolCall, ToolOutcome } from "../pipeline/stages/conversation.ts";
 import type { VoicePipelineOptions } from "../pipeline/voice-pipeline.ts";
 import { executeHttpTool } from "../tools/http-tool.ts";
-import { parseAllowlist } from "../tools/ssrf-guard.ts";
+import { dohUrlFrom } from "../tools/dns-guard.ts";
 import { runTools } from "../tools/tool-runner.ts";
+import { toolUrlPolicy } from "../tools/tool-url-policy.ts";
 import { runBuiltinTool, toolSpec } from "./builtin-tools.ts";
 import type { CallMeta } from "./call-store.ts";
 
@@ -18,12 +20,13 @@ const MAX_CONCURRENT_TOOLS = 2;
 /** The production providers for one call, configured from the agent's published version. */
 export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConfig, callSid: string | null): Providers {
   const llmConfig = config.llm;
-  const modelId = chooseModel(llmConfig, { toolCount: config.tools.length, needThinking: llmConfig.thinking_budget_tokens !== undefined, latencyTight: true });
-  const allowlist = parseAllowlist(env.TOOL_HOST_ALLOWLIST);
+  const modelId = agentModel(config);
+  const { allowlist, blockedHosts } = toolUrlPolicy(env);
+  const dohUrl = dohUrlFrom(env);
   const executors: Record<string, (input: unknown, signal: AbortSignal) => Promise<ToolOutcome>> = {};
   for (const tool of config.tools) {
     if (tool.type === "http") {
-      executors[tool.name] = (input, signal) => executeHttpTool(tool, input, { accountId: meta.accountId, encryptionKey: env.ENCRYPTION_KEY, allowlist, signal });
+      executors[tool.name] = (input, signal) => executeHttpTool(tool, input, { accountId: meta.accountId, encryptionKey: env.ENCRYPTION_KEY, allowlist, signal, dohUrl, blockedHosts });
     } else {
       executors[tool.type] = async (input) => runBuiltinTool(tool, input);
     }

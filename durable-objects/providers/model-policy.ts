@@ -19,6 +19,15 @@ export const MANY_TOOLS = 3;
 
 const GEO_PREFIX = /^(us|eu|jp|apac|global)\./;
 
+/** The model for a call of this agent: its needs read from the agent's configuration. */
+export function agentModel(config: Pick<AgentConfig, "llm"> & { tools: readonly unknown[] }): string {
+  return chooseModel(config.llm, {
+    toolCount: config.tools.length,
+    needThinking: config.llm.thinking_budget_tokens !== undefined,
+    latencyTight: config.llm.latency === "tight",
+  });
+}
+
 export function chooseModel(llm: Pick<AgentConfig["llm"], "model" | "model_policy">, needs: ModelNeeds): string {
   if (llm.model_policy !== "auto") return llm.model;
   const configured = findBedrockModel(llm.model);

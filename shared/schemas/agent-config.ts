@@ -26,7 +26,13 @@ export const HttpTool = z
     name: toolName,
     description: z.string().min(1).max(1024),
     parameters: ToolParameters.default({ type: "object", properties: {} }),
-    url: z.url({ protocol: /^https?$/ }).max(2048),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .openapi({
+        description:
+          "HTTPS on port 443 to a public host: private, loopback, link-local and metadata addresses, internal names and credentials in the URL are refused when the agent is saved, and a name is resolved before each call (and redirect) and refused if it points at such an address. Hosts in `TOOL_HOST_ALLOWLIST` (local development) are exempt.",
+      }),
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("POST"),
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), ToolHeaderValue).default({}),
     timeout_ms: z.number().int().min(100).max(30_000).default(5_000),
@@ -70,6 +76,10 @@ export const AgentConfig = z
           .enum(["fixed", "auto"])
           .default("fixed")
           .openapi({ description: "`auto` picks a thinking-capable, tool-strong or fastest model per the agent's needs." }),
+        latency: z
+          .enum(["tight", "balanced"])
+          .optional()
+          .openapi({ description: "With `model_policy: auto`: `tight` always picks the fastest model; `balanced` (the default) a tool-strong one for agents with several tools." }),
         temperature: z.number().min(0).max(1).default(0.6),
         max_tokens: z.number().int().min(16).max(8_192).default(400),
         thinking_budget_tokens: z.number().int().min(1_024).max(32_000).optional(),
