@@ -24,6 +24,9 @@ export interface CallRuntimeHooks {
 
 const RESUME_LINE = "Sorry about that, we had a brief interruption. Where were we?";
 const REPROMPT_LINE = "Are you still there?";
+/** Once the closing line has started, the call ends by this deadline even if the line is never heard in full. */
+const CLOSING_MS_PER_CHAR = 80;
+const CLOSING_GRACE_MS = 5_000;
 
 /** `{{name}}` in prompts is replaced by the outbound call's variables (unknown names become empty). */
 const fill = (text: string, vars: Record<string, string>) => text.replace(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_, k: string) => vars[k] ?? "");
@@ -48,8 +51,11 @@ export class CallRuntime {
   readonly timers: CallTimers;
   readonly config: StoredAgentConfig;
   readonly #speed: number;
+  readonly #hooks: CallRuntimeHooks;
   #disclosureTurnId: number | undefined;
-  #closing = false;
+  /** When the closing line started to be said, the call ends at this time at the latest. */
+  #closingDeadline: number | undefined;
+  #ended = false;
 
   private constructor(
     readonly meta: CallMeta,
@@ -57,14 +63,17 @@ export class CallRuntime {
     pipeline: VoicePipeline,
     timers: CallTimers,
     speed: number,
+    hooks: CallRuntimeHooks,
   ) {
     this.config = config;
     this.pipeline = pipeline;
     this.timers = timers;
     this.#speed = speed;
+    this.#hooks = hooks;
   }
 
-  static async start(env: Env, store: CallStore, sink: AudioSink, hooks: CallRuntimeHooks): Promise<CallRuntime> {
+  /** `resumeLine`: what the agent says first on a resumed call (after a dropped stream, or a failed transfer). */
+  static async start(env: Env, store: CallStore, sink: AudioSink, hooks: CallRuntimeHooks, resumeLine = RESUME_LINE): Promise<CallRuntime> {
     const meta = store.meta!;
     const agent = await agentVersionConfig(env, meta.accountId, meta.agentId, meta.agentVersion);
     if (!agent) throw new Error(`agent ${meta.agentId} v${meta.agentVersion} is not available`);
@@ -93,38 +102,53 @@ export class CallRuntime {
       Date.parse(meta.createdAt) || now(),
       { setAlarm: hooks.setAlarm },
     );
-    const runtime = new CallRuntime(meta, config, pipeline, timers, speed);
+    const runtime = new CallRuntime(meta, config, pipeline, timers, speed, hooks);
     const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics);
     pipeline.observe(recorder.observe);
     pipeline.observe(runtime.usage.observe);
-    pipeline.observe((frame: Frame) => runtime.#observe(frame, hooks));
+    pipeline.observe((frame: Frame) => runtime.#observe(frame));
     timers.activity(now(), false);
-    // A recorded call opens with its disclosure; recording starts once the caller has heard it.
-    if (!resumed && config.recording.enabled) runtime.#disclosureTurnId = pipeline.say(config.recording.disclosure, "greeting");
-    const opening = resumed ? RESUME_LINE : config.first_message;
+    // A recorded call opens with its disclosure (heard in full, never talked over); recording starts once heard.
+    if (!resumed && config.recording.enabled) runtime.#disclosureTurnId = pipeline.say(config.recording.disclosure, "disclosure");
+    const opening = resumed ? resumeLine : config.first_message;
     if (opening) pipeline.say(opening, "greeting");
     return runtime;
   }
 
-  #observe(frame: Frame, hooks: CallRuntimeHooks): void {
+  #observe(frame: Frame): void {
     const now = Date.now();
     if (frame.kind === "speech_started" || frame.kind === "user_turn") this.timers.activity(now, true);
     if (frame.kind === "playback_done") {
       this.timers.activity(now, false);
-      if (frame.turnId === this.#disclosureTurnId) hooks.startRecording();
-      if (frame.after.action !== "listen") hooks.afterReply(frame.after);
+      if (frame.turnId === this.#disclosureTurnId) this.#hooks.startRecording();
+      if (frame.after.action !== "listen") this.#end(frame.after);
     }
   }
 
-  /** The call's alarm: maximum duration or caller silence. */
+  /** Hangs up or transfers, once. */
+  #end(after: Exclude<AfterReply, { action: "listen" }>): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#hooks.afterReply(after);
+  }
+
+  /** The call's alarm: maximum duration or caller silence; after the closing line, its deadline. */
   onAlarm(): void {
-    // The closing line is said once: its own end re-arms the alarm for a deadline that has already passed.
-    if (this.#closing) return;
-    const action = this.timers.due(Date.now(), this.pipeline.isAgentSpeaking());
+    const now = Date.now();
+    if (this.#closingDeadline !== undefined) {
+      // The closing line is said once. Normally its end hangs up; if it never finishes (a lost TTS socket, a
+      // stream that stops echoing marks), the call still ends at the deadline.
+      if (now >= this.#closingDeadline) this.#end({ action: "hang_up", reason: "closing_deadline" });
+      else this.#hooks.setAlarm(this.#closingDeadline);
+      return;
+    }
+    const action = this.timers.due(now, this.pipeline.isAgentSpeaking());
     if (action.kind === "reprompt") this.pipeline.say(REPROMPT_LINE, "silence");
     else if (action.kind === "max_duration" || action.kind === "give_up") {
-      this.#closing = true;
-      this.pipeline.say(this.config.closing_message, "closing");
+      const text = this.config.closing_message;
+      this.#closingDeadline = now + (text.length * CLOSING_MS_PER_CHAR + CLOSING_GRACE_MS) / this.#speed;
+      this.#hooks.setAlarm(this.#closingDeadline);
+      this.pipeline.say(text, "closing");
     }
   }
 

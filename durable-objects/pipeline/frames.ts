@@ -21,7 +21,7 @@ export type Frame =
   | { kind: "transcript"; text: string; words: Word[]; isFinal: boolean; speechFinal: boolean }
   | { kind: "utterance_end"; lastWordEndMs: number }
   | { kind: "user_turn"; turnId: number; text: string; speechEndedAudioMs: number; tentative: boolean }
-  | { kind: "prompt"; turnId: number; text: string; reason: "greeting" | "silence" | "closing" | "voicemail" | "dtmf" }
+  | { kind: "prompt"; turnId: number; text: string; reason: "greeting" | "disclosure" | "silence" | "closing" | "voicemail" }
   // Agent side.
   | { kind: "reply_delta"; turnId: number; text: string }
   /** Speak what has been said so far now (before a tool runs), without waiting for a sentence end. */
@@ -41,7 +41,7 @@ export type Frame =
   | { kind: "dtmf_request"; turnId: number; digits: string };
 
 /** What the call does once a reply has been heard in full. */
-export type AfterReply = { action: "listen" } | { action: "hang_up"; reason: string } | { action: "transfer"; to: string };
+export type AfterReply = { action: "listen" } | { action: "hang_up"; reason: string } | { action: "transfer"; to: string; mode?: "cold" | "warm" };
 
 export type FrameKind = Frame["kind"];
 export type FrameOf<K extends FrameKind> = Extract<Frame, { kind: K }>;

@@ -2,11 +2,21 @@ import { describe, expect, it, vi } from "vitest";
 import type { Frame } from "./frames.ts";
 import { FakeLanguageModel, FakeSpeechToText, FakeTextToSpeech, RecordingSink, text, type ScriptedReply } from "./testing/fake-providers.ts";
 import type { ToolCall, ToolOutcome } from "./stages/conversation.ts";
+import { TURN_MARKS, type TurnTimings } from "./turn-metrics.ts";
 import { VoicePipeline } from "./voice-pipeline.ts";
 
-function harness(replies: ScriptedReply[], opts: { runTools?: (calls: ToolCall[], signal: AbortSignal) => Promise<ToolOutcome[]>; llmDelayMs?: number; earlyStart?: boolean; sensitivity?: "low" | "medium" | "high" } = {}) {
+interface HarnessOptions {
+  runTools?: (calls: ToolCall[], signal: AbortSignal) => Promise<ToolOutcome[]>;
+  llmDelayMs?: number;
+  earlyStart?: boolean;
+  sensitivity?: "low" | "medium" | "high";
+  speed?: number;
+  tts?: ConstructorParameters<typeof FakeTextToSpeech>[0];
+}
+
+function harness(replies: ScriptedReply[], opts: HarnessOptions = {}) {
   const stt = new FakeSpeechToText();
-  const tts = new FakeTextToSpeech();
+  const tts = new FakeTextToSpeech(opts.tts);
   const llm = new FakeLanguageModel(replies, opts.llmDelayMs ?? 1);
   const sink = new RecordingSink();
   const frames: Frame[] = [];
@@ -23,7 +33,7 @@ function harness(replies: ScriptedReply[], opts: { runTools?: (calls: ToolCall[]
     earlyStart: opts.earlyStart ?? false,
     closingMessage: "Goodbye!",
     now: () => Date.now(),
-    speed: 40,
+    speed: opts.speed ?? 40,
     onError: (e) => errors.push(e),
     onProviderFailure: (e) => errors.push(e),
   });
@@ -44,6 +54,19 @@ const played = (h: ReturnType<typeof harness>, turnId: number) =>
     },
     { timeout: 3000, interval: 5 },
   );
+
+/** All seven marks are integer timestamps from the end of the caller's speech, in order; derived = differences. */
+function expectConsistentTimings(t: TurnTimings): void {
+  const marks = TURN_MARKS.map((m) => t[`${m}_ms`]);
+  expect(marks.every((v) => Number.isInteger(v))).toBe(true);
+  expect(t.speech_end_ms).toBe(0);
+  for (let i = 1; i < marks.length; i++) expect(marks[i]!).toBeGreaterThanOrEqual(marks[i - 1]!);
+  expect(t.stt_ms).toBe(t.stt_final_ms! - t.speech_end_ms!);
+  expect(t.llm_ttft_ms).toBe(t.llm_first_token_ms! - t.llm_request_ms!);
+  expect(t.tts_ttfb_ms).toBe(t.tts_first_byte_ms! - t.first_chunk_to_tts_ms!);
+  expect(t.voice_to_voice_ms).toBe(t.first_audio_sent_ms!);
+  expect(t.platform_overhead_ms).toBe(t.llm_request_ms! - t.stt_final_ms! + (t.first_audio_sent_ms! - t.tts_first_byte_ms!));
+}
 
 describe("VoicePipeline", () => {
   it("plays the greeting, then answers three caller turns with the history growing in order", async () => {
@@ -68,19 +91,27 @@ describe("VoicePipeline", () => {
     expect(h.llm.requests[2]!.messages).toHaveLength(7);
     expect(h.sink.clears).toBe(0);
     expect(h.errors).toEqual([]);
-    const timings = h.pipeline.metrics.timings(1)!;
-    expect(timings.voice_to_voice_ms).toBeGreaterThanOrEqual(0);
-    expect(timings.platform_overhead_ms).toBeGreaterThanOrEqual(0);
+    for (const turnId of [1, 2, 3]) expectConsistentTimings(h.pipeline.metrics.timings(turnId)!);
+    // The greeting answers no caller speech: its marks count from the moment it was asked for.
+    const g = h.pipeline.metrics.timings(greeting)!;
+    expect(Object.keys(g).sort()).toEqual(["first_audio_sent_ms", "first_chunk_to_tts_ms", "tts_first_byte_ms", "tts_ttfb_ms"]);
+    expect(g.first_chunk_to_tts_ms).toBeLessThanOrEqual(g.tts_first_byte_ms!);
+    expect(g.tts_first_byte_ms).toBeLessThanOrEqual(g.first_audio_sent_ms!);
+    expect(g.tts_ttfb_ms).toBe(g.tts_first_byte_ms! - g.first_chunk_to_tts_ms!);
   });
 
   it("stops talking on a barge-in: clear sent, model aborted, history keeps only the heard words", async () => {
     const long = "Our clinic offers cleanings, fillings, crowns, implants, whitening and orthodontics, and we accept most insurance plans including Delta and Cigna. ";
-    const h = harness([text(long), text("Sure, what day works? ")], { llmDelayMs: 2 });
+    // A slow model and slowly streamed speech: both are still running when the caller cuts in.
+    const h = harness([text(long), text("Sure, what day works? ")], { llmDelayMs: 20, tts: { pieces: 20, pieceDelayMs: 10 } });
     h.stt.say("What do you offer?", 1000);
     await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(20), { timeout: 3000, interval: 2 });
+    expect(h.llm.aborted).toBe(0);
     h.stt.say("I want a cleaning", 1500, { interim: true });
     expect(h.sink.clears).toBe(1);
+    expect(h.tts.clears).toBe(1);
     expect(h.kinds("interrupt")).toHaveLength(1);
+    await vi.waitFor(() => expect(h.llm.aborted).toBe(1), { timeout: 1000, interval: 2 });
     const assistant = h.pipeline.conversation.history.messages.at(-1)!;
     expect(assistant.role).toBe("assistant");
     const heard = (assistant.content[0] as { text: string }).text;
@@ -92,6 +123,7 @@ describe("VoicePipeline", () => {
     expect(h.sink.media).toBe(mediaAtInterrupt); // nothing of the old reply plays after the clear
     h.stt.say("I want a cleaning", 2500);
     await played(h, 1);
+    expect(h.llm.requests[1]!.messages.at(-2)).toEqual({ role: "assistant", content: [{ text: heard }] });
     expect(h.llm.requests[1]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "I want a cleaning" }] });
   });
 
@@ -146,6 +178,11 @@ describe("VoicePipeline", () => {
     h.pipeline.callerDtmf("#");
     await vi.waitFor(() => expect(h.llm.requests).toHaveLength(1), { timeout: 3000 });
     expect(h.llm.requests[0]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "[The caller pressed: 1, #]" }] });
+    await played(h, 0);
+    // Key presses get the breakdown too: "speech" ends at the last digit, the window's close is the final.
+    const t = h.pipeline.metrics.timings(0)!;
+    expectConsistentTimings(t);
+    expect(t.stt_final_ms).toBeGreaterThanOrEqual(1000 / 2); // the 1 s digit window, on a clock that may be coarse
   });
 
   it("starts the model early on a stable interim and confirms it at the endpoint", async () => {

@@ -4,6 +4,7 @@ import type { InterruptionSensitivity } from "./barge-in-policy.ts";
 import { ChatHistory } from "./chat-history.ts";
 import type { Frame, FrameOf } from "./frames.ts";
 import { Pipeline, type FrameObserver } from "./pipeline.ts";
+import { PromptGuard, UNINTERRUPTIBLE } from "./prompt-guard.ts";
 import { SpeechLedger } from "./speech-ledger.ts";
 import { ConversationStage, type ToolCall, type ToolOutcome } from "./stages/conversation.ts";
 import { PlaybackStage, type AudioSink } from "./stages/playback.ts";
@@ -43,6 +44,7 @@ export class VoicePipeline {
   readonly clock = new AudioClock();
   readonly metrics = new TurnMetrics();
   readonly ledger = new SpeechLedger();
+  readonly guard = new PromptGuard();
   readonly playback: PlaybackStage;
   readonly conversation: ConversationStage;
   readonly stt: SpeechToTextStage;
@@ -56,7 +58,7 @@ export class VoicePipeline {
     const nextTurnId = () => this.#turnId++;
     this.playback = new PlaybackStage({ sink: opts.sink, ledger: this.ledger, metrics: this.metrics, speed: opts.speed });
     const agentSpeaking = () => this.playback.isSpeaking();
-    this.stt = new SpeechToTextStage(opts.openSpeechToText);
+    this.stt = new SpeechToTextStage(opts.openSpeechToText, { agentSpeaking, speed: opts.speed });
     this.conversation = new ConversationStage({
       llm: opts.llm,
       request: opts.request,
@@ -65,6 +67,7 @@ export class VoicePipeline {
       ledger: this.ledger,
       metrics: this.metrics,
       agentSpeaking,
+      guard: this.guard,
       history: opts.history,
       closingMessage: opts.closingMessage,
     });
@@ -72,7 +75,18 @@ export class VoicePipeline {
     this.#pipeline = new Pipeline(
       [
         this.stt,
-        new TurnDetectorStage({ sensitivity: opts.sensitivity, earlyStart: opts.earlyStart, agentSpeaking, nextTurnId, clock: this.clock, metrics: this.metrics }),
+        new TurnDetectorStage({
+          sensitivity: opts.sensitivity,
+          earlyStart: opts.earlyStart,
+          agentSpeaking,
+          replyPending: () => this.conversation.inFlight() || this.tts.hasPending(),
+          holdReply: () => this.playback.hold(),
+          releaseReply: () => this.playback.release(),
+          guard: this.guard,
+          nextTurnId,
+          clock: this.clock,
+          metrics: this.metrics,
+        }),
         this.conversation,
         new SentenceChunkerStage({ nextChunkId: () => this.#chunkId++ }),
         this.tts,
@@ -80,6 +94,10 @@ export class VoicePipeline {
       ],
       { now: opts.now, onError: opts.onError },
     );
+    this.#pipeline.observe((frame) => {
+      if (frame.kind === "playback_done") this.guard.heard(frame.turnId, frame.after.action === "listen");
+      else if (frame.kind === "interrupt" || frame.kind === "end") this.guard.reset();
+    });
   }
 
   observe(observer: FrameObserver): void {
@@ -100,10 +118,11 @@ export class VoicePipeline {
     this.#pipeline.pushTo("playback", { kind: "audio_mark", name });
   }
 
-  /** Speaks a fixed line (greeting, reprompt, closing) as its own turn. */
+  /** Speaks a fixed line (greeting, reprompt, closing) as its own turn; closing and disclosure are heard to the end. */
   say(text: string, reason: FrameOf<"prompt">["reason"]): number {
     const turnId = this.#turnId++;
     this.#pipeline.pushTo("conversation", { kind: "prompt", turnId, text, reason });
+    if (UNINTERRUPTIBLE.has(reason)) this.guard.protect(turnId);
     return turnId;
   }
 

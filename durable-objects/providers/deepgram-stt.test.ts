@@ -181,6 +181,24 @@ describe("DeepgramSpeechToText against the simulator", () => {
     expect(listener.failures).toEqual([]);
   });
 
+  it("reopens a lost socket within a second and replays the audio sent meanwhile on the new one", async () => {
+    const proxy = new SocketProxy();
+    const { stt, listener } = client(null, { fetcher: proxy.fetcher });
+    await stt.connect();
+    sendFrames(stt, silence(400));
+    await waitFor(() => expect(proxy.sentBinarySizes.length).toBeGreaterThan(0));
+    const lostAt = Date.now();
+    proxy.cut();
+    sendFrames(stt, silence(200)); // the caller keeps talking while the socket is down
+    await waitFor(() => expect(proxy.sockets).toBe(2));
+    const reopenedAfterMs = Date.now() - lostAt;
+    await waitFor(() => expect(stt.stats.audioMsReplayed).toBeGreaterThan(0));
+    expect(reopenedAfterMs).toBeLessThan(1000);
+    expect(stt.stats.reconnects).toBe(1);
+    expect(stt.stats.audioMsSent).toBeGreaterThanOrEqual(600); // nothing was final: all of it went out again
+    expect(listener.failures).toEqual([]);
+  });
+
   it("sends KeepAlive while no audio flows", async () => {
     const proxy = new SocketProxy();
     const { stt } = client(null, { fetcher: proxy.fetcher, keepAliveMs: 150 });

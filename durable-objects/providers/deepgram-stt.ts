@@ -83,6 +83,12 @@ export class DeepgramSpeechToText implements SpeechToText {
     else if (this.#state === "connecting" || this.#state === "idle") this.#finalizePending = true;
   }
 
+  keepAlive(): void {
+    if (this.#state !== "open" || !this.#socket) return;
+    this.stats.keepAlives++;
+    this.#sendJson(this.#socket, { type: "KeepAlive" });
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#closeStream();
     return this.#closing;
@@ -238,9 +244,7 @@ export class DeepgramSpeechToText implements SpeechToText {
     this.#stopKeepAlive();
     // Twilio streams continuously, but a held or muted call may not; an idle socket is closed after ~10 s.
     this.#keepAliveTimer = setInterval(() => {
-      if (socket !== this.#socket || Date.now() - this.#lastSendAt < this.#keepAliveMs) return;
-      this.stats.keepAlives++;
-      this.#sendJson(socket, { type: "KeepAlive" });
+      if (socket === this.#socket && Date.now() - this.#lastSendAt >= this.#keepAliveMs) this.keepAlive();
     }, Math.max(50, this.#keepAliveMs / 4));
   }
 

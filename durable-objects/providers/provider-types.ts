@@ -46,8 +46,10 @@ export interface SpeechToText {
   sendAudio(mulaw: Uint8Array): void;
   /** Asks the service to flush what it has buffered (used before an early turn end). */
   finalize(): void;
+  /** Tells the service the stream is alive even if no audio flows (sent while the agent speaks). */
+  keepAlive(): void;
   close(): Promise<void>;
-  readonly stats: { reconnects: number; audioMsSent: number; audioMsReplayed: number };
+  readonly stats: { reconnects: number; audioMsSent: number; audioMsReplayed: number; keepAlives: number };
 }
 
 // ---- Text to speech (Deepgram Aura-2 /v1/speak WebSocket) ----

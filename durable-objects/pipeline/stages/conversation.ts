@@ -1,6 +1,7 @@
 import type { ContentBlock, LanguageModel, LlmRequest, ToolSpec } from "../../providers/provider-types.ts";
 import type { AfterReply, Frame, FrameOf } from "../frames.ts";
 import { ChatHistory } from "../chat-history.ts";
+import type { PromptGuard } from "../prompt-guard.ts";
 import type { SpeechLedger } from "../speech-ledger.ts";
 import { BaseStage } from "../stage.ts";
 import type { TurnMetrics } from "../turn-metrics.ts";
@@ -29,11 +30,13 @@ export interface ConversationOptions {
   ledger: SpeechLedger;
   metrics: TurnMetrics;
   agentSpeaking: () => boolean;
+  guard: PromptGuard;
   history?: ChatHistory;
   closingMessage: string;
   /** Tools slower than this get a short filler line first, so the caller is never left in silence. */
   fillerAfterMs?: number;
   fillerLine?: string;
+  /** Rounds of tool calls per caller turn; the model call after the last round must answer without tools. */
   maxToolRounds?: number;
 }
 
@@ -72,10 +75,16 @@ export class ConversationStage extends BaseStage {
     this.history = opts.history ?? new ChatHistory();
   }
 
+  /** A caller turn is being answered (the model or its tools are running). */
+  inFlight(): boolean {
+    return this.#turn !== undefined;
+  }
+
   handle(frame: Frame): void {
     switch (frame.kind) {
       case "user_turn":
-        return this.#onUserTurn(frame);
+        // Said over an uninterruptible line: answered once the line has been heard.
+        return this.opts.guard.afterwards(() => this.#onUserTurn(frame));
       case "prompt":
         return this.#onPrompt(frame);
       case "interrupt":
@@ -121,7 +130,9 @@ export class ConversationStage extends BaseStage {
 
   /** A fixed line (greeting, reprompt, closing): spoken as is, and kept in the history as the agent's words. */
   #onPrompt(frame: FrameOf<"prompt">): void {
-    if (this.#turn || this.opts.agentSpeaking()) this.context.broadcast({ kind: "interrupt", reason: "new_turn", atMs: this.context.now() });
+    this.opts.metrics.mark(frame.turnId, "prompt", this.context.now());
+    // A line after an uninterruptible one (the greeting after the disclosure) queues behind it.
+    if (!this.opts.guard.active && (this.#turn || this.opts.agentSpeaking())) this.context.broadcast({ kind: "interrupt", reason: "new_turn", atMs: this.context.now() });
     const after: AfterReply = frame.reason === "closing" || frame.reason === "voicemail" ? { action: "hang_up", reason: frame.reason } : { action: "listen" };
     this.#lastSpoken = { turnId: frame.turnId, historyStart: this.history.length };
     this.history.add("assistant", [{ text: frame.text }]);
@@ -154,7 +165,7 @@ export class ConversationStage extends BaseStage {
     const maxRounds = this.opts.maxToolRounds ?? 4;
     let after: AfterReply = { action: "listen" };
     let spokeAfterTools = true;
-    for (let round = 0; round <= maxRounds && !signal.aborted; round++) {
+    for (let round = 0; !signal.aborted; round++) {
       const messages = turn.held ? this.history.withUserText(turn.userText) : [...this.history.messages];
       const request: LlmRequest = { ...this.opts.request, messages, tools: this.opts.tools };
       this.opts.metrics.mark(turn.turnId, "llm_request", this.context.now());
@@ -182,26 +193,29 @@ export class ConversationStage extends BaseStage {
         break;
       }
       if (signal.aborted) return;
-      if (turn.held && round === 0 && toolUses.length > 0) {
+      // Past the depth limit the model has seen every result; tools it asks for now are not run (nor kept in the
+      // history, which would then hold a toolUse without its result): it answers with what it has.
+      const lastRound = round >= maxRounds;
+      const runnable = lastRound ? [] : toolUses;
+      if (turn.held && round === 0 && runnable.length > 0) {
         // Tools have effects: never run them for a turn the caller may still be changing. Wait for the endpoint.
         await this.#untilConfirmed(turn);
         if (signal.aborted) return;
       }
       const blocks: ContentBlock[] = [];
       if (text) blocks.push({ text });
-      for (const t of toolUses) blocks.push({ toolUse: { toolUseId: t.toolUseId, name: t.name, input: t.input } });
-      if (turn.held) turn.uncommitted.push(...blocks);
-      else this.history.add("assistant", blocks);
-      if (toolUses.length === 0) {
+      for (const t of runnable) blocks.push({ toolUse: { toolUseId: t.toolUseId, name: t.name, input: t.input } });
+      this.#commit(turn, blocks);
+      if (runnable.length === 0) {
         spokeAfterTools = spokeAfterTools || !!text;
         break;
       }
       spokeAfterTools = false;
-      const outcomes = await this.#runTools(turn, toolUses);
+      const outcomes = await this.#runTools(turn, runnable);
       if (signal.aborted) return;
       this.history.add(
         "user",
-        outcomes.map((o, i) => ({ toolResult: { toolUseId: toolUses[i]!.toolUseId, content: [{ text: o.content }], status: o.status } })),
+        outcomes.map((o, i) => ({ toolResult: { toolUseId: runnable[i]!.toolUseId, content: [{ text: o.content }], status: o.status } })),
       );
       turn.pendingToolUseIds = [];
       const final = outcomes.find((o) => o.after && o.after.action !== "listen")?.after;
@@ -212,18 +226,23 @@ export class ConversationStage extends BaseStage {
         spokeAfterTools = true;
         break;
       }
-      if (round === maxRounds) {
-        this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: TOOL_FALLBACK });
-        spokeAfterTools = true;
-      }
     }
     if (signal.aborted) return;
     // The agent is never left silent after a tool: an empty answer still gets a spoken line.
-    if (!spokeAfterTools) this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: TOOL_FALLBACK });
+    if (!spokeAfterTools) {
+      this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: TOOL_FALLBACK });
+      this.#commit(turn, [{ text: TOOL_FALLBACK }]);
+    }
     this.#emit(turn, { kind: "reply_done", turnId: turn.turnId, after });
     turn.finished = true;
     this.#lastSpoken = { turnId: turn.turnId, historyStart: turn.historyStart };
     if (!turn.held && this.#turn === turn) this.#turn = undefined;
+  }
+
+  /** The assistant's blocks go to the history, or wait with an unconfirmed early start. */
+  #commit(turn: Turn, blocks: ContentBlock[]): void {
+    if (turn.held) turn.uncommitted.push(...blocks);
+    else this.history.add("assistant", blocks);
   }
 
   async #runTools(turn: Turn, calls: ToolCall[]): Promise<ToolOutcome[]> {

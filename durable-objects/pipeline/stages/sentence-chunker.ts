@@ -13,6 +13,8 @@ export interface ChunkerOptions {
 
 const CLAUSE_END = /[,;:—–]\s|[.!?…]["')\]]?\s/g;
 const SENTENCE_END = /[.!?…]["')\]]?\s/g;
+/** A period after these ends a word, not a sentence ("Dr. Lee", "9 a.m. on", "J. Smith"). */
+const ABBREVIATION = /(?:^|[\s(])(?:mr|mrs|ms|dr|prof|st|jr|sr|mt|ave|inc|ltd|co|no|vs|etc|approx|dept|e\.g|i\.e|a\.m|p\.m|[a-z])\.$/i;
 
 /**
  * Reply text deltas → chunks for speech. The first clause is sent as soon as it is long enough to sound natural
@@ -81,7 +83,7 @@ export class SentenceChunkerStage extends BaseStage {
     pattern.lastIndex = 0;
     for (let m = pattern.exec(this.#buffer); m; m = pattern.exec(this.#buffer)) {
       const end = m.index + m[0].length;
-      if (end >= min) return end;
+      if (end >= min && !(m[0].startsWith(".") && ABBREVIATION.test(this.#buffer.slice(0, m.index + 1)))) return end;
     }
     const max = this.opts.maxChars ?? 220;
     if (this.#buffer.length > max) {

@@ -2,15 +2,31 @@ import type { SpeechToText, SpeechToTextListener } from "../../providers/provide
 import type { Frame } from "../frames.ts";
 import { BaseStage } from "../stage.ts";
 
+export interface SpeechToTextStageOptions {
+  agentSpeaking: () => boolean;
+  /** While the agent speaks, a KeepAlive goes out this often (call-clock ms). */
+  keepAliveMs?: number;
+  /** Call-clock speed (tests run calls faster than real time). */
+  speed?: number;
+}
+
+const KEEP_ALIVE_WHILE_SPEAKING_MS = 3_000;
+
 /**
  * Caller audio → Deepgram live STT → speech/transcript frames. The socket is opened as soon as the stage is
- * attached (before the caller speaks) and stays open for the whole call; other frames pass through.
+ * attached (before the caller speaks) and stays open for the whole call; while the agent speaks, KeepAlive
+ * holds it open even if caller audio stops (a muted or held line), so barge-in is heard at once. Other frames
+ * pass through.
  */
 export class SpeechToTextStage extends BaseStage {
   readonly name = "speech-to-text";
   #stt: SpeechToText | undefined;
+  #keepAliveTimer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly open: (listener: SpeechToTextListener) => SpeechToText) {
+  constructor(
+    private readonly open: (listener: SpeechToTextListener) => SpeechToText,
+    private readonly opts: SpeechToTextStageOptions,
+  ) {
     super();
   }
 
@@ -20,24 +36,34 @@ export class SpeechToTextStage extends BaseStage {
 
   override attach(context: Parameters<BaseStage["attach"]>[0]): void {
     super.attach(context);
-    this.#stt = this.open({
+    const stt = this.open({
       speechStarted: (audioMs) => this.push({ kind: "speech_started", audioMs }),
       transcript: (t) => this.push({ kind: "transcript", text: t.text, words: t.words, isFinal: t.isFinal, speechFinal: t.speechFinal }),
       utteranceEnd: (lastWordEndMs) => this.push({ kind: "utterance_end", lastWordEndMs }),
       failed: (error) => this.context.broadcast({ kind: "end", reason: `stt_failed: ${error.message}` }),
     });
-    void this.#stt.connect().catch(() => {
+    this.#stt = stt;
+    void stt.connect().catch(() => {
       /* reported through listener.failed */
     });
+    const everyMs = (this.opts.keepAliveMs ?? KEEP_ALIVE_WHILE_SPEAKING_MS) / (this.opts.speed ?? 1);
+    this.#keepAliveTimer = setInterval(() => {
+      if (this.opts.agentSpeaking()) stt.keepAlive();
+    }, everyMs);
   }
 
   handle(frame: Frame): void {
     if (frame.kind === "caller_audio") this.#stt?.sendAudio(frame.mulaw);
-    else if (frame.kind === "end") void this.#stt?.close();
+    else if (frame.kind === "end") this.#stop();
     else if (frame.kind !== "interrupt") this.push(frame);
   }
 
   async close(): Promise<void> {
-    await this.#stt?.close();
+    await this.#stop();
+  }
+
+  #stop(): Promise<void> | undefined {
+    clearInterval(this.#keepAliveTimer ?? null);
+    return this.#stt?.close();
   }
 }

@@ -36,6 +36,11 @@ export class TextToSpeechStage extends BaseStage {
     return this.#tts?.stats;
   }
 
+  /** Speech was asked for and its audio has not all arrived yet. */
+  hasPending(): boolean {
+    return this.#pending.length > 0;
+  }
+
   override attach(context: Parameters<BaseStage["attach"]>[0]): void {
     super.attach(context);
     this.#tts = this.open({

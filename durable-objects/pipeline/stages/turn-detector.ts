@@ -1,6 +1,7 @@
 import { isBargeIn, type InterruptionSensitivity } from "../barge-in-policy.ts";
 import type { AudioClock } from "../audio-clock.ts";
 import type { Frame, FrameOf } from "../frames.ts";
+import type { PromptGuard } from "../prompt-guard.ts";
 import { BaseStage } from "../stage.ts";
 import type { TurnMetrics } from "../turn-metrics.ts";
 
@@ -9,6 +10,12 @@ export interface TurnDetectorOptions {
   /** Start the model on a stable interim transcript (the turn is confirmed or replaced at the endpoint). */
   earlyStart: boolean;
   agentSpeaking: () => boolean;
+  /** A reply is on its way (model running, or speech not yet audible). */
+  replyPending: () => boolean;
+  /** Keep a reply that is not yet audible from starting (the caller may be starting a new turn), or let it go. */
+  holdReply: () => void;
+  releaseReply: () => void;
+  guard: PromptGuard;
   nextTurnId: () => number;
   clock: AudioClock;
   metrics: TurnMetrics;
@@ -21,7 +28,9 @@ const EARLY_START_MIN_WORDS = 3;
 /**
  * Transcript frames → caller turns. A turn ends on `speech_final` (Deepgram's endpoint), or on `UtteranceEnd`
  * when no endpoint came; no extra wait is added on top of the provider's endpointing. While the agent is
- * talking, words that pass the barge-in policy interrupt it; backchannels are dropped.
+ * talking, words that pass the barge-in policy interrupt it; backchannels are dropped. A reply to an earlier
+ * turn that is not yet audible is held when the caller starts speaking again and cancelled once real words come,
+ * so it never starts over the newer turn. Uninterruptible lines (closing, disclosure) are never barged in on.
  */
 export class TurnDetectorStage extends BaseStage {
   readonly name = "turn-detector";
@@ -44,10 +53,13 @@ export class TurnDetectorStage extends BaseStage {
         return this.#onTranscript(frame);
       case "utterance_end":
         if (this.#finals.length > 0 || this.#interim) this.#endTurn();
+        else this.opts.releaseReply();
         return;
       case "caller_dtmf":
         return this.#onDtmf(frame.digit);
       case "speech_started":
+        if (!this.opts.guard.active && !this.#tentative) this.opts.holdReply();
+        return;
       case "interrupt":
         return;
       case "end":
@@ -72,9 +84,12 @@ export class TurnDetectorStage extends BaseStage {
       this.#interim = t.text.trim();
     }
     const utterance = this.#utterance();
-    if (utterance && this.opts.agentSpeaking() && !this.#interruptedThisUtterance && isBargeIn(utterance, this.opts.sensitivity)) {
-      this.#interruptedThisUtterance = true;
-      this.context.broadcast({ kind: "interrupt", reason: "barge_in", atMs: this.context.now() });
+    if (utterance && !this.#interruptedThisUtterance && !this.opts.guard.active && isBargeIn(utterance, this.opts.sensitivity)) {
+      const speaking = this.opts.agentSpeaking();
+      if (speaking || this.#replyOwed()) {
+        this.#interruptedThisUtterance = true;
+        this.context.broadcast({ kind: "interrupt", reason: speaking ? "barge_in" : "new_turn", atMs: this.context.now() });
+      }
     }
     if (t.speechFinal) return this.#endTurn();
     if (this.opts.earlyStart && !t.isFinal) this.#maybeStartEarly(utterance);
@@ -84,24 +99,31 @@ export class TurnDetectorStage extends BaseStage {
   #maybeStartEarly(utterance: string): void {
     const stable = utterance === this.#previousInterim && utterance.split(" ").length >= EARLY_START_MIN_WORDS;
     this.#previousInterim = utterance;
-    if (!stable || this.#tentative?.text === utterance || this.opts.agentSpeaking()) return;
+    if (!stable || this.#tentative?.text === utterance || this.opts.agentSpeaking() || this.opts.guard.active) return;
     const turnId = this.opts.nextTurnId();
     this.#tentative = { turnId, text: utterance };
     this.#mark(turnId, false);
     this.push({ kind: "user_turn", turnId, text: utterance, speechEndedAudioMs: this.#lastWordEndMs, tentative: true });
   }
 
+  /** A reply to an earlier utterance is on its way (an early start belongs to this utterance). */
+  #replyOwed(): boolean {
+    return !this.#tentative && this.opts.replyPending();
+  }
+
   #endTurn(): void {
     const text = this.#utterance();
-    const speakingThrough = this.opts.agentSpeaking() && !this.#interruptedThisUtterance;
+    const talkedOver = (this.opts.agentSpeaking() || this.#replyOwed()) && !this.#interruptedThisUtterance;
     const tentative = this.#tentative;
     this.#finals = [];
     this.#interim = "";
     this.#previousInterim = "";
     this.#tentative = undefined;
     this.#interruptedThisUtterance = false;
-    // A backchannel said over the agent is not a turn: the agent keeps talking.
-    if (!text || speakingThrough) return;
+    this.opts.releaseReply();
+    // A backchannel said over the agent is not a turn: the agent keeps talking. Over an uninterruptible line,
+    // real words are a turn, answered once the line has been heard.
+    if (!text || (talkedOver && !(this.opts.guard.active && isBargeIn(text, this.opts.sensitivity)))) return;
     const turnId = tentative && tentative.text === text ? tentative.turnId : this.opts.nextTurnId();
     this.#mark(turnId, true);
     this.push({ kind: "user_turn", turnId, text, speechEndedAudioMs: this.#lastWordEndMs, tentative: false });
@@ -115,11 +137,15 @@ export class TurnDetectorStage extends BaseStage {
 
   #onDtmf(digit: string): void {
     this.#dtmf.push(digit);
+    const pressedAt = this.context.now();
     clearTimeout(this.#dtmfTimer ?? null);
     this.#dtmfTimer = setTimeout(() => {
       const digits = this.#dtmf.join(", ");
       this.#dtmf = [];
       const turnId = this.opts.nextTurnId();
+      // A key press is the caller's "speech": it ends at the last digit, and is final when the window closes.
+      this.opts.metrics.mark(turnId, "speech_end", pressedAt);
+      this.opts.metrics.mark(turnId, "stt_final", this.context.now());
       this.push({ kind: "user_turn", turnId, text: `[The caller pressed: ${digits}]`, speechEndedAudioMs: this.opts.clock.audioMs, tentative: false });
     }, this.opts.dtmfWindowMs ?? 1_000);
   }

@@ -13,12 +13,15 @@ import type { AudioSink } from "../stages/playback.ts";
 export class FakeSpeechToText implements SpeechToText {
   listener!: SpeechToTextListener;
   audioBytes = 0;
-  readonly stats = { reconnects: 0, audioMsSent: 0, audioMsReplayed: 0 };
+  readonly stats = { reconnects: 0, audioMsSent: 0, audioMsReplayed: 0, keepAlives: 0 };
   async connect() {}
   sendAudio(mulaw: Uint8Array) {
     this.audioBytes += mulaw.length;
   }
   finalize() {}
+  keepAlive() {
+    this.stats.keepAlives++;
+  }
   async close() {}
 
   /** The caller said `text`, ending at `endMs` on the audio clock. */
@@ -34,22 +37,24 @@ export class FakeTextToSpeech implements TextToSpeech {
   clears = 0;
   #pending = new Set<number>();
   readonly stats = { characters: 0, reconnects: 0 };
-  constructor(private readonly bytesPerChar = 80) {}
+  /** Each chunk's audio streams in `pieces` parts, `pieceDelayMs` apart, like a streaming socket. */
+  constructor(private readonly opts: { bytesPerChar?: number; pieces?: number; pieceDelayMs?: number } = {}) {}
   async connect() {}
   speak(id: number, text: string) {
     this.spoken.push(text);
     this.#pending.add(id);
-    // Audio arrives asynchronously, in two pieces, like a streaming socket.
-    const bytes = new Uint8Array(text.length * this.bytesPerChar).fill(0x7f);
-    setTimeout(() => {
-      if (!this.#pending.has(id)) return;
-      this.listener.audio(id, bytes.subarray(0, bytes.length >> 1));
+    const bytes = new Uint8Array(text.length * (this.opts.bytesPerChar ?? 80)).fill(0x7f);
+    const pieces = this.opts.pieces ?? 2;
+    const size = Math.ceil(bytes.length / pieces);
+    const send = (i: number) =>
       setTimeout(() => {
-        if (!this.#pending.delete(id)) return;
-        this.listener.audio(id, bytes.subarray(bytes.length >> 1));
+        if (!this.#pending.has(id)) return;
+        this.listener.audio(id, bytes.subarray(i * size, (i + 1) * size));
+        if (i + 1 < pieces) return send(i + 1);
+        this.#pending.delete(id);
         this.listener.done(id);
-      }, 1);
-    }, 1);
+      }, this.opts.pieceDelayMs ?? 1);
+    send(0);
   }
   clear() {
     this.clears++;
