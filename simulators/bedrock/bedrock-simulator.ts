@@ -1,4 +1,5 @@
-import { LatencySampler, type LatencyProfile, type LatencyProfileName } from "../common/latency-profile.ts";
+import { ColdConnections } from "../common/cold-connections.ts";
+import { LatencySampler, sleep, type LatencyProfile, type LatencyProfileName } from "../common/latency-profile.ts";
 import { Random } from "../common/random.ts";
 import { AwsError } from "./aws-error.ts";
 import { handleControl } from "./control-api.ts";
@@ -114,8 +115,8 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions = {
     },
   };
 
+  const cold = new ColdConnections();
   const handler = (req: DualRequest, res: DualResponse) => {
-    const receivedAtMs = performance.now();
     const responder = nodeResponder(res);
     readBody(req)
       .then(async (body) => {
@@ -133,6 +134,9 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions = {
           responder.send(error.status, { "content-type": "application/json", "x-amzn-errortype": error.headerValue }, error.body());
           return;
         }
+        // The handshake precedes the request on a real connection, so the service's own clock starts after it.
+        if (cold.firstUse("stream" in req ? req.stream.session ?? req.socket : req.socket)) await sleep(state.sampler.draw(state.sampler.profile.connectHandshake));
+        const receivedAtMs = performance.now();
         await handleModelRequest(state, { method: req.method, url, headers: req.headers, body, receivedAtMs }, responder, route[2] === "converse" ? "Converse" : "ConverseStream", route[1]!);
       })
       .catch((error: unknown) => {

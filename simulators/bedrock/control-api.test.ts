@@ -69,4 +69,16 @@ describe("control API", () => {
     expect((await control("GET", "nope")).status).toBe(404);
     expect((await control("GET", "health")).json).toEqual({ ok: true, region: "us-east-1" });
   });
+
+  it("binds to loopback only", async () => {
+    await expect(startBedrockSimulator({ host: "0.0.0.0" })).rejects.toThrow(/loopback only/);
+    await expect(startBedrockSimulator({ host: "192.168.1.10" })).rejects.toThrow(/loopback only/);
+    const v6 = await startBedrockSimulator({ host: "::1" });
+    try {
+      expect(v6.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      expect((await fetch(`${v6.url}/__control/health`)).status).toBe(200);
+    } finally {
+      await v6.close();
+    }
+  });
 });

@@ -97,7 +97,7 @@ async function respond(state: SimulatorState, request: IncomingRequest, responde
   const speed = model.family === "haiku" ? "haiku" : "sonnet"; // the profiles model Opus with Sonnet's figures
   const profile = state.sampler.profile;
   const firstTokenMs = state.sampler.withTail(state.sampler.draw(profile.llmFirstToken[speed])) + (match.rule.delayFirstTokenMs ?? 0);
-  const tokensPerSecond = profile.llmTokensPerSecond[speed];
+  const tokensPerSecond = state.sampler.draw(profile.llmTokensPerSecond[speed]);
   const ruleError = normalizeStreamError(match.rule.streamError);
   const steps = streamSteps(plan, validated.responseFieldPaths);
 

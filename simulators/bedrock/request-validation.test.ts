@@ -61,9 +61,9 @@ const cases: [name: string, body: unknown, message: RegExp, modelId?: string][] 
   ],
 ];
 
-describe("request validation (HTTP 400 ValidationException)", () => {
+describe.each(["converse-stream", "converse"] as const)("request validation on /%s (HTTP 400 ValidationException)", (operation) => {
   it.each(cases)("rejects %s", async (_name, body, message, modelId) => {
-    const response = await signedFetch(sim, { body, modelId, operation: "converse-stream" });
+    const response = await signedFetch(sim, { body, modelId, operation });
     expect(response.status).toBe(400);
     expect(response.headers.get("x-amzn-errortype")).toMatch(/^ValidationException:/);
     const json = (await response.json()) as { message: string };
@@ -80,8 +80,8 @@ describe("request validation (HTTP 400 ValidationException)", () => {
       { messages: [userText("hi"), toolUse("tooluse_1"), toolResult("tooluse_1")], toolConfig: tool(weather) },
       { system: [{ text: "a" }, { cachePoint: { type: "default" } }], messages: [userText("hi")], inferenceConfig: { maxTokens: 4096 }, ...thinking(1024) },
     ];
-    for (const body of ok) expect((await signedFetch(sim, { body, modelId: HAIKU })).status).toBe(200);
-    expect((await signedFetch(sim, { body: { messages: [userText("hi")] }, modelId: `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${HAIKU}` })).status).toBe(200);
+    for (const body of ok) expect((await signedFetch(sim, { body, modelId: HAIKU, operation })).status).toBe(200);
+    expect((await signedFetch(sim, { body: { messages: [userText("hi")] }, modelId: `arn:aws:bedrock:us-east-1:123456789012:inference-profile/${HAIKU}`, operation })).status).toBe(200);
   });
 });
 

@@ -18,60 +18,88 @@ export interface Distribution {
 
 export interface LatencyProfile {
   name: LatencyProfileName;
-  /** Deepgram: end of speech → final transcript, on top of the configured endpointing silence. */
+  /**
+   * Deepgram: end of speech → final transcript, *including* the endpointing silence (latency.md rows 15 and 85: TTFS
+   * is measured from the end of speech and the budget stage is "end-of-turn wait + final transcript"). A final never
+   * comes before the configured endpointing silence has been heard, so that silence is the floor.
+   */
   sttFinal: Distribution;
   /** Bedrock: request → first token, per model class. */
   llmFirstToken: { haiku: Distribution; sonnet: Distribution };
-  /** Bedrock: output tokens per second, per model class. */
-  llmTokensPerSecond: { haiku: number; sonnet: number };
+  /** Bedrock: output tokens per second, per model class, drawn once per response (a rate, not a delay, in the same shape). */
+  llmTokensPerSecond: { haiku: Distribution; sonnet: Distribution };
   /** Aura-2: text → first audio byte on a warm socket / on a new request. */
   ttsFirstByteWarm: Distribution;
   ttsFirstByteCold: Distribution;
-  /** Extra handshake for a cold provider connection. */
+  /** Extra handshake for a cold provider connection: the first request on a new TCP connection or WebSocket. */
   connectHandshake: Distribution;
+  /** Twilio: its edge → the application's webhook, per request. */
+  twilioWebhook: Distribution;
+  /** Twilio: one-way transit between its media server and the application's Media Streams socket, per stream. */
+  twilioMediaTransit: Distribution;
   /** Probability that a given provider response is a multi-second straggler (jittery only). */
   stragglerRate: number;
   stragglerMs: Distribution;
-  /** Probability per provider socket of being dropped mid-stream (jittery only). */
+  /** Probability per provider socket (Deepgram, Bedrock stream, Twilio media stream) of being dropped mid-stream (jittery only). */
   socketDropRate: number;
 }
 
 const zero: Distribution = { p50Ms: 0, p95Ms: 0 };
+const unlimited: Distribution = { p50Ms: Infinity, p95Ms: Infinity };
+/** Haiku-class output 65–100 tok/s (latency.md §2): median 80, 5th–95th percentile ≈ 65–98. */
+const haikuRate: Distribution = { p50Ms: 80, p95Ms: 98 };
+/** Sonnet-class ≈ 53 tok/s. */
+const sonnetRate: Distribution = { p50Ms: 53, p95Ms: 60 };
+/**
+ * Twilio's cloud → a co-located application (Twilio US1 and a nearby Cloudflare colo): our estimate, no published
+ * figure; latency.md row 2 budgets ~40 ms device → edge and ≥10 traversals per turn.
+ */
+const twilioWebhook: Distribution = { p50Ms: 60, p95Ms: 120 };
+const twilioMediaTransit: Distribution = { p50Ms: 20, p95Ms: 40 };
+/** TLS + WebSocket handshake 80–200 ms per cold connection (latency.md row 30), as the 5th–95th percentile. */
+const coldHandshake: Distribution = { p50Ms: 127, p95Ms: 200 };
 
 export const latencyProfiles: Record<LatencyProfileName, LatencyProfile> = {
   instant: {
     name: "instant",
     sttFinal: zero,
     llmFirstToken: { haiku: zero, sonnet: zero },
-    llmTokensPerSecond: { haiku: Infinity, sonnet: Infinity },
+    llmTokensPerSecond: { haiku: unlimited, sonnet: unlimited },
     ttsFirstByteWarm: zero,
     ttsFirstByteCold: zero,
     connectHandshake: zero,
+    twilioWebhook: zero,
+    twilioMediaTransit: zero,
     stragglerRate: 0,
     stragglerMs: zero,
     socketDropRate: 0,
   },
   realistic: {
     name: "realistic",
+    // Deepgram TTFS median 247 / p95 298 ms from the end of speech (latency.md row 15).
     sttFinal: { p50Ms: 250, p95Ms: 300 },
     llmFirstToken: { haiku: { p50Ms: 700, p95Ms: 800 }, sonnet: { p50Ms: 930, p95Ms: 1200 } },
-    llmTokensPerSecond: { haiku: 80, sonnet: 53 },
+    llmTokensPerSecond: { haiku: haikuRate, sonnet: sonnetRate },
     ttsFirstByteWarm: { p50Ms: 200, p95Ms: 260 },
     ttsFirstByteCold: { p50Ms: 310, p95Ms: 400 },
-    connectHandshake: { p50Ms: 120, p95Ms: 200 },
+    connectHandshake: coldHandshake,
+    twilioWebhook,
+    twilioMediaTransit,
     stragglerRate: 0,
     stragglerMs: zero,
     socketDropRate: 0,
   },
   "twilio-baseline": {
     name: "twilio-baseline",
-    // 350 ms STT = a 300 ms endpointing silence (the agent's setting) + 50 ms to the final.
-    sttFinal: { p50Ms: 50, p95Ms: 200 },
+    // Twilio's STT stage, 350 ms (upper 500) from the end of speech, includes the endpointing silence.
+    sttFinal: { p50Ms: 350, p95Ms: 500 },
     llmFirstToken: { haiku: { p50Ms: 375, p95Ms: 750 }, sonnet: { p50Ms: 375, p95Ms: 750 } },
-    llmTokensPerSecond: { haiku: 80, sonnet: 53 },
+    llmTokensPerSecond: { haiku: haikuRate, sonnet: sonnetRate },
     ttsFirstByteWarm: { p50Ms: 100, p95Ms: 250 },
     ttsFirstByteCold: { p50Ms: 100, p95Ms: 250 },
-    connectHandshake: { p50Ms: 120, p95Ms: 200 },
+    connectHandshake: coldHandshake,
+    twilioWebhook,
+    twilioMediaTransit,
     stragglerRate: 0,
     stragglerMs: zero,
     socketDropRate: 0,
@@ -80,10 +108,12 @@ export const latencyProfiles: Record<LatencyProfileName, LatencyProfile> = {
     name: "jittery",
     sttFinal: { p50Ms: 250, p95Ms: 450 },
     llmFirstToken: { haiku: { p50Ms: 700, p95Ms: 1500 }, sonnet: { p50Ms: 930, p95Ms: 2000 } },
-    llmTokensPerSecond: { haiku: 80, sonnet: 53 },
+    llmTokensPerSecond: { haiku: { p50Ms: 80, p95Ms: 110 }, sonnet: { p50Ms: 53, p95Ms: 75 } },
     ttsFirstByteWarm: { p50Ms: 200, p95Ms: 400 },
     ttsFirstByteCold: { p50Ms: 310, p95Ms: 600 },
     connectHandshake: { p50Ms: 120, p95Ms: 400 },
+    twilioWebhook: { p50Ms: 60, p95Ms: 400 },
+    twilioMediaTransit: { p50Ms: 20, p95Ms: 120 },
     stragglerRate: 0.05,
     stragglerMs: { p50Ms: 2500, p95Ms: 4000 },
     socketDropRate: 0.1,
@@ -102,9 +132,10 @@ export class LatencySampler {
     this.#random = new Random(seed);
   }
 
-  /** A draw from the log-normal with the given median and p95 (0 for a zero distribution). */
+  /** A draw from the log-normal with the given median and p95 (0 for a zero distribution, Infinity for an unlimited one). */
   draw(d: Distribution): number {
     if (d.p50Ms <= 0) return 0;
+    if (d.p50Ms === Infinity) return Infinity;
     const sigma = d.p95Ms > d.p50Ms ? Math.log(d.p95Ms / d.p50Ms) / Z95 : 0;
     return d.p50Ms * Math.exp(sigma * this.#random.normal());
   }
