@@ -48,3 +48,8 @@ export function auditCallRefusal(env: Env, accountId: string, detail: { reason: 
     detail,
   });
 }
+
+/** An inbound call the platform took (outbound calls are audited as the `POST /v1/calls` write that placed them). */
+export function auditCallAccepted(env: Env, accountId: string, detail: { call_id: string; call_sid: string | null; to: string; from: string; agent_version: number }, requestId?: string) {
+  return appendAudit(database(env.DB), { accountId, actor: "twilio", action: "call.accepted", resource: detail.call_id, requestId: requestId ?? null, detail: { ...detail, direction: "inbound" } });
+}

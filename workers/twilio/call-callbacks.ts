@@ -10,7 +10,7 @@ import { twilioCredentialsForAccount, type TwilioCredentials } from "../../share
 import { publicRequestUrl } from "./public-url.ts";
 import { twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
 import { callSession, connectTwiml } from "./voice-webhook.ts";
-import { authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
+import { accountSidCandidates, authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
 
 const MAX_STREAM_RECOVERIES = 3;
 const APOLOGY = "I'm sorry, we're having technical difficulties. Please call again later. Goodbye.";
@@ -28,11 +28,12 @@ interface VerifiedCall {
  * Loads the call named in the path (or, for a number's own status callback, by its CallSid) and checks the
  * request was signed by that tenant's Twilio account.
  */
-async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | Response> {
+export async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | Response> {
   const params = await readTwilioForm(c.req.raw);
   const callId = c.req.param("callId");
   const where = callId ? eq(calls.id, callId) : eq(calls.twilioCallSid, params.get("CallSid") ?? "");
   const call = await database(c.env.DB).select().from(calls).where(where).get();
+  if (!call && !callId) return refusedCallStatus(c, params);
   const creds = call ? await twilioCredentialsForAccount(c.env, call.accountId) : undefined;
   if (!call || !creds || params.get("AccountSid") !== creds.accountSid) {
     await recordSecurityEvent(c.env, { kind: "twilio_signature_invalid", path: c.req.path, accountId: call?.accountId ?? null, ip: c.req.header("cf-connecting-ip") ?? null, detail: { reason: call ? "account_sid_mismatch" : "unknown_call" } });
@@ -40,6 +41,16 @@ async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | Response
   }
   if ((await authenticateTwilioRequest(c.env, c.req.raw, params, [creds])).length === 0) return forbidden();
   return { call, creds, params };
+}
+
+/**
+ * A number's status callback for a call that has no record: one the platform refused (unknown number, suspended
+ * account, no free line…), which Twilio still reports. Genuine when signed by a tenant registered with its
+ * AccountSid; acknowledged, since there is nothing to update. Anything else is a forgery and recorded as one.
+ */
+async function refusedCallStatus(c: Context<AppEnv>, params: URLSearchParams): Promise<Response> {
+  const verified = await authenticateTwilioRequest(c.env, c.req.raw, params, await accountSidCandidates(c.env, params));
+  return verified.length > 0 ? c.body(null, 204) : forbidden();
 }
 
 /** `POST /twilio/status[/:callId]`: call progress; a final status finalises the call in its Durable Object. */

@@ -1,8 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ID_PATTERNS } from "../../shared/ids.ts";
-import { request } from "../../test/workers/api-client.ts";
+import { api, request } from "../../test/workers/api-client.ts";
 import { BASE, inboundParams, parseConnect, telephonyTenant, twilioPost } from "../../test/workers/telephony-fixtures.ts";
+
+const auditRows = async (accountId: string, action: string) =>
+  (await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = ? ORDER BY seq").bind(accountId, action).all<{ detail: string }>()).results.map(
+    (r) => JSON.parse(r.detail).reason ?? JSON.parse(r.detail).call_id,
+  );
+
+const callCount = async (accountId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM calls WHERE account_id = ?").bind(accountId).first<{ n: number }>())!.n;
 
 const securityEvents = async (path: string) =>
   (await env.DB.prepare("SELECT kind, account_id, path FROM security_events WHERE path = ?").bind(path).all()).results;
@@ -34,6 +41,53 @@ describe("POST /twilio/voice", () => {
     expect(call).toEqual({ to_number: t.number, from_number: "+12125550199" });
   });
 
+  it("audits the accepted call", async () => {
+    const t = await telephonyTenant();
+    const params = inboundParams(t);
+    const { params: connect } = parseConnect((await twilioPost("/twilio/voice", params, t.authToken)).text);
+    const row = await env.DB.prepare("SELECT actor, resource, detail FROM audit_log WHERE account_id = ? AND action = 'call.accepted'").bind(t.accountId).first<{ actor: string; resource: string; detail: string }>();
+    expect(row).toMatchObject({ actor: "twilio", resource: connect.call_id });
+    expect(JSON.parse(row!.detail)).toMatchObject({ call_sid: params.CallSid, to: t.number, from: "+12125550123", direction: "inbound", agent_version: 1 });
+  });
+
+  it("answers a repeated webhook for the same CallSid with the same call, taking no second slot", async () => {
+    const t = await telephonyTenant();
+    const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(t.accountId));
+    const retried = inboundParams(t);
+    const first = parseConnect((await twilioPost("/twilio/voice", retried, t.authToken)).text).params.call_id;
+    expect(parseConnect((await twilioPost("/twilio/voice", retried, t.authToken)).text).params.call_id).toBe(first);
+    // Delivered in parallel: one call all the same.
+    const parallel = inboundParams(t);
+    const answers = await Promise.all(Array.from({ length: 4 }, () => twilioPost("/twilio/voice", parallel, t.authToken)));
+    const ids = new Set(answers.map((a) => parseConnect(a.text).params.call_id));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toBeDefined();
+    expect(await callCount(t.accountId)).toBe(2);
+    expect(await gate.active()).toBe(2);
+    expect(await auditRows(t.accountId, "call.accepted")).toHaveLength(2);
+    // Once the call has ended, a replay only hangs up.
+    await env.CALL_SESSION.get(env.CALL_SESSION.idFromName(first!)).finalize({ status: "completed", endReason: "test", durationSeconds: 1 });
+    expect((await twilioPost("/twilio/voice", retried, t.authToken)).text).toMatch(/^<\?xml[^>]*>\s*<Response><Hangup\/><\/Response>/);
+    expect(await callCount(t.accountId)).toBe(2);
+    // A retry while the call holds the account's only line is the same call, not "all lines busy".
+    const full = await telephonyTenant({ maxConcurrentCalls: 1 });
+    const only = inboundParams(full);
+    const taken = parseConnect((await twilioPost("/twilio/voice", only, full.authToken)).text).params.call_id;
+    expect(parseConnect((await twilioPost("/twilio/voice", only, full.authToken)).text).params.call_id).toBe(taken);
+  });
+
+  it("routes from KV before D1: a cached route wins over the table", async () => {
+    const [t, other] = [await telephonyTenant(), await telephonyTenant()];
+    // The cache says t's number belongs to the other tenant's agent; D1 says t's. The cache is what is read.
+    await env.CONFIG_CACHE.put(`number:${t.number}`, JSON.stringify({ account_id: other.accountId, agent_id: other.agentId }));
+    const refused = inboundParams(t);
+    expect((await twilioPost("/twilio/voice", refused, t.authToken)).text).toContain("<Hangup/>");
+    expect(await auditRows(t.accountId, "call.refused")).toEqual(["unknown_number"]);
+    const { params: connect } = parseConnect((await twilioPost("/twilio/voice", inboundParams(other, { To: t.number }), other.authToken)).text);
+    const call = await env.DB.prepare("SELECT account_id, agent_id FROM calls WHERE id = ?").bind(connect.call_id).first();
+    expect(call).toEqual({ account_id: other.accountId, agent_id: other.agentId });
+  });
+
   describe("rejects forged requests with 403 and records a security event", () => {
     it.each([
       ["a wrong auth token", { token: "not-the-token-0123456789" }],
@@ -56,22 +110,11 @@ describe("POST /twilio/voice", () => {
     });
 
     it("an unknown Twilio account", async () => {
+      const before = (await securityEvents("/twilio/voice")).length;
       const res = await twilioPost("/twilio/voice", inboundParams({ accountSid: `AC${"f".repeat(32)}`, number: "+14155550000" }), "whatever");
       expect(res.status).toBe(403);
+      expect((await securityEvents("/twilio/voice")).slice(before)).toEqual([{ kind: "twilio_signature_invalid", account_id: null, path: "/twilio/voice" }]);
     });
-  });
-
-  it("honours the public base URL Twilio was given when behind a proxy", async () => {
-    const t = await telephonyTenant();
-    const params = inboundParams(t);
-    const { computeTwilioSignature } = await import("../../shared/protocol/twilio-signature.ts");
-    const signature = await computeTwilioSignature(t.authToken, "https://public.example.com/twilio/voice", params);
-    const res = await request("POST", "/twilio/voice", {
-      body: new URLSearchParams(params).toString(),
-      headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature, "x-forwarded-host": "public.example.com", "x-forwarded-proto": "https" },
-    });
-    expect(res.status).toBe(200);
-    expect(parseConnect(res.text).url).toMatch(/^wss:\/\/public\.example\.com\/twilio\/stream\//);
   });
 
   describe("answers calls it will not take with <Say> and <Hangup>, and records why", () => {
@@ -120,6 +163,19 @@ describe("POST /twilio/voice", () => {
       const results = await Promise.all(Array.from({ length: 6 }, () => twilioPost("/twilio/voice", inboundParams(t), t.authToken)));
       expect(results.filter((r) => r.text.includes("<Connect")).length).toBe(2);
       expect(results.filter((r) => r.text.includes("All of our lines are busy")).length).toBe(4);
+      expect(await auditRows(t.accountId, "call.refused")).toEqual(Array(4).fill("concurrency_limit"));
+      expect(await auditRows(t.accountId, "call.accepted")).toHaveLength(2);
+    });
+
+    it("an agent that was never published", async () => {
+      const t = await telephonyTenant();
+      const draft = await api(t.key).post("/v1/agents", { name: "Draft", config: { system_prompt: "x", first_message: "Hi", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } });
+      const number = (await api(t.key).get("/v1/phone-numbers")).json.data[0];
+      expect((await api(t.key).patch(`/v1/phone-numbers/${number.id}`, { agent_id: draft.json.id })).status).toBe(200);
+      const params = inboundParams(t);
+      expect((await twilioPost("/twilio/voice", params, t.authToken)).text).toContain("<Hangup/>");
+      expect(JSON.parse((await refusalReason(t.accountId, params.CallSid))!).reason).toBe("agent_not_published");
+      expect(await callCount(t.accountId)).toBe(0);
     });
   });
 });

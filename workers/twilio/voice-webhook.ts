@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { eq } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { mintStreamToken } from "../../shared/auth/stream-token.ts";
 import { database } from "../../shared/db/client.ts";
 import { calls } from "../../shared/db/schema.ts";
@@ -7,14 +7,13 @@ import { newCallId } from "../../shared/ids.ts";
 import { normalizeE164 } from "../../shared/phone/e164.ts";
 import type { AppEnv } from "../api/app-env.ts";
 import { admitCall } from "../services/call-admission.ts";
-import { auditCallRefusal, insertCall } from "../services/call-records.ts";
+import { auditCallAccepted, auditCallRefusal, insertCall, type CallRow } from "../services/call-records.ts";
 import { agentVersionConfig, liveAgentVersion } from "../../shared/agents/live-agent.ts";
 import { resolveNumberRoute } from "../services/number-routing.ts";
-import { twilioCredentialsBySid } from "../../shared/twilio/twilio-credentials.ts";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";
 import { publicBaseUrl, streamUrl } from "./public-url.ts";
 import { refusalTwiml, twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
-import { authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
+import { accountSidCandidates, authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
 
 const NOT_IN_SERVICE = "The number you have called is not in service. Goodbye.";
 
@@ -37,14 +36,16 @@ export const callSession = (env: Env, callId: string) => env.CALL_SESSION.get(en
  */
 export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   const params = await readTwilioForm(c.req.raw);
-  const accountSid = params.get("AccountSid") ?? "";
-  const candidates = /^AC[0-9a-fA-F]{32}$/.test(accountSid) ? await twilioCredentialsBySid(c.env, accountSid) : [];
-  const verified = await authenticateTwilioRequest(c.env, c.req.raw, params, candidates);
+  const verified = await authenticateTwilioRequest(c.env, c.req.raw, params, await accountSidCandidates(c.env, params));
   if (verified.length === 0) return forbidden();
 
   const callSid = params.get("CallSid");
   const outboundCallId = c.req.query("call_id");
   if (outboundCallId) return answerOutbound(c, outboundCallId, verified.map((v) => v.accountId), params);
+  // Twilio retries a webhook that timed out, and a captured request can be replayed: the same CallSid gets the
+  // same call, not a second record, object and concurrency slot.
+  const known = callSid ? await callBySid(c.env, callSid, verified.map((v) => v.accountId)) : undefined;
+  if (known) return answerKnownCall(c, known);
 
   const to = normalizeE164(params.get("To") ?? "");
   const from = normalizeE164(params.get("From") ?? "") ?? params.get("From") ?? "unknown";
@@ -64,9 +65,32 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   if (refusal) return refuse(owner.account_id, refusal.reason, refusal.message);
 
   await insertCall(c.env, { id: callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, twilioCallSid: callSid, status: "in-progress" });
+  const first = callSid ? await callBySid(c.env, callSid, [owner.account_id]) : undefined;
+  if (first && first.id !== callId) {
+    // A duplicate delivered in parallel inserted first: this one never existed.
+    await database(c.env.DB).delete(calls).where(eq(calls.id, callId)).run();
+    await c.env.ACCOUNT_GATE.get(c.env.ACCOUNT_GATE.idFromName(owner.account_id)).release(callId);
+    return answerKnownCall(c, first);
+  }
+  await auditCallAccepted(c.env, owner.account_id, { call_id: callId, call_sid: callSid, to: to!, from, agent_version: agent.version }, c.get("requestId"));
   const meta: CallMeta = { callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, callSid, createdAt: new Date().toISOString(), publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
   await callSession(c.env, callId).prepare(meta);
   return twimlResponse(await connectTwiml(c.env, c.req.raw, callId));
+}
+
+/** The first call recorded for a CallSid (by insertion order, so parallel duplicates agree on it). */
+const callBySid = (env: Env, callSid: string, accountIds: string[]) =>
+  database(env.DB)
+    .select()
+    .from(calls)
+    .where(and(eq(calls.twilioCallSid, callSid), inArray(calls.accountId, accountIds)))
+    .orderBy(sql`rowid`)
+    .get();
+
+/** A repeated webhook for a call already taken: the same stream again while it is live, a hang-up once it ended. */
+async function answerKnownCall(c: Context<AppEnv>, call: CallRow): Promise<Response> {
+  if (call.endedAt !== null) return twimlResponse(twiml({ verb: "Hangup" }));
+  return twimlResponse(await connectTwiml(c.env, c.req.raw, call.id));
 }
 
 /** An outbound call we created: Twilio fetches its `Url` once the callee answers (with `AnsweredBy` under AMD). */

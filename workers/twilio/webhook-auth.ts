@@ -1,12 +1,18 @@
 import { verifyTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import { recordSecurityEvent } from "../../shared/db/security-events.ts";
-import type { TwilioCredentials } from "../../shared/twilio/twilio-credentials.ts";
+import { twilioCredentialsBySid, type TwilioCredentials } from "../../shared/twilio/twilio-credentials.ts";
 import { publicRequestUrl } from "./public-url.ts";
 
 /** Twilio posts form-encoded parameters; anything else carries none (and is then signed over the URL alone). */
 export async function readTwilioForm(request: Request): Promise<URLSearchParams> {
   const type = request.headers.get("content-type") ?? "";
   return /application\/x-www-form-urlencoded/i.test(type) ? new URLSearchParams(await request.text()) : new URLSearchParams();
+}
+
+/** The tenants registered with the request's `AccountSid`: the auth tokens that may have signed it. */
+export async function accountSidCandidates(env: Env, params: URLSearchParams): Promise<TwilioCredentials[]> {
+  const accountSid = params.get("AccountSid") ?? "";
+  return /^AC[0-9a-fA-F]{32}$/.test(accountSid) ? twilioCredentialsBySid(env, accountSid) : [];
 }
 
 /**
