@@ -223,6 +223,17 @@ export const auditLog = sqliteTable(
   (t) => [primaryKey({ columns: [t.accountId, t.seq] })],
 );
 
+/**
+ * The newest entry of each account's audit chain. Kept by triggers (migrations/0004), never by the app: every
+ * insert into audit_log moves it forward, and nothing may move it back or delete it. Verification compares the
+ * chain's last entry with it, so removing the newest entries shows.
+ */
+export const auditHeads = sqliteTable("audit_heads", {
+  accountId: text("account_id").primaryKey(),
+  seq: integer("seq").notNull(),
+  hash: text("hash").notNull(),
+});
+
 export const idempotencyKeys = sqliteTable(
   "idempotency_keys",
   {

@@ -59,22 +59,83 @@ describe("audit log", () => {
 
     const verify = await a.get("/v1/audit-log/verify");
     expect(verify.status).toBe(200);
-    expect(verify.json).toEqual({ valid: true, checked: 7, broken_at_seq: null });
+    expect(verify.json).toEqual({ valid: true, checked: 7, broken_at_seq: null, head_hash: log[6]!.hash });
   });
 
-  it("reports the first tampered, deleted or inserted entry", async () => {
+  it("is append-only in the database: UPDATE and DELETE abort, and the recorded head only moves forward", async () => {
     const t = await createTenant();
-    for (const email of ["a@example.com", "b@example.com", "c@example.com"]) await api(t.key).post("/v1/users", { email, role: "viewer" });
-    expect((await api(t.key).get("/v1/audit-log/verify")).json).toEqual({ valid: true, checked: 4, broken_at_seq: null });
+    await api(t.key).post("/v1/users", { email: "a@example.com", role: "viewer" });
+    const attempts: [string, RegExp][] = [
+      ["UPDATE audit_log SET actor = 'someone' WHERE account_id = ?", /audit_log is append-only: entries cannot be changed/],
+      ["DELETE FROM audit_log WHERE account_id = ?", /audit_log is append-only: entries cannot be deleted/],
+      ["UPDATE audit_heads SET seq = 1 WHERE account_id = ?", /audit_heads only moves forward/],
+      ["DELETE FROM audit_heads WHERE account_id = ?", /audit_heads entries cannot be deleted/],
+    ];
+    for (const [sql, refusal] of attempts) await expect(env.DB.prepare(sql).bind(t.accountId).run()).rejects.toThrow(refusal);
+    const head = await env.DB.prepare("SELECT seq, hash FROM audit_heads WHERE account_id = ?").bind(t.accountId).first();
+    const newest = await env.DB.prepare("SELECT seq, hash FROM audit_log WHERE account_id = ? ORDER BY seq DESC LIMIT 1").bind(t.accountId).first();
+    expect(head).toEqual({ seq: 2, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(head).toEqual(newest);
+    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, checked: 2 });
+  });
 
-    await env.DB.prepare("UPDATE audit_log SET actor = 'user:USR-SOMEONEELS' WHERE account_id = ? AND seq = 3").bind(t.accountId).run();
-    expect((await api(t.key).get("/v1/audit-log/verify")).json).toEqual({ valid: false, checked: 2, broken_at_seq: 3 });
+  it("reports the first tampered, deleted or inserted entry, including removed newest entries, to someone who bypassed the triggers", async () => {
+    // An attacker with raw database access drops the append-only triggers first; the chain and head still tell.
+    const { results: triggers } = await env.DB.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'audit_log_no_%'").all<{ name: string; sql: string }>();
+    expect(triggers.map((r) => r.name).sort()).toEqual(["audit_log_no_delete", "audit_log_no_update"]);
+    for (const { name } of triggers) await env.DB.prepare(`DROP TRIGGER ${name}`).run();
+    try {
+      const verify = async (key: string) => (await api(key).get("/v1/audit-log/verify")).json;
+      const tenantWith = async (users: number) => {
+        const t = await createTenant();
+        for (let i = 0; i < users; i++) await api(t.key).post("/v1/users", { email: `u${i}@example.com`, role: "viewer" });
+        expect(await verify(t.key)).toMatchObject({ valid: true, checked: users + 1 });
+        return t;
+      };
 
-    const other = await createTenant();
-    await api(other.key).post("/v1/users", { email: "a@example.com", role: "viewer" });
-    await api(other.key).post("/v1/users", { email: "b@example.com", role: "viewer" });
-    await env.DB.prepare("DELETE FROM audit_log WHERE account_id = ? AND seq = 2").bind(other.accountId).run();
-    expect((await api(other.key).get("/v1/audit-log/verify")).json).toEqual({ valid: false, checked: 1, broken_at_seq: 2 });
+      const edited = await tenantWith(3);
+      await env.DB.prepare("UPDATE audit_log SET actor = 'user:USR-SOMEONEELS' WHERE account_id = ? AND seq = 3").bind(edited.accountId).run();
+      expect(await verify(edited.key)).toMatchObject({ valid: false, checked: 2, broken_at_seq: 3 });
+
+      const gap = await tenantWith(2);
+      await env.DB.prepare("DELETE FROM audit_log WHERE account_id = ? AND seq = 2").bind(gap.accountId).run();
+      expect(await verify(gap.key)).toMatchObject({ valid: false, checked: 1, broken_at_seq: 2 });
+
+      // The remaining chain is internally perfect; only the recorded head shows that entries 3 and 4 existed.
+      const truncated = await tenantWith(3);
+      await env.DB.prepare("DELETE FROM audit_log WHERE account_id = ? AND seq >= 3").bind(truncated.accountId).run();
+      expect(await verify(truncated.key)).toMatchObject({ valid: false, checked: 2, broken_at_seq: 3 });
+    } finally {
+      for (const { sql } of triggers) await env.DB.prepare(sql).run();
+    }
+  });
+
+  it("a write whose audit entry cannot be stored answers 500, and a retry with the same key replays it instead of repeating it", async () => {
+    const t = await createTenant();
+    const agents = async () => (await env.DB.prepare("SELECT id FROM agents WHERE account_id = ?").bind(t.accountId).all<{ id: string }>()).results.map((r) => r.id);
+    const body = { name: "Front desk", config: { system_prompt: "Be brief.", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } };
+    // The audit store fails for this account's agent creations only (a real D1 error, raised by a trigger).
+    await env.DB.prepare(
+      `CREATE TRIGGER audit_store_down BEFORE INSERT ON audit_log WHEN NEW.account_id = '${t.accountId}' AND NEW.action = 'POST /v1/agents' BEGIN SELECT RAISE(ABORT, 'audit store down'); END`,
+    ).run();
+    let failed;
+    try {
+      failed = await api(t.key).post("/v1/agents", body, { "idempotency-key": "create-front-desk" });
+    } finally {
+      await env.DB.prepare("DROP TRIGGER audit_store_down").run();
+    }
+    expect(failed.status).toBe(500);
+    expect(failed.json.detail).toMatch(/the change was made but its audit entry could not be stored; retry with the same Idempotency-Key/);
+    const created = await agents();
+    expect(created).toHaveLength(1);
+
+    const retried = await api(t.key).post("/v1/agents", body, { "idempotency-key": "create-front-desk" });
+    expect(retried.status).toBe(201);
+    expect(retried.headers.get("idempotent-replayed")).toBe("true");
+    expect(retried.json.id).toBe(created[0]);
+    expect(await agents()).toEqual(created);
+    // The chain stays whole; the missing entry is the one the 500 reported.
+    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, checked: 1 });
   });
 
   it("rejects a cursor it did not issue", async () => {

@@ -28,6 +28,10 @@ const ChainVerification = z
     valid: z.boolean(),
     checked: z.number().int().openapi({ description: "Entries that verified before the first break (all of them when valid)." }),
     broken_at_seq: z.number().int().nullable().openapi({ description: "The first entry that was altered, removed or inserted." }),
+    head_hash: z
+      .string()
+      .nullable()
+      .openapi({ description: "Hash of the newest entry the database recorded (null before the first write). Keep it elsewhere to detect a rewrite of the whole log." }),
   })
   .openapi("AuditChainVerification");
 
@@ -100,6 +104,6 @@ auditLogApi.openapi(
   }),
   async (c) => {
     const result = await verifyAuditChain(database(c.env.DB), c.get("principal").accountId);
-    return c.json({ valid: result.valid, checked: result.checked, broken_at_seq: result.brokenAtSeq ?? null }, 200);
+    return c.json({ valid: result.valid, checked: result.checked, broken_at_seq: result.brokenAtSeq ?? null, head_hash: result.headHash }, 200);
   },
 );

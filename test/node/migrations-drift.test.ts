@@ -1,0 +1,40 @@
+import { execFile } from "node:child_process";
+import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const DRIZZLE_KIT = join(ROOT, "node_modules/drizzle-kit/bin.cjs");
+const run = promisify(execFile);
+
+/** drizzle-kit on a throwaway copy of migrations/, so a failing check never leaves files in the repository. */
+const drizzleKit = (cwd: string, ...args: string[]) => run(process.execPath, [DRIZZLE_KIT, ...args, "--dialect", "sqlite", "--out", "migrations"], { cwd });
+
+describe("migrations/ matches shared/db/schema.ts", () => {
+  let copy: string;
+  beforeAll(async () => {
+    copy = await mkdtemp(join(tmpdir(), "migrations-drift-"));
+    await cp(join(ROOT, "migrations"), join(copy, "migrations"), { recursive: true });
+  });
+  afterAll(() => rm(copy, { recursive: true, force: true }));
+
+  it("has no schema change left to generate (edit the schema, then run `npm run db:gen`)", { timeout: 30_000 }, async () => {
+    const before = await readdir(join(copy, "migrations"), { recursive: true });
+    const { stdout } = await drizzleKit(copy, "generate", "--schema", join(ROOT, "shared/db/schema.ts"));
+    const generated = (await readdir(join(copy, "migrations"), { recursive: true })).filter((f) => !before.includes(f));
+    const sql = await Promise.all(generated.filter((f) => f.endsWith(".sql")).map((f) => readFile(join(copy, "migrations", f), "utf8")));
+    expect({ generated, sql }, "shared/db/schema.ts changed without a migration").toEqual({ generated: [], sql: [] });
+    expect(stdout).toContain("No schema changes");
+  });
+
+  it("lists every SQL file in drizzle's journal, in order, and drizzle-kit check finds no conflicts", { timeout: 30_000 }, async () => {
+    const journal = JSON.parse(await readFile(join(ROOT, "migrations/meta/_journal.json"), "utf8")) as { entries: { idx: number; tag: string }[] };
+    const files = (await readdir(join(ROOT, "migrations"))).filter((f) => f.endsWith(".sql")).sort();
+    expect(journal.entries.map((e) => `${e.tag}.sql`)).toEqual(files);
+    expect(journal.entries.map((e) => e.idx)).toEqual(files.map((_, i) => i));
+    const { stdout } = await drizzleKit(copy, "check");
+    expect(stdout).toContain("Everything's fine");
+  });
+});
