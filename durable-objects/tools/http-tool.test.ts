@@ -28,6 +28,7 @@ const ctx = (overrides: Partial<HttpToolContext> = {}): HttpToolContext => ({
   encryptionKey: env.ENCRYPTION_KEY,
   allowlist: parseAllowlist(env.TOOL_HOST_ALLOWLIST),
   signal: new AbortController().signal,
+  dohUrl: `${SERVER}/dns-query`,
   ...overrides,
 });
 
@@ -176,6 +177,51 @@ describe("executeHttpTool", () => {
     const result = await executeHttpTool(tool({ url }), { date: "x" }, ctx({ fetcher }));
     expect(errorOf(result.content)).toMatch(/address is not allowed: /);
     expect(fetcher).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ["https://rebind.public-shop.example/book", /resolves to 10\.0\.0\.5, which is private/],
+    ["https://metadata.public-shop.example/latest/meta-data/", /resolves to 169\.254\.169\.254, which is link-local/],
+    ["https://mixed.public-shop.example/book", /resolves to 192\.168\.1\.20, which is private/],
+    ["https://v6.public-shop.example/book", /resolves to ::1, which is loopback/],
+    ["https://alias.public-shop.example/book", /resolves to 10\.0\.0\.5/],
+    ["https://nowhere.public-shop.example/book", /does not exist \(NXDOMAIN\)/],
+    ["https://empty.public-shop.example/book", /has no address/],
+  ])("refuses %s by what its name resolves to, before fetching it", async (url, reason) => {
+    const fetcher = vi.fn<typeof fetch>((input, init) => fetch(input, init));
+    const result = await executeHttpTool(tool({ url }), { date: "x" }, ctx({ fetcher }));
+    expect(errorOf(result.content)).toMatch(/address is not allowed: /);
+    expect(errorOf(result.content)).toMatch(reason);
+    // Only DNS-over-HTTPS lookups went out, never the tool request.
+    expect(fetcher.mock.calls.map(([input]) => new URL(String(input)).pathname)).toEqual(expect.arrayContaining(["/dns-query"]));
+    expect(fetcher.mock.calls.every(([input]) => new URL(String(input)).pathname === "/dns-query")).toBe(true);
+  });
+
+  it("re-checks the name of every redirect hop", async () => {
+    const fetcher = vi.fn<typeof fetch>((input, init) => fetch(input, init));
+    const to = "https://metadata.public-shop.example/latest/meta-data/";
+    const result = await executeHttpTool(tool({ url: `${SERVER}/redirect?to=${encodeURIComponent(to)}` }), { date: "x" }, ctx({ fetcher }));
+    expect(errorOf(result.content)).toMatch(/address is not allowed \(redirect\): the host metadata\.public-shop\.example resolves to 169\.254\.169\.254/);
+    expect(fetcher.mock.calls.map(([input]) => new URL(String(input)).pathname)).toEqual(["/redirect", "/dns-query"]);
+  });
+
+  it("fetches a name whose every address is public", async () => {
+    const fetched: string[] = [];
+    // DoH goes to the test resolver; the tool request itself is answered here (the name is not real).
+    const fetcher = vi.fn<typeof fetch>(async (input, init) => {
+      const url = new URL(String(input));
+      if (url.pathname === "/dns-query") return fetch(input, init);
+      fetched.push(url.href);
+      return Response.json({ booked: true });
+    });
+    const result = await executeHttpTool(tool({ url: "https://tools.public-shop.example/book" }), { date: "x" }, ctx({ fetcher }));
+    expect(result).toEqual({ status: "success", content: JSON.stringify({ booked: true }) });
+    expect(fetched).toEqual(["https://tools.public-shop.example/book"]);
+  });
+
+  it("refuses a name when the resolver cannot be reached (fails closed)", async () => {
+    const result = await executeHttpTool(tool({ url: "https://tools.public-shop.example/book" }), { date: "x" }, ctx({ dohUrl: "http://127.0.0.1:1/dns-query" }));
+    expect(errorOf(result.content)).toMatch(/could not be resolved \(the resolver did not answer\)/);
   });
 
   it("reports a secret sealed for another account as a configuration error, revealing nothing", async () => {

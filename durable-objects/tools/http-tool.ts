@@ -6,6 +6,7 @@
 import { SecretBox } from "../../shared/crypto/secret-box.ts";
 import { toolSecretContext, type StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
 import { readCapped } from "./capped-body.ts";
+import { checkResolvedHost } from "./dns-guard.ts";
 import { checkToolUrl } from "./ssrf-guard.ts";
 import { validateToolInput } from "./tool-input.ts";
 
@@ -27,6 +28,8 @@ export interface HttpToolContext {
   fetcher?: typeof fetch;
   /** The platform's own hostnames, refused as tool targets. */
   blockedHosts?: readonly string[];
+  /** The DNS-over-HTTPS resolver every tool host name is checked with (see dns-guard.ts `dohUrlFrom`). */
+  dohUrl: string;
 }
 
 export const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -70,6 +73,13 @@ export async function executeHttpTool(tool: StoredHttpTool, input: unknown, ctx:
       if (!checked.ok) {
         log("warn", tool.name, "url_refused", { hop, reason: checked.reason });
         return fail(`the ${tool.name} service address is not allowed${hop > 0 ? " (redirect)" : ""}: ${checked.reason}`);
+      }
+      if (checked.resolve) {
+        const resolved = await checkResolvedHost(checked.url.hostname, { dohUrl: ctx.dohUrl, signal, fetcher: ctx.fetcher });
+        if (!resolved.ok) {
+          log("warn", tool.name, "dns_refused", { hop, reason: resolved.reason });
+          return fail(`the ${tool.name} service address is not allowed${hop > 0 ? " (redirect)" : ""}: ${resolved.reason}`);
+        }
       }
       // Tool headers (which may carry secrets) go only to the configured origin, as fetch does for Authorization.
       if (origin !== undefined && checked.url.origin !== origin) headers = stripToolHeaders(headers, tool);

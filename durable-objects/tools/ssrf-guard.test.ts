@@ -16,6 +16,10 @@ describe("checkToolUrl", () => {
       const result = checkToolUrl(url, NONE);
       expect(result.ok, url).toBe(true);
     }
+    // Names still need their addresses checked (dns-guard.ts); literals and allow-listed hosts do not.
+    expect(checkToolUrl("https://api.example.com/", NONE)).toMatchObject({ ok: true, resolve: true });
+    expect(checkToolUrl("https://8.8.8.8/", NONE)).toMatchObject({ ok: true, resolve: false });
+    expect(checkToolUrl("http://localhost:3000/", TEST_ALLOWLIST)).toMatchObject({ ok: true, resolve: false });
     const result = checkToolUrl("https://API.Example.com./v1", NONE);
     expect(result.ok && result.url.hostname).toBe("api.example.com.");
   });

@@ -3,12 +3,10 @@
  * target) must pass here. Public HTTPS on the default port only; literal IPs in non-public ranges, loopback and
  * internal names, credentials in the URL and obfuscated IPv4 spellings are refused. Hosts in the allow-list
  * (`TOOL_HOST_ALLOWLIST`, local development) may use plain HTTP, any port and private addresses.
- *
- * DNS: a Worker cannot resolve a name before fetching it, and resolving it separately (DNS over HTTPS) would not pin
- * the address the fetch then uses, so a rebinding name would pass anyway. We rely on Cloudflare's egress, which never
- * reaches private networks (RFC 1918, loopback, link-local, metadata services), and refuse only by name and literal.
+ * A host that passes as a name (`resolve: true`) must then pass the DNS check in dns-guard.ts before it is fetched.
  */
-export type ToolUrlCheck = { ok: true; url: URL } | { ok: false; reason: string };
+/** `resolve`: the host is a DNS name (not a literal, not allow-listed) whose addresses must still be checked. */
+export type ToolUrlCheck = { ok: true; url: URL; resolve: boolean } | { ok: false; reason: string };
 
 export interface ToolUrlOptions {
   /** Our own hostnames (e.g. PUBLIC_BASE_URL's): a tool must not call back into the platform. */
@@ -38,7 +36,7 @@ export function checkToolUrl(url: string, allowlist: readonly string[], options:
   const ipv4 = parseDottedIpv4(host);
   // The URL parser turns 2130706433, 0x7f.1 or 0177.0.0.1 into 127.0.0.1; such spellings only serve to hide an address.
   if (ipv4 !== undefined && rawHost(url) !== host) return refuse(`the address is written in an obfuscated form (${rawHost(url)})`);
-  if (isAllowListed(host, allowlist)) return { ok: true, url: parsed };
+  if (isAllowListed(host, allowlist)) return { ok: true, url: parsed, resolve: false };
 
   if (parsed.protocol !== "https:") return refuse("plain http is not allowed (https only)");
   if (parsed.port !== "") return refuse(`port ${parsed.port} is not allowed (443 only)`);
@@ -47,14 +45,14 @@ export function checkToolUrl(url: string, allowlist: readonly string[], options:
   const ipv6 = host.startsWith("[") ? parseIpv6(host.slice(1, -1)) : undefined;
   if (ipv6 !== undefined) {
     const range = blockedIpv6Range(ipv6);
-    return range === undefined ? { ok: true, url: parsed } : refuse(`the address ${host} is ${range}`);
+    return range === undefined ? { ok: true, url: parsed, resolve: false } : refuse(`the address ${host} is ${range}`);
   }
   if (ipv4 !== undefined) {
     const range = blockedIpv4Range(ipv4);
-    return range === undefined ? { ok: true, url: parsed } : refuse(`the address ${host} is ${range}`);
+    return range === undefined ? { ok: true, url: parsed, resolve: false } : refuse(`the address ${host} is ${range}`);
   }
   const reason = blockedName(host);
-  return reason === undefined ? { ok: true, url: parsed } : refuse(reason);
+  return reason === undefined ? { ok: true, url: parsed, resolve: true } : refuse(reason);
 }
 
 const refuse = (reason: string): ToolUrlCheck => ({ ok: false, reason });
@@ -97,7 +95,7 @@ function blockedName(host: string): string | undefined {
 // ---- IPv4 ----
 
 /** Canonical dotted quad only (what the URL parser produces); undefined for anything else. */
-function parseDottedIpv4(host: string): number[] | undefined {
+export function parseDottedIpv4(host: string): number[] | undefined {
   const parts = host.split(".");
   if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9]\d{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
   return parts.map(Number);
@@ -135,7 +133,7 @@ export function blockedIpv4Range(octets: readonly number[]): string | undefined 
 // ---- IPv6 ----
 
 /** Eight 16-bit groups, or undefined when not an IPv6 literal (zone ids are refused by the URL parser already). */
-function parseIpv6(text: string): number[] | undefined {
+export function parseIpv6(text: string): number[] | undefined {
   let head = text;
   let tailV4: number[] = [];
   // A dotted IPv4 tail (::ffff:1.2.3.4) becomes two groups: parse it, stand a placeholder group in, drop it below.

@@ -99,7 +99,7 @@ describe("runTools", () => {
     const tools = [httpTool("lookup", "/slow?ms=150"), httpTool("broken", "/status/500"), httpTool("echo", "/echo")];
     const allowlist = parseAllowlist(env.TOOL_HOST_ALLOWLIST);
     const executors = Object.fromEntries(
-      tools.map((tool) => [tool.name, (input: unknown, signal: AbortSignal) => executeHttpTool(tool, input, { accountId: "acct_runner", encryptionKey: env.ENCRYPTION_KEY, allowlist, signal })]),
+      tools.map((tool) => [tool.name, (input: unknown, signal: AbortSignal) => executeHttpTool(tool, input, { accountId: "acct_runner", encryptionKey: env.ENCRYPTION_KEY, allowlist, signal, dohUrl: `${env.TOOL_SERVER_URL}/dns-query` })]),
     );
     const started = Date.now();
     const results = await runTools([call("lookup", {}, "1"), call("lookup", {}, "2"), call("broken"), call("echo", { q: "x" })], executors, { signal: never, maxConcurrent: 2 });

@@ -8,10 +8,23 @@ import type { AddressInfo } from "node:net";
  *   GET  /seen?tag=…          what /echo received under `tag` (so tests can check a header arrived without the tool)
  *   ANY  /slow?ms=…           answers after `ms` (default 10 s); counts requests in flight
  *   GET  /in-flight           {current, max} of /slow since the last /in-flight/reset
+ *   GET  /slow/log            every /slow request: {tag, startedAt, endedAt} (server clock, ms), oldest first
  *   GET  /huge                an endless 200 body (stops when the client goes away)
  *   ANY  /redirect?to=…&status=…  a redirect to `to` (default 302)
  *   ANY  /status/:code        that status with a small JSON body
+ *   GET  /dns-query?name=&type=  a DNS-over-HTTPS resolver (JSON API) over the fixed zone `DNS_ZONE`; other names NXDOMAIN
  */
+/** Names the test resolver knows: public-looking names with private answers, and one with a public answer. */
+export const DNS_ZONE: Record<string, { A?: string[]; AAAA?: string[]; CNAME?: string }> = {
+  "tools.public-shop.example": { A: ["93.184.215.14"], AAAA: ["2606:2800:21f:cb07:6820:80da:af6b:8b2c"] },
+  "rebind.public-shop.example": { A: ["10.0.0.5"] },
+  "metadata.public-shop.example": { A: ["169.254.169.254"] },
+  "mixed.public-shop.example": { A: ["93.184.215.14", "192.168.1.20"] },
+  "v6.public-shop.example": { AAAA: ["::1"] },
+  "alias.public-shop.example": { CNAME: "rebind.public-shop.example" },
+  "empty.public-shop.example": {},
+};
+
 export interface ToolServer {
   url: string;
   close(): Promise<void>;
@@ -19,7 +32,7 @@ export interface ToolServer {
 
 export async function startToolServer(port = 0): Promise<ToolServer> {
   const seen = new Map<string, unknown>();
-  const slow = { current: 0, max: 0 };
+  const slow: SlowState = { current: 0, max: 0, log: [] };
   const server = createServer((req, res) => {
     handle(req, res, seen, slow).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
@@ -38,7 +51,13 @@ export async function startToolServer(port = 0): Promise<ToolServer> {
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, seen: Map<string, unknown>, slow: { current: number; max: number }): Promise<void> {
+interface SlowState {
+  current: number;
+  max: number;
+  log: { tag: string | null; startedAt: number; endedAt: number | null }[];
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, seen: Map<string, unknown>, slow: SlowState): Promise<void> {
   const url = new URL(req.url ?? "/", "http://tool-server");
   const body = await readBody(req);
   const json = (status: number, value: unknown): void => void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
@@ -50,9 +69,12 @@ async function handle(req: IncomingMessage, res: ServerResponse, seen: Map<strin
     return json(200, echoed);
   }
   if (url.pathname === "/seen") return json(200, seen.get(url.searchParams.get("tag") ?? "") ?? null);
+  if (url.pathname === "/slow/log") return json(200, slow.log);
   if (url.pathname === "/slow") {
     slow.current++;
     slow.max = Math.max(slow.max, slow.current);
+    const entry = { tag: url.searchParams.get("tag"), startedAt: Date.now(), endedAt: null as number | null };
+    slow.log.push(entry);
     const ms = Number(url.searchParams.get("ms") ?? 10_000);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
@@ -62,15 +84,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, seen: Map<strin
       });
     });
     slow.current--;
+    entry.endedAt = Date.now();
     if (!res.destroyed) json(200, { waitedMs: ms, query: Object.fromEntries(url.searchParams) });
     return;
   }
-  if (url.pathname === "/in-flight") return json(200, slow);
+  if (url.pathname === "/in-flight") return json(200, { current: slow.current, max: slow.max });
   if (url.pathname === "/in-flight/reset") {
     slow.max = slow.current;
-    return json(200, slow);
+    slow.log = [];
+    return json(200, { current: slow.current, max: slow.max });
   }
   if (url.pathname === "/huge") return streamForever(res);
+  if (url.pathname === "/dns-query") return json(200, resolve(url.searchParams.get("name") ?? "", url.searchParams.get("type") ?? "A"));
   if (url.pathname === "/redirect") {
     const status = Number(url.searchParams.get("status") ?? 302);
     res.writeHead(status, { location: url.searchParams.get("to") ?? "/echo" }).end();
@@ -79,6 +104,21 @@ async function handle(req: IncomingMessage, res: ServerResponse, seen: Map<strin
   const status = /^\/status\/(\d{3})$/.exec(url.pathname);
   if (status) return json(Number(status[1]), { error: `simulated ${status[1]}`, detail: "the booking slot is no longer available" });
   json(404, { error: `no route ${url.pathname}` });
+}
+
+/** A DoH JSON answer (RFC 8427 field names, as cloudflare-dns.com and dns.google use), following one CNAME. */
+function resolve(name: string, type: string): unknown {
+  const question = [{ name, type: type === "AAAA" ? 28 : 1 }];
+  const zone = DNS_ZONE[name.toLowerCase()];
+  if (zone === undefined) return { Status: 3, Question: question };
+  const target = zone.CNAME !== undefined ? DNS_ZONE[zone.CNAME] : zone;
+  const code = type === "AAAA" ? 28 : 1;
+  const records = (type === "AAAA" ? target?.AAAA : target?.A) ?? [];
+  const answer = [
+    ...(zone.CNAME !== undefined ? [{ name, type: 5, TTL: 300, data: `${zone.CNAME}.` }] : []),
+    ...records.map((data) => ({ name: zone.CNAME ?? name, type: code, TTL: 300, data })),
+  ];
+  return { Status: 0, Question: question, Answer: answer };
 }
 
 function streamForever(res: ServerResponse): void {

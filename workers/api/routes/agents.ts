@@ -9,6 +9,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { Context } from "hono";
 import { invalidateCachedAgent, readCachedAgent, writeCachedAgent, writeCachedVersion } from "../../../shared/agents/agent-config-cache.ts";
 import { sealAgentSecrets } from "../../services/agent-secrets.ts";
+import { toolUrlIssues, toolUrlPolicy } from "../../../durable-objects/tools/tool-url-policy.ts";
 import { redactAgentSecrets, type StoredAgentConfig } from "../../../shared/agents/stored-agent-config.ts";
 import { afterCursor, belowCursor, PageQuery, pageOf, pageOrder, toNumberedPage, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
@@ -107,6 +108,14 @@ agentsApi.openapi(
   },
 );
 
+/** A tool URL every call would refuse (SSRF gate) is a validation error when the agent is saved or published. */
+function assertCallableToolUrls(tools: readonly { type: string; url?: string }[], env: Env): void {
+  const errors = toolUrlIssues(tools, toolUrlPolicy(env));
+  if (errors.length > 0) {
+    throw new ApiError("validation-error", `tool URLs must be public https addresses: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, { errors });
+  }
+}
+
 agentsApi.openapi(
   securedRoute("agents:write", {
     method: "post",
@@ -119,6 +128,7 @@ agentsApi.openapi(
   async (c) => {
     const { name, config } = c.req.valid("json");
     const accountId = c.get("principal").accountId;
+    assertCallableToolUrls(config.tools, c.env);
     const draft = await sealAgentSecrets(config, accountId, c.env);
     const now = nowIso();
     const row = await withFreshId(newAgentId, (id) =>
@@ -168,6 +178,7 @@ agentsApi.openapi(
     const db = database(c.env.DB);
     const current = await ownAgent(db, accountId, id);
     if (current.status === "archived") throw new ApiError("conflict", "the agent is archived; create a new agent instead");
+    if (input.config) assertCallableToolUrls(input.config.tools, c.env);
     const draft = input.config ? await sealAgentSecrets(input.config, accountId, c.env, current.draft as StoredAgentConfig) : undefined;
     const row = await db.update(agents).set({ name: input.name, draft, updatedAt: nowIso() }).where(eq(agents.id, id)).returning().get();
     return c.json(await changed(c, row!), 200);
@@ -212,6 +223,8 @@ agentsApi.openapi(
     const db = database(c.env.DB);
     const current = await ownAgent(db, principal.accountId, id);
     if (current.status === "archived") throw new ApiError("conflict", "the agent is archived and cannot be published");
+    // Checked again: the draft may predate a change of TOOL_HOST_ALLOWLIST or PUBLIC_BASE_URL.
+    assertCallableToolUrls((current.draft as StoredAgentConfig).tools, c.env);
     const version = current.latestVersion + 1;
     const publishedAt = nowIso();
     // One transaction: the new version row and the pointer move together. A concurrent publish of the same
