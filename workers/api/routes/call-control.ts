@@ -14,7 +14,7 @@ import { checkConsent } from "../../services/consent-check.ts";
 import { liveAgentVersion } from "../../../shared/agents/live-agent.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
-import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
+import { TwilioApiError, type TwilioCall } from "../../../shared/twilio/twilio-client.ts";
 import { callSession } from "../../twilio/voice-webhook.ts";
 import { ApiError, notFound, type ProblemType } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
@@ -95,8 +95,9 @@ callControlApi.openapi(
     const session = callSession(c.env, callId);
     await session.prepare(meta, body.variables);
     const base = publicBaseUrl(c.env, c.req.raw);
+    let twilioCall: TwilioCall;
     try {
-      const twilioCall = await twilioClient(c.env, creds).createCall({
+      twilioCall = await twilioClient(c.env, creds).createCall({
         to: body.to,
         from: body.from,
         url: `${base}/twilio/voice?call_id=${callId}`,
@@ -105,17 +106,22 @@ callControlApi.openapi(
         machineDetection: body.machine_detection ? (agent.config.voicemail.action === "leave_message" ? "DetectMessageEnd" : "Enable") : undefined,
         timeLimitSeconds: agent.config.max_call_duration_s + 60,
       });
-      const updated = await db.update(calls).set({ twilioCallSid: twilioCall.sid }).where(eq(calls.id, callId)).returning().get();
-      await session.setCallSid(twilioCall.sid);
-      c.set("auditResource", callId);
-      c.set("auditDetail", { to: body.to, from: body.from, agent_version: agent.version, consent_type: body.consent_type });
-      return c.json(callView(updated!), 201);
     } catch (err) {
-      if (!(err instanceof TwilioApiError)) throw err;
-      await session.finalize({ status: "failed", endReason: `twilio_error:${err.code ?? err.status}`, durationSeconds: null });
-      await auditCallRefusal(c.env, accountId, { reason: `twilio_error:${err.code ?? err.status}`, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
-      throw new ApiError("provider-error", `Twilio refused the call: ${err.message}`, { status: err.status >= 500 ? 502 : 422, twilio_code: err.code, more_info: err.moreInfo, call_id: callId });
+      // Refused by Twilio, or Twilio not reached at all (network, timeout): either way no call will report back,
+      // so the record is failed and its concurrency slot released here.
+      const reason = err instanceof TwilioApiError ? `twilio_error:${err.code ?? err.status}` : "twilio_unreachable";
+      await session.finalize({ status: "failed", endReason: reason, durationSeconds: null });
+      await auditCallRefusal(c.env, accountId, { reason, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
+      if (err instanceof TwilioApiError) {
+        throw new ApiError("provider-error", `Twilio refused the call: ${err.message}`, { status: err.status >= 500 ? 502 : 422, twilio_code: err.code, more_info: err.moreInfo, call_id: callId });
+      }
+      throw new ApiError("provider-error", `Twilio could not be reached (${err instanceof Error ? err.message : String(err)}); the call was not placed, retry later`, { status: 502, reason, call_id: callId });
     }
+    const updated = await db.update(calls).set({ twilioCallSid: twilioCall.sid }).where(eq(calls.id, callId)).returning().get();
+    await session.setCallSid(twilioCall.sid);
+    c.set("auditResource", callId);
+    c.set("auditDetail", { to: body.to, from: body.from, agent_version: agent.version, consent_type: body.consent_type });
+    return c.json(callView(updated!), 201);
   },
 );
 
