@@ -1,9 +1,13 @@
+import { eq } from "drizzle-orm";
 import { IsolateMemo } from "../cache/isolate-memo.ts";
+import { database } from "../db/client.ts";
+import { agents } from "../db/schema.ts";
 import type { StoredAgentConfig } from "./stored-agent-config.ts";
 
 /**
  * Agent configuration cached at the edge in KV. A published version never changes, so its key never needs
- * invalidating; the per-agent entry (live version, draft, name) is deleted on every agent write. Readers check
+ * invalidating; the per-agent entry (live version, draft, name) is deleted on every agent write, and filled from a
+ * read only while it is still current (see `cacheAgentIfCurrent`). Readers check
  * `account_id` themselves: a KV hit is never trusted across tenants. In front of KV, the isolate keeps what it
  * read for a few seconds (KV itself may serve a replaced entry for up to 60 s in other locations).
  */
@@ -38,7 +42,32 @@ function write(env: Env, key: string, value: { account_id: string }, ttlS: numbe
 
 export const readCachedAgent = <T>(env: Env, agentId: string) => readThrough<T & { account_id: string }>(env, agentKey(agentId));
 
-export const writeCachedAgent = <T extends { account_id: string }>(env: Env, agentId: string, value: T) => write(env, agentKey(agentId), value, AGENT_TTL_S);
+/** The fields of an agent's view that every agent write changes; the call path trusts `live_version` and `status`. */
+export interface AgentStamp {
+  id: string;
+  status: string;
+  live_version: number | null;
+  latest_version: number;
+  updated_at: string;
+}
+
+/**
+ * Caches an agent's view read from D1, unless the agent changed since that read. A publish or rollback that
+ * commits between the read and this write has already deleted the key; writing the older view back would make
+ * new calls run the old version for an hour. So the view is written, D1 is read again, and the entry is dropped
+ * if the row moved on: whichever order the two requests interleave in, no outdated view survives.
+ */
+export async function cacheAgentIfCurrent<V extends AgentStamp>(env: Env, value: { account_id: string; view: V }): Promise<void> {
+  const { view } = value;
+  await write(env, agentKey(view.id), value, AGENT_TTL_S);
+  const now = await database(env.DB)
+    .select({ status: agents.status, live: agents.liveVersion, latest: agents.latestVersion, updatedAt: agents.updatedAt })
+    .from(agents)
+    .where(eq(agents.id, view.id))
+    .get();
+  const current = now && now.status === view.status && now.live === view.live_version && now.latest === view.latest_version && now.updatedAt === view.updated_at;
+  if (!current) await invalidateCachedAgent(env, view.id);
+}
 
 export function invalidateCachedAgent(env: Env, agentId: string): Promise<void> {
   memo.delete(agentKey(agentId));

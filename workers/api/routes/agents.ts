@@ -7,7 +7,7 @@ import { isUniqueViolation } from "../../../shared/db/errors.ts";
 import { AgentConfig } from "../../../shared/schemas/agent-config.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { Context } from "hono";
-import { invalidateCachedAgent, readCachedAgent, writeCachedAgent, writeCachedVersion } from "../../../shared/agents/agent-config-cache.ts";
+import { cacheAgentIfCurrent, invalidateCachedAgent, readCachedAgent, writeCachedVersion } from "../../../shared/agents/agent-config-cache.ts";
 import { sealAgentSecrets } from "../../services/agent-secrets.ts";
 import { toolUrlIssues, toolUrlPolicy } from "../../../durable-objects/tools/tool-url-policy.ts";
 import { redactAgentSecrets, type StoredAgentConfig } from "../../../shared/agents/stored-agent-config.ts";
@@ -157,7 +157,7 @@ agentsApi.openapi(
       return c.json(cached.view, 200);
     }
     const view = agentView(await ownAgent(database(c.env.DB), accountId, id));
-    c.executionCtx.waitUntil(writeCachedAgent(c.env, id, { account_id: accountId, view }));
+    c.executionCtx.waitUntil(cacheAgentIfCurrent(c.env, { account_id: accountId, view }));
     return c.json(view, 200);
   },
 );
