@@ -1,7 +1,42 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "./api-client.ts";
-import { telephonyTenant } from "./telephony-fixtures.ts";
+import { telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
+
+/** Columns that reads may move on their own (a key's last use is stamped after the response). */
+const VOLATILE_COLUMNS = ["last_used_at"];
+
+/**
+ * Everything the victim owns: every row of every table with an `account_id` (users, keys, agents, agent versions,
+ * numbers, calls, consent, do-not-call, audit log and its head, credentials…), and every KV entry that names it.
+ */
+async function victimState(victim: TelephonyTenant) {
+  const { results: all } = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name").all<{ name: string }>();
+  const tables: { name: string }[] = [];
+  for (const { name } of all) {
+    const { results: columns } = await env.DB.prepare(`PRAGMA table_info("${name}")`).all<{ name: string }>();
+    if (columns.some((c) => c.name === "account_id")) tables.push({ name });
+  }
+  const rows: Record<string, unknown[]> = {};
+  for (const { name } of tables) {
+    const { results } = await env.DB.prepare(`SELECT * FROM "${name}" WHERE account_id = ? ORDER BY rowid`).bind(victim.accountId).all<Record<string, unknown>>();
+    rows[name] = results.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !VOLATILE_COLUMNS.includes(k))));
+  }
+  const kv: Record<string, string | null> = {};
+  for (const { name } of (await env.CONFIG_CACHE.list()).keys) {
+    const value = await env.CONFIG_CACHE.get(name);
+    if ([victim.accountId, victim.agentId, victim.number].some((id) => name.includes(id) || value?.includes(id))) kv[name] = value;
+  }
+  return { tables: tables.map((t) => t.name), rows, kv };
+}
+
+/** GET /v1/agents/{id} caches the view after answering; wait for that write so it cannot land mid-test. */
+async function cachedAgentView(agentId: string) {
+  for (let i = 0; i < 50 && !(await env.CONFIG_CACHE.get(`agent:${agentId}`)); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+const send = (key: string, method: string, path: string, body?: unknown) =>
+  method === "GET" ? api(key).get(path) : method === "DELETE" ? api(key).delete(path) : method === "PATCH" ? api(key).patch(path, body) : api(key).post(path, body);
 
 /**
  * Walks every route that takes an id with another tenant's ids: each must answer 404 and reveal nothing, and
@@ -17,6 +52,10 @@ describe("tenant isolation", () => {
     const key = (await v.post("/v1/api-keys", { name: "ci", scopes: ["agents:read"] })).json;
     const number = (await v.get("/v1/phone-numbers")).json.data[0];
     await v.post("/v1/do-not-call", { phone: "+14155550177", reason: "asked" });
+    await v.post("/v1/consent", { phone: "+14155550166", consent_type: "marketing", source: "web form" });
+    // The victim's agent view and versions are cached in KV, so a cross-tenant hit there is tried too.
+    expect((await v.get(`/v1/agents/${victim.agentId}`)).status).toBe(200);
+    await cachedAgentView(victim.agentId);
     const callId = "CAL-2222222222XXYZ";
     await env.DB.prepare(
       "INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, twilio_call_sid, status, created_at) VALUES (?, ?, ?, 1, 'inbound', '+12125550100', ?, 'CA00000000000000000000000000000099', 'in-progress', '2026-11-01T00:00:00Z')",
@@ -55,19 +94,79 @@ describe("tenant isolation", () => {
     const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
     expect(walked.sort()).toEqual(documented.sort());
 
-    const before = await env.DB.prepare("SELECT (SELECT count(*) FROM users WHERE account_id = ?1) AS users, (SELECT group_concat(revoked_at) FROM api_keys WHERE account_id = ?1) AS revoked, (SELECT name || status || coalesce(live_version, 0) || latest_version FROM agents WHERE account_id = ?1) AS agent, (SELECT agent_id || status FROM phone_numbers WHERE account_id = ?1) AS number, (SELECT count(*) FROM do_not_call WHERE account_id = ?1) AS dnc")
-      .bind(victim.accountId)
-      .first();
+    const before = await victimState(victim);
+    for (const table of ["agent_versions", "consent_records", "audit_log", "audit_heads", "calls", "do_not_call"]) expect(before.rows[table], table).not.toEqual([]);
+    expect(Object.keys(before.kv)).toEqual(expect.arrayContaining([`agent:${victim.agentId}`, `agent-version:${victim.agentId}:1`]));
     for (const [method, path, body] of routes) {
-      const res = await (method === "GET" ? api(attacker.key).get(path) : method === "DELETE" ? api(attacker.key).delete(path) : method === "PATCH" ? api(attacker.key).patch(path, body) : api(attacker.key).post(path, body));
+      const res = await send(attacker.key, method, path, body);
       expect(res.status, `${method} ${path}`).toBe(404);
       for (const word of secretWords) expect(res.text, `${method} ${path} leaks ${word}`).not.toContain(word);
     }
-    const after = await env.DB.prepare("SELECT (SELECT count(*) FROM users WHERE account_id = ?1) AS users, (SELECT group_concat(revoked_at) FROM api_keys WHERE account_id = ?1) AS revoked, (SELECT name || status || coalesce(live_version, 0) || latest_version FROM agents WHERE account_id = ?1) AS agent, (SELECT agent_id || status FROM phone_numbers WHERE account_id = ?1) AS number, (SELECT count(*) FROM do_not_call WHERE account_id = ?1) AS dnc")
-      .bind(victim.accountId)
-      .first();
+    const after = await victimState(victim);
     expect(after).toEqual(before);
     // And the victim still sees everything.
     expect((await v.get(`/v1/agents/${victim.agentId}`)).status).toBe(200);
+  });
+
+  it("refuses another tenant's ids in bodies and filters with 404/422, shows none of its data, and changes nothing", async () => {
+    const victim = await telephonyTenant();
+    const attacker = await telephonyTenant();
+    const v = api(victim.key);
+    const consented = "+14155550166";
+    await v.post("/v1/consent", { phone: consented, consent_type: "marketing", source: "web form" });
+    const victimNumber = (await v.get("/v1/phone-numbers")).json.data[0];
+    await env.DB.prepare(
+      "INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at) VALUES ('CAL-2222222222XXZZ', ?, ?, 1, 'inbound', '+12125550100', ?, 'completed', '2026-11-01T00:00:00Z')",
+    )
+      .bind(victim.accountId, victim.agentId, victim.number)
+      .run();
+    const attackerNumber = (await api(attacker.key).get("/v1/phone-numbers")).json.data[0];
+    const secretWords = [victim.accountId, victim.agentId, victimNumber.id, "CAL-2222222222XXZZ"];
+    const before = await victimState(victim);
+    const attackerCalls = async () => (await env.DB.prepare("SELECT count(*) AS n FROM calls WHERE account_id = ?").bind(attacker.accountId).first<{ n: number }>())!.n;
+    const attackerCallsBefore = await attackerCalls();
+
+    const outbound = { to: consented, consent_type: "marketing" };
+    const refused: [string, string, unknown, number, string?][] = [
+      // Placing a call with the victim's agent, or from the victim's number.
+      ["POST", "/v1/calls", { ...outbound, agent_id: victim.agentId, from: attacker.number }, 422, "agent_id"],
+      ["POST", "/v1/calls", { ...outbound, agent_id: attacker.agentId, from: victim.number }, 422, "from"],
+      // The victim's consent record does not let the attacker call its holder.
+      ["POST", "/v1/calls", { ...outbound, agent_id: attacker.agentId, from: attacker.number }, 403],
+      // Routing the attacker's number to the victim's agent, on import or on update.
+      ["PATCH", `/v1/phone-numbers/${attackerNumber.id}`, { agent_id: victim.agentId }, 422, "agent_id"],
+      ["POST", "/v1/phone-numbers", { e164: "+14155550999", source: "sip", agent_id: victim.agentId }, 422, "agent_id"],
+      // Importing the victim's number a second time.
+      ["POST", "/v1/phone-numbers", { e164: victim.number, source: "sip" }, 409],
+    ];
+    for (const [method, path, body, status, field] of refused) {
+      const res = await send(attacker.key, method, path, body);
+      const label = `${method} ${path} ${JSON.stringify(body)}`;
+      expect(res.status, `${label}: ${res.text}`).toBe(status);
+      expect(res.headers.get("content-type"), label).toMatch(/^application\/problem\+json/);
+      if (field) expect(res.json.errors.map((e: { path: string }) => e.path), label).toContain(field);
+      for (const word of secretWords) expect(res.text, `${label} leaks ${word}`).not.toContain(word);
+    }
+
+    // Filters with the victim's ids find nothing of the victim's.
+    const filtered = [
+      `/v1/calls?agent_id=${victim.agentId}`,
+      `/v1/calls?from=${encodeURIComponent("+12125550100")}`,
+      `/v1/calls?to=${encodeURIComponent(victim.number)}`,
+      `/v1/phone-numbers?agent_id=${victim.agentId}`,
+      `/v1/consent?phone=${encodeURIComponent(consented)}`,
+    ];
+    for (const path of filtered) {
+      const res = await api(attacker.key).get(path);
+      expect(res.status, `${path}: ${res.text}`).toBe(200);
+      expect(res.json.data, path).toEqual([]);
+      for (const word of secretWords) expect(res.text, `${path} leaks ${word}`).not.toContain(word);
+    }
+    const check = await api(attacker.key).get(`/v1/consent/check?phone=${encodeURIComponent(consented)}&consent_type=marketing`);
+    expect(check.json).toMatchObject({ allowed: false, record: null });
+
+    expect(await attackerCalls()).toBe(attackerCallsBefore);
+    expect((await api(attacker.key).get(`/v1/phone-numbers/${attackerNumber.id}`)).json.agent_id).toBe(attacker.agentId);
+    expect(await victimState(victim)).toEqual(before);
   });
 });
