@@ -207,4 +207,133 @@ describe("VoicePipeline", () => {
     expect(h.tts.spoken).toEqual(["Right answer."]);
     expect(h.pipeline.conversation.history.messages[0]).toEqual({ role: "user", content: [{ text: "When do you open on Sunday" }] });
   });
+
+  it("ends a turn on UtteranceEnd when no speech_final comes", async () => {
+    const h = harness([text("We open at nine. ")]);
+    h.stt.say("When do you open", 1000, { speechFinal: false }); // final words, but no endpoint
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.kinds("user_turn")).toHaveLength(0);
+    h.stt.listener.utteranceEnd(1000);
+    await played(h, 0);
+    expect(h.llm.requests[0]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "When do you open" }] });
+  });
+
+  it("at the tool depth limit the model still answers from every result, and tools it asks for then are not run", async () => {
+    const toolRound = (i: number) => [{ type: "tool_use" as const, toolUseId: `t${i}`, name: "lookup", input: { i } }, { type: "stop" as const, reason: "tool_use" as const }];
+    const ran: unknown[] = [];
+    const runTools = async (calls: ToolCall[]) => (ran.push(...calls.map((c) => c.input)), calls.map((c) => ({ status: "success" as const, content: `result ${JSON.stringify(c.input)}` })));
+    // Default limit: 4 rounds of tools, then a fifth model call that must answer.
+    const answered = harness([toolRound(0), toolRound(1), toolRound(2), toolRound(3), text("All four are booked. ")], { runTools });
+    answered.stt.say("Book them all", 1000);
+    await played(answered, 0);
+    expect(ran).toEqual([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }]);
+    const last = answered.llm.requests[4]!.messages;
+    expect(last.at(-1)!.content).toEqual([{ toolResult: { toolUseId: "t3", content: [{ text: 'result {"i":3}' }], status: "success" } }]);
+    expect(answered.tts.spoken).toEqual(["All four are booked."]);
+
+    ran.length = 0;
+    const stubborn = harness([toolRound(0), toolRound(1), toolRound(2), toolRound(3), toolRound(4)], { runTools });
+    stubborn.stt.say("Book them all", 1000);
+    await played(stubborn, 0);
+    expect(ran).toHaveLength(4); // the fifth call's tool request is not run
+    expect(stubborn.tts.spoken).toEqual(["Sorry, I couldn't get that information just now."]);
+    const history = stubborn.pipeline.conversation.history.messages;
+    const uses = history.flatMap((m) => m.content.flatMap((b) => ("toolUse" in b ? [b.toolUse.toolUseId] : [])));
+    const results = history.flatMap((m) => m.content.flatMap((b) => ("toolResult" in b ? [b.toolResult.toolUseId] : [])));
+    expect(uses).toEqual(results); // every toolUse in the history has its result: the next request stays valid
+    expect(history.at(-1)).toEqual({ role: "assistant", content: [{ text: "Sorry, I couldn't get that information just now." }] });
+  });
+
+  it("keeps the STT socket alive while the agent speaks, and only then", async () => {
+    const h = harness([text("Our clinic offers cleanings, fillings, crowns, implants and whitening, and we accept most insurance plans. ".repeat(3))]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(h.stt.stats.keepAlives).toBe(0); // nobody speaking: caller audio keeps the socket open
+    h.stt.say("What do you offer?", 1000);
+    // Marks are not echoed yet, so the agent is still speaking as far as the pipeline knows.
+    await vi.waitFor(() => expect(h.stt.stats.keepAlives).toBeGreaterThanOrEqual(2), { timeout: 2000, interval: 10 });
+    await played(h, 0);
+    const after = h.stt.stats.keepAlives;
+    await new Promise((r) => setTimeout(r, 250));
+    expect(h.stt.stats.keepAlives).toBe(after);
+  });
+
+  describe("a reply to an older turn never starts over a newer one", () => {
+    it("cancels a reply that is not yet audible when the caller's next words come: model aborted, none of it played", async () => {
+      const h = harness([text("This is the answer to the first question, which took a while. "), text("Here is the answer to both. ")], { llmDelayMs: 20 });
+      h.stt.say("First question", 1000);
+      await vi.waitFor(() => expect(h.llm.requests).toHaveLength(1), { interval: 1 });
+      h.stt.listener.speechStarted(1400);
+      h.stt.say("and the second", 1900, { interim: true });
+      expect(h.kinds("interrupt")).toEqual([expect.objectContaining({ reason: "new_turn" })]);
+      await vi.waitFor(() => expect(h.llm.aborted).toBe(1), { interval: 1 });
+      h.stt.say("and the second", 2000);
+      await played(h, 1);
+      expect(h.tts.spoken).toEqual(["Here is the answer to both."]);
+      expect(h.llm.requests[1]!.messages).toEqual([{ role: "user", content: [{ text: "First question" }, { text: "and the second" }] }]);
+      expect(h.sink.clears).toBe(0); // nothing had been sent to Twilio, so nothing had to be cleared
+    });
+
+    it("holds a ready reply while the caller has started speaking, and lets it play after a mere backchannel", async () => {
+      const h = harness([text("We open at nine. ")], { speed: 4 });
+      h.stt.say("When do you open", 1000);
+      h.stt.listener.speechStarted(1200); // the caller goes on before the answer is audible
+      await vi.waitFor(() => expect(h.tts.spoken).toEqual(["We open at nine."]), { interval: 1 });
+      await new Promise((r) => setTimeout(r, 40)); // its audio is ready by now
+      expect(h.sink.media).toBe(0);
+      h.stt.say("okay", 1500);
+      await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(0), { timeout: 200, interval: 1 });
+      await played(h, 0);
+      expect(h.kinds("user_turn")).toHaveLength(1);
+      expect(h.kinds("interrupt")).toHaveLength(0);
+    });
+
+    it("a hold with no words after it lapses: the reply plays", async () => {
+      const h = harness([text("We open at nine. ")], { speed: 20 });
+      h.stt.say("When do you open", 1000);
+      h.stt.listener.speechStarted(1200); // a cough, not speech
+      await played(h, 0);
+      expect(h.sink.media).toBeGreaterThan(0);
+    });
+  });
+
+  describe("uninterruptible lines", () => {
+    it("the closing line is heard to the end however the caller talks over it, then the call hangs up", async () => {
+      const h = harness([], { sensitivity: "high" });
+      const closing = h.pipeline.say("Thank you for calling Acme Dental, we are closing the line now. Goodbye!", "closing");
+      await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(5), { timeout: 3000, interval: 2 });
+      h.stt.listener.speechStarted(500);
+      h.stt.say("wait I have one more question", 900, { interim: true });
+      h.stt.say("wait I have one more question", 1000);
+      expect(h.kinds("interrupt")).toHaveLength(0);
+      expect(h.sink.clears).toBe(0);
+      await played(h, closing);
+      expect(h.kinds("playback_done")).toEqual([{ kind: "playback_done", turnId: closing, after: { action: "hang_up", reason: "closing" } }]);
+      expect(h.kinds("user_turn")).toHaveLength(1); // transcribed…
+      await new Promise((r) => setTimeout(r, 20));
+      expect(h.llm.requests).toHaveLength(0); // …but not answered: the call is ending
+    });
+
+    it("the recording disclosure is heard to the end; the caller's words during it are answered after it", async () => {
+      const h = harness([text("Hi! Yes, I can hear you. ")]);
+      const disclosure = h.pipeline.say("This call may be recorded for quality and training purposes.", "disclosure");
+      const greeting = h.pipeline.say("Hi, Acme Dental, how can I help?", "greeting");
+      await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(5), { timeout: 3000, interval: 2 });
+      h.stt.say("hello can you hear me", 900, { interim: true });
+      h.stt.say("hello can you hear me", 1000);
+      h.stt.say("mm-hm", 1400);
+      expect(h.kinds("interrupt")).toHaveLength(0);
+      expect(h.llm.requests).toHaveLength(0); // not while the disclosure plays
+      await played(h, disclosure);
+      const turn = (h.kinds("user_turn")[0] as Extract<Frame, { kind: "user_turn" }>).turnId;
+      await played(h, turn);
+      expect(h.kinds("user_turn")).toHaveLength(1); // the backchannel was no turn
+      expect(h.llm.requests[0]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "hello can you hear me" }] });
+      expect(h.tts.spoken[0]).toBe("This call may be recorded for quality and training purposes.");
+      expect(h.tts.spoken.at(-1)).toBe("Hi! Yes, I can hear you.");
+      const done = h.kinds("playback_done").map((f) => (f as Extract<Frame, { kind: "playback_done" }>).turnId);
+      expect(done[0]).toBe(disclosure);
+      expect(done).toContain(turn);
+      expect(greeting).toBe(disclosure + 1);
+    });
+  });
 });
