@@ -1,64 +1,9 @@
 import { runInDurableObject } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { mintStreamToken } from "../../shared/auth/stream-token.ts";
-import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
-import { inboundParams, parseConnect, telephonyTenant, twilioPost, type TelephonyTenant } from "../../test/workers/telephony-fixtures.ts";
-
-const session = (callId: string) => env.CALL_SESSION.get(env.CALL_SESSION.idFromName(callId));
-
-async function acceptedCall(t: TelephonyTenant) {
-  const res = await twilioPost("/twilio/voice", inboundParams(t), t.authToken);
-  return parseConnect(res.text);
-}
-
-async function openStream(t: TelephonyTenant, url: string, sign = true) {
-  const signature = sign ? await computeTwilioSignature(t.authToken, url, {}) : "bogus";
-  const res = await exports.default.fetch(new Request(url.replace(/^wss/, "https"), { headers: { upgrade: "websocket", "x-twilio-signature": signature } }));
-  const ws = res.webSocket;
-  ws?.accept();
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws?.addEventListener("close", (e) => resolve({ code: e.code, reason: e.reason })));
-  const received = { media: 0 };
-  ws?.addEventListener("message", (e) => {
-    if (JSON.parse(String(e.data)).event === "media") received.media++;
-  });
-  return { status: res.status, ws, closed, received };
-}
-
-const start = (callSid: string, params: Record<string, string>) =>
-  JSON.stringify({
-    event: "start",
-    sequenceNumber: "1",
-    streamSid: "MZ" + "1".repeat(32),
-    start: { streamSid: "MZ" + "1".repeat(32), accountSid: "AC" + "0".repeat(32), callSid, tracks: ["inbound"], customParameters: params, mediaFormat: { encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1 } },
-  });
-
-const SID = "MZ" + "1".repeat(32);
-const media = (seq: number, streamSid = SID) =>
-  JSON.stringify({ event: "media", sequenceNumber: String(seq), streamSid, media: { track: "inbound", chunk: String(seq - 1), timestamp: String((seq - 2) * 20), payload: btoa("\xff".repeat(160)) } });
-const connected = JSON.stringify({ event: "connected", protocol: "Call", version: "1.0.0" });
-const stop = (seq: number, callSid: string) => JSON.stringify({ event: "stop", sequenceNumber: String(seq), streamSid: SID, stop: { accountSid: "AC" + "0".repeat(32), callSid } });
-
-/** An accepted call with a stream that has sent `connected` and an authenticated `start`. */
-async function liveStream(t: TelephonyTenant) {
-  const { url, params } = await acceptedCall(t);
-  const callSid = "CA" + "2".repeat(32);
-  const stream = await openStream(t, url!);
-  stream.ws!.send(connected);
-  stream.ws!.send(start(callSid, params));
-  const callId = params.call_id!;
-  await until(() => session(callId).state(), (s) => s.stream.authenticated);
-  return { ...stream, callId, callSid, url: url!, params };
-}
-
-async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 2000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { acceptedCall, connected, liveStream, media, openStream, session, SID, start, stop, until, usageRecorded } from "../../test/workers/media-stream-client.ts";
+import { parseConnect, telephonyTenant, twilioPost } from "../../test/workers/telephony-fixtures.ts";
 
 describe("media stream", () => {
   it("refuses an upgrade without a valid Twilio signature", async () => {
@@ -173,7 +118,7 @@ describe("media stream", () => {
 });
 
 describe("status callbacks", () => {
-  it("finalise a completed call: D1 row, events, lease released, usage queued", async () => {
+  it("finalise a completed call: D1 row, events, lease released, usage queued", { timeout: 20_000 }, async () => {
     const t = await telephonyTenant({ maxConcurrentCalls: 1 });
     const { params } = await acceptedCall(t);
     const callId = params.call_id!;
@@ -189,6 +134,8 @@ describe("status callbacks", () => {
     expect(events.results.map((e) => e.type)).toEqual(["call.accepted", "call.ended"]);
     expect(await gate.active()).toBe(0);
     expect((await session(callId).state()).ended).toBe(true);
+    // The usage event went on the queue and its consumer recorded it with Twilio's duration.
+    expect(await usageRecorded(callId)).toMatchObject({ duration_seconds: 42, usage: { duration_source: "twilio" } });
   });
 
   it("refuse a forged callback and one for another tenant's call", async () => {

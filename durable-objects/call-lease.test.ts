@@ -1,0 +1,72 @@
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { acceptedCall, session } from "../test/workers/media-stream-client.ts";
+import { inboundParams, telephonyTenant, twilioPost } from "../test/workers/telephony-fixtures.ts";
+import { LEASE_TTL_MS, type AccountGate } from "./account-gate.ts";
+import type { CallSession } from "./call-session.ts";
+
+const gate = (accountId: string) => env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId));
+
+/** Time passes for one call: its lease is `expiresInMs` from expiry, and its object last renewed it long ago. */
+async function age(accountId: string, callId: string, expiresInMs: number) {
+  await runInDurableObject(gate(accountId), (_i: AccountGate, state) => {
+    state.storage.sql.exec("UPDATE leases SET expires_at = ? WHERE call_id = ?", Date.now() + expiresInMs, callId);
+  });
+  await runInDurableObject(session(callId), (_i: CallSession, state) => {
+    state.storage.sql.exec("UPDATE kv SET value = '0' WHERE key = 'leaseRenewedAt'");
+  });
+}
+
+const leaseExpiry = (accountId: string, callId: string) =>
+  runInDurableObject(gate(accountId), (_i: AccountGate, state) => state.storage.sql.exec<{ expires_at: number }>("SELECT expires_at FROM leases WHERE call_id = ?", callId).toArray()[0]?.expires_at);
+
+const refusedAsBusy = async (t: Awaited<ReturnType<typeof telephonyTenant>>) => (await twilioPost("/twilio/voice", inboundParams(t), t.authToken)).text.includes("All of our lines are busy");
+
+describe("a call's concurrency lease", () => {
+  it("is renewed by the call's alarm before its stream starts, so a ringing call keeps its slot past the lease TTL", async () => {
+    const t = await telephonyTenant({ maxConcurrentCalls: 1 });
+    const callId = (await acceptedCall(t)).params.call_id!;
+    // prepare() armed the alarm well within the lease's lifetime.
+    const alarm = await runInDurableObject(session(callId), (_i: CallSession, state) => state.storage.getAlarm());
+    expect(alarm).toBeLessThanOrEqual(Date.now() + LEASE_TTL_MS / 2);
+    await age(t.accountId, callId, 1_000);
+    expect(await runDurableObjectAlarm(session(callId))).toBe(true);
+    expect((await leaseExpiry(t.accountId, callId))!).toBeGreaterThan(Date.now() + LEASE_TTL_MS - 5_000);
+    // The gate's own expiry alarm leaves a renewed lease alone: the slot is still taken.
+    await runInDurableObject(gate(t.accountId), (_i: AccountGate, state) => state.storage.setAlarm(Date.now()));
+    await runDurableObjectAlarm(gate(t.accountId));
+    expect(await gate(t.accountId).active()).toBe(1);
+    expect(await refusedAsBusy(t)).toBe(true);
+    expect(await gate(t.accountId).active()).toBe(1);
+  });
+
+  it("re-admits a call whose lease lapsed while a slot is free", async () => {
+    const t = await telephonyTenant({ maxConcurrentCalls: 1 });
+    const callId = (await acceptedCall(t)).params.call_id!;
+    await age(t.accountId, callId, -1);
+    expect(await gate(t.accountId).active()).toBe(0); // reclaimed
+    expect(await runDurableObjectAlarm(session(callId))).toBe(true);
+    expect(await gate(t.accountId).active()).toBe(1);
+    expect((await session(callId).events()).map((e) => e.type)).toContain("lease.readmitted");
+    expect((await session(callId).state()).ended).toBe(false);
+  });
+
+  it("ends a call whose lapsed slot another call took, never exceeding the limit", async () => {
+    const t = await telephonyTenant({ maxConcurrentCalls: 1 });
+    const first = (await acceptedCall(t)).params.call_id!;
+    await age(t.accountId, first, -1);
+    const second = (await acceptedCall(t)).params.call_id!;
+    expect(second).toBeTruthy();
+    expect(await gate(t.accountId).active()).toBe(1);
+    expect(await runDurableObjectAlarm(session(first))).toBe(true);
+    expect(await gate(t.accountId).active()).toBe(1);
+    expect((await session(first).events()).map((e) => e.type)).toContain("lease_lost");
+    expect((await session(first).state()).ended).toBe(true);
+    const row = await env.DB.prepare("SELECT end_reason FROM calls WHERE id = ?").bind(first).first<{ end_reason: string }>();
+    expect(row!.end_reason).toBe("lease_lost");
+    // Ending the first call did not release the second call's slot.
+    expect(await gate(t.accountId).active()).toBe(1);
+    expect((await session(second).state()).ended).toBe(false);
+  });
+});
