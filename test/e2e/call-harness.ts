@@ -19,8 +19,9 @@ export interface CallWorld {
 
 export const SPEED = 3;
 
-export async function startWorld(): Promise<CallWorld> {
-  const platform = await startLocalPlatform({ speed: SPEED });
+/** `vars` are extra Worker vars (e.g. DOH_URL pointing at a local resolver). */
+export async function startWorld(opts: { vars?: Record<string, string> } = {}): Promise<CallWorld> {
+  const platform = await startLocalPlatform({ speed: SPEED, vars: opts.vars });
   const tools = await startDemoToolServer(900);
   return { platform, tools, close: async () => (await tools.close(), await platform.close()) };
 }
