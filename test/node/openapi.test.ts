@@ -30,6 +30,8 @@ function operations(doc: any): [string, any, string][] {
   );
 }
 
+const resolve = (doc: any, schema: any): any => (schema.$ref ? resolve(doc, doc.components.schemas[schema.$ref.split("/").pop()]) : schema);
+
 describe("OpenAPI document", () => {
   it("is a valid OpenAPI 3.1 document", async () => {
     const doc = await openApiDocument();
@@ -71,6 +73,7 @@ describe("OpenAPI document", () => {
     const { SCOPES, ROLES, ROLE_SCOPES } = await import(/* @vite-ignore */ scopesModule);
     const v1 = operations(doc).filter(([, , path]) => path.startsWith("/v1/"));
     expect(v1.length).toBeGreaterThan(40);
+    let paged = 0;
     for (const [name, op, path] of v1) {
       const [method] = name.split(" ");
       const codes = Object.keys(op.responses);
@@ -86,6 +89,13 @@ describe("OpenAPI document", () => {
       }
       if (path.includes("{")) expect(codes, `${name} documents 404`).toContain("404");
       if (op.requestBody) expect(codes, `${name} documents the body problems`).toEqual(expect.arrayContaining(["400", "413", "415", "422"]));
+      const cursor = op.parameters?.find((p: any) => p.in === "query" && p.name === "cursor");
+      if (cursor) {
+        paged++;
+        expect(cursor.schema.type, `${name} takes an opaque string cursor`).toBe("string");
+        const page = resolve(doc, op.responses["200"].content["application/json"].schema);
+        expect(page.properties.next_cursor.type, `${name} returns a string next_cursor`).toEqual(["string", "null"]);
+      }
       if (method === "POST") {
         expect(op.parameters?.find((p: any) => p.in === "header" && p.name === "Idempotency-Key"), `${name} declares Idempotency-Key`).toBeDefined();
         expect(codes, `${name} documents the idempotency problems`).toEqual(expect.arrayContaining(["409", "413", "422"]));
@@ -93,6 +103,7 @@ describe("OpenAPI document", () => {
         expect(op.responses[success].headers["Idempotent-Replayed"], `${name} declares Idempotent-Replayed`).toBeDefined();
       }
     }
+    expect(paged, "lists with a cursor").toBeGreaterThanOrEqual(9);
   });
 
   it("describes the Twilio webhooks with their signature and form bodies", async () => {

@@ -41,7 +41,8 @@ export async function createTenant(overrides: Record<string, unknown> = {}): Pro
 
 export const api = (key: string) => ({
   get: (path: string, headers?: Record<string, string>) => request("GET", path, { key, headers }),
-  post: (path: string, body?: unknown, headers?: Record<string, string>) => request("POST", path, { key, body: body ?? {}, headers }),
+  // Without a body, a POST is sent with none (no Content-Type either), as `curl -X POST` does.
+  post: (path: string, body?: unknown, headers?: Record<string, string>) => request("POST", path, { key, body, headers }),
   put: (path: string, body?: unknown) => request("PUT", path, { key, body: body ?? {} }),
   patch: (path: string, body?: unknown) => request("PATCH", path, { key, body: body ?? {} }),
   delete: (path: string) => request("DELETE", path, { key }),

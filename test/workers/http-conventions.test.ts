@@ -37,7 +37,7 @@ describe("request bodies", () => {
 
   it("refuses a non-JSON body with 415 problem+json, after authentication, and writes nothing", async () => {
     const t = await createTenant();
-    for (const headers of [{ "content-type": "text/plain" }, { "content-type": "application/x-www-form-urlencoded" }, {}]) {
+    for (const headers of [{ "content-type": "text/plain" }, { "content-type": "application/x-www-form-urlencoded" }, {}] as Record<string, string>[]) {
       const res = await raw("/v1/agents", { method: "POST", headers: { authorization: `Bearer ${t.key}`, ...headers }, body: agentBody });
       await expectProblem(res, 415, "unsupported-media-type");
     }
@@ -123,5 +123,31 @@ describe("every response", () => {
     const [, unknown] = responses[2]!;
     await expectProblem(unknown, 404, "not-found");
     expect(await responses[5]![1].json()).toEqual({ ok: true });
+  });
+});
+
+describe("cursor pagination", () => {
+  it("pages an agent's versions with an opaque string cursor, and refuses one it did not issue", async () => {
+    const t = await createTenant();
+    const a = api(t.key);
+    const agent = (await a.post("/v1/agents", JSON.parse(agentBody))).json;
+    for (let i = 0; i < 3; i++) expect((await a.post(`/v1/agents/${agent.id}/publish`)).status).toBe(201);
+    const seen: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof a.get>> = await a.get(`/v1/agents/${agent.id}/versions?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.json.data.map((v: { version: number }) => v.version));
+      cursor = page.json.next_cursor;
+      if (cursor !== null) expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    } while (cursor);
+    expect(seen).toEqual([3, 2, 1]);
+    await a.post("/v1/agents", JSON.parse(agentBody));
+    const agentsCursor = (await a.get("/v1/agents?limit=1")).json.next_cursor;
+    for (const bad of ["2", agentsCursor]) {
+      const res = await a.get(`/v1/agents/${agent.id}/versions?cursor=${bad}`);
+      expect(res.status).toBe(422);
+      expect(res.json.errors).toEqual([{ path: "query.cursor", message: "invalid cursor" }]);
+    }
   });
 });

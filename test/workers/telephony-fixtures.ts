@@ -1,4 +1,4 @@
-import { exports } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import { api, createTenant, type Tenant } from "./api-client.ts";
 
@@ -33,6 +33,15 @@ export async function telephonyTenant(opts: { agentConfig?: Record<string, unkno
   const pn = await a.post("/v1/phone-numbers", { e164: number, source: "sip", agent_id: agent.json.id });
   if (pn.status !== 201) throw new Error(`number import failed: ${pn.text}`);
   return { ...tenant, accountSid, authToken, agentId: agent.json.id, number };
+}
+
+/** Makes the tenant's Twilio account, and its number as a caller ID, known to the Twilio simulator. */
+export async function registerWithTwilio(t: Pick<TelephonyTenant, "accountSid" | "authToken" | "number">) {
+  const control = (path: string, body: unknown) =>
+    fetch(`${env.TWILIO_API_BASE_URL}/__control/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  for (const res of [await control("accounts", { accountSid: t.accountSid, authToken: t.authToken }), await control("numbers", { accountSid: t.accountSid, phoneNumber: t.number })]) {
+    if (res.status !== 201) throw new Error(`Twilio simulator registration failed: ${res.status} ${await res.text()}`);
+  }
 }
 
 export const inboundParams = (t: Pick<TelephonyTenant, "accountSid" | "number">, overrides: Record<string, string> = {}) => ({
