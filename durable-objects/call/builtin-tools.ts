@@ -39,7 +39,7 @@ export function runBuiltinTool(tool: Exclude<Tool, { type: "http" }>, input: unk
     case "transfer_call": {
       const destination = tool.destinations.find((d) => d.name.toLowerCase() === String(args.destination ?? "").toLowerCase());
       if (!destination) return { status: "error", content: `Unknown destination "${String(args.destination)}". Valid: ${tool.destinations.map((d) => d.name).join(", ")}.` };
-      return { status: "success", content: `Transferring to ${destination.name} once you have finished speaking.`, after: { action: "transfer", to: destination.number } };
+      return { status: "success", content: `Transferring to ${destination.name} once you have finished speaking.`, after: { action: "transfer", to: destination.number, mode: tool.mode } };
     }
     case "send_dtmf": {
       const digits = String(args.digits ?? "");

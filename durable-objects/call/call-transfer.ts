@@ -1,6 +1,7 @@
+import { TwilioApiError, type TwilioClient } from "../../shared/twilio/twilio-client.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../shared/twilio/twilio-credentials.ts";
 import { twiml } from "../../shared/twilio/twiml.ts";
-import type { CallMeta, StoredTurn } from "./call-store.ts";
+import type { CallMeta } from "./call-store.ts";
 
 export interface TransferRequest {
   to: string;
@@ -17,38 +18,49 @@ export interface TransferRecord {
   target_call_sid?: string;
 }
 
-const HOLD = "Please hold while I connect you.";
-
-/** The agent's briefing for the person taking a warm transfer: who is calling and what they last said. */
-export function briefingFor(meta: CallMeta, turns: StoredTurn[], announcement?: string): string {
-  if (announcement) return announcement;
-  const lastCaller = [...turns].reverse().find((t) => t.role === "caller")?.text;
-  return `Hello, I'm transferring a caller from ${meta.from.split("").join(" ")}.${lastCaller ? ` They said: ${lastCaller}` : ""} Connecting you now.`;
+/** Twilio's refusal, carried across the Durable Object RPC as data (a thrown error would arrive as a bare 500). */
+export interface TwilioFailure {
+  status: number;
+  code: number | null;
+  message: string;
+  moreInfo: string | null;
 }
 
-/**
- * Transfers through Twilio's call update (which ends this call's media stream).
- * Cold: the caller is dialled straight through to the target.
- * Warm: the caller waits in a conference named after the call; the target is called, hears the agent's briefing,
- * then joins the conference; the agent is already gone from both legs.
- */
-export async function transferCall(env: Env, meta: CallMeta, callSid: string, req: TransferRequest, turns: StoredTurn[]): Promise<TransferRecord> {
+export type TwilioResult<T> = { ok: true; value: T } | { ok: false; twilio: TwilioFailure };
+/** What a transfer request got: done, refused by Twilio, or impossible in the call's state. */
+export type ControlResult<T> = TwilioResult<T> | { ok: false; conflict: string };
+
+/** A Twilio API error as data; anything else (a network failure, a bug) is rethrown. */
+export function twilioFailure(error: unknown): TwilioFailure {
+  if (!(error instanceof TwilioApiError)) throw error;
+  return { status: error.status, code: error.code, message: error.message, moreInfo: error.moreInfo ?? null };
+}
+
+/** A failed Twilio request for a call event: Twilio's code, or the error's text. */
+export const failureData = (error: unknown) => (error instanceof TwilioApiError ? { twilio_code: error.code } : { error: String(error) });
+
+/** The caller ID the far end sees: the platform's number on the call (the one dialled in, or dialled from). */
+export const transferCallerId = (meta: CallMeta) => (meta.direction === "inbound" ? meta.to : meta.from);
+
+export async function callTwilio(env: Env, meta: CallMeta): Promise<TwilioClient> {
   const creds = await twilioCredentialsForAccount(env, meta.accountId);
   if (!creds) throw new Error("the account has no Twilio credentials");
-  const twilio = twilioClient(env, creds);
-  const callerId = meta.direction === "inbound" ? meta.to : meta.from;
-  if (req.mode === "cold") {
-    await twilio.updateCall(callSid, { twiml: twiml({ verb: "Say", text: req.announcement ?? HOLD }, { verb: "Dial", number: req.to, callerId, timeout: 30 }) });
-    return { to: req.to, mode: "cold", requested_by: req.requestedBy };
+  return twilioClient(env, creds);
+}
+
+const HOLD = "Please hold while I connect you.";
+
+/** The TwiML of a cold transfer: a short line, then the caller is dialled straight through. */
+const coldTransferTwiml = (meta: CallMeta, to: string, announcement?: string) =>
+  twiml({ verb: "Say", text: announcement ?? HOLD }, { verb: "Dial", number: to, callerId: transferCallerId(meta), timeout: 30 });
+
+/** Cold transfer through Twilio's call update, which ends this call's media stream and dials the target. */
+export async function coldTransfer(env: Env, meta: CallMeta, callSid: string, req: TransferRequest): Promise<TwilioResult<TransferRecord>> {
+  const twilio = await callTwilio(env, meta);
+  try {
+    await twilio.updateCall(callSid, { twiml: coldTransferTwiml(meta, req.to, req.announcement) });
+  } catch (error) {
+    return { ok: false, twilio: twilioFailure(error) };
   }
-  const conference = `transfer-${meta.callId}`;
-  await twilio.updateCall(callSid, {
-    twiml: twiml({ verb: "Say", text: HOLD }, { verb: "Dial", conference: { name: conference, startConferenceOnEnter: true, endConferenceOnExit: true } }),
-  });
-  const target = await twilio.createCall({
-    to: req.to,
-    from: callerId,
-    twiml: twiml({ verb: "Say", text: briefingFor(meta, turns, req.announcement) }, { verb: "Dial", conference: { name: conference, startConferenceOnEnter: true, endConferenceOnExit: true } }),
-  });
-  return { to: req.to, mode: "warm", requested_by: req.requestedBy, conference, target_call_sid: target.sid };
+  return { ok: true, value: { to: req.to, mode: "cold", requested_by: req.requestedBy } };
 }

@@ -56,6 +56,8 @@ export interface CreateCallParams {
   machineDetection?: "Enable" | "DetectMessageEnd";
   asyncAmdStatusCallback?: string;
   timeLimitSeconds?: number;
+  /** How long Twilio lets the callee ring before `no-answer` (Twilio's default: 60 s). */
+  timeoutSeconds?: number;
 }
 
 export class TwilioClient {
@@ -87,6 +89,7 @@ export class TwilioClient {
       AsyncAmd: p.asyncAmdStatusCallback ? "true" : undefined,
       AsyncAmdStatusCallback: p.asyncAmdStatusCallback,
       TimeLimit: p.timeLimitSeconds,
+      Timeout: p.timeoutSeconds,
     });
   }
 

@@ -55,6 +55,7 @@ export async function createCall(state: TwilioState, accountSid: string, form: F
   if (!to) throw new TwilioApiError(21201);
   if (!from) throw new TwilioApiError(21213);
   if (!isDialable(to)) throw new TwilioApiError(21211, `Invalid 'To' Phone Number: ${to}`);
+  state.checkDestination(to);
   if (!isDialable(from)) throw new TwilioApiError(21212, `Invalid 'From' Phone Number: ${from}`);
   const owned = isE164(from) ? state.numberByPhone(from) : undefined;
   if (isE164(from) && owned?.accountSid !== accountSid) throw new TwilioApiError(21210, `The source phone number provided, ${from}, is not yet verified for your account`);

@@ -5,7 +5,7 @@ import { ConferenceRegistry } from "./conference.ts";
 import { PhoneNumberResource, type PhoneNumberConfig } from "./phone-number-resource.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { newSid } from "./sids.ts";
-import { TwilioApiError } from "./twilio-api-error.ts";
+import { TWILIO_ERRORS, TwilioApiError, type TwilioErrorCode } from "./twilio-api-error.ts";
 
 export interface Account {
   accountSid: string;
@@ -26,6 +26,7 @@ export class TwilioState {
   readonly calls = new Map<string, SimulatedCall>();
   readonly conferences = new ConferenceRegistry();
   readonly #callees = new Map<string, CallerScript>();
+  readonly #refused = new Map<string, TwilioErrorCode>();
 
   constructor(options: StateOptions) {
     this.options = options;
@@ -67,6 +68,17 @@ export class TwilioState {
 
   calleeScript(to: string): CallerScript {
     return this.#callees.get(to) ?? parseCallerScript({});
+  }
+
+  /** REST calls to `to` are refused with `code`, as Twilio refuses a number it will not dial (tests of error paths). */
+  refuseCallsTo(to: string, code: TwilioErrorCode = 21211): void {
+    this.#refused.set(to, code);
+  }
+
+  /** Throws the error Twilio answers a call to `to` with, if it refuses that number. */
+  checkDestination(to: string): void {
+    const code = this.#refused.get(to);
+    if (code) throw new TwilioApiError(code, `${TWILIO_ERRORS[code].message}: ${to}`);
   }
 
   callOf(accountSid: string, callSid: string): SimulatedCall {

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../api/app-env.ts";
 import { recordingCallback, statusCallback, streamEnded, streamUpgrade } from "./call-callbacks.ts";
+import { transferRoutes } from "./transfer-webhooks.ts";
 import { voiceWebhook } from "./voice-webhook.ts";
 
 /** Twilio points straight at these: every request is authenticated by its signature, not by an API key. */
@@ -10,4 +11,5 @@ export const twilioRoutes = new Hono<AppEnv>()
   .post("/status", statusCallback)
   .get("/stream/:callId", streamUpgrade)
   .post("/stream-ended/:callId", streamEnded)
-  .post("/recording/:callId", recordingCallback);
+  .post("/recording/:callId", recordingCallback)
+  .route("/transfer", transferRoutes);

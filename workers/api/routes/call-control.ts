@@ -16,6 +16,7 @@ import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twili
 import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { TwilioApiError, type TwilioCall } from "../../../shared/twilio/twilio-client.ts";
 import { callSession } from "../../twilio/voice-webhook.ts";
+import type { TwilioFailure } from "../../../durable-objects/call/call-transfer.ts";
 import { ApiError, notFound, type ProblemType } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
 import { Call, callView } from "./calls.ts";
@@ -152,25 +153,39 @@ async function liveCall(c: Context<AppEnv>, id: string) {
   return { call, twilio: twilioClient(c.env, creds) };
 }
 
+/** Twilio's refusal of a call-control request, as problem+json with Twilio's own code. */
+function twilioProblem(action: string, callId: string, failure: TwilioFailure): ApiError {
+  return new ApiError("provider-error", `Twilio refused to ${action}: ${failure.message}`, {
+    status: failure.status >= 500 ? 502 : 422,
+    twilio_code: failure.code,
+    more_info: failure.moreInfo ?? undefined,
+    call_id: callId,
+  });
+}
+
 callControlApi.openapi(
   securedRoute("calls:write", {
     method: "post",
     path: "/calls/{id}/hangup",
     tags: ["Calls"],
     summary: "Hang up a live call",
+    description: "Twilio's own errors come back as `provider-error` with `twilio_code`.",
     request: { params: callParams },
     responses: { 202: jsonResponse(Call, "Hang-up requested; the final status arrives by Twilio's callback.") },
   }),
   async (c) => {
     const { call, twilio } = await liveCall(c, c.req.valid("param").id);
+    const session = callSession(c.env, call.id);
+    await session.recordEvent("call.hangup_requested", { by: c.get("principal").actor });
     try {
-      await twilio.updateCall(call.twilioCallSid!, { status: call.status === "in-progress" ? "completed" : "canceled" });
+      // `completed` hangs up a call in any live state; the stored status can lag behind Twilio's.
+      await twilio.updateCall(call.twilioCallSid!, { status: "completed" });
     } catch (err) {
+      if (!(err instanceof TwilioApiError)) throw err;
       // 20404: Twilio says the call has already ended; finish it here rather than report an error.
-      if (!(err instanceof TwilioApiError) || err.code !== 20404) throw err;
-      await callSession(c.env, call.id).finalize({ status: "completed", endReason: "hangup_requested", durationSeconds: null });
+      if (err.code !== 20404) throw twilioProblem("hang up the call", call.id, { status: err.status, code: err.code, message: err.message, moreInfo: err.moreInfo ?? null });
+      await session.finalize({ status: "completed", endReason: "hangup_requested", durationSeconds: null });
     }
-    await callSession(c.env, call.id).recordEvent("call.hangup_requested", { by: c.get("principal").actor });
     return c.json(callView(call), 202);
   },
 );
@@ -181,14 +196,17 @@ callControlApi.openapi(
     path: "/calls/{id}/transfer",
     tags: ["Calls"],
     summary: "Transfer a live call to another number (cold: hand over; warm: conference with a briefing)",
+    description:
+      "Cold: the caller is dialled straight through to `to`. Warm: the caller waits in a conference while `to` is called; when it answers, the agent briefs it in its own voice, then it joins the caller. If `to` is busy, does not answer or fails, the caller comes back to the agent. Every step is a call event. Twilio's own errors come back as `provider-error` with `twilio_code`; 409 while another transfer is under way.",
     request: { params: callParams, ...jsonBody(Transfer) },
     responses: { 202: jsonResponse(Call, "Transfer started.") },
   }),
   async (c) => {
     const { call } = await liveCall(c, c.req.valid("param").id);
     const body = c.req.valid("json");
-    await callSession(c.env, call.id).transfer({ to: body.to, mode: body.mode, announcement: body.announcement, requestedBy: c.get("principal").actor });
-    c.set("auditDetail", { to: body.to, mode: body.mode });
+    const result = await callSession(c.env, call.id).transfer({ to: body.to, mode: body.mode, announcement: body.announcement, requestedBy: c.get("principal").actor });
+    if (!result.ok) throw "conflict" in result ? new ApiError("conflict", result.conflict) : twilioProblem("transfer the call", call.id, result.twilio);
+    c.set("auditDetail", { to: body.to, mode: body.mode, ...(result.value.target_call_sid ? { target_call_sid: result.value.target_call_sid } : {}) });
     return c.json(callView(call), 202);
   },
 );

@@ -1,0 +1,328 @@
+import { verifyStreamToken } from "../../shared/auth/stream-token.ts";
+import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
+import { recordSecurityEvent } from "../../shared/db/security-events.ts";
+import { twiml } from "../../shared/twilio/twiml.ts";
+import { connectTwiml } from "../../workers/twilio/voice-webhook.ts";
+import { briefingTokenSubject, callerHoldTwiml, targetJoinTwiml, transferConference, transferUrls, briefingTwiml } from "../../workers/twilio/transfer-twiml.ts";
+import { callTwilio, coldTransfer, failureData, transferCallerId, twilioFailure, type ControlResult, type TransferRecord, type TransferRequest } from "./call-transfer.ts";
+import type { CallMeta, CallStore } from "./call-store.ts";
+import { BRIEFING_MARK, briefingFor, speakBriefing } from "./transfer-briefing.ts";
+import { emptyStreamCounters, TwilioStream } from "./twilio-stream.ts";
+
+/**
+ * A warm transfer, owned by the call's Durable Object, one step per Twilio event:
+ *
+ *   holding ──target dialled──▶ dialing ──target answers──▶ briefing ──briefing heard (mark)──▶ bridged
+ *      │                          │                           │
+ *      └──────── Twilio error, busy, no-answer, failed, hung up, deadline ──────▶ failed (caller back to the agent)
+ *
+ * holding: the caller waits in conference `transfer-{callId}`; dialing: the target rings (REST call whose `Url`
+ * and `StatusCallback` come back here); briefing: the target's leg streams to this object, where the agent speaks
+ * the briefing in its own voice; bridged: the target's leg is moved into the conference and the agent is gone.
+ * Every step is a call event; the state lives in the object's storage, so it survives the object restarting.
+ */
+export type TransferPhase = "holding" | "dialing" | "briefing" | "bridged" | "failed";
+
+interface WarmTransferState {
+  to: string;
+  requestedBy: string;
+  announcement: string | null;
+  conference: string;
+  callerSid: string;
+  targetSid: string | null;
+  phase: TransferPhase;
+  /** Past this (epoch ms) while dialing or briefing, the transfer has failed: the caller is never left holding. */
+  deadline: number;
+  /** What the agent says when the caller comes back after a failed transfer. */
+  returnLine: string | null;
+}
+
+/** Target-leg webhooks, forwarded by the Worker once their Twilio signature checked out. */
+export type TargetLegEvent = { kind: "answered"; callSid: string } | { kind: "status"; callSid: string; status: string } | { kind: "briefing-ended"; callSid: string };
+
+const KEY = "transfer";
+const RING_TIMEOUT_S = 30;
+const DIAL_DEADLINE_MS = (RING_TIMEOUT_S + 15) * 1000;
+const BRIEFING_DEADLINE_MS = 60_000;
+const FINAL = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
+const IN_FLIGHT: ReadonlySet<TransferPhase> = new Set(["holding", "dialing", "briefing"]);
+
+const returnLineFor = (reason: string) =>
+  reason === "target_busy"
+    ? "I'm sorry, the line I tried was busy. I'm back with you: how else can I help?"
+    : reason === "target_no-answer"
+      ? "I'm sorry, nobody picked up. I'm back with you: how else can I help?"
+      : "I'm sorry, I couldn't complete the transfer. I'm back with you: how else can I help?";
+
+export class CallTransfers {
+  readonly #ctx: DurableObjectState;
+  readonly #env: Env;
+  readonly #store: CallStore;
+  readonly #setAlarm: (at: number) => void;
+  #briefing: TwilioStream | undefined;
+
+  constructor(ctx: DurableObjectState, env: Env, store: CallStore, setAlarm: (at: number) => void) {
+    this.#ctx = ctx;
+    this.#env = env;
+    this.#store = store;
+    this.#setAlarm = setAlarm;
+    const [ws] = ctx.getWebSockets("briefing");
+    if (ws) this.#briefing = new TwilioStream(ws, emptyStreamCounters());
+  }
+
+  get #state(): WarmTransferState | undefined {
+    return this.#store.get<WarmTransferState>(KEY);
+  }
+
+  #save(state: WarmTransferState, event?: string, data?: Record<string, unknown>): void {
+    this.#store.put(KEY, state);
+    if (event) this.#store.event(event, { phase: state.phase, ...data });
+  }
+
+  /**
+   * While a transfer is under way or bridged, the call lives on without the agent's stream: the object must not
+   * finalise it as orphaned nor run the agent's silence and duration timers. Twilio's final status ends it.
+   */
+  holdsCall(): boolean {
+    const phase = this.#state?.phase;
+    return phase !== undefined && phase !== "failed";
+  }
+
+  /** Cold: hand the caller over with a `<Dial>`. Warm: start the state machine (see above). */
+  async start(req: TransferRequest): Promise<ControlResult<TransferRecord>> {
+    const meta = this.#store.meta;
+    const callerSid = this.#store.get<string>("callSid") ?? meta?.callSid;
+    if (!meta || !callerSid) return { ok: false, conflict: "the call has no live Twilio leg to transfer" };
+    if (this.holdsCall()) return { ok: false, conflict: `the call is already being transferred (${this.#state!.phase})` };
+    if (req.mode === "cold") {
+      const result = await coldTransfer(this.#env, meta, callerSid, req);
+      if (result.ok) this.#store.event("call.transferred", result.value);
+      else this.#store.event("transfer.failed", { mode: "cold", to: req.to, step: "dial", twilio_code: result.twilio.code });
+      return result;
+    }
+    const state: WarmTransferState = {
+      to: req.to,
+      requestedBy: req.requestedBy,
+      announcement: req.announcement ?? null,
+      conference: transferConference(meta.callId),
+      callerSid,
+      targetSid: null,
+      phase: "holding",
+      deadline: Date.now() + DIAL_DEADLINE_MS,
+      returnLine: null,
+    };
+    const twilio = await callTwilio(this.#env, meta);
+    // Saved first: moving the caller closes the agent's stream, and the object must know why by then.
+    this.#save(state, "transfer.started", { to: req.to, conference: state.conference, requested_by: req.requestedBy });
+    try {
+      await twilio.updateCall(callerSid, { twiml: callerHoldTwiml(meta.callId) });
+    } catch (error) {
+      state.phase = "failed";
+      state.returnLine = returnLineFor("hold_error");
+      this.#save(state, "transfer.failed", { mode: "warm", to: req.to, reason: "hold_error", ...failureData(error) });
+      return { ok: false, twilio: twilioFailure(error) };
+    }
+    this.#store.event("transfer.caller_holding", { conference: state.conference });
+    const urls = transferUrls(meta.publicBaseUrl, meta.callId);
+    try {
+      const target = await twilio.createCall({
+        to: req.to,
+        from: transferCallerId(meta),
+        url: urls.answer,
+        statusCallback: urls.status,
+        statusCallbackEvents: ["answered", "completed"],
+        timeoutSeconds: RING_TIMEOUT_S,
+      });
+      state.targetSid = target.sid;
+    } catch (error) {
+      await this.#fail(state, "target_dial_error", failureData(error));
+      return { ok: false, twilio: twilioFailure(error) };
+    }
+    // The target's answer may already have been handled while createCall was in flight.
+    const latest = this.#state!;
+    if (latest.phase === "holding") {
+      latest.targetSid = state.targetSid;
+      latest.phase = "dialing";
+      this.#save(latest, "transfer.target_dialing", { target_call_sid: state.targetSid });
+      this.#setAlarm(latest.deadline);
+    }
+    return { ok: true, value: this.#record(latest, state.targetSid!) };
+  }
+
+  #record(state: WarmTransferState, targetSid: string): TransferRecord {
+    return { to: state.to, mode: "warm", requested_by: state.requestedBy, conference: state.conference, target_call_sid: targetSid };
+  }
+
+  /** A webhook about the target's leg. Answers with the TwiML for that leg where Twilio asked for some. */
+  async targetLeg(event: TargetLegEvent): Promise<{ twiml: string | null }> {
+    const state = this.#state;
+    const meta = this.#store.meta!;
+    const hangup = twiml({ verb: "Hangup" });
+    // A leg this call did not dial (or one from an earlier, finished transfer) gets nothing.
+    if (!state || (state.targetSid !== null && state.targetSid !== event.callSid)) return { twiml: event.kind === "status" ? null : hangup };
+    switch (event.kind) {
+      case "answered":
+        if (state.phase !== "dialing" && state.phase !== "holding") return { twiml: hangup };
+        state.targetSid = event.callSid;
+        state.phase = "briefing";
+        state.deadline = Date.now() + BRIEFING_DEADLINE_MS;
+        this.#save(state, "transfer.target_answered", { target_call_sid: event.callSid });
+        this.#setAlarm(state.deadline);
+        return { twiml: await briefingTwiml(this.#env.JWT_SECRET, meta.publicBaseUrl, meta.callId) };
+      case "briefing-ended":
+        // The briefing stream dropped before the agent moved the target on: connect the target anyway.
+        if (state.phase !== "briefing" && state.phase !== "bridged") return { twiml: hangup };
+        if (state.phase === "briefing") this.#bridged(state, "briefing_stream_ended");
+        return { twiml: targetJoinTwiml(meta.callId) };
+      case "status":
+        this.#store.event("transfer.target_status", { target_call_sid: event.callSid, status: event.status });
+        if (FINAL.has(event.status) && (state.phase === "dialing" || state.phase === "briefing" || state.phase === "holding")) {
+          await this.#fail(state, `target_${event.status}`, {});
+        }
+        return { twiml: null };
+    }
+  }
+
+  isBriefingUpgrade(request: Request): boolean {
+    return /\/twilio\/transfer\/[^/]+\/stream$/.test(new URL(request.url).pathname);
+  }
+
+  /** The target's media stream (briefing role): taken only while the target is being briefed. */
+  acceptBriefing(): Response {
+    if (this.#state?.phase !== "briefing") return new Response("no briefing is due on this call", { status: 409 });
+    const { 0: client, 1: server } = new WebSocketPair();
+    this.#briefing?.close(1000, "replaced by a new briefing stream");
+    this.#ctx.acceptWebSocket(server, ["briefing"]);
+    this.#briefing = new TwilioStream(server, emptyStreamCounters());
+    this.#briefing.attachment = { authenticated: false, streamSid: null };
+    this.#store.event("transfer.briefing_connected");
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  owns(ws: WebSocket): boolean {
+    return this.#ctx.getTags(ws).includes("briefing");
+  }
+
+  async briefingMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    const stream = this.#briefing?.ws === ws ? this.#briefing : (this.#briefing = new TwilioStream(ws, emptyStreamCounters()));
+    const message = stream.receive(data);
+    if (!message) return;
+    const meta = this.#store.meta!;
+    if (!stream.attachment.authenticated) {
+      if (message.event !== "start") return;
+      const params = message.start.customParameters ?? {};
+      const check =
+        params.call_id === meta.callId && params.role === "briefing"
+          ? await verifyStreamToken(this.#env.JWT_SECRET, params.token, briefingTokenSubject(meta.callId))
+          : ({ ok: false, reason: "wrong_call" } as const);
+      const state = this.#state;
+      if (!check.ok || state?.phase !== "briefing" || state.targetSid !== message.start.callSid) {
+        const reason = check.ok ? "not_the_target_leg" : check.reason;
+        this.#store.event("transfer.briefing_rejected", { reason });
+        await recordSecurityEvent(this.#env, { kind: "stream_token_invalid", path: transferUrls("", meta.callId).stream, accountId: meta.accountId, detail: { reason, role: "briefing" } });
+        stream.close(1008, `briefing stream ${reason}`);
+        return;
+      }
+      stream.attachment = { authenticated: true, streamSid: message.start.streamSid };
+      await this.#brief(meta, state, stream);
+      return;
+    }
+    if (message.event === "mark" && message.mark.name === BRIEFING_MARK) {
+      const state = this.#state;
+      if (state?.phase === "briefing") {
+        this.#store.event("transfer.briefing_heard");
+        await this.#moveTargetIntoConference(state);
+      }
+    }
+  }
+
+  briefingClosed(ws: WebSocket, code: number, reason: string): void {
+    if (this.#briefing?.ws !== ws) return;
+    this.#store.event("transfer.briefing_closed", { code, reason });
+    this.#briefing = undefined;
+  }
+
+  async #brief(meta: CallMeta, state: WarmTransferState, stream: TwilioStream): Promise<void> {
+    const text = briefingFor(meta, this.#store.turns(), state.announcement);
+    const agent = await agentVersionConfig(this.#env, meta.accountId, meta.agentId, meta.agentVersion);
+    const voice = agent?.config.voice ?? "aura-2-thalia-en";
+    this.#store.event("transfer.briefing_started", { voice, text });
+    const spoken = await speakBriefing(this.#env, voice, text, stream, {
+      sentMark: () => this.#store.event("transfer.briefing_sent"),
+      failed: (error) => {
+        // Without a briefing the target still gets the caller.
+        this.#store.event("transfer.briefing_failed", { error: error.message });
+        const current = this.#state;
+        if (current?.phase === "briefing") void this.#moveTargetIntoConference(current);
+      },
+    });
+    this.#store.event("transfer.briefing_tts", { characters: spoken.characters });
+  }
+
+  /** The agent leaves: the target's leg is redirected into the conference, where the caller is waiting. */
+  async #moveTargetIntoConference(state: WarmTransferState): Promise<void> {
+    const meta = this.#store.meta!;
+    this.#bridged(state, "briefed");
+    try {
+      const twilio = await callTwilio(this.#env, meta);
+      await twilio.updateCall(state.targetSid!, { twiml: targetJoinTwiml(meta.callId) });
+    } catch (error) {
+      await this.#fail(state, "bridge_error", failureData(error), true);
+    }
+  }
+
+  #bridged(state: WarmTransferState, how: string): void {
+    state.phase = "bridged";
+    this.#save(state, "transfer.bridged", { how, target_call_sid: state.targetSid });
+    this.#store.event("call.transferred", this.#record(state, state.targetSid!));
+  }
+
+  /** The transfer did not happen: the target leg (if any) is ended and the caller goes back to the agent. */
+  async #fail(state: WarmTransferState, reason: string, data: Record<string, unknown>, force = false): Promise<void> {
+    if (!force && !IN_FLIGHT.has(state.phase)) return;
+    const meta = this.#store.meta!;
+    state.phase = "failed";
+    state.returnLine = returnLineFor(reason);
+    this.#save(state, "transfer.failed", { mode: "warm", to: state.to, reason, ...data });
+    const twilio = await callTwilio(this.#env, meta);
+    if (state.targetSid && !reason.startsWith("target_")) {
+      await twilio.updateCall(state.targetSid, { status: "completed" }).catch((error) => this.#store.event("transfer.target_release_failed", failureData(error)));
+    }
+    try {
+      await twilio.updateCall(state.callerSid, { twiml: await connectTwiml(this.#env, new Request(meta.publicBaseUrl), meta.callId) });
+      this.#store.event("transfer.caller_returned");
+    } catch (error) {
+      this.#store.event("transfer.caller_return_failed", failureData(error));
+    }
+  }
+
+  /** The call's alarm: a transfer still dialing or briefing past its deadline has failed. */
+  async onAlarm(now: number): Promise<void> {
+    const state = this.#state;
+    if (state && IN_FLIGHT.has(state.phase) && now >= state.deadline) await this.#fail(state, `timeout_${state.phase}`, {});
+  }
+
+  /** The caller's call ended: a target still ringing, being briefed, or left alone in the conference is hung up. */
+  async callEnded(): Promise<void> {
+    const state = this.#state;
+    if (!state?.targetSid || state.phase === "failed") return;
+    const meta = this.#store.meta!;
+    this.#briefing?.close(1000, "call ended");
+    try {
+      await (await callTwilio(this.#env, meta)).updateCall(state.targetSid, { status: "completed" });
+      this.#store.event("transfer.target_released", { target_call_sid: state.targetSid });
+    } catch (error) {
+      // Twilio 20404: the target's leg had already ended.
+      this.#store.event("transfer.target_release_failed", failureData(error));
+    }
+  }
+
+  /** Said once by the agent when the caller's stream comes back after a failed transfer. */
+  takeReturnLine(): string | undefined {
+    const state = this.#state;
+    if (!state?.returnLine) return undefined;
+    const line = state.returnLine;
+    this.#save({ ...state, returnLine: null });
+    return line;
+  }
+}
