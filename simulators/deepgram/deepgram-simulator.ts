@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { ColdConnections } from "../common/cold-connections.ts";
 import { LatencySampler, sleep, type LatencyProfile, type LatencyProfileName } from "../common/latency-profile.ts";
 import { Random } from "../common/random.ts";
 import { UtteranceRegistry } from "../common/utterance-registry.ts";
@@ -80,6 +81,9 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
   const grantedTokens = new Set<string>();
   const requestIds = new WeakMap<IncomingMessage, string>();
   const credentials = new WeakMap<IncomingMessage, Credential>();
+  const cold = new ColdConnections();
+  /** A new connection's first request (REST or WebSocket upgrade) pays the profile's handshake. */
+  const handshake = (req: IncomingMessage): Promise<void> => (cold.firstUse(req.socket) ? sleep(sampler.draw(sampler.profile.connectHandshake)) : Promise.resolve());
 
   const dropAfter = (kind: "listen" | "speak"): number | undefined => {
     const forced = pendingDrops[kind].shift();
@@ -110,7 +114,7 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
       credentials.set(req, authorize(req));
       const listenParams = kind === "listen" ? parseListenParams(url.searchParams) : undefined;
       const speakParams = kind === "speak" ? parseSpeakParams(url.searchParams, "websocket") : undefined;
-      await sleep(sampler.draw(sampler.profile.connectHandshake));
+      await handshake(req);
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const common = { socket: ws, requestId, sampler, stats, dropAfterMs: dropAfter(kind) };
         if (listenParams) {
@@ -148,6 +152,7 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
       if (url.pathname.startsWith("/__control/")) return await handleControl(req, res, url, control);
       if (req.method === "POST" && url.pathname === "/v1/speak") {
         authorize(req);
+        await handshake(req);
         return await handleSpeakRest(req, res, url, requestId, { sampler, stats, realtimeFactor, frameMs });
       }
       if (req.method === "POST" && url.pathname === "/v1/auth/grant") {

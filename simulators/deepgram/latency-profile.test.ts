@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { latencyProfiles, sleep, type LatencyProfile } from "../common/latency-profile.ts";
 import { startDeepgramSimulator, type DeepgramSimulator } from "./index.ts";
@@ -23,8 +24,69 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
+/**
+ * Streams silence in real time (20 ms frames, catching up with the wall clock) until `done` settles, so the
+ * simulator's audio clock tracks the wall clock from the returned start on.
+ */
+async function streamSilenceUntil(c: RecordingClient, done: Promise<unknown>): Promise<{ startedAt: number; sentMs: number }> {
+  const startedAt = performance.now();
+  let frames = 0;
+  let finished = false;
+  void done.finally(() => (finished = true)).catch(() => undefined);
+  while (!finished) {
+    for (const due = Math.floor((performance.now() - startedAt) / 20) + 1; frames < due; frames++) c.ws.send(silenceMulaw(20));
+    await sleep(5);
+  }
+  return { startedAt, sentMs: frames * 20 };
+}
+
+/** Wall-clock ms from the end of speech to each speech_final, over `count` utterances on one stream. */
+async function finalDelays(target: DeepgramSimulator, endpointing: number, count: number): Promise<number[]> {
+  const c = new RecordingClient(`${target.wsUrl}/v1/listen?model=nova-3&encoding=mulaw&sample_rate=8000&endpointing=${endpointing}`, { headers: authHeaders() });
+  await c.opened;
+  const speech = await speechMulaw("Could you check my order please");
+  const delays: number[] = [];
+  let audioMs = 0;
+  for (let i = 0; i < count; i++) {
+    const from = c.received.json.length;
+    c.sendAudio(speech.bytes); // ahead of real time: only the silence after it is paced
+    audioMs += speech.bytes.length / 8;
+    const final = c.waitFor((m) => m["speech_final"] === true, 5000, from);
+    const silence = await streamSilenceUntil(c, final);
+    const message = await final;
+    const arrivedAt = c.received.times[c.received.json.indexOf(message)]!.at;
+    // The VAD's end of speech (the last word's end, audio time) on the wall clock of the paced silence.
+    const speechEndMs = Number(message["channel"]["alternatives"][0]["words"].at(-1)["end"]) * 1000;
+    delays.push(arrivedAt - (silence.startedAt - (audioMs - speechEndMs)));
+    audioMs += silence.sentMs;
+  }
+  c.ws.close();
+  return delays;
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
+
+describe("speech_final timing, measured from the end of speech (endpointing included)", () => {
+  let realistic: DeepgramSimulator;
+  beforeAll(async () => {
+    realistic = await startDeepgramSimulator({ profile: "realistic", seed: 7 });
+  });
+  afterAll(() => realistic.close());
+
+  it("realistic with Deepgram's default 10 ms endpointing: median ≈ 250 ms, drawn (not constant)", async () => {
+    const delays = await finalDelays(realistic, 10, 12);
+    within10Percent(median(delays), latencyProfiles.realistic.sttFinal.p50Ms);
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(15);
+  }, 20_000);
+
+  it("realistic with the platform's 300 ms endpointing: the silence is the floor, not added to the 250 ms", async () => {
+    const delays = await finalDelays(realistic, 300, 5);
+    within10Percent(median(delays), 300);
+  }, 20_000);
+});
+
 describe("latency profile", () => {
-  it("delays speech_final by sttFinal after the endpoint is reached in audio time", async () => {
+  it("holds speech_final until the endpoint is heard, then for what is left of sttFinal after the end of speech", async () => {
     sim.registry.expect("CA-lat", "How long does this take?");
     const c = new RecordingClient(`${sim.wsUrl}/v1/listen?model=nova-3&encoding=mulaw&sample_rate=8000&interim_results=true&endpointing=300&extra=call_sid:CA-lat`, { headers: authHeaders() });
     await c.opened;
@@ -35,8 +97,11 @@ describe("latency profile", () => {
     expect(c.ofType("Results").some((m) => m["is_final"])).toBe(false);
     const t0 = performance.now();
     c.sendAudio(silenceMulaw(150));
-    await c.waitFor((m) => m["speech_final"] === true);
-    within10Percent(performance.now() - t0, FIXED.sttFinal.p50Ms);
+    const final = await c.waitFor((m) => m["speech_final"] === true);
+    // The silence already heard (endpoint audio time − the last word's end) counts towards sttFinal.
+    const silenceHeardMs = (Number(final["start"]) + Number(final["duration"]) - Number(final["channel"]["alternatives"][0]["words"].at(-1)["end"])) * 1000;
+    expect(silenceHeardMs).toBeGreaterThanOrEqual(300);
+    within10Percent(performance.now() - t0, FIXED.sttFinal.p50Ms - silenceHeardMs);
     c.ws.close();
   });
 
@@ -72,5 +137,61 @@ describe("latency profile", () => {
     await reader.read();
     within10Percent(performance.now() - t0, FIXED.ttsFirstByteCold.p50Ms);
     await reader.cancel();
+  });
+});
+
+describe("cold connections pay the handshake", () => {
+  // Long enough that scheduling noise on a busy machine stays well inside 10 %.
+  const HANDSHAKE_MS = 400;
+  let cold: DeepgramSimulator;
+  let warm: DeepgramSimulator;
+  beforeAll(async () => {
+    cold = await startDeepgramSimulator({ profile: { ...latencyProfiles.instant, connectHandshake: { p50Ms: HANDSHAKE_MS, p95Ms: HANDSHAKE_MS } } });
+    warm = await startDeepgramSimulator({ profile: "instant" });
+  });
+  afterAll(async () => {
+    await cold.close();
+    await warm.close();
+  });
+
+  it("on the first REST speak request of a new connection, not on the next one", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const time = (target: DeepgramSimulator) =>
+      new Promise<number>((resolve, reject) => {
+        const t0 = performance.now();
+        const req = httpRequest(`${target.url}/v1/speak?model=aura-2-thalia-en&encoding=mulaw&sample_rate=8000&container=none`, { method: "POST", agent, headers: { authorization: "Token k", "content-type": "application/json" } }, (res) => {
+          res.once("data", () => resolve(performance.now() - t0));
+          res.resume();
+        });
+        req.on("error", reject);
+        req.end(JSON.stringify({ text: "Hi." }));
+      });
+    await time(warm); // first-use costs of this process
+    agent.destroy();
+    // Against a first request to a simulator without a handshake, so connection setup costs cancel out.
+    const baseline = await time(warm);
+    agent.destroy();
+    const first = await time(cold);
+    const second = await time(cold);
+    agent.destroy();
+    expect(second).toBeLessThan(HANDSHAKE_MS / 3);
+    within10Percent(first - baseline, HANDSHAKE_MS);
+  });
+
+  it("on every WebSocket upgrade (each is a new connection)", async () => {
+    const openMs = async (target: DeepgramSimulator, path: string): Promise<number> => {
+      const t0 = performance.now();
+      const c = new RecordingClient(`${target.wsUrl}${path}`, { headers: authHeaders() });
+      await c.opened;
+      const ms = performance.now() - t0;
+      c.ws.close();
+      return ms;
+    };
+    for (const path of ["/v1/listen?model=nova-3&encoding=mulaw&sample_rate=8000", "/v1/speak?model=aura-2-thalia-en&encoding=mulaw&sample_rate=8000"]) {
+      // Against the same upgrade on a simulator without a handshake, so the client's own costs cancel out.
+      await openMs(warm, path); // first-use costs of this process
+      const baseline = await openMs(warm, path);
+      within10Percent((await openMs(cold, path)) - baseline, HANDSHAKE_MS);
+    }
   });
 });

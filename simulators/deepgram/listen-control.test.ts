@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { latencyProfiles, sleep } from "../common/latency-profile.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { sleep } from "../common/latency-profile.ts";
 import { startDeepgramSimulator, type DeepgramSimulator } from "./index.ts";
+import { DEFAULT_LISTEN_TIMING } from "./listen-timing.ts";
 import { authHeaders, concatBytes, RecordingClient, silenceMulaw, speechMulaw, transcriptOf, utteranceText } from "./test-support.ts";
 
 const TEXT = "Please send the invoice to my office address by Friday.";
@@ -121,11 +122,48 @@ describe("listen control messages", () => {
     d.ws.close();
   });
 
-  it("under a profile with socket drops, sockets are dropped mid-stream", async () => {
-    const jittery = await startDeepgramSimulator({ profile: { ...latencyProfiles.instant, socketDropRate: 1 }, socketDropWindowMs: { minMs: 30, maxMs: 60 } });
-    const c = await open(QUERY, jittery);
-    expect(await c.closed).toEqual({ code: 1011, reason: "NET-0000" });
-    expect(jittery.stats().listen.drops).toBe(1);
-    await jittery.close();
+  it("the jittery profile drops some sockets mid-stream (about one in ten) and leaves the rest open", async () => {
+    const jittery = await startDeepgramSimulator({ profile: "jittery", seed: 3, socketDropWindowMs: { minMs: 30, maxMs: 60 } });
+    try {
+      const clients: RecordingClient[] = [];
+      for (let i = 0; i < 20; i++) clients.push(await open(QUERY, jittery)); // one at a time: the seeded draws stay in order
+      await sleep(150);
+      const dropped = clients.filter((c) => c.ws.readyState !== c.ws.OPEN);
+      expect(dropped.length).toBeGreaterThan(0);
+      expect(dropped.length).toBeLessThan(6);
+      for (const c of dropped) expect(await c.closed).toEqual({ code: 1011, reason: "NET-0000" });
+      expect(jittery.stats().listen.drops).toBe(dropped.length);
+      for (const c of clients) c.ws.close();
+    } finally {
+      await jittery.close();
+    }
+  });
+
+  it("at the default timing, closes a stream 10 s after the last audio or KeepAlive (fake clock)", async () => {
+    expect(DEFAULT_LISTEN_TIMING.idleTimeoutMs).toBe(10_000);
+    const defaults = await startDeepgramSimulator({});
+    const speechBytes = concatBytes((await speechMulaw(TEXT)).bytes, silenceMulaw(400));
+    // Only the timers are fake; socket I/O is real, so waiting for the server polls with setImmediate.
+    const until = async (done: () => boolean): Promise<void> => {
+      while (!done()) await new Promise((resolve) => setImmediate(resolve));
+    };
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const c = await open(QUERY, defaults);
+      c.sendAudio(speechBytes); // audio first: then KeepAlive holds the stream open
+      await until(() => defaults.stats().listen.messagesSent > 0);
+      vi.advanceTimersByTime(9_900);
+      c.sendJson({ type: "KeepAlive" });
+      await until(() => defaults.stats().listen.keepAlives === 1);
+      vi.advanceTimersByTime(9_900);
+      expect(defaults.stats().listen.idleTimeouts).toBe(0);
+      expect(c.ws.readyState).toBe(c.ws.OPEN);
+      vi.advanceTimersByTime(100);
+      expect(await c.closed).toEqual({ code: 1011, reason: "NET-0001" });
+      expect(defaults.stats().listen.idleTimeouts).toBe(1);
+    } finally {
+      vi.useRealTimers();
+      await defaults.close();
+    }
   });
 });

@@ -42,6 +42,8 @@ describe("parseListenParams", () => {
     ["model=nova-3&keywords=acme:2", "keyterm"],
     ["model=nova-3&extra=nocolon", "key:value"],
     ["model=nova-3&vad_events=1", "vad_events"],
+    ["model=nova-3&punctuate=yes", "punctuate"],
+    ["model=nova-3&smart_format=1", "smart_format"],
   ])("rejects %s", (query, fragment) => {
     const error = rejection(query);
     expect(error.status).toBe(400);

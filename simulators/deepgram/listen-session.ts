@@ -190,7 +190,10 @@ export class ListenSession {
     const heard = transcript.heardCount(speechEndMs - seg.startMs, true);
     const words = transcript.timed(seg.committed, heard, seg.startMs, speechEndMs, seg.committedEndMs);
     this.#segment = undefined;
-    const delayMs = this.#d.sampler.withTail(this.#d.sampler.draw(this.#d.sampler.profile.sttFinal));
+    // sttFinal counts from the end of speech, endpointing silence included (see ../common/latency-profile.ts); the
+    // silence already heard (audio time) is spent, and a final never precedes the endpoint.
+    const sinceSpeechEndMs = nowMs - speechEndMs;
+    const delayMs = Math.max(0, this.#d.sampler.withTail(this.#d.sampler.draw(this.#d.sampler.profile.sttFinal)) - sinceSpeechEndMs);
     const utterance = seg.utterance;
     if (utterance) this.#claimed.add(utterance.id);
     this.#emitResults(words, nowMs, { isFinal: true, ...flags }, delayMs, () => {

@@ -108,6 +108,23 @@ describe("speak WebSocket", () => {
     c.ws.close();
   });
 
+  it("warns with CHARACTER_LIMIT_EXCEEDED past 12,000 characters in two minutes and discards that text", async () => {
+    const c = await open();
+    const chunk = "word ".repeat(400); // 2000 characters, the most one Speak may carry
+    for (let i = 0; i < 6; i++) c.sendJson({ type: "Speak", text: chunk });
+    c.sendJson({ type: "Clear" }); // drop the 12,000 buffered characters unspoken; they still count
+    await c.waitFor((m) => m["type"] === "Cleared");
+    expect(c.ofType("Warning")).toHaveLength(0);
+    c.sendJson({ type: "Speak", text: "One more." });
+    const warning = await c.waitFor((m) => m["type"] === "Warning");
+    expect(warning).toMatchObject({ code: "CHARACTER_LIMIT_EXCEEDED", description: expect.stringContaining("12000 characters in 2 minutes") });
+    c.sendJson({ type: "Flush" });
+    await c.waitFor((m) => m["type"] === "Flushed");
+    expect(audioBytes(c)).toBe(0);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    c.ws.close();
+  });
+
   it("warns when more than 20 Flushes arrive within a minute", async () => {
     const c = await open();
     for (let i = 0; i < 21; i++) c.sendJson({ type: "Flush" });
