@@ -140,6 +140,18 @@ describe("route contract", () => {
     }
   });
 
+  it("answers 400 to malformed JSON and 415 to a body of another type on every operation that takes a body", async () => {
+    const before = await auditRows(t.accountId);
+    const withBody = ops.filter((o) => o.hasBody);
+    expect(withBody.length).toBeGreaterThan(15);
+    for (const op of withBody) {
+      const auth: Record<string, string> = op.operator ? { "x-operator-secret": env.OPERATOR_SECRET } : { authorization: `Bearer ${t.key}` };
+      expectProblem(await request(op.method, op.path, { headers: { ...auth, "content-type": "application/json" }, body: "{not json" }), 400, "malformed-json", `${op.name} with malformed JSON`);
+      expectProblem(await request(op.method, op.path, { headers: { ...auth, "content-type": "text/plain" }, body: "hello" }), 415, "unsupported-media-type", `${op.name} with text/plain`);
+    }
+    expect(await auditRows(t.accountId)).toBe(before);
+  });
+
   it("replays every POST sent again with its Idempotency-Key, and refuses the key for another body", async () => {
     const owner = api(t.key);
     await registerWithTwilio(t);
