@@ -28,6 +28,8 @@ const StatusForm = z
   .object({ ...CallParams, CallStatus: z.enum(["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "canceled", "failed"]), CallDuration: z.string().optional() })
   .openapi("TwilioStatusCallback");
 
+const CallForm = z.object(CallParams).openapi("TwilioCallWebhook");
+
 const RecordingForm = z.object({ ...CallParams, RecordingSid: z.string(), RecordingStatus: z.string() }).openapi("TwilioRecordingCallback");
 
 const form = (schema: z.ZodType) => ({ body: { required: true, content: { "application/x-www-form-urlencoded": { schema } } } });
@@ -69,24 +71,43 @@ export function documentTwilioWebhooks(app: OpenAPIHono<AppEnv>) {
       responses: withResponseHeaders({ 204: { description: "Recorded; a final status ends the call." }, 400: text("Unknown `CallStatus`."), ...refusals }),
     });
   }
-  registry.registerPath({
-    ...signed,
-    method: "get",
-    path: "/twilio/stream/{callId}",
-    summary: "The call's media stream: a WebSocket upgrade, signed over the `wss://` URL",
-    request: { params: callIdParam },
-    responses: withResponseHeaders({
-      101: { description: "Switched to the Twilio Media Streams WebSocket protocol." },
-      403: refusals[403],
-      426: text("Not a WebSocket upgrade."),
-    }),
-  });
+  for (const [path, summary] of [
+    ["/twilio/stream/{callId}", "The call's media stream: a WebSocket upgrade, signed over the `wss://` URL"],
+    ["/twilio/transfer/{callId}/stream", "A warm transfer's briefing stream to the target: a WebSocket upgrade, signed over the `wss://` URL"],
+  ] as const) {
+    registry.registerPath({
+      ...signed,
+      method: "get",
+      path,
+      summary,
+      request: { params: callIdParam },
+      responses: withResponseHeaders({
+        101: { description: "Switched to the Twilio Media Streams WebSocket protocol." },
+        403: refusals[403],
+        426: text("Not a WebSocket upgrade."),
+      }),
+    });
+  }
+  for (const [step, summary] of [
+    ["answer", "A warm transfer's target answered: TwiML that streams it to the call for its briefing"],
+    ["briefing-ended", "A warm transfer's briefing stream ended (`<Connect action>`): TwiML that moves the target on"],
+    ["status", "A warm transfer's target leg status callback"],
+  ] as const) {
+    registry.registerPath({
+      ...signed,
+      method: "post",
+      path: `/twilio/transfer/{callId}/${step}`,
+      summary,
+      request: { params: callIdParam, ...form(step === "status" ? StatusForm : CallForm) },
+      responses: withResponseHeaders({ 200: twiml("The target leg's next TwiML."), 204: { description: "Nothing for the target leg to do." }, ...refusals }),
+    });
+  }
   registry.registerPath({
     ...signed,
     method: "post",
     path: "/twilio/stream-ended/{callId}",
     summary: "The `<Connect action>`: reconnects a dropped stream, or hangs up / transfers as the agent asked",
-    request: { params: callIdParam, ...form(z.object(CallParams).openapi("TwilioConnectAction")) },
+    request: { params: callIdParam, ...form(CallForm) },
     responses: withResponseHeaders({ 200: twiml("A new `<Connect>`, a `<Dial>` transfer, or `<Hangup>`."), ...refusals }),
   });
   registry.registerPath({
