@@ -18,7 +18,7 @@ interface RowPosition {
   i: string;
 }
 
-/** The position after a row keyed by one integer (an agent's version number). */
+/** The position after a row keyed by one integer (an agent version, an audit chain position). */
 interface NumberPosition {
   n: number;
 }

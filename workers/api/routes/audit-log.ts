@@ -1,11 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, lt } from "drizzle-orm";
-import { base64UrlDecode, base64UrlEncode } from "../../../shared/crypto/base64.ts";
+import { and, desc, eq } from "drizzle-orm";
 import { database } from "../../../shared/db/client.ts";
 import { auditLog } from "../../../shared/db/schema.ts";
 import { verifyAuditChain } from "../../services/audit-log.ts";
-import { PageQuery, pageOf } from "../pagination.ts";
-import { ApiError } from "../problem.ts";
+import { belowCursor, PageQuery, pageOf, toNumberedPage } from "../pagination.ts";
 import { jsonResponse, resourceApp, securedRoute } from "../route.ts";
 
 const AuditEntry = z
@@ -49,25 +47,6 @@ const auditView = (r: AuditRow): z.infer<typeof AuditEntry> => ({
   hash: r.hash,
 });
 
-// The chain's own order (seq) pages exactly, where (created_at, id) would not: entries share no id and may share `at`.
-const seqCursor = (seq: number) => base64UrlEncode(JSON.stringify({ s: seq }));
-
-function beforeSeq(cursor: string | undefined) {
-  if (!cursor) return undefined;
-  let seq: unknown;
-  try {
-    seq = (JSON.parse(base64UrlDecode(cursor)) as { s?: unknown }).s;
-  } catch {
-    /* reported below */
-  }
-  if (!Number.isSafeInteger(seq)) {
-    throw new ApiError("validation-error", "cursor is not valid; pass the next_cursor of the previous page unchanged", {
-      errors: [{ path: "query.cursor", message: "invalid cursor" }],
-    });
-  }
-  return lt(auditLog.seq, seq as number);
-}
-
 export const auditLogApi = resourceApp();
 
 auditLogApi.openapi(
@@ -84,13 +63,12 @@ auditLogApi.openapi(
     const rows = await database(c.env.DB)
       .select()
       .from(auditLog)
-      .where(and(eq(auditLog.accountId, c.get("principal").accountId), beforeSeq(cursor)))
+      // The chain's own order (seq) pages exactly, where (created_at, id) would not: entries have no id and may share `at`.
+      .where(and(eq(auditLog.accountId, c.get("principal").accountId), belowCursor(cursor, auditLog.seq)))
       .orderBy(desc(auditLog.seq))
       .limit(limit + 1)
       .all();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return c.json({ data: page.map(auditView), next_cursor: rows.length > limit && last ? seqCursor(last.seq) : null }, 200);
+    return c.json(toNumberedPage(rows, limit, (r) => r.seq, auditView), 200);
   },
 );
 
