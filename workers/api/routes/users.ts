@@ -7,7 +7,7 @@ import { ID_PATTERNS, newUserId, withFreshId } from "../../../shared/ids.ts";
 import { ROLES } from "../../auth/scopes.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
-import { IdParam, jsonBody, jsonResponse, Problem, resourceApp, securedRoute } from "../route.ts";
+import { IdParam, jsonBody, jsonResponse, problem, resourceApp, securedRoute } from "../route.ts";
 
 const DASHBOARD_TOKEN_TTL_S = 60 * 60;
 
@@ -44,7 +44,7 @@ const userView = (u: UserRow): z.infer<typeof User> => ({ id: u.id, email: u.ema
 
 const userParams = IdParam(ID_PATTERNS.user, "USR-7KQ2M9XD4H");
 
-const conflict = (description: string) => ({ description, content: { "application/problem+json": { schema: Problem } } });
+const conflict = (description: string) => problem(`\`conflict\`: ${description}`);
 const lastOwner = () => new ApiError("conflict", "this is the account's last owner; make another user an owner first");
 
 async function ownUser(db: Database, accountId: string, id: string): Promise<UserRow> {
