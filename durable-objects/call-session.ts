@@ -297,7 +297,10 @@ export class CallSession extends DurableObject<Env> {
         sendClear: () => this.#stream?.sendClear() ?? false,
       },
       {
-        afterReply: (after) => this.#endStream(after.action === "hang_up" ? { kind: "hangup", reason: after.reason } : { kind: "transfer", to: after.to }),
+        afterReply: (after) =>
+          after.action === "transfer" && after.mode === "warm"
+            ? void this.#warmTransferByAgent(after.to)
+            : this.#endStream(after.action === "hang_up" ? { kind: "hangup", reason: after.reason } : { kind: "transfer", to: after.to }),
         startRecording: () => void this.#startRecording(),
         providerFailed: (error) => {
           this.#store.event("provider.failed", { provider: error.provider, message: error.message });
@@ -379,6 +382,13 @@ export class CallSession extends DurableObject<Env> {
     } catch (error) {
       this.#store.event("recording.failed", { error: String(error) });
     }
+  }
+
+  /** The agent's own warm transfer. Should Twilio refuse to move the caller, they are still here: the agent says so. */
+  async #warmTransferByAgent(to: string): Promise<void> {
+    const result = await this.#transfers.start({ to, mode: "warm", requestedBy: "agent" });
+    const line = result.ok ? undefined : this.#transfers.takeReturnLine();
+    if (line && this.#stream) this.#runtime?.pipeline.say(line, "greeting");
   }
 
   /** Ends the media stream on purpose; Twilio then asks `<Connect action>`, which answers with `exit`. */

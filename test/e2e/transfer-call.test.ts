@@ -125,6 +125,23 @@ describe("warm transfer", () => {
     expect(call.end_reason).toBe("twilio:completed");
   }, 90_000);
 
+  it("is what the agent's own transfer_call does for a warm destination", async () => {
+    const TARGET = "+14155550177";
+    const tenant = await tenantFor(world, { tools: [{ type: "end_call" }, { type: "transfer_call", mode: "warm", destinations: [{ name: "billing", number: TARGET }] }] });
+    twilio().setCalleeScript(TARGET, { maxDurationMs: 40_000 });
+    world.platform.sims.bedrock.loadScenario(SCENARIO);
+    const handle = await twilio().startInboundCall({ to: tenant.number, script: { steps: [{ waitForAgent: true }, { say: "Can I talk to the billing department please" }, { pause: 120_000 }] } });
+    const recording = await handle.ended;
+    const call = await finalCall(tenant, (c) => c.twilio_call_sid === handle.callSid);
+    // The agent's line is heard in full, then the caller holds in the conference until the briefed target leaves.
+    expect(agentTurns(call).at(-1)!.text).toBe("Sure, let me put you through to billing.");
+    expect(recording.verbs.map((v) => v.verb)).toEqual(["Connect", "Dial", "Conference", "Hangup"]);
+    const target = await targetLegTo(TARGET);
+    expect((await twilio().waitForCallEnd(target.callSid, 30_000)).streams[0]).toMatchObject({ name: "briefing" });
+    expect(event(call, "transfer.briefing_started")!.data.text).toContain("They said: Can I talk to the billing department please");
+    expect(event(call, "call.transferred")!.data).toMatchObject({ to: TARGET, mode: "warm", requested_by: "agent", target_call_sid: target.callSid });
+  }, 90_000);
+
   it("takes the caller back to the agent when the target does not answer", async () => {
     const tenant = await tenantFor(world);
     const TARGET = "+14155550172";
