@@ -19,9 +19,9 @@ export interface CallWorld {
 
 export const SPEED = 3;
 
-/** `vars` are extra Worker vars (e.g. DOH_URL pointing at a local resolver). */
-export async function startWorld(opts: { vars?: Record<string, string> } = {}): Promise<CallWorld> {
-  const platform = await startLocalPlatform({ speed: SPEED, vars: opts.vars });
+/** `vars` are extra Worker vars (e.g. DOH_URL pointing at a local resolver); `persistDir` keeps local D1/DO state there. */
+export async function startWorld(opts: { vars?: Record<string, string>; persistDir?: string } = {}): Promise<CallWorld> {
+  const platform = await startLocalPlatform({ speed: SPEED, vars: opts.vars, persistDir: opts.persistDir });
   const tools = await startDemoToolServer(900);
   return { platform, tools, close: async () => (await tools.close(), await platform.close()) };
 }
