@@ -83,6 +83,15 @@ describe("media stream", () => {
     live.ws!.close();
   });
 
+  it("keeps at most two unauthenticated upgrades beside the live stream", async () => {
+    const t = await telephonyTenant();
+    const live = await liveStream(t);
+    const replays = [await openStream(t, live.url), await openStream(t, live.url), await openStream(t, live.url)];
+    expect(await replays[0]!.closed).toEqual({ code: 1008, reason: "superseded by a newer stream" });
+    expect((await session(live.callId).state()).stream.authenticated).toBe(true);
+    for (const r of [live, ...replays.slice(1)]) r.ws!.close();
+  });
+
   it("replaces the live stream only once a new stream's start token checks out", async () => {
     const t = await telephonyTenant();
     const live = await liveStream(t);
