@@ -5,6 +5,7 @@ import { parseCallerScript, type CallerScript } from "./caller-script.ts";
 import { isSipAddress, sipUser } from "./phone-numbers.ts";
 import { prepareUtterances } from "./script-runner.ts";
 import { newSid } from "./sids.ts";
+import { bindCallNetwork } from "./network-conditions.ts";
 import type { TwilioState } from "./simulator-state.ts";
 import type { StatusCallbackConfig } from "./status-callbacks.ts";
 import type { TwimlSource } from "./twiml-runner.ts";
@@ -92,6 +93,7 @@ async function launch(state: TwilioState, script: CallerScript, init: LaunchInit
   const utterances = await prepareUtterances(script, state.options.synthesize);
   const call = new SimulatedCall({ ...init, sid: newSid("CA"), script, utterances, speed: state.options.speed, registry: state.options.registry, conferences: state.conferences });
   state.calls.set(call.sid, call);
+  bindCallNetwork(state, call.sid, call.ended);
   call.start();
   return call;
 }

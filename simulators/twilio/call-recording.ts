@@ -76,12 +76,14 @@ export interface StreamRecord {
   /** When `connected` and `start` went out (null if the handshake failed). */
   startedAtMs: number | null;
   closedAtMs: number | null;
-  /** `call-ended`, `redirected`, `server-closed`, `handshake-failed`. */
+  /** `call-ended`, `redirected`, `server-closed`, `handshake-failed`, `network-dropped` (jittery profile). */
   endReason: string | null;
   mediaFramesSent: number;
   messagesSent: number;
   messagesReceived: number;
   invalidMessages: number;
+  /** One-way network transit between Twilio and the application the latency profile drew for this stream. */
+  transitMs: number;
 }
 
 export interface VerbRecord {

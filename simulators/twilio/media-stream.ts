@@ -1,12 +1,14 @@
 import WebSocket from "ws";
 import { parseTwilioServerMessage, type TwilioMessage } from "../../shared/protocol/twilio-media.ts";
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
+import { sleep } from "../common/latency-profile.ts";
 import { FRAME_MS, type CallClock } from "./call-clock.ts";
 import { round, type AgentAudioSegment, type CallRecorder, type MarkRecord, type StreamRecord } from "./call-recording.ts";
+import { callNetwork } from "./network-conditions.ts";
 import { BYTES_PER_MS, PlaybackQueue } from "./playback-queue.ts";
 import { DEBUGGER_CODES } from "./twilio-api-error.ts";
 
-export type StreamEndReason = "call-ended" | "redirected" | "server-closed" | "handshake-failed";
+export type StreamEndReason = "call-ended" | "redirected" | "server-closed" | "handshake-failed" | "network-dropped";
 
 export interface MediaStreamOptions {
   /** The `<Stream url>` as written (absolute); it is what the upgrade signature covers. */
@@ -44,6 +46,10 @@ export class MediaStreamSession {
   readonly #opts: MediaStreamOptions;
   readonly #playback: PlaybackQueue;
   #ws: WebSocket | null = null;
+  /** One-way network transit of this stream (the profile's draw; 0 under `instant`), applied in both directions. */
+  readonly #transitMs: number;
+  readonly #dropAfterMs: number | undefined;
+  #dropTimer: ReturnType<typeof setTimeout> | undefined;
   #sequence = 0;
   #chunk = 0;
   #started = false;
@@ -61,6 +67,9 @@ export class MediaStreamSession {
   constructor(opts: MediaStreamOptions) {
     this.#opts = opts;
     this.streamSid = opts.streamSid;
+    const network = callNetwork(opts.callSid);
+    this.#transitMs = network?.mediaTransitMs() ?? 0;
+    this.#dropAfterMs = network?.mediaDropAfterMs();
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     this.record = {
       streamSid: opts.streamSid,
@@ -75,6 +84,7 @@ export class MediaStreamSession {
       messagesSent: 0,
       messagesReceived: 0,
       invalidMessages: 0,
+      transitMs: round(this.#transitMs),
     };
     opts.recorder.data.streams.push(this.record);
     this.#playback = new PlaybackQueue({
@@ -137,9 +147,17 @@ export class MediaStreamSession {
       this.#finish("handshake-failed");
       return false;
     }
-    ws.on("message", (data, isBinary) => this.#onServerMessage(data, isBinary));
-    ws.on("close", () => this.#finish("server-closed"));
-    ws.on("error", () => this.#finish("server-closed"));
+    // What the application sends reaches Twilio one transit later, in order (the transit is fixed per stream).
+    ws.on("message", (data, isBinary) => this.#afterTransit(() => this.#onServerMessage(data, isBinary)));
+    ws.on("close", () => this.#afterTransit(() => this.#finish("server-closed")));
+    ws.on("error", () => this.#afterTransit(() => this.#finish("server-closed")));
+    if (this.#dropAfterMs !== undefined) {
+      // A network failure: the socket dies without `stop` or a close frame (the application sees 1006).
+      this.#dropTimer = setTimeout(() => {
+        this.#finish("network-dropped");
+        ws.terminate();
+      }, this.#dropAfterMs);
+    }
     this.#send({ event: "connected", protocol: "Call", version: "1.0.0" });
     this.#send({
       event: "start",
@@ -193,7 +211,7 @@ export class MediaStreamSession {
   }
 
   /** Twilio ends the stream: `stop`, then it closes the socket. */
-  async stop(reason: Exclude<StreamEndReason, "server-closed" | "handshake-failed">): Promise<void> {
+  async stop(reason: Exclude<StreamEndReason, "server-closed" | "handshake-failed" | "network-dropped">): Promise<void> {
     const ws = this.#ws;
     if (this.#ended || !ws) return;
     this.#flushPlayback();
@@ -204,6 +222,7 @@ export class MediaStreamSession {
       stop: { accountSid: this.#opts.accountSid, callSid: this.#opts.callSid },
     });
     this.#finish(reason);
+    if (this.#transitMs > 0) await sleep(this.#transitMs); // the close follows the `stop` still in transit
     ws.close(1000, reason);
     const timer = setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
     await new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once("close", () => resolve())));
@@ -215,9 +234,17 @@ export class MediaStreamSession {
   }
 
   #send(message: TwilioMessage): void {
-    if (this.#ws?.readyState !== WebSocket.OPEN) return;
-    this.#ws.send(JSON.stringify(message));
+    const ws = this.#ws;
+    if (ws?.readyState !== WebSocket.OPEN) return;
+    const text = JSON.stringify(message);
     this.record.messagesSent++;
+    this.#afterTransit(() => ws.readyState === WebSocket.OPEN && ws.send(text));
+  }
+
+  /** Runs `deliver` one network transit from now; at once (synchronously) when there is none. */
+  #afterTransit(deliver: () => void): void {
+    if (this.#transitMs > 0) setTimeout(deliver, this.#transitMs);
+    else deliver();
   }
 
   #invalid(reason: string): void {
@@ -284,7 +311,8 @@ export class MediaStreamSession {
 
   #finish(reason: StreamEndReason): void {
     if (this.#ended) return;
-    if (reason === "server-closed") this.#flushPlayback();
+    if (reason === "server-closed" || reason === "network-dropped") this.#flushPlayback();
+    clearTimeout(this.#dropTimer);
     this.#ended = true;
     this.record.closedAtMs = round(this.#opts.clock.nowMs());
     this.record.endReason = reason;

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { LatencyProfileName } from "../common/latency-profile.ts";
+import type { LatencyProfile, LatencyProfileName } from "../common/latency-profile.ts";
 import type { UtteranceRegistry } from "../common/utterance-registry.ts";
 import { placeInboundCall, type InboundCallRequest } from "./call-factory.ts";
 import type { CallRecording, CallStatus } from "./call-recording.ts";
 import { handleControlRequest } from "./control-api.ts";
 import type { PhoneNumberConfig } from "./phone-number-resource.ts";
 import { searchAvailableNumbers } from "./phone-numbers.ts";
+import { setSimulatorNetwork, TwilioNetwork, type DropWindow } from "./network-conditions.ts";
 import { handleRestRequest } from "./rest-router.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { TwilioState, type Account } from "./simulator-state.ts";
@@ -18,8 +19,14 @@ export interface TwilioSimulatorOptions {
   host?: string;
   /** Call-clock speed: 1 is real time; 10 plays ten seconds of call per second. */
   speed?: number;
-  /** Accepted for symmetry with the other simulators; Twilio-side delays are scripted (ringMs, amdDurationMs). */
-  profile?: LatencyProfileName;
+  /**
+   * Twilio's network delays (webhook delivery, media transit) and, under `jittery`, dropped media sockets; see
+   * network-conditions.ts. Call progress (ringMs, amdDurationMs) is scripted per call.
+   */
+  profile?: LatencyProfileName | LatencyProfile;
+  seed?: number;
+  /** When the profile drops a media socket, it happens this long after the stream opens (default 2–20 s). */
+  mediaDropWindowMs?: DropWindow;
   registry?: UtteranceRegistry;
   accounts?: Account[];
   /** Replaces the caller's speech synthesiser (tests). */
@@ -51,7 +58,7 @@ export interface TwilioSimulator {
   readonly port: number;
   readonly host: string;
   readonly speed: number;
-  readonly profile: LatencyProfileName;
+  readonly profile: LatencyProfileName | LatencyProfile;
   readonly state: TwilioState;
   addAccount(account?: Partial<Account>): Account;
   /** Provisions an IncomingPhoneNumber; returns its REST JSON. */
@@ -99,6 +106,7 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
   if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
   const state = new TwilioState({ speed, registry: opts.registry, synthesize: opts.synthesize });
   for (const account of opts.accounts ?? []) state.addAccount(account);
+  setSimulatorNetwork(state, new TwilioNetwork(opts.profile ?? "instant", opts.seed ?? 1, opts.mediaDropWindowMs));
 
   let sim: TwilioSimulator;
   const server = createServer((req, res) => {

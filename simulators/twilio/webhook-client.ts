@@ -1,4 +1,6 @@
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
+import { sleep } from "../common/latency-profile.ts";
+import { callNetwork } from "./network-conditions.ts";
 import type { HttpMethod } from "./twiml.ts";
 
 /**
@@ -47,6 +49,9 @@ export async function sendWebhook(
     headers["Content-Type"] = "application/x-www-form-urlencoded";
     body = new URLSearchParams(params).toString();
   }
+  // Twilio's cloud → the application, per the simulator's latency profile (nothing under `instant`).
+  const delayMs = callNetwork(params["CallSid"])?.webhookDelayMs() ?? 0;
+  if (delayMs > 0) await sleep(delayMs);
   try {
     const response = await fetch(requestedUrl, { method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
     const text = await response.text();

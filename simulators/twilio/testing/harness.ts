@@ -1,5 +1,7 @@
+import type { LatencyProfile, LatencyProfileName } from "../../common/latency-profile.ts";
 import type { UtteranceRegistry } from "../../common/utterance-registry.ts";
 import type { InboundCallRequest } from "../call-factory.ts";
+import type { DropWindow } from "../network-conditions.ts";
 import type { Account } from "../simulator-state.ts";
 import { startTwilioSimulator, type CallHandle, type TwilioSimulator } from "../simulator.ts";
 import { fakeSynthesize, startFakePlatform, type FakePlatform } from "./fake-platform.ts";
@@ -14,10 +16,22 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(opts: { speed?: number; registry?: UtteranceRegistry; realSpeech?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  speed?: number;
+  registry?: UtteranceRegistry;
+  realSpeech?: boolean;
+  profile?: LatencyProfileName | LatencyProfile;
+  seed?: number;
+  mediaDropWindowMs?: DropWindow;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const platform = await startFakePlatform();
   const sim = await startTwilioSimulator({
     speed: opts.speed ?? 10,
+    profile: opts.profile ?? "instant",
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    ...(opts.mediaDropWindowMs ? { mediaDropWindowMs: opts.mediaDropWindowMs } : {}),
     ...(opts.registry ? { registry: opts.registry } : {}),
     ...(opts.realSpeech ? {} : { synthesize: fakeSynthesize() }),
   });

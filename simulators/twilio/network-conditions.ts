@@ -1,0 +1,62 @@
+import { LatencySampler, type LatencyProfile, type LatencyProfileName } from "../common/latency-profile.ts";
+import { Random } from "../common/random.ts";
+import type { TwilioState } from "./simulator-state.ts";
+
+/** When the profile drops a media socket (jittery), it happens this long after the stream opens. */
+export interface DropWindow {
+  minMs: number;
+  maxMs: number;
+}
+
+/**
+ * Twilio's side of the network, as a latency profile shapes it: a delay before each webhook reaches the
+ * application, a one-way transit for each Media Stream (both directions), and under `jittery` a media socket cut
+ * mid-call (1006, no `stop`), after which the call follows `<Connect action>` as on Twilio. `instant` adds nothing.
+ */
+export class TwilioNetwork {
+  readonly #sampler: LatencySampler;
+  readonly #random: Random;
+  readonly #dropWindow: DropWindow;
+
+  constructor(profile: LatencyProfileName | LatencyProfile, seed: number, dropWindow: DropWindow = { minMs: 2000, maxMs: 20_000 }) {
+    this.#sampler = new LatencySampler(profile, seed);
+    this.#random = new Random(seed ^ 0x7f4a7c15);
+    this.#dropWindow = dropWindow;
+  }
+
+  webhookDelayMs(): number {
+    return this.#sampler.draw(this.#sampler.profile.twilioWebhook);
+  }
+
+  mediaTransitMs(): number {
+    return this.#sampler.draw(this.#sampler.profile.twilioMediaTransit);
+  }
+
+  /** Wall-clock ms after which this stream's socket is cut, or undefined when it survives. */
+  mediaDropAfterMs(): number | undefined {
+    if (!this.#sampler.shouldDropSocket()) return undefined;
+    const { minMs, maxMs } = this.#dropWindow;
+    return minMs + this.#random.next() * (maxMs - minMs);
+  }
+}
+
+// The call objects (call.ts, twiml-runner.ts) reach the webhook client and the media stream with the CallSid only,
+// so the network is looked up by it: the simulator registers its network, the call factory binds each call to it.
+const bySimulator = new WeakMap<TwilioState, TwilioNetwork>();
+const byCall = new Map<string, TwilioNetwork>();
+
+export function setSimulatorNetwork(state: TwilioState, network: TwilioNetwork): void {
+  bySimulator.set(state, network);
+}
+
+/** Binds a call to its simulator's network until `ended` settles. */
+export function bindCallNetwork(state: TwilioState, callSid: string, ended: Promise<unknown>): void {
+  const network = bySimulator.get(state);
+  if (!network) return;
+  byCall.set(callSid, network);
+  void ended.finally(() => byCall.delete(callSid));
+}
+
+export function callNetwork(callSid: string | undefined): TwilioNetwork | undefined {
+  return callSid === undefined ? undefined : byCall.get(callSid);
+}
