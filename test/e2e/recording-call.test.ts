@@ -25,7 +25,8 @@ describe("recorded calls", () => {
   it("records in dual channel only once the disclosure has been heard, stores the signed status, and refuses a forged one", async () => {
     const tenant = await tenantFor(world, { recording: { enabled: true, disclosure: DISCLOSURE } });
     const { recording, call } = await placeInboundCall(world, tenant, { steps: [{ waitForAgent: true }, { say: "Thank you, bye!" }, { waitForAgent: true }] });
-    const detail = call as typeof call & { recording_sid: string; turns: { role: string; text: string; ended_at: string | null }[]; events: { type: string; at: string; data: { recording_sid?: string } }[] };
+    // The API's call detail (workers/api/routes/calls.ts) carries more than the CLI's CallDetail type names.
+    const detail = call as unknown as { id: string; recording_sid: string; turns: { role: string; text: string; ended_at: string | null }[]; events: { type: string; at: string; data: { recording_sid?: string } }[] };
 
     // Recording started after the disclosure turn ended (its last mark came back: the caller heard it).
     const disclosure = detail.turns.find((t) => t.role === "agent" && t.text === DISCLOSURE);
