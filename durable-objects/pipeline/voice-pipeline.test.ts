@@ -273,26 +273,17 @@ describe("VoicePipeline", () => {
       expect(h.sink.clears).toBe(0); // nothing had been sent to Twilio, so nothing had to be cleared
     });
 
-    it("holds a ready reply while the caller has started speaking, and lets it play after a mere backchannel", async () => {
-      const h = harness([text("We open at nine. ")], { speed: 4 });
+    it("lets the reply play after a mere backchannel or a speech start without words (a breath, line noise)", async () => {
+      const h = harness([text("We open at nine. ")], { llmDelayMs: 10 });
       h.stt.say("When do you open", 1000);
-      h.stt.listener.speechStarted(1200); // the caller goes on before the answer is audible
-      await vi.waitFor(() => expect(h.tts.spoken).toEqual(["We open at nine."]), { interval: 1 });
-      await new Promise((r) => setTimeout(r, 40)); // its audio is ready by now
-      expect(h.sink.media).toBe(0);
+      h.stt.listener.speechStarted(1200);
+      h.stt.say("okay", 1500, { interim: true });
       h.stt.say("okay", 1500);
-      await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(0), { timeout: 200, interval: 1 });
       await played(h, 0);
+      expect(h.tts.spoken).toEqual(["We open at nine."]);
       expect(h.kinds("user_turn")).toHaveLength(1);
       expect(h.kinds("interrupt")).toHaveLength(0);
-    });
-
-    it("a hold with no words after it lapses: the reply plays", async () => {
-      const h = harness([text("We open at nine. ")], { speed: 20 });
-      h.stt.say("When do you open", 1000);
-      h.stt.listener.speechStarted(1200); // a cough, not speech
-      await played(h, 0);
-      expect(h.sink.media).toBeGreaterThan(0);
+      expect(h.llm.aborted).toBe(0);
     });
   });
 

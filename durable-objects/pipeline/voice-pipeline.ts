@@ -80,8 +80,6 @@ export class VoicePipeline {
           earlyStart: opts.earlyStart,
           agentSpeaking,
           replyPending: () => this.conversation.inFlight() || this.tts.hasPending(),
-          holdReply: () => this.playback.hold(),
-          releaseReply: () => this.playback.release(),
           guard: this.guard,
           nextTurnId,
           clock: this.clock,

@@ -24,8 +24,6 @@ export interface PlaybackOptions {
 const FRAME_BYTES = 160; // 20 ms of μ-law at 8 kHz
 const FRAME_MS = 20;
 const MS_PER_CHAR_ESTIMATE = 65;
-/** A hold (the caller may be starting a new turn) lapses after this long without words that confirm it. */
-const HOLD_MS = 1_000;
 
 interface Chunk {
   turnId: number;
@@ -60,7 +58,6 @@ export class PlaybackStage extends BaseStage {
   #lastFrameAt: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #staleBelow = 0;
-  #heldUntil: number | undefined;
 
   constructor(private readonly opts: PlaybackOptions) {
     super();
@@ -69,29 +66,6 @@ export class PlaybackStage extends BaseStage {
   /** True while the caller can hear (or is about to hear) the agent. */
   isSpeaking(): boolean {
     return this.#queue.length > 0 || this.#marks.size > 0;
-  }
-
-  /**
-   * Holds back a reply the caller cannot hear yet: the caller has started speaking, and a reply to the previous
-   * turn must not start over a new one. Audio already playing is left to the barge-in policy.
-   */
-  hold(): void {
-    if (this.#audible()) return;
-    const speed = this.opts.speed ?? 1;
-    this.#heldUntil = this.context.now() + HOLD_MS / speed;
-  }
-
-  release(): void {
-    if (this.#heldUntil === undefined) return;
-    this.#heldUntil = undefined;
-    clearTimeout(this.#timer ?? null);
-    this.#timer = undefined;
-    if (this.#queue.length > 0) this.#tick();
-  }
-
-  /** Some of the queued audio has reached Twilio. */
-  #audible(): boolean {
-    return this.#marks.size > 0 || (this.#queue[0]?.sentBytes ?? 0) > 0;
   }
 
   handle(frame: Frame): void {
@@ -141,11 +115,6 @@ export class PlaybackStage extends BaseStage {
     this.#timer = undefined;
     const now = this.context.now();
     const speed = this.opts.speed ?? 1;
-    if (this.#heldUntil !== undefined && now < this.#heldUntil && !this.#audible()) {
-      this.#timer = setTimeout(() => this.#tick(), this.#heldUntil - now);
-      return;
-    }
-    this.#heldUntil = undefined;
     // After an underrun (nothing to send), playback restarts from now rather than "catching up".
     if ((now - this.#anchor) * speed > this.#sentMs + FRAME_MS) {
       this.#anchor = now - this.#sentMs / speed;
@@ -224,7 +193,6 @@ export class PlaybackStage extends BaseStage {
     }
     clearTimeout(this.#timer ?? null);
     this.#timer = undefined;
-    this.#heldUntil = undefined;
     this.#queue = [];
     this.#marks.clear();
     this.#replyDone.clear();

@@ -12,9 +12,6 @@ export interface TurnDetectorOptions {
   agentSpeaking: () => boolean;
   /** A reply is on its way (model running, or speech not yet audible). */
   replyPending: () => boolean;
-  /** Keep a reply that is not yet audible from starting (the caller may be starting a new turn), or let it go. */
-  holdReply: () => void;
-  releaseReply: () => void;
   guard: PromptGuard;
   nextTurnId: () => number;
   clock: AudioClock;
@@ -29,8 +26,9 @@ const EARLY_START_MIN_WORDS = 3;
  * Transcript frames → caller turns. A turn ends on `speech_final` (Deepgram's endpoint), or on `UtteranceEnd`
  * when no endpoint came; no extra wait is added on top of the provider's endpointing. While the agent is
  * talking, words that pass the barge-in policy interrupt it; backchannels are dropped. A reply to an earlier
- * turn that is not yet audible is held when the caller starts speaking again and cancelled once real words come,
- * so it never starts over the newer turn. Uninterruptible lines (closing, disclosure) are never barged in on.
+ * turn that is not yet audible is cancelled by the caller's first real words (interim ones included), so it never
+ * starts over the newer turn. VAD's speech start alone changes nothing: it also fires on breaths and line noise,
+ * and holding a reply on it leaves dead air. Uninterruptible lines (closing, disclosure) are never barged in on.
  */
 export class TurnDetectorStage extends BaseStage {
   readonly name = "turn-detector";
@@ -53,13 +51,10 @@ export class TurnDetectorStage extends BaseStage {
         return this.#onTranscript(frame);
       case "utterance_end":
         if (this.#finals.length > 0 || this.#interim) this.#endTurn();
-        else this.opts.releaseReply();
         return;
       case "caller_dtmf":
         return this.#onDtmf(frame.digit);
       case "speech_started":
-        if (!this.opts.guard.active && !this.#tentative) this.opts.holdReply();
-        return;
       case "interrupt":
         return;
       case "end":
@@ -120,7 +115,6 @@ export class TurnDetectorStage extends BaseStage {
     this.#previousInterim = "";
     this.#tentative = undefined;
     this.#interruptedThisUtterance = false;
-    this.opts.releaseReply();
     // A backchannel said over the agent is not a turn: the agent keeps talking. Over an uninterruptible line,
     // real words are a turn, answered once the line has been heard.
     if (!text || (talkedOver && !(this.opts.guard.active && isBargeIn(text, this.opts.sensitivity)))) return;
