@@ -41,7 +41,10 @@ const CallTurn = z
     timings: z
       .record(z.string(), z.number())
       .nullable()
-      .openapi({ description: "Latency marks in ms, relative to the end of the caller's speech (e.g. `llm_first_token_ms`, `first_audio_ms`)." }),
+      .openapi({
+        description:
+          "Integer ms. Timestamps from the end of the caller's speech (for a fixed line such as the greeting, from when it was asked for): `speech_end_ms`, `stt_final_ms`, `llm_request_ms`, `llm_first_token_ms`, `first_chunk_to_tts_ms`, `tts_first_byte_ms`, `first_audio_sent_ms`. Spans: `stt_ms`, `llm_ttft_ms`, `tts_ttfb_ms`, `voice_to_voice_ms`, `platform_overhead_ms`. Tool turns: `duration_ms`, `ok`.",
+      }),
     voice_to_voice_ms: z.number().int().nullable().openapi({ description: "End of caller speech to the first agent audio sent to Twilio." }),
     platform_overhead_ms: z.number().int().nullable().openapi({ description: "The part of voice_to_voice_ms not spent waiting on providers." }),
   })
