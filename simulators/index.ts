@@ -37,7 +37,7 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
   const profile = opts.profile ?? "instant";
   const registry = new UtteranceRegistry();
   const [twilio, deepgram, bedrock] = await Promise.all([
-    startTwilioSimulator({ port: opts.ports?.twilio ?? 0, speed: opts.speed ?? 1, profile, registry }),
+    startTwilioSimulator({ port: opts.ports?.twilio ?? 0, speed: opts.speed ?? 1, profile, seed: opts.seed, registry }),
     startDeepgramSimulator({ port: opts.ports?.deepgram ?? 0, profile, seed: opts.seed, registry, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] }),
     startBedrockSimulator({
       port: opts.ports?.bedrock ?? 0,
