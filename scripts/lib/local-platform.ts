@@ -18,6 +18,11 @@ export interface LocalPlatform {
   operatorSecret: string;
   /** The Worker's console output and runtime errors since start (for diagnostics when a call fails). */
   logs(): string[];
+  /**
+   * Restarts the Worker and every Durable Object in it, as a deploy does (in-memory state and open sockets lost,
+   * storage kept). Use with a fixed `port`: the Worker's own socket moves on a reload, the dev server's URL stays.
+   */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -79,22 +84,30 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
       resolve(new URL(`${u.protocol}//${u.hostname}:${u.port}`));
     }),
   );
+  const bindings = {
+    ...Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: "plain_text" as const, value }])),
+    ...Object.fromEntries(Object.entries(secrets).map(([k, value]) => [k, { type: "secret_text" as const, value }])),
+  };
   const worker = await devEnv.startWorker({
     config: join(root, "wrangler.toml"),
-    bindings: {
-      ...Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: "plain_text" as const, value }])),
-      ...Object.fromEntries(Object.entries(secrets).map(([k, value]) => [k, { type: "secret_text" as const, value }])),
-    },
+    bindings,
     dev: { server: { hostname: "127.0.0.1", port: opts.port ?? 0 }, inspector: false, watch: false, persist, logLevel: "none", structuredLogsHandler: (log: unknown) => void logs.push(JSON.stringify(log)) },
   });
   await worker.ready;
   // A fixed port (`npm run dev`) belongs to the dev server's public URL; otherwise use the Worker's own socket.
   const url = opts.port ? await worker.url : await direct;
+  let generation = 0;
   return {
     baseUrl: url.origin,
     sims,
     operatorSecret,
     logs: () => [...logs],
+    restart: async () => {
+      // A changed binding makes wrangler reload the Worker: its objects start afresh from their storage.
+      const reloaded = new Promise<void>((resolve) => devEnv.once("reloadComplete", () => resolve()));
+      await worker.patchConfig({ bindings: { ...bindings, PLATFORM_GENERATION: { type: "plain_text", value: String(++generation) } } });
+      await reloaded;
+    },
     close: async () => {
       await Promise.allSettled([worker.dispose(), sims.close()]);
       if (!opts.persistDir) rmSync(persist, { recursive: true, force: true });

@@ -19,9 +19,12 @@ export interface CallWorld {
 
 export const SPEED = 3;
 
-/** `vars` are extra Worker vars (e.g. DOH_URL pointing at a local resolver); `persistDir` keeps local D1/DO state there. */
-export async function startWorld(opts: { vars?: Record<string, string>; persistDir?: string } = {}): Promise<CallWorld> {
-  const platform = await startLocalPlatform({ speed: SPEED, vars: opts.vars, persistDir: opts.persistDir });
+/**
+ * `vars` are extra Worker vars (e.g. DOH_URL pointing at a local resolver); `persistDir` keeps local D1/DO state
+ * there; `port` serves the platform on the dev server's fixed URL, which survives `platform.restart()`.
+ */
+export async function startWorld(opts: { vars?: Record<string, string>; persistDir?: string; port?: number } = {}): Promise<CallWorld> {
+  const platform = await startLocalPlatform({ speed: SPEED, vars: opts.vars, persistDir: opts.persistDir, port: opts.port });
   const tools = await startDemoToolServer(900);
   return { platform, tools, close: async () => (await tools.close(), await platform.close()) };
 }
