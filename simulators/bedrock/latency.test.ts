@@ -6,19 +6,10 @@ import { latencyProfiles, type LatencyProfile } from "../common/latency-profile.
 import { startBedrockSimulator, type BedrockSimulator } from "./bedrock-simulator.ts";
 import { estimateTokens } from "./prompt-accounting.ts";
 import { HAIKU, sdkClient, TEST_CREDENTIALS, userText } from "./test-clients.ts";
+import { median, within10Percent } from "../common/testing/timing-assertions.ts";
 
 const SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
 const LONG_REPLY = "Thanks for waiting. Your order shipped yesterday from our warehouse in Denver and should arrive on Thursday before noon. You will get a text message with the tracking link, and you can reply to that message if you need to change the delivery time.";
-
-const within10Percent = (measured: number, expected: number): void => {
-  expect(measured).toBeGreaterThanOrEqual(expected * 0.9);
-  expect(measured).toBeLessThanOrEqual(expected * 1.1);
-};
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 interface TimedStream {
   firstTokenMs: number;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { latencyProfiles, sleep, type LatencyProfile } from "../common/latency-profile.ts";
 import { startDeepgramSimulator, type DeepgramSimulator } from "./index.ts";
 import { authHeaders, concatBytes, RecordingClient, silenceMulaw, speechMulaw } from "./test-support.ts";
+import { median, within10Percent } from "../common/testing/timing-assertions.ts";
 
 /** Fixed delays (p50 = p95 makes the log-normal a constant), so the measurement is deterministic. */
 const FIXED: LatencyProfile = {
@@ -11,11 +12,6 @@ const FIXED: LatencyProfile = {
   sttFinal: { p50Ms: 500, p95Ms: 500 },
   ttsFirstByteCold: { p50Ms: 450, p95Ms: 450 },
   ttsFirstByteWarm: { p50Ms: 300, p95Ms: 300 },
-};
-
-const within10Percent = (measured: number, configured: number): void => {
-  expect(measured).toBeGreaterThanOrEqual(configured * 0.9);
-  expect(measured).toBeLessThanOrEqual(configured * 1.1);
 };
 
 let sim: DeepgramSimulator;
@@ -63,8 +59,6 @@ async function finalDelays(target: DeepgramSimulator, endpointing: number, count
   c.ws.close();
   return delays;
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 describe("speech_final timing, measured from the end of speech (endpointing included)", () => {
   let realistic: DeepgramSimulator;

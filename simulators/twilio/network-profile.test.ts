@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buildMarkMessage } from "../../shared/protocol/twilio-media.ts";
 import { latencyProfiles, type LatencyProfile } from "../common/latency-profile.ts";
 import { connectTwiml, startHarness, type Harness } from "./testing/harness.ts";
+import { median, within10Percent } from "../common/testing/timing-assertions.ts";
 
 /**
  * Realistic-shaped (log-normal, p95 above p50) but several times the realistic figures (60 ms webhook, 20 ms
@@ -13,12 +14,6 @@ const SHAPED: LatencyProfile = {
   twilioMediaTransit: { p50Ms: 150, p95Ms: 220 },
 };
 const HANGUP = `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>`;
-
-const within10Percent = (measured: number, expected: number): void => {
-  expect(measured).toBeGreaterThanOrEqual(expected * 0.9);
-  expect(measured).toBeLessThanOrEqual(expected * 1.1);
-};
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 let h: Harness | undefined;
 afterEach(async () => {
