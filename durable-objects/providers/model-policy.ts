@@ -1,7 +1,7 @@
 /**
  * The agent's `model_policy`: `fixed` uses the configured model; `auto` picks, per call, a thinking-capable model
  * when extended thinking is configured, a tool-strong (Sonnet-class) model for agents with several tools, and
- * otherwise (or when latency is tight) the fastest (Haiku-class). Always a real catalog id, reached through the same
+ * otherwise (or when the agent sets `llm.latency: tight`) the fastest (Haiku-class). Always a real catalog id, reached through the same
  * inference-profile geography (`us.`, `eu.`, `global.` …) as the configured model, so data residency is unchanged.
  */
 import { BEDROCK_MODELS, findBedrockModel, type BedrockModel } from "../../shared/llm/bedrock-models.ts";
