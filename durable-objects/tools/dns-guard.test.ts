@@ -33,6 +33,5 @@ describe("checkResolvedHost", () => {
   it("reads DOH_URL when set, else uses Cloudflare's resolver", () => {
     expect(dohUrlFrom({ DOH_URL: " http://127.0.0.1:5353/dns-query " })).toBe("http://127.0.0.1:5353/dns-query");
     expect(dohUrlFrom({ DOH_URL: "" })).toBe(DEFAULT_DOH_URL);
-    expect(dohUrlFrom({})).toBe(DEFAULT_DOH_URL);
   });
 });

@@ -19,10 +19,9 @@ export interface DnsCheckOptions {
 
 export type DnsCheck = { ok: true; addresses: string[] } | { ok: false; reason: string };
 
-/** `DOH_URL` is not declared in wrangler.toml (production uses the default), so it is read as an optional var. */
-export function dohUrlFrom(env: object): string {
-  const value = (env as Record<string, unknown>).DOH_URL;
-  return typeof value === "string" && value.trim() !== "" ? value.trim() : DEFAULT_DOH_URL;
+export function dohUrlFrom(env: Pick<Env, "DOH_URL">): string {
+  const value = env.DOH_URL.trim();
+  return value ? value : DEFAULT_DOH_URL;
 }
 
 const RECORD_TYPES = { A: 1, AAAA: 28 } as const;
