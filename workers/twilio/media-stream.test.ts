@@ -6,11 +6,13 @@ import { acceptedCall, connected, liveStream, media, openStream, session, SID, s
 import { parseConnect, telephonyTenant, twilioPost } from "../../test/workers/telephony-fixtures.ts";
 
 describe("media stream", () => {
-  it("refuses an upgrade without a valid Twilio signature", async () => {
+  it("refuses an upgrade without a valid Twilio signature and records a security event", async () => {
     const t = await telephonyTenant();
-    const { url } = await acceptedCall(t);
+    const { url, params } = await acceptedCall(t);
     const { status } = await openStream(t, url!, false);
     expect(status).toBe(403);
+    expect(await securityEvents(`/twilio/stream/${params.call_id}`)).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: { stream: true } }]);
+    expect((await session(params.call_id!).events()).map((e) => e.type)).toEqual(["call.accepted"]);
   });
 
   it("binds an authenticated stream to its call and counts malformed frames without crashing", async () => {
@@ -104,27 +106,53 @@ describe("media stream", () => {
   });
 
   it.each([
-    ["missing", async (_callId: string) => undefined],
-    ["expired", async (callId: string) => mintStreamToken(env.JWT_SECRET, callId, -10)],
-    ["minted for another call", async (_callId: string) => mintStreamToken(env.JWT_SECRET, "CAL-OTHER")],
-    ["signed with another secret", async (callId: string) => mintStreamToken("not-the-secret-0123456789abcdef0123", callId)],
-  ])("closes a stream whose start token is %s, and processes no audio", async (_label, token) => {
+    ["missing", "missing", async (_callId: string) => undefined],
+    ["expired", "expired", async (callId: string) => mintStreamToken(env.JWT_SECRET, callId, -10)],
+    ["minted for another call", "wrong_call", async (_callId: string) => mintStreamToken(env.JWT_SECRET, "CAL-OTHER")],
+    ["signed with another secret", "invalid", async (callId: string) => mintStreamToken("not-the-secret-0123456789abcdef0123", callId)],
+  ])("closes a stream whose start token is %s (reason %s), and processes no audio", async (_label, reason, token) => {
     const t = await telephonyTenant();
     const { url, params } = await acceptedCall(t);
     const { ws, closed } = await openStream(t, url!);
     const bad = await token(params.call_id!);
     ws!.send(start("CA" + "3".repeat(32), { call_id: params.call_id!, ...(bad ? { token: bad } : {}) }));
     ws!.send(media(2));
-    expect((await closed).code).toBe(1008);
-    const state = await session(params.call_id!).state();
-    expect(state.stream.authenticated).toBe(false);
-    const events = await session(params.call_id!).events();
-    expect(events.map((e) => e.type)).toContain("stream.rejected");
-    expect(events.map((e) => e.type)).not.toContain("stream.started");
-    const sec = await env.DB.prepare("SELECT count(*) AS n FROM security_events WHERE kind = 'stream_token_invalid' AND account_id = ?").bind(t.accountId).first<{ n: number }>();
-    expect(sec!.n).toBe(1);
+    expect(await closed).toEqual({ code: 1008, reason: `stream token ${reason}` });
+    await expectRefusedStream(t.accountId, params.call_id!, reason);
+  });
+
+  it("refuses call B's valid token (and call_id) sent on call A's stream URL, and neither call processes anything", async () => {
+    const t = await telephonyTenant();
+    const a = await acceptedCall(t);
+    const b = await acceptedCall(t);
+    const { ws, closed } = await openStream(t, a.url!);
+    ws!.send(start("CA" + "7".repeat(32), b.params));
+    ws!.send(media(2));
+    expect(await closed).toEqual({ code: 1008, reason: "stream token wrong_call" });
+    await expectRefusedStream(t.accountId, a.params.call_id!, "wrong_call");
+    // Call B's own object never saw the stream: it still waits for one.
+    const other = await session(b.params.call_id!).events();
+    expect(other.map((e) => e.type)).toEqual(["call.accepted"]);
   });
 });
+
+/** The security events recorded for one request path, oldest first. */
+async function securityEvents(path: string) {
+  const rows = await env.DB.prepare("SELECT kind, account_id, detail FROM security_events WHERE path = ? ORDER BY id").bind(path).all<{ kind: string; account_id: string | null; detail: string }>();
+  return rows.results.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
+}
+
+/** The stream on `callId` was refused for `reason`: recorded on the call and as a security event, and no audio ran. */
+async function expectRefusedStream(accountId: string, callId: string, reason: string) {
+  const state = await session(callId).state();
+  expect(state.stream.authenticated).toBe(false);
+  expect(state.turns).toEqual([]);
+  const events = await session(callId).events();
+  expect(events.filter((e) => e.type === "stream.rejected").map((e) => e.data)).toEqual([{ reason }]);
+  expect(events.map((e) => e.type)).not.toContain("stream.started");
+  const sec = await env.DB.prepare("SELECT path, detail FROM security_events WHERE kind = 'stream_token_invalid' AND account_id = ?").bind(accountId).all<{ path: string; detail: string }>();
+  expect(sec.results.map((r) => ({ path: r.path, detail: JSON.parse(r.detail) }))).toEqual([{ path: `/twilio/stream/${callId}`, detail: { reason } }]);
+}
 
 describe("status callbacks", () => {
   it("finalise a completed call: D1 row, events, lease released, usage queued", { timeout: 20_000 }, async () => {
@@ -152,7 +180,10 @@ describe("status callbacks", () => {
     const { params } = await acceptedCall(t);
     const body = { AccountSid: t.accountSid, CallSid: "CA" + "5".repeat(32), CallStatus: "completed" };
     expect((await twilioPost(`/twilio/status/${params.call_id}`, body, "wrong-token-0123456789")).status).toBe(403);
+    const forged = await securityEvents(`/twilio/status/${params.call_id}`);
+    expect(forged).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: expect.objectContaining({ account_sid: t.accountSid, signature_present: true }) }]);
     expect((await twilioPost(`/twilio/status/${params.call_id}`, { ...body, AccountSid: other.accountSid }, other.authToken)).status).toBe(403);
+    expect((await securityEvents(`/twilio/status/${params.call_id}`)).slice(1)).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: { reason: "account_sid_mismatch" } }]);
     expect((await session(params.call_id!).state()).ended).toBe(false);
   });
 
