@@ -153,5 +153,22 @@ describe("outbound calls through the Twilio simulator", () => {
     expect(call.end_reason).toBe("voicemail_left");
     expect((call as any).answered_by).toBe("machine_end_beep");
     expect(recording.verbs.map((v: any) => v.verb)).toContain("Say");
+    // DetectMessageEnd was asked for (the message must wait for the beep): only it reports how a machine's greeting ended.
+    expect(recording.webhooks.find((w) => w.kind === "voice")!.params).toMatchObject({ AnsweredBy: "machine_end_beep", MachineDetectionDuration: expect.any(String) });
+  }, 90_000);
+
+  it("hangs up on a machine when the agent's voicemail action is hang_up: no message, no stream", async () => {
+    const tenant = await tenantFor(world, { voicemail: { action: "hang_up" } });
+    world.platform.sims.twilio.setCalleeScript(CALLEE, { answeredBy: "machine_end_beep", steps: [{ pause: 10_000 }] });
+    await tenant.api.post("/v1/consent", { phone: CALLEE, consent_type: "outbound_calls", source: "web_form:e2e" });
+    const placed = await tenant.api.post("/v1/calls", { agent_id: tenant.agentId, to: CALLEE, from: tenant.number });
+    const recording = await world.platform.sims.twilio.waitForCallEnd(placed.twilio_call_sid, 60_000);
+    // MachineDetection=Enable (the first verdict is enough to hang up): Twilio reports any machine as machine_start.
+    expect(recording.webhooks.find((w) => w.kind === "voice")!.params).toMatchObject({ AnsweredBy: "machine_start", MachineDetectionDuration: expect.any(String) });
+    expect(recording.verbs.map((v) => v.verb)).toEqual(["Hangup"]);
+    expect(recording.streams).toEqual([]);
+    const call = await finalCall(tenant, (c) => c.id === placed.id);
+    expect(call).toMatchObject({ status: "completed", end_reason: "answering_machine", answered_by: "machine_start", turns: [] });
+    expect(call.events.map((e: { type: string }) => e.type)).toContain("call.answered_by_machine");
   }, 90_000);
 });
