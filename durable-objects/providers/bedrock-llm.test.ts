@@ -13,6 +13,9 @@ interface SimRequest {
   modelId: string;
   status: number;
   errorType?: string;
+  outcome?: string;
+  events?: number;
+  durationMs?: number;
   body: {
     system?: Record<string, unknown>[];
     messages: { role: string; content: Record<string, unknown>[] }[];
@@ -29,6 +32,15 @@ async function control(method: string, route: string, body?: unknown): Promise<u
 }
 const loadScenario = (rules: unknown[]) => control("PUT", "scenario", { rules });
 const received = async () => (await control("GET", "requests")) as SimRequest[];
+/** The simulator's log once `count` requests have ended (have an outcome), waiting at most `withinMs`. */
+async function settled(count: number, withinMs: number): Promise<SimRequest[]> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const requests = await received();
+    if (requests.filter((r) => r.outcome !== undefined).length >= count || Date.now() > deadline) return requests;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 const model = (options: Partial<BedrockLanguageModelOptions> = {}) =>
   new BedrockLanguageModel({
@@ -307,6 +319,25 @@ describe("BedrockLanguageModel failures", () => {
     expect(Date.now() - abortedAt).toBeLessThan(100);
     expect(events).toHaveLength(2);
     expect(events.every((e) => e.type === "text")).toBe(true);
+  });
+
+  it("cuts the HTTP stream when aborted mid-stream or before the first token, or no longer read: Bedrock stops at once", async () => {
+    await control("PUT", "profile", { profile: "realistic" });
+    // ~230 tokens at ~80 a second: the whole answer would stream for about 3 s.
+    await loadScenario([{ reply: { text: "This is a long answer. ".repeat(40) } }]);
+    const midStream = new AbortController();
+    let texts = 0;
+    for await (const event of model().stream(request(), midStream.signal)) if (event.type === "text" && ++texts === 2) midStream.abort();
+    const beforeFirstToken = new AbortController();
+    setTimeout(() => beforeFirstToken.abort(), 300); // the first token is ~700 ms away
+    expect(await collect(model().stream(request(), beforeFirstToken.signal))).toEqual([]);
+    for await (const event of model().stream(request(), never())) if (event.type === "text") break; // a consumer that stops reading
+
+    // The simulator logs a stream once it ends; a cut one ends as soon as the simulator sees the client go.
+    const ended = await settled(3, 1_000);
+    expect(ended.map((r) => r.outcome)).toEqual(["aborted", "aborted", "aborted"]);
+    expect(ended.map((r) => r.events! < 30)).toEqual([true, true, true]); // the whole answer is ~110 events
+    expect(ended.every((r) => r.durationMs! < 1_500)).toBe(true);
   });
 
   it("ends quietly when aborted during backoff, and at once when aborted before the start", async () => {

@@ -7,6 +7,7 @@
  * when that turn goes back to the model with its tool results (see ReasoningMemory).
  */
 import { BedrockRuntimeClient, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { abortableSleep } from "../../shared/timing/abortable-sleep.ts";
 import { classifyBedrockError, IncompleteStreamError, isAbortError, type BedrockFailure } from "./bedrock-errors.ts";
 import { buildConverseInput, ReasoningMemory } from "./bedrock-request.ts";
@@ -44,6 +45,9 @@ export class BedrockLanguageModel implements LanguageModel {
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       credentials: options.credentials,
       maxAttempts: 1,
+      // The SDK's default handler on Workers (a WebSocketFetchHandler) drops the abortSignal before fetch, so an
+      // abandoned ConverseStream kept streaming, and generating billed tokens, to its end.
+      requestHandler: new FetchHttpHandler(),
     });
     this.#delaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     this.#budgetMs = options.retryBudgetMs ?? DEFAULT_RETRY_BUDGET_MS;
@@ -95,27 +99,36 @@ export class BedrockLanguageModel implements LanguageModel {
   async *#attempt(request: LlmRequest, modelId: string, signal: AbortSignal, progress: { emitted: boolean }): AsyncGenerator<LlmEvent> {
     const { input } = buildConverseInput(request, modelId, this.#reasoning);
     this.stats.requests++;
-    let response;
-    try {
-      response = await this.#client.send(new ConverseStreamCommand(input), { abortSignal: signal });
-    } catch (error) {
-      if (signal.aborted || isAbortError(error)) return rethrowUnlessAborted(error, signal);
-      throw error;
-    }
-    if (response.stream === undefined) throw new IncompleteStreamError("ConverseStream answered without a stream");
+    // Whenever this attempt stops reading (barge-in, a failure, a consumer that stops iterating), the HTTP request is
+    // aborted, which cuts the response stream: Bedrock would otherwise generate the rest of a reply nobody reads.
+    const http = new AbortController();
+    const cut = () => http.abort(signal.reason);
+    signal.addEventListener("abort", cut, { once: true });
     const assembler = new ConverseStreamAssembler(modelId);
     try {
-      for await (const event of response.stream) {
-        if (signal.aborted) return;
-        for (const out of assembler.handle(event)) {
-          if (out.type === "text" || out.type === "tool_use") progress.emitted = true;
-          yield out;
-          if (signal.aborted) return;
-        }
+      let response;
+      try {
+        response = await this.#client.send(new ConverseStreamCommand(input), { abortSignal: http.signal });
+      } catch (error) {
+        if (signal.aborted || isAbortError(error)) return rethrowUnlessAborted(error, signal);
+        throw error;
       }
-    } catch (error) {
-      return rethrowUnlessAborted(error, signal);
+      if (response.stream === undefined) throw new IncompleteStreamError("ConverseStream answered without a stream");
+      try {
+        for await (const event of response.stream) {
+          if (signal.aborted) return;
+          for (const out of assembler.handle(event)) {
+            if (out.type === "text" || out.type === "tool_use") progress.emitted = true;
+            yield out;
+            if (signal.aborted) return;
+          }
+        }
+      } catch (error) {
+        return rethrowUnlessAborted(error, signal);
+      }
     } finally {
+      signal.removeEventListener("abort", cut);
+      http.abort();
       this.stats.invalidToolInputs += assembler.invalidToolInputs;
     }
     if (!assembler.stopped) throw new IncompleteStreamError("the stream ended before messageStop");
