@@ -207,7 +207,11 @@ export class CallSession extends DurableObject<Env> {
     if (!meta) return;
     if (this.#store.get("outcome")) return this.#deliver();
     const endBy = this.#store.get<EndBy>("endBy");
-    await this.#transfers.onAlarm(Date.now());
+    const transferEnd = await this.#transfers.onAlarm(Date.now());
+    if (transferEnd) {
+      await this.finalize({ status: "completed", endReason: transferEnd, durationSeconds: null });
+      return;
+    }
     if (endBy && !this.#stream && Date.now() >= endBy.at && !this.#transfers.holdsCall()) {
       await this.finalize({ status: "completed", endReason: endBy.reason, durationSeconds: null });
       return;

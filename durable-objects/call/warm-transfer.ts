@@ -13,8 +13,10 @@ import { emptyStreamCounters, TwilioStream } from "./twilio-stream.ts";
  * A warm transfer, owned by the call's Durable Object, one step per Twilio event:
  *
  *   holding ──target dialled──▶ dialing ──target answers──▶ briefing ──briefing heard (mark)──▶ bridged
- *      │                          │                           │
- *      └──────── Twilio error, busy, no-answer, failed, hung up, deadline ──────▶ failed (caller back to the agent)
+ *      │                          │                           │                                     │
+ *      └──────── Twilio error, busy, no-answer, failed, hung up, deadline ──────▶ failed            │ no final status
+ *                                                                        (caller back to the agent) ▼ by the deadline
+ *                                                                                              unconfirmed (call ends)
  *
  * holding: the caller waits in conference `transfer-{callId}`; dialing: the target rings (REST call whose `Url`
  * and `StatusCallback` come back here); briefing: the target's leg streams to this object, where the agent speaks
@@ -31,8 +33,13 @@ interface WarmTransferState {
   callerSid: string;
   targetSid: string | null;
   phase: TransferPhase;
-  /** Past this (epoch ms) while dialing or briefing, the transfer has failed: the caller is never left holding. */
+  /**
+   * Past this (epoch ms) while dialing or briefing, the transfer has failed: the caller is never left holding.
+   * Once bridged, past this Twilio's final status is taken as lost and the call ends (see BRIDGED_MARGIN_MS).
+   */
   deadline: number;
+  /** How long a bridged call may last: the agent's maximum call duration plus BRIDGED_MARGIN_MS. */
+  bridgedMaxMs: number;
   /** What the agent says when the caller comes back after a failed transfer. */
   returnLine: string | null;
 }
@@ -44,6 +51,12 @@ const KEY = "transfer";
 const RING_TIMEOUT_S = 30;
 const DIAL_DEADLINE_MS = (RING_TIMEOUT_S + 15) * 1000;
 const BRIEFING_DEADLINE_MS = 60_000;
+/**
+ * A bridged call is no longer the object's to end: Twilio's final status does. Should that callback never come, the
+ * call (and its concurrency lease) would stay open for ever; past the agent's maximum call duration and this margin
+ * it ends as `transfer_unconfirmed` (a late final status still brings Twilio's duration).
+ */
+const BRIDGED_MARGIN_MS = 10 * 60_000;
 const FINAL = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
 const IN_FLIGHT: ReadonlySet<TransferPhase> = new Set(["holding", "dialing", "briefing"]);
 
@@ -81,7 +94,8 @@ export class CallTransfers {
 
   /**
    * While a transfer is under way or bridged, the call lives on without the agent's stream: the object must not
-   * finalise it as orphaned nor run the agent's silence and duration timers. Twilio's final status ends it.
+   * finalise it as orphaned nor run the agent's silence and duration timers. Twilio's final status ends it (or, once
+   * bridged, the deadline in onAlarm).
    */
   holdsCall(): boolean {
     const phase = this.#state?.phase;
@@ -100,6 +114,7 @@ export class CallTransfers {
       else this.#store.event("transfer.failed", { mode: "cold", to: req.to, step: "dial", twilio_code: result.twilio.code });
       return result;
     }
+    const agent = await agentVersionConfig(this.#env, meta.accountId, meta.agentId, meta.agentVersion);
     const state: WarmTransferState = {
       to: req.to,
       requestedBy: req.requestedBy,
@@ -109,6 +124,7 @@ export class CallTransfers {
       targetSid: null,
       phase: "holding",
       deadline: Date.now() + DIAL_DEADLINE_MS,
+      bridgedMaxMs: (agent?.config.max_call_duration_s ?? 1_800) * 1000 + BRIDGED_MARGIN_MS,
       returnLine: null,
     };
     const twilio = await callTwilio(this.#env, meta);
@@ -273,7 +289,9 @@ export class CallTransfers {
 
   #bridged(state: WarmTransferState, how: string): void {
     state.phase = "bridged";
-    this.#save(state, "transfer.bridged", { how, target_call_sid: state.targetSid });
+    state.deadline = Date.now() + state.bridgedMaxMs;
+    this.#save(state, "transfer.bridged", { how, target_call_sid: state.targetSid, max_ms: state.bridgedMaxMs });
+    this.#setAlarm(state.deadline);
     this.#store.event("call.transferred", this.#record(state, state.targetSid!));
   }
 
@@ -296,10 +314,17 @@ export class CallTransfers {
     }
   }
 
-  /** The call's alarm: a transfer still dialing or briefing past its deadline has failed. */
-  async onAlarm(now: number): Promise<void> {
+  /**
+   * The call's alarm: a transfer still dialing or briefing past its deadline has failed. A bridged call past its
+   * deadline is no longer held open: returns the reason the call ends with.
+   */
+  async onAlarm(now: number): Promise<string | null> {
     const state = this.#state;
-    if (state && IN_FLIGHT.has(state.phase) && now >= state.deadline) await this.#fail(state, `timeout_${state.phase}`, {});
+    if (!state || now < state.deadline) return null;
+    if (IN_FLIGHT.has(state.phase)) await this.#fail(state, `timeout_${state.phase}`, {});
+    if (state.phase !== "bridged") return null;
+    this.#store.event("transfer.unconfirmed", { bridged_for_ms: state.bridgedMaxMs });
+    return "transfer_unconfirmed";
   }
 
   /** The caller's call ended: a target still ringing, being briefed, or left alone in the conference is hung up. */

@@ -1,17 +1,19 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { acceptedCall, connected, openStream, session, start } from "../../test/workers/media-stream-client.ts";
 import { parseConnect, telephonyTenant, twilioPost, type TelephonyTenant } from "../../test/workers/telephony-fixtures.ts";
 
 const CALLER = "CA" + "2".repeat(32);
 const TARGET = "CA" + "3".repeat(32);
+const BRIDGED_MAX_MS = 40 * 60_000;
 
 /** An accepted call whose object has dialled a warm transfer's target (the state the transfer API leaves it in). */
 async function dialingTransfer(t: TelephonyTenant) {
   const { params } = await acceptedCall(t);
   const callId = params.call_id!;
   await runInDurableObject(session(callId), (_instance, state) => {
-    const transfer = { to: "+14155550188", requestedBy: "test", announcement: null, conference: `transfer-${callId}`, callerSid: CALLER, targetSid: TARGET, phase: "dialing", deadline: Date.now() + 60_000, returnLine: null };
+    const transfer = { to: "+14155550188", requestedBy: "test", announcement: null, conference: `transfer-${callId}`, callerSid: CALLER, targetSid: TARGET, phase: "dialing", deadline: Date.now() + 60_000, bridgedMaxMs: BRIDGED_MAX_MS, returnLine: null };
     state.storage.sql.exec("INSERT OR REPLACE INTO kv (key, value) VALUES ('transfer', ?)", JSON.stringify(transfer));
   });
   const leg = (CallSid: string) => ({ AccountSid: t.accountSid, CallSid, CallStatus: "in-progress", Direction: "outbound-api", From: t.number, To: "+14155550188" });
@@ -62,5 +64,40 @@ describe("warm transfer: the target leg's webhooks and briefing stream", () => {
     const { callId } = await dialingTransfer(t);
     const stream = await openStream(t, `wss://voice.test/twilio/transfer/${callId}/stream`);
     expect(stream.status).toBe(409);
+  });
+
+  it("ends a bridged call whose final status never comes once its bound passes, releasing its slot (transfer_unconfirmed)", async () => {
+    const t = await telephonyTenant({ maxConcurrentCalls: 1 });
+    const { callId, leg } = await dialingTransfer(t);
+    const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(t.accountId));
+    await twilioPost(`/twilio/transfer/${callId}/answer`, leg(TARGET), t.authToken);
+    const before = Date.now();
+    await twilioPost(`/twilio/transfer/${callId}/briefing-ended`, leg(TARGET), t.authToken);
+    const stored = () => runInDurableObject(session(callId), (_i, state) => ({ transfer: JSON.parse(state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'transfer'").one().value), alarm: state.storage.getAlarm() }));
+    const bridged = await stored();
+    expect(bridged.transfer.phase).toBe("bridged");
+    expect(bridged.transfer.deadline).toBeGreaterThanOrEqual(before + BRIDGED_MAX_MS);
+    expect(bridged.transfer.deadline).toBeLessThanOrEqual(Date.now() + BRIDGED_MAX_MS);
+    expect(await bridged.alarm).toBeLessThanOrEqual(bridged.transfer.deadline);
+
+    // Before the bound: the object keeps the call (no stream, its stream-start deadline long past) and renews its lease.
+    const rewind = (sql: string, ...args: unknown[]) => runInDurableObject(session(callId), (_i, state) => void state.storage.sql.exec(sql, ...args));
+    await rewind("UPDATE kv SET value = '0' WHERE key = 'leaseRenewedAt'");
+    await rewind("UPDATE kv SET value = json_set(value, '$.at', ?) WHERE key = 'endBy'", Date.now() - 1);
+    expect(await runDurableObjectAlarm(session(callId))).toBe(true);
+    expect((await session(callId).state()).ended).toBe(false);
+    expect(await gate.active()).toBe(1);
+    expect(await runInDurableObject(session(callId), (_i, state) => Number(state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'leaseRenewedAt'").one().value))).toBeGreaterThan(0);
+
+    // Past it: the call ends, its slot is free, and the row says why.
+    await rewind("UPDATE kv SET value = json_set(value, '$.deadline', ?) WHERE key = 'transfer'", Date.now() - 1);
+    await runInDurableObject(session(callId), (_i, state) => state.storage.setAlarm(Date.now()));
+    expect(await runDurableObjectAlarm(session(callId))).toBe(true);
+    expect((await session(callId).state()).ended).toBe(true);
+    expect(await gate.active()).toBe(0);
+    const events = (await session(callId).events()).map((e) => e.type);
+    expect(events.indexOf("transfer.unconfirmed")).toBeGreaterThan(events.indexOf("transfer.bridged"));
+    const row = await env.DB.prepare("SELECT status, end_reason FROM calls WHERE id = ?").bind(callId).first();
+    expect(row).toEqual({ status: "completed", end_reason: "transfer_unconfirmed" });
   });
 });
