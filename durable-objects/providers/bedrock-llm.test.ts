@@ -16,6 +16,7 @@ interface SimRequest {
   outcome?: string;
   events?: number;
   durationMs?: number;
+  usage?: { outputTokens: number };
   body: {
     system?: Record<string, unknown>[];
     messages: { role: string; content: Record<string, unknown>[] }[];
@@ -337,6 +338,7 @@ describe("BedrockLanguageModel failures", () => {
     const ended = await settled(3, 1_000);
     expect(ended.map((r) => r.outcome)).toEqual(["aborted", "aborted", "aborted"]);
     expect(ended.map((r) => r.events! < 30)).toEqual([true, true, true]); // the whole answer is ~110 events
+    expect(ended.map((r) => r.usage!.outputTokens < 60)).toEqual([true, true, true]); // Bedrock bills what it generated
     expect(ended.every((r) => r.durationMs! < 1_500)).toBe(true);
   });
 

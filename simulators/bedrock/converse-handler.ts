@@ -3,7 +3,7 @@ import type { BedrockModel } from "../../shared/llm/bedrock-models.ts";
 import type { LatencySampler } from "../common/latency-profile.ts";
 import type { Random } from "../common/random.ts";
 import { AwsError, validationError } from "./aws-error.ts";
-import { converseErrorFor, converseResponseBody, usageOf } from "./converse-output.ts";
+import { converseErrorFor, converseResponseBody, usageOf, usageUpTo } from "./converse-output.ts";
 import { validateConverseRequest } from "./converse-request-rules.ts";
 import { waitUntil, writeConverseStream, type StreamFault } from "./converse-stream-writer.ts";
 import type { FaultState } from "./fault-state.ts";
@@ -116,6 +116,8 @@ async function respond(state: SimulatorState, request: IncomingRequest, responde
       dropAfterDeltas: state.sampler.shouldDropSocket() ? Math.floor(state.random.next() * deltas) : undefined,
     });
     Object.assign(record, { status: 200, outcome: result.outcome, events: result.events, firstTokenAfterMs: result.firstTokenAfterMs });
+    // A stream that ended early (client gone, dropped, failed) generated, and is billed for, only what it had sent.
+    if (result.outcome !== "completed") record.usage = usageUpTo(usage, result.outputTokens);
     if (result.exception !== undefined) record.errorType = result.exception;
     return;
   }

@@ -23,6 +23,12 @@ export function usageOf(plan: TurnPlan, cache: CacheUsage, includeCache: boolean
   return usage;
 }
 
+/** The usage of a turn cut short after `outputTokens` of its output: the input counts in full. */
+export function usageUpTo(usage: Usage, outputTokens: number): Usage {
+  const output = Math.min(outputTokens, usage.outputTokens);
+  return { ...usage, outputTokens: output, totalTokens: usage.totalTokens - usage.outputTokens + output };
+}
+
 /** The non-streaming Converse response: the same turn as one assistant message. */
 export function converseResponseBody(plan: TurnPlan, usage: Usage, latencyMs: number, responseFieldPaths: readonly string[]): Record<string, unknown> {
   const content = plan.blocks.map((block) => {

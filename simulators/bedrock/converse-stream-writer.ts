@@ -39,6 +39,8 @@ export interface StreamResult {
   outcome: "completed" | "exception" | "aborted" | "dropped";
   events: number;
   deltas: number;
+  /** Output tokens of the deltas written: what a stream that ends early has generated, and is billed for. */
+  outputTokens: number;
   /** From request arrival to the first content delta. */
   firstTokenAfterMs?: number;
   exception?: StreamExceptionName;
@@ -50,7 +52,7 @@ export async function writeConverseStream(responder: HttpResponder, run: StreamR
   const now = run.now ?? (() => performance.now());
   const firstTokenAt = run.startedAtMs + run.firstTokenMs;
   const msPerToken = Number.isFinite(run.tokensPerSecond) && run.tokensPerSecond > 0 ? 1000 / run.tokensPerSecond : 0;
-  const result: StreamResult = { outcome: "completed", events: 0, deltas: 0 };
+  const result: StreamResult = { outcome: "completed", events: 0, deltas: 0, outputTokens: 0 };
   responder.begin(200, { "content-type": "application/vnd.amazon.eventstream", "x-amzn-requestid": run.requestId });
 
   const shouldFail = () =>
@@ -85,6 +87,7 @@ export async function writeConverseStream(responder: HttpResponder, run: StreamR
       if (!sawDelta) result.firstTokenAfterMs = now() - run.startedAtMs;
       sawDelta = true;
       result.deltas++;
+      result.outputTokens += step.tokens;
     }
   }
   if (shouldFail()) return fail();

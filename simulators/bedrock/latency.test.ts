@@ -1,5 +1,6 @@
 import { request as httpRequest, Agent } from "node:http";
 import { BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
+import { FetchHttpHandler } from "@smithy/fetch-http-handler";
 import { NodeHttp2Handler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { latencyProfiles, type LatencyProfile } from "../common/latency-profile.ts";
@@ -92,9 +93,13 @@ describe("fixed delays", () => {
     await sim.close();
   });
 
-  it("stops streaming when the client aborts mid-answer (barge-in)", async () => {
+  // The SDK's Node handler speaks HTTP/2; the Worker's fetch speaks HTTP/1.1, where only the closed socket tells.
+  it.each([
+    ["HTTP/2", () => client],
+    ["HTTP/1.1", () => new BedrockRuntimeClient({ region: sim.region, endpoint: sim.url, maxAttempts: 1, credentials: TEST_CREDENTIALS, requestHandler: new FetchHttpHandler() })],
+  ])("stops streaming, and bills only the output sent, when the client aborts mid-answer (barge-in) over %s", async (_protocol, clientFor) => {
     const controller = new AbortController();
-    const out = await client.send(new ConverseStreamCommand({ modelId: HAIKU, messages: [userText("tell me everything")] }), { abortSignal: controller.signal });
+    const out = await clientFor().send(new ConverseStreamCommand({ modelId: HAIKU, messages: [userText("tell me everything")] }), { abortSignal: controller.signal });
     const seen: string[] = [];
     await (async () => {
       for await (const event of out.stream!) {
@@ -106,6 +111,9 @@ describe("fixed delays", () => {
     const record = sim.requests().at(-1)!;
     expect(record.outcome).toBe("aborted");
     expect(record.events).toBeLessThan(10);
+    expect(record.usage!.outputTokens).toBeGreaterThanOrEqual(estimateTokens(seen.join("")));
+    expect(record.usage!.outputTokens).toBeLessThan(estimateTokens(LONG_REPLY) / 3);
+    expect(record.usage!.totalTokens).toBe(record.usage!.inputTokens + record.usage!.outputTokens);
   });
 
   it("reports metrics.latencyMs as the time the answer took, on the stream and on /converse", async () => {

@@ -18,6 +18,7 @@ export interface RequestRecord {
   ruleIndex?: number;
   ruleId?: string;
   stopReason?: string;
+  /** What the request is billed; a stream that ended early counts only the output tokens it had sent. */
   usage?: Usage;
   outcome?: StreamResult["outcome"] | "responded";
   events?: number;
