@@ -6,7 +6,7 @@ import type { TwilioMessage } from "../shared/protocol/twilio-media.ts";
 import { adoptTwilioDuration, deliverFinishedCall, type CallOutcome } from "./call/call-finalizer.ts";
 import { CallRuntime } from "./call/call-runtime.ts";
 import { CallStore, type CallMeta } from "./call/call-store.ts";
-import type { ControlResult, TransferRecord, TransferRequest } from "./call/call-transfer.ts";
+import { HOLD_LINE, type ControlResult, type TransferRecord, type TransferRequest } from "./call/call-transfer.ts";
 import { CallTransfers, type TargetLegEvent } from "./call/warm-transfer.ts";
 import { emptyStreamCounters, TwilioStream, type StreamCounters } from "./call/twilio-stream.ts";
 import { addUsage, type CallUsage } from "./call/usage-meter.ts";
@@ -32,6 +32,8 @@ const STREAM_RECOVERY_GRACE_MS = 10_000;
 const MACHINE_ANSWER_MAX_MS = 120_000;
 /** Ringing (60 s), answering-machine detection (30 s) and the stream upgrade fit well within this. */
 const STREAM_START_MAX_MS = 180_000;
+/** The longest a warm transfer waits for the agent's "please hold" to be heard before moving the caller. */
+const HOLD_LINE_MAX_MS = 8_000;
 /** Unauthenticated sockets kept beside the live one: replayed upgrades must not pile up open sockets. */
 const MAX_PENDING_STREAMS = 2;
 
@@ -59,7 +61,7 @@ export class CallSession extends DurableObject<Env> {
     super(ctx, env);
     this.#store = new CallStore(ctx.storage.sql);
     this.#counters = this.#store.get<StreamCounters>("streamCounters") ?? emptyStreamCounters();
-    this.#transfers = new CallTransfers(ctx, env, this.#store, (at) => void this.#setAlarm(at));
+    this.#transfers = new CallTransfers(ctx, env, this.#store, (at) => void this.#setAlarm(at), () => this.#sayHoldLine());
     for (const ws of ctx.getWebSockets("twilio")) {
       const stream = this.#newStream(ws);
       if (stream.attachment.authenticated) this.#stream = stream;
@@ -393,6 +395,23 @@ export class CallSession extends DurableObject<Env> {
     const result = await this.#transfers.start({ to, mode: "warm", requestedBy: "agent" });
     const line = result.ok ? undefined : this.#transfers.takeReturnLine();
     if (line && this.#stream) this.#runtime?.pipeline.say(line, "greeting");
+  }
+
+  /** Before a warm transfer's hold, while the caller's stream is up: the agent's own "please hold", heard out. */
+  async #sayHoldLine(): Promise<void> {
+    const runtime = this.#runtime;
+    if (!runtime || !this.#stream) return;
+    const turnId = runtime.pipeline.say(HOLD_LINE, "greeting");
+    await new Promise<void>((resolve) => {
+      // A caller talking over it, or a line that never finishes playing, must not hold the transfer up.
+      const timer = setTimeout(resolve, HOLD_LINE_MAX_MS);
+      runtime.pipeline.observe((frame) => {
+        const done = (frame.kind === "playback_done" && frame.turnId === turnId) || (frame.kind === "interrupt" && frame.reason === "barge_in") || frame.kind === "end";
+        if (!done) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   /** Ends the media stream on purpose; Twilio then asks `<Connect action>`, which answers with `exit`. */

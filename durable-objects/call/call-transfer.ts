@@ -48,11 +48,12 @@ export async function callTwilio(env: Env, meta: CallMeta): Promise<TwilioClient
   return twilioClient(env, creds);
 }
 
-const HOLD = "Please hold while I connect you.";
+/** What the caller hears before any transfer: said by Twilio on a cold one, by the agent itself on a warm one. */
+export const HOLD_LINE = "Please hold while I connect you.";
 
 /** The TwiML of a cold transfer: a short line, then the caller is dialled straight through. */
 const coldTransferTwiml = (meta: CallMeta, to: string, announcement?: string) =>
-  twiml({ verb: "Say", text: announcement ?? HOLD }, { verb: "Dial", number: to, callerId: transferCallerId(meta), timeout: 30 });
+  twiml({ verb: "Say", text: announcement ?? HOLD_LINE }, { verb: "Dial", number: to, callerId: transferCallerId(meta), timeout: 30 });
 
 /** Cold transfer through Twilio's call update, which ends this call's media stream and dials the target. */
 export async function coldTransfer(env: Env, meta: CallMeta, callSid: string, req: TransferRequest): Promise<TwilioResult<TransferRecord>> {

@@ -28,7 +28,6 @@ export type TransferPhase = "holding" | "dialing" | "briefing" | "bridged" | "fa
 interface WarmTransferState {
   to: string;
   requestedBy: string;
-  announcement: string | null;
   conference: string;
   callerSid: string;
   targetSid: string | null;
@@ -42,6 +41,8 @@ interface WarmTransferState {
   bridgedMaxMs: number;
   /** What the agent says when the caller comes back after a failed transfer. */
   returnLine: string | null;
+  /** What the agent tells the target, from the conversation as it stood when the transfer began. */
+  briefing: string;
 }
 
 /** Target-leg webhooks, forwarded by the Worker once their Twilio signature checked out. */
@@ -72,13 +73,16 @@ export class CallTransfers {
   readonly #env: Env;
   readonly #store: CallStore;
   readonly #setAlarm: (at: number) => void;
+  readonly #sayHoldLine: () => Promise<void>;
   #briefing: TwilioStream | undefined;
 
-  constructor(ctx: DurableObjectState, env: Env, store: CallStore, setAlarm: (at: number) => void) {
+  /** `sayHoldLine`: the agent tells the caller to hold, in its own voice, if its stream is up; resolves once heard. */
+  constructor(ctx: DurableObjectState, env: Env, store: CallStore, setAlarm: (at: number) => void, sayHoldLine: () => Promise<void>) {
     this.#ctx = ctx;
     this.#env = env;
     this.#store = store;
     this.#setAlarm = setAlarm;
+    this.#sayHoldLine = sayHoldLine;
     const [ws] = ctx.getWebSockets("briefing");
     if (ws) this.#briefing = new TwilioStream(ws, emptyStreamCounters());
   }
@@ -118,7 +122,6 @@ export class CallTransfers {
     const state: WarmTransferState = {
       to: req.to,
       requestedBy: req.requestedBy,
-      announcement: req.announcement ?? null,
       conference: transferConference(meta.callId),
       callerSid,
       targetSid: null,
@@ -126,10 +129,12 @@ export class CallTransfers {
       deadline: Date.now() + DIAL_DEADLINE_MS,
       bridgedMaxMs: (agent?.config.max_call_duration_s ?? 1_800) * 1000 + BRIDGED_MARGIN_MS,
       returnLine: null,
+      briefing: briefingFor(meta, this.#store.turns(), req.announcement),
     };
     const twilio = await callTwilio(this.#env, meta);
     // Saved first: moving the caller closes the agent's stream, and the object must know why by then.
     this.#save(state, "transfer.started", { to: req.to, conference: state.conference, requested_by: req.requestedBy });
+    await this.#sayHoldLine();
     try {
       await twilio.updateCall(callerSid, { twiml: callerHoldTwiml(meta.callId) });
     } catch (error) {
@@ -259,7 +264,7 @@ export class CallTransfers {
   }
 
   async #brief(meta: CallMeta, state: WarmTransferState, stream: TwilioStream): Promise<void> {
-    const text = briefingFor(meta, this.#store.turns(), state.announcement);
+    const text = state.briefing;
     const agent = await agentVersionConfig(this.#env, meta.accountId, meta.agentId, meta.agentVersion);
     const voice = agent?.config.voice ?? "aura-2-thalia-en";
     this.#store.event("transfer.briefing_started", { voice, text });

@@ -54,6 +54,17 @@ async function callInProgress(tenant: DemoTenant) {
   return { handle, id };
 }
 
+const HOLD_LINE = "Please hold while I connect you.";
+
+/** The agent told the caller to hold, in its own voice, heard out on its stream before the caller was moved. */
+function expectHoldLineHeard(call: Awaited<ReturnType<typeof finalCall>>, recording: { agentAudio: { endMs: number }[]; verbs: { verb: string; atMs: number }[] }) {
+  const line = agentTurns(call).at(-1)! as ReturnType<typeof agentTurns>[number] & { ended_at: string | null };
+  expect(line).toMatchObject({ text: HOLD_LINE, interrupted: false, ended_at: expect.any(String) });
+  expect(Date.parse(line.ended_at!)).toBeLessThanOrEqual(Date.parse((event(call, "transfer.caller_holding") as { at: string } | undefined)!.at));
+  const dial = recording.verbs.find((v) => v.verb === "Dial")!;
+  expect(recording.agentAudio.at(-1)!.endMs).toBeLessThanOrEqual(dial.atMs);
+}
+
 const eventsOf = (call: { events: { type: string; data: any }[] }) => call.events;
 const event = (call: { events: { type: string; data: any }[] }, type: string) => call.events.find((e) => e.type === type);
 const targetLegTo = (to: string) => until(() => twilio().listCalls().find((c) => c.to === to && c.direction === "outbound-api"), `a call to ${to}`);
@@ -121,6 +132,9 @@ describe("warm transfer", () => {
     expect(event(call, "transfer.briefing_started")!.data.text).toContain(`They said: ${QUESTION}`);
     expect(event(call, "transfer.briefing_started")!.data.text).toContain("I last told them: Let me find someone who can help with that.");
     expect(event(call, "call.transferred")!.data).toEqual({ to: TARGET, mode: "warm", requested_by: expect.any(String), conference, target_call_sid: target.callSid });
+    expectHoldLineHeard(call, recording);
+    // Bridged, the call is held open for at most the agent's maximum duration (default 30 min) and 10 minutes more.
+    expect(event(call, "transfer.bridged")!.data).toMatchObject({ max_ms: (30 + 10) * 60_000 });
     expect(call.status).toBe("completed");
     expect(call.end_reason).toBe("twilio:completed");
   }, 90_000);
@@ -134,7 +148,8 @@ describe("warm transfer", () => {
     const recording = await handle.ended;
     const call = await finalCall(tenant, (c) => c.twilio_call_sid === handle.callSid);
     // The agent's line is heard in full, then the caller holds in the conference until the briefed target leaves.
-    expect(agentTurns(call).at(-1)!.text).toBe("Sure, let me put you through to billing.");
+    expect(agentTurns(call).at(-2)!.text).toBe("Sure, let me put you through to billing.");
+    expectHoldLineHeard(call, recording);
     expect(recording.verbs.map((v) => v.verb)).toEqual(["Connect", "Dial", "Conference", "Hangup"]);
     const target = await targetLegTo(TARGET);
     expect((await twilio().waitForCallEnd(target.callSid, 30_000)).streams[0]).toMatchObject({ name: "briefing" });
