@@ -8,6 +8,7 @@ import type { ProviderError } from "../providers/provider-types.ts";
 import { agentProviders } from "./agent-providers.ts";
 import { CallTimers } from "./call-timers.ts";
 import type { CallMeta, CallStore, StoredTurn } from "./call-store.ts";
+import { toolRound } from "./tool-turn.ts";
 import { TranscriptRecorder } from "./transcript-recorder.ts";
 import { UsageMeter, type CallUsage } from "./usage-meter.ts";
 
@@ -31,13 +32,33 @@ const CLOSING_GRACE_MS = 5_000;
 /** `{{name}}` in prompts is replaced by the outbound call's variables (unknown names become empty). */
 const fill = (text: string, vars: Record<string, string>) => text.replace(/\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}/g, (_, k: string) => vars[k] ?? "");
 
-/** History for a resumed call: what was said so far, from the call's stored turns. */
+/**
+ * History for a resumed call, from its stored turns: what was said, and each tool call with its result (a toolUse
+ * answered by its toolResult). A turn's words go after its tool calls: the stored reply holds the words spoken
+ * before and after them in one text, and what it says depends on the results.
+ */
 function historyFrom(turns: StoredTurn[]): ChatHistory {
   const history = new ChatHistory();
+  let said: string[] = [];
+  const speak = () => {
+    history.add("assistant", said.map((text) => ({ text })));
+    said = [];
+  };
   for (const t of turns) {
-    if (t.role === "caller" && t.text) history.add("user", [{ text: t.text }]);
-    if (t.role === "agent" && t.text) history.add("assistant", [{ text: t.interrupted ? `${t.text} —` : t.text }]);
+    if (t.role === "caller" && t.text) {
+      speak();
+      history.add("user", [{ text: t.text }]);
+    } else if (t.role === "agent" && t.text) {
+      said.push(t.interrupted ? `${t.text} —` : t.text);
+    } else if (t.role === "tool") {
+      const round = toolRound(t.text);
+      if (round) {
+        history.add("assistant", [round.use]);
+        history.add("user", [round.result]);
+      }
+    }
   }
+  speak();
   return history;
 }
 
@@ -80,6 +101,8 @@ export class CallRuntime {
     const vars = store.get<Record<string, string>>("variables") ?? {};
     const config: StoredAgentConfig = { ...agent.config, system_prompt: fill(agent.config.system_prompt, vars), first_message: fill(agent.config.first_message, vars) };
     const speed = Math.max(1, Number(env.CALL_CLOCK_SPEED) || 1);
+    // A reply still open was cut off by the restart: it keeps the words sent so far, marked interrupted.
+    store.interruptOpenTurns();
     const turns = store.turns();
     const resumed = turns.length > 0;
     const providers = agentProviders(env, meta, config, store.get<string>("callSid") ?? meta.callSid);

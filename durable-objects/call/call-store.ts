@@ -80,11 +80,25 @@ export class CallStore {
       .map((r) => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as StoredEvent["data"]) }));
   }
 
-  /** Opens a turn and returns its sequence number. */
-  startTurn(role: TurnRole, text: string, startedAt = new Date().toISOString()): number {
-    const seq = ++this.#lastSeq;
+  /** A place in the turn order for a turn written later (an agent reply is written once the caller hears it). */
+  reserveTurn(): number {
+    return ++this.#lastSeq;
+  }
+
+  /** Opens a turn (at `seq` if reserved) and returns its sequence number. */
+  startTurn(role: TurnRole, text: string, startedAt = new Date().toISOString(), seq = this.reserveTurn()): number {
     this.#writeTurnLater(() => this.sql.exec("INSERT INTO turns (seq, role, text, started_at) VALUES (?, ?, ?, ?)", seq, role, text, startedAt));
     return seq;
+  }
+
+  deleteTurn(seq: number): void {
+    this.#writeTurnLater(() => this.sql.exec("DELETE FROM turns WHERE seq = ?", seq));
+  }
+
+  /** Agent turns still open when a call's runtime starts were cut off (object restart): they hold what was sent. */
+  interruptOpenTurns(endedAt = new Date().toISOString()): void {
+    this.flushTurns();
+    this.sql.exec("UPDATE turns SET interrupted = 1, ended_at = ? WHERE role = 'agent' AND ended_at IS NULL", endedAt);
   }
 
   updateTurn(seq: number, patch: { text?: string; interrupted?: boolean; endedAt?: string; timings?: Record<string, number> }): void {

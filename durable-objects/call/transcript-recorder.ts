@@ -2,15 +2,29 @@ import type { Frame } from "../pipeline/frames.ts";
 import type { SpeechLedger } from "../pipeline/speech-ledger.ts";
 import type { TurnMetrics } from "../pipeline/turn-metrics.ts";
 import type { CallStore } from "./call-store.ts";
+import type { ToolTurn } from "./tool-turn.ts";
+
+interface AgentRow {
+  seq: number;
+  startedAt: string;
+  /** The reply as the model wrote it. */
+  text: string;
+  /** The chunks whose audio has started reaching the caller: the row holds them until the reply is settled. */
+  audible: string[];
+}
 
 /**
  * Writes the conversation to the call's own storage as it happens: caller turns at their endpoint, agent turns
- * once heard (or cut short, with the words actually heard), tool calls with their outcome and duration. Each
+ * once heard (or cut short, with the words actually heard), tool calls with their result and duration. Each
  * agent turn carries its latency breakdown.
+ *
+ * An agent turn takes its place in the order at its first words, but is written only once its audio starts
+ * reaching the caller, and then holds what has been sent so far: a restart mid-reply leaves the words the caller
+ * was hearing (marked interrupted on resume), and a reply cut before any of it was heard leaves no row.
  */
 export class TranscriptRecorder {
-  readonly #agentRows = new Map<number, { seq: number; text: string }>();
-  readonly #toolRows = new Map<string, number>();
+  readonly #agentRows = new Map<number, AgentRow>();
+  readonly #toolRows = new Map<string, { seq: number; call: ToolTurn }>();
 
   constructor(
     private readonly store: CallStore,
@@ -25,33 +39,47 @@ export class TranscriptRecorder {
         if (!frame.tentative) this.store.startTurn("caller", frame.text, now);
         return;
       case "reply_delta": {
-        // The row exists from the first words on; its text is settled once the reply is heard or cut short.
-        const row = this.#agentRows.get(frame.turnId) ?? { seq: this.store.startTurn("agent", "", now), text: "" };
+        const row = this.#agentRows.get(frame.turnId) ?? { seq: this.store.reserveTurn(), startedAt: now, text: "", audible: [] };
         row.text += frame.text;
         this.#agentRows.set(frame.turnId, row);
         return;
       }
-      case "agent_audio":
-        // Observers run before playback sends this audio: the turn rows are written right after it has left.
+      case "chunk_audible": {
+        const row = this.#agentRows.get(frame.turnId);
+        const words = this.ledger.chunkText(frame.chunkId);
+        if (row && words) {
+          row.audible.push(words);
+          const sent = row.audible.join(" ");
+          if (row.audible.length === 1) this.store.startTurn("agent", sent, row.startedAt, row.seq);
+          else this.store.updateTurn(row.seq, { text: sent });
+        }
+        // The turn rows are written right after this audio has left.
         this.store.flushTurnsSoon();
         return;
+      }
       case "reply_flush": {
         // Text spoken before a tool and the answer after it are separate sentences.
         const row = this.#agentRows.get(frame.turnId);
         if (row && row.text && !/\s$/.test(row.text)) row.text += " ";
         return;
       }
-      case "tool_call":
-        this.#toolRows.set(frame.toolUseId, this.store.startTurn("tool", JSON.stringify({ name: frame.name, input: frame.input }), now));
+      case "tool_call": {
+        const call: ToolTurn = { name: frame.name, input: frame.input, toolUseId: frame.toolUseId };
+        this.#toolRows.set(frame.toolUseId, { seq: this.store.startTurn("tool", JSON.stringify(call), now), call });
         return;
+      }
       case "tool_result": {
-        const seq = this.#toolRows.get(frame.toolUseId);
-        if (seq !== undefined) this.store.updateTurn(seq, { endedAt: now, timings: { duration_ms: frame.durationMs, ok: frame.status === "success" ? 1 : 0 } });
+        const row = this.#toolRows.get(frame.toolUseId);
+        if (!row) return;
+        this.#toolRows.delete(frame.toolUseId);
+        const text = JSON.stringify({ ...row.call, result: { status: frame.status, content: frame.content } } satisfies ToolTurn);
+        this.store.updateTurn(row.seq, { text, endedAt: now, timings: { duration_ms: frame.durationMs, ok: frame.status === "success" ? 1 : 0 } });
         return;
       }
       case "playback_done":
         return this.#close(frame.turnId, false, now);
       case "interrupt":
+      case "end":
         for (const turnId of [...this.#agentRows.keys()]) this.#close(turnId, true, now);
         return;
       default:
@@ -63,8 +91,11 @@ export class TranscriptRecorder {
     const row = this.#agentRows.get(turnId);
     if (!row) return;
     this.#agentRows.delete(turnId);
-    const timings = this.metrics.timings(turnId);
+    if (row.audible.length === 0) return; // nothing of it reached the caller
     const text = interrupted ? this.ledger.heardText(turnId) : row.text.trim();
+    // Cut before a whole word was heard: the caller heard no reply.
+    if (!text) return this.store.deleteTurn(row.seq);
+    const timings = this.metrics.timings(turnId);
     this.store.updateTurn(row.seq, { text, interrupted, endedAt: now, ...(timings ? { timings: timings as Record<string, number> } : {}) });
   }
 }

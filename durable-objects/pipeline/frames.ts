@@ -33,10 +33,12 @@ export type Frame =
   | { kind: "agent_audio_done"; turnId: number; chunkId: number }
   | { kind: "audio_mark"; name: string }
   | { kind: "play_dtmf"; turnId: number; chunkId: number; digits: string }
+  /** Playback sent the first audio of a chunk: the caller starts hearing its words. */
+  | { kind: "chunk_audible"; turnId: number; chunkId: number }
   | { kind: "playback_done"; turnId: number; after: AfterReply }
   // Observability: what the agent did between the caller's turn and its answer.
   | { kind: "tool_call"; turnId: number; toolUseId: string; name: string; input: unknown }
-  | { kind: "tool_result"; turnId: number; toolUseId: string; name: string; status: "success" | "error"; durationMs: number }
+  | { kind: "tool_result"; turnId: number; toolUseId: string; name: string; status: "success" | "error"; content: string; durationMs: number }
   | { kind: "llm_usage"; turnId: number; modelId: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }
   | { kind: "dtmf_request"; turnId: number; digits: string };
 

@@ -24,7 +24,12 @@ describe("a call end to end through the simulators (webhook → TwiML → media 
     ]);
     // The tool ran (slowly), so a filler line came first, then the answer from its result.
     const tool = call.turns.find((t) => t.role === "tool" && t.text.includes("get_weather"))!;
-    expect(JSON.parse(tool.text)).toEqual({ name: "get_weather", input: { city: "Paris" } });
+    expect(JSON.parse(tool.text)).toEqual({
+      name: "get_weather",
+      input: { city: "Paris" },
+      toolUseId: expect.any(String),
+      result: { status: "success", content: expect.stringContaining('"summary":"sunny"') },
+    });
     expect(world.tools.calls.at(-1)).toEqual({ path: "/weather", body: { city: "Paris" } });
     expect(agent[1]!.text).toBe("One moment while I check that. Right now in Paris it's sunny and 21 degrees. Anything else I can help you with?");
     // Barge-in: Twilio got a clear, and the transcript and history keep only what the caller heard.

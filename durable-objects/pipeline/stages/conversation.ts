@@ -178,7 +178,7 @@ export class ConversationStage extends BaseStage {
           if (event.type === "text" || event.type === "tool_use") this.opts.metrics.mark(turn.turnId, "llm_first_token", this.context.now());
           if (event.type === "text" && event.text) {
             text += event.text;
-            turn.spokeInRound = true;
+            turn.spokeInRound ||= event.text.trim() !== "";
             this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: event.text });
           } else if (event.type === "tool_use") {
             toolUses.push({ toolUseId: event.toolUseId, name: event.name, input: event.input });
@@ -207,7 +207,7 @@ export class ConversationStage extends BaseStage {
       for (const t of runnable) blocks.push({ toolUse: { toolUseId: t.toolUseId, name: t.name, input: t.input } });
       this.#commit(turn, blocks);
       if (runnable.length === 0) {
-        spokeAfterTools = spokeAfterTools || !!text;
+        spokeAfterTools = spokeAfterTools || text.trim() !== "";
         break;
       }
       spokeAfterTools = false;
@@ -265,7 +265,7 @@ export class ConversationStage extends BaseStage {
     const outcomes = await running;
     const durationMs = this.context.now() - started;
     calls.forEach((c, i) =>
-      this.#emit(turn, { kind: "tool_result", turnId: turn.turnId, toolUseId: c.toolUseId, name: c.name, status: outcomes[i]!.status, durationMs }),
+      this.#emit(turn, { kind: "tool_result", turnId: turn.turnId, toolUseId: c.toolUseId, name: c.name, status: outcomes[i]!.status, content: outcomes[i]!.content, durationMs }),
     );
     return outcomes;
   }

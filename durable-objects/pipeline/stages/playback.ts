@@ -133,6 +133,7 @@ export class PlaybackStage extends BaseStage {
     if (chunk.firstSentAt === undefined) {
       chunk.firstSentAt = now;
       this.opts.metrics.mark(chunk.turnId, "first_audio_sent", now);
+      this.push({ kind: "chunk_audible", turnId: chunk.turnId, chunkId: chunk.chunkId });
     }
     if (this.#lastFrameAt !== undefined) {
       const gap = now - this.#lastFrameAt;
