@@ -22,7 +22,9 @@ export class ChatHistory {
     return copy.#messages;
   }
 
-  add(role: ChatMessage["role"], content: ContentBlock[]): void {
+  add(role: ChatMessage["role"], blocks: ContentBlock[]): void {
+    // Bedrock rejects a blank text block (a model may stream only whitespace before a tool call).
+    const content = blocks.filter((b) => !("text" in b) || b.text.trim() !== "");
     if (content.length === 0) return;
     if (this.#messages.length === 0 && role === "assistant") this.#messages.push({ role: "user", content: [{ text: "[The call connected.]" }] });
     const last = this.#messages[this.#messages.length - 1];

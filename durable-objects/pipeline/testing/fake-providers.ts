@@ -1,4 +1,5 @@
 import type {
+  ChatMessage,
   LanguageModel,
   LlmEvent,
   LlmRequest,
@@ -65,9 +66,39 @@ export class FakeTextToSpeech implements TextToSpeech {
 
 export type ScriptedReply = LlmEvent[] | ((request: LlmRequest) => LlmEvent[]);
 
-/** Replies in order; each event is yielded after `delayMs`, so a turn can be interrupted mid-stream. */
+/**
+ * Why Bedrock would answer these messages with a 400 ValidationException, or undefined when it accepts them:
+ * a user message first and last, alternating roles, no empty content or blank text, tool blocks on their own
+ * side, and every assistant toolUse answered by the next user message's toolResults (those and no others).
+ */
+export function bedrockHistoryProblem(messages: readonly ChatMessage[]): string | undefined {
+  if (messages[0]?.role !== "user") return "must start with a user message";
+  if (messages.at(-1)!.role !== "user") return "must end with a user message";
+  for (const [i, m] of messages.entries()) {
+    if (i > 0 && m.role === messages[i - 1]!.role) return `messages.${i}: roles must alternate`;
+    if (m.content.length === 0) return `messages.${i}: empty content`;
+    for (const b of m.content) {
+      if ("text" in b && b.text.trim() === "") return `messages.${i}: blank text block`;
+      if ("toolUse" in b && m.role !== "assistant") return `messages.${i}: toolUse outside an assistant message`;
+      if ("toolResult" in b && m.role !== "user") return `messages.${i}: toolResult outside a user message`;
+    }
+    if (m.role !== "user") continue;
+    const uses = (messages[i - 1]?.content ?? []).flatMap((b) => ("toolUse" in b ? [b.toolUse.toolUseId] : []));
+    const results = m.content.flatMap((b) => ("toolResult" in b ? [b.toolResult.toolUseId] : []));
+    if (results.length !== uses.length || uses.some((id) => !results.includes(id))) {
+      return `messages.${i}: toolResults [${results}] do not answer toolUses [${uses}]`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Replies in order; each event is yielded after `delayMs`, so a turn can be interrupted mid-stream. A request
+ * Bedrock would reject fails like Bedrock's 400 (recorded in `rejected`), without using up a reply.
+ */
 export class FakeLanguageModel implements LanguageModel {
   requests: LlmRequest[] = [];
+  rejected: string[] = [];
   aborted = 0;
   constructor(
     private readonly replies: ScriptedReply[],
@@ -75,6 +106,11 @@ export class FakeLanguageModel implements LanguageModel {
   ) {}
   async *stream(request: LlmRequest, signal: AbortSignal): AsyncIterable<LlmEvent> {
     this.requests.push(structuredClone(request));
+    const problem = bedrockHistoryProblem(request.messages);
+    if (problem) {
+      this.rejected.push(problem);
+      throw new Error(`ValidationException: ${problem}`);
+    }
     const reply = this.replies.shift() ?? [{ type: "text", text: "Okay." }, { type: "stop", reason: "end_turn" }];
     for (const event of typeof reply === "function" ? reply(request) : reply) {
       await new Promise((r) => setTimeout(r, this.delayMs));
