@@ -35,6 +35,16 @@ describe("TranscriptRecorder agent turns", () => {
     });
   });
 
+  it("a reply still playing when the call ends (unmeasured) keeps the words sent, marked interrupted", async () => {
+    await withRecorder("recorder-end", ({ store, ledger, recorder }) => {
+      ledger.said(0, 0, "Thank you for calling, goodbye!");
+      recorder.observe({ kind: "reply_delta", turnId: 0, text: "Thank you for calling, goodbye!" });
+      recorder.observe({ kind: "chunk_audible", turnId: 0, chunkId: 0 });
+      recorder.observe({ kind: "end", reason: "hangup" }); // no mark came back: nothing is known to be heard
+      expect(rows(store)).toEqual([{ role: "agent", text: "Thank you for calling, goodbye!", interrupted: true, ended: true }]);
+    });
+  });
+
   it("keeps the heard words of a reply cut short, and no row for one cut before a whole word was heard", async () => {
     await withRecorder("recorder-cut", ({ store, ledger, recorder }) => {
       ledger.said(0, 0, "One moment while I check that.");

@@ -77,22 +77,27 @@ export class TranscriptRecorder {
         return;
       }
       case "playback_done":
-        return this.#close(frame.turnId, false, now);
+        return this.#close(frame.turnId, "heard", now);
       case "interrupt":
       case "end":
-        for (const turnId of [...this.#agentRows.keys()]) this.#close(turnId, true, now);
+        for (const turnId of [...this.#agentRows.keys()]) this.#close(turnId, frame.kind === "interrupt" ? "cut" : "ended", now);
         return;
       default:
         return;
     }
   };
 
-  #close(turnId: number, interrupted: boolean, now: string): void {
+  /**
+   * `heard`: played to the end. `cut`: interrupted, playback measured the words heard. `ended`: the stream or the
+   * call ended mid-reply, unmeasured: it keeps the words sent, as after a restart.
+   */
+  #close(turnId: number, how: "heard" | "cut" | "ended", now: string): void {
     const row = this.#agentRows.get(turnId);
     if (!row) return;
     this.#agentRows.delete(turnId);
     if (row.audible.length === 0) return; // nothing of it reached the caller
-    const text = interrupted ? this.ledger.heardText(turnId) : row.text.trim();
+    const interrupted = how !== "heard";
+    const text = how === "heard" ? row.text.trim() : how === "cut" ? this.ledger.heardText(turnId) : row.audible.join(" ");
     // Cut before a whole word was heard: the caller heard no reply.
     if (!text) return this.store.deleteTurn(row.seq);
     const timings = this.metrics.timings(turnId);
