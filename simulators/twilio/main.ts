@@ -20,7 +20,10 @@ const { values } = parseArgs({
 });
 
 const profile = values.profile as LatencyProfileName;
-if (!LATENCY_PROFILE_NAMES.includes(profile)) throw new Error(`unknown profile ${profile}; one of ${LATENCY_PROFILE_NAMES.join(", ")}`);
+if (!LATENCY_PROFILE_NAMES.includes(profile)) {
+  console.error(`unknown profile ${profile}; use one of ${LATENCY_PROFILE_NAMES.join(", ")}`);
+  process.exit(2);
+}
 const sim = await startTwilioSimulator({ port: Number(values.port), host: values.host, speed: Number(values.speed), profile, seed: Number(values.seed) });
 const accounts = (values.account ?? []).map((spec) => {
   const [accountSid, authToken] = spec.split(":");
