@@ -64,10 +64,13 @@ export class SpeakSession {
     deps.socket.on("error", () => this.#dispose());
     this.#sendJson({ type: "Metadata", request_id: deps.requestId, model_name: deps.params.model, model_version: deps.model.version, model_uuid: deps.model.uuid });
     if (deps.dropAfterMs !== undefined) {
-      this.#dropTimer = setTimeout(() => {
+      const drop = () => {
         deps.stats.speak.drops++;
         this.#close(CLOSE.internal.code, CLOSE.internal.reason);
-      }, deps.dropAfterMs);
+      };
+      // 0: before any message is handled (a timer would race the client's first Speak on a busy machine).
+      if (deps.dropAfterMs === 0) drop();
+      else this.#dropTimer = setTimeout(drop, deps.dropAfterMs);
     }
   }
 
