@@ -42,16 +42,20 @@ describe("uninterruptible prompts end to end", () => {
     const { recording, call } = await placeInboundCall(world, tenant, {
       steps: [
         { say: "Hi, what are your opening hours?", interruptAfterMs: 800 },
-        { waitForAgent: true },
+        // The answer is long: a caller waits for it to end (a gap in a busy machine's audio is not the end).
+        { waitForAgent: true, waitSilenceMs: 1500 },
         { say: "Thank you, bye!" },
         { waitForAgent: true },
       ],
     });
     const agent = agentTurns(call);
     expect(agent[0]).toMatchObject({ text: DISCLOSURE, interrupted: false });
-    // The only thing cut is the greeting queued behind the disclosure, giving way to the question already asked.
+    // The only thing cut is the greeting queued behind the disclosure, giving way to the question already asked
+    // (cut before a whole word was heard, it leaves no turn at all).
     expect(recording.clears.length).toBeLessThanOrEqual(1);
-    expect(agent.flatMap((t, i) => (t.interrupted ? [i] : []))).toEqual(recording.clears.length === 1 ? [1] : []);
+    const greeting = "Hi, thanks for calling Acme Dental. How can I help you today?";
+    expect(agent.filter((t) => t.interrupted).every((t) => greeting.startsWith(t.text))).toBe(true);
+    expect(agent.filter((t) => !t.interrupted).map((t) => t.text.slice(0, 10))).toEqual([DISCLOSURE.slice(0, 10), "Of course.", "You're wel"]);
     // Recording started once the disclosure had been heard in full.
     const started = (call as Record<string, any>).events.find((e: { type: string }) => e.type === "recording.started") as { at: string } | undefined;
     expect(started).toBeDefined();
