@@ -61,6 +61,9 @@ export default defineConfig({
           name: "e2e",
           environment: "node",
           include: ["test/e2e/**/*.test.ts"],
+          // Whole calls mostly wait on the call clock (paced audio), not the CPU: three files at a time keep a
+          // 2-core machine busy without starving any call's audio.
+          maxWorkers: 3,
           testTimeout: 90_000,
           hookTimeout: 60_000,
         },
