@@ -1,7 +1,8 @@
 /**
  * 5. Voice-to-voice with published provider figures, with the stacked per-stage breakdown, early start off and on:
- *  - `realistic`: Nova-3 final ~250 ms after the endpointing silence, Claude Haiku on Bedrock first token ~700 ms
- *    at 80 tokens/s, Aura-2 first byte ~200 ms warm / ~310 ms cold;
+ *  - `realistic`: Nova-3 final ~250 ms after the end of speech, endpointing included (so at a 300 ms endpoint the
+ *    final comes with the endpoint: simulators/deepgram/README.md), Claude Haiku on Bedrock first token ~700 ms at
+ *    ~80 tokens/s, Aura-2 first byte ~200 ms warm / ~310 ms cold, Twilio media transit ~20 ms each way;
  *  - `twilio-baseline`: the per-stage budget behind Twilio's 885 ms cascaded turn gap (STT 350 ms including the
  *    endpointing silence, LLM first token 375 ms, TTS first byte 100 ms), so the comparison is like for like.
  * Twilio's published baseline: 885 ms platform turn gap, 1,115 ms mouth-to-ear.

@@ -208,7 +208,7 @@ export function renderMarkdown(r: BenchResults): string {
     "",
     `Voice-to-voice = end of caller speech → first agent audio at Twilio. Twilio's published cascaded baseline: ${re.twilio.platformTurnGapMs} ms platform turn gap, ${re.twilio.mouthToEarMs} ms mouth-to-ear (≈${re.twilio.telephonyMs} ms of it telephony we do not model).`,
     "",
-    "`realistic`: Bedrock Claude Haiku first token ~700 ms, Nova-3 final ~250 ms after a 300 ms endpointing silence, Aura-2 ~200 ms. `twilio-baseline`: the stage budget behind Twilio's 885 ms (STT 350 ms incl. endpointing, LLM first token 375 ms, TTS 100 ms).",
+    "`realistic`: Bedrock Claude Haiku first token ~700 ms, Nova-3 final ~250 ms after the end of speech, endpointing included (at a 300 ms endpoint it comes with the endpoint), Aura-2 ~200 ms, Twilio media transit ~20 ms each way. `twilio-baseline`: the stage budget behind Twilio's 885 ms (STT 350 ms incl. endpointing, LLM first token 375 ms, TTS 100 ms).",
     "",
     ...table(
       ["Profile", "Early start", "n", "V2V p50", "p90", "p95", "p99", "As heard (20 ms frames) p50", "Platform p50", "Est. mouth-to-ear p50", "vs Twilio 885 / 1,115"],
