@@ -64,6 +64,8 @@ export default defineConfig({
           // Whole calls mostly wait on the call clock (paced audio), not the CPU: three files at a time keep a
           // 2-core machine busy without starving any call's audio.
           maxWorkers: 3,
+          // Its own group, after the workers and node projects (vitest runs groups one after another).
+          sequence: { groupOrder: 1 },
           testTimeout: 90_000,
           hookTimeout: 60_000,
         },
