@@ -1,5 +1,6 @@
 /** Shared set-up for the end-to-end call tests: one local platform per test file, a tenant per test. */
 import { readFileSync } from "node:fs";
+import { afterAll, beforeAll } from "vitest";
 import type { CallRecording } from "../../simulators/twilio/index.ts";
 import type { Scenario } from "../../simulators/bedrock/index.ts";
 import type { CallDetail } from "../../scripts/lib/call-report.ts";
@@ -27,6 +28,14 @@ export async function startWorld(opts: { vars?: Record<string, string>; persistD
   const platform = await startLocalPlatform({ speed: SPEED, vars: opts.vars, persistDir: opts.persistDir, port: opts.port });
   const tools = await startDemoToolServer(900);
   return { platform, tools, close: async () => (await tools.close(), await platform.close()) };
+}
+
+/** One world for a test file: started before its tests, closed after them (the object is filled in by beforeAll). */
+export function worldPerFile(): CallWorld {
+  const world = {} as CallWorld;
+  beforeAll(async () => void Object.assign(world, await startWorld()), 90_000);
+  afterAll(async () => world.close?.());
+  return world;
 }
 
 /** A tenant whose agent is the demo agent, optionally with config overrides written into the agent file's JSON. */

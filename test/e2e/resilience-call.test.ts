@@ -3,15 +3,11 @@
  * mid-call (and workerd#6774's 1005 closes after a drained model stream), and a model throttled on both its primary
  * and its fallback.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { latencyProfiles, type LatencyProfile } from "../../simulators/common/latency-profile.ts";
-import { agentTurns, callerTurns, DEMO_SCENARIO, placeInboundCall, startWorld, tenantFor, type CallWorld } from "./call-harness.ts";
+import { agentTurns, callerTurns, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
-let world: CallWorld;
-beforeAll(async () => {
-  world = await startWorld();
-}, 90_000);
-afterAll(async () => world?.close());
+const world = worldPerFile();
 
 const HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 const SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";

@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentTurns, callerTurns, DEMO_SCENARIO, placeInboundCall, startWorld, tenantFor, type CallWorld } from "./call-harness.ts";
+import { describe, expect, it } from "vitest";
+import { agentTurns, callerTurns, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
-let world: CallWorld;
-beforeAll(async () => {
-  world = await startWorld();
-}, 60_000);
-afterAll(async () => world?.close());
+const world = worldPerFile();
 
 const STALE = "Yes, the clinic is open today until six in the evening.";
 /** Long enough that the first part's answer is ready while the caller is still saying it. */

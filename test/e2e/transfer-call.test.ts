@@ -2,16 +2,12 @@
  * Call transfer end to end: the API's cold and warm transfers, the agent's own `transfer_call`, and hang-up,
  * through the Worker in workerd and the Twilio, Deepgram and Bedrock simulators.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PlatformError } from "../../scripts/lib/platform-client.ts";
 import type { DemoTenant } from "../../scripts/lib/demo-tenant.ts";
-import { agentTurns, finalCall, startWorld, tenantFor, type CallWorld } from "./call-harness.ts";
+import { agentTurns, finalCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
-let world: CallWorld;
-beforeAll(async () => {
-  world = await startWorld();
-}, 60_000);
-afterAll(async () => world?.close());
+const world = worldPerFile();
 
 const QUESTION = "I have a question about my bill";
 /** The caller asks, hears the answer, then stays on the line (on hold, or talking to whoever picks up). */

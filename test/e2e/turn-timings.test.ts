@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentTurns, DEMO_CALLER, DEMO_SCENARIO, placeInboundCall, startWorld, tenantFor, type CallWorld } from "./call-harness.ts";
+import { describe, expect, it } from "vitest";
+import { agentTurns, DEMO_CALLER, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
-let world: CallWorld;
-beforeAll(async () => {
-  world = await startWorld();
-}, 60_000);
-afterAll(async () => world?.close());
+const world = worldPerFile();
 
 const MARKS = ["speech_end_ms", "stt_final_ms", "llm_request_ms", "llm_first_token_ms", "first_chunk_to_tts_ms", "tts_first_byte_ms", "first_audio_sent_ms"] as const;
 

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentTurns, callerTurns, DEMO_SCENARIO, placeInboundCall, startWorld, tenantFor, type CallWorld } from "./call-harness.ts";
+import { describe, expect, it } from "vitest";
+import { agentTurns, callerTurns, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
 /**
  * Lines the caller must hear in full: the closing line (the hang-up follows it) and the recording disclosure
  * (recording starts after it). A caller talking over them must neither cut them short nor stop what follows.
  */
-let world: CallWorld;
-beforeAll(async () => {
-  world = await startWorld();
-}, 60_000);
-afterAll(async () => world?.close());
+const world = worldPerFile();
 
 const CLOSING = "Thank you for calling Acme Dental. We are ending the call now, have a wonderful day. Goodbye!";
 const DISCLOSURE = "This call is recorded for quality and training purposes, so that we can keep improving our service.";

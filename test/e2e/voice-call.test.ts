@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { agentTurns, callerTurns, DEMO_CALLER, DEMO_SCENARIO, finalCall, placeInboundCall, startWorld, tenantFor, type CallWorld } from "./call-harness.ts";
+import { describe, expect, it } from "vitest";
+import { agentTurns, callerTurns, DEMO_CALLER, DEMO_SCENARIO, finalCall, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
-let world: CallWorld;
-beforeAll(async () => {
-  world = await startWorld();
-}, 60_000);
-afterAll(async () => world?.close());
+const world = worldPerFile();
 
 describe("a call end to end through the simulators (webhook → TwiML → media stream → STT → LLM → TTS)", () => {
   it("greets, answers with a tool behind a filler line, stops on a barge-in, and hangs up after goodbye", async () => {
