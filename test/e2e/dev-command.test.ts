@@ -4,7 +4,7 @@
  * Worker accepts; a forged one it refuses. Ports and state go to a temporary place so a developer's own
  * `npm run dev` is left alone.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -89,6 +89,36 @@ describe("npm run dev", () => {
       fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature }, body: new URLSearchParams(params) });
     expect((await post("bm90IGEgc2lnbmF0dXJl")).status).toBe(403);
     expect((await post(await computeTwilioSignature("not-the-auth-token", url, params))).status).toBe(403);
+  });
+
+  // The README's "Getting an API key and a first agent" block, run with curl as printed (only the host and the
+  // placeholders it asks the reader to fill in are substituted).
+  it.runIf(spawnSync("curl", ["--version"]).status === 0)("follows the README's curl walkthrough: an account and its key, an agent, published", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const block = /## Getting an API key[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)![1]!;
+    const commands: string[] = [];
+    let current: string | null = null;
+    for (const line of block.split("\n")) {
+      if (current === null && !line.startsWith("curl ")) continue;
+      current = current === null ? line : `${current}\n${line}`;
+      const open = (current.match(/'/g) ?? []).length % 2 === 1;
+      if (!open && !line.endsWith("\\")) (commands.push(current), (current = null));
+    }
+    expect(commands).toHaveLength(3);
+    const s = state();
+    const vars: Record<string, string> = { OPERATOR_SECRET: /^OPERATOR_SECRET=(.*)$/m.exec(readFileSync(join(dir, ".dev.vars"), "utf8"))![1]! };
+    const curl = (command: string) => {
+      const out = spawnSync("bash", ["-c", command.replaceAll("localhost:8787", new URL(s.baseUrl).host)], { env: { ...process.env, ...vars }, encoding: "utf8" });
+      expect(out.status).toBe(0);
+      return JSON.parse(out.stdout);
+    };
+    const account = curl(commands[0]!);
+    expect(account.api_key.key).toMatch(/^ayb_live_/);
+    vars.KEY = account.api_key.key;
+    const agent = curl(commands[1]!);
+    expect(agent.id).toMatch(/^AGT-/);
+    const published = curl(commands[2]!.replace("AGT-…", agent.id));
+    expect(published).toMatchObject({ version: 1 });
   });
 
   it("fails the call CLI with a message that says what to fix", async () => {
