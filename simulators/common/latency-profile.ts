@@ -59,6 +59,17 @@ const twilioMediaTransit: Distribution = { p50Ms: 20, p95Ms: 40 };
 /** TLS + WebSocket handshake 80–200 ms per cold connection (latency.md row 30), as the 5th–95th percentile. */
 const coldHandshake: Distribution = { p50Ms: 127, p95Ms: 200 };
 
+/** What the published-figure profiles share: real token rates and network, no stragglers or drops. */
+const calm = {
+  llmTokensPerSecond: { haiku: haikuRate, sonnet: sonnetRate },
+  connectHandshake: coldHandshake,
+  twilioWebhook,
+  twilioMediaTransit,
+  stragglerRate: 0,
+  stragglerMs: zero,
+  socketDropRate: 0,
+} satisfies Partial<LatencyProfile>;
+
 export const latencyProfiles: Record<LatencyProfileName, LatencyProfile> = {
   instant: {
     name: "instant",
@@ -75,34 +86,22 @@ export const latencyProfiles: Record<LatencyProfileName, LatencyProfile> = {
     socketDropRate: 0,
   },
   realistic: {
+    ...calm,
     name: "realistic",
     // Deepgram TTFS median 247 / p95 298 ms from the end of speech (latency.md row 15).
     sttFinal: { p50Ms: 250, p95Ms: 300 },
     llmFirstToken: { haiku: { p50Ms: 700, p95Ms: 800 }, sonnet: { p50Ms: 930, p95Ms: 1200 } },
-    llmTokensPerSecond: { haiku: haikuRate, sonnet: sonnetRate },
     ttsFirstByteWarm: { p50Ms: 200, p95Ms: 260 },
     ttsFirstByteCold: { p50Ms: 310, p95Ms: 400 },
-    connectHandshake: coldHandshake,
-    twilioWebhook,
-    twilioMediaTransit,
-    stragglerRate: 0,
-    stragglerMs: zero,
-    socketDropRate: 0,
   },
   "twilio-baseline": {
+    ...calm,
     name: "twilio-baseline",
     // Twilio's STT stage, 350 ms (upper 500) from the end of speech, includes the endpointing silence.
     sttFinal: { p50Ms: 350, p95Ms: 500 },
     llmFirstToken: { haiku: { p50Ms: 375, p95Ms: 750 }, sonnet: { p50Ms: 375, p95Ms: 750 } },
-    llmTokensPerSecond: { haiku: haikuRate, sonnet: sonnetRate },
     ttsFirstByteWarm: { p50Ms: 100, p95Ms: 250 },
     ttsFirstByteCold: { p50Ms: 100, p95Ms: 250 },
-    connectHandshake: coldHandshake,
-    twilioWebhook,
-    twilioMediaTransit,
-    stragglerRate: 0,
-    stragglerMs: zero,
-    socketDropRate: 0,
   },
   jittery: {
     name: "jittery",
