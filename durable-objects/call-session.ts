@@ -160,7 +160,9 @@ export class CallSession extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    if (this.#transfers.owns(ws)) return this.#transfers.briefingMessage(ws, data);
+    // The caller's live stream is checked first: it sends a frame every 20 ms, and reading a socket's tags
+    // (the briefing stream's mark) is a runtime call.
+    if (this.#stream?.ws !== ws && this.#transfers.owns(ws)) return this.#transfers.briefingMessage(ws, data);
     const stream = this.#streamFor(ws);
     const message = stream.receive(data);
     if (!message) return;
