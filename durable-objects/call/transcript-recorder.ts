@@ -33,13 +33,14 @@ export class TranscriptRecorder {
   ) {}
 
   readonly observe = (frame: Frame): void => {
-    const now = new Date().toISOString();
+    // Most frames are audio (one every 20 ms each way) and need no timestamp: take it only where a row is written.
+    const now = () => new Date().toISOString();
     switch (frame.kind) {
       case "user_turn":
-        if (!frame.tentative) this.store.startTurn("caller", frame.text, now);
+        if (!frame.tentative) this.store.startTurn("caller", frame.text, now());
         return;
       case "reply_delta": {
-        const row = this.#agentRows.get(frame.turnId) ?? { seq: this.store.reserveTurn(), startedAt: now, text: "", audible: [] };
+        const row = this.#agentRows.get(frame.turnId) ?? { seq: this.store.reserveTurn(), startedAt: now(), text: "", audible: [] };
         row.text += frame.text;
         this.#agentRows.set(frame.turnId, row);
         return;
@@ -65,7 +66,7 @@ export class TranscriptRecorder {
       }
       case "tool_call": {
         const call: ToolTurn = { name: frame.name, input: frame.input, toolUseId: frame.toolUseId };
-        this.#toolRows.set(frame.toolUseId, { seq: this.store.startTurn("tool", JSON.stringify(call), now), call });
+        this.#toolRows.set(frame.toolUseId, { seq: this.store.startTurn("tool", JSON.stringify(call), now()), call });
         return;
       }
       case "tool_result": {
@@ -73,14 +74,14 @@ export class TranscriptRecorder {
         if (!row) return;
         this.#toolRows.delete(frame.toolUseId);
         const text = JSON.stringify({ ...row.call, result: { status: frame.status, content: frame.content } } satisfies ToolTurn);
-        this.store.updateTurn(row.seq, { text, endedAt: now, timings: { duration_ms: frame.durationMs, ok: frame.status === "success" ? 1 : 0 } });
+        this.store.updateTurn(row.seq, { text, endedAt: now(), timings: { duration_ms: frame.durationMs, ok: frame.status === "success" ? 1 : 0 } });
         return;
       }
       case "playback_done":
-        return this.#close(frame.turnId, "heard", now);
+        return this.#close(frame.turnId, "heard", now());
       case "interrupt":
       case "end":
-        for (const turnId of [...this.#agentRows.keys()]) this.#close(turnId, frame.kind === "interrupt" ? "cut" : "ended", now);
+        for (const turnId of [...this.#agentRows.keys()]) this.#close(turnId, frame.kind === "interrupt" ? "cut" : "ended", now());
         return;
       default:
         return;
