@@ -15,6 +15,7 @@ import { eq } from "drizzle-orm";
 import { database } from "../shared/db/client.ts";
 import { accounts, calls } from "../shared/db/schema.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../shared/twilio/twilio-credentials.ts";
+import type { TwilioClient } from "../shared/twilio/twilio-client.ts";
 
 /** What Twilio should do when the media stream ends on purpose (asked through `<Connect action>`). */
 export type StreamExit = { kind: "hangup"; reason: string } | { kind: "transfer"; to: string } | { kind: "apology" };
@@ -362,14 +363,12 @@ export class CallSession extends DurableObject<Env> {
       this.#runtime.pipeline.say(this.#runtime.config.closing_message, "closing");
       return;
     }
-    const meta = this.#store.meta!;
-    const callSid = this.#store.get<string>("callSid") ?? meta.callSid;
-    const row = await database(this.env.DB).select({ status: calls.status }).from(calls).where(eq(calls.id, meta.callId)).get();
+    const row = await database(this.env.DB).select({ status: calls.status }).from(calls).where(eq(calls.id, this.#store.meta!.callId)).get();
     const answered = row?.status === "in-progress";
-    const creds = await twilioCredentialsForAccount(this.env, meta.accountId);
-    if (callSid && creds) {
+    const leg = await this.#twilioLeg();
+    if (leg) {
       try {
-        await twilioClient(this.env, creds).updateCall(callSid, { status: answered ? "completed" : "canceled" });
+        await leg.twilio.updateCall(leg.callSid, { status: answered ? "completed" : "canceled" });
       } catch (error) {
         this.#store.event("hangup.failed", { error: String(error) });
       }
@@ -377,14 +376,20 @@ export class CallSession extends DurableObject<Env> {
     await this.finalize({ status: answered ? "completed" : "canceled", endReason: reason, durationSeconds: null });
   }
 
+  /** The caller's Twilio leg with a client holding the tenant's credentials; undefined without either. */
+  async #twilioLeg(): Promise<{ twilio: TwilioClient; callSid: string } | undefined> {
+    const callSid = this.#store.callSid;
+    const creds = await twilioCredentialsForAccount(this.env, this.#store.meta!.accountId);
+    return callSid && creds ? { twilio: twilioClient(this.env, creds), callSid } : undefined;
+  }
+
   /** Dual-channel recording through Twilio's call recordings API; its status callback stores the outcome. */
   async #startRecording(): Promise<void> {
     const meta = this.#store.meta!;
-    const callSid = this.#store.get<string>("callSid") ?? meta.callSid;
-    const creds = await twilioCredentialsForAccount(this.env, meta.accountId);
-    if (!callSid || !creds) return;
+    const leg = await this.#twilioLeg();
+    if (!leg) return;
     try {
-      const recording = await twilioClient(this.env, creds).startRecording(callSid, `${meta.publicBaseUrl}/twilio/recording/${meta.callId}`);
+      const recording = await leg.twilio.startRecording(leg.callSid, `${meta.publicBaseUrl}/twilio/recording/${meta.callId}`);
       this.#store.event("recording.started", { recording_sid: recording.sid });
       await database(this.env.DB).update(calls).set({ recordingSid: recording.sid, recordingStatus: recording.status }).where(eq(calls.id, meta.callId)).run();
     } catch (error) {

@@ -105,7 +105,7 @@ export class CallRuntime {
     store.interruptOpenTurns();
     const turns = store.turns();
     const resumed = turns.length > 0;
-    const providers = agentProviders(env, meta, config, store.get<string>("callSid") ?? meta.callSid);
+    const providers = agentProviders(env, meta, config, store.callSid ?? null);
     const now = () => Date.now();
     const pipeline = new VoicePipeline({
       ...providers,

@@ -69,6 +69,11 @@ export class CallStore {
     return this.get<CallMeta>("meta");
   }
 
+  /** The caller's Twilio leg: learnt from the webhook or the stream's `start`, else the one the call was created with. */
+  get callSid(): string | null | undefined {
+    return this.get<string>("callSid") ?? this.meta?.callSid;
+  }
+
   event(type: string, data?: unknown): void {
     this.sql.exec("INSERT INTO events (at, type, data) VALUES (?, ?, ?)", new Date().toISOString(), type, data === undefined ? null : JSON.stringify(data));
   }

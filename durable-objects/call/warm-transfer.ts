@@ -109,7 +109,7 @@ export class CallTransfers {
   /** Cold: hand the caller over with a `<Dial>`. Warm: start the state machine (see above). */
   async start(req: TransferRequest): Promise<ControlResult<TransferRecord>> {
     const meta = this.#store.meta;
-    const callerSid = this.#store.get<string>("callSid") ?? meta?.callSid;
+    const callerSid = this.#store.callSid;
     if (!meta || !callerSid) return { ok: false, conflict: "the call has no live Twilio leg to transfer" };
     if (this.holdsCall()) return { ok: false, conflict: `the call is already being transferred (${this.#state!.phase})` };
     if (req.mode === "cold") {
