@@ -5,7 +5,6 @@ import { parseCallerScript, type CallerScript } from "./caller-script.ts";
 import { isSipAddress, sipUser } from "./phone-numbers.ts";
 import { prepareUtterances } from "./script-runner.ts";
 import { newSid } from "./sids.ts";
-import { bindCallNetwork } from "./network-conditions.ts";
 import type { TwilioState } from "./simulator-state.ts";
 import type { StatusCallbackConfig } from "./status-callbacks.ts";
 import type { TwimlSource } from "./twiml-runner.ts";
@@ -87,13 +86,12 @@ export async function placeOutboundCall(state: TwilioState, request: OutboundCal
   return launch(state, state.calleeScript(request.to), { ...request, authToken: account.authToken, direction: "outbound-api" });
 }
 
-type LaunchInit = Omit<ConstructorParameters<typeof SimulatedCall>[0], "sid" | "script" | "utterances" | "speed" | "registry" | "conferences">;
+type LaunchInit = Omit<ConstructorParameters<typeof SimulatedCall>[0], "sid" | "script" | "utterances" | "speed" | "registry" | "conferences" | "network">;
 
 async function launch(state: TwilioState, script: CallerScript, init: LaunchInit): Promise<SimulatedCall> {
   const utterances = await prepareUtterances(script, state.options.synthesize);
-  const call = new SimulatedCall({ ...init, sid: newSid("CA"), script, utterances, speed: state.options.speed, registry: state.options.registry, conferences: state.conferences });
+  const call = new SimulatedCall({ ...init, sid: newSid("CA"), script, utterances, speed: state.options.speed, registry: state.options.registry, conferences: state.conferences, network: state.options.network });
   state.calls.set(call.sid, call);
-  bindCallNetwork(state, call.sid, call.ended);
   call.start();
   return call;
 }

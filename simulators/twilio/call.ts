@@ -7,6 +7,7 @@ import type { AnsweredBy, CallerScript } from "./caller-script.ts";
 import { CallRecordingResource, type RecordingOptions } from "./call-recording-resource.ts";
 import { CallRecorder, round, type CallDirection, type CallEndReason, type CallRecording, type CallStatus, type WebhookRecord } from "./call-recording.ts";
 import type { MediaStreamSession } from "./media-stream.ts";
+import type { TwilioNetwork } from "./network-conditions.ts";
 import { ScriptRunner, type PreparedUtterance } from "./script-runner.ts";
 import type { ConferenceExit, ConferenceFlags, ConferenceRegistry } from "./conference.ts";
 import { CallStatusCallbacks, type StatusCallbackConfig } from "./status-callbacks.ts";
@@ -35,6 +36,7 @@ export interface SimulatedCallInit {
   timeLimitSec: number;
   /** The simulator's conferences, which `<Dial><Conference>` joins. */
   conferences: ConferenceRegistry;
+  network: TwilioNetwork;
 }
 
 const BACKGROUND_SETTLE_MS = 5000;
@@ -48,6 +50,7 @@ export class SimulatedCall implements TwimlCall {
   readonly sid: string;
   readonly accountSid: string;
   readonly authToken: string;
+  readonly network: TwilioNetwork;
   readonly direction: CallDirection;
   readonly from: string;
   readonly to: string;
@@ -83,6 +86,7 @@ export class SimulatedCall implements TwimlCall {
     this.sid = init.sid;
     this.accountSid = init.accountSid;
     this.authToken = init.authToken;
+    this.network = init.network;
     this.direction = init.direction;
     this.from = init.from;
     this.to = init.to;
@@ -304,7 +308,7 @@ export class SimulatedCall implements TwimlCall {
   async webhook(kind: WebhookRecord["kind"], url: string, method: HttpMethod, params: WebhookParams): Promise<WebhookResult> {
     const record: WebhookRecord = { kind, url, method, params: { ...params }, status: null, error: null, atMs: round(this.clock.nowMs()) };
     this.recorder.data.webhooks.push(record);
-    const result = await sendWebhook(url, method, params, this.authToken);
+    const result = await sendWebhook(url, method, params, this.authToken, this.network.webhookDelayMs());
     record.status = result.status;
     record.error = result.error;
     return result;

@@ -4,7 +4,7 @@ import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.t
 import { sleep } from "../common/latency-profile.ts";
 import { FRAME_MS, type CallClock } from "./call-clock.ts";
 import { round, type AgentAudioSegment, type CallRecorder, type MarkRecord, type StreamRecord } from "./call-recording.ts";
-import { callNetwork } from "./network-conditions.ts";
+import type { TwilioNetwork } from "./network-conditions.ts";
 import { BYTES_PER_MS, PlaybackQueue } from "./playback-queue.ts";
 import { DEBUGGER_CODES } from "./twilio-api-error.ts";
 
@@ -21,6 +21,8 @@ export interface MediaStreamOptions {
   customParameters: Record<string, string>;
   clock: CallClock;
   recorder: CallRecorder;
+  /** Twilio's side of the network: this stream's transit and, under `jittery`, when its socket is cut. */
+  network?: TwilioNetwork;
   /** Agent audio playback started or stopped (the scripted caller listens for this). */
   onAgentAudio?: (playing: boolean, atMs: number) => void;
 }
@@ -67,9 +69,8 @@ export class MediaStreamSession {
   constructor(opts: MediaStreamOptions) {
     this.#opts = opts;
     this.streamSid = opts.streamSid;
-    const network = callNetwork(opts.callSid);
-    this.#transitMs = network?.mediaTransitMs() ?? 0;
-    this.#dropAfterMs = network?.mediaDropAfterMs();
+    this.#transitMs = opts.network?.mediaTransitMs() ?? 0;
+    this.#dropAfterMs = opts.network?.mediaDropAfterMs();
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     this.record = {
       streamSid: opts.streamSid,

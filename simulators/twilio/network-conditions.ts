@@ -1,6 +1,5 @@
 import { LatencySampler, type LatencyProfile, type LatencyProfileName } from "../common/latency-profile.ts";
 import { Random } from "../common/random.ts";
-import type { TwilioState } from "./simulator-state.ts";
 
 /** When the profile drops a media socket (jittery), it happens this long after the stream opens. */
 export interface DropWindow {
@@ -38,25 +37,4 @@ export class TwilioNetwork {
     const { minMs, maxMs } = this.#dropWindow;
     return minMs + this.#random.next() * (maxMs - minMs);
   }
-}
-
-// The call objects (call.ts, twiml-runner.ts) reach the webhook client and the media stream with the CallSid only,
-// so the network is looked up by it: the simulator registers its network, the call factory binds each call to it.
-const bySimulator = new WeakMap<TwilioState, TwilioNetwork>();
-const byCall = new Map<string, TwilioNetwork>();
-
-export function setSimulatorNetwork(state: TwilioState, network: TwilioNetwork): void {
-  bySimulator.set(state, network);
-}
-
-/** Binds a call to its simulator's network until `ended` settles. */
-export function bindCallNetwork(state: TwilioState, callSid: string, ended: Promise<unknown>): void {
-  const network = bySimulator.get(state);
-  if (!network) return;
-  byCall.set(callSid, network);
-  void ended.finally(() => byCall.delete(callSid));
-}
-
-export function callNetwork(callSid: string | undefined): TwilioNetwork | undefined {
-  return callSid === undefined ? undefined : byCall.get(callSid);
 }

@@ -2,6 +2,7 @@ import type { UtteranceRegistry } from "../common/utterance-registry.ts";
 import type { SimulatedCall } from "./call.ts";
 import { parseCallerScript, type CallerScript } from "./caller-script.ts";
 import { ConferenceRegistry } from "./conference.ts";
+import type { TwilioNetwork } from "./network-conditions.ts";
 import { PhoneNumberResource, type PhoneNumberConfig } from "./phone-number-resource.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { newSid } from "./sids.ts";
@@ -14,6 +15,8 @@ export interface Account {
 
 export interface StateOptions {
   speed: number;
+  /** Twilio's side of the network (webhook delay, media transit, drops) for every call of this simulator. */
+  network: TwilioNetwork;
   registry?: UtteranceRegistry | undefined;
   synthesize?: SpeechSynthesizer | undefined;
 }

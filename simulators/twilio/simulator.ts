@@ -7,7 +7,7 @@ import type { CallRecording, CallStatus } from "./call-recording.ts";
 import { handleControlRequest } from "./control-api.ts";
 import type { PhoneNumberConfig } from "./phone-number-resource.ts";
 import { searchAvailableNumbers } from "./phone-numbers.ts";
-import { setSimulatorNetwork, TwilioNetwork, type DropWindow } from "./network-conditions.ts";
+import { TwilioNetwork, type DropWindow } from "./network-conditions.ts";
 import { handleRestRequest } from "./rest-router.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { TwilioState, type Account } from "./simulator-state.ts";
@@ -104,9 +104,9 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
   if (!LOOPBACK.has(host)) throw new RangeError(`the Twilio simulator listens on loopback only, not ${host}`);
   const speed = opts.speed ?? 1;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
-  const state = new TwilioState({ speed, registry: opts.registry, synthesize: opts.synthesize });
+  const network = new TwilioNetwork(opts.profile ?? "instant", opts.seed ?? 1, opts.mediaDropWindowMs);
+  const state = new TwilioState({ speed, registry: opts.registry, synthesize: opts.synthesize, network });
   for (const account of opts.accounts ?? []) state.addAccount(account);
-  setSimulatorNetwork(state, new TwilioNetwork(opts.profile ?? "instant", opts.seed ?? 1, opts.mediaDropWindowMs));
 
   let sim: TwilioSimulator;
   const server = createServer((req, res) => {

@@ -1,4 +1,5 @@
 import type { CallClock } from "./call-clock.ts";
+import type { TwilioNetwork } from "./network-conditions.ts";
 import type { CallRecorder, WebhookRecord } from "./call-recording.ts";
 import type { ConferenceExit, ConferenceFlags } from "./conference.ts";
 import { MediaStreamSession } from "./media-stream.ts";
@@ -29,6 +30,7 @@ export interface TwimlCall {
   readonly authToken: string;
   readonly clock: CallClock;
   readonly recorder: CallRecorder;
+  readonly network: TwilioNetwork;
   readonly dialedPartyHangsUpAfterMs: number;
   isUp(): boolean;
   /** Not ended or ending (a ringing inbound call is active but not up). */
@@ -188,6 +190,7 @@ export class TwimlRunner {
       customParameters: verb.stream.parameters,
       clock: call.clock,
       recorder: call.recorder,
+      network: call.network,
       onAgentAudio: (playing, atMs) => call.onAgentAudio(playing, atMs),
     });
     const streamStatus = (event: string, error?: string) => {

@@ -1,6 +1,5 @@
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import { sleep } from "../common/latency-profile.ts";
-import { callNetwork } from "./network-conditions.ts";
 import type { HttpMethod } from "./twiml.ts";
 
 /**
@@ -34,6 +33,8 @@ export async function sendWebhook(
   method: HttpMethod,
   params: WebhookParams,
   authToken: string,
+  /** Twilio's cloud → the application, per the simulator's latency profile (0 under `instant`). */
+  delayMs = 0,
   timeoutMs = WEBHOOK_TIMEOUT_MS,
 ): Promise<WebhookResult> {
   const requestedUrl = method === "GET" ? withQuery(url, params) : url;
@@ -49,8 +50,6 @@ export async function sendWebhook(
     headers["Content-Type"] = "application/x-www-form-urlencoded";
     body = new URLSearchParams(params).toString();
   }
-  // Twilio's cloud → the application, per the simulator's latency profile (nothing under `instant`).
-  const delayMs = callNetwork(params["CallSid"])?.webhookDelayMs() ?? 0;
   if (delayMs > 0) await sleep(delayMs);
   try {
     const response = await fetch(requestedUrl, { method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
