@@ -5,6 +5,7 @@ import { ChatHistory } from "./chat-history.ts";
 import type { Frame, FrameOf } from "./frames.ts";
 import { Pipeline, type FrameObserver } from "./pipeline.ts";
 import { PromptGuard, UNINTERRUPTIBLE } from "./prompt-guard.ts";
+import { logProviderFailure } from "./provider-failure-log.ts";
 import { SpeechLedger } from "./speech-ledger.ts";
 import { ConversationStage, type ToolCall, type ToolOutcome } from "./stages/conversation.ts";
 import { PlaybackStage, type AudioSink } from "./stages/playback.ts";
@@ -15,6 +16,8 @@ import { TurnDetectorStage } from "./stages/turn-detector.ts";
 import { TurnMetrics } from "./turn-metrics.ts";
 
 export interface VoicePipelineOptions {
+  /** The call the pipeline serves, for its log lines. */
+  callId: string;
   openSpeechToText: (listener: SpeechToTextListener) => SpeechToText;
   openTextToSpeech: (listener: TextToSpeechListener) => TextToSpeech;
   llm: LanguageModel;
@@ -32,6 +35,11 @@ export interface VoicePipelineOptions {
   /** Call-clock speed (tests and benchmarks run calls faster than real time). */
   speed?: number;
   onError: (error: unknown, stage: string, frame: Frame) => void;
+  /**
+   * A provider failed for good: speech-to-text or text-to-speech that could not be reopened within its retry
+   * budget, or a model that failed in a way no retry fixes or on too many turns in a row. Everything else still
+   * works (`say(…, "apology")` is heard unless text-to-speech is the one that failed); the call should end.
+   */
   onProviderFailure: (error: ProviderError) => void;
 }
 
@@ -58,8 +66,13 @@ export class VoicePipeline {
     const nextTurnId = () => this.#turnId++;
     this.playback = new PlaybackStage({ sink: opts.sink, ledger: this.ledger, metrics: this.metrics, speed: opts.speed });
     const agentSpeaking = () => this.playback.isSpeaking();
-    this.stt = new SpeechToTextStage(opts.openSpeechToText, { agentSpeaking, speed: opts.speed });
+    const socketFailed = (error: ProviderError) => {
+      logProviderFailure(opts.callId, error, true);
+      opts.onProviderFailure(error);
+    };
+    this.stt = new SpeechToTextStage(opts.openSpeechToText, { agentSpeaking, speed: opts.speed, onFailure: socketFailed });
     this.conversation = new ConversationStage({
+      callId: opts.callId,
       llm: opts.llm,
       request: opts.request,
       tools: opts.tools,
@@ -70,8 +83,9 @@ export class VoicePipeline {
       guard: this.guard,
       history: opts.history,
       closingMessage: opts.closingMessage,
+      onProviderFailure: opts.onProviderFailure,
     });
-    this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: opts.onProviderFailure });
+    this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: socketFailed });
     this.#pipeline = new Pipeline(
       [
         this.stt,
