@@ -1,6 +1,7 @@
 import type { ContentBlock, LanguageModel, LlmRequest, ProviderError, ToolSpec } from "../../providers/provider-types.ts";
 import type { AfterReply, Frame, FrameOf } from "../frames.ts";
 import { ChatHistory } from "../chat-history.ts";
+import { messageBudget } from "../context-budget.ts";
 import { ModelFailures } from "../model-failures.ts";
 import { asModelError, logProviderFailure } from "../provider-failure-log.ts";
 import type { PromptGuard } from "../prompt-guard.ts";
@@ -78,10 +79,13 @@ export class ConversationStage extends BaseStage {
   /** The last reply whose audio may still be playing: an interrupt rewrites it to what was heard. */
   #lastSpoken: { turnId: number; historyStart: number } | undefined;
   readonly #modelFailures = new ModelFailures();
+  /** Tokens the history may take in a request (see context-budget.ts). */
+  readonly #historyBudget: number;
 
   constructor(private readonly opts: ConversationOptions) {
     super();
     this.history = opts.history ?? new ChatHistory();
+    this.#historyBudget = messageBudget({ ...opts.request, tools: opts.tools });
   }
 
   /** A caller turn is being answered (the model or its tools are running). */
@@ -178,6 +182,8 @@ export class ConversationStage extends BaseStage {
     let spokeAfterTools = true;
     let modelDown: ProviderError | undefined;
     for (let round = 0; !signal.aborted; round++) {
+      // A call may last hours: past the model's context every turn would fail.
+      this.history.fit(this.#historyBudget);
       const messages = turn.held ? this.history.withUserText(turn.userText) : [...this.history.messages];
       const request: LlmRequest = { ...this.opts.request, messages, tools: this.opts.tools };
       this.opts.metrics.mark(turn.turnId, "llm_request", this.context.now());
