@@ -15,6 +15,12 @@ import { TextToSpeechStage } from "./stages/text-to-speech.ts";
 import { TurnDetectorStage } from "./stages/turn-detector.ts";
 import { TurnMetrics } from "./turn-metrics.ts";
 
+/**
+ * What was said and measured is kept for this many turns after newer ones began: long enough for every reader (an
+ * interrupt rewriting the last reply, the transcript closing a row), and no longer, however long the call.
+ */
+export const RETAINED_TURNS = 8;
+
 export interface VoicePipelineOptions {
   /** The call the pipeline serves, for its log lines. */
   callId: string;
@@ -109,11 +115,32 @@ export class VoicePipeline {
     this.#pipeline.observe((frame) => {
       if (frame.kind === "playback_done") this.guard.heard(frame.turnId, frame.after.action === "listen");
       else if (frame.kind === "interrupt" || frame.kind === "end") this.guard.reset();
+      // A turn is closed once heard or cut off: older turns are no longer read by anyone.
+      if (frame.kind === "playback_done" || frame.kind === "interrupt") this.#forgetOldTurns();
     });
   }
 
-  observe(observer: FrameObserver): void {
-    this.#pipeline.observe(observer);
+  /** Returns what stops the observer: one that waits for a single event removes itself once it has seen it. */
+  observe(observer: FrameObserver): () => void {
+    return this.#pipeline.observe(observer);
+  }
+
+  /** Sizes of what the call keeps per turn, chunk or waiter: each stays bounded however long the call. */
+  footprint(): { ledgerChunks: number; turnMetrics: number; historyMessages: number; observers: number; playbackBacklog: number } {
+    return {
+      ledgerChunks: this.ledger.size,
+      turnMetrics: this.metrics.size,
+      historyMessages: this.conversation.history.messages.length,
+      observers: this.#pipeline.observerCount,
+      playbackBacklog: this.playback.backlog,
+    };
+  }
+
+  #forgetOldTurns(): void {
+    const through = this.#turnId - 1 - RETAINED_TURNS;
+    if (through < 0) return;
+    this.ledger.forget(through);
+    this.metrics.forget(through);
   }
 
   callerAudio(mulaw: Uint8Array): void {

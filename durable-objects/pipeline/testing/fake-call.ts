@@ -6,7 +6,6 @@ import { VoicePipeline } from "../voice-pipeline.ts";
 import { FakeLanguageModel, FakeSpeechToText, FakeTextToSpeech, RecordingSink, type ScriptedReply } from "./fake-providers.ts";
 
 export const CALL_ID = "CALL-fake";
-const FRAME_MS = 20;
 
 export interface FakeCallOptions {
   replies?: ScriptedReply[];
@@ -16,6 +15,10 @@ export interface FakeCallOptions {
   system?: string;
   tools?: ToolSpec[];
   history?: ChatHistory;
+  /** How far the clock moves between Twilio's mark echoes (coarser runs long calls faster). */
+  stepMs?: number;
+  /** μ-law bytes of speech per character (8 = 1 ms a character); fewer means fewer playback timers. */
+  ttsBytesPerChar?: number;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface FakeCallOptions {
  */
 export function fakeCall(opts: FakeCallOptions = {}) {
   const stt = new FakeSpeechToText();
-  const tts = new FakeTextToSpeech({ bytesPerChar: 8 });
+  const tts = new FakeTextToSpeech({ bytesPerChar: opts.ttsBytesPerChar ?? 8 });
   const llm = opts.llm ?? new FakeLanguageModel(opts.replies ?? []);
   const sink = new RecordingSink();
   const failures: ProviderError[] = [];
@@ -56,11 +59,14 @@ export function fakeCall(opts: FakeCallOptions = {}) {
     else if (frame.kind === "end") ends++;
   });
 
-  /** Moves the clock 20 ms at a time, Twilio echoing marks, until `done()` holds (or fails after `limitMs`). */
+  const stepMs = opts.stepMs ?? 20;
+  /** Moves the clock a step at a time, Twilio echoing marks, until `done()` holds (or fails after `limitMs`). */
   async function until(done: () => boolean, limitMs = 30_000): Promise<void> {
-    for (let waited = 0; !done(); waited += FRAME_MS) {
+    for (let waited = 0; !done(); waited += stepMs) {
       if (waited > limitMs) throw new Error(`not done after ${limitMs} ms of call clock`);
-      await vi.advanceTimersByTimeAsync(FRAME_MS);
+      // Timers of a step run back to back; then promises settle (the model's stream, the stages' awaits).
+      vi.advanceTimersByTime(stepMs);
+      await vi.advanceTimersByTimeAsync(0);
       for (const name of sink.marks.splice(0)) pipeline.markPlayed(name);
     }
   }
