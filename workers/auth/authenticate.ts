@@ -4,6 +4,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload }
 import { database, nowIso } from "../../shared/db/client.ts";
 import { accounts, apiKeys, users } from "../../shared/db/schema.ts";
 import { sha256Hex } from "../../shared/crypto/sha256.ts";
+import { timingSafeEqual } from "../../shared/crypto/timing-safe-equal.ts";
 import { IsolateMemo } from "../../shared/cache/isolate-memo.ts";
 import { ApiError } from "../api/problem.ts";
 import type { AppEnv } from "../api/app-env.ts";
@@ -134,10 +135,10 @@ export const requireScope =
 /** Operator routes (tenant bootstrap) are guarded by the OPERATOR_SECRET, compared in constant time. */
 export const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
   const given = c.req.header("x-operator-secret") ?? "";
+  // Hashed first, so the comparison does not reveal the secret's length either.
   const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(c.env.OPERATOR_SECRET ?? "")]);
-  let diff = given.length === 0 || !c.env.OPERATOR_SECRET ? 1 : 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  if (diff !== 0) throw unauthenticated("operator routes need a valid `X-Operator-Secret` header");
+  const matches = timingSafeEqual(a, b) && given.length > 0 && !!c.env.OPERATOR_SECRET;
+  if (!matches) throw unauthenticated("operator routes need a valid `X-Operator-Secret` header");
   // The handler names the account it acts on (for the audit log and idempotency) once it knows it.
   c.set("principal", { accountId: "", actor: "operator", kind: "operator", scopes: new Set() });
   await next();
