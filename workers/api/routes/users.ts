@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
 import { SignJWT } from "jose";
+import { tokenKey } from "../../../shared/auth/token-keys.ts";
 import { database, nowIso, type Database } from "../../../shared/db/client.ts";
 import { users } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newUserId, withFreshId } from "../../../shared/ids.ts";
@@ -197,7 +198,7 @@ usersApi.openapi(
       .setAudience(c.env.JWT_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(expiresAtS)
-      .sign(new TextEncoder().encode(c.env.JWT_SECRET));
+      .sign(await tokenKey(c.env.JWT_SECRET, "dashboard"));
     return c.json({ token, expires_at: new Date(expiresAtS * 1000).toISOString() }, 201);
   },
 );
