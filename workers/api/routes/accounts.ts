@@ -83,7 +83,7 @@ accountsApi.openapi(
     summary: "Create a tenant account with its owner and first API key (operator only)",
     request: jsonBody(CreateAccount),
     responses: { 201: jsonResponse(AccountCreated, "Account created; the API key is shown only here.") },
-  }),
+  }, { secretResponse: true }),
   async (c) => {
     const input = c.req.valid("json");
     const db = database(c.env.DB);

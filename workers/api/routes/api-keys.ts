@@ -80,7 +80,7 @@ apiKeysApi.openapi(
     summary: "Create an API key with some of the caller's scopes",
     request: jsonBody(CreateApiKey),
     responses: { 201: jsonResponse(ApiKeyCreated, "The key; `key` is shown only here.") },
-  }),
+  }, { secretResponse: true }),
   async (c) => {
     const { name, scopes } = c.req.valid("json");
     const principal = c.get("principal");

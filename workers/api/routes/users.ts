@@ -185,7 +185,7 @@ usersApi.openapi(
     summary: "Mint a one-hour dashboard session token (HS256 JWT) for a user",
     request: { params: userParams },
     responses: { 201: jsonResponse(DashboardToken, "The token; it carries the user's current role on every request.") },
-  }),
+  }, { secretResponse: true }),
   async (c) => {
     const { id } = c.req.valid("param");
     const accountId = c.get("principal").accountId;
