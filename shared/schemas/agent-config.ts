@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { BEDROCK_MODEL_IDS } from "../llm/bedrock-models.ts";
 import { AURA2_VOICES } from "../voice/aura2-voices.ts";
+import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bounded-json.ts";
 
 /**
  * The configuration of an agent: what an agent version freezes when published, and what the call's Durable
@@ -16,9 +17,12 @@ export const ToolHeaderValue = z.union([
 ]);
 
 /** JSON Schema for a tool's parameters: an object schema, as Bedrock's toolSpec.inputSchema.json requires. */
-export const ToolParameters = z
-  .object({ type: z.literal("object"), properties: z.record(z.string(), z.unknown()).optional(), required: z.array(z.string()).optional() })
-  .passthrough();
+export const ToolParameters = boundedJson(
+  z
+    .object({ type: z.literal("object"), properties: z.record(z.string(), z.unknown()).optional(), required: z.array(z.string()).optional() })
+    .passthrough()
+    .openapi({ description: `A JSON Schema object, at most ${JSON_FIELD_MAX_DEPTH} levels deep and ${JSON_FIELD_MAX_BYTES / 1024} KiB as JSON.` }),
+);
 
 export const HttpTool = z
   .object({
