@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { BEDROCK_MODEL_IDS } from "../llm/bedrock-models.ts";
 import { AURA2_VOICES } from "../voice/aura2-voices.ts";
 import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bounded-json.ts";
+import { displayName } from "./text-fields.ts";
 
 /**
  * The configuration of an agent: what an agent version freezes when published, and what the call's Durable
@@ -49,7 +50,7 @@ export const TransferCallTool = z
   .object({
     type: z.literal("transfer_call"),
     description: z.string().max(1024).optional(),
-    destinations: z.array(z.object({ name: z.string().min(1).max(64), number: z.string().regex(/^\+[1-9]\d{6,14}$/) })).min(1).max(20),
+    destinations: z.array(z.object({ name: displayName(64), number: z.string().regex(/^\+[1-9]\d{6,14}$/) })).min(1).max(20),
     mode: z.enum(["cold", "warm"]).default("cold"),
   })
   .strict();

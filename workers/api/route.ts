@@ -3,6 +3,7 @@ import { requireScope } from "../auth/authenticate.ts";
 import { ROLE_SCOPES, ROLES, type Scope } from "../auth/scopes.ts";
 import { idempotency, IDEMPOTENCY_KEY_PATTERN, type IdempotencyOptions } from "../middleware/idempotency.ts";
 import type { AppEnv } from "./app-env.ts";
+import { loneSurrogatePath } from "../../shared/schemas/well-formed-text.ts";
 import { ApiError, zodIssues } from "./problem.ts";
 
 export const Problem = z
@@ -124,12 +125,21 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
   content: { "application/json": { schema } },
 });
 
-/** A sub-app whose validation failures become problem+json with every issue listed. */
+/**
+ * A sub-app whose validation failures become problem+json with every issue listed. Valid input is also refused
+ * when a string in it holds a lone UTF-16 surrogate (see well-formed-text.ts).
+ */
 export const resourceApp = () =>
   new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) {
         throw new ApiError("validation-error", `the request ${result.target} is not valid`, { errors: zodIssues(result.error) });
+      }
+      const at = loneSurrogatePath(result.data);
+      if (at !== undefined) {
+        throw new ApiError("validation-error", `the request ${result.target} is not valid`, {
+          errors: [{ path: at, message: "contains a lone UTF-16 surrogate, which is not text; send well-formed Unicode", code: "lone_surrogate" }],
+        });
       }
     },
   });

@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { database, nowIso } from "../../../shared/db/client.ts";
 import { apiKeys } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
+import { displayName } from "../../../shared/schemas/text-fields.ts";
 import { forgetApiKeys } from "../../auth/authenticate.ts";
 import { SCOPES, type Scope } from "../../auth/scopes.ts";
 import { issueApiKey, type ApiKeyRow } from "../../services/api-key-issuer.ts";
@@ -25,7 +26,7 @@ const ApiKey = z
 
 const CreateApiKey = z
   .object({
-    name: z.string().min(1).max(200),
+    name: displayName(200),
     scopes: z
       .array(z.enum(SCOPES))
       .min(1)

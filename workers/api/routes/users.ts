@@ -5,6 +5,7 @@ import { tokenKey } from "../../../shared/auth/token-keys.ts";
 import { database, nowIso, type Database } from "../../../shared/db/client.ts";
 import { users } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newUserId, withFreshId } from "../../../shared/ids.ts";
+import { displayName, emailAddress } from "../../../shared/schemas/text-fields.ts";
 import { ROLES } from "../../auth/scopes.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
@@ -23,12 +24,12 @@ const User = z
   .openapi("User");
 
 const CreateUser = z
-  .object({ email: z.email(), name: z.string().min(1).max(200).optional(), role: z.enum(ROLES) })
+  .object({ email: emailAddress(), name: displayName(200).optional(), role: z.enum(ROLES) })
   .strict()
   .openapi("CreateUser");
 
 const UpdateUser = z
-  .object({ name: z.string().min(1).max(200).nullable().optional(), role: z.enum(ROLES).optional() })
+  .object({ name: displayName(200).nullable().optional(), role: z.enum(ROLES).optional() })
   .strict()
   .refine((u) => u.name !== undefined || u.role !== undefined, { message: "send `name`, `role` or both" })
   .openapi("UpdateUser");
