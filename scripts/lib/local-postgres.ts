@@ -45,7 +45,7 @@ export function localPostgresConfig(port: number, bridgePort: number): LocalPost
 
 export async function startLocalPostgres(opts: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   const temporary = !opts.dataDir;
-  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), "voice-platform-pg-")));
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(SCRATCH, "voice-platform-pg-")));
   const removeTemporary = () => (temporary ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   let running: { server: EmbeddedPostgres; port: number };
   try {
@@ -99,6 +99,9 @@ async function startServer(dataDir: string, temporary: boolean, fixedPort: numbe
 }
 
 const run = promisify(execFile);
+// A throwaway cluster lives in memory where Linux offers it: copying and running it on a disk shared by busy
+// neighbours took ~2.5 s instead of ~0.3 s.
+const SCRATCH = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 function cluster(dataDir: string, logs: string[], port = 0, postgresFlags: string[] = []): EmbeddedPostgres {
@@ -113,7 +116,8 @@ function cluster(dataDir: string, logs: string[], port = 0, postgresFlags: strin
     persistent: true,
     // Postgres refuses to run as root (this machine and CI): the package then runs it as a `postgres` user.
     createPostgresUser: userInfo().uid === 0,
-    initdbFlags: ["--encoding=UTF8", "--no-sync"],
+    // 1 MB WAL segments instead of 16: the cluster is copied on every start.
+    initdbFlags: ["--encoding=UTF8", "--no-sync", "--wal-segsize=1"],
     postgresFlags,
     onLog: (line) => void logs.push(line),
     onError: (error) => void logs.push(String(error)),
