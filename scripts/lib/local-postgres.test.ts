@@ -1,14 +1,15 @@
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { withPostgres } from "../../shared/pg/client.ts";
 import { plans } from "../../shared/pg/schema.ts";
-import { startLocalPostgres } from "./local-postgres.ts";
+import { startLocalPostgres, type LocalPostgres } from "./local-postgres.ts";
 import { startPostgresWsBridge } from "./postgres-ws-bridge.ts";
 
 const refusesConnections = (port: number) =>
@@ -18,6 +19,16 @@ const refusesConnections = (port: number) =>
     socket.once("error", () => resolve(true));
   });
 const portOf = (hostAndPort: string) => Number(/:(\d+)/.exec(hostAndPort)![1]);
+const dataDirectory = async (pg: LocalPostgres) =>
+  (await withPostgres(pg.config, (db) => db.execute<{ dir: string }>(sql`select current_setting('data_directory') as dir`))).rows[0]!.dir;
+async function eventually(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
 
 describe("the local Postgres", { timeout: 60_000 }, () => {
   const kept: string[] = [];
@@ -30,13 +41,33 @@ describe("the local Postgres", { timeout: 60_000 }, () => {
       return rows.map((r) => r.name);
     });
     expect(tables).toEqual(["billing_accounts", "ledger_postings", "plans", "rate_cards"]);
-    const dataDir = (await withPostgres(pg.config, (db) => db.execute<{ dir: string }>(sql`select current_setting('data_directory') as dir`))).rows[0]!.dir;
+    const dataDir = await dataDirectory(pg);
     expect(existsSync(dataDir)).toBe(true);
 
     await pg.close();
     expect(await refusesConnections(portOf(new URL(pg.config.DATABASE_URL).host))).toBe(true);
     expect(await refusesConnections(portOf(pg.config.PG_WS_PROXY))).toBe(true);
     expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it("does not outlive the process that started it, even one killed with SIGKILL", async () => {
+    const owner = spawn(process.execPath, ["--input-type=module", "-e", `
+      const { startLocalPostgres } = await import(${JSON.stringify(new URL("./local-postgres.ts", import.meta.url).pathname)});
+      const pg = await startLocalPostgres();
+      console.log(JSON.stringify(pg.config));
+      setInterval(() => {}, 1000);`], { stdio: ["ignore", "pipe", "inherit"] });
+    const config = await new Promise<LocalPostgres["config"]>((resolve) => owner.stdout!.once("data", (line: Buffer) => resolve(JSON.parse(line.toString()))));
+    const pg: LocalPostgres = { config, close: async () => undefined };
+    const dataDir = await dataDirectory(pg);
+    owner.kill("SIGKILL");
+    expect(await eventually(() => refusesConnections(portOf(new URL(config.DATABASE_URL).host)))).toBe(true);
+    expect(await eventually(async () => !existsSync(dataDir))).toBe(true);
+  });
+
+  it.runIf(userInfo().uid === 0)("refuses, saying why, a kept cluster the postgres user could not reach", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "local-postgres-private-"));
+    kept.push(parent);
+    await expect(startLocalPostgres({ dataDir: join(parent, "postgres") })).rejects.toThrow(`${parent} is private to its owner`);
   });
 
   it("keeps a cluster given a data directory: its rows survive a restart, and migrating again changes nothing", async () => {
