@@ -13,7 +13,7 @@ import type { PostgresConfig } from "../../shared/pg/client.ts";
 import { freePort } from "../../simulators/common/free-port.ts";
 import { migratePostgres } from "./migrate-postgres.ts";
 import { initCluster, startServer, type PostgresServer } from "./postgres-server.ts";
-import { startPostgresWsBridge } from "./postgres-ws-bridge.ts";
+import { startPostgresWsBridge, type PostgresWsBridge } from "./postgres-ws-bridge.ts";
 
 export interface LocalPostgres {
   /** The Worker's DATABASE_URL secret and PG_WS_PROXY var for this server. */
@@ -61,20 +61,21 @@ export async function startLocalPostgres(opts: LocalPostgresOptions = {}): Promi
     throw new Error(`starting the local Postgres in ${dataDir} failed: ${(error as Error).message}`);
   }
   const { server, port } = running;
-  const bridge = await startPostgresWsBridge(`127.0.0.1:${port}`, opts.bridgePort);
-  const config = localPostgresConfig(port, bridge.port);
+  let bridge: PostgresWsBridge | undefined;
   const close = async () => {
-    await bridge.close();
+    await bridge?.close();
     await server.stop();
     await removeTemporary();
   };
   try {
+    bridge = await startPostgresWsBridge(`127.0.0.1:${port}`, opts.bridgePort);
+    const config = localPostgresConfig(port, bridge.port);
     await migratePostgres(config);
+    return { config, close };
   } catch (error) {
     await close();
     throw error;
   }
-  return { config, close };
 }
 
 /** A free port can be taken by another process before Postgres binds it: then try another (a fixed port fails). */

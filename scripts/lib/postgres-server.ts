@@ -71,6 +71,8 @@ export async function startServer(dataDir: string, port: number, flags: string[]
     env: { ...process.env, LC_MESSAGES: "C", REMOVE_ON_STOP: opts.throwaway ? dataDir : "" },
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // Closing the watchdog's pipe after the shell has gone raises EPIPE, which only means it has already stopped.
+  child.stdin!.on("error", () => undefined);
   let log = "";
   await new Promise<void>((resolve, reject) => {
     child.stderr!.on("data", (chunk: Buffer) => {
