@@ -71,7 +71,7 @@ export class VoicePipeline {
       history: opts.history,
       closingMessage: opts.closingMessage,
     });
-    this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: opts.onProviderFailure });
+    this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: opts.onProviderFailure, speed: opts.speed });
     this.#pipeline = new Pipeline(
       [
         this.stt,

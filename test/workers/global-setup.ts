@@ -3,7 +3,7 @@ import { SIMULATOR_CREDENTIALS, startSimulators } from "../../simulators/index.t
 import { startBedrockSimulator } from "../../simulators/bedrock/index.ts";
 import { startDeepgramSimulator } from "../../simulators/deepgram/index.ts";
 import { startToolServer } from "../node/tool-server.ts";
-import { SIMULATOR_PORTS } from "./simulator-ports.ts";
+import { DEEPGRAM_ACCELERATED_SPEED, SIMULATOR_PORTS } from "./simulator-ports.ts";
 
 /** Runs the provider simulators for the workerd tests on the ports vitest.config.ts handed to the Worker. */
 export default async function setup(_project: TestProject) {
@@ -17,8 +17,9 @@ export default async function setup(_project: TestProject) {
   });
   // Likewise the Deepgram clients' tests, which arm socket drops: calls started by other tests must not take them.
   const deepgramIsolated = await startDeepgramSimulator({ port: SIMULATOR_PORTS.deepgramIsolated, profile: "instant", apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] });
+  const deepgramAccelerated = await startDeepgramSimulator({ port: SIMULATOR_PORTS.deepgramAccelerated, profile: "instant", speed: DEEPGRAM_ACCELERATED_SPEED, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] });
   const toolServer = await startToolServer(SIMULATOR_PORTS.toolServer);
   return async () => {
-    await Promise.all([sims.close(), bedrockIsolated.close(), deepgramIsolated.close(), toolServer.close()]);
+    await Promise.all([sims.close(), bedrockIsolated.close(), deepgramIsolated.close(), deepgramAccelerated.close(), toolServer.close()]);
   };
 }
