@@ -5,7 +5,7 @@ import type { ProviderError, TextToSpeechListener } from "./provider-types.ts";
 import { DEEPGRAM, speech } from "./testing/deepgram-sim.ts";
 import { FakeDeepgram, SocketProxy } from "./testing/socket-proxy.ts";
 
-type Event = { kind: "audio"; id: number; bytes: number } | { kind: "done"; id: number };
+type Event = { kind: "audio"; id: number; bytes: number; atMs: number } | { kind: "done"; id: number };
 
 /** Records what the speaker hands on, on a call clock the test sets (or the wall clock). */
 class Recorder implements TextToSpeechListener {
@@ -13,7 +13,7 @@ class Recorder implements TextToSpeechListener {
   readonly failures: ProviderError[] = [];
   clockMs: number | undefined;
   audio(id: number, mulaw: Uint8Array): void {
-    this.events.push({ kind: "audio", id, bytes: mulaw.length });
+    this.events.push({ kind: "audio", id, bytes: mulaw.length, atMs: Date.now() });
   }
   done(id: number): void {
     this.events.push({ kind: "done", id });
@@ -29,6 +29,20 @@ class Recorder implements TextToSpeechListener {
   }
   bytes(id: number): number {
     return this.events.reduce((n, e) => n + (e.kind === "audio" && e.id === id ? e.bytes : 0), 0);
+  }
+  /**
+   * Plays chunks `ids` back to back at real time from the first byte of the first, as playback does (8 bytes per
+   * ms): how long the caller would have waited, in all, for audio that had not arrived when it was due.
+   */
+  starvedMs(ids: number[]): number {
+    const audio = this.events.filter((e): e is Extract<Event, { kind: "audio" }> => e.kind === "audio" && ids.includes(e.id));
+    let playheadMs = audio[0]?.atMs ?? 0;
+    let starved = 0;
+    for (const e of audio) {
+      starved += Math.max(0, e.atMs - playheadMs);
+      playheadMs = Math.max(playheadMs, e.atMs) + e.bytes / 8;
+    }
+    return starved;
   }
   /** Event kinds with consecutive repeats collapsed: `audio:1, done:1, audio:2, done:2`. */
   get shape(): string[] {
@@ -58,10 +72,16 @@ describe("DeepgramTextToSpeech within Deepgram's speak-socket limits (simulator)
     const { tts, listener } = client(proxy.fetcher);
     await tts.connect();
     // Eight replies of eight clauses each, all within seconds: far more than 20 a minute.
+    const starvedMs: number[] = [];
     for (let reply = 0; reply < 8; reply++) {
-      for (let i = reply * 8 + 1; i <= reply * 8 + 8; i++) tts.speak(i, clause(i));
+      const ids = Array.from({ length: 8 }, (_, i) => reply * 8 + 1 + i);
+      for (const i of ids) tts.speak(i, clause(i));
       await waitFor(() => expect(listener.doneIds).toHaveLength(reply * 8 + 8));
+      starvedMs.push(listener.starvedMs(ids));
     }
+    // No gap: within each reply, every byte (merged Flushes and the move to a fresh socket included) arrived before
+    // the audio ahead of it would have finished playing.
+    expect(starvedMs).toEqual(starvedMs.map(() => 0));
     expect(listener.failures).toEqual([]);
     expect(listener.shape).toEqual(inOrder(64));
     for (let i = 1; i <= 64; i++) expect(listener.bytes(i)).toBeGreaterThan(0);

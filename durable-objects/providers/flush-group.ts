@@ -14,6 +14,8 @@ export interface SpeakChunk {
 
 /** The estimate is scaled down so an earlier chunk never claims audio that belongs to a later one's words. */
 const SHARE_OF_ESTIMATE = 0.8;
+/** One 20 ms μ-law frame. */
+const RESERVED_BYTES_PER_CHUNK = 160;
 
 export class FlushGroup<Link> {
   readonly chunks: SpeakChunk[];
@@ -82,31 +84,52 @@ export class FlushGroup<Link> {
     const start = this.#received;
     this.#received += bytes.length;
     if (this.#received <= this.#accepted) return;
-    // Copied: the frame's buffer belongs to the socket, the listener may keep the bytes.
+    // Copied: the frame's buffer belongs to the socket.
     this.#pending.push(bytes.slice(Math.max(0, this.#accepted - start)));
     this.#accepted = this.#received;
   }
 
-  /** Hands what was accepted to the listener (the group is the oldest unfinished one); `stillCurrent` stops it after a clear. */
+  /**
+   * Hands what was accepted to the listener (the group is the oldest unfinished one); `stillCurrent` stops it after
+   * a clear. Until `Flushed`, a frame's worth of audio per later chunk is held back, so that however wrong the
+   * estimate, no chunk is left without audio (a chunk with none would never count as heard).
+   */
   emit(listener: TextToSpeechListener, stillCurrent: () => boolean): void {
-    while (this.#pending.length > 0 && stillCurrent()) {
-      let piece = this.#pending.shift()!;
-      while (piece.length > 0 && stillCurrent()) {
-        const end = this.#ends?.[this.#chunkIndex] ?? Infinity;
-        const take = Math.min(piece.length, end - this.#emitted);
-        if (take > 0) {
-          listener.audio(this.chunks[this.#chunkIndex]!.id, piece.subarray(0, take));
-          this.#emitted += take;
-          piece = piece.subarray(take);
-        }
-        if (this.#emitted >= end) listener.done(this.chunks[this.#chunkIndex++]!.id);
+    const last = this.chunks.length - 1;
+    while (this.#chunkIndex <= last && stillCurrent()) {
+      const index = this.#chunkIndex;
+      const reserve = RESERVED_BYTES_PER_CHUNK * (last - index);
+      const estimate = this.#ends?.[index] ?? Infinity;
+      const end = this.flushed ? Math.min(estimate, this.#accepted - reserve) : estimate;
+      const upTo = Math.min(end, this.flushed ? this.#accepted : this.#accepted - reserve);
+      if (upTo > this.#emitted) {
+        listener.audio(this.chunks[index]!.id, this.#take(upTo - this.#emitted));
+        continue;
       }
+      if (index === last || this.#emitted < end) return;
+      this.#chunkIndex++;
+      listener.done(this.chunks[index]!.id);
     }
   }
 
-  /** After `Flushed`: the chunks not yet completed are. */
+  /** After `Flushed`: the rest of the audio, and every chunk not yet completed is. */
   finish(listener: TextToSpeechListener, stillCurrent: () => boolean): void {
     this.emit(listener, stillCurrent);
     while (this.#chunkIndex < this.chunks.length && stillCurrent()) listener.done(this.chunks[this.#chunkIndex++]!.id);
+  }
+
+  /** The next `count` accepted bytes (count ≤ what is pending). */
+  #take(count: number): Uint8Array {
+    const out = new Uint8Array(count);
+    for (let offset = 0; offset < count; ) {
+      const head = this.#pending[0]!;
+      const n = Math.min(head.length, count - offset);
+      out.set(head.subarray(0, n), offset);
+      offset += n;
+      if (n === head.length) this.#pending.shift();
+      else this.#pending[0] = head.subarray(n);
+    }
+    this.#emitted += count;
+    return out;
   }
 }
