@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { SIMULATOR_CREDENTIALS } from "./simulators/index.ts";
-import { postgresBindings, simulatorUrls } from "./test/workers/simulator-ports.ts";
+import { DEEPGRAM_ACCELERATED_SPEED, postgresBindings, simulatorUrls } from "./test/workers/simulator-ports.ts";
 import { startJwksServer } from "./test/workers/jwks-server.ts";
 
 // Two projects: platform code runs inside workerd against real D1/KV/Durable Object storage;
@@ -29,6 +29,8 @@ export default defineConfig({
                   BEDROCK_ENDPOINT: simulatorUrls.bedrock,
                   BEDROCK_ISOLATED_ENDPOINT: simulatorUrls.bedrockIsolated,
                   DEEPGRAM_ISOLATED_BASE_URL: simulatorUrls.deepgramIsolated,
+                  DEEPGRAM_ACCELERATED_BASE_URL: simulatorUrls.deepgramAccelerated,
+                  DEEPGRAM_ACCELERATED_SPEED: String(DEEPGRAM_ACCELERATED_SPEED),
                   TOOL_SERVER_URL: simulatorUrls.toolServer,
                   DEEPGRAM_API_BASE_URL: simulatorUrls.deepgram,
                   TWILIO_API_BASE_URL: simulatorUrls.twilio,

@@ -27,7 +27,7 @@ export interface Simulators {
 
 export interface SimulatorsOptions {
   profile?: LatencyProfileName;
-  /** Call-clock speed of the Twilio simulator (1 = real time). */
+  /** Call-clock speed (1 = real time): Twilio's media and timers, and the windows of Deepgram's speak limits. */
   speed?: number;
   seed?: number;
   ports?: { twilio?: number; deepgram?: number; bedrock?: number };
@@ -38,7 +38,7 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
   const registry = new UtteranceRegistry();
   const [twilio, deepgram, bedrock] = await Promise.all([
     startTwilioSimulator({ port: opts.ports?.twilio ?? 0, speed: opts.speed ?? 1, profile, seed: opts.seed, registry }),
-    startDeepgramSimulator({ port: opts.ports?.deepgram ?? 0, profile, seed: opts.seed, registry, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] }),
+    startDeepgramSimulator({ port: opts.ports?.deepgram ?? 0, speed: opts.speed ?? 1, profile, seed: opts.seed, registry, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] }),
     startBedrockSimulator({
       port: opts.ports?.bedrock ?? 0,
       profile,

@@ -91,7 +91,7 @@ export class VoicePipeline {
       closingMessage: opts.closingMessage,
       onProviderFailure: opts.onProviderFailure,
     });
-    this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: socketFailed });
+    this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: socketFailed, speed: opts.speed });
     this.#pipeline = new Pipeline(
       [
         this.stt,

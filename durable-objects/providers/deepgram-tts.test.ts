@@ -156,16 +156,14 @@ describe("DeepgramTextToSpeech against the simulator", () => {
 });
 
 describe("DeepgramTextToSpeech protocol details", () => {
-  it("splits long text into Speak messages sharing one Flush, logs both Warning shapes, drops stray audio", async () => {
+  it("splits long text into Speak messages sharing one Flush, drops stray audio", async () => {
     const fake = new FakeDeepgram();
     const { tts, listener } = client({ fetcher: fake.fetcher });
     await tts.connect();
     fake.send({ type: "Metadata", request_id: "r1", model_name: "aura-2-thalia-en" });
-    fake.send({ type: "Warning", description: "More than 20 Flush messages in 60 seconds.", code: "FLUSH_LIMIT_EXCEEDED" });
-    fake.send({ type: "Warning", warn_msg: "Old shape.", warn_code: "SOMETHING" });
     fake.send({ type: "Brand new" });
     fake.send(new Uint8Array(10)); // audio with no chunk pending
-    await waitFor(() => expect(tts.stats).toMatchObject({ warnings: 2, unknownMessages: 1, droppedAudioBytes: 10 }));
+    await waitFor(() => expect(tts.stats).toMatchObject({ unknownMessages: 1, droppedAudioBytes: 10 }));
     const text = "word ".repeat(500);
     tts.speak(7, text);
     tts.speak(8, "  ");
@@ -179,7 +177,7 @@ describe("DeepgramTextToSpeech protocol details", () => {
     fake.send({ type: "Flushed", sequence_id: 0 });
     await waitFor(() => expect(listener.doneIds).toEqual([7, 8]));
     expect(listener.bytes(7)).toBe(3);
-    expect(tts.stats).toMatchObject({ warnings: 2, unknownMessages: 1, droppedAudioBytes: 10, characters: text.length });
+    expect(tts.stats).toMatchObject({ warnings: 0, unknownMessages: 1, droppedAudioBytes: 10, characters: text.length });
   });
 
   it("splitSpeakText cuts at whitespace within the limit and never splits a surrogate pair", () => {

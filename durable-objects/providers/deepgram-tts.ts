@@ -1,12 +1,23 @@
 /**
- * Deepgram Aura-2 streaming TTS for one call over a `/v1/speak` WebSocket, μ-law 8 kHz so the audio goes to Twilio
- * unconverted. Each chunk is its own Speak+Flush; the server answers in order, so binary audio belongs to the oldest
- * chunk whose `Flushed` hasn't arrived. A lost socket is reopened and the chunk in flight retried once.
+ * Deepgram Aura-2 streaming TTS for one call over `/v1/speak` WebSockets, μ-law 8 kHz so the audio goes to Twilio
+ * unconverted. Each chunk is its own Speak+Flush while the socket's budget allows; the server answers in order, so
+ * binary audio belongs to the oldest group on that socket whose `Flushed` hasn't arrived.
+ *
+ * A socket takes 20 Flushes per rolling minute, 12,000 characters per 2 minutes and lives 60 minutes (§4.1), and a
+ * call can outrun all three. So each socket's budget is counted on the call clock (`speak-budget.ts`): when it runs
+ * low, clauses are merged under one Flush, a standby socket is opened, and new text moves to it once it is open; the
+ * old socket finishes what it was given, then closes. Audio is handed on strictly in chunk order across sockets, so
+ * the move is never heard. A `Warning` (Deepgram only warns about limits) fails that socket like a lost connection:
+ * what it had not finished is sent again on a fresh one, resuming past the audio already delivered.
+ *
+ * Sockets per call: one, two for a few seconds around a move (never a third: no standby opens while an old socket
+ * drains). Deepgram caps a project at 40 (Pay-as-you-go) or 80 (Growth) concurrent speak sockets.
  */
 import { SPEAK_MESSAGE_TYPES, parseServerMessage, speakServerMessage, type SpeakServerMessage } from "./deepgram-messages.ts";
 import { binaryPayload, closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS, watchSocket } from "./deepgram-socket.ts";
+import { FlushGroup } from "./flush-group.ts";
 import { ProviderError, type TextToSpeech, type TextToSpeechConfig, type TextToSpeechListener } from "./provider-types.ts";
-import { splitSpeakText } from "./speak-text.ts";
+import { SpeakBudget } from "./speak-budget.ts";
 
 export interface DeepgramTextToSpeechOptions {
   baseUrl: string;
@@ -17,98 +28,120 @@ export interface DeepgramTextToSpeechOptions {
   reconnectDelaysMs?: readonly number[];
 }
 
-interface Chunk {
-  id: number;
-  text: string;
-  /** Speak+Flush went out on the current socket. */
-  sent: boolean;
-  retried: boolean;
-  /** Audio bytes received for this chunk on the current socket. */
-  receivedBytes: number;
-  /** Audio bytes handed to the listener; after a retry the re-synthesised audio resumes past them. */
-  deliveredBytes: number;
+interface SpeakLink {
+  socket: WebSocket;
+  budget: SpeakBudget;
+  /** Groups sent on this socket whose `Flushed` hasn't arrived, oldest first. */
+  inFlight: FlushGroup<SpeakLink>[];
+  /** Clears sent whose `Cleared` hasn't arrived: audio and Flushed before it belong to forgotten groups. */
+  clearsInFlight: number;
+  openedAtWallMs: number;
 }
-
-type State = "idle" | "connecting" | "open" | "closed" | "failed";
 
 /** A socket that lived this long was healthy; its loss starts a fresh reconnect budget. */
 const HEALTHY_SOCKET_MS = 5000;
+/** μ-law 8 kHz at about 65 ms of speech per character, until this call's own audio says otherwise. */
+const DEFAULT_BYTES_PER_CHARACTER = 520;
 
 export class DeepgramTextToSpeech implements TextToSpeech {
   /** `characters` counts text sent in Speak messages (what Deepgram bills), retries included. */
-  readonly stats = { characters: 0, reconnects: 0, warnings: 0, unknownMessages: 0, invalidMessages: 0, droppedAudioBytes: 0 };
+  readonly stats = {
+    characters: 0,
+    flushes: 0,
+    /** Chunks that shared a Flush with the chunk before them. */
+    mergedChunks: 0,
+    /** Moves to a fresh socket ahead of a limit. */
+    rotations: 0,
+    reconnects: 0,
+    warnings: 0,
+    socketsOpened: 0,
+    maxSocketsOpen: 0,
+    unknownMessages: 0,
+    invalidMessages: 0,
+    droppedAudioBytes: 0,
+  };
   readonly #o: DeepgramTextToSpeechOptions;
   readonly #fetch: typeof fetch;
   readonly #delaysMs: readonly number[];
-  #state: State = "idle";
-  #socket: WebSocket | undefined;
-  #openedAt = 0;
-  #drops = 0;
-  #connecting: Promise<void> | undefined;
+  readonly #now: () => number;
+  #active: SpeakLink | undefined;
+  #standby: SpeakLink | undefined;
+  /** Sockets that get no new text: each closes once its last group is flushed. */
+  #retiring: SpeakLink[] = [];
+  #opening: Promise<void> | undefined;
+  #closed = false;
   #failure: ProviderError | undefined;
-  /** Chunks not yet done, oldest first; the head is the one audio belongs to. */
-  #queue: Chunk[] = [];
-  /** Clears sent whose `Cleared` hasn't arrived: audio and Flushed before it belong to forgotten chunks. */
-  #clearsInFlight = 0;
+  #drops = 0;
+  /** Every chunk not yet done, in order; the head is the one the listener hears next. */
+  #groups: FlushGroup<SpeakLink>[] = [];
+  /** Bumped by clear(): a delivery loop under way stops. */
+  #generation = 0;
+  #learned = { bytes: 0, characters: 0 };
 
   constructor(options: DeepgramTextToSpeechOptions) {
     this.#o = options;
     this.#fetch = options.fetcher ?? ((input, init) => fetch(input, init));
     this.#delaysMs = options.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
+    this.#now = () => options.listener.callClockMs?.() ?? Date.now();
   }
 
   connect(): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#state === "closed") return Promise.reject(new ProviderError("deepgram-tts", "the TTS socket is closed", false));
-    if (this.#state === "open") return Promise.resolve();
-    this.#connecting ??= this.#openWithRetries();
-    return this.#connecting;
+    if (this.#closed) return Promise.reject(new ProviderError("deepgram-tts", "the TTS socket is closed", false));
+    if (this.#active) return Promise.resolve();
+    return this.#open();
   }
 
   speak(id: number, text: string): void {
-    if (this.#state === "closed" || this.#state === "failed") return;
-    const chunk: Chunk = { id, text, sent: false, retried: false, receivedBytes: 0, deliveredBytes: 0 };
-    this.#queue.push(chunk);
+    if (this.#closed || this.#failure) return;
+    this.#groups.push(new FlushGroup<SpeakLink>({ id, text }));
     if (text.trim().length === 0) {
-      // Nothing to synthesise (and an empty flush may get no Flushed): done in its turn without a round trip.
-      queueMicrotask(() => this.#settleEmptyHead());
+      // Completes once everything before it has, never inside this call.
+      queueMicrotask(() => this.#deliver());
       return;
     }
-    if (this.#state === "open" && this.#socket) this.#send(this.#socket, chunk);
-    else void this.connect().catch(() => {
-      // reported through listener.failed
-    });
+    this.#pump();
   }
 
   clear(): void {
-    const wasSent = this.#queue.some((c) => c.sent);
-    this.#queue = [];
-    if (!wasSent || this.#state !== "open" || !this.#socket) return;
-    try {
-      this.#socket.send(JSON.stringify({ type: "Clear" }));
-      this.#clearsInFlight++;
-    } catch {
-      // closing under us: the replacement socket starts clean
+    this.#generation++;
+    this.#groups = [];
+    for (const link of this.#links()) {
+      if (link.inFlight.length === 0) continue;
+      link.inFlight = [];
+      try {
+        link.socket.send(JSON.stringify({ type: "Clear" }));
+        link.clearsInFlight++;
+      } catch {
+        // closing under us: its replacement starts clean
+      }
     }
+    for (const link of this.#retiring.splice(0)) this.#shut(link);
   }
 
   async close(): Promise<void> {
-    if (this.#state === "closed") return;
-    const socket = this.#socket;
-    this.#state = "closed";
-    this.#socket = undefined;
-    this.#queue = [];
-    if (!socket) return;
-    try {
-      socket.send(JSON.stringify({ type: "Close" }));
-    } catch {
-      // already closing
-    }
-    closeQuietly(socket, 1000, "client closing");
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#groups = [];
+    for (const link of this.#links()) this.#shut(link);
+    this.#active = undefined;
+    this.#standby = undefined;
+    this.#retiring = [];
   }
 
-  async #openWithRetries(): Promise<void> {
-    this.#state = "connecting";
+  #links(): SpeakLink[] {
+    return [...(this.#active ? [this.#active] : []), ...(this.#standby ? [this.#standby] : []), ...this.#retiring];
+  }
+
+  /** Opens a socket: the active one when there is none, else the standby. One opening at a time. */
+  #open(): Promise<void> {
+    this.#opening ??= this.#openSocket().finally(() => {
+      this.#opening = undefined;
+    });
+    return this.#opening;
+  }
+
+  async #openSocket(): Promise<void> {
     const voice = this.#o.config.voice;
     let socket: WebSocket | undefined;
     try {
@@ -119,46 +152,106 @@ export class DeepgramTextToSpeech implements TextToSpeech {
         fetcher: this.#fetch,
         label: `speak socket for voice "${voice}"`,
         delaysMs: this.#delaysMs,
-        stillWanted: () => this.#state === "connecting",
+        stillWanted: () => !this.#closed && !this.#failure,
       });
     } catch (error) {
       this.#fail(error as ProviderError);
       throw error;
     }
-    if (socket) this.#attach(socket);
-  }
-
-  #attach(socket: WebSocket): void {
-    this.#socket = socket;
-    this.#state = "open";
-    this.#openedAt = Date.now();
-    this.#clearsInFlight = 0;
-    this.#connecting = undefined;
+    if (!socket) return;
+    const link: SpeakLink = { socket, budget: new SpeakBudget(this.#now()), inFlight: [], clearsInFlight: 0, openedAtWallMs: Date.now() };
+    this.stats.socketsOpened++;
     watchSocket(
       socket,
-      (data) => this.#onMessage(socket, data),
-      (code, reason) => this.#onClose(socket, code, reason),
+      (data) => this.#onMessage(link, data),
+      (code, reason) => this.#lose(link, code, reason),
     );
-    for (const chunk of this.#queue) if (!chunk.sent && chunk.text.trim().length > 0) this.#send(socket, chunk);
+    if (this.#active) this.#standby = link;
+    else this.#active = link;
+    this.stats.maxSocketsOpen = Math.max(this.stats.maxSocketsOpen, this.#links().length);
+    this.#pump();
   }
 
-  #send(socket: WebSocket, chunk: Chunk): void {
-    try {
-      for (const piece of splitSpeakText(chunk.text)) socket.send(JSON.stringify({ type: "Speak", text: piece }));
-      socket.send(JSON.stringify({ type: "Flush" }));
-    } catch {
-      return; // closing under us: resent on the replacement socket
+  /** Sends what waits, on the active socket, within its budget; rotates to the standby when the budget runs low. */
+  #pump(): void {
+    if (this.#closed || this.#failure) return;
+    const now = this.#now();
+    if (this.#standby && (!this.#active || this.#active.budget.isLow(now))) this.#rotate();
+    const active = this.#active;
+    if (!active) {
+      void this.#open().catch(() => {
+        // reported through listener.failed
+      });
+      return;
     }
-    chunk.sent = true;
-    chunk.receivedBytes = 0;
-    this.stats.characters += chunk.text.length;
+    for (let i = 0; i < this.#groups.length; i++) {
+      const group = this.#groups[i]!;
+      if (group.link || group.flushed) continue;
+      const merging = active.budget.shouldMerge(now);
+      // Low on Flushes: later chunks wait for the socket's current Flush, then go together under one.
+      if (merging && active.inFlight.length > 0) break;
+      while (merging && this.#groups[i + 1] && group.canMerge(this.#groups[i + 1]!) && active.budget.fits(now, group.characters + this.#groups[i + 1]!.characters)) {
+        group.merge(this.#groups.splice(i + 1, 1)[0]!);
+        this.stats.mergedChunks++;
+      }
+      if (!active.budget.fits(now, group.characters)) {
+        if (!this.#standby) break;
+        this.#rotate();
+        return this.#pump();
+      }
+      if (!this.#send(active, group, now)) return;
+    }
+    if (active.budget.isLow(now) && !this.#standby && this.#retiring.length === 0) {
+      void this.#open().catch(() => {
+        // reported through listener.failed
+      });
+    }
   }
 
-  #onMessage(socket: WebSocket, data: unknown): void {
-    if (socket !== this.#socket) return;
+  /** The standby becomes the active socket; the old one (if any) gets no new text and closes once drained. */
+  #rotate(): void {
+    const old = this.#active;
+    this.#active = this.#standby;
+    this.#standby = undefined;
+    if (!old) return;
+    this.stats.rotations++;
+    if (old.inFlight.length === 0 && old.clearsInFlight === 0) this.#shut(old);
+    else this.#retiring.push(old);
+  }
+
+  #send(link: SpeakLink, group: FlushGroup<SpeakLink>, now: number): boolean {
+    const texts = group.speakTexts();
+    try {
+      for (const text of texts) link.socket.send(JSON.stringify({ type: "Speak", text }));
+      link.socket.send(JSON.stringify({ type: "Flush" }));
+    } catch {
+      return false; // closing under us: resent once its close is seen
+    }
+    const characters = texts.reduce((n, t) => n + t.length, 0);
+    link.budget.record(now, characters);
+    link.inFlight.push(group);
+    group.sent(link, this.#bytesPerCharacter());
+    this.stats.characters += characters;
+    this.stats.flushes++;
+    return true;
+  }
+
+  #bytesPerCharacter(): number {
+    return this.#learned.characters > 0 ? this.#learned.bytes / this.#learned.characters : DEFAULT_BYTES_PER_CHARACTER;
+  }
+
+  #onMessage(link: SpeakLink, data: unknown): void {
+    if (!this.#links().includes(link)) return;
     if (typeof data !== "string") {
       const bytes = binaryPayload(data);
-      if (bytes) this.#onAudio(bytes);
+      const group = link.inFlight[0];
+      if (!bytes) return;
+      if (link.clearsInFlight > 0 || !group) {
+        this.stats.droppedAudioBytes += bytes.length;
+        return;
+      }
+      group.accept(bytes);
+      this.#deliver();
       return;
     }
     const parsed = parseServerMessage(speakServerMessage, SPEAK_MESSAGE_TYPES, data);
@@ -168,28 +261,36 @@ export class DeepgramTextToSpeech implements TextToSpeech {
       logEvent("warn", "deepgram-tts", parsed.kind === "unknown_type" ? "unknown_message" : "invalid_message", { type: parsed.type });
       return;
     }
-    this.#onControl(parsed.message);
+    this.#onControl(link, parsed.message);
   }
 
-  #onControl(message: SpeakServerMessage): void {
+  #onControl(link: SpeakLink, message: SpeakServerMessage): void {
     switch (message.type) {
       case "Flushed": {
-        if (this.#clearsInFlight > 0) return;
-        const head = this.#queue.find((c) => c.sent);
-        if (!head || head !== this.#queue[0]) return;
-        this.#queue.shift();
-        this.#o.listener.done(head.id);
-        this.#settleEmptyHead();
-        return;
+        if (link.clearsInFlight > 0) return;
+        const group = link.inFlight.shift();
+        if (!group) return;
+        group.flushed = true;
+        if (group.chunks.length === 1 && !group.retried) {
+          this.#learned.bytes += group.receivedBytes;
+          this.#learned.characters += group.characters;
+        }
+        this.#deliver();
+        this.#shutIfDrained(link);
+        return this.#pump();
       }
       case "Cleared":
-        this.#clearsInFlight = Math.max(0, this.#clearsInFlight - 1);
-        return;
-      case "Warning":
-        // Deepgram allows 20 Flushes per 60 s per socket; over that (or over a text limit) it warns.
+        link.clearsInFlight = Math.max(0, link.clearsInFlight - 1);
+        return this.#shutIfDrained(link);
+      case "Warning": {
+        // Deepgram warns when a limit was hit (Flushes per minute, characters per 2 minutes): what this socket was
+        // given may never be synthesised, so it is treated as lost, and its text goes to a fresh socket.
         this.stats.warnings++;
-        logEvent("warn", "deepgram-tts", "server_warning", { code: message.code ?? message.warn_code, description: message.description ?? message.warn_msg });
-        return;
+        const code = message.code ?? message.warn_code ?? "WARNING";
+        const description = message.description ?? message.warn_msg ?? "";
+        logEvent("warn", "deepgram-tts", "server_warning", { code, description, groupsInFlight: link.inFlight.length });
+        return this.#lose(link, 1000, `Warning ${code}: ${description}`);
+      }
       case "Error":
         logEvent("warn", "deepgram-tts", "server_error_message", { description: message.description ?? message.err_msg });
         return;
@@ -198,59 +299,71 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     }
   }
 
-  #onAudio(bytes: Uint8Array): void {
-    const head = this.#queue[0];
-    if (this.#clearsInFlight > 0 || !head?.sent) {
-      this.stats.droppedAudioBytes += bytes.length;
-      return;
-    }
-    const start = head.receivedBytes;
-    head.receivedBytes += bytes.length;
-    if (head.receivedBytes <= head.deliveredBytes) return;
-    const fresh = bytes.subarray(Math.max(0, head.deliveredBytes - start));
-    head.deliveredBytes = head.receivedBytes;
-    // Copied: the frame's buffer belongs to the socket, the listener may keep the bytes.
-    this.#o.listener.audio(head.id, fresh.slice());
-  }
-
-  /** Chunks with nothing to say complete as soon as everything before them has. */
-  #settleEmptyHead(): void {
-    while (this.#queue[0] && this.#queue[0].text.trim().length === 0) {
-      const chunk = this.#queue.shift()!;
-      this.#o.listener.done(chunk.id);
+  /** Hands audio to the listener in chunk order: only the oldest unfinished group's audio is heard now. */
+  #deliver(): void {
+    const generation = this.#generation;
+    const current = () => generation === this.#generation;
+    for (let group = this.#groups[0]; group && current(); group = this.#groups[0]) {
+      group.emit(this.#o.listener, current);
+      if (!group.flushed || !current()) return;
+      this.#groups.shift();
+      group.finish(this.#o.listener, current);
     }
   }
 
-  #onClose(socket: WebSocket, code: number, reason: string): void {
-    if (socket !== this.#socket) return;
-    this.#socket = undefined;
-    if (this.#state !== "open") return;
-    closeQuietly(socket, 1000, "");
+  #shutIfDrained(link: SpeakLink): void {
+    const index = this.#retiring.indexOf(link);
+    if (index < 0 || link.inFlight.length > 0 || link.clearsInFlight > 0) return;
+    this.#retiring.splice(index, 1);
+    this.#shut(link);
+    this.#pump();
+  }
+
+  /** Closes a socket we are done with (Deepgram closes 1000 after `Close`). */
+  #shut(link: SpeakLink): void {
+    try {
+      link.socket.send(JSON.stringify({ type: "Close" }));
+    } catch {
+      // already closing
+    }
+    closeQuietly(link.socket, 1000, "client closing");
+  }
+
+  /** A socket closed, broke or warned: what it had not finished is sent again, on the next socket. */
+  #lose(link: SpeakLink, code: number, reason: string): void {
+    const wasActive = link === this.#active;
+    if (wasActive) this.#active = undefined;
+    else if (link === this.#standby) this.#standby = undefined;
+    else if (this.#retiring.includes(link)) this.#retiring.splice(this.#retiring.indexOf(link), 1);
+    else return;
+    closeQuietly(link.socket, 1000, "");
+    if (this.#closed || this.#failure) return;
+    const unfinished = link.inFlight;
+    link.inFlight = [];
+    if (!wasActive && unfinished.length === 0) return; // an idle standby, or a drained old socket: nothing lost
     this.stats.reconnects++;
-    this.#drops = Date.now() - this.#openedAt >= HEALTHY_SOCKET_MS ? 1 : this.#drops + 1;
-    const inFlight = this.#queue.filter((c) => c.sent);
-    logEvent("warn", "deepgram-tts", "socket_lost", { code, reason, chunksInFlight: inFlight.length });
-    const head = inFlight[0];
+    this.#drops = Date.now() - link.openedAtWallMs >= HEALTHY_SOCKET_MS ? 1 : this.#drops + 1;
+    logEvent("warn", "deepgram-tts", "socket_lost", { code, reason, groupsInFlight: unfinished.length });
+    const head = unfinished[0];
     if (head?.retried) {
-      this.#fail(new ProviderError("deepgram-tts", `the speak socket closed twice while synthesising chunk ${head.id} (last close ${code} ${reason})`, true));
-      return;
+      return this.#fail(new ProviderError("deepgram-tts", `the speak socket closed twice while synthesising chunk ${head.chunks[0]!.id} (last close ${code} ${reason})`, true));
     }
     if (this.#drops > this.#delaysMs.length) {
-      this.#fail(new ProviderError("deepgram-tts", `the speak socket keeps closing (last close ${code} ${reason})`, true));
-      return;
+      return this.#fail(new ProviderError("deepgram-tts", `the speak socket keeps closing (last close ${code} ${reason})`, true));
     }
     if (head) head.retried = true;
-    for (const chunk of inFlight) chunk.sent = false;
-    this.#connecting = this.#openWithRetries().catch(() => {
-      // reported through listener.failed
-    });
+    for (const group of unfinished) group.unsent();
+    this.#pump();
   }
 
   #fail(error: ProviderError): void {
-    if (this.#state === "failed" || this.#state === "closed") return;
-    this.#state = "failed";
+    if (this.#failure || this.#closed) return;
     this.#failure = error;
-    this.#queue = [];
+    this.#groups = [];
+    for (const link of this.#links()) closeQuietly(link.socket, 1000, "");
+    this.#active = undefined;
+    this.#standby = undefined;
+    this.#retiring = [];
     logEvent("error", "deepgram-tts", "failed", { error: error.message, status: error.status });
     this.#o.listener.failed(error);
   }

@@ -71,6 +71,11 @@ export interface TextToSpeechListener {
   /** All audio for chunk `id` has been delivered. */
   done(id: number): void;
   failed(error: ProviderError): void;
+  /**
+   * Call-clock milliseconds (tests run calls faster than real time), on which the provider counts its rate limits;
+   * the wall clock when absent.
+   */
+  callClockMs?(): number;
 }
 
 export interface TextToSpeech {

@@ -34,7 +34,7 @@ export const invalidAuth = (): DeepgramHttpError => new DeepgramHttpError(401, "
 export const invalidParam = (message: string): DeepgramHttpError => new DeepgramHttpError(400, "INVALID_QUERY_PARAMETER", message);
 export const unknownModel = (): DeepgramHttpError => new DeepgramHttpError(400, "Bad Request", "No such model/version combination found.");
 
-const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large", 415: "Unsupported Media Type" };
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 413: "Payload Too Large", 415: "Unsupported Media Type", 429: "Too Many Requests" };
 
 export function sendHttpError(res: ServerResponse, error: DeepgramHttpError, requestId: string): void {
   const body = error.body(requestId);
@@ -58,4 +58,5 @@ export const CLOSE = {
   tooManyCharacters: { code: 1009, reason: "BIG-0001" },
   internal: { code: 1011, reason: "NET-0000" },
   clientIdle: { code: 1011, reason: "NET-0001" },
+  timeLimit: { code: 1011, reason: "NET-0003" },
 } as const;

@@ -16,6 +16,7 @@ import { DEFAULT_LISTEN_TIMING, type ListenTiming } from "./listen-timing.ts";
 import { listenModelInfo, speakModelInfo } from "./model-info.ts";
 import { parseSpeakParams } from "./speak-params.ts";
 import { handleSpeakRest } from "./speak-rest.ts";
+import { SimClock, SPEAK_LIMITS } from "./speak-limits.ts";
 import { SpeakSession } from "./speak-session.ts";
 import { emptyStats, type DeepgramStats } from "./simulator-stats.ts";
 
@@ -39,6 +40,10 @@ export interface DeepgramSimulatorOptions {
   speakRealtimeFactor?: number;
   /** Audio per speak binary frame (default 100 ms). */
   speakFrameMs?: number;
+  /** Call-clock speed (1 = real time): the speak socket's limit windows and its 60-minute cap run on call time. */
+  speed?: number;
+  /** Speak sockets open at once per project (Deepgram: 40 Pay-as-you-go, 80 Growth); more are refused with 429. */
+  maxConcurrentSpeakSockets?: number;
   /** When the profile drops a socket (jittery), it happens this long after opening (default 1–10 s). */
   socketDropWindowMs?: { minMs: number; maxMs: number };
 }
@@ -76,6 +81,8 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
   };
   const realtimeFactor = opts.speakRealtimeFactor ?? (profileName === "instant" ? Infinity : 4);
   const frameMs = opts.speakFrameMs ?? 100;
+  const clock = new SimClock(opts.speed ?? 1);
+  const maxSpeakSockets = opts.maxConcurrentSpeakSockets ?? SPEAK_LIMITS.concurrentSockets;
   const stats = emptyStats();
   const pendingDrops: Record<"listen" | "speak", number[]> = { listen: [], speak: [] };
   const grantedTokens = new Set<string>();
@@ -114,6 +121,10 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
       credentials.set(req, authorize(req));
       const listenParams = kind === "listen" ? parseListenParams(url.searchParams) : undefined;
       const speakParams = kind === "speak" ? parseSpeakParams(url.searchParams, "websocket") : undefined;
+      if (speakParams && stats.speak.socketsOpen >= maxSpeakSockets) {
+        stats.speak.concurrencyRejections++;
+        throw new DeepgramHttpError(429, "TOO_MANY_REQUESTS", `Too many concurrent requests: this project may hold ${maxSpeakSockets} speak sockets at once.`);
+      }
       await handshake(req);
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const common = { socket: ws, requestId, sampler, stats, dropAfterMs: dropAfter(kind) };
@@ -124,7 +135,7 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
         } else if (speakParams) {
           stats.speak.socketsOpened++;
           stats.speak.socketsOpen++;
-          new SpeakSession({ ...common, params: speakParams, model: speakModelInfo(speakParams.model), realtimeFactor, frameMs });
+          new SpeakSession({ ...common, params: speakParams, model: speakModelInfo(speakParams.model), realtimeFactor, frameMs, clock });
         }
       });
     } catch (error) {

@@ -29,6 +29,14 @@ export interface DeepgramStats {
     clears: number;
     closes: number;
     warnings: number;
+    flushLimitWarnings: number;
+    characterLimitWarnings: number;
+    /** Closed 1009 BIG-0001: a Speak over 2000 characters. */
+    oversizedSpeakCloses: number;
+    /** Closed 1011 NET-0003: the 60-minute connection cap. */
+    timeLimitCloses: number;
+    /** Upgrades refused with 429: the project's concurrent speak sockets were all in use. */
+    concurrencyRejections: number;
     messagesSent: number;
     audioBytesSent: number;
     audioMsSent: number;
@@ -47,7 +55,7 @@ export function emptyStats(): DeepgramStats {
     },
     speak: {
       socketsOpened: 0, socketsOpen: 0, rejectedHandshakes: 0, speakMessages: 0, charactersReceived: 0, flushes: 0, flushedSent: 0, clears: 0,
-      closes: 0, warnings: 0, messagesSent: 0, audioBytesSent: 0, audioMsSent: 0, drops: 0, restRequests: 0, restAudioBytesSent: 0,
+      closes: 0, warnings: 0, flushLimitWarnings: 0, characterLimitWarnings: 0, oversizedSpeakCloses: 0, timeLimitCloses: 0, concurrencyRejections: 0, messagesSent: 0, audioBytesSent: 0, audioMsSent: 0, drops: 0, restRequests: 0, restAudioBytesSent: 0,
     },
   };
 }

@@ -3,7 +3,7 @@ import { sleep, type LatencySampler } from "../common/latency-profile.ts";
 import { DeepgramHttpError } from "./deepgram-error.ts";
 import { speakModelInfo } from "./model-info.ts";
 import { parseSpeakParams } from "./speak-params.ts";
-import { SPEAK_LIMITS } from "./speak-session.ts";
+import { SPEAK_LIMITS } from "./speak-limits.ts";
 import { bytesPerSecond, contentType, speakAudio, wavHeader } from "./speech-encoder.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
 

@@ -6,6 +6,7 @@ import type { ModelInfo } from "./model-info.ts";
 import type { SpeakParams } from "./speak-params.ts";
 import { bytesPerSecond, speakAudio } from "./speech-encoder.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
+import { RollingSum, SPEAK_LIMITS, type SimClock } from "./speak-limits.ts";
 
 /** Client → server messages on `/v1/speak`, validated on every receipt. */
 export const speakClientMessage = z.discriminatedUnion("type", [
@@ -15,8 +16,6 @@ export const speakClientMessage = z.discriminatedUnion("type", [
   z.object({ type: z.literal("Close") }),
 ]);
 
-export const SPEAK_LIMITS = { charactersPerSpeak: 2000, flushesPerMinute: 20, charactersPerTwoMinutes: 12_000 } as const;
-
 export interface SpeakSessionDeps {
   socket: WebSocket;
   params: SpeakParams;
@@ -24,6 +23,8 @@ export interface SpeakSessionDeps {
   model: ModelInfo;
   sampler: LatencySampler;
   stats: DeepgramStats;
+  /** The call clock the socket's limits are counted on. */
+  clock: SimClock;
   /** Audio time per wall-clock time while streaming (Aura generates faster than real time); Infinity = unpaced. */
   realtimeFactor: number;
   /** Audio per binary frame. */
@@ -41,6 +42,9 @@ interface FlushJob {
  * One `/v1/speak` socket: Metadata on connect, Speak appends to a text buffer, Flush synthesizes it (first byte after
  * the profile's cold delay on the socket's first flush, warm afterwards), streams binary frames, then `Flushed`.
  * Clear cancels buffered text, queued flushes and audio in flight, then answers `Cleared`.
+ * Limits (§4.1), on the call clock: a Speak over 2000 characters closes 1009 `BIG-0001`; a 21st Flush within 60 s
+ * and text past 12,000 characters within 2 minutes draw a `Warning` and are ignored; after 60 minutes the socket
+ * closes 1011 `NET-0003` (time limit exceeded).
  */
 export class SpeakSession {
   readonly #d: SpeakSessionDeps;
@@ -51,11 +55,12 @@ export class SpeakSession {
   #lastSequenceId = 0;
   #generation = 0;
   #warm = false;
-  #flushTimes: number[] = [];
-  #charLog: { at: number; chars: number }[] = [];
+  readonly #flushes = new RollingSum(60_000);
+  readonly #characters = new RollingSum(120_000);
   #closing = false;
   #closed = false;
   #dropTimer: NodeJS.Timeout | undefined;
+  readonly #timeLimitTimer: NodeJS.Timeout;
 
   constructor(deps: SpeakSessionDeps) {
     this.#d = deps;
@@ -63,6 +68,10 @@ export class SpeakSession {
     deps.socket.on("close", () => this.#dispose());
     deps.socket.on("error", () => this.#dispose());
     this.#sendJson({ type: "Metadata", request_id: deps.requestId, model_name: deps.params.model, model_version: deps.model.version, model_uuid: deps.model.uuid });
+    this.#timeLimitTimer = setTimeout(() => {
+      deps.stats.speak.timeLimitCloses++;
+      this.#close(CLOSE.timeLimit.code, CLOSE.timeLimit.reason);
+    }, deps.clock.toWallMs(SPEAK_LIMITS.connectionMs));
     if (deps.dropAfterMs !== undefined) {
       const drop = () => {
         deps.stats.speak.drops++;
@@ -119,30 +128,30 @@ export class SpeakSession {
   }
 
   #speak(text: string): void {
-    const now = performance.now();
+    const now = this.#d.clock.nowMs();
     if (text.length > SPEAK_LIMITS.charactersPerSpeak) {
-      this.#warn("TEXT_LENGTH_EXCEEDED", `Speak text is ${text.length} characters; the limit is ${SPEAK_LIMITS.charactersPerSpeak}. The text was discarded.`);
+      this.#d.stats.speak.oversizedSpeakCloses++;
+      this.#close(CLOSE.tooManyCharacters.code, CLOSE.tooManyCharacters.reason);
       return;
     }
-    this.#charLog = this.#charLog.filter((e) => now - e.at < 120_000);
-    const recent = this.#charLog.reduce((n, e) => n + e.chars, 0);
-    if (recent + text.length > SPEAK_LIMITS.charactersPerTwoMinutes) {
+    if (this.#characters.total(now) + text.length > SPEAK_LIMITS.charactersPerTwoMinutes) {
+      this.#d.stats.speak.characterLimitWarnings++;
       this.#warn("CHARACTER_LIMIT_EXCEEDED", `More than ${SPEAK_LIMITS.charactersPerTwoMinutes} characters in 2 minutes on this connection. The text was discarded.`);
       return;
     }
-    this.#charLog.push({ at: now, chars: text.length });
+    this.#characters.add(now, text.length);
     this.#d.stats.speak.charactersReceived += text.length;
     this.#buffer += text;
   }
 
   #flush(): void {
-    const now = performance.now();
-    this.#flushTimes = this.#flushTimes.filter((t) => now - t < 60_000);
-    if (this.#flushTimes.length >= SPEAK_LIMITS.flushesPerMinute) {
+    const now = this.#d.clock.nowMs();
+    if (this.#flushes.total(now) >= SPEAK_LIMITS.flushesPerMinute) {
+      this.#d.stats.speak.flushLimitWarnings++;
       this.#warn("FLUSH_LIMIT_EXCEEDED", `More than ${SPEAK_LIMITS.flushesPerMinute} Flush messages in 60 seconds. The Flush was ignored.`);
       return;
     }
-    this.#flushTimes.push(now);
+    this.#flushes.add(now, 1);
     this.#enqueue();
   }
 
@@ -209,5 +218,6 @@ export class SpeakSession {
     this.#generation++;
     this.#d.stats.speak.socketsOpen--;
     clearTimeout(this.#dropTimer);
+    clearTimeout(this.#timeLimitTimer);
   }
 }

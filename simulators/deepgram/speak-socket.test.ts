@@ -97,15 +97,12 @@ describe("speak WebSocket", () => {
     expect(audioBytes(c)).toBe(await samples("Goodbye now."));
   });
 
-  it("warns about text over 2000 characters and discards it, keeping the socket", async () => {
+  it("closes 1009 BIG-0001 on a Speak over 2000 characters, and takes one of exactly 2000", async () => {
     const c = await open();
+    c.sendJson({ type: "Speak", text: "a".repeat(2000) });
     c.sendJson({ type: "Speak", text: "a".repeat(2001) });
-    const warning = await c.waitFor((m) => m["type"] === "Warning");
-    expect(warning).toMatchObject({ code: "TEXT_LENGTH_EXCEEDED", description: expect.stringContaining("2000") });
-    c.sendJson({ type: "Flush" });
-    await c.waitFor((m) => m["type"] === "Flushed");
-    expect(audioBytes(c)).toBe(0);
-    c.ws.close();
+    expect(await c.closed).toEqual({ code: 1009, reason: "BIG-0001" });
+    expect(c.ofType("Warning")).toEqual([]);
   });
 
   it("warns with CHARACTER_LIMIT_EXCEEDED past 12,000 characters in two minutes and discards that text", async () => {
@@ -167,6 +164,7 @@ describe("speak WebSocket", () => {
     expect(s.socketsOpened).toBeGreaterThan(5);
     expect(s.flushes).toBeGreaterThan(20);
     expect(s.warnings).toBeGreaterThanOrEqual(2);
+    expect(s.oversizedSpeakCloses).toBe(1);
     expect(s.audioBytesSent).toBeGreaterThan(0);
     expect(s.rejectedHandshakes).toBeGreaterThanOrEqual(5);
   });

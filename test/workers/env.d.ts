@@ -7,6 +7,9 @@ declare namespace Cloudflare {
     BEDROCK_ISOLATED_ENDPOINT: string;
     /** A Deepgram simulator only the Deepgram clients' tests use (they arm socket drops). */
     DEEPGRAM_ISOLATED_BASE_URL: string;
+    /** A Deepgram simulator on an accelerated call clock, for the speak-limit tests (test/workers/simulator-ports.ts). */
+    DEEPGRAM_ACCELERATED_BASE_URL: string;
+    DEEPGRAM_ACCELERATED_SPEED: string;
     /** test/node/tool-server.ts on loopback: echo, slow, huge, redirect and status routes for HTTP tools. */
     TOOL_SERVER_URL: string;
   }

@@ -4,7 +4,7 @@ import { SIMULATOR_CREDENTIALS, startSimulators } from "../../simulators/index.t
 import { startBedrockSimulator } from "../../simulators/bedrock/index.ts";
 import { startDeepgramSimulator } from "../../simulators/deepgram/index.ts";
 import { startToolServer } from "../node/tool-server.ts";
-import { SIMULATOR_PORTS } from "./simulator-ports.ts";
+import { DEEPGRAM_ACCELERATED_SPEED, SIMULATOR_PORTS } from "./simulator-ports.ts";
 
 /** Runs the provider simulators and the Postgres tier for the workerd tests on the ports vitest.config.ts handed to the Worker. */
 export default async function setup(_project: TestProject) {
@@ -20,9 +20,10 @@ export default async function setup(_project: TestProject) {
   });
   // Likewise the Deepgram clients' tests, which arm socket drops: calls started by other tests must not take them.
   const deepgramIsolated = await startDeepgramSimulator({ port: SIMULATOR_PORTS.deepgramIsolated, profile: "instant", apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] });
+  const deepgramAccelerated = await startDeepgramSimulator({ port: SIMULATOR_PORTS.deepgramAccelerated, profile: "instant", speed: DEEPGRAM_ACCELERATED_SPEED, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] });
   const toolServer = await startToolServer(SIMULATOR_PORTS.toolServer);
   const pg = await postgres;
   return async () => {
-    await Promise.all([sims.close(), bedrockIsolated.close(), deepgramIsolated.close(), toolServer.close(), pg.close()]);
+    await Promise.all([sims.close(), bedrockIsolated.close(), deepgramIsolated.close(), deepgramAccelerated.close(), toolServer.close(), pg.close()]);
   };
 }

@@ -9,10 +9,13 @@ import { freePort } from "../../simulators/common/free-port.ts";
 const HANDOFF = "VOICE_PLATFORM_SIMULATOR_PORTS";
 const inherited = process.env[HANDOFF];
 
-export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; toolServer: number; postgres: number; postgresBridge: number } = inherited
+export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; deepgramAccelerated: number; toolServer: number; postgres: number; postgresBridge: number } = inherited
   ? JSON.parse(inherited)
-  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), toolServer: await freePort(), postgres: await freePort(), postgresBridge: await freePort() };
+  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), deepgramAccelerated: await freePort(), toolServer: await freePort(), postgres: await freePort(), postgresBridge: await freePort() };
 process.env[HANDOFF] = JSON.stringify(SIMULATOR_PORTS);
+
+/** Call-clock speed of the `deepgramAccelerated` simulator. */
+export const DEEPGRAM_ACCELERATED_SPEED = 300;
 
 export const simulatorUrls = {
   twilio: `http://127.0.0.1:${SIMULATOR_PORTS.twilio}`,
@@ -22,6 +25,8 @@ export const simulatorUrls = {
   bedrockIsolated: `http://127.0.0.1:${SIMULATOR_PORTS.bedrockIsolated}`,
   /** A second Deepgram simulator for the Deepgram clients' own tests (socket drops are global to a simulator). */
   deepgramIsolated: `http://127.0.0.1:${SIMULATOR_PORTS.deepgramIsolated}`,
+  /** A Deepgram simulator on an accelerated call clock (DEEPGRAM_ACCELERATED_SPEED): its speak limits' windows (60 s, 2 min, 60 min) pass that much faster. */
+  deepgramAccelerated: `http://127.0.0.1:${SIMULATOR_PORTS.deepgramAccelerated}`,
   /** test/node/tool-server.ts: the HTTP tool executor's webhook stand-in. */
   toolServer: `http://127.0.0.1:${SIMULATOR_PORTS.toolServer}`,
 };

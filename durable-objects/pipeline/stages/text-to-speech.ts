@@ -27,7 +27,13 @@ export class TextToSpeechStage extends BaseStage {
 
   constructor(
     private readonly open: (listener: TextToSpeechListener) => TextToSpeech,
-    private readonly deps: { metrics: TurnMetrics; ledger: SpeechLedger; onFailure: (error: ProviderError) => void },
+    private readonly deps: {
+      metrics: TurnMetrics;
+      ledger: SpeechLedger;
+      onFailure: (error: ProviderError) => void;
+      /** Call-clock speed: the provider's rate limits are counted on the call clock. */
+      speed?: number;
+    },
   ) {
     super();
   }
@@ -47,6 +53,7 @@ export class TextToSpeechStage extends BaseStage {
       audio: (chunkId, mulaw) => this.#audio(chunkId, mulaw),
       done: (chunkId) => this.#done(chunkId),
       failed: (error) => this.deps.onFailure(error),
+      callClockMs: () => this.context.now() * (this.deps.speed ?? 1),
     });
     void this.#tts.connect().catch(() => {
       /* reported through listener.failed */

@@ -33,7 +33,7 @@ export class SocketProxy {
     const link: Link = { client: near, upstream, cut: false };
     this.#links.push(link);
     upstream.addEventListener("message", (e) => {
-      if (!link.cut) near.send(e.data);
+      if (!link.cut) sendQuietly(near, e.data);
     });
     upstream.addEventListener("close", (e) => {
       if (!link.cut) closeQuietly(near, e.code === 1005 || e.code === 1006 ? 1011 : e.code, e.reason);
@@ -41,7 +41,7 @@ export class SocketProxy {
     near.addEventListener("message", (e) => {
       if (typeof e.data === "string") this.sentText.push(e.data);
       else this.sentBinarySizes.push(e.data.byteLength);
-      if (!link.cut) upstream.send(e.data);
+      if (!link.cut) sendQuietly(upstream, e.data);
     });
     near.addEventListener("close", () => {
       if (!link.cut) closeQuietly(upstream, 1000, "");
@@ -91,5 +91,14 @@ export class FakeDeepgram {
 
   send(message: unknown): void {
     this.server?.send(typeof message === "string" || message instanceof Uint8Array ? message : JSON.stringify(message));
+  }
+}
+
+/** Forwards a frame; one that arrives after its destination closed is dropped, as on the wire. */
+function sendQuietly(socket: WebSocket, data: string | ArrayBuffer): void {
+  try {
+    socket.send(data);
+  } catch {
+    // closed meanwhile
   }
 }
