@@ -2,6 +2,7 @@ import { createApp } from "./app.ts";
 import { consumeUsage } from "./queue/usage-consumer.ts";
 
 export { AccountGate } from "../durable-objects/account-gate.ts";
+export { AuditChainer } from "../durable-objects/audit-chainer.ts";
 export { CallSession } from "../durable-objects/call-session.ts";
 
 const app = createApp();
