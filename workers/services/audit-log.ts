@@ -20,7 +20,7 @@ import { auditChainer, auditInsert, pokeAuditChainer, type AuditEntry } from "..
 
 /** An entry that records no write of its own (a refused call): written alone, then chained like any other. */
 export async function recordAudit(env: Env, waitUntil: (p: Promise<unknown>) => void, entry: AuditEntry): Promise<void> {
-  await database(env.DB).batch([auditInsert(database(env.DB), entry)]);
+  await auditInsert(database(env.DB), entry).run();
   pokeAuditChainer(env, waitUntil, entry.accountId);
 }
 
