@@ -65,6 +65,23 @@ describe("inbound calls arriving together", () => {
     expect(await auditActions(t.accountId)).toEqual([]);
   });
 
+  it("still refuses a call politely when the refusal's audit entry cannot be stored", async () => {
+    const t = await telephonyTenant();
+    await env.DB.prepare("UPDATE phone_numbers SET agent_id = NULL WHERE e164 = ?").bind(t.number).run();
+    await env.CONFIG_CACHE.delete(`number:${t.number}`);
+    await env.DB.prepare(
+      `CREATE TRIGGER refusals_audit_down BEFORE INSERT ON audit_pending WHEN NEW.account_id = '${t.accountId}' AND NEW.action = 'call.refused' BEGIN SELECT RAISE(ABORT, 'audit store down'); END`,
+    ).run();
+    let res;
+    try {
+      res = await twilioPost("/twilio/voice", inboundParams(t), t.authToken);
+    } finally {
+      await env.DB.prepare("DROP TRIGGER refusals_audit_down").run();
+    }
+    expect(res.status).toBe(200);
+    expect(res.text).toContain("The number you have called is not in service.");
+  });
+
   it("gives back the row and the slot of a call whose object cannot be prepared, and records why", async () => {
     const t = await telephonyTenant();
     const unreachable = {

@@ -53,8 +53,11 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   const route = to ? await resolveNumberRoute(c.env, to) : null;
   const owner = route && verified.some((v) => v.accountId === route.account_id) ? route : null;
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  // The caller is refused either way: an entry that cannot be stored is logged, never turned into Twilio's error.
   const refuse = async (accountId: string, reason: string, message: string) => {
-    await auditCallRefusal(c.env, waitUntil, accountId, { reason, call_sid: callSid, to: to ?? params.get("To") ?? "", from, direction: "inbound" }, c.get("requestId"));
+    await auditCallRefusal(c.env, waitUntil, accountId, { reason, call_sid: callSid, to: to ?? params.get("To") ?? "", from, direction: "inbound" }, c.get("requestId")).catch((err: unknown) =>
+      console.error(JSON.stringify({ level: "error", message: "refused call not audited", account_id: accountId, reason, error: String(err) })),
+    );
     return twimlResponse(refusalTwiml(message));
   };
   if (!owner) return refuse(verified[0]!.accountId, to ? "unknown_number" : "invalid_number", NOT_IN_SERVICE);
