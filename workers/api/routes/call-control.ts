@@ -118,9 +118,10 @@ callControlApi.openapi(
       }
       throw new ApiError("provider-error", `Twilio could not be reached (${err instanceof Error ? err.message : String(err)}); the call was not placed, retry later`, { status: 502, reason, call_id: callId });
     }
+    await session.setCallSid(twilioCall.sid);
+    // The placed call and its audit entry commit last, so the answer is what happened.
     const detail = await callAuditDetail(c.env, accountId, { to: body.to, from: body.from, agent_version: agent.version, consent_type: body.consent_type, direction: "outbound" });
     const [[updated]] = await c.var.audit.commit([db.update(calls).set({ twilioCallSid: twilioCall.sid }).where(eq(calls.id, callId)).returning()], { resource: callId, detail });
-    await session.setCallSid(twilioCall.sid);
     return c.json(callView(updated!), 201);
   },
 );
