@@ -7,6 +7,7 @@ import type { HotPathCase } from "./hot-path.ts";
 import type { RealisticResult } from "./realistic-profile.ts";
 import { fmt } from "./stats.ts";
 import type { TurnOverheadResult } from "./turn-overhead.ts";
+import type { BurstResult } from "./webhook-burst.ts";
 
 const HERE = new URL("./", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -30,6 +31,7 @@ export interface BenchResults {
   hotPath: HotPathCase[];
   turnOverhead: TurnOverheadResult;
   api: EndpointResult[];
+  webhookBurst: BurstResult;
   realistic: RealisticResult;
   targets: Target[];
 }
@@ -95,6 +97,13 @@ export function targets(r: Omit<BenchResults, "targets">): Target[] {
       met: l100.resources.rssPerCallMb <= 2,
     });
   }
+  const burst = r.webhookBurst;
+  out.push({
+    name: `${burst.calls} simultaneous inbound calls to one account`,
+    goal: "every webhook answered with TwiML, audit chain valid",
+    measured: `${burst.failures} failed of ${burst.calls * burst.reps}, chain ${burst.chain.valid ? "valid" : "BROKEN"} (${burst.chain.pending} pending)`,
+    met: burst.failures === 0 && burst.chain.valid && burst.chain.pending === 0,
+  });
   if (agent) out.push({ name: "KV-cached agent read", goal: "≥ 2,000 req/s", measured: `${fmt(agent.requestsPerSecond, 0)} req/s`, met: agent.requestsPerSecond >= 2000 });
   if (off) {
     out.push({
@@ -229,6 +238,26 @@ export function renderMarkdown(r: BenchResults): string {
         const sum = s.endpointingMs + s.sttMs + s.llmFirstTokenMs + s.firstClauseMs + s.ttsFirstByteMs + s.platformMs;
         return [md.profile, onOff(md.earlyStart), fmt(s.endpointingMs, 0), fmt(s.sttMs, 0), fmt(s.llmFirstTokenMs, 0), fmt(s.firstClauseMs, 0), fmt(s.ttsFirstByteMs, 0), fmt(s.platformMs), fmt(sum, 0), fmt(md.v2v.p50, 0), `${fmt(md.llmBeforeFinalShare * 100, 0)} %`];
       }),
+    ),
+    "## 6. Simultaneous inbound calls to one account (signed webhooks, all sent at once)",
+    "",
+    ...table(
+      ["Webhooks", "Reps", "p50", "p90", "p99", "max", "Burst wall time", "Failed", "Responses", "Audit chain"],
+      "rrrrrrrrll",
+      [
+        [
+          r.webhookBurst.calls,
+          r.webhookBurst.reps,
+          fmt(r.webhookBurst.latency.p50),
+          fmt(r.webhookBurst.latency.p90),
+          fmt(r.webhookBurst.latency.p99),
+          fmt(r.webhookBurst.latency.max),
+          `${fmt(r.webhookBurst.burstMs, 0)} ms`,
+          r.webhookBurst.failures,
+          Object.entries(r.webhookBurst.statuses).map(([k, v]) => `${k}: ${v}`).join(", "),
+          `${r.webhookBurst.chain.valid ? "valid" : "broken"}, ${r.webhookBurst.chain.checked} entries, ${r.webhookBurst.chain.pending} pending`,
+        ],
+      ],
     ),
   ];
   if (to.notes.length) L.push("Notes: " + to.notes.slice(0, 5).join("; "), "");

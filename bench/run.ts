@@ -8,6 +8,7 @@ import { runHotPath } from "./hot-path.ts";
 import { runProfileModes, TWILIO_BASELINE, type RealisticMode } from "./realistic-profile.ts";
 import { machine, renderMarkdown, targets, writeResults, type BenchResults } from "./report.ts";
 import { runTurnOverhead, type LevelPlan } from "./turn-overhead.ts";
+import { runWebhookBurst } from "./webhook-burst.ts";
 import { startWorld } from "./world.ts";
 
 const smoke = process.argv.includes("--smoke");
@@ -22,6 +23,7 @@ const PLAN = smoke
       hotPath: { reps: 1, msPerRep: 100 },
       levels: [{ concurrency: 2, reps: 1, turns: 1 }] as LevelPlan[],
       api: { reps: 1, durationMs: 500, connections: 8 },
+      burst: { calls: 20, reps: 1 },
       realistic: { calls: 1, turns: 1, reps: 1 },
     }
   : {
@@ -33,6 +35,7 @@ const PLAN = smoke
         { concurrency: 100, reps: 2, turns: 2 },
       ] as LevelPlan[],
       api: { reps: 3, durationMs: 2500, connections: 32 },
+      burst: { calls: 500, reps: 2 },
       realistic: { calls: 5, turns: 3, reps: 2 },
     };
 
@@ -55,10 +58,13 @@ log("1+2. per-turn overhead and resource cost (instant profile, real-time call c
 const instant = await startWorld({ profile: "instant", speed: 1 });
 let turnOverhead;
 let api;
+let webhookBurst;
 try {
   turnOverhead = await runTurnOverhead(instant, PLAN.levels, log);
   log("4. control-plane API…");
   api = await runApiThroughput(instant, PLAN.api, log);
+  log("6. a burst of simultaneous inbound calls to one account…");
+  webhookBurst = await runWebhookBurst(instant, PLAN.burst, log);
 } finally {
   await instant.close();
 }
@@ -83,6 +89,7 @@ const partial: Omit<BenchResults, "targets"> = {
   hotPath,
   turnOverhead,
   api,
+  webhookBurst,
   realistic,
 };
 const results: BenchResults = { ...partial, targets: targets(partial) };

@@ -69,8 +69,7 @@ export function createApp() {
   // authentication: a POST without a body, such as publish, needs no Content-Type.
   // Operator routes (tenant bootstrap) take the operator secret; everything else a tenant credential.
   app.use("/v1/*", (c, next) => (c.req.path.startsWith("/v1/operator/") ? requireOperator(c, next) : authenticate(c, next)));
-  // The audit runs outside idempotency (installed per route, after its scope guard: route.ts): a write's stored
-  // response survives a failed audit append, so a retry with the same key replays it instead of repeating the write.
+  // Every write handler commits through `c.var.audit`: its statements and its audit entry in one D1 batch.
   app.use("/v1/*", auditWrites);
 
   for (const resource of RESOURCES) app.route("/v1", resource);

@@ -3,6 +3,7 @@ import { consumeUsage } from "./queue/usage-consumer.ts";
 import { runScheduledJobs } from "./scheduled/jobs.ts";
 
 export { AccountGate } from "../durable-objects/account-gate.ts";
+export { AuditChainer } from "../durable-objects/audit-chainer.ts";
 export { CallSession } from "../durable-objects/call-session.ts";
 
 const app = createApp();

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { commitDroppingCache } from "../cache/commit-dropping-cache.ts";
 import { IsolateMemo } from "../cache/isolate-memo.ts";
 import { database } from "../db/client.ts";
 import { agents } from "../db/schema.ts";
@@ -74,6 +75,29 @@ export function invalidateCachedAgent(env: Env, agentId: string): Promise<void> 
   return env.CONFIG_CACHE.delete(agentKey(agentId));
 }
 
+/** An agent write committed with its cached view dropped around the commit (see `commitDroppingCache`). */
+export const commitAgentWrite = <T>(env: Env, agentId: string, commit: () => Promise<T>): Promise<T> =>
+  commitDroppingCache(agentKey(agentId), () => invalidateCachedAgent(env, agentId), commit);
+
 export const readCachedVersion = (env: Env, agentId: string, version: number) => readThrough<CachedAgentVersion>(env, agentVersionKey(agentId, version));
 
 export const writeCachedVersion = (env: Env, value: CachedAgentVersion) => write(env, agentVersionKey(value.agent_id, value.version), value, VERSION_TTL_S);
+
+/**
+ * A version's cache entry, serialised before its publish commits, so a configuration that cannot be stored (or
+ * returned) fails the publish instead of following it. Throws what `JSON.stringify` throws.
+ */
+export function serializedVersion(value: CachedAgentVersion): { value: CachedAgentVersion; json: string } {
+  return { value, json: JSON.stringify(value) };
+}
+
+/** Caches a just-published version (best effort: a miss reads the version from D1 and caches it then). */
+export async function cachePublishedVersion(env: Env, serialized: { value: CachedAgentVersion; json: string }): Promise<void> {
+  const { value, json } = serialized;
+  try {
+    memo.set(agentVersionKey(value.agent_id, value.version), value);
+    await env.CONFIG_CACHE.put(agentVersionKey(value.agent_id, value.version), json, { expirationTtl: VERSION_TTL_S });
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", message: "published version not cached", agent_id: value.agent_id, version: value.version, error: String(err) }));
+  }
+}

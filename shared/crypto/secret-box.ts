@@ -36,23 +36,28 @@ function decodeKey(keyId: string, b64: string): Uint8Array {
   return raw;
 }
 
+/** The keys of an `ENCRYPTION_KEY` ring, current key first. */
+export function keyRingEntries(keyRing: string): { keyId: string; raw: Uint8Array }[] {
+  const entries = (keyRing ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const sep = entry.indexOf(":");
+      if (sep <= 0) throw new SecretBoxError(`ENCRYPTION_KEY entries must look like \`kid:base64key\`${GENERATE_HINT}`);
+      const keyId = entry.slice(0, sep);
+      return { keyId, raw: decodeKey(keyId, entry.slice(sep + 1)) };
+    });
+  if (entries.length === 0) throw new SecretBoxError("ENCRYPTION_KEY is not set: run `npm run dev` once or see README › Configuration");
+  return entries;
+}
+
 export class SecretBox {
   readonly #keys: Map<string, Promise<CryptoKey>>;
   readonly #currentKeyId: string;
 
   constructor(keyRing: string) {
-    const entries = (keyRing ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((entry) => {
-        const sep = entry.indexOf(":");
-        if (sep <= 0) throw new SecretBoxError(`ENCRYPTION_KEY entries must look like \`kid:base64key\`${GENERATE_HINT}`);
-        const keyId = entry.slice(0, sep);
-        const raw = decodeKey(keyId, entry.slice(sep + 1));
-        return [keyId, crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"])] as const;
-      });
-    if (entries.length === 0) throw new SecretBoxError("ENCRYPTION_KEY is not set: run `npm run dev` once or see README › Configuration");
+    const entries = keyRingEntries(keyRing).map(({ keyId, raw }) => [keyId, crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"])] as const);
     this.#keys = new Map(entries);
     if (this.#keys.size !== entries.length) throw new SecretBoxError("ENCRYPTION_KEY lists a key id twice; give every key its own id");
     this.#currentKeyId = entries[0]![0];

@@ -219,8 +219,32 @@ export const auditLog = sqliteTable(
     detail: text("detail", { mode: "json" }),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
+    // The audit_pending row this entry chained (null for entries chained before pending rows existed); not hashed.
+    entryId: integer("entry_id"),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.seq] })],
+  (t) => [primaryKey({ columns: [t.accountId, t.seq] }), uniqueIndex("audit_log_entry").on(t.accountId, t.entryId)],
+);
+
+/**
+ * Audit entries written but not yet chained. Every write inserts its entry here in its own D1 batch, so the
+ * write and its entry commit together; the account's AuditChainer object then moves entries, in id order, into
+ * audit_log with their seq and hashes, and deletes them here in the same batch. Triggers (migrations/0006) refuse
+ * any UPDATE, and any DELETE of an entry that audit_log does not hold yet.
+ */
+export const auditPending = sqliteTable(
+  "audit_pending",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    accountId: text("account_id").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    resource: text("resource"),
+    requestId: text("request_id"),
+    ip: text("ip"),
+    at: text("at").notNull(),
+    detail: text("detail", { mode: "json" }),
+  },
+  (t) => [index("audit_pending_account").on(t.accountId, t.id)],
 );
 
 /**

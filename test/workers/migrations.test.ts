@@ -81,7 +81,16 @@ describe("migrations", () => {
       );
     }
 
-    expect(await objects("trigger")).toEqual(["audit_heads_forward_only", "audit_heads_no_delete", "audit_log_advance_head", "audit_log_no_delete", "audit_log_no_update"]);
+    expect(await objects("trigger")).toEqual([
+      "audit_heads_forward_only",
+      "audit_heads_no_delete",
+      "audit_log_advance_head",
+      "audit_log_chains_pending",
+      "audit_log_no_delete",
+      "audit_log_no_update",
+      "audit_pending_delete_only_chained",
+      "audit_pending_no_update",
+    ]);
   });
 
   it("are recorded, so applying them again changes nothing", async () => {

@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/principal.ts";
+import type { AuditedCommit } from "./audited-commit.ts";
 
 /** Hono environment shared by every route: bindings from wrangler config, per-request variables. */
 export interface AppEnv {
@@ -6,8 +7,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     principal: Principal;
-    /** Set by a handler to name the resource an audited write touched, when the path does not. */
-    auditResource?: string;
-    auditDetail?: Record<string, unknown>;
+    /** Set on write requests: commits the handler's statements together with its audit entry. */
+    audit: AuditedCommit;
   };
 }

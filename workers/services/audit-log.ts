@@ -1,65 +1,35 @@
-import { and, asc, desc, eq, gt } from "drizzle-orm";
-import type { Database } from "../../shared/db/client.ts";
-import { auditHeads, auditLog } from "../../shared/db/schema.ts";
-import { sha256Hex } from "../../shared/crypto/sha256.ts";
-import { isUniqueViolation } from "../../shared/db/errors.ts";
+import { and, asc, count, eq, gt } from "drizzle-orm";
+import { database, type Database } from "../../shared/db/client.ts";
+import { auditHeads, auditLog, auditPending } from "../../shared/db/schema.ts";
+import { auditRowHash, GENESIS_HASH } from "../../shared/audit/audit-hash.ts";
+import { auditChainer, auditInsert, pokeAuditChainer, type AuditEntry } from "../../shared/audit/audit-entry.ts";
 
 /**
- * Append-only, hash-chained audit log, one chain per account. Each row's hash covers its content and the previous
- * row's hash, so editing or deleting a row breaks every later link. Concurrent appends race on the (account, seq)
- * primary key; the loser re-reads the head and retries, so the chain never forks.
+ * The account's hash-chained audit log. Writes add entries in their own D1 batch (`auditInsert`); the account's
+ * AuditChainer chains them shortly after (durable-objects/audit-chainer.ts). Reading and verifying settle the
+ * chain first, so what they show includes every committed write; an entry that could not be chained yet (the
+ * chainer unreachable) is counted as `pending`, never shown unchained.
  *
- * The database enforces the rest (migrations/0004): triggers abort any UPDATE or DELETE on audit_log, and keep
- * audit_heads, the newest (seq, hash) per account, moving forward only. What verification detects: an edited,
- * removed or inserted entry anywhere in the chain, including removing the newest entries (the chain then ends
- * before its head). What it cannot: someone able to drop the triggers and rewrite both tables consistently;
- * against that, keep the `head_hash` that verification returns somewhere outside this database.
+ * The database enforces the rest (migrations/0004, 0006): audit_log refuses UPDATE and DELETE, accepts only
+ * pending entries copied unchanged in head order, and keeps audit_heads, the newest (seq, hash) per account,
+ * moving forward only. What verification detects: an edited, removed or inserted entry anywhere in the chain,
+ * including removing the newest entries (the chain then ends before its head). What it cannot: someone able to
+ * drop the triggers and rewrite both tables consistently; against that, keep the `head_hash` that verification
+ * returns somewhere outside this database.
  */
-export interface AuditEntry {
-  accountId: string;
-  actor: string;
-  action: string;
-  resource?: string | null;
-  requestId?: string | null;
-  ip?: string | null;
-  detail?: Record<string, unknown> | null;
+
+/** An entry that records no write of its own (a refused call): written alone, then chained like any other. */
+export async function recordAudit(env: Env, waitUntil: (p: Promise<unknown>) => void, entry: AuditEntry): Promise<void> {
+  await auditInsert(database(env.DB), entry).run();
+  pokeAuditChainer(env, waitUntil, entry.accountId);
 }
 
-export const GENESIS_HASH = "0".repeat(64);
-
-type Row = typeof auditLog.$inferSelect;
-
-const rowHash = (r: Omit<Row, "hash">) =>
-  sha256Hex(JSON.stringify([r.prevHash, r.accountId, r.seq, r.actor, r.action, r.resource, r.requestId, r.ip, r.at, r.detail ?? null]));
-
-export async function appendAudit(db: Database, entry: AuditEntry, attempts = 8): Promise<Row> {
-  for (let attempt = 1; ; attempt++) {
-    const head = await db
-      .select({ seq: auditLog.seq, hash: auditLog.hash })
-      .from(auditLog)
-      .where(eq(auditLog.accountId, entry.accountId))
-      .orderBy(desc(auditLog.seq))
-      .limit(1)
-      .get();
-    const base = {
-      accountId: entry.accountId,
-      seq: (head?.seq ?? 0) + 1,
-      actor: entry.actor,
-      action: entry.action,
-      resource: entry.resource ?? null,
-      requestId: entry.requestId ?? null,
-      ip: entry.ip ?? null,
-      at: new Date().toISOString(),
-      detail: entry.detail ?? null,
-      prevHash: head?.hash ?? GENESIS_HASH,
-    };
-    const row = { ...base, hash: await rowHash(base) };
-    try {
-      await db.insert(auditLog).values(row).run();
-      return row;
-    } catch (err) {
-      if (attempt >= attempts || !isUniqueViolation(err)) throw err;
-    }
+/** Chains whatever the account has pending. A chainer that cannot be reached leaves entries pending, logged. */
+export async function settleAuditChain(env: Env, accountId: string): Promise<void> {
+  try {
+    await auditChainer(env, accountId).settle(accountId);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", message: "audit chain not settled", account_id: accountId, error: String(err) }));
   }
 }
 
@@ -70,10 +40,13 @@ export interface ChainVerification {
   brokenAtSeq?: number;
   /** The recorded head's hash: the whole chain's fingerprint, worth keeping outside this database. */
   headHash: string | null;
+  /** Entries written but not chained yet (0 unless the chainer could not run). */
+  pending: number;
 }
 
 export async function verifyAuditChain(db: Database, accountId: string): Promise<ChainVerification> {
   const head = await db.select().from(auditHeads).where(eq(auditHeads.accountId, accountId)).get();
+  const pending = (await db.select({ n: count() }).from(auditPending).where(eq(auditPending.accountId, accountId)).get())?.n ?? 0;
   const headHash = head?.hash ?? null;
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
@@ -87,9 +60,9 @@ export async function verifyAuditChain(db: Database, accountId: string): Promise
       .limit(500)
       .all();
     for (const row of page) {
-      const { hash, ...rest } = row;
-      if (row.seq !== expectedSeq || row.prevHash !== prevHash || (await rowHash(rest)) !== hash) {
-        return { valid: false, checked: expectedSeq - 1, brokenAtSeq: expectedSeq, headHash };
+      const { hash, entryId: _bookkeeping, ...rest } = row;
+      if (row.seq !== expectedSeq || row.prevHash !== prevHash || (await auditRowHash(rest)) !== hash) {
+        return { valid: false, checked: expectedSeq - 1, brokenAtSeq: expectedSeq, headHash, pending };
       }
       prevHash = hash;
       expectedSeq++;
@@ -104,9 +77,9 @@ export async function verifyAuditChain(db: Database, accountId: string): Promise
     const headSeq = head?.seq ?? 0;
     if (headSeq !== last) {
       const intact = Math.min(last, headSeq);
-      return { valid: false, checked: intact, brokenAtSeq: intact + 1, headHash };
+      return { valid: false, checked: intact, brokenAtSeq: intact + 1, headHash, pending };
     }
-    if (head && head.hash !== prevHash) return { valid: false, checked: last - 1, brokenAtSeq: last, headHash };
-    return { valid: true, checked: last, headHash };
+    if (head && head.hash !== prevHash) return { valid: false, checked: last - 1, brokenAtSeq: last, headHash, pending };
+    return { valid: true, checked: last, headHash, pending };
   }
 }

@@ -20,12 +20,16 @@ const MESSAGES: Record<RefusalReason, string> = {
  * The account-level checks every new call passes: the account is active, has credit, and has a free
  * concurrent-call slot (taken atomically in the account's gate, keyed by call id).
  */
+const accountGate = (env: Env, accountId: string) => env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId));
+
+/** Gives back the slot `admitCall` took, for a call that will not happen after all. */
+export const releaseCall = (env: Env, accountId: string, callId: string): Promise<void> => accountGate(env, accountId).release(callId);
+
 export async function admitCall(env: Env, accountId: string, callId: string): Promise<Refusal | null> {
   const account = await database(env.DB).select().from(accounts).where(eq(accounts.id, accountId)).get();
   if (!account || account.status !== "active") return { reason: "account_suspended", message: MESSAGES.account_suspended };
   if (account.creditCents !== null && account.creditCents <= 0) return { reason: "out_of_credit", message: MESSAGES.out_of_credit };
-  const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId));
-  const admitted = await gate.admit(callId, account.maxConcurrentCalls);
+  const admitted = await accountGate(env, accountId).admit(callId, account.maxConcurrentCalls);
   if (!admitted.admitted) return { reason: "concurrency_limit", message: MESSAGES.concurrency_limit };
   return null;
 }

@@ -1,6 +1,10 @@
+import { eq, sql } from "drizzle-orm";
 import { database, nowIso } from "../../shared/db/client.ts";
+import { insertSelect } from "../../shared/db/insert-select.ts";
 import { calls } from "../../shared/db/schema.ts";
-import { appendAudit } from "./audit-log.ts";
+import { auditInsert, pokeAuditChainer } from "../../shared/audit/audit-entry.ts";
+import { phonePseudonym } from "../../shared/audit/phone-pseudonym.ts";
+import { recordAudit } from "./audit-log.ts";
 
 export type CallRow = typeof calls.$inferSelect;
 
@@ -15,6 +19,8 @@ export interface NewCall {
   twilioCallSid: string | null;
   status: CallRow["status"];
 }
+
+type WaitUntil = (p: Promise<unknown>) => void;
 
 export function insertCall(env: Env, call: NewCall): Promise<CallRow> {
   const now = nowIso();
@@ -37,19 +43,61 @@ export function insertCall(env: Env, call: NewCall): Promise<CallRow> {
     .get();
 }
 
+/** The person's number on a call (the caller inbound, the callee outbound); the other one is the tenant's own. */
+const personNumber = (d: { direction: string; to?: string; from?: string }) => (d.direction === "inbound" ? "from" : "to") as "from" | "to";
+
+/** A call record's audit detail with the person's number pseudonymised (shared/audit/phone-pseudonym.ts). */
+export async function callAuditDetail<D extends { direction: string; to?: string; from?: string }>(env: Env, accountId: string, detail: D): Promise<D> {
+  const key = personNumber(detail);
+  const number = detail[key];
+  return number ? { ...detail, [key]: await phonePseudonym(env.ENCRYPTION_KEY, accountId, number) } : detail;
+}
+
 /** A call the platform declined, recorded in the account's tamper-evident audit log with the reason. */
-export function auditCallRefusal(env: Env, accountId: string, detail: { reason: string; call_sid?: string | null; to?: string; from?: string; direction: string }, requestId?: string) {
-  return appendAudit(database(env.DB), {
+export async function auditCallRefusal(env: Env, waitUntil: WaitUntil, accountId: string, detail: { reason: string; call_sid?: string | null; to?: string; from?: string; direction: string }, requestId?: string) {
+  await recordAudit(env, waitUntil, {
     accountId,
     actor: detail.direction === "inbound" ? "twilio" : "platform",
     action: "call.refused",
     resource: detail.call_sid ?? null,
     requestId: requestId ?? null,
-    detail,
+    detail: await callAuditDetail(env, accountId, detail),
   });
 }
 
-/** An inbound call the platform took (outbound calls are audited as the `POST /v1/calls` write that placed them). */
-export function auditCallAccepted(env: Env, accountId: string, detail: { call_id: string; call_sid: string | null; to: string; from: string; agent_version: number }, requestId?: string) {
-  return appendAudit(database(env.DB), { accountId, actor: "twilio", action: "call.accepted", resource: detail.call_id, requestId: requestId ?? null, detail: { ...detail, direction: "inbound" } });
+/**
+ * Records an inbound call the platform took, with its `call.accepted` audit entry, in one batch. The row is only
+ * inserted while no call of the account has this CallSid (D1 runs the batch as one transaction), so a
+ * duplicate delivered in parallel records nothing, entry included, and gets false.
+ */
+export async function recordAcceptedCall(env: Env, waitUntil: WaitUntil, call: NewCall & { direction: "inbound" }, requestId: string | null): Promise<boolean> {
+  const db = database(env.DB);
+  const now = nowIso();
+  const detail = await callAuditDetail(env, call.accountId, { call_id: call.id, call_sid: call.twilioCallSid, to: call.to, from: call.from, agent_version: call.agentVersion, direction: "inbound" });
+  const [inserted] = await db.batch([
+    insertSelect(
+      db,
+      calls,
+      { id: call.id, accountId: call.accountId, agentId: call.agentId, agentVersion: call.agentVersion, direction: "inbound", fromNumber: call.from, toNumber: call.to, twilioCallSid: call.twilioCallSid, status: call.status, createdAt: now, startedAt: now },
+      sql`WHERE NOT EXISTS (SELECT 1 FROM ${calls} WHERE ${calls.twilioCallSid} = ${call.twilioCallSid} AND ${calls.accountId} = ${call.accountId})`,
+    ),
+    auditInsert(db, { accountId: call.accountId, actor: "twilio", action: "call.accepted", resource: call.id, requestId, detail }, { ifPreviousChanged: true }),
+  ]);
+  const taken = inserted.meta.changes > 0;
+  if (taken) pokeAuditChainer(env, waitUntil, call.accountId);
+  return taken;
+}
+
+/**
+ * Undoes an accepted inbound call whose webhook failed before answering: its row goes, with a `call.refused`
+ * entry saying so, in one batch. Only for a call whose object never received its stream (nothing else refers
+ * to the row yet).
+ */
+export async function withdrawAcceptedCall(env: Env, waitUntil: WaitUntil, call: { id: string; accountId: string; callSid: string | null }, requestId: string | null): Promise<void> {
+  const db = database(env.DB);
+  await db.batch([
+    db.delete(calls).where(eq(calls.id, call.id)),
+    auditInsert(db, { accountId: call.accountId, actor: "twilio", action: "call.refused", resource: call.callSid, requestId, detail: { reason: "internal_error", call_id: call.id, call_sid: call.callSid, direction: "inbound" } }),
+  ]);
+  pokeAuditChainer(env, waitUntil, call.accountId);
 }

@@ -1,4 +1,5 @@
 import { and, eq } from "drizzle-orm";
+import { commitDroppingCache } from "../../shared/cache/commit-dropping-cache.ts";
 import { database } from "../../shared/db/client.ts";
 import { phoneNumbers } from "../../shared/db/schema.ts";
 
@@ -18,6 +19,10 @@ const ROUTE_TTL_S = 300;
 export const numberRouteKey = (e164: string) => `number:${e164}`;
 
 export const invalidateNumberRoute = (env: Env, e164: string) => env.CONFIG_CACHE.delete(numberRouteKey(e164));
+
+/** A change to a number committed with its cached route dropped around the commit (see `commitDroppingCache`). */
+export const commitNumberChange = <T>(env: Env, e164: string, commit: () => Promise<T>): Promise<T> =>
+  commitDroppingCache(numberRouteKey(e164), () => invalidateNumberRoute(env, e164), commit);
 
 /** The active number's route, or null when no account has the number active. Only found routes are cached. */
 export async function resolveNumberRoute(env: Env, e164: string): Promise<NumberRoute | null> {

@@ -2,10 +2,12 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ID_PATTERNS } from "../../shared/ids.ts";
 import { api, request } from "../../test/workers/api-client.ts";
+import { phonePseudonym } from "../../shared/audit/phone-pseudonym.ts";
+import { settleAudit } from "../../test/workers/audit-fixtures.ts";
 import { BASE, inboundParams, parseConnect, telephonyTenant, twilioPost } from "../../test/workers/telephony-fixtures.ts";
 
 const auditRows = async (accountId: string, action: string) =>
-  (await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = ? ORDER BY seq").bind(accountId, action).all<{ detail: string }>()).results.map(
+  (await settleAudit(accountId), await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = ? ORDER BY seq").bind(accountId, action).all<{ detail: string }>()).results.map(
     (r) => JSON.parse(r.detail).reason ?? JSON.parse(r.detail).call_id,
   );
 
@@ -45,9 +47,18 @@ describe("POST /twilio/voice", () => {
     const t = await telephonyTenant();
     const params = inboundParams(t);
     const { params: connect } = parseConnect((await twilioPost("/twilio/voice", params, t.authToken)).text);
+    await settleAudit(t.accountId);
     const row = await env.DB.prepare("SELECT actor, resource, detail FROM audit_log WHERE account_id = ? AND action = 'call.accepted'").bind(t.accountId).first<{ actor: string; resource: string; detail: string }>();
     expect(row).toMatchObject({ actor: "twilio", resource: connect.call_id });
-    expect(JSON.parse(row!.detail)).toMatchObject({ call_sid: params.CallSid, to: t.number, from: "+12125550123", direction: "inbound", agent_version: 1 });
+    // The caller's number is pseudonymised; the tenant's own number stays clear.
+    expect(JSON.parse(row!.detail)).toEqual({
+      call_id: connect.call_id,
+      call_sid: params.CallSid,
+      to: t.number,
+      from: await phonePseudonym(env.ENCRYPTION_KEY, t.accountId, "+12125550123"),
+      direction: "inbound",
+      agent_version: 1,
+    });
   });
 
   it("answers a repeated webhook for the same CallSid with the same call, taking no second slot", async () => {
@@ -119,7 +130,7 @@ describe("POST /twilio/voice", () => {
 
   describe("answers calls it will not take with <Say> and <Hangup>, and records why", () => {
     const refusalReason = async (accountId: string, callSid: string) =>
-      (await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = 'call.refused' AND resource = ?").bind(accountId, callSid).first<{ detail: string }>())
+      (await settleAudit(accountId), await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = 'call.refused' AND resource = ?").bind(accountId, callSid).first<{ detail: string }>())
         ?.detail;
 
     it("an unassigned number", async () => {

@@ -6,8 +6,8 @@ import { calls } from "../../shared/db/schema.ts";
 import { newCallId } from "../../shared/ids.ts";
 import { normalizeE164 } from "../../shared/phone/e164.ts";
 import type { AppEnv } from "../api/app-env.ts";
-import { admitCall } from "../services/call-admission.ts";
-import { auditCallAccepted, auditCallRefusal, insertCall, type CallRow } from "../services/call-records.ts";
+import { admitCall, releaseCall } from "../services/call-admission.ts";
+import { auditCallRefusal, recordAcceptedCall, withdrawAcceptedCall, type CallRow } from "../services/call-records.ts";
 import { agentVersionConfig, liveAgentVersion } from "../../shared/agents/live-agent.ts";
 import { resolveNumberRoute } from "../services/number-routing.ts";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";
@@ -16,6 +16,7 @@ import { refusalTwiml, twiml, twimlResponse } from "../../shared/twilio/twiml.ts
 import { accountSidCandidates, authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
 
 const NOT_IN_SERVICE = "The number you have called is not in service. Goodbye.";
+const UNAVAILABLE = "We cannot take your call right now. Please try again later. Goodbye.";
 
 /** The TwiML that connects a call to its Durable Object, with a token binding the stream to this call. */
 export async function connectTwiml(env: Env, request: Request, callId: string): Promise<string> {
@@ -51,8 +52,12 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   const from = normalizeE164(params.get("From") ?? "") ?? params.get("From") ?? "unknown";
   const route = to ? await resolveNumberRoute(c.env, to) : null;
   const owner = route && verified.some((v) => v.accountId === route.account_id) ? route : null;
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+  // The caller is refused either way: an entry that cannot be stored is logged, never turned into Twilio's error.
   const refuse = async (accountId: string, reason: string, message: string) => {
-    await auditCallRefusal(c.env, accountId, { reason, call_sid: callSid, to: to ?? params.get("To") ?? "", from, direction: "inbound" }, c.get("requestId"));
+    await auditCallRefusal(c.env, waitUntil, accountId, { reason, call_sid: callSid, to: to ?? params.get("To") ?? "", from, direction: "inbound" }, c.get("requestId")).catch((err: unknown) =>
+      console.error(JSON.stringify({ level: "error", message: "refused call not audited", account_id: accountId, reason, error: String(err) })),
+    );
     return twimlResponse(refusalTwiml(message));
   };
   if (!owner) return refuse(verified[0]!.accountId, to ? "unknown_number" : "invalid_number", NOT_IN_SERVICE);
@@ -64,18 +69,38 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   const refusal = await admitCall(c.env, owner.account_id, callId);
   if (refusal) return refuse(owner.account_id, refusal.reason, refusal.message);
 
-  await insertCall(c.env, { id: callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, twilioCallSid: callSid, status: "in-progress" });
-  const first = callSid ? await callBySid(c.env, callSid, [owner.account_id]) : undefined;
-  if (first && first.id !== callId) {
-    // A duplicate delivered in parallel inserted first: this one never existed.
-    await database(c.env.DB).delete(calls).where(eq(calls.id, callId)).run();
-    await c.env.ACCOUNT_GATE.get(c.env.ACCOUNT_GATE.idFromName(owner.account_id)).release(callId);
-    return answerKnownCall(c, first);
+  // From here on the call holds a slot: whatever fails gives it back, with the call's row, and the caller hears a
+  // short apology rather than Twilio's application error.
+  let recorded = false;
+  try {
+    recorded = await recordAcceptedCall(
+      c.env,
+      waitUntil,
+      { id: callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, twilioCallSid: callSid, status: "in-progress" },
+      c.get("requestId"),
+    );
+    if (!recorded) {
+      // A duplicate delivered in parallel recorded the call first: this one never existed.
+      await releaseCall(c.env, owner.account_id, callId);
+      const first = await callBySid(c.env, callSid!, [owner.account_id]);
+      return first ? answerKnownCall(c, first) : twimlResponse(refusalTwiml(UNAVAILABLE));
+    }
+    const meta: CallMeta = { callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, callSid, createdAt: new Date().toISOString(), publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
+    await callSession(c.env, callId).prepare(meta);
+    return twimlResponse(await connectTwiml(c.env, c.req.raw, callId));
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", message: "inbound call failed after admission; released", call_id: callId, account_id: owner.account_id, error: String(err) }));
+    await giveBack(c.env, waitUntil, { id: callId, accountId: owner.account_id, callSid }, recorded, c.get("requestId"));
+    return twimlResponse(refusalTwiml(UNAVAILABLE));
   }
-  await auditCallAccepted(c.env, owner.account_id, { call_id: callId, call_sid: callSid, to: to!, from, agent_version: agent.version }, c.get("requestId"));
-  const meta: CallMeta = { callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, callSid, createdAt: new Date().toISOString(), publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
-  await callSession(c.env, callId).prepare(meta);
-  return twimlResponse(await connectTwiml(c.env, c.req.raw, callId));
+}
+
+/** Releases what a failed inbound webhook took: its call row (with an entry saying why) and its slot, each on its own. */
+async function giveBack(env: Env, waitUntil: (p: Promise<unknown>) => void, call: { id: string; accountId: string; callSid: string | null }, recorded: boolean, requestId: string) {
+  const steps = [releaseCall(env, call.accountId, call.id), recorded ? withdrawAcceptedCall(env, waitUntil, call, requestId) : Promise.resolve()];
+  for (const result of await Promise.allSettled(steps)) {
+    if (result.status === "rejected") console.error(JSON.stringify({ level: "error", message: "could not release a failed inbound call", call_id: call.id, error: String(result.reason) }));
+  }
 }
 
 /** The first call recorded for a CallSid (by insertion order, so parallel duplicates agree on it). */

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { database, nowIso } from "../../../shared/db/client.ts";
-import { accounts, providerCredentials, users } from "../../../shared/db/schema.ts";
-import { ID_PATTERNS, newAccountId, newUserId, withFreshId } from "../../../shared/ids.ts";
+import { accounts, apiKeys, providerCredentials, users } from "../../../shared/db/schema.ts";
+import { ID_PATTERNS, newAccountId, newApiKeyId, newUserId, withFreshId } from "../../../shared/ids.ts";
 import { SecretBox } from "../../../shared/crypto/secret-box.ts";
 import { forgetApiKeys } from "../../auth/authenticate.ts";
 import { SCOPES } from "../../auth/scopes.ts";
-import { issueApiKey } from "../../services/api-key-issuer.ts";
+import { newApiKey } from "../../services/api-key-issuer.ts";
 import { twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
 import { displayName, emailAddress } from "../../../shared/schemas/text-fields.ts";
 import { notFound } from "../problem.ts";
@@ -89,19 +89,24 @@ accountsApi.openapi(
     const input = c.req.valid("json");
     const db = database(c.env.DB);
     const now = nowIso();
-    const account = await withFreshId(newAccountId, (id) =>
-      db
-        .insert(accounts)
-        .values({ id, name: input.name, region: input.region, maxConcurrentCalls: input.max_concurrent_calls, creditCents: input.credit_cents, createdAt: now })
-        .returning()
-        .get(),
-    );
-    const owner = await withFreshId(newUserId, (id) =>
-      db.insert(users).values({ id, accountId: account.id, email: input.owner_email.toLowerCase(), name: input.owner_name, role: "owner", createdAt: now }).returning().get(),
-    );
-    const { row: key, secret } = await issueApiKey(db, { accountId: account.id, name: "Owner key", scopes: SCOPES, createdBy: `user:${owner.id}` });
-    c.set("principal", { ...c.get("principal"), accountId: account.id });
-    c.set("auditResource", account.id);
+    // The account, its owner, the owner's key and the account's first audit entry commit together; an id that
+    // collides (any of the three) retries the whole batch with fresh ones.
+    const { account, owner, key, secret } = await withFreshId(newAccountId, async (accountId) => {
+      const ownerId = newUserId();
+      const { values: keyValues, secret } = await newApiKey(newApiKeyId(), { accountId, name: "Owner key", scopes: SCOPES, createdBy: `user:${ownerId}` });
+      const [[account], [owner], [key]] = await c.var.audit.commit(
+        [
+          db
+            .insert(accounts)
+            .values({ id: accountId, name: input.name, region: input.region, maxConcurrentCalls: input.max_concurrent_calls, creditCents: input.credit_cents, createdAt: now })
+            .returning(),
+          db.insert(users).values({ id: ownerId, accountId, email: input.owner_email.toLowerCase(), name: input.owner_name, role: "owner", createdAt: now }).returning(),
+          db.insert(apiKeys).values(keyValues).returning(),
+        ],
+        { accountId, resource: accountId },
+      );
+      return { account: account!, owner: owner!, key: key!, secret };
+    });
     return c.json({ account: accountView(account), owner: { id: owner.id, email: owner.email, role: "owner" as const }, api_key: { id: key.id, key: secret } }, 201);
   },
 );
@@ -117,15 +122,13 @@ accountsApi.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const input = c.req.valid("json");
-    const row = await database(c.env.DB)
-      .update(accounts)
-      .set({ status: input.status, maxConcurrentCalls: input.max_concurrent_calls, creditCents: input.credit_cents })
-      .where(eq(accounts.id, id))
-      .returning()
-      .get();
+    const db = database(c.env.DB);
+    const [[row]] = await c.var.audit.commit(
+      [db.update(accounts).set({ status: input.status, maxConcurrentCalls: input.max_concurrent_calls, creditCents: input.credit_cents }).where(eq(accounts.id, id)).returning()],
+      { accountId: id, ifChanged: true },
+    );
     if (!row) throw notFound("account");
     if (row.status === "closed") forgetApiKeys({ accountId: id });
-    c.set("principal", { ...c.get("principal"), accountId: id });
     return c.json(accountView(row), 200);
   },
 );
@@ -156,9 +159,12 @@ accountsApi.openapi(
   }),
   async (c) => {
     const accountId = c.get("principal").accountId;
-    const row = await database(c.env.DB).update(accounts).set({ name: c.req.valid("json").name }).where(eq(accounts.id, accountId)).returning().get();
+    const db = database(c.env.DB);
+    const [[row]] = await c.var.audit.commit([db.update(accounts).set({ name: c.req.valid("json").name }).where(eq(accounts.id, accountId)).returning()], {
+      resource: accountId,
+      ifChanged: true,
+    });
     if (!row) throw notFound("account");
-    c.set("auditResource", accountId);
     return c.json(accountView(row), 200);
   },
 );
@@ -178,13 +184,18 @@ accountsApi.openapi(
     const sealed = await new SecretBox(c.env.ENCRYPTION_KEY).seal(input.auth_token, twilioTokenContext(accountId));
     const now = nowIso();
     const values = { externalId: input.account_sid, secretCiphertext: sealed.ciphertext, secretKeyId: sealed.keyId, updatedAt: now };
-    const row = await database(c.env.DB)
-      .insert(providerCredentials)
-      .values({ accountId, provider: "twilio", createdAt: now, ...values })
-      .onConflictDoUpdate({ target: [providerCredentials.accountId, providerCredentials.provider], set: values })
-      .returning()
-      .get();
-    c.set("auditResource", `credentials:twilio`);
+    const db = database(c.env.DB);
+    const [[stored]] = await c.var.audit.commit(
+      [
+        db
+          .insert(providerCredentials)
+          .values({ accountId, provider: "twilio", createdAt: now, ...values })
+          .onConflictDoUpdate({ target: [providerCredentials.accountId, providerCredentials.provider], set: values })
+          .returning(),
+      ],
+      { resource: "credentials:twilio" },
+    );
+    const row = stored!;
     return c.json({ provider: "twilio" as const, account_sid: row.externalId, key_id: row.secretKeyId, updated_at: row.updatedAt }, 200);
   },
 );

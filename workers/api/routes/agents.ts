@@ -7,7 +7,7 @@ import { isUniqueViolation } from "../../../shared/db/errors.ts";
 import { AgentConfig } from "../../../shared/schemas/agent-config.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { Context } from "hono";
-import { cacheAgentIfCurrent, invalidateCachedAgent, readCachedAgent, writeCachedVersion } from "../../../shared/agents/agent-config-cache.ts";
+import { cacheAgentIfCurrent, cachePublishedVersion, commitAgentWrite, readCachedAgent, serializedVersion } from "../../../shared/agents/agent-config-cache.ts";
 import { sealAgentSecrets } from "../../services/agent-secrets.ts";
 import { toolUrlIssues, toolUrlPolicy } from "../../../durable-objects/tools/tool-url-policy.ts";
 import { redactAgentSecrets, type StoredAgentConfig } from "../../../shared/agents/stored-agent-config.ts";
@@ -79,10 +79,14 @@ async function ownAgent(db: Database, accountId: string, id: string): Promise<Ag
   return row;
 }
 
-/** Every agent write drops its cached view, so the next read (and the call path) sees the change. */
-async function changed(c: Context<AppEnv>, row: AgentRow): Promise<AgentView> {
-  await invalidateCachedAgent(c.env, row.id);
-  return agentView(row);
+/**
+ * Commits an update of one agent with its audit entry; the agent's cached view is dropped around the commit
+ * (`commitAgentWrite`), so the next read, and the call path, sees the change.
+ */
+async function updateAgent(c: Context<AppEnv>, id: string, set: Partial<typeof agents.$inferInsert>, detail?: Record<string, unknown>): Promise<AgentView> {
+  const db = database(c.env.DB);
+  const [[row]] = await commitAgentWrite(c.env, id, () => c.var.audit.commit([db.update(agents).set(set).where(eq(agents.id, id)).returning()], { detail }));
+  return agentView(row!);
 }
 
 export const agentsApi = resourceApp();
@@ -132,10 +136,11 @@ agentsApi.openapi(
     assertCallableToolUrls(config.tools, c.env);
     const draft = await sealAgentSecrets(config, accountId, c.env);
     const now = nowIso();
-    const row = await withFreshId(newAgentId, (id) =>
-      database(c.env.DB).insert(agents).values({ id, accountId, name, draft, createdAt: now, updatedAt: now }).returning().get(),
-    );
-    c.set("auditResource", row.id);
+    const db = database(c.env.DB);
+    const row = await withFreshId(newAgentId, async (id) => {
+      const [[created]] = await c.var.audit.commit([db.insert(agents).values({ id, accountId, name, draft, createdAt: now, updatedAt: now }).returning()], { resource: id });
+      return created!;
+    });
     return c.json(agentView(row), 201);
   },
 );
@@ -181,8 +186,7 @@ agentsApi.openapi(
     if (current.status === "archived") throw new ApiError("conflict", "the agent is archived; create a new agent instead");
     if (input.config) assertCallableToolUrls(input.config.tools, c.env);
     const draft = input.config ? await sealAgentSecrets(input.config, accountId, c.env, current.draft as StoredAgentConfig) : undefined;
-    const row = await db.update(agents).set({ name: input.name, draft, updatedAt: nowIso() }).where(eq(agents.id, id)).returning().get();
-    return c.json(await changed(c, row!), 200);
+    return c.json(await updateAgent(c, id, { name: input.name, draft, updatedAt: nowIso() }), 200);
   },
 );
 
@@ -204,8 +208,7 @@ agentsApi.openapi(
     if (routed.length > 0) {
       throw new ApiError("conflict", `numbers still route to this agent (${routed.map((r) => r.e164).join(", ")}); reassign them first`);
     }
-    const row = await db.update(agents).set({ status: "archived", updatedAt: nowIso() }).where(eq(agents.id, id)).returning().get();
-    return c.json(await changed(c, row!), 200);
+    return c.json(await updateAgent(c, id, { status: "archived", updatedAt: nowIso() }), 200);
   },
 );
 
@@ -228,24 +231,37 @@ agentsApi.openapi(
     assertCallableToolUrls((current.draft as StoredAgentConfig).tools, c.env);
     const version = current.latestVersion + 1;
     const publishedAt = nowIso();
-    // One transaction: the new version row and the pointer move together. A concurrent publish of the same
-    // version number fails on the primary key instead of silently overwriting.
+    const config = current.draft as StoredAgentConfig;
+    // Everything that could fail after the commit is done before it: the cache entry and the answer are
+    // serialised first, so a publish either stands and is answered 201, or fails and nothing moved.
+    const view = versionView({ agentId: id, version, accountId: principal.accountId, config, publishedBy: principal.actor, publishedAt }, version);
+    let cacheEntry: ReturnType<typeof serializedVersion>;
     try {
-      await db.batch([
-        db.insert(agentVersions).values({ agentId: id, version, accountId: principal.accountId, config: current.draft, publishedBy: principal.actor, publishedAt }),
-        db.update(agents).set({ latestVersion: version, liveVersion: version, updatedAt: publishedAt }).where(and(eq(agents.id, id), eq(agents.latestVersion, current.latestVersion))),
-      ]);
+      cacheEntry = serializedVersion({ account_id: principal.accountId, agent_id: id, version, config });
+      JSON.stringify(view);
+    } catch (err) {
+      throw new ApiError("validation-error", `the draft cannot be published: ${err instanceof Error ? err.message : String(err)}; simplify the configuration`, {
+        errors: [{ path: "config", message: "cannot be serialised" }],
+      });
+    }
+    // One transaction: the new version row, the pointer and the audit entry commit together. A concurrent publish
+    // of the same version number fails on the primary key instead of silently overwriting.
+    try {
+      await commitAgentWrite(c.env, id, () =>
+        c.var.audit.commit(
+          [
+            db.insert(agentVersions).values({ agentId: id, version, accountId: principal.accountId, config: current.draft, publishedBy: principal.actor, publishedAt }),
+            db.update(agents).set({ latestVersion: version, liveVersion: version, updatedAt: publishedAt }).where(and(eq(agents.id, id), eq(agents.latestVersion, current.latestVersion))),
+          ],
+          { detail: { version } },
+        ),
+      );
     } catch (err) {
       if (isUniqueViolation(err)) throw new ApiError("conflict", "another publish of this agent happened at the same time; retry");
       throw err;
     }
-    const config = current.draft as StoredAgentConfig;
-    await Promise.all([invalidateCachedAgent(c.env, id), writeCachedVersion(c.env, { account_id: principal.accountId, agent_id: id, version, config })]);
-    c.set("auditDetail", { version });
-    return c.json(
-      versionView({ agentId: id, version, accountId: principal.accountId, config, publishedBy: principal.actor, publishedAt }, version),
-      201,
-    );
+    await cachePublishedVersion(c.env, cacheEntry);
+    return c.json(view, 201);
   },
 );
 
@@ -268,9 +284,7 @@ agentsApi.openapi(
     if (!exists) {
       throw new ApiError("validation-error", `version ${version} of this agent was never published`, { errors: [{ path: "version", message: "no such version" }] });
     }
-    const row = await db.update(agents).set({ liveVersion: version, updatedAt: nowIso() }).where(eq(agents.id, id)).returning().get();
-    c.set("auditDetail", { version });
-    return c.json(await changed(c, row!), 200);
+    return c.json(await updateAgent(c, id, { liveVersion: version, updatedAt: nowIso() }, { version }), 200);
   },
 );
 

@@ -2,11 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
 import { database, nowIso } from "../../../shared/db/client.ts";
 import { apiKeys } from "../../../shared/db/schema.ts";
-import { ID_PATTERNS } from "../../../shared/ids.ts";
+import { ID_PATTERNS, newApiKeyId, withFreshId } from "../../../shared/ids.ts";
 import { displayName } from "../../../shared/schemas/text-fields.ts";
 import { forgetApiKeys } from "../../auth/authenticate.ts";
 import { SCOPES, type Scope } from "../../auth/scopes.ts";
-import { issueApiKey, type ApiKeyRow } from "../../services/api-key-issuer.ts";
+import { newApiKey, type ApiKeyRow } from "../../services/api-key-issuer.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
@@ -92,9 +92,12 @@ apiKeysApi.openapi(
         scopes_not_held: beyond,
       });
     }
-    const { row, secret } = await issueApiKey(database(c.env.DB), { accountId: principal.accountId, name, scopes, createdBy: principal.actor });
-    c.set("auditResource", row.id);
-    c.set("auditDetail", { scopes });
+    const db = database(c.env.DB);
+    const { row, secret } = await withFreshId(newApiKeyId, async (id) => {
+      const { values, secret } = await newApiKey(id, { accountId: principal.accountId, name, scopes, createdBy: principal.actor });
+      const [[row]] = await c.var.audit.commit([db.insert(apiKeys).values(values).returning()], { resource: id, detail: { scopes } });
+      return { row: row!, secret };
+    });
     return c.json({ ...apiKeyView(row), key: secret }, 201);
   },
 );
@@ -110,12 +113,17 @@ apiKeysApi.openapi(
   }),
   async (c) => {
     const { id } = c.req.valid("param");
-    const row = await database(c.env.DB)
-      .update(apiKeys)
-      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${nowIso()})` })
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.accountId, c.get("principal").accountId)))
-      .returning()
-      .get();
+    const db = database(c.env.DB);
+    const [[row]] = await c.var.audit.commit(
+      [
+        db
+          .update(apiKeys)
+          .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, ${nowIso()})` })
+          .where(and(eq(apiKeys.id, id), eq(apiKeys.accountId, c.get("principal").accountId)))
+          .returning(),
+      ],
+      { ifChanged: true },
+    );
     if (!row) throw notFound("API key");
     forgetApiKeys({ keyId: row.id });
     return c.json(apiKeyView(row), 200);

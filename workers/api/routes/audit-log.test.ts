@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { GENESIS_HASH } from "../../services/audit-log.ts";
+import { GENESIS_HASH } from "../../../shared/audit/audit-hash.ts";
 import { api, createTenant } from "../../../test/workers/api-client.ts";
 
 interface Entry {
@@ -60,13 +60,23 @@ describe("audit log", () => {
 
     const verify = await a.get("/v1/audit-log/verify");
     expect(verify.status).toBe(200);
-    expect(verify.json).toEqual({ valid: true, checked: 7, broken_at_seq: null, head_hash: log[6]!.hash });
+    expect(verify.json).toEqual({ valid: true, checked: 7, broken_at_seq: null, head_hash: log[6]!.hash, pending: 0 });
   });
 
   it("is append-only in the database: UPDATE and DELETE abort, and the recorded head only moves forward", async () => {
     const t = await createTenant();
     await api(t.key).post("/v1/users", { email: "a@example.com", role: "viewer" });
+    await api(t.key).post("/v1/users", { email: "b@example.com", role: "viewer" });
+    // Three entries chained, then one left pending (as a write leaves it before its chainer runs).
+    await api(t.key).get("/v1/audit-log/verify");
+    await env.DB.prepare("INSERT INTO audit_pending (account_id, actor, action, at) VALUES (?, 'test', 'pending.entry', '2026-01-01T00:00:00.000Z')").bind(t.accountId).run();
     const attempts: [string, RegExp][] = [
+      ["UPDATE audit_pending SET actor = 'someone' WHERE account_id = ?", /audit_pending entries cannot be changed/],
+      ["DELETE FROM audit_pending WHERE account_id = ?", /audit_pending entries leave only by being chained into audit_log/],
+      [
+        "INSERT INTO audit_log (account_id, seq, actor, action, at, prev_hash, hash) SELECT account_id, seq + 1, 'forger', 'x', 'now', hash, hash FROM audit_heads WHERE account_id = ?",
+        /audit_log entries are chained from audit_pending, in order/,
+      ],
       ["UPDATE audit_log SET actor = 'someone' WHERE account_id = ?", /audit_log is append-only: entries cannot be changed/],
       ["DELETE FROM audit_log WHERE account_id = ?", /audit_log is append-only: entries cannot be deleted/],
       ["UPDATE audit_heads SET seq = 1 WHERE account_id = ?", /audit_heads only moves forward/],
@@ -75,9 +85,9 @@ describe("audit log", () => {
     for (const [sql, refusal] of attempts) await expect(env.DB.prepare(sql).bind(t.accountId).run()).rejects.toThrow(refusal);
     const head = await env.DB.prepare("SELECT seq, hash FROM audit_heads WHERE account_id = ?").bind(t.accountId).first();
     const newest = await env.DB.prepare("SELECT seq, hash FROM audit_log WHERE account_id = ? ORDER BY seq DESC LIMIT 1").bind(t.accountId).first();
-    expect(head).toEqual({ seq: 2, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(head).toEqual({ seq: 3, hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(head).toEqual(newest);
-    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, checked: 2 });
+    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, checked: 4, pending: 0 });
   });
 
   it("reports the first tampered, deleted or inserted entry, including removed newest entries, to someone who bypassed the triggers", async () => {
@@ -111,13 +121,13 @@ describe("audit log", () => {
     }
   });
 
-  it("a write whose audit entry cannot be stored answers 500, and a retry with the same key replays it instead of repeating it", async () => {
+  it("a write whose audit entry cannot be stored is not made either, and a retry with the same key makes both", async () => {
     const t = await createTenant();
     const agents = async () => (await env.DB.prepare("SELECT id FROM agents WHERE account_id = ?").bind(t.accountId).all<{ id: string }>()).results.map((r) => r.id);
     const body = { name: "Front desk", config: { system_prompt: "Be brief.", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } };
     // The audit store fails for this account's agent creations only (a real D1 error, raised by a trigger).
     await env.DB.prepare(
-      `CREATE TRIGGER audit_store_down BEFORE INSERT ON audit_log WHEN NEW.account_id = '${t.accountId}' AND NEW.action = 'POST /v1/agents' BEGIN SELECT RAISE(ABORT, 'audit store down'); END`,
+      `CREATE TRIGGER audit_store_down BEFORE INSERT ON audit_pending WHEN NEW.account_id = '${t.accountId}' AND NEW.action = 'POST /v1/agents' BEGIN SELECT RAISE(ABORT, 'audit store down'); END`,
     ).run();
     let failed;
     try {
@@ -126,17 +136,55 @@ describe("audit log", () => {
       await env.DB.prepare("DROP TRIGGER audit_store_down").run();
     }
     expect(failed.status).toBe(500);
-    expect(failed.json.detail).toMatch(/the change was made but its audit entry could not be stored; retry with the same Idempotency-Key/);
-    const created = await agents();
-    expect(created).toHaveLength(1);
+    expect(await agents()).toEqual([]);
 
     const retried = await api(t.key).post("/v1/agents", body, { "idempotency-key": "create-front-desk" });
     expect(retried.status).toBe(201);
-    expect(retried.headers.get("idempotent-replayed")).toBe("true");
-    expect(retried.json.id).toBe(created[0]);
-    expect(await agents()).toEqual(created);
-    // The chain stays whole; the missing entry is the one the 500 reported.
-    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, checked: 1 });
+    expect(retried.headers.get("idempotent-replayed")).toBeNull();
+    expect(await agents()).toEqual([retried.json.id]);
+    const log = await fullLog(t.key);
+    expect(log.map((e) => [e.action, e.resource])).toEqual([
+      ["POST /v1/agents", retried.json.id],
+      ["POST /v1/operator/accounts", t.accountId],
+    ]);
+    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, checked: 2, pending: 0 });
+  });
+
+  it("orders simultaneous writes of one account into one unbroken chain", async () => {
+    const t = await createTenant();
+    const writes = await Promise.all(Array.from({ length: 30 }, (_, i) => api(t.key).post("/v1/users", { email: `burst${i}@example.com`, role: "viewer" })));
+    expect(writes.map((w) => w.status)).toEqual(writes.map(() => 201));
+    const log = [...(await fullLog(t.key))].reverse();
+    expect(log.map((e) => e.seq)).toEqual(Array.from({ length: 31 }, (_, i) => i + 1));
+    expect(new Set(log.slice(1).map((e) => e.resource))).toEqual(new Set(writes.map((w) => w.json.id)));
+    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, checked: 31, pending: 0 });
+  });
+
+  it("shows an entry as soon as its write answered: listing chains what is pending first", async () => {
+    const t = await createTenant();
+    const pending = async () => (await env.DB.prepare("SELECT count(*) AS n FROM audit_pending WHERE account_id = ?").bind(t.accountId).first<{ n: number }>())!.n;
+    // Written straight to audit_pending (no poke), as a write whose poke was lost would leave it.
+    await env.DB.prepare("INSERT INTO audit_pending (account_id, actor, action, at) VALUES (?, 'test', 'lost.poke', '2026-01-01T00:00:00.000Z')").bind(t.accountId).run();
+    expect(await pending()).toBeGreaterThan(0);
+    const log = await fullLog(t.key);
+    expect(log[0]).toMatchObject({ seq: 2, action: "lost.poke" });
+    expect(await pending()).toBe(0);
+  });
+
+  it("names callers and callees by a per-account pseudonym, never by their number", async () => {
+    const mine = await createTenant();
+    const theirs = await createTenant();
+    const phone = "+14155550177";
+    for (const t of [mine, theirs]) {
+      expect((await api(t.key).post("/v1/do-not-call", { phone, reason: "asked" })).status).toBe(201);
+      expect((await api(t.key).delete(`/v1/do-not-call/${encodeURIComponent(phone)}`)).status).toBe(204);
+    }
+    const [removed, added] = await fullLog(mine.key);
+    expect(added!.resource).toMatch(/^ph:k1:[0-9a-f]{32}$/);
+    expect(removed!.resource).toBe(added!.resource);
+    expect((await fullLog(theirs.key))[0]!.resource).not.toBe(added!.resource);
+    const raw = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE account_id = ? AND (resource LIKE '%5550177%' OR detail LIKE '%5550177%')").bind(mine.accountId).first<{ n: number }>();
+    expect(raw!.n).toBe(0);
   });
 
   it("rejects a cursor it did not issue", async () => {

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { database } from "../../../shared/db/client.ts";
 import { auditLog } from "../../../shared/db/schema.ts";
-import { verifyAuditChain } from "../../services/audit-log.ts";
+import { settleAuditChain, verifyAuditChain } from "../../services/audit-log.ts";
 import { belowCursor, PageQuery, pageOf, toNumberedPage } from "../pagination.ts";
 import { jsonResponse, resourceApp, securedRoute } from "../route.ts";
 
@@ -30,6 +30,10 @@ const ChainVerification = z
       .string()
       .nullable()
       .openapi({ description: "Hash of the newest entry the database recorded (null before the first write). Keep it elsewhere to detect a rewrite of the whole log." }),
+    pending: z
+      .number()
+      .int()
+      .openapi({ description: "Entries written but not chained yet. Verification chains pending entries first, so this is 0 unless chaining failed (retried automatically)." }),
   })
   .openapi("AuditChainVerification");
 
@@ -55,11 +59,13 @@ auditLogApi.openapi(
     path: "/audit-log",
     tags: ["Audit log"],
     summary: "The account's audit log, newest first: one entry per successful write",
+    description: "Each write stores its entry with the write itself; entries are chained moments later, and this list chains what is pending before it reads.",
     request: { query: PageQuery },
     responses: { 200: jsonResponse(pageOf(AuditEntry, "AuditEntryPage"), "A page of entries.") },
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
+    await settleAuditChain(c.env, c.get("principal").accountId);
     const rows = await database(c.env.DB)
       .select()
       .from(auditLog)
@@ -81,7 +87,9 @@ auditLogApi.openapi(
     responses: { 200: jsonResponse(ChainVerification, "The verification result.") },
   }),
   async (c) => {
-    const result = await verifyAuditChain(database(c.env.DB), c.get("principal").accountId);
-    return c.json({ valid: result.valid, checked: result.checked, broken_at_seq: result.brokenAtSeq ?? null, head_hash: result.headHash }, 200);
+    const accountId = c.get("principal").accountId;
+    await settleAuditChain(c.env, accountId);
+    const result = await verifyAuditChain(database(c.env.DB), accountId);
+    return c.json({ valid: result.valid, checked: result.checked, broken_at_seq: result.brokenAtSeq ?? null, head_hash: result.headHash, pending: result.pending }, 200);
   },
 );

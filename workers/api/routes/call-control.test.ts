@@ -1,4 +1,6 @@
 import { env } from "cloudflare:workers";
+import { phonePseudonym } from "../../../shared/audit/phone-pseudonym.ts";
+import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
 import { describe, expect, it, vi } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
@@ -20,7 +22,7 @@ const dial = (t: TelephonyTenant, to: string, extra: Record<string, unknown> = {
   api(t.key).post("/v1/calls", { agent_id: t.agentId, to, from: t.number, ...extra });
 
 const refusals = async (accountId: string) =>
-  (await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = 'call.refused' ORDER BY seq").bind(accountId).all<{ detail: string }>()).results.map(
+  (await settleAudit(accountId), await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = 'call.refused' ORDER BY seq").bind(accountId).all<{ detail: string }>()).results.map(
     (r) => JSON.parse(r.detail).reason,
   );
 
@@ -34,8 +36,10 @@ describe("POST /v1/calls (outbound)", () => {
     const res = await dial(t, UK);
     expect(res.status).toBe(201);
     expect(res.json).toMatchObject({ direction: "outbound", to: UK, from: t.number, status: "queued", twilio_call_sid: expect.stringMatching(/^CA[0-9a-f]{32}$/) });
-    const audit = await env.DB.prepare("SELECT action, resource FROM audit_log WHERE account_id = ? AND action = 'POST /v1/calls'").bind(t.accountId).first();
-    expect(audit).toEqual({ action: "POST /v1/calls", resource: res.json.id });
+    const audit = await env.DB.prepare("SELECT action, resource, detail FROM audit_log WHERE account_id = ? AND action = 'POST /v1/calls'").bind(t.accountId).first<{ detail: string }>();
+    expect(audit).toMatchObject({ action: "POST /v1/calls", resource: res.json.id });
+    // The callee is named by pseudonym; the caller ID is the tenant's own number.
+    expect(JSON.parse(audit!.detail)).toMatchObject({ to: await phonePseudonym(env.ENCRYPTION_KEY, t.accountId, UK), from: t.number });
     // Twilio was asked to fetch the voice webhook for exactly this call, with status callbacks to it.
     await vi.waitFor(async () => {
       const sim = await (await fetch(`${env.TWILIO_API_BASE_URL}/__control/calls/${res.json.twilio_call_sid}`)).json<{ webhooks: { kind: string; url: string }[] }>();

@@ -9,7 +9,7 @@ import { zE164 } from "../../../shared/phone/e164.ts";
 import type { CallMeta } from "../../../durable-objects/call/call-store.ts";
 import type { AppEnv } from "../app-env.ts";
 import { admitCall, type RefusalReason } from "../../services/call-admission.ts";
-import { auditCallRefusal, insertCall } from "../../services/call-records.ts";
+import { auditCallRefusal, callAuditDetail, insertCall } from "../../services/call-records.ts";
 import { checkConsent } from "../../services/consent-check.ts";
 import { liveAgentVersion } from "../../../shared/agents/live-agent.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
@@ -48,7 +48,7 @@ export const callControlApi = resourceApp();
 
 /** Refuses an outbound call: audited with its reason, answered as problem+json. */
 async function refuse(c: Context<AppEnv>, problem: ProblemType, reason: string, detail: string, body: { to: string; from: string }): Promise<never> {
-  await auditCallRefusal(c.env, c.get("principal").accountId, { reason, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
+  await auditCallRefusal(c.env, (p) => c.executionCtx.waitUntil(p), c.get("principal").accountId, { reason, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
   throw new ApiError(problem, detail, { reason });
 }
 
@@ -112,16 +112,16 @@ callControlApi.openapi(
       // so the record is failed and its concurrency slot released here.
       const reason = err instanceof TwilioApiError ? `twilio_error:${err.code ?? err.status}` : "twilio_unreachable";
       await session.finalize({ status: "failed", endReason: reason, durationSeconds: null });
-      await auditCallRefusal(c.env, accountId, { reason, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
+      await auditCallRefusal(c.env, (p) => c.executionCtx.waitUntil(p), accountId, { reason, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
       if (err instanceof TwilioApiError) {
         throw new ApiError("provider-error", `Twilio refused the call: ${err.message}`, { status: err.status >= 500 ? 502 : 422, twilio_code: err.code, more_info: err.moreInfo, call_id: callId });
       }
       throw new ApiError("provider-error", `Twilio could not be reached (${err instanceof Error ? err.message : String(err)}); the call was not placed, retry later`, { status: 502, reason, call_id: callId });
     }
-    const updated = await db.update(calls).set({ twilioCallSid: twilioCall.sid }).where(eq(calls.id, callId)).returning().get();
     await session.setCallSid(twilioCall.sid);
-    c.set("auditResource", callId);
-    c.set("auditDetail", { to: body.to, from: body.from, agent_version: agent.version, consent_type: body.consent_type });
+    // The placed call and its audit entry commit last, so the answer is what happened.
+    const detail = await callAuditDetail(c.env, accountId, { to: body.to, from: body.from, agent_version: agent.version, consent_type: body.consent_type, direction: "outbound" });
+    const [[updated]] = await c.var.audit.commit([db.update(calls).set({ twilioCallSid: twilioCall.sid }).where(eq(calls.id, callId)).returning()], { resource: callId, detail });
     return c.json(callView(updated!), 201);
   },
 );
@@ -186,6 +186,7 @@ callControlApi.openapi(
       if (err.code !== 20404) throw twilioProblem("hang up the call", call.id, { status: err.status, code: err.code, message: err.message, moreInfo: err.moreInfo ?? null });
       await session.finalize({ status: "completed", endReason: "hangup_requested", durationSeconds: null });
     }
+    await c.var.audit.commit([]);
     return c.json(callView(call), 202);
   },
 );
@@ -206,7 +207,9 @@ callControlApi.openapi(
     const body = c.req.valid("json");
     const result = await callSession(c.env, call.id).transfer({ to: body.to, mode: body.mode, announcement: body.announcement, requestedBy: c.get("principal").actor });
     if (!result.ok) throw "conflict" in result ? new ApiError("conflict", result.conflict) : twilioProblem("transfer the call", call.id, result.twilio);
-    c.set("auditDetail", { to: body.to, mode: body.mode, ...(result.value.target_call_sid ? { target_call_sid: result.value.target_call_sid } : {}) });
+    await c.var.audit.commit([], {
+      detail: { to: await c.var.audit.phone(body.to), mode: body.mode, ...(result.value.target_call_sid ? { target_call_sid: result.value.target_call_sid } : {}) },
+    });
     return c.json(callView(call), 202);
   },
 );

@@ -74,14 +74,12 @@ const utc = (timestamp: string) => new Date(timestamp).toISOString();
 /** Records are only ever appended: the history is the evidence of what the person agreed to, and when. */
 async function appendConsent(c: Context<AppEnv>, record: Pick<ConsentRecordRow, "phone" | "consentType" | "status" | "source" | "capturedAt" | "expiresAt">) {
   const accountId = c.get("principal").accountId;
-  const row = await withFreshId(newConsentId, (id) =>
-    database(c.env.DB)
-      .insert(consentRecords)
-      .values({ id, accountId, ...record, createdAt: nowIso() })
-      .returning()
-      .get(),
-  );
-  c.set("auditResource", row.id);
+  const db = database(c.env.DB);
+  // The entry names the record, not the phone number: erasing the person later changes the record, never the chain.
+  const row = await withFreshId(newConsentId, async (id) => {
+    const [[created]] = await c.var.audit.commit([db.insert(consentRecords).values({ id, accountId, ...record, createdAt: nowIso() }).returning()], { resource: id });
+    return created!;
+  });
   return consentView(row);
 }
 

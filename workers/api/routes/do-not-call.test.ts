@@ -2,6 +2,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { database } from "../../../shared/db/client.ts";
 import { api, createTenant, request } from "../../../test/workers/api-client.ts";
+import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
+import { phonePseudonym } from "../../../shared/audit/phone-pseudonym.ts";
 import { issueApiKey } from "../../services/api-key-issuer.ts";
 
 const PHONE = "+14155550142";
@@ -9,6 +11,8 @@ const PATH = `/v1/do-not-call/${encodeURIComponent(PHONE)}`;
 
 const entries = async (accountId: string) =>
   (await env.DB.prepare("SELECT phone, reason FROM do_not_call WHERE account_id = ? ORDER BY phone").bind(accountId).all()).results;
+
+const pseudonym = (accountId: string, phone: string) => phonePseudonym(env.ENCRYPTION_KEY, accountId, phone);
 
 describe("do-not-call list", () => {
   it("adds a number once: 201 when new, 200 with the unchanged entry after", async () => {
@@ -24,8 +28,10 @@ describe("do-not-call list", () => {
     expect(await entries(t.accountId)).toEqual([{ phone: PHONE, reason: "asked on a call" }]);
 
     expect((await a.post("/v1/do-not-call", { phone: "+442079460958" })).json.reason).toBeNull();
+    await settleAudit(t.accountId);
     const audit = await env.DB.prepare("SELECT resource FROM audit_log WHERE account_id = ? AND action = 'POST /v1/do-not-call' ORDER BY seq").bind(t.accountId).all();
-    expect(audit.results).toEqual([{ resource: PHONE }, { resource: PHONE }, { resource: "+442079460958" }]);
+    const named = await pseudonym(t.accountId, PHONE);
+    expect(audit.results).toEqual([{ resource: named }, { resource: named }, { resource: await pseudonym(t.accountId, "+442079460958") }]);
   });
 
   it("looks a number up by its URL-encoded or literal E.164 form, and 404s an unlisted one", async () => {
@@ -52,8 +58,9 @@ describe("do-not-call list", () => {
     expect(await entries(t.accountId)).toEqual([]);
     expect((await a.get(PATH)).status).toBe(404);
     expect((await a.delete(PATH)).status).toBe(404);
+    await settleAudit(t.accountId);
     const audit = await env.DB.prepare("SELECT resource FROM audit_log WHERE account_id = ? AND action LIKE 'DELETE %'").bind(t.accountId).all();
-    expect(audit.results).toEqual([{ resource: PHONE }]);
+    expect(audit.results).toEqual([{ resource: await pseudonym(t.accountId, PHONE) }]);
   });
 
   it("rejects invalid entries, naming each field, and stores nothing", async () => {

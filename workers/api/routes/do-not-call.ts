@@ -76,8 +76,9 @@ doNotCallApi.openapi(
     const { phone, reason } = c.req.valid("json");
     const accountId = c.get("principal").accountId;
     const db = database(c.env.DB);
-    c.set("auditResource", phone);
-    const added = await db.insert(doNotCall).values({ accountId, phone, reason, createdAt: nowIso() }).onConflictDoNothing().returning().get();
+    const [[added]] = await c.var.audit.commit([db.insert(doNotCall).values({ accountId, phone, reason, createdAt: nowIso() }).onConflictDoNothing().returning()], {
+      resource: await c.var.audit.phone(phone),
+    });
     if (added) return c.json(entryView(added), 201);
     return c.json(entryView(await ownEntry(db, accountId, phone)), 200);
   },
@@ -109,9 +110,12 @@ doNotCallApi.openapi(
   }),
   async (c) => {
     const { phone } = c.req.valid("param");
-    const removed = await database(c.env.DB).delete(doNotCall).where(entryWhere(c.get("principal").accountId, phone)).returning().get();
+    const db = database(c.env.DB);
+    const [[removed]] = await c.var.audit.commit([db.delete(doNotCall).where(entryWhere(c.get("principal").accountId, phone)).returning()], {
+      resource: await c.var.audit.phone(phone),
+      ifChanged: true,
+    });
     if (!removed) throw notFound("do-not-call entry");
-    c.set("auditResource", phone);
     return c.body(null, 204);
   },
 );

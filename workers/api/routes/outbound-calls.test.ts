@@ -1,4 +1,5 @@
 import { env } from "cloudflare:workers";
+import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
@@ -13,7 +14,7 @@ const consent = (t: TelephonyTenant, phone: string) =>
 const dial = (t: TelephonyTenant, to: string, extra: Record<string, unknown> = {}) => api(t.key).post("/v1/calls", { agent_id: t.agentId, to, from: t.number, ...extra });
 
 const refusals = async (accountId: string) =>
-  (await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = 'call.refused' ORDER BY seq").bind(accountId).all<{ detail: string }>()).results.map(
+  (await settleAudit(accountId), await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = 'call.refused' ORDER BY seq").bind(accountId).all<{ detail: string }>()).results.map(
     (r) => JSON.parse(r.detail).reason,
   );
 

@@ -32,6 +32,7 @@ phoneNumberPurchaseApi.openapi(
     const q = c.req.valid("json");
     const twilio = await tenantTwilio(c.env, c.get("principal").accountId);
     const found = await twilio.searchNumbers(q.country, { areaCode: q.area_code, contains: q.contains, limit: q.limit }).catch((err) => providerProblem(err, "search numbers"));
+    await c.var.audit.commit([]);
     return c.json({ data: found.map((n) => ({ e164: n.phone_number, locality: n.locality ?? null, region: n.region ?? null, country: n.iso_country ?? null })) }, 200);
   },
 );

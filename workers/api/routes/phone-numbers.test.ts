@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../../shared/db/client.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { api, createTenant, request, type Tenant } from "../../../test/workers/api-client.ts";
+import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
 import { issueApiKey } from "../../services/api-key-issuer.ts";
 import { numberRouteKey, resolveNumberRoute } from "../../services/number-routing.ts";
 
@@ -39,6 +40,7 @@ describe("phone numbers", () => {
     const got = await api(t.key).get(`/v1/phone-numbers/${res.json.id}`);
     expect(got.status).toBe(200);
     expect(got.json).toEqual(res.json);
+    await settleAudit(t.accountId);
     const audit = await env.DB.prepare("SELECT resource FROM audit_log WHERE account_id = ? AND action = 'POST /v1/phone-numbers'").bind(t.accountId).all();
     expect(audit.results).toEqual([{ resource: res.json.id }]);
   });

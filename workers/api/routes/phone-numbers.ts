@@ -4,7 +4,7 @@ import { database, nowIso, type Database } from "../../../shared/db/client.ts";
 import { agents, phoneNumbers } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newPhoneNumberId } from "../../../shared/ids.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
-import { invalidateNumberRoute } from "../../services/number-routing.ts";
+import { commitNumberChange } from "../../services/number-routing.ts";
 import { buyTwilioNumber, pointTwilioNumber, twilioNumberSid } from "../../services/number-webhooks.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
@@ -153,12 +153,19 @@ phoneNumbersApi.openapi(
     // The partial unique index (one active row per number) settles races between accounts importing the same
     // number. SQLite's upsert target cannot name a partial index through drizzle, so any conflict does nothing; a
     // collision of the random id instead (one in 30^10) would read as a 409 that a retry clears.
-    const row = await db
-      .insert(phoneNumbers)
-      .values({ id: newPhoneNumberId(), accountId, e164: input.e164, source: input.source ?? "twilio", providerSid, agentId: input.agent_id, createdAt: now, updatedAt: now })
-      .onConflictDoNothing()
-      .returning()
-      .get();
+    const id = newPhoneNumberId();
+    const [[row]] = await commitNumberChange(c.env, input.e164, () =>
+      c.var.audit.commit(
+        [
+          db
+            .insert(phoneNumbers)
+            .values({ id, accountId, e164: input.e164, source: input.source ?? "twilio", providerSid, agentId: input.agent_id, createdAt: now, updatedAt: now })
+            .onConflictDoNothing()
+            .returning(),
+        ],
+        { resource: id, ifChanged: true },
+      ),
+    );
     if (!row) {
       const mine = await db
         .select({ id: phoneNumbers.id })
@@ -170,8 +177,6 @@ phoneNumbersApi.openapi(
         mine ? `${input.e164} is already imported as ${mine.id}` : `${input.e164} is active on another account; it must be released there first`,
       );
     }
-    await invalidateNumberRoute(c.env, row.e164);
-    c.set("auditResource", row.id);
     return c.json(phoneNumberView(row), 201);
   },
 );
@@ -210,14 +215,12 @@ phoneNumbersApi.openapi(
     const db = database(c.env.DB);
     const current = await ownNumber(db, accountId, id);
     if (agent_id) await assertAssignable(db, accountId, agent_id);
-    const row = await db
-      .update(phoneNumbers)
-      .set({ agentId: agent_id, updatedAt: nowIso() })
-      .where(and(eq(phoneNumbers.id, id), eq(phoneNumbers.status, "active")))
-      .returning()
-      .get();
+    const [[row]] = await commitNumberChange(c.env, current.e164, () =>
+      c.var.audit.commit([db.update(phoneNumbers).set({ agentId: agent_id, updatedAt: nowIso() }).where(and(eq(phoneNumbers.id, id), eq(phoneNumbers.status, "active"))).returning()], {
+        ifChanged: true,
+      }),
+    );
     if (!row) throw new ApiError("conflict", "the number was released; import it again to route calls to it");
-    await invalidateNumberRoute(c.env, current.e164);
     return c.json(phoneNumberView(row), 200);
   },
 );
@@ -236,13 +239,19 @@ phoneNumbersApi.openapi(
     const db = database(c.env.DB);
     const current = await ownNumber(db, c.get("principal").accountId, id);
     // Releasing twice is harmless: the second time changes nothing and returns the released number.
-    if (current.status === "released") return c.json(phoneNumberView(current), 200);
-    const row = await db.update(phoneNumbers).set({ status: "released", agentId: null, updatedAt: nowIso() }).where(eq(phoneNumbers.id, id)).returning().get();
-    await invalidateNumberRoute(c.env, current.e164);
-    if (current.source === "twilio" && current.providerSid) {
-      // Released here whatever Twilio says: a number still pointing at the platform only hears "not in service".
-      await pointTwilioNumber(c.env, current.accountId, current.providerSid, null).catch((err: Error) => c.set("auditDetail", { unpoint_error: err.message }));
+    if (current.status === "released") {
+      await c.var.audit.commit([]);
+      return c.json(phoneNumberView(current), 200);
     }
+    // Released here whatever Twilio says: a number still pointing at the platform only hears "not in service".
+    // Un-pointed first, so that the audit entry, committed with the release, records whether Twilio agreed.
+    let detail: Record<string, unknown> | undefined;
+    if (current.source === "twilio" && current.providerSid) {
+      await pointTwilioNumber(c.env, current.accountId, current.providerSid, null).catch((err: Error) => (detail = { unpoint_error: err.message }));
+    }
+    const [[row]] = await commitNumberChange(c.env, current.e164, () =>
+      c.var.audit.commit([db.update(phoneNumbers).set({ status: "released", agentId: null, updatedAt: nowIso() }).where(eq(phoneNumbers.id, id)).returning()], { detail }),
+    );
     return c.json(phoneNumberView(row!), 200);
   },
 );

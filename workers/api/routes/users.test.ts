@@ -3,6 +3,7 @@ import { decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { api, createTenant } from "../../../test/workers/api-client.ts";
+import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
 
 const userCount = async (accountId: string) =>
   (await env.DB.prepare("SELECT count(*) AS n FROM users WHERE account_id = ?").bind(accountId).first<{ n: number }>())!.n;
@@ -125,6 +126,7 @@ describe("users", () => {
     expect((await asUser.get("/v1/accounts/me")).json.id).toBe(t.accountId);
     const agent = await asUser.post("/v1/agents", { name: "x", config: { system_prompt: "Be brief.", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } });
     expect(agent.status).toBe(201);
+    await settleAudit(t.accountId);
     const { results } = await env.DB.prepare("SELECT actor FROM audit_log WHERE account_id = ? AND resource = ?").bind(t.accountId, agent.json.id).all<{ actor: string }>();
     expect(results).toEqual([{ actor: `user:${user.id}` }]);
 

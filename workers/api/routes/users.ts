@@ -112,16 +112,15 @@ usersApi.openapi(
     const accountId = c.get("principal").accountId;
     const email = input.email.toLowerCase();
     // A duplicate email is a quiet no-op here rather than a UNIQUE error, which withFreshId would take for an id collision.
-    const row = await withFreshId(newUserId, (id) =>
-      database(c.env.DB)
-        .insert(users)
-        .values({ id, accountId, email, name: input.name, role: input.role, createdAt: nowIso() })
-        .onConflictDoNothing({ target: [users.accountId, users.email] })
-        .returning()
-        .get(),
-    );
+    const db = database(c.env.DB);
+    const row = await withFreshId(newUserId, async (id) => {
+      const [[created]] = await c.var.audit.commit(
+        [db.insert(users).values({ id, accountId, email, name: input.name, role: input.role, createdAt: nowIso() }).onConflictDoNothing({ target: [users.accountId, users.email] }).returning()],
+        { resource: id, ifChanged: true },
+      );
+      return created;
+    });
     if (!row) throw new ApiError("conflict", `${email} is already a user of this account; change that user's role instead`);
-    c.set("auditResource", row.id);
     return c.json(userView(row), 201);
   },
 );
@@ -142,14 +141,17 @@ usersApi.openapi(
     const db = database(c.env.DB);
     await ownUser(db, accountId, id);
     const demotes = input.role !== undefined && input.role !== "owner";
-    const row = await db
-      .update(users)
-      .set({ name: input.name, role: input.role })
-      .where(and(eq(users.id, id), eq(users.accountId, accountId), demotes ? anotherOwnerRemains(accountId) : undefined))
-      .returning()
-      .get();
+    const [[row]] = await c.var.audit.commit(
+      [
+        db
+          .update(users)
+          .set({ name: input.name, role: input.role })
+          .where(and(eq(users.id, id), eq(users.accountId, accountId), demotes ? anotherOwnerRemains(accountId) : undefined))
+          .returning(),
+      ],
+      { detail: input.role ? { role: input.role } : undefined, ifChanged: true },
+    );
     if (!row) throw lastOwner();
-    if (input.role) c.set("auditDetail", { role: input.role });
     return c.json(userView(row), 200);
   },
 );
@@ -168,11 +170,10 @@ usersApi.openapi(
     const accountId = c.get("principal").accountId;
     const db = database(c.env.DB);
     await ownUser(db, accountId, id);
-    const removed = await db
-      .delete(users)
-      .where(and(eq(users.id, id), eq(users.accountId, accountId), anotherOwnerRemains(accountId)))
-      .returning({ id: users.id })
-      .get();
+    const [[removed]] = await c.var.audit.commit(
+      [db.delete(users).where(and(eq(users.id, id), eq(users.accountId, accountId), anotherOwnerRemains(accountId))).returning({ id: users.id })],
+      { ifChanged: true },
+    );
     if (!removed) throw lastOwner();
     return c.body(null, 204);
   },
@@ -200,6 +201,7 @@ usersApi.openapi(
       .setIssuedAt()
       .setExpirationTime(expiresAtS)
       .sign(await tokenKey(c.env.JWT_SECRET, "dashboard"));
+    await c.var.audit.commit([]);
     return c.json({ token, expires_at: new Date(expiresAtS * 1000).toISOString() }, 201);
   },
 );

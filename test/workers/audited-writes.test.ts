@@ -1,0 +1,131 @@
+import { env, exports } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { api, request } from "./api-client.ts";
+import { settleAudit } from "./audit-fixtures.ts";
+import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
+
+/**
+ * Every write operation in /openapi.json, sent once successfully, leaves exactly one audit entry naming it (its
+ * route template, its actor) in the right account's chain, and the chain still verifies. A write route added
+ * without a fixture here fails the first test; one that commits without its entry fails the second (the audit
+ * middleware answers 500).
+ */
+
+interface Write {
+  path: string;
+  body?: unknown;
+  operator?: boolean;
+  /** Whose chain records it; by default the test tenant's. */
+  accountId?: (res: Awaited<ReturnType<typeof request>>) => string;
+  /** A first attempt that lost a race in the fixture (the simulator ended the call): prepare again. */
+  retry?: (first: Awaited<ReturnType<typeof request>>) => boolean;
+}
+
+const UK = "+442071838750";
+const WRITE_METHODS = new Set(["post", "put", "patch", "delete"]);
+
+async function writeOperations(): Promise<string[]> {
+  const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
+  return Object.entries(doc.paths)
+    .filter(([path]) => path.startsWith("/v1/"))
+    .flatMap(([path, item]) => Object.keys(item).filter((m) => WRITE_METHODS.has(m)).map((m) => `${m.toUpperCase()} ${path}`));
+}
+
+const chain = async (accountId: string) => {
+  await settleAudit(accountId);
+  return (await env.DB.prepare("SELECT seq, actor, action FROM audit_log WHERE account_id = ? ORDER BY seq").bind(accountId).all<{ seq: number; actor: string; action: string }>()).results;
+};
+
+describe("every write is audited", () => {
+  let t: TelephonyTenant;
+  let writes: string[];
+  beforeAll(async () => {
+    writes = await writeOperations();
+    t = await telephonyTenant();
+    await registerWithTwilio(t);
+  });
+
+  it("walks every write operation in the spec, each with a fixture here", async () => {
+    expect(writes.length).toBeGreaterThan(20);
+    expect(writes.filter((w) => !(w in fixtures(t))), "write operations without a fixture").toEqual([]);
+  });
+
+  it("leaves exactly one entry per successful write, naming its route and actor, in a chain that verifies", { timeout: 120_000 }, async () => {
+    const all = fixtures(t);
+    for (const name of writes) {
+      const [method] = name.split(" ");
+      // Prepared first: a fixture's own set-up writes are audited too, and must not be counted.
+      const send = async () => {
+        const write = await all[name]!();
+        const before = (await chain(t.accountId)).length;
+        const res = await request(method!, write.path, write.operator ? { headers: { "x-operator-secret": env.OPERATOR_SECRET }, body: write.body } : { key: t.key, body: write.body });
+        return { write, before, res };
+      };
+      let { write, before, res } = await send();
+      for (let attempt = 1; attempt < 5 && write.retry?.(res); attempt++) ({ write, before, res } = await send());
+      expect(res.status, `${name}: ${res.text}`).toBeLessThan(300);
+      const accountId = write.accountId?.(res) ?? t.accountId;
+      const entries = await chain(accountId);
+      const added = accountId === t.accountId ? entries.slice(before) : entries;
+      const template = name.replace(/\{(\w+)\}/g, ":$1");
+      expect(added.map((e) => e.action), name).toEqual([template]);
+      expect(added[0]!.actor, name).toEqual(write.operator ? "operator" : expect.stringMatching(/^key:KEY-/));
+    }
+    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, pending: 0 });
+  });
+});
+
+/** One successful request per write operation, each prepared against the tenant's current state. */
+function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
+  const owner = api(t.key);
+  const uniquePhone = () => `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+  const user = async () => (await owner.post("/v1/users", { email: `u-${crypto.randomUUID()}@audit.test`, role: "viewer" })).json.id as string;
+  const agent = async () => (await owner.post("/v1/agents", { name: "Audited", config: { system_prompt: "Hi.", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } })).json.id as string;
+  const number = async () => (await owner.post("/v1/phone-numbers", { e164: uniquePhone(), source: "sip" })).json.id as string;
+  const dial = async () => {
+    await owner.post("/v1/consent", { phone: UK, consent_type: "outbound_calls", source: "web_form:audit" });
+    return (await owner.post("/v1/calls", { agent_id: t.agentId, to: UK, from: t.number })).json.id as string;
+  };
+  // The Twilio simulator ends a dialled call moments after answering it (it cannot reach this Worker's webhook).
+  const callEnded = (first: Awaited<ReturnType<typeof request>>) => first.json?.twilio_code === 21220;
+  return {
+    "POST /v1/operator/accounts": async () => ({
+      path: "/v1/operator/accounts",
+      operator: true,
+      body: { name: "Audited", owner_email: `op-${crypto.randomUUID()}@audit.test` },
+      accountId: (res) => res.json.account.id,
+    }),
+    "PATCH /v1/operator/accounts/{id}": async () => ({ path: `/v1/operator/accounts/${t.accountId}`, operator: true, body: { max_concurrent_calls: 10 } }),
+    "PATCH /v1/accounts/me": async () => ({ path: "/v1/accounts/me", body: { name: "Renamed" } }),
+    "PUT /v1/accounts/me/credentials/twilio": async () => ({ path: "/v1/accounts/me/credentials/twilio", body: { account_sid: t.accountSid, auth_token: t.authToken } }),
+    "POST /v1/users": async () => ({ path: "/v1/users", body: { email: `u-${crypto.randomUUID()}@audit.test`, role: "viewer" } }),
+    "PATCH /v1/users/{id}": async () => ({ path: `/v1/users/${await user()}`, body: { role: "developer" } }),
+    "DELETE /v1/users/{id}": async () => ({ path: `/v1/users/${await user()}` }),
+    "POST /v1/users/{id}/tokens": async () => ({ path: `/v1/users/${await user()}/tokens` }),
+    "POST /v1/api-keys": async () => ({ path: "/v1/api-keys", body: { name: "ci", scopes: ["agents:read"] } }),
+    "DELETE /v1/api-keys/{id}": async () => ({ path: `/v1/api-keys/${(await owner.post("/v1/api-keys", { name: "gone", scopes: ["agents:read"] })).json.id}` }),
+    "POST /v1/agents": async () => ({ path: "/v1/agents", body: { name: "Audited", config: { system_prompt: "Hi.", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } } }),
+    "PATCH /v1/agents/{id}": async () => ({ path: `/v1/agents/${await agent()}`, body: { name: "Renamed" } }),
+    "DELETE /v1/agents/{id}": async () => ({ path: `/v1/agents/${await agent()}` }),
+    "POST /v1/agents/{id}/publish": async () => ({ path: `/v1/agents/${t.agentId}/publish` }),
+    "POST /v1/agents/{id}/rollback": async () => ({ path: `/v1/agents/${t.agentId}/rollback`, body: { version: 1 } }),
+    "POST /v1/phone-numbers": async () => ({ path: "/v1/phone-numbers", body: { e164: uniquePhone(), source: "sip" } }),
+    "PATCH /v1/phone-numbers/{id}": async () => ({ path: `/v1/phone-numbers/${await number()}`, body: { agent_id: t.agentId } }),
+    "DELETE /v1/phone-numbers/{id}": async () => ({ path: `/v1/phone-numbers/${await number()}` }),
+    "POST /v1/phone-numbers/search": async () => ({ path: "/v1/phone-numbers/search", body: { area_code: "415", limit: 1 } }),
+    "POST /v1/calls": async () => {
+      await owner.post("/v1/consent", { phone: UK, consent_type: "outbound_calls", source: "web_form:audit" });
+      return { path: "/v1/calls", body: { agent_id: t.agentId, to: UK, from: t.number } };
+    },
+    "POST /v1/calls/{id}/hangup": async () => ({ path: `/v1/calls/${await dial()}/hangup`, retry: callEnded }),
+    "POST /v1/calls/{id}/transfer": async () => ({ path: `/v1/calls/${await dial()}/transfer`, body: { to: "+14155550188", mode: "cold" }, retry: callEnded }),
+    "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:audit" } }),
+    "POST /v1/consent/revoke": async () => ({ path: "/v1/consent/revoke", body: { phone: uniquePhone(), consent_type: "marketing", source: "ivr" } }),
+    "POST /v1/do-not-call": async () => ({ path: "/v1/do-not-call", body: { phone: uniquePhone(), reason: "asked" } }),
+    "DELETE /v1/do-not-call/{phone}": async () => {
+      const phone = uniquePhone();
+      await owner.post("/v1/do-not-call", { phone });
+      return { path: `/v1/do-not-call/${encodeURIComponent(phone)}` };
+    },
+  };
+}
