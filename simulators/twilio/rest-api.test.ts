@@ -66,6 +66,16 @@ describe("authentication", () => {
     expect(await rest("GET", "/Nope.json")).toMatchObject({ status: 404, body: { code: 20404, status: 404 } });
     expect(await rest("GET", "/Calls/CA00000000000000000000000000000000.json")).toMatchObject({ status: 404, body: { code: 20404 } });
   });
+
+  it("answers a known resource under a method it lacks with 405 (20004), after authentication", async () => {
+    expect(await rest("DELETE", "/Calls.json")).toMatchObject({ status: 405, body: { code: 20004, status: 405 } });
+    expect(await rest("DELETE", "/Calls.json", undefined, { ...alice, authToken: "nope" })).toMatchObject({ status: 401, body: { code: 20003 } });
+  });
+
+  it("fetches the authenticated account itself", async () => {
+    expect(await rest("GET", ".json")).toMatchObject({ status: 200, body: { sid: alice.accountSid, status: "active" } });
+    expect(await rest("GET", ".json", undefined, { ...alice, authToken: "nope" })).toMatchObject({ status: 401, body: { code: 20003 } });
+  });
 });
 
 describe("calls", () => {
