@@ -27,6 +27,13 @@ const numberBody = z.strictObject({
   statusCallback: z.url().optional(),
   statusCallbackMethod: method.optional(),
 });
+const restFaultBody = z.strictObject({
+  accountSid: z.string(),
+  status: z.union([z.literal(429), z.literal(503)]),
+  count: z.number().int().min(0),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  when: z.enum(["before", "after"]).optional(),
+});
 const calleeBody = z.strictObject({ to: z.string().min(1), script: z.unknown() });
 const callBody = z.strictObject({
   from: z.string().optional(),
@@ -104,6 +111,12 @@ router
     await sim.hangUp(params.callSid!);
     return { status: 200, body: sim.getCall(params.callSid!) };
   })
+  .post("/rest-faults", ({ payload }, sim) => {
+    const { accountSid, count, ...fault } = parseBody(restFaultBody, payload);
+    sim.state.restFaults.arm(accountSid, count, fault);
+    return { status: 200, body: sim.state.restFaults.snapshot(accountSid) };
+  })
+  .get("/rest-faults", ({ query }, sim) => ({ status: 200, body: sim.state.restFaults.snapshot(single(query.accountSid) ?? "") }))
   .get("/conferences", ({ query }, sim) => {
     const filter = { accountSid: single(query.accountSid), friendlyName: single(query.friendlyName) };
     return { status: 200, body: sim.state.conferences.list(filter).map((c) => c.toJSON()) };

@@ -226,3 +226,34 @@ describe("recordings", () => {
     expect(events.sort()).toEqual(["completed", "in-progress"]);
   });
 });
+
+describe("armed REST faults (control API)", () => {
+  const arm = (body: Record<string, unknown>) =>
+    fetch(`${sim.url}/__control/rest-faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+  it("answers the account's next N requests with 429 and Retry-After, then serves again; other accounts are untouched", async () => {
+    expect((await arm({ accountSid: alice.accountSid, status: 429, count: 2, retryAfterSeconds: 3 })).status).toBe(200);
+    expect((await twilioRest(sim.url, bob, "GET", "/Calls.json")).status).toBe(200);
+    const first = await fetch(`${sim.url}/2010-04-01/Accounts/${alice.accountSid}/Calls.json`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${alice.accountSid}:${alice.authToken}`).toString("base64")}` },
+    });
+    expect(first.status).toBe(429);
+    expect(first.headers.get("retry-after")).toBe("3");
+    expect(await first.json()).toMatchObject({ code: 20429, status: 429 });
+    expect(await rest("GET", "/Calls.json")).toMatchObject({ status: 429 });
+    expect((await rest("GET", "/Calls.json")).status).toBe(200);
+    const snapshot = await (await fetch(`${sim.url}/__control/rest-faults?accountSid=${alice.accountSid}`)).json();
+    expect(snapshot).toEqual({ remaining: 0, served: 2 });
+  });
+
+  it("a 503 armed 'after' lets the create take effect, as Twilio may have done behind a failed response", async () => {
+    const before = (await rest("GET", "/Calls.json", { PageSize: "1000" })).body.calls.length;
+    await arm({ accountSid: alice.accountSid, status: 503, count: 1, when: "after" });
+    expect(await rest("POST", "/Calls.json", { To: "+14155559999", From: OWNED, Url: `${platform.url}/short` })).toMatchObject({ status: 503, body: { code: 20503 } });
+    expect((await rest("GET", "/Calls.json", { PageSize: "1000" })).body.calls.length).toBe(before + 1);
+  });
+
+  it("refuses a malformed fault", async () => {
+    expect((await arm({ accountSid: alice.accountSid, status: 500, count: 1 })).status).toBe(400);
+  });
+});

@@ -2,6 +2,7 @@ import { Router, type IRequest } from "itty-router";
 import { constantTimeEqual } from "../../shared/protocol/twilio-signature.ts";
 import { callResource } from "./call-resource.ts";
 import { FormFields } from "./form-fields.ts";
+import { faultError, type RestFault } from "./rest-faults.ts";
 import { createCall, updateCall } from "./rest-calls.ts";
 import { buyNumber, listNumbers, numberOf, releaseNumber, searchLocal, updateNumber } from "./rest-numbers.ts";
 import { createRecording, fetchRecording, listRecordings, updateRecording } from "./rest-recordings.ts";
@@ -22,10 +23,11 @@ export interface RestResponse {
   headers?: Record<string, string>;
 }
 
-/** A request as routes see it: itty-router fills `params`; `authorize` fills `accountSid`. */
+/** A request as routes see it: itty-router fills `params`; `authorize` fills `accountSid` and any fault to answer with. */
 interface RouteRequest extends IRequest {
   rest: RestRequest;
   accountSid: string;
+  faultAfter?: RestFault;
   form: FormFields;
   fields: FormFields;
 }
@@ -54,14 +56,26 @@ function page(key: string, items: unknown[], path: string, query: FormFields): R
   };
 }
 
-/** Runs before every route under an account: authenticates, then lets the matching route answer. */
+function faultResponse(fault: RestFault): RestResponse {
+  const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
+  return { status: fault.status, body: faultError(fault).toJSON(), headers };
+}
+
+/** Runs before every route under an account: authenticates, answers an armed fault, or lets the matching route answer. */
 const authorize: Route = (req, state) => {
   authenticate(state, req.rest.authorization, req.params.accountSid!);
   req.accountSid = req.params.accountSid!;
+  const fault = state.restFaults.take(req.accountSid);
+  if (fault?.when === "after") req.faultAfter = fault;
+  else if (fault) return faultResponse(fault);
   return undefined;
 };
 
-const router = Router<RouteRequest, [TwilioState], RestResponse>({ base: "/2010-04-01/Accounts" });
+const router = Router<RouteRequest, [TwilioState], RestResponse>({
+  base: "/2010-04-01/Accounts",
+  // A fault armed "after" lets the request take effect, then answers as if Twilio had failed.
+  finally: [(response: RestResponse | undefined, req: RouteRequest) => (req.faultAfter ? faultResponse(req.faultAfter) : response)],
+});
 router
   // Authentication comes before route lookup, as on Twilio: an unauthenticated request learns nothing about paths.
   .all("/:accountSid.json", authorize)
