@@ -79,7 +79,7 @@ describe("authentication", () => {
 });
 
 describe("calls", () => {
-  it.each([
+  it.each<[string, Record<string, string>, number]>([
     ["missing To", { From: OWNED, Url: "https://x.example/v" }, 21201],
     ["missing From", { To: "+14155559999", Url: "https://x.example/v" }, 21213],
     ["an invalid To", { To: "555-1234", From: OWNED, Url: "https://x.example/v" }, 21211],
@@ -89,6 +89,16 @@ describe("calls", () => {
     ["a malformed Url", { To: "+14155559999", From: OWNED, Url: "not a url" }, 21205],
     ["a malformed StatusCallback", { To: "+14155559999", From: OWNED, Url: "https://x.example/v", StatusCallback: "ftp:/x" }, 21609],
     ["a bad MachineDetection", { To: "+14155559999", From: OWNED, Url: "https://x.example/v", MachineDetection: "Maybe" }, 21234],
+    ["Twiml over 4000 characters", { To: "+14155559999", From: OWNED, Twiml: `<Response><Say>${"a".repeat(3980)}</Say></Response>` }, 20001],
+    ["a ring Timeout over 600 s", { To: "+14155559999", From: OWNED, Url: "https://x.example/v", Timeout: "601" }, 20001],
+    ...[
+      ["MachineDetectionSpeechThreshold", "999"],
+      ["MachineDetectionSpeechThreshold", "6001"],
+      ["MachineDetectionSpeechEndThreshold", "499"],
+      ["MachineDetectionSpeechEndThreshold", "5001"],
+      ["MachineDetectionSilenceTimeout", "1999"],
+      ["MachineDetectionSilenceTimeout", "10001"],
+    ].map(([field, value]): [string, Record<string, string>, number] => [`${field}=${value}`, { To: "+14155559999", From: OWNED, Url: "https://x.example/v", MachineDetection: "Enable", [field!]: value! }, 21234]),
   ])("rejects %s", async (_name, form, code) => {
     const { status, body } = await rest("POST", "/Calls.json", form);
     expect(status).toBe(400);
@@ -134,7 +144,8 @@ describe("calls", () => {
     expect(recording.verbs.map((v) => v.verb)).toEqual(["Pause", "Say", "Hangup"]);
     expect(recording.endReason).toBe("twiml-hangup");
     expect(await rest("POST", `/Calls/${sid}.json`, { Url: `${platform.url}/hold` })).toMatchObject({ status: 400, body: { code: 21220 } });
-    expect(await rest("POST", `/Calls/${sid}.json`, { Status: "completed" })).toMatchObject({ status: 200, body: { status: "completed" } });
+    // Protocol notes §2.5: hanging up a call that has already ended is a 20404.
+    expect(await rest("POST", `/Calls/${sid}.json`, { Status: "completed" })).toMatchObject({ status: 404, body: { code: 20404 } });
   });
 
   it("hangs up a live call with Status=completed and cancels a ringing one with Status=canceled", async () => {

@@ -28,6 +28,8 @@ export interface TwilioSimulatorOptions {
   seed?: number;
   /** When the profile drops a media socket, it happens this long after the stream opens (default 2–20 s). */
   mediaDropWindowMs?: DropWindow;
+  /** How long a webhook may take to answer before it fails with 11205 (default 15 s, Twilio's; wall-clock). */
+  webhookTimeoutMs?: number;
   registry?: UtteranceRegistry;
   accounts?: Account[];
   /** Replaces the caller's speech synthesiser (tests). */
@@ -110,7 +112,7 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
   if (!LOOPBACK.has(host)) throw new RangeError(`the Twilio simulator listens on loopback only, not ${host}`);
   const speed = opts.speed ?? 1;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
-  const network = new TwilioNetwork(opts.profile ?? "instant", opts.seed ?? 1, opts.mediaDropWindowMs);
+  const network = new TwilioNetwork(opts.profile ?? "instant", opts.seed ?? 1, opts.mediaDropWindowMs, opts.webhookTimeoutMs);
   const state = new TwilioState({ speed, registry: opts.registry, synthesize: opts.synthesize, network });
   for (const account of opts.accounts ?? []) state.addAccount(account);
 
