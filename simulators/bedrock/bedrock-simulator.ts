@@ -2,7 +2,7 @@ import { Router, type IRequest } from "itty-router";
 import { ColdConnections } from "../common/cold-connections.ts";
 import { LatencySampler, sleep, type LatencyProfile, type LatencyProfileName } from "../common/latency-profile.ts";
 import { Random } from "../common/random.ts";
-import { AwsError } from "./aws-error.ts";
+import { AwsError, type RequestErrorType } from "./aws-error.ts";
 import { handleControl } from "./control-api.ts";
 import { handleModelRequest, type SimulatorState } from "./converse-handler.ts";
 import { DEFAULT_SCENARIO } from "./default-scenario.ts";
@@ -54,6 +54,8 @@ export interface BedrockSimulator {
   scenario(): ParsedScenario;
   /** HTTP 429 ThrottlingException for the next `count` model requests. */
   throttleNext(count: number, message?: string): void;
+  /** Any error of protocol notes §5.6 (before the stream) for the next `count` model requests. */
+  failNextRequests(count: number, error: RequestErrorType, message?: string): void;
   /** An exception frame in the next ConverseStream (default: modelStreamErrorException after 0 events). */
   failNextStream(failure?: StreamFailure): void;
   faults(): ReturnType<FaultState["snapshot"]>;
@@ -101,6 +103,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions = {
     resetScenario: () => void state.engine.load(DEFAULT_SCENARIO),
     scenario: () => structuredClone(state.engine.scenario),
     throttleNext: (count, message) => state.faults.throttleNext(count, message),
+    failNextRequests: (count, error, message) => state.faults.failNextRequests(count, error, message),
     failNextStream: (failure = {}) =>
       state.faults.failNextStream({
         type: failure.exception ?? "modelStreamErrorException",

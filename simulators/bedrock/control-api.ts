@@ -1,5 +1,6 @@
 import { Router, type IRequest } from "itty-router";
 import { z } from "zod";
+import { REQUEST_ERRORS } from "./aws-error.ts";
 import { STREAM_EXCEPTIONS, ScenarioSchema } from "./scenario.ts";
 import type { BedrockSimulator } from "./bedrock-simulator.ts";
 import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from "../common/latency-profile.ts";
@@ -11,6 +12,7 @@ import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from "../common/latenc
  *   PUT  scenario            {rules: […]}              load a scenario (POST works too)
  *   POST scenario/reset                                back to the built-in scenario
  *   POST throttle            {count, message?}         HTTP 429 for the next N model requests
+ *   POST fail-requests       {count, error, message?}  any §5.6 error (before the stream) for the next N requests
  *   POST fail-stream         {afterEvents?|afterDeltas?, exception?, message?}  exception frame in the next stream
  *   PUT  profile             {profile: "instant"|"realistic"|"twilio-baseline"|"jittery"}
  *   POST reset                                         clear log, faults, prompt cache and rule counters
@@ -21,6 +23,7 @@ export interface ControlResponse {
 }
 
 const Throttle = z.strictObject({ count: z.number().int().min(0), message: z.string().optional() });
+const FailRequests = z.strictObject({ count: z.number().int().min(0), error: z.enum(REQUEST_ERRORS), message: z.string().optional() });
 const FailStream = z.strictObject({
   afterEvents: z.number().int().min(0).optional(),
   afterDeltas: z.number().int().min(0).optional(),
@@ -60,6 +63,10 @@ router
   })
   .post("/throttle", withBody(Throttle, (throttle, sim) => {
     sim.throttleNext(throttle.count, throttle.message);
+    return ok();
+  }))
+  .post("/fail-requests", withBody(FailRequests, (fault, sim) => {
+    sim.failNextRequests(fault.count, fault.error, fault.message);
     return ok();
   }))
   .post("/fail-stream", withBody(FailStream, (fault, sim) => {
