@@ -1,7 +1,7 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { SIMULATOR_CREDENTIALS } from "./simulators/index.ts";
-import { simulatorUrls } from "./test/workers/simulator-ports.ts";
+import { postgresBindings, simulatorUrls } from "./test/workers/simulator-ports.ts";
 import { startJwksServer } from "./test/workers/jwks-server.ts";
 
 // Two projects: platform code runs inside workerd against real D1/KV/Durable Object storage;
@@ -35,6 +35,7 @@ export default defineConfig({
                   TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
                   JWKS_URL: jwks.url,
                   TEST_JWT_PRIVATE_JWKS: JSON.stringify(jwks.privateJwks),
+                  ...postgresBindings,
                 },
               },
             };

@@ -1,7 +1,8 @@
 /**
- * `npm run dev`: the Worker on http://127.0.0.1:8787 (local D1/KV/DO state kept in .wrangler/state) and the three
- * simulators, wired by configuration. Secrets come from .dev.vars (created with fresh random values on first run).
- * Real credentials in .dev.vars switch a provider to the real service (see .dev.vars.example and dev-wiring.ts).
+ * `npm run dev`: the Worker on http://127.0.0.1:8787 (local D1/KV/DO state and the embedded Postgres kept in
+ * .wrangler/state) and the three simulators, wired by configuration. Secrets come from .dev.vars (created with fresh
+ * random values on first run). Real credentials in .dev.vars switch a provider to the real service, and a
+ * DATABASE_URL the Postgres tier to Neon (see .dev.vars.example and dev-wiring.ts).
  * A demo tenant is seeded on first run; `npm run call` places calls against this process.
  * Environment overrides (a second instance, or the test of this command): DEV_PORT, DEV_SIM_PORTS
  * ("twilio,deepgram,bedrock"), DEV_STATE_DIR, DEV_VARS_FILE.
@@ -75,6 +76,7 @@ if (!state || state.operatorSecret !== platform.operatorSecret) {
 
 console.log(`
 Platform     ${platform.baseUrl}   (API docs: ${platform.baseUrl}/docs)
+Postgres     ${devVars.DATABASE_URL ? `${new URL(devVars.DATABASE_URL).host} (DATABASE_URL in .dev.vars; migrate it with npm run db:pg:migrate)` : `embedded, kept in ${DEV_STATE_DIR}/state/postgres`}
 Providers    twilio ${wiring.real.twilio ? `REAL (webhooks via ${wiring.vars.PUBLIC_BASE_URL})` : platform.sims.twilio.url}   deepgram ${wiring.real.deepgram ? "REAL" : platform.sims.deepgram.url}   bedrock ${wiring.real.bedrock ? "REAL" : platform.sims.bedrock.url}
 Operator     X-Operator-Secret: ${platform.operatorSecret}
 Demo tenant  ${state.accountId}   API key: ${state.apiKey}

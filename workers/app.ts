@@ -21,7 +21,6 @@ import { jsonResponse, withResponseHeaders } from "./api/route.ts";
 import { documentTwilioWebhooks } from "./api/twilio-webhooks-spec.ts";
 import { authenticate, requireOperator } from "./auth/authenticate.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
-import { idempotency } from "./middleware/idempotency.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
 
 const API_BODY_LIMIT_BYTES = 256 * 1024;
@@ -70,10 +69,9 @@ export function createApp() {
   // authentication: a POST without a body, such as publish, needs no Content-Type.
   // Operator routes (tenant bootstrap) take the operator secret; everything else a tenant credential.
   app.use("/v1/*", (c, next) => (c.req.path.startsWith("/v1/operator/") ? requireOperator(c, next) : authenticate(c, next)));
-  // The audit runs outside idempotency: a write's stored response survives a failed audit append, so a retry
-  // with the same key replays it instead of repeating the write.
+  // The audit runs outside idempotency (installed per route, after its scope guard: route.ts): a write's stored
+  // response survives a failed audit append, so a retry with the same key replays it instead of repeating the write.
   app.use("/v1/*", auditWrites);
-  app.use("/v1/*", idempotency);
 
   for (const resource of RESOURCES) app.route("/v1", resource);
 

@@ -109,6 +109,7 @@ export class CallRuntime {
     const now = () => Date.now();
     const pipeline = new VoicePipeline({
       ...providers,
+      callId: meta.callId,
       sink,
       sensitivity: config.interruption_sensitivity,
       earlyStart: config.early_start,

@@ -1,11 +1,20 @@
 import type { ChatMessage, ContentBlock } from "../providers/provider-types.ts";
+import { messageTokens } from "./context-budget.ts";
+
+/** Once over budget, the oldest exchanges are dropped down to this share of it, so trimming is rare (and the
+ * prompt cache's prefix survives the turns in between). */
+const TRIM_TO = 0.75;
+export const OMITTED_NOTE = "[Earlier parts of this call are no longer shown.]";
 
 /**
  * The conversation as the model sees it, kept valid for Bedrock: it starts with a user message, roles alternate
- * (consecutive blocks of one role are merged), and every toolUse is answered by a toolResult.
+ * (consecutive blocks of one role are merged), and every toolUse is answered by a toolResult. A long call keeps
+ * within the model's context by dropping its oldest exchanges (`fit`).
  */
 export class ChatHistory {
   readonly #messages: ChatMessage[];
+  /** Messages dropped from the front: positions (`length`, `interruptAssistant`) count them, so they stay stable. */
+  #dropped = 0;
 
   constructor(initial: ChatMessage[] = []) {
     this.#messages = structuredClone(initial);
@@ -34,7 +43,31 @@ export class ChatHistory {
 
   /** Where the next message will go; a turn remembers it so it can be rewritten if interrupted. */
   get length(): number {
-    return this.#messages.length;
+    return this.#dropped + this.#messages.length;
+  }
+
+  /**
+   * Keeps the estimated size within `budgetTokens` by dropping the oldest messages, cutting only before a caller's
+   * words (a user message without tool results): the history still starts with a user turn, and no toolUse loses
+   * its toolResult. The newest caller turn and what followed it are always kept. A note tells the model that
+   * earlier parts are missing.
+   */
+  fit(budgetTokens: number): void {
+    const sizes = this.#messages.map(messageTokens);
+    let remaining = sizes.reduce((a, b) => a + b, 0);
+    if (remaining <= budgetTokens) return;
+    const target = budgetTokens * TRIM_TO;
+    let cut = 0;
+    for (let i = 1; i < this.#messages.length; i++) {
+      remaining -= sizes[i - 1]!;
+      if (!isCallerWords(this.#messages[i]!)) continue;
+      cut = i;
+      if (remaining <= target) break;
+    }
+    if (cut === 0) return;
+    this.#messages.splice(0, cut);
+    this.#dropped += cut;
+    this.#messages[0]!.content.unshift({ text: OMITTED_NOTE });
   }
 
   /**
@@ -42,8 +75,10 @@ export class ChatHistory {
    * and answers tool calls left pending with an error result, so the history stays valid and truthful.
    */
   interruptAssistant(fromIndex: number, heard: string, pendingToolUseIds: string[]): void {
+    // A reply already trimmed away (only an earlier reply can be: the newest turn is always kept) has nothing to rewrite.
+    if (fromIndex < this.#dropped) return;
     let remaining = heard.trim();
-    const tail = this.#messages.splice(fromIndex);
+    const tail = this.#messages.splice(fromIndex - this.#dropped);
     for (const message of tail) {
       if (message.role === "assistant") {
         const content: ContentBlock[] = [];
@@ -71,3 +106,5 @@ export class ChatHistory {
     }
   }
 }
+
+const isCallerWords = (message: ChatMessage): boolean => message.role === "user" && message.content.every((b) => "text" in b);

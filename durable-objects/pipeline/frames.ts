@@ -21,7 +21,8 @@ export type Frame =
   | { kind: "transcript"; text: string; words: Word[]; isFinal: boolean; speechFinal: boolean }
   | { kind: "utterance_end"; lastWordEndMs: number }
   | { kind: "user_turn"; turnId: number; text: string; speechEndedAudioMs: number; tentative: boolean }
-  | { kind: "prompt"; turnId: number; text: string; reason: "greeting" | "disclosure" | "silence" | "closing" | "voicemail" }
+  /** `apology`: a provider failed for good; the call hangs up once it has been heard. */
+  | { kind: "prompt"; turnId: number; text: string; reason: "greeting" | "disclosure" | "silence" | "closing" | "voicemail" | "apology" }
   // Agent side.
   | { kind: "reply_delta"; turnId: number; text: string }
   /** Speak what has been said so far now (before a tool runs), without waiting for a sentence end. */

@@ -29,9 +29,17 @@ export class Pipeline {
     );
   }
 
-  /** Sees every frame that leaves a stage (metrics, persistence, tests). */
-  observe(observer: FrameObserver): void {
+  /** Sees every frame that leaves a stage (metrics, persistence, tests); returns what stops it seeing them. */
+  observe(observer: FrameObserver): () => void {
     this.#observers.push(observer);
+    return () => {
+      const index = this.#observers.indexOf(observer);
+      if (index >= 0) this.#observers.splice(index, 1);
+    };
+  }
+
+  get observerCount(): number {
+    return this.#observers.length;
   }
 
   /** Feeds a frame into the first stage. */
@@ -53,7 +61,9 @@ export class Pipeline {
     for (const observer of this.#observers) observer(frame, from);
   }
 
+  /** Closes every stage; observers see nothing after this, and are let go. */
   async close(): Promise<void> {
+    this.#observers.length = 0;
     await Promise.allSettled(this.#stages.map((s) => s.close?.()));
   }
 

@@ -1,7 +1,7 @@
 import type { FrameOf } from "./frames.ts";
 
-/** Lines the caller must hear to the end: the closing line (the hang-up follows it) and the recording disclosure. */
-export const UNINTERRUPTIBLE: ReadonlySet<FrameOf<"prompt">["reason"]> = new Set(["closing", "voicemail", "disclosure"]);
+/** Lines the caller must hear to the end: those a hang-up follows (closing, voicemail, apology) and the recording disclosure. */
+export const UNINTERRUPTIBLE: ReadonlySet<FrameOf<"prompt">["reason"]> = new Set(["closing", "voicemail", "apology", "disclosure"]);
 
 /**
  * Tracks uninterruptible lines from the moment they are asked for until they have been heard. While one is

@@ -47,6 +47,12 @@ export class SpeechLedger {
     return this.#chunks.get(chunkId)?.text ?? "";
   }
 
+  /** Chunks recorded: bounded by `forget`. */
+  get size(): number {
+    return this.#chunks.size;
+  }
+
+  /** Drops `turnId` and every earlier turn. */
   forget(turnId: number): void {
     for (const [id, c] of this.#chunks) if (c.turnId <= turnId) this.#chunks.delete(id);
   }

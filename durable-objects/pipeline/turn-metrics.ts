@@ -69,7 +69,13 @@ export class TurnMetrics {
     return out;
   }
 
+  /** Turns with marks: bounded by `forget`. */
+  get size(): number {
+    return this.#marks.size;
+  }
+
+  /** Drops `turnId` and every earlier turn. */
   forget(turnId: number): void {
-    this.#marks.delete(turnId);
+    for (const id of this.#marks.keys()) if (id <= turnId) this.#marks.delete(id);
   }
 }

@@ -24,6 +24,7 @@ function harness(replies: ScriptedReply[], opts: HarnessOptions = {}) {
   const frames: Frame[] = [];
   const errors: unknown[] = [];
   const pipeline = new VoicePipeline({
+    callId: "CALL-test",
     openSpeechToText: (l) => ((stt.listener = l), stt),
     openTextToSpeech: (l) => ((tts.listener = l), tts),
     llm,

@@ -5,6 +5,7 @@ import { ChatHistory } from "./chat-history.ts";
 import type { Frame, FrameOf } from "./frames.ts";
 import { Pipeline, type FrameObserver } from "./pipeline.ts";
 import { PromptGuard, UNINTERRUPTIBLE } from "./prompt-guard.ts";
+import { logProviderFailure } from "./provider-failure-log.ts";
 import { SpeechLedger } from "./speech-ledger.ts";
 import { ConversationStage, type ToolCall, type ToolOutcome } from "./stages/conversation.ts";
 import { PlaybackStage, type AudioSink } from "./stages/playback.ts";
@@ -14,7 +15,15 @@ import { TextToSpeechStage } from "./stages/text-to-speech.ts";
 import { TurnDetectorStage } from "./stages/turn-detector.ts";
 import { TurnMetrics } from "./turn-metrics.ts";
 
+/**
+ * What was said and measured is kept for this many turns after newer ones began: long enough for every reader (an
+ * interrupt rewriting the last reply, the transcript closing a row), and no longer, however long the call.
+ */
+export const RETAINED_TURNS = 8;
+
 export interface VoicePipelineOptions {
+  /** The call the pipeline serves, for its log lines. */
+  callId: string;
   openSpeechToText: (listener: SpeechToTextListener) => SpeechToText;
   openTextToSpeech: (listener: TextToSpeechListener) => TextToSpeech;
   llm: LanguageModel;
@@ -32,6 +41,11 @@ export interface VoicePipelineOptions {
   /** Call-clock speed (tests and benchmarks run calls faster than real time). */
   speed?: number;
   onError: (error: unknown, stage: string, frame: Frame) => void;
+  /**
+   * A provider failed for good: speech-to-text or text-to-speech that could not be reopened within its retry
+   * budget, or a model that failed in a way no retry fixes or on too many turns in a row. Everything else still
+   * works (`say(…, "apology")` is heard unless text-to-speech is the one that failed); the call should end.
+   */
   onProviderFailure: (error: ProviderError) => void;
 }
 
@@ -58,8 +72,13 @@ export class VoicePipeline {
     const nextTurnId = () => this.#turnId++;
     this.playback = new PlaybackStage({ sink: opts.sink, ledger: this.ledger, metrics: this.metrics, speed: opts.speed });
     const agentSpeaking = () => this.playback.isSpeaking();
-    this.stt = new SpeechToTextStage(opts.openSpeechToText, { agentSpeaking, speed: opts.speed });
+    const socketFailed = (error: ProviderError) => {
+      logProviderFailure(opts.callId, error, true);
+      opts.onProviderFailure(error);
+    };
+    this.stt = new SpeechToTextStage(opts.openSpeechToText, { agentSpeaking, speed: opts.speed, onFailure: socketFailed });
     this.conversation = new ConversationStage({
+      callId: opts.callId,
       llm: opts.llm,
       request: opts.request,
       tools: opts.tools,
@@ -70,8 +89,9 @@ export class VoicePipeline {
       guard: this.guard,
       history: opts.history,
       closingMessage: opts.closingMessage,
+      onProviderFailure: opts.onProviderFailure,
     });
-    this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: opts.onProviderFailure });
+    this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: socketFailed });
     this.#pipeline = new Pipeline(
       [
         this.stt,
@@ -95,11 +115,32 @@ export class VoicePipeline {
     this.#pipeline.observe((frame) => {
       if (frame.kind === "playback_done") this.guard.heard(frame.turnId, frame.after.action === "listen");
       else if (frame.kind === "interrupt" || frame.kind === "end") this.guard.reset();
+      // A turn is closed once heard or cut off: older turns are no longer read by anyone.
+      if (frame.kind === "playback_done" || frame.kind === "interrupt") this.#forgetOldTurns();
     });
   }
 
-  observe(observer: FrameObserver): void {
-    this.#pipeline.observe(observer);
+  /** Returns what stops the observer: one that waits for a single event removes itself once it has seen it. */
+  observe(observer: FrameObserver): () => void {
+    return this.#pipeline.observe(observer);
+  }
+
+  /** Sizes of what the call keeps per turn, chunk or waiter: each stays bounded however long the call. */
+  footprint(): { ledgerChunks: number; turnMetrics: number; historyMessages: number; observers: number; playbackBacklog: number } {
+    return {
+      ledgerChunks: this.ledger.size,
+      turnMetrics: this.metrics.size,
+      historyMessages: this.conversation.history.messages.length,
+      observers: this.#pipeline.observerCount,
+      playbackBacklog: this.playback.backlog,
+    };
+  }
+
+  #forgetOldTurns(): void {
+    const through = this.#turnId - 1 - RETAINED_TURNS;
+    if (through < 0) return;
+    this.ledger.forget(through);
+    this.metrics.forget(through);
   }
 
   callerAudio(mulaw: Uint8Array): void {

@@ -299,7 +299,8 @@ describe("BedrockLanguageModel failures", () => {
     await loadScenario([{ reply: { text: "Your table is booked for seven people at eight." }, streamError: { type: "modelStreamErrorException", afterDeltas: 2 } }]);
     const { error, events } = await failure(model().stream(request(), never(), SONNET));
     expect(ofType(events, "text")).toHaveLength(2);
-    expect(error).toMatchObject({ retryable: false });
+    // Not retried because of what was said, but the failure itself is transient: the next turn may well work.
+    expect(error).toMatchObject({ retryable: true, code: "ModelStreamErrorException", attempts: 1 });
     expect(error.message).toMatch(/^ModelStreamErrorException after the answer began/);
     expect((await received()).length).toBe(1);
   });

@@ -68,12 +68,14 @@ export class BedrockLanguageModel implements LanguageModel {
       } catch (error) {
         if (signal.aborted) return;
         const failure = classifyBedrockError(error);
+        const attempts = retries + 1 + (onFallback ? 1 : 0);
         if (progress.emitted) {
-          // Part of the answer is already out: a second answer would repeat or contradict it.
+          // Part of the answer is already out: a second answer would repeat or contradict it. The error keeps its
+          // own kind (a mid-stream glitch is still transient): only this turn is lost, not the model.
           log("warn", "failed_after_output", { modelId, error: failure.name });
-          throw providerError(`${failure.name} after the answer began: ${failure.message}`, false, failure, error);
+          throw providerError(`${failure.name} after the answer began: ${failure.message}`, failure, attempts, error);
         }
-        if (!failure.retryable) throw providerError(`${failure.name}: ${failure.message}`, false, failure, error);
+        if (!failure.retryable) throw providerError(`${failure.name}: ${failure.message}`, failure, attempts, error);
         const delayMs = onFallback ? undefined : this.#delaysMs[retries];
         if (delayMs !== undefined && Date.now() - started + delayMs <= this.#budgetMs) {
           const jittered = Math.round(delayMs * (0.75 + 0.5 * this.#random()));
@@ -90,8 +92,7 @@ export class BedrockLanguageModel implements LanguageModel {
           modelId = fallbackModelId;
           continue;
         }
-        const attempts = retries + 1 + (onFallback ? 1 : 0);
-        throw providerError(`${failure.name} after ${attempts} attempt${attempts === 1 ? "" : "s"}${onFallback ? " (fallback model included)" : ""}: ${failure.message}`, true, failure, error);
+        throw providerError(`${failure.name} after ${attempts} attempt${attempts === 1 ? "" : "s"}${onFallback ? " (fallback model included)" : ""}: ${failure.message}`, failure, attempts, error);
       }
     }
   }
@@ -140,10 +141,10 @@ function rethrowUnlessAborted(error: unknown, signal: AbortSignal): void {
   if (!signal.aborted) throw error;
 }
 
-function providerError(message: string, retryable: boolean, failure: BedrockFailure, cause: unknown): ProviderError {
-  return new ProviderError("bedrock", message, retryable, failure.status, { cause });
+/** The final error of a turn; the conversation stage logs it (with the call id) and decides what it means for the call. */
+function providerError(message: string, failure: BedrockFailure, attempts: number, cause: unknown): ProviderError {
+  return new ProviderError("bedrock", message, failure.retryable, failure.status, { cause, code: failure.name, attempts });
 }
-
 
 function log(level: "info" | "warn", event: string, fields: Record<string, unknown>): void {
   const line = JSON.stringify({ level, provider: "bedrock", event, ...fields });

@@ -222,7 +222,7 @@ export class DeepgramSpeechToText implements SpeechToText {
     this.stats.reconnects++;
     logEvent("warn", "deepgram-stt", "socket_lost", { code, reason, drops: this.#drops, audioMs: this.#audio.audioMs });
     if (this.#drops > this.#delaysMs.length) {
-      this.#fail(new ProviderError("deepgram-stt", `the listen socket keeps closing (last close ${code} ${reason})`, true));
+      this.#fail(new ProviderError("deepgram-stt", `the listen socket keeps closing (last close ${code} ${reason})`, true, undefined, { code: `close_${code}`, attempts: this.#drops }));
       return;
     }
     this.#events.replaying(this.#audio.audioMs);
@@ -236,7 +236,7 @@ export class DeepgramSpeechToText implements SpeechToText {
     this.#state = "failed";
     this.#failure = error;
     this.#stopKeepAlive();
-    logEvent("error", "deepgram-stt", "failed", { error: error.message, status: error.status });
+    // Logged once, with the call id, by whoever the listener reports to.
     this.#o.listener.failed(error);
   }
 

@@ -7,14 +7,21 @@ import type { Word } from "../pipeline/frames.ts";
 
 export class ProviderError extends Error {
   override name = "ProviderError";
+  /** The provider's own error name (`ThrottlingException`), for logs and metrics. */
+  readonly code: string | undefined;
+  /** How many attempts were made before giving up, where the provider counts them. */
+  readonly attempts: number | undefined;
   constructor(
     readonly provider: "deepgram-stt" | "deepgram-tts" | "bedrock" | "tool",
     message: string,
+    /** The failure is of a kind another attempt could fix (throttling, 5xx, a dropped socket). */
     readonly retryable: boolean,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string; attempts?: number },
   ) {
     super(message, options);
+    this.code = options?.code;
+    this.attempts = options?.attempts;
   }
 }
 

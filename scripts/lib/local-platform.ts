@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { unstable_DevEnv } from "wrangler";
 import type { LatencyProfileName } from "../../simulators/common/latency-profile.ts";
 import { SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from "../../simulators/index.ts";
+import { startLocalPostgres } from "./local-postgres.ts";
 
 export interface LocalPlatform {
   baseUrl: string;
@@ -38,7 +39,10 @@ export interface LocalPlatformOptions {
   port?: number;
   /** Fixed simulator ports (default: free ports). */
   simulatorPorts?: { twilio?: number; deepgram?: number; bedrock?: number };
-  /** Secrets and vars that replace the generated ones (e.g. from .dev.vars; real provider keys disable a simulator's wiring). */
+  /**
+   * Secrets and vars that replace the generated ones (e.g. from .dev.vars; real provider keys disable a simulator's
+   * wiring, and a DATABASE_URL replaces the embedded Postgres).
+   */
   secrets?: Record<string, string>;
   vars?: Record<string, string>;
 }
@@ -47,7 +51,10 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promise<LocalPlatform> {
   const speed = opts.speed ?? 1;
+  // The Postgres tier: an embedded Postgres (kept beside the persisted D1 state, if any) unless DATABASE_URL names one.
+  const starting = opts.secrets?.DATABASE_URL ? undefined : startLocalPostgres({ dataDir: opts.persistDir && join(opts.persistDir, "postgres") });
   const sims = await startSimulators({ profile: opts.profile ?? "instant", speed, seed: opts.seed, ports: opts.simulatorPorts });
+  const postgres = await starting;
   const operatorSecret = opts.secrets?.OPERATOR_SECRET ?? randomBytes(16).toString("hex");
   const vars: Record<string, string> = {
     DEEPGRAM_API_BASE_URL: sims.deepgram.url,
@@ -56,6 +63,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     TWILIO_API_BASE_URL: sims.twilio.url,
     TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
     CALL_CLOCK_SPEED: String(speed),
+    ...(postgres && { PG_WS_PROXY: postgres.config.PG_WS_PROXY }),
     ...opts.vars,
   };
   const secrets: Record<string, string> = {
@@ -65,6 +73,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     DEEPGRAM_API_KEY: SIMULATOR_CREDENTIALS.deepgramApiKey,
     AWS_ACCESS_KEY_ID: SIMULATOR_CREDENTIALS.awsAccessKeyId,
     AWS_SECRET_ACCESS_KEY: SIMULATOR_CREDENTIALS.awsSecretAccessKey,
+    ...(postgres && { DATABASE_URL: postgres.config.DATABASE_URL }),
     ...opts.secrets,
   };
   const root = opts.root ?? ROOT;
@@ -110,6 +119,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     },
     close: async () => {
       await Promise.allSettled([worker.dispose(), sims.close()]);
+      await postgres?.close();
       if (!opts.persistDir) rmSync(persist, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT } from "jose";
+import { tokenKey } from "./token-keys.ts";
 
 /**
  * The token in the TwiML `<Parameter name="token">` that binds a media stream to one call. The call's Durable
@@ -8,9 +9,7 @@ const AUDIENCE = "twilio-media-stream";
 const ISSUER = "voice-webhook";
 export const STREAM_TOKEN_TTL_S = 120;
 
-const key = (secret: string) => new TextEncoder().encode(secret);
-
-export const mintStreamToken = (secret: string, callId: string, ttlSeconds = STREAM_TOKEN_TTL_S) =>
+export const mintStreamToken = async (secret: string, callId: string, ttlSeconds = STREAM_TOKEN_TTL_S) =>
   new SignJWT({})
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(callId)
@@ -18,14 +17,14 @@ export const mintStreamToken = (secret: string, callId: string, ttlSeconds = STR
     .setIssuer(ISSUER)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
-    .sign(key(secret));
+    .sign(await tokenKey(secret, "media-stream"));
 
 export type StreamTokenCheck = { ok: true } | { ok: false; reason: "missing" | "invalid" | "expired" | "wrong_call" };
 
 export async function verifyStreamToken(secret: string, token: string | undefined, callId: string): Promise<StreamTokenCheck> {
   if (!token) return { ok: false, reason: "missing" };
   try {
-    const { payload } = await jwtVerify(token, key(secret), { audience: AUDIENCE, issuer: ISSUER, algorithms: ["HS256"] });
+    const { payload } = await jwtVerify(token, await tokenKey(secret, "media-stream"), { audience: AUDIENCE, issuer: ISSUER, algorithms: ["HS256"] });
     return payload.sub === callId ? { ok: true } : { ok: false, reason: "wrong_call" };
   } catch (err) {
     return { ok: false, reason: (err as { code?: string }).code === "ERR_JWT_EXPIRED" ? "expired" : "invalid" };

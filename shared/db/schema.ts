@@ -245,8 +245,12 @@ export const idempotencyKeys = sqliteTable(
     responseBody: text("response_body"),
     responseHeaders: text("response_headers", { mode: "json" }).$type<Record<string, string>>(),
     createdAt: createdAt(),
+    // The actor (`key:…`, `user:…`, `operator`) that sent the first request: only it gets the replay.
+    principal: text("principal").notNull().default(""),
+    // The response carried a secret (a key, a token): its body was shown once and is not kept.
+    secretWithheld: integer("secret_withheld", { mode: "boolean" }).notNull().default(false),
   },
-  (t) => [primaryKey({ columns: [t.accountId, t.key] })],
+  (t) => [primaryKey({ columns: [t.accountId, t.key] }), index("idempotency_keys_created_at").on(t.createdAt)],
 );
 
 /** Rejected webhooks and streams (forged signatures, bad stream tokens): kept for the operator, per account when known. */
@@ -262,6 +266,22 @@ export const securityEvents = sqliteTable(
     detail: text("detail", { mode: "json" }),
   },
   (t) => [index("security_events_at").on(t.at)],
+);
+
+/**
+ * Rejections per kind, source (client address) and minute. Every rejection counts here; only the first few of a
+ * minute also get a `security_events` row, so a flood of forged requests cannot become a flood of rows.
+ */
+export const securityEventCounts = sqliteTable(
+  "security_event_counts",
+  {
+    kind: text("kind").notNull(),
+    source: text("source").notNull(),
+    // The minute, as an ISO-8601 prefix: `2026-12-06T16:21`.
+    minute: text("minute").notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.source, t.minute] })],
 );
 
 /** One row per finished call, written by the usage-queue consumer (idempotent on the event id). */

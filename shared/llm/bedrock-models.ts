@@ -1,7 +1,9 @@
 /**
  * Anthropic Claude models on Amazon Bedrock (Converse / ConverseStream), with their system-defined cross-Region
  * inference profiles. Ids and profile geographies come from the model tables in Anthropic's "Claude on Amazon
- * Bedrock" guide and AWS's Bedrock model cards; output limits from the same cards. Only facts we could confirm are
+ * Bedrock" guide and AWS's Bedrock model cards; output limits and context windows from the same cards (every Claude
+ * model listed takes 200K tokens of context on Bedrock; the 1M windows of some are a beta behind a request header this
+ * platform does not send). Only facts we could confirm are
  * listed: a geography missing here may exist, and a feature flag is false where support was not confirmed.
  *
  * Runtime-neutral: imported by the Worker and by the Node simulator.
@@ -16,6 +18,8 @@ export interface BedrockModel {
   supportsExtendedThinking: boolean;
   supportsPromptCaching: boolean;
   maxOutputTokens: number;
+  /** Input plus output tokens one request may use. */
+  contextWindowTokens: number;
 }
 
 type Geo = "us" | "eu" | "jp" | "apac" | "global";
@@ -36,6 +40,7 @@ const claude = (
   supportsExtendedThinking,
   supportsPromptCaching: true,
   maxOutputTokens,
+  contextWindowTokens: 200_000,
 });
 
 export const BEDROCK_MODELS: readonly BedrockModel[] = [
@@ -67,6 +72,11 @@ const ARN = /^arn:aws(?:-[a-z-]+)?:bedrock:[a-z0-9-]+:\d*:(?:foundation-model|in
 export function findBedrockModel(idOrProfile: string): BedrockModel | undefined {
   const arn = ARN.exec(idOrProfile);
   return byId.get(arn ? arn[1]! : idOrProfile);
+}
+
+/** The model's context window; for an id outside the catalog (an ARN of a custom model), the smallest listed. */
+export function contextWindowTokens(idOrProfile: string): number {
+  return findBedrockModel(idOrProfile)?.contextWindowTokens ?? Math.min(...BEDROCK_MODELS.map((m) => m.contextWindowTokens));
 }
 
 /** True for an inference-profile id (or its ARN), false for a base model id. */

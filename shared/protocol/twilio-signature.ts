@@ -4,6 +4,10 @@
  * its distinct values in sorted order, which is what twilio-node's `validateRequest` computes.
  * WebCrypto only: the Worker (workerd) and the Node simulators share this file.
  */
+import { timingSafeEqual } from "../crypto/timing-safe-equal.ts";
+
+// The Twilio simulator's REST router checks Basic auth with it under this name.
+export { timingSafeEqual as constantTimeEqual };
 export type TwilioSignatureParams = Record<string, string | readonly string[]> | URLSearchParams | null | undefined;
 
 const encoder = new TextEncoder();
@@ -39,15 +43,6 @@ export async function computeTwilioSignature(authToken: string, url: string, par
   return toBase64(new Uint8Array(mac));
 }
 
-/** Compares every byte whatever the mismatch position, so timing reveals nothing about the expected signature. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
-
 /**
  * The URL as given, plus the variants twilio-node's `validateRequest` also accepts: without its port, and, when it has
  * none, with the scheme's default port (`:443` for https/wss, `:80` otherwise). Proxies in front of a Worker add or
@@ -79,7 +74,7 @@ export async function verifyTwilioSignature(
   // Every variant is computed and compared, so the time taken does not depend on which one matched.
   for (const candidate of urlVariants(url)) {
     const expected = await computeTwilioSignature(authToken, candidate, params);
-    ok = constantTimeEqual(expected, signature) || ok;
+    ok = timingSafeEqual(expected, signature) || ok;
   }
   return ok;
 }

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { BEDROCK_MODEL_IDS } from "../llm/bedrock-models.ts";
 import { AURA2_VOICES } from "../voice/aura2-voices.ts";
+import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bounded-json.ts";
+import { displayName } from "./text-fields.ts";
 
 /**
  * The configuration of an agent: what an agent version freezes when published, and what the call's Durable
@@ -16,9 +18,12 @@ export const ToolHeaderValue = z.union([
 ]);
 
 /** JSON Schema for a tool's parameters: an object schema, as Bedrock's toolSpec.inputSchema.json requires. */
-export const ToolParameters = z
-  .object({ type: z.literal("object"), properties: z.record(z.string(), z.unknown()).optional(), required: z.array(z.string()).optional() })
-  .passthrough();
+export const ToolParameters = boundedJson(
+  z
+    .object({ type: z.literal("object"), properties: z.record(z.string(), z.unknown()).optional(), required: z.array(z.string()).optional() })
+    .passthrough()
+    .openapi({ description: `A JSON Schema object, at most ${JSON_FIELD_MAX_DEPTH} levels deep and ${JSON_FIELD_MAX_BYTES / 1024} KiB as JSON.` }),
+);
 
 export const HttpTool = z
   .object({
@@ -45,7 +50,7 @@ export const TransferCallTool = z
   .object({
     type: z.literal("transfer_call"),
     description: z.string().max(1024).optional(),
-    destinations: z.array(z.object({ name: z.string().min(1).max(64), number: z.string().regex(/^\+[1-9]\d{6,14}$/) })).min(1).max(20),
+    destinations: z.array(z.object({ name: displayName(64), number: z.string().regex(/^\+[1-9]\d{6,14}$/) })).min(1).max(20),
     mode: z.enum(["cold", "warm"]).default("cold"),
   })
   .strict();

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { timingSafeEqual } from "../../shared/crypto/timing-safe-equal.ts";
 
 /**
  * Signatures for reasoning blocks. Bedrock requires a reasoning block to come back unmodified, signature included;
@@ -17,8 +18,6 @@ export class ReasoningSigner {
   }
 
   verify(text: string, signature: string): boolean {
-    const expected = Buffer.from(this.sign(text));
-    const given = Buffer.from(signature);
-    return expected.length === given.length && timingSafeEqual(expected, given);
+    return timingSafeEqual(this.sign(text), signature);
   }
 }

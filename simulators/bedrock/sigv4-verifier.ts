@@ -1,4 +1,5 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
+import { timingSafeEqual } from "../../shared/crypto/timing-safe-equal.ts";
 import { AwsError } from "./aws-error.ts";
 
 /**
@@ -59,7 +60,7 @@ export function verifySigV4(request: SignedRequest, options: SigV4Options): { ac
 
   const credential = options.credentials.find((c) => c.accessKeyId === accessKeyId);
   if (credential === undefined) throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
-  if (credential.sessionToken !== undefined && header(request.headers, "x-amz-security-token") !== credential.sessionToken) {
+  if (credential.sessionToken !== undefined && !timingSafeEqual(header(request.headers, "x-amz-security-token") ?? "", credential.sessionToken)) {
     throw new AwsError("UnrecognizedClientException", "The security token included in the request is invalid.");
   }
   const scope = `${date}/${region}/${service}/aws4_request`;
@@ -68,7 +69,7 @@ export function verifySigV4(request: SignedRequest, options: SigV4Options): { ac
   for (const part of [region, service, "aws4_request"]) key = hmac(key, part);
   const expected = hmac(key, stringToSign);
   const given = Buffer.from(parsed.signature, "hex");
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new AwsError("InvalidSignatureException", MISMATCH);
+  if (!timingSafeEqual(given, expected)) throw new AwsError("InvalidSignatureException", MISMATCH);
   return { accessKeyId };
 }
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { timingSafeEqual } from "../../shared/crypto/timing-safe-equal.ts";
 
 /**
  * Deepgram credentials: `Authorization: Token <key>` (API key) or `Bearer <token>` (short-lived grant), or, for
@@ -28,6 +29,7 @@ export function readCredential(headers: IncomingHttpHeaders): Credential | undef
 /** Accepts an API key (Token) from `apiKeys`, or any non-empty key when none are configured; Bearer needs a granted token. */
 export function isAuthorized(credential: Credential | undefined, apiKeys: readonly string[] | undefined, grantedTokens: ReadonlySet<string>): boolean {
   if (!credential) return false;
-  if (credential.scheme === "bearer") return grantedTokens.has(credential.secret) || (apiKeys?.includes(credential.secret) ?? false);
-  return apiKeys === undefined || apiKeys.length === 0 ? credential.secret.length > 0 : apiKeys.includes(credential.secret);
+  const isApiKey = apiKeys?.some((key) => timingSafeEqual(key, credential.secret)) ?? false;
+  if (credential.scheme === "bearer") return grantedTokens.has(credential.secret) || isApiKey;
+  return apiKeys === undefined || apiKeys.length === 0 ? credential.secret.length > 0 : isApiKey;
 }

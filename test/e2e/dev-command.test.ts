@@ -5,7 +5,7 @@
  * `npm run dev` is left alone.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +15,8 @@ import type { DevState } from "../../scripts/lib/dev-state.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "dev-command-"));
+// The kept Postgres cluster lives in here, and run as root Postgres runs as a `postgres` user that must reach it.
+chmodSync(dir, 0o755);
 let env: NodeJS.ProcessEnv;
 let dev: ChildProcess;
 let output = "";

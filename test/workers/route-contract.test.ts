@@ -8,7 +8,8 @@ import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./tel
  * The contract every `/v1` operation keeps, walked over the operations in the generated /openapi.json, so a new
  * route is covered the day it is added: its authentication failures and its scope/role guard (both read from
  * the spec, which route.ts generates from the same call that installs the guard), and, for every POST, the
- * Idempotency-Key replay and conflict.
+ * Idempotency-Key replay and conflict: replayed only to the principal that sent it, never before the scope guard,
+ * and never when the response carried a secret (`x-secret-response`).
  */
 
 const PROBLEMS = "https://docs.ayb.dev/problems/";
@@ -22,6 +23,8 @@ interface Operation {
   scope?: string;
   roles: Role[];
   hasBody: boolean;
+  /** The response carries a secret: shown once, a replay is 409 `secret-already-shown`. */
+  secretResponse: boolean;
 }
 
 async function v1Operations(): Promise<Operation[]> {
@@ -43,6 +46,7 @@ async function v1Operations(): Promise<Operation[]> {
           scope: security.bearer?.[0],
           roles: op["x-roles"] ?? [],
           hasBody: op.requestBody !== undefined,
+          secretResponse: op["x-secret-response"] === true,
         };
       }),
     );
@@ -152,8 +156,24 @@ describe("route contract", () => {
     expect(await auditRows(t.accountId)).toBe(before);
   });
 
+  it("declares the operations whose response carries a secret, and documents their 409", async () => {
+    const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, any>> }>();
+    const flagged = ops.filter((o) => o.secretResponse).map((o) => o.name);
+    expect(flagged.sort()).toEqual(["POST /v1/api-keys", "POST /v1/operator/accounts", "POST /v1/users/{id}/tokens"]);
+    for (const name of flagged) {
+      const [method, path] = name.split(" ") as [string, string];
+      const op = doc.paths[path]![method.toLowerCase()];
+      expect(op.description, name).toMatch(/shown only once/);
+      expect(op.responses["409"].description, name).toMatch(/`secret-already-shown`/);
+    }
+  });
+
   it("replays every POST sent again with its Idempotency-Key, and refuses the key for another body", async () => {
     const owner = api(t.key);
+    // Another principal of the same account with every scope, and one key per scope that lacks only that scope.
+    const otherKey = (await owner.post("/v1/api-keys", { name: "another full key", scopes: [...SCOPES] })).json.key as string;
+    const keyWithout = new Map<string, string>();
+    for (const scope of SCOPES) keyWithout.set(scope, (await owner.post("/v1/api-keys", { name: `all but ${scope}`, scopes: SCOPES.filter((s) => s !== scope) })).json.key);
     await registerWithTwilio(t);
     const UK = "+442071838750";
     expect((await owner.post("/v1/consent", { phone: UK, consent_type: "outbound_calls", source: "web_form:contract" })).status).toBe(201);
@@ -220,11 +240,29 @@ describe("route contract", () => {
       expect(first.status, `${name} succeeds: ${first.text}`).toBeLessThan(300);
       expect(first.headers.get("idempotent-replayed"), name).toBeNull();
       const written = await count();
+      const op = ops.find((o) => o.name === name)!;
+      if (!op.operator) {
+        // The scope guard runs before any replay, and the replay belongs to the principal that made the request.
+        const asOther = (k: string) => request("POST", prepared.path, { key: k, body, headers: { "idempotency-key": key } });
+        expectProblem(await asOther(keyWithout.get(op.scope!)!), 403, "forbidden", `${name} with the key, without ${op.scope}`);
+        const other = await asOther(otherKey);
+        expectProblem(other, 422, "idempotency-key-reused", `${name} with the key, by another principal`);
+        expect(other.text, name).not.toContain(first.text);
+        expect(await count(), `${name} refusals write nothing`).toBe(written);
+      }
       const replay = await send(body);
-      expect(replay.status, name).toBe(first.status);
-      expect(replay.text, `${name} replays the stored response`).toBe(first.text);
-      expect(replay.headers.get("idempotent-replayed"), name).toBe("true");
-      expect(replay.headers.get("x-request-id"), `${name} replay has its own request id`).not.toBe(first.headers.get("x-request-id"));
+      if (op.secretResponse) {
+        expectProblem(replay, 409, "secret-already-shown", `${name} sent again`);
+        expect(replay.json.detail, name).toMatch(/shown only once/);
+        expect(await count(), `${name} refused replay writes nothing`).toBe(written);
+        const stored = await env.DB.prepare("SELECT response_body, response_headers, secret_withheld FROM idempotency_keys WHERE key = ?").bind(key).first();
+        expect(stored, `${name} keeps a marker, not the secret`).toEqual({ response_body: null, response_headers: null, secret_withheld: 1 });
+      } else {
+        expect(replay.status, name).toBe(first.status);
+        expect(replay.text, `${name} replays the stored response`).toBe(first.text);
+        expect(replay.headers.get("idempotent-replayed"), name).toBe("true");
+        expect(replay.headers.get("x-request-id"), `${name} replay has its own request id`).not.toBe(first.headers.get("x-request-id"));
+      }
       expect(await count(), `${name} replay writes nothing`).toBe(written);
       const other = await send(body === undefined ? { different: true } : { ...(body as object), different: true });
       expectProblem(other, 422, "idempotency-key-reused", `${name} with another body`);

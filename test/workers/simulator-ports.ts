@@ -1,3 +1,4 @@
+import { localPostgresConfig } from "../../scripts/lib/local-postgres.ts";
 import { freePort } from "../../simulators/common/free-port.ts";
 
 /**
@@ -8,9 +9,9 @@ import { freePort } from "../../simulators/common/free-port.ts";
 const HANDOFF = "VOICE_PLATFORM_SIMULATOR_PORTS";
 const inherited = process.env[HANDOFF];
 
-export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; toolServer: number } = inherited
+export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; toolServer: number; postgres: number; postgresBridge: number } = inherited
   ? JSON.parse(inherited)
-  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), toolServer: await freePort() };
+  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), toolServer: await freePort(), postgres: await freePort(), postgresBridge: await freePort() };
 process.env[HANDOFF] = JSON.stringify(SIMULATOR_PORTS);
 
 export const simulatorUrls = {
@@ -24,3 +25,6 @@ export const simulatorUrls = {
   /** test/node/tool-server.ts: the HTTP tool executor's webhook stand-in. */
   toolServer: `http://127.0.0.1:${SIMULATOR_PORTS.toolServer}`,
 };
+
+/** The embedded Postgres and its WebSocket bridge (global-setup.ts starts them): the Worker's DATABASE_URL and PG_WS_PROXY. */
+export const postgresBindings = localPostgresConfig(SIMULATOR_PORTS.postgres, SIMULATOR_PORTS.postgresBridge);

@@ -18,6 +18,7 @@ export const PROBLEM_TYPES = {
   "conflict": { status: 409, title: "Conflict with the current state" },
   "idempotency-key-reused": { status: 422, title: "Idempotency-Key reused with a different request" },
   "idempotency-in-progress": { status: 409, title: "A request with this Idempotency-Key is still being processed" },
+  "secret-already-shown": { status: 409, title: "The response carried a secret that was shown once and is not kept" },
   "payload-too-large": { status: 413, title: "Request body too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported content type" },
   "consent-required": { status: 403, title: "The callee has not consented to this call" },

@@ -1,12 +1,17 @@
 import { env } from "cloudflare:workers";
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
+import { tokenKey } from "../../shared/auth/token-keys.ts";
+import { mintStreamToken } from "../../shared/auth/stream-token.ts";
 import { api, createTenant, request, type Tenant } from "../../test/workers/api-client.ts";
+import { fetchWithEnv } from "../../test/workers/worker-with-env.ts";
 import type { Role } from "./scopes.ts";
 
 const AGENT = { name: "x", config: { system_prompt: "Be brief.", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } };
 const ssoKeys = JSON.parse(env.TEST_JWT_PRIVATE_JWKS) as (JWK & { kid: string; alg: "RS256" | "ES256" })[];
 const hsSecret = (secret: string) => new TextEncoder().encode(secret);
+const dashboardKey = () => tokenKey(env.JWT_SECRET, "dashboard");
+const nowS = () => Math.floor(Date.now() / 1000);
 
 const count = async (table: "users" | "agents" | "audit_log", accountId: string) =>
   (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE account_id = ?`).bind(accountId).first<{ n: number }>())!.n;
@@ -16,19 +21,21 @@ interface Claims {
   account_id: string;
   iss?: string;
   aud?: string;
-  exp?: number;
+  /** Seconds since the epoch; null leaves the claim out. */
+  exp?: number | null;
+  iat?: number | null;
 }
 
 /** A dashboard JWT as an identity provider would issue it; each test overrides the one thing it breaks. */
 function sign(key: CryptoKey | Uint8Array, header: { alg: string; kid?: string }, claims: Claims) {
-  return new SignJWT({ account_id: claims.account_id })
+  const jwt = new SignJWT({ account_id: claims.account_id })
     .setProtectedHeader(header)
     .setSubject(claims.sub)
     .setIssuer(claims.iss ?? env.JWT_ISSUER)
-    .setAudience(claims.aud ?? env.JWT_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(claims.exp ?? "10m")
-    .sign(key);
+    .setAudience(claims.aud ?? env.JWT_AUDIENCE);
+  if (claims.iat !== null) jwt.setIssuedAt(claims.iat);
+  if (claims.exp !== null) jwt.setExpirationTime(claims.exp ?? "10m");
+  return jwt.sign(key);
 }
 
 /** A user with `role` in the tenant's account, and a session token minted for it through the API. */
@@ -113,9 +120,9 @@ describe("authentication", () => {
   });
 
   describe("HS256 tokens", () => {
-    it("accepts a token signed with JWT_SECRET for an existing user", async () => {
+    it("accepts a token signed with the dashboard key derived from JWT_SECRET for an existing user", async () => {
       const t = await createTenant();
-      const token = await sign(hsSecret(env.JWT_SECRET), { alg: "HS256" }, { sub: t.ownerId, account_id: t.accountId });
+      const token = await sign(await dashboardKey(), { alg: "HS256" }, { sub: t.ownerId, account_id: t.accountId });
       const res = await api(token).get("/v1/accounts/me");
       expect(res.status).toBe(200);
       expect(res.json.id).toBe(t.accountId);
@@ -124,7 +131,7 @@ describe("authentication", () => {
     it("refuses expired, misaddressed, forged and incomplete tokens", async () => {
       const t = await createTenant();
       const ok = { sub: t.ownerId, account_id: t.accountId };
-      const secret = hsSecret(env.JWT_SECRET);
+      const secret = await dashboardKey();
       const other = await createTenant();
       const cases: [string, string | RegExp][] = [
         [await sign(secret, { alg: "HS256" }, { ...ok, exp: Math.floor(Date.now() / 1000) - 120 }), /^the token has expired/],
@@ -134,7 +141,7 @@ describe("authentication", () => {
         // A real user paired with another account must not open that account.
         [await sign(secret, { alg: "HS256" }, { ...ok, account_id: other.accountId }), "the token's user does not exist in that account"],
         [await sign(secret, { alg: "HS256" }, { ...ok, sub: "USR-2222222222" }), "the token's user does not exist in that account"],
-        [await new SignJWT({ sub: t.ownerId }).setProtectedHeader({ alg: "HS256" }).setIssuer(env.JWT_ISSUER).setAudience(env.JWT_AUDIENCE).sign(secret), "the token must carry `sub` (user id) and `account_id` claims"],
+        [await new SignJWT({ sub: t.ownerId }).setProtectedHeader({ alg: "HS256" }).setIssuer(env.JWT_ISSUER).setAudience(env.JWT_AUDIENCE).setExpirationTime("10m").sign(secret), "the token must carry `sub` (user id) and `account_id` claims"],
         [`${btoa(JSON.stringify({ alg: "none" }))}.${btoa(JSON.stringify(ok))}.`, "unsupported token algorithm none; use HS256, RS256 or ES256"],
       ];
       for (const [token, detail] of cases) {
@@ -142,6 +149,58 @@ describe("authentication", () => {
       }
       expect(await count("agents", t.accountId)).toBe(0);
       expect(await count("agents", other.accountId)).toBe(0);
+    });
+
+    it("refuses a token signed with JWT_SECRET itself or with the media-stream key, and a media-stream token", async () => {
+      const t = await createTenant();
+      const ok = { sub: t.ownerId, account_id: t.accountId };
+      const signatureFails = "the token's signature does not verify; it was not issued for this platform";
+      await expect401(await api(await sign(hsSecret(env.JWT_SECRET), { alg: "HS256" }, ok)).post("/v1/agents", AGENT), signatureFails);
+      await expect401(await api(await sign(await tokenKey(env.JWT_SECRET, "media-stream"), { alg: "HS256" }, ok)).post("/v1/agents", AGENT), signatureFails);
+      await expect401(await api(await mintStreamToken(env.JWT_SECRET, "CAL-2222222222")).post("/v1/agents", AGENT), signatureFails);
+      expect(await count("agents", t.accountId)).toBe(0);
+    });
+  });
+
+  describe("token lifetime", () => {
+    const keys = async () => {
+      const rs = ssoKeys.find((k) => k.alg === "RS256")!;
+      return [
+        ["HS256", await dashboardKey(), { alg: "HS256" }],
+        ["RS256", (await importJWK(rs, "RS256")) as CryptoKey, { alg: "RS256", kid: rs.kid }],
+      ] as const;
+    };
+
+    it("refuses dashboard and SSO tokens without exp, or valid for more than 24 hours", async () => {
+      const t = await createTenant();
+      const ok = { sub: t.ownerId, account_id: t.accountId };
+      for (const [alg, key, header] of await keys()) {
+        const cases: [string, Claims, string | RegExp][] = [
+          ["no exp", { ...ok, exp: null }, "the token must carry an `exp` claim: tokens that never expire are not accepted"],
+          ["exp − iat of 24 h and 1 s", { ...ok, iat: nowS(), exp: nowS() + 86_401 }, /^the token is valid for 86401 s; tokens may live at most 86400 s/],
+          ["no iat and exp 25 h ahead", { ...ok, iat: null, exp: nowS() + 25 * 3600 }, /^the token is valid for 9000\d s; tokens may live at most 86400 s/],
+          ["an iat in the future to hide a long exp", { ...ok, iat: nowS() + 30 * 86_400, exp: nowS() + 30 * 86_400 + 60 }, /^the token is valid for 25920\d\d s/],
+        ];
+        for (const [label, claims, detail] of cases) {
+          const res = await api(await sign(key, header, claims)).post("/v1/agents", AGENT);
+          expect(res.status, `${alg} with ${label}`).toBe(401);
+          await expect401(res, detail);
+        }
+        const day = await api(await sign(key, header, { ...ok, iat: nowS(), exp: nowS() + 86_400 })).get("/v1/accounts/me");
+        expect(day.status, `${alg} valid for exactly 24 h`).toBe(200);
+      }
+      expect(await count("agents", t.accountId)).toBe(0);
+    });
+
+    it("takes the longest lifetime from JWT_MAX_LIFETIME_S", async () => {
+      const t = await createTenant();
+      const token = await sign(await dashboardKey(), { alg: "HS256" }, { sub: t.ownerId, account_id: t.accountId, iat: nowS(), exp: nowS() + 600 });
+      const asked = (maxLifetimeS: string) =>
+        fetchWithEnv(new Request("https://api.test/v1/accounts/me", { headers: { authorization: `Bearer ${token}` } }), { JWT_MAX_LIFETIME_S: maxLifetimeS });
+      expect((await asked("600")).status).toBe(200);
+      const refused = await asked("599");
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(/^the token is valid for 600 s; tokens may live at most 599 s/);
     });
   });
 
@@ -178,7 +237,7 @@ describe("authentication", () => {
         [await sign(privateKey, { alg: "ES256", kid: "unknown-kid" }, ok), /^no key in the configured JWKS matches/],
         // A stranger's key under a known kid: the kid resolves, the signature does not verify.
         [await sign(privateKey, { alg: "ES256", kid: known.kid }, ok), "the token's signature does not verify; it was not issued for this platform"],
-        // An HS256 token is checked against JWT_SECRET alone, whatever kid it names.
+        // An HS256 token is checked against the dashboard key alone, whatever kid it names.
         [await sign(hsSecret("guess"), { alg: "HS256", kid: known.kid }, ok), "the token's signature does not verify; it was not issued for this platform"],
       ];
       for (const [token, detail] of cases) {

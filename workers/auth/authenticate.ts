@@ -4,6 +4,8 @@ import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload }
 import { database, nowIso } from "../../shared/db/client.ts";
 import { accounts, apiKeys, users } from "../../shared/db/schema.ts";
 import { sha256Hex } from "../../shared/crypto/sha256.ts";
+import { timingSafeEqual } from "../../shared/crypto/timing-safe-equal.ts";
+import { tokenKey } from "../../shared/auth/token-keys.ts";
 import { IsolateMemo } from "../../shared/cache/isolate-memo.ts";
 import { ApiError } from "../api/problem.ts";
 import type { AppEnv } from "../api/app-env.ts";
@@ -27,7 +29,7 @@ const unauthenticated = (detail: string) =>
 
 /**
  * Resolves `Authorization: Bearer …` to a Principal: an API key (`ayb_live_…`, looked up by hash) or a JWT for a
- * dashboard user (HS256 with JWT_SECRET, or RS256/ES256 against JWKS_URL for SSO). The user's role is read from
+ * dashboard user (HS256 with the dashboard key derived from JWT_SECRET, or RS256/ES256 against JWKS_URL for SSO). The user's role is read from
  * the database, not the token, so a demotion or removal takes effect at once.
  */
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -63,17 +65,37 @@ async function apiKeyPrincipal(env: Env, key: string, ctx: { waitUntil(promise: 
   return principal;
 }
 
+/**
+ * A token must expire, and not too far ahead: a leaked token is otherwise good for ever. The lifetime counts from
+ * `iat`, or from now when there is none or it lies in the future (a forged `iat` would shorten it on paper).
+ */
+function checkLifetime(env: Env, payload: JWTPayload): void {
+  const maxLifetimeS = Number(env.JWT_MAX_LIFETIME_S);
+  if (!(maxLifetimeS > 0)) throw new Error("JWT_MAX_LIFETIME_S must be a positive number of seconds");
+  const nowS = Math.floor(Date.now() / 1000);
+  const lifetimeS = payload.exp! - Math.min(payload.iat ?? nowS, nowS);
+  if (lifetimeS > maxLifetimeS) {
+    throw unauthenticated(`the token is valid for ${lifetimeS} s; tokens may live at most ${maxLifetimeS} s (exp − iat): issue one that expires sooner`);
+  }
+}
+
 async function verifyJwt(env: Env, token: string): Promise<JWTPayload> {
+  const payload = await verifySignature(env, token);
+  checkLifetime(env, payload);
+  return payload;
+}
+
+async function verifySignature(env: Env, token: string): Promise<JWTPayload> {
   let alg: string | undefined;
   try {
     alg = decodeProtectedHeader(token).alg;
   } catch {
     throw unauthenticated("the bearer token is neither an API key nor a JWT");
   }
-  const options = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE };
+  const options = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, requiredClaims: ["exp"] };
   try {
     if (alg === "HS256") {
-      return (await jwtVerify(token, new TextEncoder().encode(env.JWT_SECRET), { ...options, algorithms: ["HS256"] })).payload;
+      return (await jwtVerify(token, await tokenKey(env.JWT_SECRET, "dashboard"), { ...options, algorithms: ["HS256"] })).payload;
     }
     if (alg === "RS256" || alg === "ES256") {
       if (!env.JWKS_URL) throw unauthenticated(`${alg} tokens need JWKS_URL to be configured`);
@@ -94,6 +116,7 @@ function jwtRejection(err: { code?: string; claim?: string; message: string }): 
     case "ERR_JWT_EXPIRED":
       return "the token has expired; mint a new one (POST /v1/users/{id}/tokens or your SSO provider)";
     case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      if (err.claim === "exp") return "the token must carry an `exp` claim: tokens that never expire are not accepted";
       return `the token's "${err.claim}" claim is not accepted here (expected iss=${"`JWT_ISSUER`"}, aud=${"`JWT_AUDIENCE`"})`;
     case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
       return "the token's signature does not verify; it was not issued for this platform";
@@ -134,10 +157,10 @@ export const requireScope =
 /** Operator routes (tenant bootstrap) are guarded by the OPERATOR_SECRET, compared in constant time. */
 export const requireOperator: MiddlewareHandler<AppEnv> = async (c, next) => {
   const given = c.req.header("x-operator-secret") ?? "";
+  // Hashed first, so the comparison does not reveal the secret's length either.
   const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(c.env.OPERATOR_SECRET ?? "")]);
-  let diff = given.length === 0 || !c.env.OPERATOR_SECRET ? 1 : 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  if (diff !== 0) throw unauthenticated("operator routes need a valid `X-Operator-Secret` header");
+  const matches = timingSafeEqual(a, b) && given.length > 0 && !!c.env.OPERATOR_SECRET;
+  if (!matches) throw unauthenticated("operator routes need a valid `X-Operator-Secret` header");
   // The handler names the account it acts on (for the audit log and idempotency) once it knows it.
   c.set("principal", { accountId: "", actor: "operator", kind: "operator", scopes: new Set() });
   await next();

@@ -1,6 +1,9 @@
-import type { ContentBlock, LanguageModel, LlmRequest, ToolSpec } from "../../providers/provider-types.ts";
+import type { ContentBlock, LanguageModel, LlmRequest, ProviderError, ToolSpec } from "../../providers/provider-types.ts";
 import type { AfterReply, Frame, FrameOf } from "../frames.ts";
 import { ChatHistory } from "../chat-history.ts";
+import { messageBudget } from "../context-budget.ts";
+import { ModelFailures } from "../model-failures.ts";
+import { asModelError, logProviderFailure } from "../provider-failure-log.ts";
 import type { PromptGuard } from "../prompt-guard.ts";
 import type { SpeechLedger } from "../speech-ledger.ts";
 import { BaseStage } from "../stage.ts";
@@ -22,6 +25,8 @@ export interface ToolOutcome {
 }
 
 export interface ConversationOptions {
+  /** The call this conversation belongs to, for its log lines. */
+  callId: string;
   llm: LanguageModel;
   request: Omit<LlmRequest, "messages" | "tools"> & { fallbackModelId?: string };
   tools: ToolSpec[];
@@ -38,9 +43,13 @@ export interface ConversationOptions {
   fillerLine?: string;
   /** Rounds of tool calls per caller turn; the model call after the last round must answer without tools. */
   maxToolRounds?: number;
+  /** The model failed for good (see ModelFailures): the call should apologise and end. */
+  onProviderFailure: (error: ProviderError) => void;
 }
 
 const APOLOGY = "I'm sorry, I'm having trouble with that right now. Could you say it again?";
+/** Fixed lines after which the call hangs up; the hang-up's reason is the line's. */
+const ENDS_CALL: ReadonlySet<FrameOf<"prompt">["reason"]> = new Set(["closing", "voicemail", "apology"]);
 const TOOL_FALLBACK = "Sorry, I couldn't get that information just now.";
 
 interface Turn {
@@ -69,10 +78,14 @@ export class ConversationStage extends BaseStage {
   #turn: Turn | undefined;
   /** The last reply whose audio may still be playing: an interrupt rewrites it to what was heard. */
   #lastSpoken: { turnId: number; historyStart: number } | undefined;
+  readonly #modelFailures = new ModelFailures();
+  /** Tokens the history may take in a request (see context-budget.ts). */
+  readonly #historyBudget: number;
 
   constructor(private readonly opts: ConversationOptions) {
     super();
     this.history = opts.history ?? new ChatHistory();
+    this.#historyBudget = messageBudget({ ...opts.request, tools: opts.tools });
   }
 
   /** A caller turn is being answered (the model or its tools are running). */
@@ -99,6 +112,8 @@ export class ConversationStage extends BaseStage {
   }
 
   #onUserTurn(frame: FrameOf<"user_turn">): void {
+    // The model is down for this call, which is ending: nothing would answer the turn.
+    if (this.#modelFailures.gaveUp) return;
     const current = this.#turn;
     if (current && current.turnId === frame.turnId && current.held && !frame.tentative) {
       // The endpoint confirmed the early-start text: release what the model already produced.
@@ -133,7 +148,7 @@ export class ConversationStage extends BaseStage {
     this.opts.metrics.mark(frame.turnId, "prompt", this.context.now());
     // A line after an uninterruptible one (the greeting after the disclosure) queues behind it.
     if (!this.opts.guard.active && (this.#turn || this.opts.agentSpeaking())) this.context.broadcast({ kind: "interrupt", reason: "new_turn", atMs: this.context.now() });
-    const after: AfterReply = frame.reason === "closing" || frame.reason === "voicemail" ? { action: "hang_up", reason: frame.reason } : { action: "listen" };
+    const after: AfterReply = ENDS_CALL.has(frame.reason) ? { action: "hang_up", reason: frame.reason } : { action: "listen" };
     this.#lastSpoken = { turnId: frame.turnId, historyStart: this.history.length };
     this.history.add("assistant", [{ text: frame.text }]);
     this.push({ kind: "reply_delta", turnId: frame.turnId, text: frame.text });
@@ -165,7 +180,10 @@ export class ConversationStage extends BaseStage {
     const maxRounds = this.opts.maxToolRounds ?? 4;
     let after: AfterReply = { action: "listen" };
     let spokeAfterTools = true;
+    let modelDown: ProviderError | undefined;
     for (let round = 0; !signal.aborted; round++) {
+      // A call may last hours: past the model's context every turn would fail.
+      this.history.fit(this.#historyBudget);
       const messages = turn.held ? this.history.withUserText(turn.userText) : [...this.history.messages];
       const request: LlmRequest = { ...this.opts.request, messages, tools: this.opts.tools };
       this.opts.metrics.mark(turn.turnId, "llm_request", this.context.now());
@@ -186,13 +204,20 @@ export class ConversationStage extends BaseStage {
             this.#emit(turn, { kind: "llm_usage", turnId: turn.turnId, ...event });
           }
         }
-      } catch {
+      } catch (error) {
         if (signal.aborted) return;
-        this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: (text ? " " : "") + APOLOGY });
+        const failure = asModelError(error);
+        const permanent = this.#modelFailures.failed(failure);
+        logProviderFailure(this.opts.callId, failure, permanent);
+        // Given up: the turn ends with what was said, and the failure hook's apology says goodbye. Otherwise the
+        // caller hears an apology and the call goes on.
+        if (permanent) modelDown = failure;
+        else this.#emit(turn, { kind: "reply_delta", turnId: turn.turnId, text: (text ? " " : "") + APOLOGY });
         spokeAfterTools = true;
         break;
       }
       if (signal.aborted) return;
+      this.#modelFailures.succeeded();
       // Past the depth limit the model has seen every result; tools it asks for now are not run (nor kept in the
       // history, which would then hold a toolUse without its result): it answers with what it has.
       const lastRound = round >= maxRounds;
@@ -237,6 +262,7 @@ export class ConversationStage extends BaseStage {
     turn.finished = true;
     this.#lastSpoken = { turnId: turn.turnId, historyStart: turn.historyStart };
     if (!turn.held && this.#turn === turn) this.#turn = undefined;
+    if (modelDown) this.opts.onProviderFailure(modelDown);
   }
 
   /** The assistant's blocks go to the history, or wait with an unconfirmed early start. */

@@ -63,6 +63,11 @@ export class PlaybackStage extends BaseStage {
     super();
   }
 
+  /** Chunks queued or awaiting their mark, and replies awaiting their end: all drain as replies are heard. */
+  get backlog(): number {
+    return this.#queue.length + this.#marks.size + this.#replyDone.size;
+  }
+
   /** True while the caller can hear (or is about to hear) the agent. */
   isSpeaking(): boolean {
     return this.#queue.length > 0 || this.#marks.size > 0;

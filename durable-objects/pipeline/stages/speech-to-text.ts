@@ -1,4 +1,4 @@
-import type { SpeechToText, SpeechToTextListener } from "../../providers/provider-types.ts";
+import type { ProviderError, SpeechToText, SpeechToTextListener } from "../../providers/provider-types.ts";
 import type { Frame } from "../frames.ts";
 import { BaseStage } from "../stage.ts";
 
@@ -8,6 +8,8 @@ export interface SpeechToTextStageOptions {
   keepAliveMs?: number;
   /** Call-clock speed (tests run calls faster than real time). */
   speed?: number;
+  /** The socket could not be reopened within its retry budget. */
+  onFailure: (error: ProviderError) => void;
 }
 
 const KEEP_ALIVE_WHILE_SPEAKING_MS = 3_000;
@@ -16,7 +18,8 @@ const KEEP_ALIVE_WHILE_SPEAKING_MS = 3_000;
  * Caller audio → Deepgram live STT → speech/transcript frames. The socket is opened as soon as the stage is
  * attached (before the caller speaks) and stays open for the whole call; while the agent speaks, KeepAlive
  * holds it open even if caller audio stops (a muted or held line), so barge-in is heard at once. Other frames
- * pass through.
+ * pass through. A socket lost for good is reported, not broadcast as the call's end: the agent's voice still works
+ * and the call apologises in it.
  */
 export class SpeechToTextStage extends BaseStage {
   readonly name = "speech-to-text";
@@ -40,7 +43,10 @@ export class SpeechToTextStage extends BaseStage {
       speechStarted: (audioMs) => this.push({ kind: "speech_started", audioMs }),
       transcript: (t) => this.push({ kind: "transcript", text: t.text, words: t.words, isFinal: t.isFinal, speechFinal: t.speechFinal }),
       utteranceEnd: (lastWordEndMs) => this.push({ kind: "utterance_end", lastWordEndMs }),
-      failed: (error) => this.context.broadcast({ kind: "end", reason: `stt_failed: ${error.message}` }),
+      failed: (error) => {
+        clearInterval(this.#keepAliveTimer ?? null);
+        this.opts.onFailure(error);
+      },
     });
     this.#stt = stt;
     void stt.connect().catch(() => {

@@ -8,6 +8,7 @@ import { forgetApiKeys } from "../../auth/authenticate.ts";
 import { SCOPES } from "../../auth/scopes.ts";
 import { issueApiKey } from "../../services/api-key-issuer.ts";
 import { twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
+import { displayName, emailAddress } from "../../../shared/schemas/text-fields.ts";
 import { notFound } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, operatorRoute, resourceApp, securedRoute } from "../route.ts";
 
@@ -36,10 +37,10 @@ const accountView = (a: AccountRow): z.infer<typeof Account> => ({
 
 const CreateAccount = z
   .object({
-    name: z.string().min(1).max(200),
+    name: displayName(200),
     region: z.enum(["us", "eu"]).default("us"),
-    owner_email: z.email(),
-    owner_name: z.string().max(200).optional(),
+    owner_email: emailAddress(),
+    owner_name: displayName(200).optional(),
     max_concurrent_calls: z.number().int().min(1).max(10_000).default(10),
     credit_cents: z.number().int().min(0).nullable().default(null),
   })
@@ -83,7 +84,7 @@ accountsApi.openapi(
     summary: "Create a tenant account with its owner and first API key (operator only)",
     request: jsonBody(CreateAccount),
     responses: { 201: jsonResponse(AccountCreated, "Account created; the API key is shown only here.") },
-  }),
+  }, { secretResponse: true }),
   async (c) => {
     const input = c.req.valid("json");
     const db = database(c.env.DB);
@@ -150,7 +151,7 @@ accountsApi.openapi(
     path: "/accounts/me",
     tags: ["Account"],
     summary: "Rename the caller's account",
-    request: jsonBody(z.object({ name: z.string().min(1).max(200) }).strict()),
+    request: jsonBody(z.object({ name: displayName(200) }).strict()),
     responses: { 200: jsonResponse(Account, "The updated account.") },
   }),
   async (c) => {

@@ -11,6 +11,7 @@ import { cacheAgentIfCurrent, invalidateCachedAgent, readCachedAgent, writeCache
 import { sealAgentSecrets } from "../../services/agent-secrets.ts";
 import { toolUrlIssues, toolUrlPolicy } from "../../../durable-objects/tools/tool-url-policy.ts";
 import { redactAgentSecrets, type StoredAgentConfig } from "../../../shared/agents/stored-agent-config.ts";
+import { displayName } from "../../../shared/schemas/text-fields.ts";
 import { afterCursor, belowCursor, PageQuery, pageOf, pageOrder, toNumberedPage, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, problem, resourceApp, securedRoute } from "../route.ts";
@@ -40,9 +41,9 @@ const AgentVersion = z
   })
   .openapi("AgentVersion");
 
-const CreateAgent = z.object({ name: z.string().min(1).max(200), config: AgentConfig }).strict().openapi("CreateAgent");
+const CreateAgent = z.object({ name: displayName(200), config: AgentConfig }).strict().openapi("CreateAgent");
 const UpdateAgent = z
-  .object({ name: z.string().min(1).max(200).optional(), config: AgentConfig.optional() })
+  .object({ name: displayName(200).optional(), config: AgentConfig.optional() })
   .strict()
   .openapi("UpdateAgent", { description: "Edits the draft; calls keep using the live version until the next publish." });
 

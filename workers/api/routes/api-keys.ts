@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { database, nowIso } from "../../../shared/db/client.ts";
 import { apiKeys } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
+import { displayName } from "../../../shared/schemas/text-fields.ts";
 import { forgetApiKeys } from "../../auth/authenticate.ts";
 import { SCOPES, type Scope } from "../../auth/scopes.ts";
 import { issueApiKey, type ApiKeyRow } from "../../services/api-key-issuer.ts";
@@ -25,7 +26,7 @@ const ApiKey = z
 
 const CreateApiKey = z
   .object({
-    name: z.string().min(1).max(200),
+    name: displayName(200),
     scopes: z
       .array(z.enum(SCOPES))
       .min(1)
@@ -80,7 +81,7 @@ apiKeysApi.openapi(
     summary: "Create an API key with some of the caller's scopes",
     request: jsonBody(CreateApiKey),
     responses: { 201: jsonResponse(ApiKeyCreated, "The key; `key` is shown only here.") },
-  }),
+  }, { secretResponse: true }),
   async (c) => {
     const { name, scopes } = c.req.valid("json");
     const principal = c.get("principal");

@@ -1,9 +1,11 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq, sql } from "drizzle-orm";
 import { SignJWT } from "jose";
+import { tokenKey } from "../../../shared/auth/token-keys.ts";
 import { database, nowIso, type Database } from "../../../shared/db/client.ts";
 import { users } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newUserId, withFreshId } from "../../../shared/ids.ts";
+import { displayName, emailAddress } from "../../../shared/schemas/text-fields.ts";
 import { ROLES } from "../../auth/scopes.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { ApiError, notFound } from "../problem.ts";
@@ -22,12 +24,12 @@ const User = z
   .openapi("User");
 
 const CreateUser = z
-  .object({ email: z.email(), name: z.string().min(1).max(200).optional(), role: z.enum(ROLES) })
+  .object({ email: emailAddress(), name: displayName(200).optional(), role: z.enum(ROLES) })
   .strict()
   .openapi("CreateUser");
 
 const UpdateUser = z
-  .object({ name: z.string().min(1).max(200).nullable().optional(), role: z.enum(ROLES).optional() })
+  .object({ name: displayName(200).nullable().optional(), role: z.enum(ROLES).optional() })
   .strict()
   .refine((u) => u.name !== undefined || u.role !== undefined, { message: "send `name`, `role` or both" })
   .openapi("UpdateUser");
@@ -184,7 +186,7 @@ usersApi.openapi(
     summary: "Mint a one-hour dashboard session token (HS256 JWT) for a user",
     request: { params: userParams },
     responses: { 201: jsonResponse(DashboardToken, "The token; it carries the user's current role on every request.") },
-  }),
+  }, { secretResponse: true }),
   async (c) => {
     const { id } = c.req.valid("param");
     const accountId = c.get("principal").accountId;
@@ -197,7 +199,7 @@ usersApi.openapi(
       .setAudience(c.env.JWT_AUDIENCE)
       .setIssuedAt()
       .setExpirationTime(expiresAtS)
-      .sign(new TextEncoder().encode(c.env.JWT_SECRET));
+      .sign(await tokenKey(c.env.JWT_SECRET, "dashboard"));
     return c.json({ token, expires_at: new Date(expiresAtS * 1000).toISOString() }, 201);
   },
 );

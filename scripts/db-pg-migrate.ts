@@ -1,0 +1,18 @@
+/**
+ * `npm run db:pg:migrate`: applies migrations/postgres/ to the database DATABASE_URL names (Neon's connection string
+ * in production), from the environment or else from .dev.vars. PG_WS_PROXY, if set, routes through a local bridge.
+ * `npm run dev`, `npm start`, the tests and the benchmark migrate their local Postgres themselves.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { parseDevVars } from "./lib/dev-wiring.ts";
+import { migratePostgres } from "./lib/migrate-postgres.ts";
+
+const DEV_VARS = new URL("../.dev.vars", import.meta.url).pathname;
+const devVars = existsSync(DEV_VARS) ? parseDevVars(readFileSync(DEV_VARS, "utf8")) : {};
+const DATABASE_URL = process.env.DATABASE_URL ?? devVars.DATABASE_URL;
+if (!DATABASE_URL) {
+  console.error("DATABASE_URL is not set (in the environment or .dev.vars): nothing to migrate.");
+  process.exit(2);
+}
+await migratePostgres({ DATABASE_URL, PG_WS_PROXY: process.env.PG_WS_PROXY ?? "" });
+console.log(`Postgres migrations applied to ${new URL(DATABASE_URL).host}.`);

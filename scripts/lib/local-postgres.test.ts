@@ -1,0 +1,106 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { connect } from "node:net";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { eq, sql } from "drizzle-orm";
+import { afterAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { withPostgres } from "../../shared/pg/client.ts";
+import { plans } from "../../shared/pg/schema.ts";
+import { startLocalPostgres, type LocalPostgres } from "./local-postgres.ts";
+import { startPostgresWsBridge } from "./postgres-ws-bridge.ts";
+
+const refusesConnections = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(true));
+  });
+const portOf = (hostAndPort: string) => Number(/:(\d+)/.exec(hostAndPort)![1]);
+const dataDirectory = async (pg: LocalPostgres) =>
+  (await withPostgres(pg.config, (db) => db.execute<{ dir: string }>(sql`select current_setting('data_directory') as dir`))).rows[0]!.dir;
+async function eventually(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+describe("the local Postgres", { timeout: 60_000 }, () => {
+  const kept: string[] = [];
+  afterAll(() => Promise.all(kept.map((dir) => rm(dir, { recursive: true, force: true }))));
+
+  it("starts migrated behind its bridge, and on close leaves no server, bridge or data behind", async () => {
+    const pg = await startLocalPostgres();
+    const tables = await withPostgres(pg.config, async (db) => {
+      const { rows } = await db.execute<{ name: string }>(sql`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`);
+      return rows.map((r) => r.name);
+    });
+    expect(tables).toEqual(["billing_accounts", "ledger_postings", "plans", "rate_cards"]);
+    const dataDir = await dataDirectory(pg);
+    expect(existsSync(dataDir)).toBe(true);
+
+    await pg.close();
+    expect(await refusesConnections(portOf(new URL(pg.config.DATABASE_URL).host))).toBe(true);
+    expect(await refusesConnections(portOf(pg.config.PG_WS_PROXY))).toBe(true);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it("does not outlive the process that started it, even one killed with SIGKILL", async () => {
+    const owner = spawn(process.execPath, ["--input-type=module", "-e", `
+      const { startLocalPostgres } = await import(${JSON.stringify(new URL("./local-postgres.ts", import.meta.url).pathname)});
+      const pg = await startLocalPostgres();
+      console.log(JSON.stringify(pg.config));
+      setInterval(() => {}, 1000);`], { stdio: ["ignore", "pipe", "inherit"] });
+    const config = await new Promise<LocalPostgres["config"]>((resolve) => owner.stdout!.once("data", (line: Buffer) => resolve(JSON.parse(line.toString()))));
+    const pg: LocalPostgres = { config, close: async () => undefined };
+    const dataDir = await dataDirectory(pg);
+    owner.kill("SIGKILL");
+    expect(await eventually(() => refusesConnections(portOf(new URL(config.DATABASE_URL).host)))).toBe(true);
+    expect(await eventually(async () => !existsSync(dataDir))).toBe(true);
+  });
+
+  it.runIf(userInfo().uid === 0)("refuses, saying why, a kept cluster the postgres user could not reach", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "local-postgres-private-"));
+    kept.push(parent);
+    await expect(startLocalPostgres({ dataDir: join(parent, "postgres") })).rejects.toThrow(`${parent} is private to its owner`);
+  });
+
+  it("keeps a cluster given a data directory: its rows survive a restart, and migrating again changes nothing", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "local-postgres-test-"));
+    kept.push(parent);
+    // Run as root, Postgres runs as the `postgres` user, which must reach its directory (mkdtemp makes it 0700).
+    await chmod(parent, 0o755);
+    const dataDir = join(parent, "postgres");
+    const first = await startLocalPostgres({ dataDir });
+    await withPostgres(first.config, (db) => db.insert(plans).values({ id: "plan_kept", name: "Kept" }));
+    await first.close();
+
+    const second = await startLocalPostgres({ dataDir });
+    try {
+      const found = await withPostgres(second.config, (db) => db.select({ name: plans.name }).from(plans).where(eq(plans.id, "plan_kept")));
+      expect(found).toEqual([{ name: "Kept" }]);
+      const applied = await withPostgres(second.config, (db) => db.execute<{ n: number }>(sql`select count(*)::int as n from drizzle.__drizzle_migrations`));
+      expect(applied.rows[0]!.n).toBe(2);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe("the WebSocket bridge", () => {
+  it("bridges only to its own Postgres: another address is refused (no open relay on loopback)", async () => {
+    const bridge = await startPostgresWsBridge("127.0.0.1:1");
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${bridge.port}/v1?address=127.0.0.1:22`);
+      const code = await new Promise<number>((resolve) => ws.once("close", resolve));
+      expect(code).toBe(1008);
+    } finally {
+      await bridge.close();
+    }
+  });
+});

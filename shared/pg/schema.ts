@@ -1,0 +1,117 @@
+/**
+ * The Postgres tier (Neon in production): billing now, analytics and KYC later. D1 stays the edge's database
+ * (tenants, agents, calls); this one holds money and what is computed from it. drizzle-kit generates
+ * migrations/postgres/ from this file (`npm run db:pg:gen`); `npm run db:pg:migrate` and the tests apply them.
+ *
+ * Money rules: ledger amounts are integers in minor units of their currency (cents, pence); rates are integers in
+ * millionths of the currency unit (a token or a character costs far less than a cent), and each priced line rounds
+ * once to minor units.
+ */
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, check, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+export const CURRENCIES = ["USD", "EUR", "GBP"] as const;
+export type Currency = (typeof CURRENCIES)[number];
+
+/** What a rate prices, each per its own unit (the unit is part of the name). */
+export const RATE_COMPONENTS = [
+  "telephony_inbound_minute",
+  "telephony_outbound_minute",
+  "stt_second",
+  "tts_character",
+  "llm_input_token",
+  "llm_output_token",
+  "llm_cache_read_token",
+  "llm_cache_write_token",
+  "recording_minute",
+  "platform_minute",
+] as const;
+
+export const BILLING_STATUSES = ["active", "past_due", "suspended_for_billing"] as const;
+
+/** The ledger's own accounts: every posting moves an amount from one to another (double entry). */
+export const LEDGER_ACCOUNTS = ["customer_balance", "payments", "revenue", "promotions", "adjustments"] as const;
+export const POSTING_KINDS = ["top_up", "promotional_grant", "call_charge", "refund", "adjustment", "opening_balance"] as const;
+/** What made a posting; with its id it is unique per account, so a redelivered event or request posts nothing. */
+export const POSTING_SOURCES = ["usage_event", "payment_event", "operator_request", "migration"] as const;
+
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+const oneOf = (column: string, values: readonly string[]) => sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(", ")})`);
+
+export const plans = pgTable("plans", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+/** A plan's rate card in one currency is its rows here; `model` is '' for components that do not vary by model. */
+export const rateCards = pgTable(
+  "rate_cards",
+  {
+    planId: text("plan_id").notNull().references(() => plans.id),
+    currency: text("currency", { enum: CURRENCIES }).notNull(),
+    component: text("component", { enum: RATE_COMPONENTS }).notNull(),
+    model: text("model").notNull().default(""),
+    microsPerUnit: bigint("micros_per_unit", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.planId, t.currency, t.component, t.model] }),
+    check("rate_cards_currency", oneOf("currency", CURRENCIES)),
+    check("rate_cards_component", oneOf("component", RATE_COMPONENTS)),
+    check("rate_cards_rate_not_negative", sql`${t.microsPerUnit} >= 0`),
+  ],
+);
+
+/** The billing side of a D1 account (same id): its plan and currency, billing-month time zone and billing status. */
+export const billingAccounts = pgTable(
+  "billing_accounts",
+  {
+    accountId: text("account_id").primaryKey(),
+    planId: text("plan_id").notNull().references(() => plans.id),
+    currency: text("currency", { enum: CURRENCIES }).notNull(),
+    // IANA name; billing months and analytics buckets follow it.
+    timeZone: text("time_zone").notNull().default("UTC"),
+    // Separate from the operator's D1 `status`: a payment never lifts an operator's suspension.
+    billingStatus: text("billing_status", { enum: BILLING_STATUSES }).notNull().default("active"),
+    createdAt: createdAt(),
+  },
+  (t) => [check("billing_accounts_currency", oneOf("currency", CURRENCIES)), check("billing_accounts_status", oneOf("billing_status", BILLING_STATUSES))],
+);
+
+/**
+ * Append-only (triggers refuse UPDATE and DELETE): each row moves `amount_minor` from `debit` to `credit`, so every
+ * posting balances by construction and an account's balance is a sum over its rows, never a stored figure.
+ */
+export const ledgerPostings = pgTable(
+  "ledger_postings",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    accountId: text("account_id").notNull().references(() => billingAccounts.accountId),
+    kind: text("kind", { enum: POSTING_KINDS }).notNull(),
+    debit: text("debit", { enum: LEDGER_ACCOUNTS }).notNull(),
+    credit: text("credit", { enum: LEDGER_ACCOUNTS }).notNull(),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
+    currency: text("currency", { enum: CURRENCIES }).notNull(),
+    sourceType: text("source_type", { enum: POSTING_SOURCES }).notNull(),
+    sourceId: text("source_id").notNull(),
+    // Operator refunds, adjustments and grants must say why.
+    reason: text("reason"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("ledger_postings_source").on(t.accountId, t.sourceType, t.sourceId),
+    index("ledger_postings_account_created").on(t.accountId, t.createdAt),
+    check("ledger_postings_amount_positive", sql`${t.amountMinor} > 0`),
+    check("ledger_postings_two_sides", sql`${t.debit} <> ${t.credit}`),
+    check("ledger_postings_kind", oneOf("kind", POSTING_KINDS)),
+    check("ledger_postings_debit", oneOf("debit", LEDGER_ACCOUNTS)),
+    check("ledger_postings_credit", oneOf("credit", LEDGER_ACCOUNTS)),
+    check("ledger_postings_currency", oneOf("currency", CURRENCIES)),
+    check("ledger_postings_source_type", oneOf("source_type", POSTING_SOURCES)),
+    check("ledger_postings_operator_reason", sql`${t.kind} not in ('refund', 'adjustment', 'promotional_grant') or ${t.reason} is not null`),
+  ],
+);
+
+export type LedgerPosting = typeof ledgerPostings.$inferSelect;
+export type NewLedgerPosting = typeof ledgerPostings.$inferInsert;

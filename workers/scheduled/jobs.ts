@@ -1,0 +1,33 @@
+import { database } from "../../shared/db/client.ts";
+import { purgeExpiredIdempotencyKeys } from "../middleware/idempotency.ts";
+
+/** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
+export interface ScheduledJob {
+  name: string;
+  run(env: Env, now: Date): Promise<Record<string, number>>;
+}
+
+/** Every periodic job of the Worker; add new ones here (wrangler.toml's `[triggers] crons` sets the cadence). */
+export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
+  { name: "purge-idempotency-keys", run: async (env, now) => ({ deleted: await purgeExpiredIdempotencyKeys(database(env.DB), now) }) },
+];
+
+/**
+ * The Worker's `scheduled` handler. Each job runs on its own, so one failing job does not stop the others; a
+ * failure is logged and then rethrown, so the trigger shows as failed in the dashboard.
+ */
+export async function runScheduledJobs(controller: ScheduledController, env: Env, jobs: readonly ScheduledJob[] = SCHEDULED_JOBS): Promise<void> {
+  const now = new Date(controller.scheduledTime);
+  const results = await Promise.allSettled(jobs.map((job) => job.run(env, now)));
+  const failed: string[] = [];
+  results.forEach((result, i) => {
+    const job = jobs[i]!.name;
+    if (result.status === "fulfilled") {
+      console.log(JSON.stringify({ level: "info", scheduled_job: job, cron: controller.cron, ...result.value }));
+    } else {
+      failed.push(job);
+      console.error(JSON.stringify({ level: "error", scheduled_job: job, cron: controller.cron, error: String(result.reason) }));
+    }
+  });
+  if (failed.length > 0) throw new Error(`scheduled jobs failed: ${failed.join(", ")}`);
+}
