@@ -68,6 +68,7 @@ export interface BedrockSimulator {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
+
 /** Route handlers answer through the responder and return this, so the router stops at the first that served. */
 const SERVED = true;
 
