@@ -1,23 +1,12 @@
+import { parseRetryAfter, TwilioApiError } from "./twilio-api-error.ts";
+import { DEFAULT_RETRY_POLICY, withTwilioRetry, type RetryPolicy, type RetrySafety } from "./twilio-retry.ts";
+
 /**
  * Twilio REST (2010-04-01) over fetch: Basic auth with the tenant's Account SID and auth token, form-encoded
  * PascalCase fields, JSON responses. The base URL is configuration, so the same client talks to the simulator.
+ * 429s and 5xx are retried (twilio-retry.ts): reads and updates of a call or number always, creates only on 429.
  */
-export class TwilioApiError extends Error {
-  override name = "TwilioApiError";
-  constructor(
-    readonly status: number,
-    readonly code: number | null,
-    message: string,
-    readonly moreInfo?: string,
-  ) {
-    super(message);
-  }
-
-  /** 429 and 5xx are worth retrying; other 4xx are the request's fault. */
-  get retryable(): boolean {
-    return this.status === 429 || this.status >= 500;
-  }
-}
+export { TwilioApiError } from "./twilio-api-error.ts";
 
 export interface TwilioCall {
   sid: string;
@@ -63,6 +52,7 @@ export interface CreateCallParams {
 export class TwilioClient {
   readonly #base: string;
   readonly #auth: string;
+  readonly #retry: RetryPolicy;
 
   constructor(
     baseUrl: string,
@@ -70,13 +60,15 @@ export class TwilioClient {
     authToken: string,
     // Wrapped: a bare `fetch` stored on an object and called as a method is an illegal invocation in workerd.
     private readonly fetcher: typeof fetch = (input, init) => fetch(input, init),
+    retry: Partial<RetryPolicy> = {},
   ) {
+    this.#retry = { ...DEFAULT_RETRY_POLICY, ...retry };
     this.#base = `${baseUrl.replace(/\/+$/, "")}/2010-04-01/Accounts/${accountSid}`;
     this.#auth = `Basic ${btoa(`${accountSid}:${authToken}`)}`;
   }
 
   createCall(p: CreateCallParams): Promise<TwilioCall> {
-    return this.#request("POST", "/Calls.json", {
+    return this.#request("POST", "/Calls.json", "refused-only", {
       To: p.to,
       From: p.from,
       Url: p.url,
@@ -95,11 +87,11 @@ export class TwilioClient {
 
   /** Redirects a live call to new TwiML (ends its media stream), or hangs it up with `status: "completed"`. */
   updateCall(callSid: string, update: { twiml?: string; url?: string; status?: "completed" | "canceled" }): Promise<TwilioCall> {
-    return this.#request("POST", `/Calls/${callSid}.json`, { Twiml: update.twiml, Url: update.url, Status: update.status });
+    return this.#request("POST", `/Calls/${callSid}.json`, "idempotent", { Twiml: update.twiml, Url: update.url, Status: update.status });
   }
 
   startRecording(callSid: string, statusCallback: string): Promise<{ sid: string; status: string }> {
-    return this.#request("POST", `/Calls/${callSid}/Recordings.json`, {
+    return this.#request("POST", `/Calls/${callSid}/Recordings.json`, "refused-only", {
       RecordingChannels: "dual",
       RecordingStatusCallback: statusCallback,
       RecordingStatusCallbackMethod: "POST",
@@ -111,25 +103,29 @@ export class TwilioClient {
     if (query.areaCode) params.set("AreaCode", query.areaCode);
     if (query.contains) params.set("Contains", query.contains);
     params.set("PageSize", String(query.limit ?? 20));
-    const res = await this.#request<{ available_phone_numbers: AvailableNumber[] }>("GET", `/AvailablePhoneNumbers/${country}/Local.json?${params}`);
+    const res = await this.#request<{ available_phone_numbers: AvailableNumber[] }>("GET", `/AvailablePhoneNumbers/${country}/Local.json?${params}`, "idempotent");
     return res.available_phone_numbers;
   }
 
   buyNumber(phoneNumber: string, voiceUrl: string, statusCallback: string): Promise<TwilioNumber> {
-    return this.#request("POST", "/IncomingPhoneNumbers.json", { PhoneNumber: phoneNumber, VoiceUrl: voiceUrl, VoiceMethod: "POST", StatusCallback: statusCallback, StatusCallbackMethod: "POST" });
+    return this.#request("POST", "/IncomingPhoneNumbers.json", "refused-only", { PhoneNumber: phoneNumber, VoiceUrl: voiceUrl, VoiceMethod: "POST", StatusCallback: statusCallback, StatusCallbackMethod: "POST" });
   }
 
   async findNumber(phoneNumber: string): Promise<TwilioNumber | undefined> {
-    const res = await this.#request<{ incoming_phone_numbers: TwilioNumber[] }>("GET", `/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(phoneNumber)}`);
+    const res = await this.#request<{ incoming_phone_numbers: TwilioNumber[] }>("GET", `/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(phoneNumber)}`, "idempotent");
     return res.incoming_phone_numbers[0];
   }
 
   /** Points a number's voice webhook at the platform, or (empty strings) un-points it. */
   configureNumber(numberSid: string, voiceUrl: string, statusCallback: string): Promise<TwilioNumber> {
-    return this.#request("POST", `/IncomingPhoneNumbers/${numberSid}.json`, { VoiceUrl: voiceUrl, VoiceMethod: "POST", StatusCallback: statusCallback, StatusCallbackMethod: "POST" });
+    return this.#request("POST", `/IncomingPhoneNumbers/${numberSid}.json`, "idempotent", { VoiceUrl: voiceUrl, VoiceMethod: "POST", StatusCallback: statusCallback, StatusCallbackMethod: "POST" });
   }
 
-  async #request<T>(method: "GET" | "POST" | "DELETE", path: string, form?: Form): Promise<T> {
+  #request<T>(method: "GET" | "POST" | "DELETE", path: string, safety: RetrySafety, form?: Form): Promise<T> {
+    return withTwilioRetry(() => this.#attempt<T>(method, path, form), safety, this.#retry);
+  }
+
+  async #attempt<T>(method: "GET" | "POST" | "DELETE", path: string, form?: Form): Promise<T> {
     const headers: Record<string, string> = { authorization: this.#auth, accept: "application/json" };
     let body: string | undefined;
     if (form) {
@@ -150,7 +146,9 @@ export class TwilioClient {
       /* reported below with the status */
     }
     if (!res.ok) {
-      throw new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, String(json.message ?? (text.slice(0, 200) || res.statusText)), json.more_info as string | undefined);
+      const message = String(json.message ?? (text.slice(0, 200) || res.statusText));
+      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.#retry.clock.now());
+      throw new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, message, json.more_info as string | undefined, retryAfterMs);
     }
     return json as T;
   }

@@ -11,6 +11,8 @@ export type AwsErrorType =
   | "ValidationException"
   | "ResourceNotFoundException"
   | "ThrottlingException"
+  | "ServiceQuotaExceededException"
+  | "ModelNotReadyException"
   | "ModelErrorException"
   | "ModelTimeoutException"
   | "InternalServerException"
@@ -26,6 +28,8 @@ const STATUS: Record<AwsErrorType, number> = {
   ValidationException: 400,
   ResourceNotFoundException: 404,
   ThrottlingException: 429,
+  ServiceQuotaExceededException: 400,
+  ModelNotReadyException: 429,
   ModelErrorException: 424,
   ModelTimeoutException: 408,
   InternalServerException: 500,
@@ -54,5 +58,23 @@ export class AwsError extends Error {
     return JSON.stringify({ message: this.message, ...this.extra });
   }
 }
+
+/**
+ * The errors protocol notes §5.6 lists for ConverseStream before its stream starts; the control API can answer the
+ * next requests with any of them.
+ */
+export const REQUEST_ERRORS = [
+  "AccessDeniedException",
+  "ResourceNotFoundException",
+  "ValidationException",
+  "ServiceQuotaExceededException",
+  "ModelTimeoutException",
+  "ModelErrorException",
+  "ThrottlingException",
+  "ModelNotReadyException",
+  "InternalServerException",
+  "ServiceUnavailableException",
+] as const satisfies readonly AwsErrorType[];
+export type RequestErrorType = (typeof REQUEST_ERRORS)[number];
 
 export const validationError = (message: string): AwsError => new AwsError("ValidationException", message);

@@ -1,13 +1,14 @@
+import { Router, type IRequest } from "itty-router";
 import { ColdConnections } from "../common/cold-connections.ts";
 import { LatencySampler, sleep, type LatencyProfile, type LatencyProfileName } from "../common/latency-profile.ts";
 import { Random } from "../common/random.ts";
-import { AwsError } from "./aws-error.ts";
+import { AwsError, type RequestErrorType } from "./aws-error.ts";
 import { handleControl } from "./control-api.ts";
 import { handleModelRequest, type SimulatorState } from "./converse-handler.ts";
 import { DEFAULT_SCENARIO } from "./default-scenario.ts";
 import { listenDualProtocol, type DualRequest, type DualResponse } from "./dual-protocol-server.ts";
 import { FaultState } from "./fault-state.ts";
-import { nodeResponder } from "./http-responder.ts";
+import { nodeResponder, type HttpResponder } from "./http-responder.ts";
 import { PromptCache } from "./prompt-cache.ts";
 import { ReasoningSigner } from "./reasoning-signature.ts";
 import { RequestLog, type RequestRecord, type SimulatorStats } from "./request-log.ts";
@@ -53,6 +54,8 @@ export interface BedrockSimulator {
   scenario(): ParsedScenario;
   /** HTTP 429 ThrottlingException for the next `count` model requests. */
   throttleNext(count: number, message?: string): void;
+  /** Any error of protocol notes §5.6 (before the stream) for the next `count` model requests. */
+  failNextRequests(count: number, error: RequestErrorType, message?: string): void;
   /** An exception frame in the next ConverseStream (default: modelStreamErrorException after 0 events). */
   failNextStream(failure?: StreamFailure): void;
   faults(): ReturnType<FaultState["snapshot"]>;
@@ -65,7 +68,14 @@ export interface BedrockSimulator {
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 const MAX_BODY_BYTES = 20 * 1024 * 1024;
-const MODEL_ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream)$/;
+
+/** Route handlers answer through the responder and return this, so the router stops at the first that served. */
+const SERVED = true;
+
+interface ServiceRequest extends IRequest {
+  raw: DualRequest;
+  payload: Buffer;
+}
 
 export async function startBedrockSimulator(options: BedrockSimulatorOptions = {}): Promise<BedrockSimulator> {
   const host = options.host ?? "127.0.0.1";
@@ -94,6 +104,7 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions = {
     resetScenario: () => void state.engine.load(DEFAULT_SCENARIO),
     scenario: () => structuredClone(state.engine.scenario),
     throttleNext: (count, message) => state.faults.throttleNext(count, message),
+    failNextRequests: (count, error, message) => state.faults.failNextRequests(count, error, message),
     failNextStream: (failure = {}) =>
       state.faults.failNextStream({
         type: failure.exception ?? "modelStreamErrorException",
@@ -116,28 +127,33 @@ export async function startBedrockSimulator(options: BedrockSimulatorOptions = {
   };
 
   const cold = new ColdConnections();
+  const serveModel = (operation: "Converse" | "ConverseStream") => async (req: ServiceRequest, responder: HttpResponder) => {
+    const { raw, payload, method } = req;
+    // The handshake precedes the request on a real connection, so the service's own clock starts after it.
+    if (cold.firstUse("stream" in raw ? raw.stream.session ?? raw.socket : raw.socket)) await sleep(state.sampler.draw(state.sampler.profile.connectHandshake));
+    const receivedAtMs = performance.now();
+    await handleModelRequest(state, { method, url: raw.url ?? "/", headers: raw.headers, body: payload, receivedAtMs }, responder, operation, req.params.modelId!);
+    return SERVED;
+  };
+  const service = Router<ServiceRequest, [HttpResponder], typeof SERVED>();
+  service
+    .all("/__control/*", async ({ method, url, payload }, responder) => {
+      const result = await handleControl(simulator, method, new URL(url).pathname, payload.length === 0 ? undefined : safeJson(payload.toString("utf8")));
+      responder.send(result.status, { "content-type": "application/json" }, JSON.stringify(result.body));
+      return SERVED;
+    })
+    .post("/model/:modelId/converse", serveModel("Converse"))
+    .post("/model/:modelId/converse-stream", serveModel("ConverseStream"));
+
   const handler = (req: DualRequest, res: DualResponse) => {
     const responder = nodeResponder(res);
     readBody(req)
       .then(async (body) => {
-        const url = req.url ?? "/";
-        const path = url.split("?")[0]!;
-        if (path.startsWith("/__control/")) {
-          const parsed = body.length === 0 ? undefined : safeJson(body.toString("utf8"));
-          const result = handleControl(simulator, req.method ?? "GET", path.slice("/__control/".length), parsed);
-          responder.send(result.status, { "content-type": "application/json" }, JSON.stringify(result.body));
-          return;
-        }
-        const route = MODEL_ROUTE.exec(path);
-        if (req.method !== "POST" || route === null) {
+        const served = await service.fetch({ method: req.method ?? "GET", url: `http://bedrock-runtime${req.url ?? "/"}`, raw: req, payload: body }, responder);
+        if (served === undefined) {
           const error = new AwsError("UnknownOperationException", "Unknown operation");
           responder.send(error.status, { "content-type": "application/json", "x-amzn-errortype": error.headerValue }, error.body());
-          return;
         }
-        // The handshake precedes the request on a real connection, so the service's own clock starts after it.
-        if (cold.firstUse("stream" in req ? req.stream.session ?? req.socket : req.socket)) await sleep(state.sampler.draw(state.sampler.profile.connectHandshake));
-        const receivedAtMs = performance.now();
-        await handleModelRequest(state, { method: req.method, url, headers: req.headers, body, receivedAtMs }, responder, route[2] === "converse" ? "Converse" : "ConverseStream", route[1]!);
       })
       .catch((error: unknown) => {
         const status = error instanceof BodyTooLarge ? 413 : 500;

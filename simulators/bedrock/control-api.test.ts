@@ -1,7 +1,23 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startBedrockSimulator, type BedrockSimulator } from "./bedrock-simulator.ts";
 import { EventStreamSplitter } from "./event-stream-codec.ts";
-import { signedFetch, userText } from "./test-clients.ts";
+import { ConverseStreamCommand } from "@aws-sdk/client-bedrock-runtime";
+import { REQUEST_ERRORS, type RequestErrorType } from "./aws-error.ts";
+import { HAIKU, sdkClient, signedFetch, userText } from "./test-clients.ts";
+
+// Protocol notes §5.6: each error's HTTP status.
+const ERROR_STATUS: Record<RequestErrorType, number> = {
+  AccessDeniedException: 403,
+  ResourceNotFoundException: 404,
+  ValidationException: 400,
+  ServiceQuotaExceededException: 400,
+  ModelTimeoutException: 408,
+  ModelErrorException: 424,
+  ThrottlingException: 429,
+  ModelNotReadyException: 429,
+  InternalServerException: 500,
+  ServiceUnavailableException: 503,
+};
 
 let sim: BedrockSimulator;
 beforeAll(async () => {
@@ -37,6 +53,17 @@ describe("control API", () => {
     for (let i = 0; i < 3; i++) statuses.push((await signedFetch(sim, { body: { messages: [userText("hi")] } })).status);
     expect(statuses).toEqual([429, 429, 200]);
     expect((await control("GET", "requests")).json[0]).toMatchObject({ status: 429, errorType: "ThrottlingException", errorMessage: "slow down" });
+  });
+
+  it.each(REQUEST_ERRORS.map((error) => [error, ERROR_STATUS[error]] as const))("answers the next request with %s (HTTP %i), as the SDK types it", async (error, status) => {
+    expect((await control("POST", "fail-requests", { count: 1, error })).json).toEqual({ ok: true });
+    expect((await control("GET", "faults")).json.failingRequests).toEqual({ type: error, remaining: 1 });
+    const failure = await sdkClient(sim, { maxAttempts: 1 })
+      .send(new ConverseStreamCommand({ modelId: HAIKU, messages: [userText("Hi")] }))
+      .catch((e: unknown) => e);
+    expect(failure).toMatchObject({ name: error, $metadata: { httpStatusCode: status } });
+    if (error === "ModelErrorException") expect(failure).toMatchObject({ originalStatusCode: 500, resourceName: "simulated-model" });
+    expect((await signedFetch(sim, { body: { messages: [userText("again")] } })).status).toBe(200);
   });
 
   it("fails the next stream after N events with an exception frame", async () => {

@@ -1,4 +1,6 @@
+import { Router, type IRequest } from "itty-router";
 import { z } from "zod";
+import { REQUEST_ERRORS } from "./aws-error.ts";
 import { STREAM_EXCEPTIONS, ScenarioSchema } from "./scenario.ts";
 import type { BedrockSimulator } from "./bedrock-simulator.ts";
 import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from "../common/latency-profile.ts";
@@ -10,6 +12,7 @@ import { LATENCY_PROFILE_NAMES, type LatencyProfileName } from "../common/latenc
  *   PUT  scenario            {rules: […]}              load a scenario (POST works too)
  *   POST scenario/reset                                back to the built-in scenario
  *   POST throttle            {count, message?}         HTTP 429 for the next N model requests
+ *   POST fail-requests       {count, error, message?}  any §5.6 error (before the stream) for the next N requests
  *   POST fail-stream         {afterEvents?|afterDeltas?, exception?, message?}  exception frame in the next stream
  *   PUT  profile             {profile: "instant"|"realistic"|"twilio-baseline"|"jittery"}
  *   POST reset                                         clear log, faults, prompt cache and rule counters
@@ -20,6 +23,7 @@ export interface ControlResponse {
 }
 
 const Throttle = z.strictObject({ count: z.number().int().min(0), message: z.string().optional() });
+const FailRequests = z.strictObject({ count: z.number().int().min(0), error: z.enum(REQUEST_ERRORS), message: z.string().optional() });
 const FailStream = z.strictObject({
   afterEvents: z.number().int().min(0).optional(),
   afterDeltas: z.number().int().min(0).optional(),
@@ -28,57 +32,61 @@ const FailStream = z.strictObject({
 });
 const Profile = z.strictObject({ profile: z.enum(LATENCY_PROFILE_NAMES as [LatencyProfileName, ...LatencyProfileName[]]) });
 
-export function handleControl(sim: BedrockSimulator, method: string, route: string, body: unknown): ControlResponse {
-  const ok = (extra: Record<string, unknown> = {}) => ({ status: 200, body: { ok: true, ...extra } });
-  const parse = <T>(schema: z.ZodType<T>): T | ControlResponse => {
-    const result = schema.safeParse(body);
-    return result.success ? result.data : { status: 400, body: { error: "invalid control request", issues: result.error.issues } };
-  };
-  const isError = (value: unknown): value is ControlResponse => typeof value === "object" && value !== null && "status" in value && "body" in value;
+interface ControlRequest extends IRequest {
+  payload: unknown;
+}
 
-  switch (`${method} ${route}`) {
-    case "GET health":
-      return ok({ region: sim.region });
-    case "GET scenario":
-      return { status: 200, body: sim.scenario() };
-    case "PUT scenario":
-    case "POST scenario": {
-      const scenario = parse(ScenarioSchema);
-      if (isError(scenario)) return scenario;
-      sim.loadScenario(scenario);
-      return ok({ name: scenario.name, rules: scenario.rules.length });
-    }
-    case "POST scenario/reset":
-      sim.resetScenario();
-      return ok();
-    case "POST throttle": {
-      const throttle = parse(Throttle);
-      if (isError(throttle)) return throttle;
-      sim.throttleNext(throttle.count, throttle.message);
-      return ok();
-    }
-    case "POST fail-stream": {
-      const fault = parse(FailStream);
-      if (isError(fault)) return fault;
-      sim.failNextStream(fault);
-      return ok();
-    }
-    case "GET faults":
-      return { status: 200, body: sim.faults() };
-    case "PUT profile": {
-      const profile = parse(Profile);
-      if (isError(profile)) return profile;
-      sim.setProfile(profile.profile);
-      return ok();
-    }
-    case "GET requests":
-      return { status: 200, body: sim.requests() };
-    case "GET stats":
-      return { status: 200, body: sim.stats() };
-    case "POST reset":
-      sim.reset();
-      return ok();
-    default:
-      return { status: 404, body: { error: `no control route ${method} /__control/${route}` } };
-  }
+const ok = (extra: Record<string, unknown> = {}): ControlResponse => ({ status: 200, body: { ok: true, ...extra } });
+
+/** Parses the body, then runs `apply`; a bad body is a 400 with zod's issues. */
+const withBody =
+  <T>(schema: z.ZodType<T>, apply: (value: T, sim: BedrockSimulator) => ControlResponse) =>
+  ({ payload }: ControlRequest, sim: BedrockSimulator): ControlResponse => {
+    const result = schema.safeParse(payload);
+    return result.success ? apply(result.data, sim) : { status: 400, body: { error: "invalid control request", issues: result.error.issues } };
+  };
+
+const loadScenario = withBody(ScenarioSchema, (scenario, sim) => {
+  sim.loadScenario(scenario);
+  return ok({ name: scenario.name, rules: scenario.rules.length });
+});
+
+const router = Router<ControlRequest, [BedrockSimulator], ControlResponse>({ base: "/__control" });
+router
+  .get("/health", (_req, sim) => ok({ region: sim.region }))
+  .get("/scenario", (_req, sim) => ({ status: 200, body: sim.scenario() }))
+  .put("/scenario", loadScenario)
+  .post("/scenario", loadScenario)
+  .post("/scenario/reset", (_req, sim) => {
+    sim.resetScenario();
+    return ok();
+  })
+  .post("/throttle", withBody(Throttle, (throttle, sim) => {
+    sim.throttleNext(throttle.count, throttle.message);
+    return ok();
+  }))
+  .post("/fail-requests", withBody(FailRequests, (fault, sim) => {
+    sim.failNextRequests(fault.count, fault.error, fault.message);
+    return ok();
+  }))
+  .post("/fail-stream", withBody(FailStream, (fault, sim) => {
+    sim.failNextStream(fault);
+    return ok();
+  }))
+  .get("/faults", (_req, sim) => ({ status: 200, body: sim.faults() }))
+  .put("/profile", withBody(Profile, (profile, sim) => {
+    sim.setProfile(profile.profile);
+    return ok();
+  }))
+  .get("/requests", (_req, sim) => ({ status: 200, body: sim.requests() }))
+  .get("/stats", (_req, sim) => ({ status: 200, body: sim.stats() }))
+  .post("/reset", (_req, sim) => {
+    sim.reset();
+    return ok();
+  });
+
+/** Answers a `/__control/…` request; `payload` is the parsed JSON body (undefined when empty). */
+export async function handleControl(sim: BedrockSimulator, method: string, path: string, payload: unknown): Promise<ControlResponse> {
+  const response = await router.fetch({ method, url: `http://simulator${path}`, payload }, sim);
+  return response ?? { status: 404, body: { error: `no control route ${method} ${path}` } };
 }

@@ -63,8 +63,8 @@ export async function handleModelRequest(state: SimulatorState, request: Incomin
   const record = state.log.add({ requestId, receivedAt: new Date().toISOString(), operation, modelId: safeDecode(modelLabel), status: 0, body });
   try {
     record.accessKeyId = authenticate(state, request);
-    const throttled = state.faults.takeThrottle();
-    if (throttled !== undefined) throw new AwsError("ThrottlingException", throttled);
+    const fault = state.faults.takeRequestFault();
+    if (fault !== undefined) throw fault;
     const { model } = resolveModel(decodeModelLabel(modelLabel), state.region, state.allowBaseModelIds);
     record.resolvedModelId = model.id;
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw validationError("Malformed input request, please reformat your input and try again.");

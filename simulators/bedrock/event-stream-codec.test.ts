@@ -36,6 +36,13 @@ describe("event-stream codec", () => {
     expect(new TextDecoder().decode(sdk.body)).toBe(new TextDecoder().decode(payload));
   });
 
+  it("refuses header names over 255 bytes and values over 32767 bytes (§5.4)", () => {
+    const payload = new Uint8Array(0);
+    expect(() => encodeMessage({ headers: { ["n".repeat(256)]: "v" }, payload })).toThrow(EventStreamFrameError);
+    expect(() => encodeMessage({ headers: { ":event-type": "v".repeat(32_768) }, payload })).toThrow(EventStreamFrameError);
+    expect(encodeMessage({ headers: { ["n".repeat(255)]: "v".repeat(32_767) }, payload }).length).toBeGreaterThan(32_767);
+  });
+
   it("detects a corrupted byte in the prelude, headers or payload", () => {
     const frame = Buffer.from(MESSAGE_STOP_HEX, "hex");
     const corrupt = (offset: number) => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Router, type IRequest } from "itty-router";
 import { z } from "zod";
 import { encodeMulaw } from "../../shared/audio/mulaw.ts";
 import { synthesizeSpeech } from "../common/speech-audio.ts";
@@ -30,63 +31,69 @@ const dropBody = z.object({ socket: z.enum(["listen", "speak"]).default("listen"
  *   synthesizer themselves (workerd tests); `x-speech-duration-ms` gives its length and `x-speech-words` the word
  *   timings (JSON `[{word, startMs, endMs}]`).
  */
-export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, target: ControlTarget): Promise<void> {
-  const route = `${req.method ?? "GET"} ${url.pathname}`;
-  const body = req.method === "POST" ? await readJson(req) : undefined;
-  const reply = (status: number, payload: unknown): void => {
-    const text = JSON.stringify(payload);
-    res.writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) }).end(text);
-  };
-  const invalid = (error: z.ZodError): void => reply(400, { error: "invalid body", issues: error.issues });
+interface ControlRequest extends IRequest {
+  payload: unknown;
+}
 
-  switch (route) {
-    case "GET /__control/stats":
-      return reply(200, target.stats());
-    case "POST /__control/reset":
-      target.reset();
-      target.registry.clear();
-      return reply(200, { ok: true });
-    case "POST /__control/transcripts": {
-      const parsed = transcriptsBody.safeParse(body);
-      if (!parsed.success) return invalid(parsed.error);
-      if (parsed.data.append) parsed.data.transcripts.forEach((t) => target.registry.addDefaultTranscript(t));
-      else target.registry.setDefaultTranscripts(parsed.data.transcripts);
-      return reply(200, { pending: target.registry.pending() });
-    }
-    case "POST /__control/expect": {
-      const parsed = expectBody.safeParse(body);
-      if (!parsed.success) return invalid(parsed.error);
-      target.registry.expect(parsed.data.callSid, parsed.data.text);
-      return reply(200, { pending: target.registry.pending(parsed.data.callSid) });
-    }
-    case "GET /__control/registry": {
-      const callSid = url.searchParams.get("callSid") ?? undefined;
-      return reply(200, { pending: target.registry.pending(callSid), heard: target.registry.heard(callSid) });
-    }
-    case "POST /__control/drop-next": {
-      const parsed = dropBody.safeParse(body);
-      if (!parsed.success) return invalid(parsed.error);
-      target.dropNextSocket(parsed.data.socket, parsed.data.afterMs);
-      return reply(200, { ok: true });
-    }
-    case "GET /__control/speech": {
-      const text = url.searchParams.get("text") ?? "";
-      if (text.trim().length === 0) return reply(400, { error: "text is required" });
-      const speech = await synthesizeSpeech(text);
-      const bytes = encodeMulaw(speech.pcm);
-      res
-        .writeHead(200, {
-          "content-type": "application/octet-stream",
-          "content-length": String(bytes.length),
-          "x-speech-duration-ms": String(speech.durationMs),
-          "x-speech-words": JSON.stringify(speech.words),
-        })
-        .end(bytes);
-      return;
-    }
-    default:
-      return reply(404, { error: `no control route ${route}` });
-  }
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+}
+
+const json = (status: number, payload: unknown): Reply => ({ status, headers: { "content-type": "application/json" }, body: JSON.stringify(payload) });
+const invalid = (error: z.ZodError): Reply => json(400, { error: "invalid body", issues: error.issues });
+
+const router = Router<ControlRequest, [ControlTarget], Reply>({ base: "/__control" });
+router
+  .get("/stats", (_req, target) => json(200, target.stats()))
+  .post("/reset", (_req, target) => {
+    target.reset();
+    target.registry.clear();
+    return json(200, { ok: true });
+  })
+  .post("/transcripts", ({ payload }, target) => {
+    const parsed = transcriptsBody.safeParse(payload);
+    if (!parsed.success) return invalid(parsed.error);
+    if (parsed.data.append) parsed.data.transcripts.forEach((t) => target.registry.addDefaultTranscript(t));
+    else target.registry.setDefaultTranscripts(parsed.data.transcripts);
+    return json(200, { pending: target.registry.pending() });
+  })
+  .post("/expect", ({ payload }, target) => {
+    const parsed = expectBody.safeParse(payload);
+    if (!parsed.success) return invalid(parsed.error);
+    target.registry.expect(parsed.data.callSid, parsed.data.text);
+    return json(200, { pending: target.registry.pending(parsed.data.callSid) });
+  })
+  .get("/registry", ({ query }, target) => {
+    const callSid = single(query.callSid);
+    return json(200, { pending: target.registry.pending(callSid), heard: target.registry.heard(callSid) });
+  })
+  .post("/drop-next", ({ payload }, target) => {
+    const parsed = dropBody.safeParse(payload);
+    if (!parsed.success) return invalid(parsed.error);
+    target.dropNextSocket(parsed.data.socket, parsed.data.afterMs);
+    return json(200, { ok: true });
+  })
+  .get("/speech", async ({ query }) => {
+    const text = single(query.text) ?? "";
+    if (text.trim().length === 0) return json(400, { error: "text is required" });
+    const speech = await synthesizeSpeech(text);
+    const headers = {
+      "content-type": "application/octet-stream",
+      "x-speech-duration-ms": String(speech.durationMs),
+      "x-speech-words": JSON.stringify(speech.words),
+    };
+    return { status: 200, headers, body: encodeMulaw(speech.pcm) };
+  });
+
+const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+export async function handleControl(req: IncomingMessage, res: ServerResponse, url: URL, target: ControlTarget): Promise<void> {
+  const method = req.method ?? "GET";
+  const payload = method === "POST" ? await readJson(req) : undefined;
+  const reply = (await router.fetch({ method, url: url.href, payload }, target)) ?? json(404, { error: `no control route ${method} ${url.pathname}` });
+  res.writeHead(reply.status, { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) }).end(reply.body);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

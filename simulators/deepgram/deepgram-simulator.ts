@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
+import { Router, type IRequest } from "itty-router";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ColdConnections } from "../common/cold-connections.ts";
 import { LatencySampler, sleep, type LatencyProfile, type LatencyProfileName } from "../common/latency-profile.ts";
@@ -19,6 +20,10 @@ import { handleSpeakRest } from "./speak-rest.ts";
 import { SimClock, SPEAK_LIMITS } from "./speak-limits.ts";
 import { SpeakSession } from "./speak-session.ts";
 import { emptyStats, type DeepgramStats } from "./simulator-stats.ts";
+
+interface HttpRequest extends IRequest {
+  raw: IncomingMessage;
+}
 
 export interface DeepgramSimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -156,25 +161,34 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
     dropNextSocket: (kind, afterMs) => pendingDrops[kind].push(afterMs),
   };
 
+  /** HTTP routes; each handler answers through `res` and returns true, so the router stops at the first. */
+  const http = Router<HttpRequest, [ServerResponse, string], true>();
+  http
+    .all("/__control/*", async ({ raw, url }, res) => {
+      await handleControl(raw, res, new URL(url), control);
+      return true;
+    })
+    .post("/v1/speak", async ({ raw, url }, res, requestId) => {
+      authorize(raw);
+      await handshake(raw);
+      await handleSpeakRest(raw, res, new URL(url), requestId, { sampler, stats, realtimeFactor, frameMs });
+      return true;
+    })
+    .post("/v1/auth/grant", ({ raw }, res, requestId) => {
+      if (authorize(raw).scheme !== "token") throw invalidAuth();
+      const token = `sim-${randomUUID()}`;
+      grantedTokens.add(token);
+      const body = JSON.stringify({ access_token: token, expires_in: 30 });
+      res.writeHead(200, { "content-type": "application/json", "dg-request-id": requestId }).end(body);
+      return true;
+    });
+
   const onRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const requestId = randomUUID();
     try {
-      if (url.pathname.startsWith("/__control/")) return await handleControl(req, res, url, control);
-      if (req.method === "POST" && url.pathname === "/v1/speak") {
-        authorize(req);
-        await handshake(req);
-        return await handleSpeakRest(req, res, url, requestId, { sampler, stats, realtimeFactor, frameMs });
-      }
-      if (req.method === "POST" && url.pathname === "/v1/auth/grant") {
-        if (authorize(req).scheme !== "token") throw invalidAuth();
-        const token = `sim-${randomUUID()}`;
-        grantedTokens.add(token);
-        const body = JSON.stringify({ access_token: token, expires_in: 30 });
-        res.writeHead(200, { "content-type": "application/json", "dg-request-id": requestId }).end(body);
-        return;
-      }
-      throw new DeepgramHttpError(404, "NOT_FOUND", `No endpoint at ${req.method} ${url.pathname}.`);
+      const served = await http.fetch({ method: req.method ?? "GET", url: url.href, raw: req }, res, requestId);
+      if (!served) throw new DeepgramHttpError(404, "NOT_FOUND", `No endpoint at ${req.method} ${url.pathname}.`);
     } catch (error) {
       if (!(error instanceof DeepgramHttpError)) throw error;
       if (!res.headersSent) sendHttpError(res, error, requestId);

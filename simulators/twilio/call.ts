@@ -226,6 +226,8 @@ export class SimulatedCall implements TwimlCall {
 
   /** REST update: a redirect (new TwiML or Url) or a status change. */
   update(change: { source?: TwimlSource; status?: "completed" | "canceled"; statusCallback?: { url: string; method: HttpMethod } }): void {
+    // Protocol notes §2.5: hanging up a call that has already ended answers 20404.
+    if (change.status && this.isEnded) throw new TwilioApiError(20404, `Call ${this.sid} has already ended`);
     if (change.statusCallback) this.#callbacks.retarget(change.statusCallback.url, change.statusCallback.method);
     if (change.status === "canceled") {
       if (this.status === "queued" || this.status === "ringing") void this.end("canceled", "rest-canceled");
@@ -308,7 +310,7 @@ export class SimulatedCall implements TwimlCall {
   async webhook(kind: WebhookRecord["kind"], url: string, method: HttpMethod, params: WebhookParams): Promise<WebhookResult> {
     const record: WebhookRecord = { kind, url, method, params: { ...params }, status: null, error: null, atMs: round(this.clock.nowMs()) };
     this.recorder.data.webhooks.push(record);
-    const result = await sendWebhook(url, method, params, this.authToken, this.network.webhookDelayMs());
+    const result = await sendWebhook(url, method, params, this.authToken, this.network.webhookDelayMs(), this.network.webhookTimeoutMs);
     record.status = result.status;
     record.error = result.error;
     return result;

@@ -1,3 +1,4 @@
+import { Router, type IRequest } from "itty-router";
 import { z } from "zod";
 import { CallerScriptError } from "./caller-script.ts";
 import { InboundCallError } from "./call-factory.ts";
@@ -25,6 +26,13 @@ const numberBody = z.strictObject({
   voiceFallbackMethod: method.optional(),
   statusCallback: z.url().optional(),
   statusCallbackMethod: method.optional(),
+});
+const restFaultBody = z.strictObject({
+  accountSid: z.string(),
+  status: z.union([z.literal(429), z.literal(503)]),
+  count: z.number().int().min(0),
+  retryAfterSeconds: z.number().int().min(0).optional(),
+  when: z.enum(["before", "after"]).optional(),
 });
 const calleeBody = z.strictObject({ to: z.string().min(1), script: z.unknown() });
 const callBody = z.strictObject({
@@ -60,50 +68,70 @@ function callOr404(sim: TwilioSimulator, callSid: string) {
   return recording;
 }
 
-export async function handleControlRequest(sim: TwilioSimulator, httpMethod: string, path: string, query: URLSearchParams, body: string): Promise<ControlResponse> {
-  const route = `${httpMethod} ${path.replace(/\/+$/, "")}`;
-  let m: RegExpExecArray | null;
+interface ControlRequest extends IRequest {
+  payload: string;
+}
+
+type ControlRoute = (req: ControlRequest, sim: TwilioSimulator) => ControlResponse | Promise<ControlResponse>;
+
+const waitForEnd: ControlRoute = async ({ params, query }, sim) => {
+  const callSid = params.callSid!;
+  callOr404(sim, callSid);
+  const timeoutMs = Number(single(query.timeoutMs) ?? 60_000);
   try {
-    if (route === "GET /__control/health") return { status: 200, body: { ok: true, url: sim.url, speed: sim.speed } };
-    if (route === "POST /__control/accounts") return { status: 201, body: sim.addAccount(parseBody(accountBody, body)) };
-    if (route === "POST /__control/numbers") {
-      const { accountSid, ...config } = parseBody(numberBody, body);
-      return { status: 201, body: sim.addNumber({ accountSid, ...config }) };
-    }
-    if (route === "POST /__control/callees") {
-      const { to, script } = parseBody(calleeBody, body);
-      sim.setCalleeScript(to, script);
-      return { status: 204, body: null };
-    }
-    if (route === "POST /__control/calls") {
-      const handle = await sim.startInboundCall(parseBody(callBody, body));
-      return { status: 201, body: { callSid: handle.callSid } };
-    }
-    if (route === "GET /__control/calls") return { status: 200, body: sim.listCalls() };
-    if ((m = /^GET \/__control\/calls\/([^/]+)$/.exec(route))) return { status: 200, body: callOr404(sim, m[1]!) };
-    if ((m = /^(GET|POST) \/__control\/calls\/([^/]+)\/wait$/.exec(route))) {
-      callOr404(sim, m[2]!);
-      const timeoutMs = Number(query.get("timeoutMs") ?? 60_000);
-      try {
-        return { status: 200, body: await sim.waitForCallEnd(m[2]!, timeoutMs) };
-      } catch {
-        return { status: 408, body: { error: `call ${m[2]} did not end within ${timeoutMs} ms`, call: sim.getCall(m[2]!) } };
-      }
-    }
-    if (route === "GET /__control/conferences") {
-      const filter = { accountSid: query.get("accountSid") ?? undefined, friendlyName: query.get("friendlyName") ?? undefined };
-      return { status: 200, body: sim.state.conferences.list(filter).map((c) => c.toJSON()) };
-    }
-    if ((m = /^GET \/__control\/conferences\/([^/]+)$/.exec(route))) {
-      const conference = sim.state.conferences.get(m[1]!);
-      return conference ? { status: 200, body: conference.toJSON() } : { status: 404, body: { error: `conference ${m[1]} not found` } };
-    }
-    if ((m = /^POST \/__control\/calls\/([^/]+)\/hangup$/.exec(route))) {
-      callOr404(sim, m[1]!);
-      await sim.hangUp(m[1]!);
-      return { status: 200, body: sim.getCall(m[1]!) };
-    }
-    return { status: 404, body: { error: `no control route ${route}` } };
+    return { status: 200, body: await sim.waitForCallEnd(callSid, timeoutMs) };
+  } catch {
+    return { status: 408, body: { error: `call ${callSid} did not end within ${timeoutMs} ms`, call: sim.getCall(callSid) } };
+  }
+};
+
+const router = Router<ControlRequest, [TwilioSimulator], ControlResponse>({ base: "/__control" });
+router
+  .get("/health", (_req, sim) => ({ status: 200, body: { ok: true, url: sim.url, speed: sim.speed } }))
+  .post("/accounts", ({ payload }, sim) => ({ status: 201, body: sim.addAccount(parseBody(accountBody, payload)) }))
+  .post("/numbers", ({ payload }, sim) => {
+    const { accountSid, ...config } = parseBody(numberBody, payload);
+    return { status: 201, body: sim.addNumber({ accountSid, ...config }) };
+  })
+  .post("/callees", ({ payload }, sim) => {
+    const { to, script } = parseBody(calleeBody, payload);
+    sim.setCalleeScript(to, script);
+    return { status: 204, body: null };
+  })
+  .post("/calls", async ({ payload }, sim) => {
+    const handle = await sim.startInboundCall(parseBody(callBody, payload));
+    return { status: 201, body: { callSid: handle.callSid } };
+  })
+  .get("/calls", (_req, sim) => ({ status: 200, body: sim.listCalls() }))
+  .get("/calls/:callSid", ({ params }, sim) => ({ status: 200, body: callOr404(sim, params.callSid!) }))
+  .get("/calls/:callSid/wait", waitForEnd)
+  .post("/calls/:callSid/wait", waitForEnd)
+  .post("/calls/:callSid/hangup", async ({ params }, sim) => {
+    callOr404(sim, params.callSid!);
+    await sim.hangUp(params.callSid!);
+    return { status: 200, body: sim.getCall(params.callSid!) };
+  })
+  .post("/rest-faults", ({ payload }, sim) => {
+    const { accountSid, count, ...fault } = parseBody(restFaultBody, payload);
+    sim.state.restFaults.arm(accountSid, count, fault);
+    return { status: 200, body: sim.state.restFaults.snapshot(accountSid) };
+  })
+  .get("/rest-faults", ({ query }, sim) => ({ status: 200, body: sim.state.restFaults.snapshot(single(query.accountSid) ?? "") }))
+  .get("/conferences", ({ query }, sim) => {
+    const filter = { accountSid: single(query.accountSid), friendlyName: single(query.friendlyName) };
+    return { status: 200, body: sim.state.conferences.list(filter).map((c) => c.toJSON()) };
+  })
+  .get("/conferences/:conferenceSid", ({ params }, sim) => {
+    const conference = sim.state.conferences.get(params.conferenceSid!);
+    return conference ? { status: 200, body: conference.toJSON() } : { status: 404, body: { error: `conference ${params.conferenceSid} not found` } };
+  });
+
+const single = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
+export async function handleControlRequest(sim: TwilioSimulator, httpMethod: string, path: string, query: URLSearchParams, body: string): Promise<ControlResponse> {
+  try {
+    const request = { method: httpMethod, url: `http://simulator${path}?${query}`, payload: body };
+    return (await router.fetch(request, sim)) ?? { status: 404, body: { error: `no control route ${httpMethod} ${path}` } };
   } catch (err) {
     if (err instanceof ControlError || err instanceof InboundCallError) return { status: err.status, body: { error: err.message } };
     if (err instanceof CallerScriptError || err instanceof RangeError) return { status: 400, body: { error: err.message } };

@@ -39,11 +39,11 @@ export class FormFields {
     return raw;
   }
 
-  integer(name: string, fallback: number, min: number, max: number): number {
+  integer(name: string, fallback: number, min: number, max: number, code: TwilioErrorCode = 20001): number {
     const raw = this.string(name);
     if (raw === undefined || raw === "") return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new TwilioApiError(20001, `${name} must be an integer between ${min} and ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max) throw new TwilioApiError(code, `${name} must be an integer between ${min} and ${max}`);
     return n;
   }
 

@@ -66,10 +66,20 @@ describe("authentication", () => {
     expect(await rest("GET", "/Nope.json")).toMatchObject({ status: 404, body: { code: 20404, status: 404 } });
     expect(await rest("GET", "/Calls/CA00000000000000000000000000000000.json")).toMatchObject({ status: 404, body: { code: 20404 } });
   });
+
+  it("answers a known resource under a method it lacks with 405 (20004), after authentication", async () => {
+    expect(await rest("DELETE", "/Calls.json")).toMatchObject({ status: 405, body: { code: 20004, status: 405 } });
+    expect(await rest("DELETE", "/Calls.json", undefined, { ...alice, authToken: "nope" })).toMatchObject({ status: 401, body: { code: 20003 } });
+  });
+
+  it("fetches the authenticated account itself", async () => {
+    expect(await rest("GET", ".json")).toMatchObject({ status: 200, body: { sid: alice.accountSid, status: "active" } });
+    expect(await rest("GET", ".json", undefined, { ...alice, authToken: "nope" })).toMatchObject({ status: 401, body: { code: 20003 } });
+  });
 });
 
 describe("calls", () => {
-  it.each([
+  it.each<[string, Record<string, string>, number]>([
     ["missing To", { From: OWNED, Url: "https://x.example/v" }, 21201],
     ["missing From", { To: "+14155559999", Url: "https://x.example/v" }, 21213],
     ["an invalid To", { To: "555-1234", From: OWNED, Url: "https://x.example/v" }, 21211],
@@ -79,6 +89,16 @@ describe("calls", () => {
     ["a malformed Url", { To: "+14155559999", From: OWNED, Url: "not a url" }, 21205],
     ["a malformed StatusCallback", { To: "+14155559999", From: OWNED, Url: "https://x.example/v", StatusCallback: "ftp:/x" }, 21609],
     ["a bad MachineDetection", { To: "+14155559999", From: OWNED, Url: "https://x.example/v", MachineDetection: "Maybe" }, 21234],
+    ["Twiml over 4000 characters", { To: "+14155559999", From: OWNED, Twiml: `<Response><Say>${"a".repeat(3980)}</Say></Response>` }, 20001],
+    ["a ring Timeout over 600 s", { To: "+14155559999", From: OWNED, Url: "https://x.example/v", Timeout: "601" }, 20001],
+    ...[
+      ["MachineDetectionSpeechThreshold", "999"],
+      ["MachineDetectionSpeechThreshold", "6001"],
+      ["MachineDetectionSpeechEndThreshold", "499"],
+      ["MachineDetectionSpeechEndThreshold", "5001"],
+      ["MachineDetectionSilenceTimeout", "1999"],
+      ["MachineDetectionSilenceTimeout", "10001"],
+    ].map(([field, value]): [string, Record<string, string>, number] => [`${field}=${value}`, { To: "+14155559999", From: OWNED, Url: "https://x.example/v", MachineDetection: "Enable", [field!]: value! }, 21234]),
   ])("rejects %s", async (_name, form, code) => {
     const { status, body } = await rest("POST", "/Calls.json", form);
     expect(status).toBe(400);
@@ -124,7 +144,8 @@ describe("calls", () => {
     expect(recording.verbs.map((v) => v.verb)).toEqual(["Pause", "Say", "Hangup"]);
     expect(recording.endReason).toBe("twiml-hangup");
     expect(await rest("POST", `/Calls/${sid}.json`, { Url: `${platform.url}/hold` })).toMatchObject({ status: 400, body: { code: 21220 } });
-    expect(await rest("POST", `/Calls/${sid}.json`, { Status: "completed" })).toMatchObject({ status: 200, body: { status: "completed" } });
+    // Protocol notes §2.5: hanging up a call that has already ended is a 20404.
+    expect(await rest("POST", `/Calls/${sid}.json`, { Status: "completed" })).toMatchObject({ status: 404, body: { code: 20404 } });
   });
 
   it("hangs up a live call with Status=completed and cancels a ringing one with Status=canceled", async () => {
@@ -214,5 +235,36 @@ describe("recordings", () => {
     await sim.waitForCallEnd(sid, 5000);
     const events = platform.requests.filter((r) => r.path === "/recording2").map((r) => r.params.RecordingStatus);
     expect(events.sort()).toEqual(["completed", "in-progress"]);
+  });
+});
+
+describe("armed REST faults (control API)", () => {
+  const arm = (body: Record<string, unknown>) =>
+    fetch(`${sim.url}/__control/rest-faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+  it("answers the account's next N requests with 429 and Retry-After, then serves again; other accounts are untouched", async () => {
+    expect((await arm({ accountSid: alice.accountSid, status: 429, count: 2, retryAfterSeconds: 3 })).status).toBe(200);
+    expect((await twilioRest(sim.url, bob, "GET", "/Calls.json")).status).toBe(200);
+    const first = await fetch(`${sim.url}/2010-04-01/Accounts/${alice.accountSid}/Calls.json`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${alice.accountSid}:${alice.authToken}`).toString("base64")}` },
+    });
+    expect(first.status).toBe(429);
+    expect(first.headers.get("retry-after")).toBe("3");
+    expect(await first.json()).toMatchObject({ code: 20429, status: 429 });
+    expect(await rest("GET", "/Calls.json")).toMatchObject({ status: 429 });
+    expect((await rest("GET", "/Calls.json")).status).toBe(200);
+    const snapshot = await (await fetch(`${sim.url}/__control/rest-faults?accountSid=${alice.accountSid}`)).json();
+    expect(snapshot).toEqual({ remaining: 0, served: 2 });
+  });
+
+  it("a 503 armed 'after' lets the create take effect, as Twilio may have done behind a failed response", async () => {
+    const before = (await rest("GET", "/Calls.json", { PageSize: "1000" })).body.calls.length;
+    await arm({ accountSid: alice.accountSid, status: 503, count: 1, when: "after" });
+    expect(await rest("POST", "/Calls.json", { To: "+14155559999", From: OWNED, Url: `${platform.url}/short` })).toMatchObject({ status: 503, body: { code: 20503 } });
+    expect((await rest("GET", "/Calls.json", { PageSize: "1000" })).body.calls.length).toBe(before + 1);
+  });
+
+  it("refuses a malformed fault", async () => {
+    expect((await arm({ accountSid: alice.accountSid, status: 500, count: 1 })).status).toBe(400);
   });
 });

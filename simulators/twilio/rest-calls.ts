@@ -46,6 +46,10 @@ function machineDetection(form: FormFields): AmdOptions | null {
   const callback = form.url("AsyncAmdStatusCallback", 21234);
   if (mode === undefined || mode === "" || form.has("SendDigits")) return null;
   if (mode !== "Enable" && mode !== "DetectMessageEnd") throw new TwilioApiError(21234, `MachineDetection must be Enable or DetectMessageEnd, got '${mode}'`);
+  // The tuning ranges of protocol notes §2.5 (milliseconds); the simulator's detection is scripted, so only checked.
+  form.integer("MachineDetectionSpeechThreshold", 2400, 1000, 6000, 21234);
+  form.integer("MachineDetectionSpeechEndThreshold", 1200, 500, 5000, 21234);
+  form.integer("MachineDetectionSilenceTimeout", 5000, 2000, 10_000, 21234);
   return { mode, async: asyncAmd, callback: callback ? { url: callback, method: form.method("AsyncAmdStatusCallbackMethod") } : null };
 }
 

@@ -1,6 +1,8 @@
+import { Router, type IRequest } from "itty-router";
 import { constantTimeEqual } from "../../shared/protocol/twilio-signature.ts";
 import { callResource } from "./call-resource.ts";
 import { FormFields } from "./form-fields.ts";
+import { faultError, type RestFault } from "./rest-faults.ts";
 import { createCall, updateCall } from "./rest-calls.ts";
 import { buyNumber, listNumbers, numberOf, releaseNumber, searchLocal, updateNumber } from "./rest-numbers.ts";
 import { createRecording, fetchRecording, listRecordings, updateRecording } from "./rest-recordings.ts";
@@ -21,12 +23,16 @@ export interface RestResponse {
   headers?: Record<string, string>;
 }
 
-type Handler = (ctx: { state: TwilioState; accountSid: string; params: string[]; form: FormFields; query: FormFields; path: string }) =>
-  | RestResponse
-  | Promise<RestResponse>;
+/** A request as routes see it: itty-router fills `params`; `authorize` fills `accountSid` and any fault to answer with. */
+interface RouteRequest extends IRequest {
+  rest: RestRequest;
+  accountSid: string;
+  faultAfter?: RestFault;
+  form: FormFields;
+  fields: FormFields;
+}
 
-const ACCOUNT = "/2010-04-01/Accounts/([^/]+)";
-const SID = "([^/.]+)";
+type Route = (req: RouteRequest, state: TwilioState) => RestResponse | Promise<RestResponse> | undefined;
 
 function page(key: string, items: unknown[], path: string, query: FormFields): RestResponse {
   const pageSize = query.integer("PageSize", 50, 1, 1000);
@@ -50,30 +56,61 @@ function page(key: string, items: unknown[], path: string, query: FormFields): R
   };
 }
 
-const routes: [string, RegExp, Handler][] = [
-  ["GET", new RegExp(`^${ACCOUNT}\\.json$`), ({ state, accountSid }) => ({
+function faultResponse(fault: RestFault): RestResponse {
+  const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
+  return { status: fault.status, body: faultError(fault).toJSON(), headers };
+}
+
+/** Runs before every route under an account: authenticates, answers an armed fault, or lets the matching route answer. */
+const authorize: Route = (req, state) => {
+  authenticate(state, req.rest.authorization, req.params.accountSid!);
+  req.accountSid = req.params.accountSid!;
+  const fault = state.restFaults.take(req.accountSid);
+  if (fault?.when === "after") req.faultAfter = fault;
+  else if (fault) return faultResponse(fault);
+  return undefined;
+};
+
+const router = Router<RouteRequest, [TwilioState], RestResponse>({
+  base: "/2010-04-01/Accounts",
+  // A fault armed "after" lets the request take effect, then answers as if Twilio had failed.
+  finally: [(response: RestResponse | undefined, req: RouteRequest) => (req.faultAfter ? faultResponse(req.faultAfter) : response)],
+});
+router
+  // Authentication comes before route lookup, as on Twilio: an unauthenticated request learns nothing about paths.
+  .all("/:accountSid.json", authorize)
+  .all("/:accountSid/:resource+", authorize)
+  .get("/:accountSid.json", ({ accountSid }, state) => ({
     status: 200,
     body: { sid: accountSid, friendly_name: "Simulated account", status: "active", type: "Full", owner_account_sid: accountSid, uri: `/2010-04-01/Accounts/${accountSid}.json`, auth_token: state.accounts.get(accountSid)?.authToken },
-  })],
-  ["POST", new RegExp(`^${ACCOUNT}/Calls\\.json$`), ({ state, accountSid, form }) => createCall(state, accountSid, form)],
-  ["GET", new RegExp(`^${ACCOUNT}/Calls\\.json$`), ({ state, accountSid, query, path }) => {
-    const status = query.string("Status");
+  }))
+  .post("/:accountSid/Calls.json", ({ accountSid, form }, state) => createCall(state, accountSid, form))
+  .get("/:accountSid/Calls.json", ({ accountSid, fields, rest }, state) => {
+    const status = fields.string("Status");
     const calls = [...state.calls.values()].filter((c) => c.accountSid === accountSid && (!status || c.status === status)).reverse();
-    return page("calls", calls.map(callResource), path, query);
-  }],
-  ["GET", new RegExp(`^${ACCOUNT}/Calls/${SID}\\.json$`), ({ state, accountSid, params }) => ({ status: 200, body: callResource(state.callOf(accountSid, params[0]!)) })],
-  ["POST", new RegExp(`^${ACCOUNT}/Calls/${SID}\\.json$`), ({ state, accountSid, params, form }) => updateCall(state, accountSid, params[0]!, form)],
-  ["POST", new RegExp(`^${ACCOUNT}/Calls/${SID}/Recordings\\.json$`), ({ state, accountSid, params, form }) => createRecording(state, accountSid, params[0]!, form)],
-  ["GET", new RegExp(`^${ACCOUNT}/Calls/${SID}/Recordings\\.json$`), ({ state, accountSid, params, query, path }) => page("recordings", listRecordings(state, accountSid, params[0]!), path, query)],
-  ["GET", new RegExp(`^${ACCOUNT}/Calls/${SID}/Recordings/${SID}\\.json$`), ({ state, accountSid, params }) => fetchRecording(state, accountSid, params[0]!, params[1]!)],
-  ["POST", new RegExp(`^${ACCOUNT}/Calls/${SID}/Recordings/${SID}\\.json$`), ({ state, accountSid, params, form }) => updateRecording(state, accountSid, params[0]!, params[1]!, form)],
-  ["GET", new RegExp(`^${ACCOUNT}/AvailablePhoneNumbers/([A-Z]{2})/Local\\.json$`), ({ state, accountSid, params, query }) => searchLocal(state, accountSid, params[0]!, query)],
-  ["GET", new RegExp(`^${ACCOUNT}/IncomingPhoneNumbers\\.json$`), ({ state, accountSid, query, path }) => page("incoming_phone_numbers", listNumbers(state, accountSid, query), path, query)],
-  ["POST", new RegExp(`^${ACCOUNT}/IncomingPhoneNumbers\\.json$`), ({ state, accountSid, form }) => buyNumber(state, accountSid, form)],
-  ["GET", new RegExp(`^${ACCOUNT}/IncomingPhoneNumbers/${SID}\\.json$`), ({ state, accountSid, params }) => ({ status: 200, body: numberOf(state, accountSid, params[0]!).toJSON() })],
-  ["POST", new RegExp(`^${ACCOUNT}/IncomingPhoneNumbers/${SID}\\.json$`), ({ state, accountSid, params, form }) => updateNumber(state, accountSid, params[0]!, form)],
-  ["DELETE", new RegExp(`^${ACCOUNT}/IncomingPhoneNumbers/${SID}\\.json$`), ({ state, accountSid, params }) => releaseNumber(state, accountSid, params[0]!)],
-];
+    return page("calls", calls.map(callResource), rest.path, fields);
+  })
+  .get("/:accountSid/Calls/:callSid.json", ({ accountSid, params }, state) => ({ status: 200, body: callResource(state.callOf(accountSid, params.callSid!)) }))
+  .post("/:accountSid/Calls/:callSid.json", ({ accountSid, params, form }, state) => updateCall(state, accountSid, params.callSid!, form))
+  .post("/:accountSid/Calls/:callSid/Recordings.json", ({ accountSid, params, form }, state) => createRecording(state, accountSid, params.callSid!, form))
+  .get("/:accountSid/Calls/:callSid/Recordings.json", ({ accountSid, params, fields, rest }, state) =>
+    page("recordings", listRecordings(state, accountSid, params.callSid!), rest.path, fields))
+  .get("/:accountSid/Calls/:callSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => fetchRecording(state, accountSid, params.callSid!, params.recordingSid!))
+  .post("/:accountSid/Calls/:callSid/Recordings/:recordingSid.json", ({ accountSid, params, form }, state) =>
+    updateRecording(state, accountSid, params.callSid!, params.recordingSid!, form))
+  .get("/:accountSid/AvailablePhoneNumbers/:country/Local.json", ({ accountSid, params, fields }, state) => searchLocal(state, accountSid, params.country!, fields))
+  .get("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, fields, rest }, state) => page("incoming_phone_numbers", listNumbers(state, accountSid, fields), rest.path, fields))
+  .post("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, form }, state) => buyNumber(state, accountSid, form))
+  .get("/:accountSid/IncomingPhoneNumbers/:numberSid.json", ({ accountSid, params }, state) => ({ status: 200, body: numberOf(state, accountSid, params.numberSid!).toJSON() }))
+  .post("/:accountSid/IncomingPhoneNumbers/:numberSid.json", ({ accountSid, params, form }, state) => updateNumber(state, accountSid, params.numberSid!, form))
+  .delete("/:accountSid/IncomingPhoneNumbers/:numberSid.json", ({ accountSid, params }, state) => releaseNumber(state, accountSid, params.numberSid!));
+
+/** No route answered: 405 when the path exists under another method, else 20404. */
+function unrouted(path: string): RestResponse {
+  const pathExists = router.routes.some(([method, pattern]) => method !== "ALL" && pattern.test(path));
+  if (pathExists) return { status: 405, body: { code: 20004, message: "Method not allowed", more_info: "https://www.twilio.com/docs/errors/20004", status: 405 } };
+  throw new TwilioApiError(20404, `The requested resource ${path} was not found`);
+}
 
 /** HTTP Basic with the Account SID and its auth token; the URL's account must be the authenticated one. */
 function authenticate(state: TwilioState, authorization: string | undefined, pathAccount: string): void {
@@ -88,20 +125,16 @@ function authenticate(state: TwilioState, authorization: string | undefined, pat
 }
 
 /** Serves the REST subset; every failure is rendered in Twilio's error shape. */
-export async function handleRestRequest(state: TwilioState, req: RestRequest): Promise<RestResponse> {
+export async function handleRestRequest(state: TwilioState, rest: RestRequest): Promise<RestResponse> {
   try {
-    const candidates = routes.filter(([, pattern]) => pattern.test(req.path));
-    const pathAccount = new RegExp(`^${ACCOUNT}`).exec(req.path)?.[1];
-    if (!pathAccount) throw new TwilioApiError(20404, `The requested resource ${req.path} was not found`);
-    authenticate(state, req.authorization, pathAccount);
-    const route = candidates.find(([method]) => method === req.method);
-    if (!route) {
-      if (candidates.length > 0) return { status: 405, body: { code: 20004, message: "Method not allowed", more_info: "https://www.twilio.com/docs/errors/20004", status: 405 } };
-      throw new TwilioApiError(20404, `The requested resource ${req.path} was not found`);
-    }
-    const [, pattern, handler] = route;
-    const params = pattern.exec(req.path)!.slice(2);
-    return await handler({ state, accountSid: pathAccount, params, path: req.path, form: new FormFields(new URLSearchParams(req.body)), query: new FormFields(req.query) });
+    const request = {
+      method: rest.method,
+      url: `http://api.twilio.test${rest.path}`,
+      rest,
+      form: new FormFields(new URLSearchParams(rest.body)),
+      fields: new FormFields(rest.query),
+    };
+    return (await router.fetch(request, state)) ?? unrouted(rest.path);
   } catch (err) {
     if (err instanceof TwilioApiError) {
       const headers: Record<string, string> = err.status === 401 ? { "WWW-Authenticate": 'Basic realm="Twilio API"' } : {};

@@ -3,6 +3,7 @@ import type { SimulatedCall } from "./call.ts";
 import { parseCallerScript, type CallerScript } from "./caller-script.ts";
 import { ConferenceRegistry } from "./conference.ts";
 import type { TwilioNetwork } from "./network-conditions.ts";
+import { RestFaults } from "./rest-faults.ts";
 import { PhoneNumberResource, type PhoneNumberConfig } from "./phone-number-resource.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { newSid } from "./sids.ts";
@@ -28,6 +29,7 @@ export class TwilioState {
   readonly numbers = new Map<string, PhoneNumberResource>();
   readonly calls = new Map<string, SimulatedCall>();
   readonly conferences = new ConferenceRegistry();
+  readonly restFaults = new RestFaults();
   readonly #callees = new Map<string, CallerScript>();
   readonly #refused = new Map<string, TwilioErrorCode>();
 

@@ -1,3 +1,4 @@
+import { Router, type IRequest } from "itty-router";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { LatencyProfile, LatencyProfileName } from "../common/latency-profile.ts";
@@ -8,7 +9,7 @@ import { handleControlRequest } from "./control-api.ts";
 import type { PhoneNumberConfig } from "./phone-number-resource.ts";
 import { searchAvailableNumbers } from "./phone-numbers.ts";
 import { TwilioNetwork, type DropWindow } from "./network-conditions.ts";
-import { handleRestRequest } from "./rest-router.ts";
+import { handleRestRequest, type RestResponse } from "./rest-router.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { TwilioState, type Account } from "./simulator-state.ts";
 
@@ -27,6 +28,8 @@ export interface TwilioSimulatorOptions {
   seed?: number;
   /** When the profile drops a media socket, it happens this long after the stream opens (default 2–20 s). */
   mediaDropWindowMs?: DropWindow;
+  /** How long a webhook may take to answer before it fails with 11205 (default 15 s, Twilio's; wall-clock). */
+  webhookTimeoutMs?: number;
   registry?: UtteranceRegistry;
   accounts?: Account[];
   /** Replaces the caller's speech synthesiser (tests). */
@@ -77,6 +80,11 @@ export interface TwilioSimulator {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
+
+interface ServiceRequest extends IRequest {
+  payload: string;
+  authorization: string | undefined;
+}
 const MAX_BODY_BYTES = 1 << 20;
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -104,20 +112,25 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
   if (!LOOPBACK.has(host)) throw new RangeError(`the Twilio simulator listens on loopback only, not ${host}`);
   const speed = opts.speed ?? 1;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
-  const network = new TwilioNetwork(opts.profile ?? "instant", opts.seed ?? 1, opts.mediaDropWindowMs);
+  const network = new TwilioNetwork(opts.profile ?? "instant", opts.seed ?? 1, opts.mediaDropWindowMs, opts.webhookTimeoutMs);
   const state = new TwilioState({ speed, registry: opts.registry, synthesize: opts.synthesize, network });
   for (const account of opts.accounts ?? []) state.addAccount(account);
 
   let sim: TwilioSimulator;
+  const service = Router<ServiceRequest, [], RestResponse>();
+  service
+    .all("/__control/*", ({ method, url, payload }) => {
+      const { pathname, searchParams } = new URL(url);
+      return handleControlRequest(sim, method, pathname, searchParams, payload);
+    })
+    .all("*", ({ method, url, payload, authorization }) => {
+      const { pathname, searchParams } = new URL(url);
+      return handleRestRequest(state, { method, path: pathname, query: searchParams, authorization, body: payload });
+    });
   const server = createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? "/", "http://simulator");
       const body = await readBody(req);
-      if (url.pathname.startsWith("/__control/")) {
-        const out = await handleControlRequest(sim, req.method ?? "GET", url.pathname, url.searchParams, body);
-        return send(res, out.status, out.body);
-      }
-      const out = await handleRestRequest(state, { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, authorization: req.headers.authorization, body });
+      const out = await service.fetch({ method: req.method ?? "GET", url: new URL(req.url ?? "/", "http://simulator").href, payload: body, authorization: req.headers.authorization });
       send(res, out.status, out.body, out.headers);
     })().catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { code: 20500, message: `Internal simulator error: ${(err as Error).message}`, more_info: "https://www.twilio.com/docs/errors/20500", status: 500 });

@@ -5,6 +5,8 @@
 export const TWILIO_ERRORS = {
   20003: { status: 401, message: "Authenticate" },
   20404: { status: 404, message: "The requested resource was not found" },
+  20429: { status: 429, message: "Too Many Requests" },
+  20503: { status: 503, message: "Service Unavailable" },
   20001: { status: 400, message: "Invalid parameter" },
   21201: { status: 400, message: "No 'To' number is specified" },
   21205: { status: 400, message: "Url is not a valid URL" },
