@@ -2,8 +2,8 @@ import { verifyStreamToken } from "../../shared/auth/stream-token.ts";
 import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
 import { recordSecurityEvent } from "../../shared/db/security-events.ts";
 import { twiml } from "../../shared/twilio/twiml.ts";
-import { connectTwiml } from "../../workers/twilio/voice-webhook.ts";
-import { briefingTokenSubject, callerHoldTwiml, targetJoinTwiml, transferConference, transferUrls, briefingTwiml } from "../../workers/twilio/transfer-twiml.ts";
+import { connectTwiml } from "../../shared/twilio/connect-twiml.ts";
+import { briefingTokenSubject, callerHoldTwiml, targetJoinTwiml, transferConference, transferUrls, briefingTwiml } from "../../shared/twilio/transfer-twiml.ts";
 import { callTwilio, coldTransfer, failureData, transferCallerId, twilioFailure, type ControlResult, type TransferRecord, type TransferRequest } from "./call-transfer.ts";
 import type { CallMeta, CallStore } from "./call-store.ts";
 import { BRIEFING_MARK, briefingFor, speakBriefing } from "./transfer-briefing.ts";
@@ -312,7 +312,7 @@ export class CallTransfers {
       await twilio.updateCall(state.targetSid, { status: "completed" }).catch((error) => this.#store.event("transfer.target_release_failed", failureData(error)));
     }
     try {
-      await twilio.updateCall(state.callerSid, { twiml: await connectTwiml(this.#env, new Request(meta.publicBaseUrl), meta.callId) });
+      await twilio.updateCall(state.callerSid, { twiml: await connectTwiml(this.#env.JWT_SECRET, meta.publicBaseUrl, meta.callId) });
       this.#store.event("transfer.caller_returned");
     } catch (error) {
       this.#store.event("transfer.caller_return_failed", failureData(error));

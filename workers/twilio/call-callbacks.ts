@@ -9,7 +9,8 @@ import type { CallRow } from "../services/call-records.ts";
 import { twilioCredentialsForAccount, type TwilioCredentials } from "../../shared/twilio/twilio-credentials.ts";
 import { publicRequestUrl } from "./public-url.ts";
 import { twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
-import { callSession, connectTwiml } from "./voice-webhook.ts";
+import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { connectCall } from "./voice-webhook.ts";
 import { accountSidCandidates, authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
 
 const MAX_STREAM_RECOVERIES = 3;
@@ -101,7 +102,7 @@ export async function streamEnded(c: Context<AppEnv>): Promise<Response> {
   if (v instanceof Response) return v;
   const session = callSession(c.env, v.call.id);
   const recovery = await session.recoverStream(MAX_STREAM_RECOVERIES);
-  if (recovery.resume) return twimlResponse(await connectTwiml(c.env, c.req.raw, v.call.id));
+  if (recovery.resume) return twimlResponse(await connectCall(c.env, c.req.raw, v.call.id));
   const exit = recovery.exit;
   if (exit?.kind === "transfer") {
     await session.recordEvent("call.transferred", { to: exit.to, mode: "cold", requested_by: "agent" });
