@@ -1,7 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { base64ToBytes } from "../shared/crypto/base64.ts";
 import type { TwilioMessage } from "../shared/protocol/twilio-media.ts";
-import type { ProviderError } from "./providers/provider-types.ts";
 import { BackgroundTasks } from "./call/background-tasks.ts";
 import { adoptTwilioDuration, deliverFinishedCall, purgeDeliveredCall, type CallOutcome } from "./call/call-finalizer.ts";
 import { LEASE_RENEW_MS, renewLease } from "./call/call-lease.ts";
@@ -13,6 +12,7 @@ import { hangUpCaller } from "./call/caller-leg.ts";
 import { CallerStreams } from "./call/caller-streams.ts";
 import { Deadlines, type DeadlineName } from "./call/deadlines.ts";
 import { heardOrTimeout } from "./call/hold-line.ts";
+import { providerFailed } from "./call/provider-failure.ts";
 import { RuntimeSlot } from "./call/runtime-slot.ts";
 import { exitReason, type StreamExit } from "./call/stream-exit.ts";
 import { addUsage, type CallUsage } from "./call/usage-meter.ts";
@@ -174,12 +174,14 @@ export class CallSession extends DurableObject<Env> {
    */
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     if (this.#transfers.owns(ws)) return this.#transfers.briefingClosed(ws, code, reason);
-    if (!this.#streams.closed(ws)) return;
+    // A stream closed by the call's end changes nothing: the call's records may already be delivered and purged.
+    if (!this.#streams.closed(ws) || this.#store.get("outcome")) return;
+    this.#streams.counts.save();
     this.#store.event("stream.closed", { code, reason, counters: { ...this.#streams.counts.counters } });
     const runtime = this.#retireRuntime();
     // The end deadline is saved before anything is awaited: an eviction while the runtime closes must not lose it.
     // A transfer moved the caller off the stream on purpose: Twilio's final status ends the call.
-    if (!this.#store.get("outcome") && !this.#transfers.holdsCall()) {
+    if (!this.#transfers.holdsCall()) {
       this.#endBy({ at: Date.now() + STREAM_RECOVERY_GRACE_MS, reason: exitReason(this.#store.get<StreamExit>("streamExit")) });
     }
     await runtime?.close("stream_closed");
@@ -292,7 +294,7 @@ export class CallSession extends DurableObject<Env> {
       {
         afterReply: (after) => {
           if (after.action === "transfer" && after.mode === "warm") return this.#warmTransferByAgent(after.to);
-          if (after.action === "hang_up" && after.reason === "apology") return this.#endStream({ kind: "apology", spoken: true });
+          if (after.action === "hang_up" && after.reason.startsWith("apology")) return this.#endStream({ kind: "apology", spoken: after.reason === "apology" });
           this.#endStream(after.action === "hang_up" ? { kind: "hangup", reason: after.reason } : { kind: "transfer", to: after.to });
         },
         startRecording: () =>
@@ -301,26 +303,19 @@ export class CallSession extends DurableObject<Env> {
             () => startRecording(this.env, this.#store),
             () => {}, // the call goes on unrecorded: the failure is in its events
           ),
-        providerFailed: (error) => this.#providerFailed(error),
+        providerFailed: (error) =>
+          providerFailed(error, {
+            store: this.#store,
+            runtime: this.#runtime.current,
+            streamLive: !!this.#streams.live,
+            endStream: (exit) => this.#endStream(exit),
+            log: (level, message, data) => this.#log(level, message, data),
+          }),
         setDeadline: (name, at) => this.#deadlines.set(name, at),
         log: (level, message, data) => this.#log(level, message, data),
       },
       this.#transfers.takeReturnLine(),
     );
-  }
-
-  /**
-   * Any provider failed for good (speech-to-text, text-to-speech, the model): the agent apologises in its own voice
-   * where its speech still works, then the stream ends (`<Connect action>` hangs up) as `apology`. Without working
-   * speech the stream ends at once and Twilio says the apology.
-   */
-  #providerFailed(error: ProviderError): void {
-    this.#store.event("provider.failed", { provider: error.provider, message: error.message });
-    this.#log("error", "provider failed for good", { provider: error.provider, error: error.message });
-    this.#store.put("endReason", "apology");
-    const runtime = this.#runtime.current;
-    if (runtime && error.provider !== "deepgram-tts" && this.#streams.live) runtime.apologise();
-    else this.#endStream({ kind: "apology" });
   }
 
   /** Takes the runtime out of service (usage and metrics kept in storage, so a resumed stream's runtime adds to them). */

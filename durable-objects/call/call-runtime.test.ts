@@ -90,12 +90,12 @@ describe("CallRuntime: a line that ends the call never waits forever", () => {
     });
   });
 
-  it("an apology ends the call as `apology`, at its deadline if it is never heard", async () => {
+  it("an apology never heard ends the call at its deadline, marked unheard (Twilio then says it)", async () => {
     await withRuntime({}, async ({ runtime, ended, deadlines }) => {
       runtime.apologise();
       expect(deadlines.has("hangup")).toBe(true);
       runtime.onDeadline("hangup");
-      expect(ended).toEqual([{ action: "hang_up", reason: "apology" }]);
+      expect(ended).toEqual([{ action: "hang_up", reason: "apology_unheard" }]);
     });
   });
 });

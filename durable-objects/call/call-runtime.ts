@@ -205,7 +205,7 @@ export class CallRuntime {
     if (frame.kind === "playback_done") {
       this.timers.activity(now, false);
       if (frame.turnId === this.#disclosureTurnId) this.#hooks.startRecording();
-      if (frame.after.action !== "listen") this.#end(frame.turnId, frame.after);
+      if (frame.after.action !== "listen") this.#end(frame.turnId, frame.after, true);
     }
   }
 
@@ -216,11 +216,14 @@ export class CallRuntime {
     this.#hooks.setDeadline("hangup", Date.now() + (chars * CLOSING_MS_PER_CHAR + CLOSING_GRACE_MS) / this.#speed);
   }
 
-  /** Hangs up or transfers, once; the end of the apology ends the call as `apology`. */
-  #end(turnId: number, after: Exclude<AfterReply, { action: "listen" }>): void {
+  /**
+   * Hangs up or transfers, once. The apology ends the call as `apology` once heard, `apology_unheard` at its
+   * deadline (Twilio then says it instead).
+   */
+  #end(turnId: number, after: Exclude<AfterReply, { action: "listen" }>, heard: boolean): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#hooks.afterReply(turnId === this.#apologyTurnId ? { action: "hang_up", reason: "apology" } : after);
+    this.#hooks.afterReply(turnId === this.#apologyTurnId ? { action: "hang_up", reason: heard ? "apology" : "apology_unheard" } : after);
   }
 
   /** One of the runtime's deadlines passed: the call's timers (maximum duration, caller silence), or a hang-up. */
@@ -229,7 +232,7 @@ export class CallRuntime {
       const pending = this.#pendingEnd;
       if (!pending) return;
       this.#store.event("call.hangup_deadline", { turn_id: pending.turnId });
-      this.#end(pending.turnId, pending.after.action === "hang_up" ? { action: "hang_up", reason: "closing_deadline" } : pending.after);
+      this.#end(pending.turnId, pending.after.action === "hang_up" ? { action: "hang_up", reason: "closing_deadline" } : pending.after, false);
       return;
     }
     if (this.#pendingEnd) return; // the call is already ending

@@ -80,7 +80,6 @@ export class CallerStreams {
   closed(ws: WebSocket): boolean {
     if (this.#pending.delete(ws) || this.#live?.ws !== ws) return false;
     this.#live = undefined;
-    this.counts.save();
     return true;
   }
 
