@@ -103,6 +103,11 @@ export class CallRuntime {
   #apologyTurnId: number | undefined;
   /** Characters of each reply still being written (cleared at its `reply_done`). */
   readonly #replyChars = new Map<number, number>();
+  /**
+   * Replies begun and not yet heard to the end: the agent is not silent between two of a reply's sentences while
+   * the next one is synthesised (playback alone would say it is), so the silence timer must not fire there.
+   */
+  readonly #replying = new Set<number>();
   /** The action the last call-ending line asked for, taken at its hang-up deadline if it is never heard in full. */
   #pendingEnd: { turnId: number; after: Exclude<AfterReply, { action: "listen" }> } | undefined;
   readonly #promptCounts: Partial<Record<PromptPurpose, number>> = {};
@@ -190,7 +195,9 @@ export class CallRuntime {
   }
 
   #observe(frame: Frame): void {
+    if (frame.kind === "interrupt" || frame.kind === "end") this.#replying.clear();
     if (frame.kind === "reply_delta") {
+      this.#replying.add(frame.turnId);
       this.#replyChars.set(frame.turnId, (this.#replyChars.get(frame.turnId) ?? 0) + frame.text.length);
       return;
     }
@@ -203,6 +210,7 @@ export class CallRuntime {
     const now = Date.now();
     if (frame.kind === "speech_started" || frame.kind === "user_turn") this.timers.activity(now, true);
     if (frame.kind === "playback_done") {
+      this.#replying.delete(frame.turnId);
       this.timers.activity(now, false);
       if (frame.turnId === this.#disclosureTurnId) this.#hooks.startRecording();
       if (frame.after.action !== "listen") this.#end(frame.turnId, frame.after, true);
@@ -236,7 +244,7 @@ export class CallRuntime {
       return;
     }
     if (this.#pendingEnd) return; // the call is already ending
-    const action = this.timers.due(Date.now(), this.pipeline.isAgentSpeaking());
+    const action = this.timers.due(Date.now(), this.#replying.size > 0 || this.pipeline.isAgentSpeaking());
     if (action.kind === "reprompt") this.speak("reprompt", REPROMPT_LINE);
     else if (action.kind === "max_duration" || action.kind === "give_up") this.sayClosing();
   }
