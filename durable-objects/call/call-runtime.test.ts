@@ -10,6 +10,8 @@ import { CallStore, type CallMeta } from "./call-store.ts";
 
 const SPEED = 100;
 const deadlineFor = (chars: number) => (chars * 80 + 5_000) / SPEED;
+/** Epoch milliseconds plus a fractional duration: compared with a hair of floating-point slack. */
+const EPSILON = 0.01;
 
 /**
  * A runtime inside a real call object, with the agent's config cached as published. Twilio never echoes a mark
@@ -61,8 +63,8 @@ describe("CallRuntime: a line that ends the call never waits forever", () => {
       runtime.onDeadline("call_timers"); // maximum duration: the closing line starts
       const closing = runtime.config.closing_message;
       const deadline = deadlines.get("hangup")!;
-      expect(deadline - before).toBeGreaterThanOrEqual(deadlineFor(closing.length));
-      expect(deadline - Date.now()).toBeLessThanOrEqual(deadlineFor(closing.length));
+      expect(deadline - before).toBeGreaterThanOrEqual(deadlineFor(closing.length) - EPSILON);
+      expect(deadline - Date.now()).toBeLessThanOrEqual(deadlineFor(closing.length) + EPSILON);
       runtime.onDeadline("call_timers"); // the call is already ending: no second closing line
       expect(ended).toEqual([]);
       runtime.onDeadline("hangup");
@@ -82,8 +84,8 @@ describe("CallRuntime: a line that ends the call never waits forever", () => {
       emit({ kind: "reply_delta", turnId, text: words });
       emit({ kind: "reply_done", turnId, after: { action: "hang_up", reason: "agent_ended" } });
       const deadline = deadlines.get("hangup")!;
-      expect(deadline - before).toBeGreaterThanOrEqual(deadlineFor(words.length));
-      expect(deadline - Date.now()).toBeLessThanOrEqual(deadlineFor(words.length));
+      expect(deadline - before).toBeGreaterThanOrEqual(deadlineFor(words.length) - EPSILON);
+      expect(deadline - Date.now()).toBeLessThanOrEqual(deadlineFor(words.length) + EPSILON);
       expect(ended).toEqual([]);
       runtime.onDeadline("hangup");
       expect(ended).toEqual([{ action: "hang_up", reason: "closing_deadline" }]);
