@@ -1,8 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { acceptedCall, deadlinesOf, dueNow, session } from "../../test/workers/media-stream-client.ts";
+import { acceptedCall, deadlinesOf, dueNow, liveStream, session } from "../../test/workers/media-stream-client.ts";
 import { telephonyTenant } from "../../test/workers/telephony-fixtures.ts";
+import type { CallSession } from "../call-session.ts";
 import { CallStore } from "./call-store.ts";
 import { Deadlines } from "./deadlines.ts";
 
@@ -52,5 +53,21 @@ describe("Deadlines: the call's one alarm is the earliest of its named deadlines
     expect(events).toContain("call.ended");
     const row = await env.DB.prepare("SELECT end_reason FROM calls WHERE id = ?").bind(callId).first<{ end_reason: string }>();
     expect(row!.end_reason).toBe("stream_not_started");
+  });
+
+  it("a closed stream's end deadline is saved before the object waits for the runtime to close", { timeout: 20_000 }, async () => {
+    const t = await telephonyTenant();
+    const live = await liveStream(t);
+    expect((await deadlinesOf(live.callId)).end_by).toBeUndefined(); // the live stream cleared the start deadline
+    const savedBeforeWaiting = await runInDurableObject(session(live.callId), async (instance: CallSession, state) => {
+      const [ws] = state.getWebSockets("twilio");
+      const closing = instance.webSocketClose(ws!, 1006, "twilio went away");
+      // Read synchronously, before anything the close awaits (the provider sockets closing) has finished.
+      const stored = JSON.parse(state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'deadlines'").one().value) as Record<string, number>;
+      await closing;
+      return stored;
+    });
+    expect(savedBeforeWaiting.end_by).toBeGreaterThan(Date.now());
+    expect(await runInDurableObject(session(live.callId), (_i, state) => state.storage.getAlarm())).toBeLessThanOrEqual(savedBeforeWaiting.end_by!);
   });
 });
