@@ -150,7 +150,8 @@ export class CallSession extends DurableObject<Env> {
     if (!message) return;
     if (!stream.attachment.authenticated) return message.event === "start" ? this.#streamStarted(stream, message) : undefined;
     if (stream !== this.#streams.live) return;
-    const runtime = await this.#runtime.ready();
+    // Every 20 ms: no await (not even a resolved one) once the runtime is up.
+    const runtime = this.#runtime.current ?? (await this.#runtime.ready());
     if (!runtime) return;
     switch (message.event) {
       case "media":
