@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { acceptedCall, session } from "../test/workers/media-stream-client.ts";
+import { acceptedCall, dueNow, session } from "../test/workers/media-stream-client.ts";
 import { inboundParams, telephonyTenant, twilioPost } from "../test/workers/telephony-fixtures.ts";
 import { LEASE_TTL_MS, type AccountGate } from "./account-gate.ts";
 import type { CallSession } from "./call-session.ts";
@@ -13,9 +13,7 @@ async function age(accountId: string, callId: string, expiresInMs: number) {
   await runInDurableObject(gate(accountId), (_i: AccountGate, state) => {
     state.storage.sql.exec("UPDATE leases SET expires_at = ? WHERE call_id = ?", Date.now() + expiresInMs, callId);
   });
-  await runInDurableObject(session(callId), (_i: CallSession, state) => {
-    state.storage.sql.exec("UPDATE kv SET value = '0' WHERE key = 'leaseRenewedAt'");
-  });
+  await dueNow(callId, "lease");
 }
 
 const leaseExpiry = (accountId: string, callId: string) =>

@@ -8,7 +8,7 @@ import type { VoicePipelineOptions } from "../pipeline/voice-pipeline.ts";
 import { executeHttpTool } from "../tools/http-tool.ts";
 import { dohUrlFrom } from "../tools/dns-guard.ts";
 import { runTools } from "../tools/tool-runner.ts";
-import { toolUrlPolicy } from "../tools/tool-url-policy.ts";
+import { toolUrlPolicy } from "../../shared/tools/tool-url-policy.ts";
 import { runBuiltinTool, toolSpec } from "./builtin-tools.ts";
 import type { CallMeta } from "./call-store.ts";
 

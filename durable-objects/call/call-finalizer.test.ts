@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { acceptedCall, liveStream, session, until, usageRecorded } from "../../test/workers/media-stream-client.ts";
+import { acceptedCall, dueNow, liveStream, session, until, usageRecorded } from "../../test/workers/media-stream-client.ts";
 import { telephonyTenant, twilioPost, type TelephonyTenant } from "../../test/workers/telephony-fixtures.ts";
 import type { CallSession } from "../call-session.ts";
 
@@ -13,11 +13,8 @@ const callRow = (callId: string) =>
 
 const deepgramStats = async () => (await fetch(`${env.DEEPGRAM_API_BASE_URL}/__control/stats`)).json<{ listen: { closeStreams: number }; speak: { closes: number } }>();
 
-/** Moves the call's stored end deadline (stream recovery grace, machine answer) into the past. */
-const expireEndBy = (callId: string) =>
-  runInDurableObject(session(callId), (_i: CallSession, state) => {
-    state.storage.sql.exec("UPDATE kv SET value = json_set(value, '$.at', 0) WHERE key = 'endBy'");
-  });
+/** Makes the call's end deadline (stream recovery grace, machine answer) due. */
+const expireEndBy = (callId: string) => dueNow(callId, "end_by");
 
 type Queue = Env["CALL_EVENTS"];
 
@@ -138,5 +135,36 @@ describe("call finalisation", () => {
     expect(await runDurableObjectAlarm(session(b))).toBe(true);
     expect(await callRow(b)).toMatchObject({ status: "completed", end_reason: "voicemail_left" });
     await until(() => session(b).state(), (s) => s.ended);
+  });
+
+  it("a delivered call's object keeps only a tombstone, and answers late webhooks as an ended call", { timeout: 30_000 }, async () => {
+    const t = await telephonyTenant();
+    const live = await liveStream(t);
+    await vi.waitFor(() => expect(live.received.media).toBeGreaterThan(0), { timeout: 10_000, interval: 50 });
+    const stored = () =>
+      runInDurableObject(session(live.callId), (_i: CallSession, state) => ({
+        keys: state.storage.sql.exec<{ key: string }>("SELECT key FROM kv ORDER BY key").toArray().map((r) => r.key),
+        turns: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM turns").one().n,
+        events: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM events").one().n,
+        alarm: state.storage.getAlarm(),
+      }));
+    expect((await stored()).events).toBeGreaterThan(0);
+    // Twilio's final status with its duration: the record, transcript and usage are all delivered at once.
+    expect((await completed(t, live.callId, { CallDuration: "12" })).status).toBe(204);
+    expect(await usageRecorded(live.callId)).toMatchObject({ duration_seconds: 12 });
+    const d1Events = async () => (await env.DB.prepare("SELECT count(*) AS n FROM call_events WHERE call_id = ?").bind(live.callId).first<{ n: number }>())!.n;
+    const delivered = await d1Events();
+    expect(delivered).toBeGreaterThan(0);
+    const tomb = await stored();
+    expect({ ...tomb, alarm: await tomb.alarm }).toEqual({ keys: ["delivery", "meta", "outcome"], turns: 0, events: 0, alarm: null });
+
+    // Late webhooks: Twilio retries its final status, and asks <Connect action> after the stream closed.
+    expect((await completed(t, live.callId, { CallDuration: "12" })).status).toBe(204);
+    const ended = await twilioPost(`/twilio/stream-ended/${live.callId}`, { AccountSid: t.accountSid, CallSid: live.callSid, CallStatus: "completed" }, t.authToken);
+    expect(ended.text).toContain("<Hangup/>");
+    expect(ended.text).not.toContain("<Connect");
+    expect(await callRow(live.callId)).toMatchObject({ status: "completed", duration_seconds: 12 });
+    expect(await d1Events()).toBe(delivered); // the records in D1 are untouched
+    expect((await stored()).keys).toEqual(["delivery", "meta", "outcome"]);
   });
 });

@@ -31,7 +31,15 @@ interface Delivery {
   written: boolean;
   usageQueued: boolean;
   failures: number;
+  /** The call's own records were deleted once delivered (purgeDeliveredCall): D1 holds the only copy. */
+  purged?: boolean;
 }
+
+/**
+ * What a delivered call keeps in its object: enough to answer late webhooks the same way (a status callback, a
+ * `<Connect action>`, a stream upgrade find the call ended), and nothing of the conversation.
+ */
+const TOMBSTONE_KEYS = ["meta", "outcome", "delivery"];
 
 /**
  * Twilio's final status carries the billed duration and normally arrives right after the call ends; a call the
@@ -63,7 +71,7 @@ export async function deliverFinishedCall(env: Env, meta: CallMeta, store: CallS
   try {
     if (!delivery.written) {
       await env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(meta.accountId)).release(meta.callId);
-      await writeCallToD1(env, meta, store, outcome);
+      await writeCallToD1(env, meta, store, outcome, !delivery.purged);
       delivery.written = true;
     }
     const usageDueAt = Date.parse(outcome.endedAt) + USAGE_WAIT_MS;
@@ -94,10 +102,23 @@ export function adoptTwilioDuration(store: CallStore, durationSeconds: number | 
 }
 
 /**
- * The call row, every turn and every event. Turns and events go in multi-row INSERTs after a delete (so a retry
+ * Once everything is delivered (returned null), the call's object keeps only its tombstone: the turns, events and
+ * state go, and so does any alarm. Rows are deleted rather than `deleteAll()`ed: the object still answers late
+ * webhooks from the same tables, and an emptied table takes no space.
+ */
+export function purgeDeliveredCall(store: CallStore): void {
+  const delivery = store.get<Delivery>("delivery");
+  if (!delivery?.usageQueued || delivery.purged) return;
+  store.put("delivery", { ...delivery, purged: true });
+  store.purge(TOMBSTONE_KEYS);
+}
+
+/**
+ * The call row, every turn and every event (`withRecords`: false once the object purged them, when a late duration
+ * updates the call row alone). Turns and events go in multi-row INSERTs after a delete (so a retry
  * writes them once); the call row comes last, so D1 shows the call as ended only once its transcript is complete.
  */
-async function writeCallToD1(env: Env, meta: CallMeta, store: CallStore, outcome: CallOutcome): Promise<void> {
+async function writeCallToD1(env: Env, meta: CallMeta, store: CallStore, outcome: CallOutcome, withRecords: boolean): Promise<void> {
   const db = database(env.DB);
   const turns = store.turns().map((t) => ({
     callId: meta.callId,
@@ -113,11 +134,16 @@ async function writeCallToD1(env: Env, meta: CallMeta, store: CallStore, outcome
     platformOverheadMs: t.timings?.platform_overhead_ms ?? null,
   }));
   const events = store.events().map((e) => ({ callId: meta.callId, accountId: meta.accountId, type: e.type, at: e.at, data: e.data }));
+  const records = withRecords
+    ? [
+        db.delete(callTurns).where(eq(callTurns.callId, meta.callId)),
+        db.delete(callEvents).where(eq(callEvents.callId, meta.callId)),
+        ...chunks(turns, TURN_ROWS_PER_INSERT).map((rows) => db.insert(callTurns).values(rows)),
+        ...chunks(events, EVENT_ROWS_PER_INSERT).map((rows) => db.insert(callEvents).values(rows)),
+      ]
+    : [];
   const statements = [
-    db.delete(callTurns).where(eq(callTurns.callId, meta.callId)),
-    db.delete(callEvents).where(eq(callEvents.callId, meta.callId)),
-    ...chunks(turns, TURN_ROWS_PER_INSERT).map((rows) => db.insert(callTurns).values(rows)),
-    ...chunks(events, EVENT_ROWS_PER_INSERT).map((rows) => db.insert(callEvents).values(rows)),
+    ...records,
     db
       .update(calls)
       .set({ status: outcome.status, endedAt: outcome.endedAt, durationSeconds: outcome.durationSeconds, endReason: outcome.endReason, metrics: outcome.metrics ?? null, usage: outcome.usage ?? null })

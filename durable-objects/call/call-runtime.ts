@@ -1,31 +1,57 @@
 import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
+import { APOLOGY_LINE } from "../../shared/calls/call-lines.ts";
 import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
 import { ChatHistory } from "../pipeline/chat-history.ts";
-import type { AfterReply, Frame } from "../pipeline/frames.ts";
+import type { AfterReply, Frame, FrameOf } from "../pipeline/frames.ts";
 import type { AudioSink } from "../pipeline/stages/playback.ts";
 import { VoicePipeline } from "../pipeline/voice-pipeline.ts";
 import type { ProviderError } from "../providers/provider-types.ts";
 import { agentProviders } from "./agent-providers.ts";
 import { CallTimers } from "./call-timers.ts";
+import type { DeadlineName } from "./deadlines.ts";
 import type { CallMeta, CallStore, StoredTurn } from "./call-store.ts";
 import { toolRound } from "./tool-turn.ts";
 import { TranscriptRecorder } from "./transcript-recorder.ts";
 import { UsageMeter, type CallUsage } from "./usage-meter.ts";
 
+export type RuntimeDeadline = Extract<DeadlineName, "call_timers" | "hangup">;
+
 export interface CallRuntimeHooks {
-  /** The reply before it has been heard in full: hang up or transfer now. */
+  /** The reply has been heard in full (or its hang-up deadline passed): hang up or transfer now. */
   afterReply(after: Exclude<AfterReply, { action: "listen" }>): void;
   /** The recording disclosure has been heard: start recording the call. */
   startRecording(): void;
   /** A provider failed for good: apologise and end the call. */
   providerFailed(error: ProviderError): void;
-  setAlarm(at: number): void;
+  setDeadline(name: RuntimeDeadline, at: number): void;
   log(level: "warn" | "error", message: string, data?: Record<string, unknown>): void;
 }
 
+/**
+ * Why the agent says a fixed line, recorded with its turn (`agent.prompt` event) and counted in the call's metrics.
+ * The pipeline only needs how the line behaves (`PIPELINE_REASON`): whether it can be talked over, whether it ends the call.
+ */
+export type PromptPurpose = "greeting" | "resume" | "disclosure" | "reprompt" | "closing" | "voicemail" | "hold_line" | "return_line" | "apology";
+
+const PIPELINE_REASON: Record<PromptPurpose, FrameOf<"prompt">["reason"]> = {
+  greeting: "greeting",
+  resume: "greeting",
+  hold_line: "greeting",
+  return_line: "greeting",
+  disclosure: "disclosure",
+  reprompt: "silence",
+  closing: "closing",
+  apology: "closing",
+  voicemail: "voicemail",
+};
+
 const RESUME_LINE = "Sorry about that, we had a brief interruption. Where were we?";
 const REPROMPT_LINE = "Are you still there?";
-/** Once the closing line has started, the call ends by this deadline even if the line is never heard in full. */
+/**
+ * Once a line that ends the call (closing line, a reply after `end_call` or a transfer, the apology) has been
+ * written, the call ends by this deadline even if the line is never heard in full (a lost TTS socket, a stream
+ * that stops echoing marks): its length at a slow speaking rate, plus a grace.
+ */
 const CLOSING_MS_PER_CHAR = 80;
 const CLOSING_GRACE_MS = 5_000;
 
@@ -74,9 +100,19 @@ export class CallRuntime {
   readonly #speed: number;
   readonly #hooks: CallRuntimeHooks;
   #disclosureTurnId: number | undefined;
-  /** When the closing line started to be said, the call ends at this time at the latest. */
-  #closingDeadline: number | undefined;
+  #apologyTurnId: number | undefined;
+  /** Characters of each reply still being written (cleared at its `reply_done`). */
+  readonly #replyChars = new Map<number, number>();
+  /**
+   * Replies begun and not yet heard to the end: the agent is not silent between two of a reply's sentences while
+   * the next one is synthesised (playback alone would say it is), so the silence timer must not fire there.
+   */
+  readonly #replying = new Set<number>();
+  /** The action the last call-ending line asked for, taken at its hang-up deadline if it is never heard in full. */
+  #pendingEnd: { turnId: number; after: Exclude<AfterReply, { action: "listen" }> } | undefined;
+  readonly #promptCounts: Partial<Record<PromptPurpose, number>> = {};
   #ended = false;
+  readonly #store: CallStore;
 
   private constructor(
     readonly meta: CallMeta,
@@ -85,7 +121,9 @@ export class CallRuntime {
     timers: CallTimers,
     speed: number,
     hooks: CallRuntimeHooks,
+    store: CallStore,
   ) {
+    this.#store = store;
     this.config = config;
     this.pipeline = pipeline;
     this.timers = timers;
@@ -93,8 +131,8 @@ export class CallRuntime {
     this.#hooks = hooks;
   }
 
-  /** `resumeLine`: what the agent says first on a resumed call (after a dropped stream, or a failed transfer). */
-  static async start(env: Env, store: CallStore, sink: AudioSink, hooks: CallRuntimeHooks, resumeLine = RESUME_LINE): Promise<CallRuntime> {
+  /** `returnLine`: what the agent says first when the caller comes back after a failed transfer. */
+  static async start(env: Env, store: CallStore, sink: AudioSink, hooks: CallRuntimeHooks, returnLine?: string): Promise<CallRuntime> {
     const meta = store.meta!;
     const agent = await agentVersionConfig(env, meta.accountId, meta.agentId, meta.agentVersion);
     if (!agent) throw new Error(`agent ${meta.agentId} v${meta.agentVersion} is not available`);
@@ -124,56 +162,92 @@ export class CallRuntime {
     const timers = new CallTimers(
       { maxCallDurationS: config.max_call_duration_s, silenceTimeoutS: config.silence_timeout_s, silenceReprompts: config.silence_reprompts, speed },
       Date.parse(meta.createdAt) || now(),
-      { setAlarm: hooks.setAlarm },
+      { setAlarm: (at) => hooks.setDeadline("call_timers", at) },
     );
-    const runtime = new CallRuntime(meta, config, pipeline, timers, speed, hooks);
+    const runtime = new CallRuntime(meta, config, pipeline, timers, speed, hooks, store);
     const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics);
     pipeline.observe(recorder.observe);
     pipeline.observe(runtime.usage.observe);
     pipeline.observe((frame: Frame) => runtime.#observe(frame));
     timers.activity(now(), false);
     // A recorded call opens with its disclosure (heard in full, never talked over); recording starts once heard.
-    if (!resumed && config.recording.enabled) runtime.#disclosureTurnId = pipeline.say(config.recording.disclosure, "disclosure");
-    const opening = resumed ? resumeLine : config.first_message;
-    if (opening) pipeline.say(opening, "greeting");
+    if (!resumed && config.recording.enabled) runtime.#disclosureTurnId = runtime.speak("disclosure", config.recording.disclosure);
+    const [purpose, opening]: [PromptPurpose, string] = !resumed ? ["greeting", config.first_message] : returnLine ? ["return_line", returnLine] : ["resume", RESUME_LINE];
+    if (opening) runtime.speak(purpose, opening);
     return runtime;
   }
 
+  /** Says a fixed line as its own turn, recorded with its purpose; returns the turn's id. */
+  speak(purpose: PromptPurpose, text: string): number {
+    const turnId = this.pipeline.say(text, PIPELINE_REASON[purpose]);
+    this.#promptCounts[purpose] = (this.#promptCounts[purpose] ?? 0) + 1;
+    this.#store.event("agent.prompt", { turn_id: turnId, purpose });
+    return turnId;
+  }
+
+  /** The call must end while the caller is on the line: the closing line, then a hang-up (by its deadline at the latest). */
+  sayClosing(): void {
+    this.speak("closing", this.config.closing_message);
+  }
+
+  /** A provider failed for good but the agent can still speak: it apologises, then the call ends as `apology`. */
+  apologise(): void {
+    this.#apologyTurnId = this.speak("apology", APOLOGY_LINE);
+  }
+
   #observe(frame: Frame): void {
+    if (frame.kind === "interrupt" || frame.kind === "end") this.#replying.clear();
+    if (frame.kind === "reply_delta") {
+      this.#replying.add(frame.turnId);
+      this.#replyChars.set(frame.turnId, (this.#replyChars.get(frame.turnId) ?? 0) + frame.text.length);
+      return;
+    }
+    if (frame.kind === "reply_done") {
+      const chars = this.#replyChars.get(frame.turnId) ?? 0;
+      this.#replyChars.delete(frame.turnId);
+      if (frame.after.action !== "listen") this.#armHangup(frame.turnId, frame.after, chars);
+      return;
+    }
     const now = Date.now();
     if (frame.kind === "speech_started" || frame.kind === "user_turn") this.timers.activity(now, true);
     if (frame.kind === "playback_done") {
+      this.#replying.delete(frame.turnId);
       this.timers.activity(now, false);
       if (frame.turnId === this.#disclosureTurnId) this.#hooks.startRecording();
-      if (frame.after.action !== "listen") this.#end(frame.after);
+      if (frame.after.action !== "listen") this.#end(frame.turnId, frame.after, true);
     }
   }
 
-  /** Hangs up or transfers, once. */
-  #end(after: Exclude<AfterReply, { action: "listen" }>): void {
+  /** A line that ends the call was written: whether or not it is ever heard in full, the call ends by its deadline. */
+  #armHangup(turnId: number, after: Exclude<AfterReply, { action: "listen" }>, chars: number): void {
+    if (this.#pendingEnd) return; // the first such line decides when the call ends at the latest
+    this.#pendingEnd = { turnId, after };
+    this.#hooks.setDeadline("hangup", Date.now() + (chars * CLOSING_MS_PER_CHAR + CLOSING_GRACE_MS) / this.#speed);
+  }
+
+  /**
+   * Hangs up or transfers, once. The apology ends the call as `apology` once heard, `apology_unheard` at its
+   * deadline (Twilio then says it instead).
+   */
+  #end(turnId: number, after: Exclude<AfterReply, { action: "listen" }>, heard: boolean): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#hooks.afterReply(after);
+    this.#hooks.afterReply(turnId === this.#apologyTurnId ? { action: "hang_up", reason: heard ? "apology" : "apology_unheard" } : after);
   }
 
-  /** The call's alarm: maximum duration or caller silence; after the closing line, its deadline. */
-  onAlarm(): void {
-    const now = Date.now();
-    if (this.#closingDeadline !== undefined) {
-      // The closing line is said once. Normally its end hangs up; if it never finishes (a lost TTS socket, a
-      // stream that stops echoing marks), the call still ends at the deadline.
-      if (now >= this.#closingDeadline) this.#end({ action: "hang_up", reason: "closing_deadline" });
-      else this.#hooks.setAlarm(this.#closingDeadline);
+  /** One of the runtime's deadlines passed: the call's timers (maximum duration, caller silence), or a hang-up. */
+  onDeadline(name: RuntimeDeadline): void {
+    if (name === "hangup") {
+      const pending = this.#pendingEnd;
+      if (!pending) return;
+      this.#store.event("call.hangup_deadline", { turn_id: pending.turnId });
+      this.#end(pending.turnId, pending.after.action === "hang_up" ? { action: "hang_up", reason: "closing_deadline" } : pending.after, false);
       return;
     }
-    const action = this.timers.due(now, this.pipeline.isAgentSpeaking());
-    if (action.kind === "reprompt") this.pipeline.say(REPROMPT_LINE, "silence");
-    else if (action.kind === "max_duration" || action.kind === "give_up") {
-      const text = this.config.closing_message;
-      this.#closingDeadline = now + (text.length * CLOSING_MS_PER_CHAR + CLOSING_GRACE_MS) / this.#speed;
-      this.#hooks.setAlarm(this.#closingDeadline);
-      this.pipeline.say(text, "closing");
-    }
+    if (this.#pendingEnd) return; // the call is already ending
+    const action = this.timers.due(Date.now(), this.#replying.size > 0 || this.pipeline.isAgentSpeaking());
+    if (action.kind === "reprompt") this.speak("reprompt", REPROMPT_LINE);
+    else if (action.kind === "max_duration" || action.kind === "give_up") this.sayClosing();
   }
 
   usageSnapshot(): CallUsage {
@@ -187,7 +261,13 @@ export class CallRuntime {
   }
 
   metricsSnapshot(): Record<string, unknown> {
-    return { playback: { ...this.pipeline.playback.stats }, stt: this.pipeline.stt.stats ?? null, tts: this.pipeline.tts.stats ?? null, clock_speed: this.#speed };
+    return {
+      playback: { ...this.pipeline.playback.stats },
+      stt: this.pipeline.stt.stats ?? null,
+      tts: this.pipeline.tts.stats ?? null,
+      clock_speed: this.#speed,
+      prompts: { ...this.#promptCounts },
+    };
   }
 
   close(reason: string): Promise<void> {

@@ -85,6 +85,16 @@ export class CallStore {
       .map((r) => ({ ...r, data: r.data === null ? null : (JSON.parse(r.data) as StoredEvent["data"]) }));
   }
 
+  /** Deletes every turn, every event and every key but `keep` (a delivered call's tombstone). */
+  purge(keep: string[]): void {
+    this.#pendingTurnWrites = [];
+    clearTimeout(this.#flushTimer ?? null);
+    this.#flushTimer = undefined;
+    this.sql.exec("DELETE FROM turns");
+    this.sql.exec("DELETE FROM events");
+    this.sql.exec(`DELETE FROM kv WHERE key NOT IN (${keep.map(() => "?").join(", ")})`, ...keep);
+  }
+
   /** A place in the turn order for a turn written later (an agent reply is written once the caller hears it). */
   reserveTurn(): number {
     return ++this.#lastSeq;

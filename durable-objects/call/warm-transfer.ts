@@ -1,13 +1,14 @@
-import { verifyStreamToken } from "../../shared/auth/stream-token.ts";
 import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
-import { recordSecurityEvent } from "../../shared/db/security-events.ts";
 import { twiml } from "../../shared/twilio/twiml.ts";
-import { connectTwiml } from "../../workers/twilio/voice-webhook.ts";
-import { briefingTokenSubject, callerHoldTwiml, targetJoinTwiml, transferConference, transferUrls, briefingTwiml } from "../../workers/twilio/transfer-twiml.ts";
-import { callTwilio, coldTransfer, failureData, transferCallerId, twilioFailure, type ControlResult, type TransferRecord, type TransferRequest } from "./call-transfer.ts";
+import { briefingTwiml, targetJoinTwiml, transferConference } from "../../shared/twilio/transfer-twiml.ts";
+import type { BackgroundTasks } from "./background-tasks.ts";
+import { BriefingSocket } from "./briefing-socket.ts";
+import { coldTransfer, failureData, twilioFailure, type ControlResult, type TransferRecord, type TransferRequest } from "./call-transfer.ts";
 import type { CallMeta, CallStore } from "./call-store.ts";
-import { BRIEFING_MARK, briefingFor, speakBriefing } from "./transfer-briefing.ts";
-import { emptyStreamCounters, TwilioStream } from "./twilio-stream.ts";
+import type { DeadlineName } from "./deadlines.ts";
+import { DIAL_DEADLINE_MS, TransferLegs } from "./transfer-legs.ts";
+import { briefingFor, speakBriefing } from "./transfer-briefing.ts";
+import type { TwilioStream } from "./twilio-stream.ts";
 
 /**
  * A warm transfer, owned by the call's Durable Object, one step per Twilio event:
@@ -22,6 +23,8 @@ import { emptyStreamCounters, TwilioStream } from "./twilio-stream.ts";
  * and `StatusCallback` come back here); briefing: the target's leg streams to this object, where the agent speaks
  * the briefing in its own voice; bridged: the target's leg is moved into the conference and the agent is gone.
  * Every step is a call event; the state lives in the object's storage, so it survives the object restarting.
+ * This module is the state machine; the Twilio requests of each step are in ./transfer-legs.ts, the target's
+ * briefing socket and its authentication in ./briefing-socket.ts, the briefing's speech in ./transfer-briefing.ts.
  */
 export type TransferPhase = "holding" | "dialing" | "briefing" | "bridged" | "failed";
 
@@ -49,8 +52,6 @@ interface WarmTransferState {
 export type TargetLegEvent = { kind: "answered"; callSid: string } | { kind: "status"; callSid: string; status: string } | { kind: "briefing-ended"; callSid: string };
 
 const KEY = "transfer";
-const RING_TIMEOUT_S = 30;
-const DIAL_DEADLINE_MS = (RING_TIMEOUT_S + 15) * 1000;
 const BRIEFING_DEADLINE_MS = 60_000;
 /**
  * A bridged call is no longer the object's to end: Twilio's final status does. Should that callback never come, the
@@ -61,34 +62,41 @@ const BRIDGED_MARGIN_MS = 10 * 60_000;
 const FINAL = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
 const IN_FLIGHT: ReadonlySet<TransferPhase> = new Set(["holding", "dialing", "briefing"]);
 
-const returnLineFor = (reason: string) =>
+/** What the agent says when the caller comes back after a transfer that failed for `reason`. */
+export const returnLineFor = (reason: string) =>
   reason === "target_busy"
     ? "I'm sorry, the line I tried was busy. I'm back with you: how else can I help?"
     : reason === "target_no-answer"
       ? "I'm sorry, nobody picked up. I'm back with you: how else can I help?"
       : "I'm sorry, I couldn't complete the transfer. I'm back with you: how else can I help?";
 
+/** What the transfer needs of the call's object. */
+export interface TransferHost {
+  setDeadline(name: Extract<DeadlineName, "transfer">, at: number): void;
+  /** The agent tells the caller to hold, in its own voice, if its stream is up; resolves once heard. */
+  sayHoldLine(): Promise<void>;
+  tasks: BackgroundTasks;
+}
+
 export class CallTransfers {
-  readonly #ctx: DurableObjectState;
   readonly #env: Env;
   readonly #store: CallStore;
-  readonly #setAlarm: (at: number) => void;
-  readonly #sayHoldLine: () => Promise<void>;
-  #briefing: TwilioStream | undefined;
+  readonly #host: TransferHost;
+  readonly #briefing: BriefingSocket;
 
-  /** `sayHoldLine`: the agent tells the caller to hold, in its own voice, if its stream is up; resolves once heard. */
-  constructor(ctx: DurableObjectState, env: Env, store: CallStore, setAlarm: (at: number) => void, sayHoldLine: () => Promise<void>) {
-    this.#ctx = ctx;
+  constructor(ctx: DurableObjectState, env: Env, store: CallStore, host: TransferHost) {
     this.#env = env;
     this.#store = store;
-    this.#setAlarm = setAlarm;
-    this.#sayHoldLine = sayHoldLine;
-    const [ws] = ctx.getWebSockets("briefing");
-    if (ws) this.#briefing = new TwilioStream(ws, emptyStreamCounters());
+    this.#host = host;
+    this.#briefing = new BriefingSocket(ctx, env, store);
   }
 
   get #state(): WarmTransferState | undefined {
     return this.#store.get<WarmTransferState>(KEY);
+  }
+
+  #legs(meta: CallMeta): TransferLegs {
+    return new TransferLegs(this.#env, meta);
   }
 
   #save(state: WarmTransferState, event?: string, data?: Record<string, unknown>): void {
@@ -99,7 +107,7 @@ export class CallTransfers {
   /**
    * While a transfer is under way or bridged, the call lives on without the agent's stream: the object must not
    * finalise it as orphaned nor run the agent's silence and duration timers. Twilio's final status ends it (or, once
-   * bridged, the deadline in onAlarm).
+   * bridged, the deadline in onDeadline).
    */
   holdsCall(): boolean {
     const phase = this.#state?.phase;
@@ -131,12 +139,12 @@ export class CallTransfers {
       returnLine: null,
       briefing: briefingFor(meta, this.#store.turns(), req.announcement),
     };
-    const twilio = await callTwilio(this.#env, meta);
+    const legs = this.#legs(meta);
     // Saved first: moving the caller closes the agent's stream, and the object must know why by then.
     this.#save(state, "transfer.started", { to: req.to, conference: state.conference, requested_by: req.requestedBy });
-    await this.#sayHoldLine();
+    await this.#host.sayHoldLine();
     try {
-      await twilio.updateCall(callerSid, { twiml: callerHoldTwiml(meta.callId) });
+      await legs.holdCaller(callerSid);
     } catch (error) {
       state.phase = "failed";
       state.returnLine = returnLineFor("hold_error");
@@ -144,28 +152,19 @@ export class CallTransfers {
       return { ok: false, twilio: twilioFailure(error) };
     }
     this.#store.event("transfer.caller_holding", { conference: state.conference });
-    const urls = transferUrls(meta.publicBaseUrl, meta.callId);
     try {
-      const target = await twilio.createCall({
-        to: req.to,
-        from: transferCallerId(meta),
-        url: urls.answer,
-        statusCallback: urls.status,
-        statusCallbackEvents: ["answered", "completed"],
-        timeoutSeconds: RING_TIMEOUT_S,
-      });
-      state.targetSid = target.sid;
+      state.targetSid = await legs.dialTarget(req.to);
     } catch (error) {
       await this.#fail(state, "target_dial_error", failureData(error));
       return { ok: false, twilio: twilioFailure(error) };
     }
-    // The target's answer may already have been handled while createCall was in flight.
+    // The target's answer may already have been handled while the dial was in flight.
     const latest = this.#state!;
     if (latest.phase === "holding") {
       latest.targetSid = state.targetSid;
       latest.phase = "dialing";
       this.#save(latest, "transfer.target_dialing", { target_call_sid: state.targetSid });
-      this.#setAlarm(latest.deadline);
+      this.#host.setDeadline("transfer", latest.deadline);
     }
     return { ok: true, value: this.#record(latest, state.targetSid!) };
   }
@@ -188,7 +187,7 @@ export class CallTransfers {
         state.phase = "briefing";
         state.deadline = Date.now() + BRIEFING_DEADLINE_MS;
         this.#save(state, "transfer.target_answered", { target_call_sid: event.callSid });
-        this.#setAlarm(state.deadline);
+        this.#host.setDeadline("transfer", state.deadline);
         return { twiml: await briefingTwiml(this.#env.JWT_SECRET, meta.publicBaseUrl, meta.callId) };
       case "briefing-ended":
         // The briefing stream dropped before the agent moved the target on: connect the target anyway.
@@ -205,62 +204,33 @@ export class CallTransfers {
   }
 
   isBriefingUpgrade(request: Request): boolean {
-    return /\/twilio\/transfer\/[^/]+\/stream$/.test(new URL(request.url).pathname);
+    return this.#briefing.isUpgrade(request);
   }
 
   /** The target's media stream (briefing role): taken only while the target is being briefed. */
   acceptBriefing(): Response {
     if (this.#state?.phase !== "briefing") return new Response("no briefing is due on this call", { status: 409 });
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.#briefing?.close(1000, "replaced by a new briefing stream");
-    this.#ctx.acceptWebSocket(server, ["briefing"]);
-    this.#briefing = new TwilioStream(server, emptyStreamCounters());
-    this.#briefing.attachment = { authenticated: false, streamSid: null };
-    this.#store.event("transfer.briefing_connected");
-    return new Response(null, { status: 101, webSocket: client });
+    return this.#briefing.accept();
   }
 
   owns(ws: WebSocket): boolean {
-    return this.#ctx.getTags(ws).includes("briefing");
+    return this.#briefing.owns(ws);
   }
 
   async briefingMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const stream = this.#briefing?.ws === ws ? this.#briefing : (this.#briefing = new TwilioStream(ws, emptyStreamCounters()));
-    const message = stream.receive(data);
-    if (!message) return;
-    const meta = this.#store.meta!;
-    if (!stream.attachment.authenticated) {
-      if (message.event !== "start") return;
-      const params = message.start.customParameters ?? {};
-      const check =
-        params.call_id === meta.callId && params.role === "briefing"
-          ? await verifyStreamToken(this.#env.JWT_SECRET, params.token, briefingTokenSubject(meta.callId))
-          : ({ ok: false, reason: "wrong_call" } as const);
-      const state = this.#state;
-      if (!check.ok || state?.phase !== "briefing" || state.targetSid !== message.start.callSid) {
-        const reason = check.ok ? "not_the_target_leg" : check.reason;
-        this.#store.event("transfer.briefing_rejected", { reason });
-        await recordSecurityEvent(this.#env, { kind: "stream_token_invalid", path: transferUrls("", meta.callId).stream, accountId: meta.accountId, detail: { reason, role: "briefing" } });
-        stream.close(1008, `briefing stream ${reason}`);
-        return;
-      }
-      stream.attachment = { authenticated: true, streamSid: message.start.streamSid };
-      await this.#brief(meta, state, stream);
-      return;
-    }
-    if (message.event === "mark" && message.mark.name === BRIEFING_MARK) {
-      const state = this.#state;
-      if (state?.phase === "briefing") {
-        this.#store.event("transfer.briefing_heard");
-        await this.#moveTargetIntoConference(state);
-      }
-    }
+    const due = this.#state;
+    const frame = await this.#briefing.receive(ws, data, due?.phase === "briefing" ? due.targetSid : null);
+    if (!frame) return;
+    // Read again: the transfer may have moved on while the socket's token was being checked.
+    const state = this.#state;
+    if (state?.phase !== "briefing") return;
+    if (frame.kind === "authenticated") return this.#brief(this.#store.meta!, state, frame.stream);
+    this.#store.event("transfer.briefing_heard");
+    await this.#moveTargetIntoConference(state);
   }
 
   briefingClosed(ws: WebSocket, code: number, reason: string): void {
-    if (this.#briefing?.ws !== ws) return;
-    this.#store.event("transfer.briefing_closed", { code, reason });
-    this.#briefing = undefined;
+    this.#briefing.closed(ws, code, reason);
   }
 
   async #brief(meta: CallMeta, state: WarmTransferState, stream: TwilioStream): Promise<void> {
@@ -274,19 +244,21 @@ export class CallTransfers {
         // Without a briefing the target still gets the caller.
         this.#store.event("transfer.briefing_failed", { error: error.message });
         const current = this.#state;
-        if (current?.phase === "briefing") void this.#moveTargetIntoConference(current);
+        if (current?.phase === "briefing") void this.#host.tasks.run("transfer.bridge", () => this.#moveTargetIntoConference(current), () => {});
       },
     });
     this.#store.event("transfer.briefing_tts", { characters: spoken.characters });
   }
 
-  /** The agent leaves: the target's leg is redirected into the conference, where the caller is waiting. */
+  /**
+   * The agent leaves: the target's leg is redirected into the conference, where the caller is waiting. Never
+   * rejects: a refused redirect (or a missing credential) fails the transfer, which takes the caller back.
+   */
   async #moveTargetIntoConference(state: WarmTransferState): Promise<void> {
     const meta = this.#store.meta!;
     this.#bridged(state, "briefed");
     try {
-      const twilio = await callTwilio(this.#env, meta);
-      await twilio.updateCall(state.targetSid!, { twiml: targetJoinTwiml(meta.callId) });
+      await this.#legs(meta).bridgeTarget(state.targetSid!);
     } catch (error) {
       await this.#fail(state, "bridge_error", failureData(error), true);
     }
@@ -296,23 +268,22 @@ export class CallTransfers {
     state.phase = "bridged";
     state.deadline = Date.now() + state.bridgedMaxMs;
     this.#save(state, "transfer.bridged", { how, target_call_sid: state.targetSid, max_ms: state.bridgedMaxMs });
-    this.#setAlarm(state.deadline);
+    this.#host.setDeadline("transfer", state.deadline);
     this.#store.event("call.transferred", this.#record(state, state.targetSid!));
   }
 
   /** The transfer did not happen: the target leg (if any) is ended and the caller goes back to the agent. */
   async #fail(state: WarmTransferState, reason: string, data: Record<string, unknown>, force = false): Promise<void> {
     if (!force && !IN_FLIGHT.has(state.phase)) return;
-    const meta = this.#store.meta!;
+    const legs = this.#legs(this.#store.meta!);
     state.phase = "failed";
     state.returnLine = returnLineFor(reason);
     this.#save(state, "transfer.failed", { mode: "warm", to: state.to, reason, ...data });
-    const twilio = await callTwilio(this.#env, meta);
     if (state.targetSid && !reason.startsWith("target_")) {
-      await twilio.updateCall(state.targetSid, { status: "completed" }).catch((error) => this.#store.event("transfer.target_release_failed", failureData(error)));
+      await legs.hangUp(state.targetSid).catch((error) => this.#store.event("transfer.target_release_failed", failureData(error)));
     }
     try {
-      await twilio.updateCall(state.callerSid, { twiml: await connectTwiml(this.#env, new Request(meta.publicBaseUrl), meta.callId) });
+      await legs.returnCaller(state.callerSid);
       this.#store.event("transfer.caller_returned");
     } catch (error) {
       this.#store.event("transfer.caller_return_failed", failureData(error));
@@ -320,12 +291,16 @@ export class CallTransfers {
   }
 
   /**
-   * The call's alarm: a transfer still dialing or briefing past its deadline has failed. A bridged call past its
+   * The transfer's deadline: a transfer still dialing or briefing past it has failed. A bridged call past its
    * deadline is no longer held open: returns the reason the call ends with.
    */
-  async onAlarm(now: number): Promise<string | null> {
+  async onDeadline(now: number): Promise<string | null> {
     const state = this.#state;
-    if (!state || now < state.deadline) return null;
+    if (!state) return null;
+    if (now < state.deadline) {
+      this.#host.setDeadline("transfer", state.deadline);
+      return null;
+    }
     if (IN_FLIGHT.has(state.phase)) await this.#fail(state, `timeout_${state.phase}`, {});
     if (state.phase !== "bridged") return null;
     this.#store.event("transfer.unconfirmed", { bridged_for_ms: state.bridgedMaxMs });
@@ -336,10 +311,9 @@ export class CallTransfers {
   async callEnded(): Promise<void> {
     const state = this.#state;
     if (!state?.targetSid || state.phase === "failed") return;
-    const meta = this.#store.meta!;
-    this.#briefing?.close(1000, "call ended");
+    this.#briefing.close("call ended");
     try {
-      await (await callTwilio(this.#env, meta)).updateCall(state.targetSid, { status: "completed" });
+      await this.#legs(this.#store.meta!).hangUp(state.targetSid);
       this.#store.event("transfer.target_released", { target_call_sid: state.targetSid });
     } catch (error) {
       // Twilio 20404: the target's leg had already ended.

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } fr
 import { SecretBox } from "../../shared/crypto/secret-box.ts";
 import { toolSecretContext } from "../../shared/agents/stored-agent-config.ts";
 import { executeHttpTool, MAX_RESPONSE_BYTES, type HttpToolContext, type StoredHttpTool } from "./http-tool.ts";
-import { parseAllowlist } from "./ssrf-guard.ts";
+import { parseAllowlist } from "../../shared/tools/ssrf-guard.ts";
 
 const SERVER = env.TOOL_SERVER_URL;
 const ACCOUNT = "acct_http_tool_test";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { executeHttpTool, type StoredHttpTool } from "./http-tool.ts";
-import { parseAllowlist } from "./ssrf-guard.ts";
+import { parseAllowlist } from "../../shared/tools/ssrf-guard.ts";
 import { runTools, type ToolCallRequest, type ToolExecution, type ToolExecutor } from "./tool-runner.ts";
 
 const call = (name: string, input: unknown = {}, id = name): ToolCallRequest => ({ toolUseId: `tooluse_${id}`, name, input });

@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import { inboundParams, parseConnect, twilioPost, type TelephonyTenant } from "./telephony-fixtures.ts";
@@ -67,3 +68,13 @@ export async function usageRecorded(callId: string, ms = 15_000) {
   const row = rows.results[0]!;
   return { duration_seconds: row.duration_seconds, usage: JSON.parse(row.usage) as Record<string, unknown> };
 }
+
+/** Makes the call object's named deadlines (./durable-objects/call/deadlines.ts) due now, for `runDurableObjectAlarm`. */
+export const dueNow = (callId: string, ...names: string[]) =>
+  runInDurableObject(session(callId), (_i, state) => {
+    for (const name of names) state.storage.sql.exec("UPDATE kv SET value = json_set(value, '$.' || ?, ?) WHERE key = 'deadlines'", name, Date.now() - 1);
+  });
+
+/** The call object's named deadlines. */
+export const deadlinesOf = (callId: string) =>
+  runInDurableObject(session(callId), (_i, state) => JSON.parse(state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'deadlines'").toArray()[0]?.value ?? "{}") as Record<string, number>);

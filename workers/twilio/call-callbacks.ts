@@ -9,11 +9,12 @@ import type { CallRow } from "../services/call-records.ts";
 import { twilioCredentialsForAccount, type TwilioCredentials } from "../../shared/twilio/twilio-credentials.ts";
 import { publicRequestUrl } from "./public-url.ts";
 import { twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
-import { callSession, connectTwiml } from "./voice-webhook.ts";
+import { APOLOGY_LINE } from "../../shared/calls/call-lines.ts";
+import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { connectCall } from "./voice-webhook.ts";
 import { accountSidCandidates, authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
 
 const MAX_STREAM_RECOVERIES = 3;
-const APOLOGY = "I'm sorry, we're having technical difficulties. Please call again later. Goodbye.";
 const FINAL = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
 // Callbacks are separate requests and may arrive out of order; a status only ever moves forward.
 const RANK: Record<string, number> = { queued: 0, initiated: 1, ringing: 2, "in-progress": 3, completed: 4, busy: 4, "no-answer": 4, failed: 4, canceled: 4 };
@@ -101,14 +102,15 @@ export async function streamEnded(c: Context<AppEnv>): Promise<Response> {
   if (v instanceof Response) return v;
   const session = callSession(c.env, v.call.id);
   const recovery = await session.recoverStream(MAX_STREAM_RECOVERIES);
-  if (recovery.resume) return twimlResponse(await connectTwiml(c.env, c.req.raw, v.call.id));
+  if (recovery.resume) return twimlResponse(await connectCall(c.env, c.req.raw, v.call.id));
   const exit = recovery.exit;
   if (exit?.kind === "transfer") {
     await session.recordEvent("call.transferred", { to: exit.to, mode: "cold", requested_by: "agent" });
     const callerId = v.call.direction === "inbound" ? v.call.toNumber : v.call.fromNumber;
     return twimlResponse(twiml({ verb: "Dial", number: exit.to, callerId, timeout: 30 }));
   }
-  if (exit?.kind === "apology") return twimlResponse(twiml({ verb: "Say", text: APOLOGY }, { verb: "Hangup" }));
+  // The agent apologised in its own voice already (its speech still worked): Twilio only hangs up.
+  if (exit?.kind === "apology" && !exit.spoken) return twimlResponse(twiml({ verb: "Say", text: APOLOGY_LINE }, { verb: "Hangup" }));
   return twimlResponse(twiml({ verb: "Hangup" }));
 }
 

@@ -19,7 +19,3 @@ export function publicRequestUrl(env: Pick<Env, "PUBLIC_BASE_URL" | "TRUST_FORWA
   return publicBaseUrl(env, request) + url.pathname + url.search;
 }
 
-/** The media-stream URL for a call: wss:// in production, ws:// when the platform itself is served over http. */
-export function streamUrl(baseUrl: string, callId: string): string {
-  return `${baseUrl.replace(/^http/, "ws")}/twilio/stream/${callId}`;
-}

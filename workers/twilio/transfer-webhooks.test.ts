@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { acceptedCall, connected, openStream, session, start } from "../../test/workers/media-stream-client.ts";
+import { acceptedCall, connected, deadlinesOf, dueNow, openStream, session, start } from "../../test/workers/media-stream-client.ts";
 import { parseConnect, telephonyTenant, twilioPost, type TelephonyTenant } from "../../test/workers/telephony-fixtures.ts";
 
 const CALLER = "CA" + "2".repeat(32);
@@ -82,17 +82,17 @@ describe("warm transfer: the target leg's webhooks and briefing stream", () => {
 
     // Before the bound: the object keeps the call (no stream, its stream-start deadline long past) and renews its lease.
     const rewind = (sql: string, ...args: unknown[]) => runInDurableObject(session(callId), (_i, state) => void state.storage.sql.exec(sql, ...args));
-    await rewind("UPDATE kv SET value = '0' WHERE key = 'leaseRenewedAt'");
     await rewind("UPDATE kv SET value = json_set(value, '$.at', ?) WHERE key = 'endBy'", Date.now() - 1);
+    await dueNow(callId, "lease", "end_by");
     expect(await runDurableObjectAlarm(session(callId))).toBe(true);
     expect((await session(callId).state()).ended).toBe(false);
     expect(await gate.active()).toBe(1);
-    expect(await runInDurableObject(session(callId), (_i, state) => Number(state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'leaseRenewedAt'").one().value))).toBeGreaterThan(0);
+    expect((await deadlinesOf(callId)).lease).toBeGreaterThan(Date.now());
 
     // Past it: the call ends, its slot is free, and the row says why.
     await rewind("UPDATE kv SET value = json_set(value, '$.deadline', ?) WHERE key = 'transfer'", Date.now() - 1);
     // Due now: whether it fires on its own or the test runs it, the call ends.
-    await runInDurableObject(session(callId), (_i, state) => state.storage.setAlarm(Date.now()));
+    await dueNow(callId, "transfer");
     await runDurableObjectAlarm(session(callId));
     await vi.waitFor(async () => expect((await session(callId).state()).ended).toBe(true), { timeout: 5000 });
     expect(await gate.active()).toBe(0);

@@ -1,6 +1,5 @@
 import type { Context } from "hono";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { mintStreamToken } from "../../shared/auth/stream-token.ts";
 import { database } from "../../shared/db/client.ts";
 import { calls } from "../../shared/db/schema.ts";
 import { newCallId } from "../../shared/ids.ts";
@@ -11,24 +10,17 @@ import { auditCallRefusal, recordAcceptedCall, withdrawAcceptedCall, type CallRo
 import { agentVersionConfig, liveAgentVersion } from "../../shared/agents/live-agent.ts";
 import { resolveNumberRoute } from "../services/number-routing.ts";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";
-import { publicBaseUrl, streamUrl } from "./public-url.ts";
+import { publicBaseUrl } from "./public-url.ts";
+import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { connectTwiml } from "../../shared/twilio/connect-twiml.ts";
 import { refusalTwiml, twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
 import { accountSidCandidates, authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
 
 const NOT_IN_SERVICE = "The number you have called is not in service. Goodbye.";
 const UNAVAILABLE = "We cannot take your call right now. Please try again later. Goodbye.";
 
-/** The TwiML that connects a call to its Durable Object, with a token binding the stream to this call. */
-export async function connectTwiml(env: Env, request: Request, callId: string): Promise<string> {
-  const base = publicBaseUrl(env, request);
-  return twiml({
-    verb: "Connect",
-    action: `${base}/twilio/stream-ended/${callId}`,
-    stream: { url: streamUrl(base, callId), name: "agent", parameters: { call_id: callId, token: await mintStreamToken(env.JWT_SECRET, callId) } },
-  });
-}
-
-export const callSession = (env: Env, callId: string) => env.CALL_SESSION.get(env.CALL_SESSION.idFromName(callId));
+/** The TwiML that connects a call to its Durable Object, at the public URL this request was sent to. */
+export const connectCall = (env: Env, request: Request, callId: string) => connectTwiml(env.JWT_SECRET, publicBaseUrl(env, request), callId);
 
 /**
  * `POST /twilio/voice`, the Voice URL of every number and the `Url` of every outbound call. Verifies the
@@ -87,7 +79,7 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
     }
     const meta: CallMeta = { callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, callSid, createdAt: new Date().toISOString(), publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
     await callSession(c.env, callId).prepare(meta);
-    return twimlResponse(await connectTwiml(c.env, c.req.raw, callId));
+    return twimlResponse(await connectCall(c.env, c.req.raw, callId));
   } catch (err) {
     console.error(JSON.stringify({ level: "error", message: "inbound call failed after admission; released", call_id: callId, account_id: owner.account_id, error: String(err) }));
     await giveBack(c.env, waitUntil, { id: callId, accountId: owner.account_id, callSid }, recorded, c.get("requestId"));
@@ -115,7 +107,7 @@ const callBySid = (env: Env, callSid: string, accountIds: string[]) =>
 /** A repeated webhook for a call already taken: the same stream again while it is live, a hang-up once it ended. */
 async function answerKnownCall(c: Context<AppEnv>, call: CallRow): Promise<Response> {
   if (call.endedAt !== null) return twimlResponse(twiml({ verb: "Hangup" }));
-  return twimlResponse(await connectTwiml(c.env, c.req.raw, call.id));
+  return twimlResponse(await connectCall(c.env, c.req.raw, call.id));
 }
 
 /** An outbound call we created: Twilio fetches its `Url` once the callee answers (with `AnsweredBy` under AMD). */
@@ -137,5 +129,5 @@ async function answerOutbound(c: Context<AppEnv>, callId: string, accountIds: st
       voicemail?.action === "leave_message" && voicemail.message ? twiml({ verb: "Say", text: voicemail.message }, { verb: "Hangup" }) : twiml({ verb: "Hangup" }),
     );
   }
-  return twimlResponse(await connectTwiml(c.env, c.req.raw, callId));
+  return twimlResponse(await connectCall(c.env, c.req.raw, callId));
 }

@@ -9,7 +9,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { Context } from "hono";
 import { cacheAgentIfCurrent, cachePublishedVersion, commitAgentWrite, readCachedAgent, serializedVersion } from "../../../shared/agents/agent-config-cache.ts";
 import { sealAgentSecrets } from "../../services/agent-secrets.ts";
-import { toolUrlIssues, toolUrlPolicy } from "../../../durable-objects/tools/tool-url-policy.ts";
+import { toolUrlIssues, toolUrlPolicy } from "../../../shared/tools/tool-url-policy.ts";
 import { redactAgentSecrets, type StoredAgentConfig } from "../../../shared/agents/stored-agent-config.ts";
 import { displayName } from "../../../shared/schemas/text-fields.ts";
 import { afterCursor, belowCursor, PageQuery, pageOf, pageOrder, toNumberedPage, toPage } from "../pagination.ts";

@@ -15,7 +15,7 @@ import { liveAgentVersion } from "../../../shared/agents/live-agent.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { TwilioApiError, type TwilioCall } from "../../../shared/twilio/twilio-client.ts";
-import { callSession } from "../../twilio/voice-webhook.ts";
+import { callSession } from "../../../shared/calls/call-session-stub.ts";
 import type { TwilioFailure } from "../../../durable-objects/call/call-transfer.ts";
 import { ApiError, notFound, type ProblemType } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";

@@ -1,5 +1,5 @@
-import { mintStreamToken } from "../../shared/auth/stream-token.ts";
-import { twiml } from "../../shared/twilio/twiml.ts";
+import { mintStreamToken } from "../auth/stream-token.ts";
+import { twiml } from "./twiml.ts";
 
 /** The Twilio conference a warm transfer bridges the caller and the target in. */
 export const transferConference = (callId: string) => `transfer-${callId}`;
