@@ -41,7 +41,7 @@ const PIPELINE_REASON: Record<PromptPurpose, FrameOf<"prompt">["reason"]> = {
   disclosure: "disclosure",
   reprompt: "silence",
   closing: "closing",
-  apology: "closing",
+  apology: "apology",
   voicemail: "voicemail",
 };
 
