@@ -6,6 +6,7 @@ import { bedrockHistoryProblem, FakeLanguageModel, FakeSpeechToText, FakeTextToS
 import type { ToolCall, ToolOutcome } from "./stages/conversation.ts";
 import { TURN_MARKS, type TurnTimings } from "./turn-metrics.ts";
 import { VoicePipeline } from "./voice-pipeline.ts";
+import { REPLY_END_MARK_PREFIX } from "../../shared/protocol/reply-end-mark.ts";
 
 interface HarnessOptions {
   runTools?: (calls: ToolCall[], signal: AbortSignal) => Promise<ToolOutcome[]>;
@@ -127,6 +128,25 @@ describe("VoicePipeline", () => {
     await played(h, 1);
     expect(h.llm.requests[1]!.messages.at(-2)).toEqual({ role: "assistant", content: [{ text: heard }] });
     expect(h.llm.requests[1]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "I want a cleaning" }] });
+  });
+
+  it("marks the stream once a reply was heard in full, and never for a reply cut by a barge-in", async () => {
+    const long = "Our clinic offers cleanings, fillings, crowns, implants, whitening and orthodontics. ";
+    const h = harness([text(long), text("Sure, what day works? ")], { llmDelayMs: 20, tts: { pieces: 20, pieceDelayMs: 10 } });
+    const greeting = h.pipeline.say("Hi, how can I help?", "greeting");
+    await played(h, greeting);
+    h.stt.say("What do you offer?", 1000);
+    await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(20), { timeout: 3000, interval: 2 });
+    h.stt.say("I want a cleaning", 1500, { interim: true });
+    h.stt.say("I want a cleaning", 2500);
+    const answer = (h.kinds("user_turn").at(-1) as Extract<Frame, { kind: "user_turn" }>).turnId;
+    await played(h, answer);
+    const replyEnds = h.sink.log.filter((entry) => entry.startsWith(`mark:${REPLY_END_MARK_PREFIX}`));
+    expect(replyEnds).toEqual([`mark:${REPLY_END_MARK_PREFIX}${greeting}`, `mark:${REPLY_END_MARK_PREFIX}${answer}`]);
+    expect(h.kinds("user_turn")).toHaveLength(2);
+    h.echoMarks(); // Twilio echoes the reply-end marks too; they finish nothing twice
+    expect(h.kinds("playback_done")).toHaveLength(2);
+    expect(h.errors).toEqual([]);
   });
 
   it("does not stop for a backchannel, and does not treat it as a turn", async () => {

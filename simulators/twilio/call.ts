@@ -104,6 +104,7 @@ export class SimulatedCall implements TwimlCall {
       agentSegmentStartMs: () => this.#agentPlayingSinceMs,
       agentSegmentsStarted: () => this.recorder.data.agentAudio.length,
       agentSilentSinceMs: () => Math.max(this.#stream?.lastAgentAudioEndMs ?? 0, this.#stream?.record.openedAtMs ?? 0),
+      marksPlayed: (prefix) => this.recorder.data.marks.filter((m) => m.echoedAtMs !== null && !m.cleared && m.name.startsWith(prefix)).length,
       callerSpeaking: () => this.#line.speaking,
       speak: (utterance, bargeIn) => {
         this.#init.registry?.expect(this.sid, utterance.text);

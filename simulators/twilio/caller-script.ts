@@ -57,6 +57,12 @@ export const callerScriptSchema = z.strictObject({
   /** Default silence after the agent's audio before a plain `say` (and the end of `waitForAgent`). */
   waitSilenceMs: ms.default(600),
   /**
+   * Name prefix of the mark the platform sends once a reply has been played in full. When set, `waitForAgent` ends
+   * only after such a mark came back, so a pause inside a reply (audio arriving late on a busy machine) is not
+   * taken for its end; without it the caller judges by silence alone, as a person would.
+   */
+  replyEndMark: z.string().min(1).optional(),
+  /**
    * Default bound for `waitForAgent` and for the agent speech an `interruptAfterMs` step waits for. On timeout the
    * wait is noted in the recording (code 0) and the script goes on (an interrupt is then spoken anyway).
    */

@@ -14,6 +14,8 @@ export interface CallerEnvironment {
   agentSegmentsStarted(): number;
   /** The later of the last agent audio end and the current stream's start. */
   agentSilentSinceMs(): number;
+  /** How many marks whose name starts with `prefix` were echoed because their audio played (not by a clear). */
+  marksPlayed(prefix: string): number;
   callerSpeaking(): boolean;
   /** Starts an utterance with the current frame. */
   speak(utterance: PreparedUtterance, bargeIn: boolean): void;
@@ -64,6 +66,7 @@ export class ScriptRunner {
   #index = -1;
   #stepStartMs = 0;
   #baselineSegments = 0;
+  #baselineReplyMarks = 0;
   #callerQuietSinceMs = 0;
   #phase: Phase = { kind: "waiting" };
 
@@ -91,6 +94,7 @@ export class ScriptRunner {
     this.#index = index;
     this.#stepStartMs = nowMs;
     this.#baselineSegments = this.#env.agentSegmentsStarted();
+    this.#baselineReplyMarks = this.#replyMarksPlayed();
     this.#phase = { kind: "waiting" };
   }
 
@@ -153,11 +157,17 @@ export class ScriptRunner {
     return false;
   }
 
+  #replyMarksPlayed(): number {
+    const prefix = this.#script.replyEndMark;
+    return prefix === undefined ? 0 : this.#env.marksPlayed(prefix);
+  }
+
   #waitForAgent(step: { timeoutMs?: number; waitSilenceMs?: number }, nowMs: number): boolean {
     const env = this.#env;
     if (this.#phase.kind === "waiting" && this.#agentStartedSinceStep()) this.#phase = { kind: "agent-speaking" };
     if (this.#phase.kind === "agent-speaking") {
-      return !env.agentSpeaking() && nowMs - env.agentSilentSinceMs() >= this.#silenceMs(step);
+      const replyEnded = this.#script.replyEndMark === undefined || this.#replyMarksPlayed() > this.#baselineReplyMarks;
+      return replyEnded && !env.agentSpeaking() && nowMs - env.agentSilentSinceMs() >= this.#silenceMs(step);
     }
     return this.#timedOut(nowMs, step.timeoutMs, "waitForAgent");
   }

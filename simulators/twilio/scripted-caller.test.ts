@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { UtteranceRegistry } from "../common/utterance-registry.ts";
+import { buildMarkMessage, buildMediaMessage } from "../../shared/protocol/twilio-media.ts";
 import { attachTestAgent } from "./testing/test-agent.ts";
 import { connectTwiml, startHarness, type Harness } from "./testing/harness.ts";
 
@@ -88,6 +89,37 @@ steps:
     expect(recording.endReason).toBe("max-duration");
     expect(recording.endedAtMs! - recording.answeredAtMs!).toBeGreaterThanOrEqual(3000);
   });
+
+  // A reply whose second half arrives late (a busy machine): 400 ms of audio, 1 s of nothing, 400 ms more.
+  for (const [replyEndMark, speaksInTheGap] of [[undefined, true], ["reply-end-", false]] as const) {
+    it(`${speaksInTheGap ? "takes a pause for the end of a reply" : "waits for the reply's end mark across a pause"} (replyEndMark ${replyEndMark})`, async () => {
+      h = await startHarness({ speed: 10 });
+      h.platform.route("/voice", connectTwiml(h.platform));
+      const call = await h.ring({ waitSilenceMs: 300, ...(replyEndMark ? { replyEndMark } : {}), steps: [{ waitForAgent: true }, { say: "hello there" }, { waitForAgent: true, timeoutMs: 2000 }, { hangup: true }] });
+      const stream = await h.platform.nextStream();
+      const start = await stream.waitFor((m) => m.event === "start");
+      const streamSid = start.event === "start" ? start.streamSid : "";
+      const sendAudio = (ms: number, ...marks: string[]) => {
+        stream.send(buildMediaMessage(streamSid, Buffer.alloc(ms * 8, 0x22).toString("base64")));
+        for (const name of marks) stream.send(buildMarkMessage(streamSid, name));
+      };
+      sendAudio(400, "chunk-1");
+      // The caller's own frames carry stream time: one stamped past 1.4 s proves the pause outlasted the 300 ms.
+      await stream.waitFor((m) => m.event === "media" && Number(m.media.timestamp) >= 1400);
+      sendAudio(400, "chunk-2", "reply-end-1");
+      const recording = await call.ended;
+
+      const [first, second] = recording.agentAudio;
+      expect(second!.startMs - first!.endMs).toBeGreaterThan(2 * 300);
+      const turn = recording.turns[0]!;
+      if (speaksInTheGap) {
+        expect(turn.speechStartMs).toBeLessThan(second!.startMs);
+      } else {
+        expect(turn.speechStartMs - second!.endMs).toBeGreaterThanOrEqual(300);
+        expect(turn.bargeIn).toBe(false);
+      }
+    });
+  }
 
   it("notes a waitForAgent that times out and carries on", async () => {
     h = await startHarness({ speed: 20 });
