@@ -307,9 +307,9 @@ export class SimulatedCall implements TwimlCall {
   }
 
   async webhook(kind: WebhookRecord["kind"], url: string, method: HttpMethod, params: WebhookParams): Promise<WebhookResult> {
-    const record: WebhookRecord = { kind, url, method, params: { ...params }, status: null, error: null, atMs: round(this.clock.nowMs()) };
+    const record: WebhookRecord = { kind, url, method, params: { ...params }, status: null, error: null, atMs: round(this.clock.nowMs()), delayMs: this.network.webhookDelayMs() };
     this.recorder.data.webhooks.push(record);
-    const result = await sendWebhook(url, method, params, this.authToken, this.network.webhookDelayMs());
+    const result = await sendWebhook(url, method, params, this.authToken, record.delayMs);
     record.status = result.status;
     record.error = result.error;
     return result;
