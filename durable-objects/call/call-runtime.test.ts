@@ -44,11 +44,14 @@ describe("CallRuntime closing line", () => {
       store.put("meta", meta);
       const runtime = await CallRuntime.start({ ...env, CALL_CLOCK_SPEED: String(SPEED) }, store, sink, hooks);
       try {
+        const before = Date.now();
         runtime.onAlarm(); // maximum duration: the closing line starts
+        const after = Date.now();
         const deadline = alarms.at(-1)!;
         const expected = (config.closing_message.length * 80 + 5_000) / SPEED;
-        expect(deadline - Date.now()).toBeGreaterThan(expected - 100);
-        expect(deadline - Date.now()).toBeLessThanOrEqual(expected);
+        // Set `expected` ms from the moment the line started, whenever this busy machine ran it.
+        expect(deadline).toBeGreaterThanOrEqual(before + Math.floor(expected));
+        expect(deadline).toBeLessThanOrEqual(after + expected);
         runtime.onAlarm(); // too early: the line may still be playing
         expect(ended).toEqual([]);
         expect(alarms.at(-1)).toBe(deadline);
