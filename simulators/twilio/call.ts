@@ -105,6 +105,13 @@ export class SimulatedCall implements TwimlCall {
       agentSegmentsStarted: () => this.recorder.data.agentAudio.length,
       agentSilentSinceMs: () => Math.max(this.#stream?.lastAgentAudioEndMs ?? 0, this.#stream?.record.openedAtMs ?? 0),
       marksPlayed: (prefix) => this.recorder.data.marks.filter((m) => m.echoedAtMs !== null && !m.cleared && m.name.startsWith(prefix)).length,
+      agentMidReply: (prefix) => {
+        const lastAudioEndMs = this.#stream?.lastAgentAudioEndMs ?? null;
+        if (lastAudioEndMs === null) return false;
+        const { marks, clears } = this.recorder.data;
+        const endedAtMs = Math.max(-1, ...marks.filter((m) => m.echoedAtMs !== null && !m.cleared && m.name.startsWith(prefix)).map((m) => m.echoedAtMs!), ...clears.map((c) => c.atMs));
+        return lastAudioEndMs > endedAtMs;
+      },
       callerSpeaking: () => this.#line.speaking,
       speak: (utterance, bargeIn) => {
         this.#init.registry?.expect(this.sid, utterance.text);

@@ -31,6 +31,8 @@ const waitForAgentStep = z.strictObject({
   waitForAgent: z.literal(true),
   timeoutMs: ms.optional(),
   waitSilenceMs: ms.optional(),
+  /** With `replyEndMark`: how many replies must end (e.g. 2 for a recording disclosure and then the greeting). */
+  replies: z.number().int().min(1).optional(),
 });
 
 const hangupStep = z.strictObject({ hangup: z.literal(true) });
@@ -58,8 +60,9 @@ export const callerScriptSchema = z.strictObject({
   waitSilenceMs: ms.default(600),
   /**
    * Name prefix of the mark the platform sends once a reply has been played in full. When set, `waitForAgent` ends
-   * only after such a mark came back, so a pause inside a reply (audio arriving late on a busy machine) is not
-   * taken for its end; without it the caller judges by silence alone, as a person would.
+   * only after such a mark came back, and a plain `say` never starts while the agent's last audio is an unfinished
+   * reply, so a pause inside a reply (audio arriving late on a busy machine) is not taken for its end. Either still
+   * goes on after `agentTimeoutMs` of silence, with a note. Without it the caller judges by silence, as a person would.
    */
   replyEndMark: z.string().min(1).optional(),
   /**

@@ -92,11 +92,17 @@ steps:
   });
 
   // A reply whose second half arrives late (a busy machine): 400 ms of audio, 1 s of nothing, 400 ms more.
-  for (const [replyEndMark, speaksInTheGap] of [[undefined, true], ["reply-end-", false]] as const) {
-    it(`${speaksInTheGap ? "takes a pause for the end of a reply" : "waits for the reply's end mark across a pause"} (replyEndMark ${replyEndMark})`, async () => {
+  const waitThenSay = [{ waitForAgent: true }, { say: "hello there" }, { waitForAgent: true, timeoutMs: 2000 }, { hangup: true }];
+  const sayAtOnce = [{ say: "hello there" }, { waitForAgent: true, timeoutMs: 2000 }, { hangup: true }];
+  for (const [replyEndMark, speaksInTheGap, steps] of [
+    [undefined, true, waitThenSay],
+    ["reply-end-", false, waitThenSay],
+    ["reply-end-", false, sayAtOnce],
+  ] as const) {
+    it(`${speaksInTheGap ? "takes a pause for the end of a reply" : "waits for the reply's end mark across a pause"} (replyEndMark ${replyEndMark}, ${steps.length} steps)`, async () => {
       h = await startHarness({ speed: 10 });
       h.platform.route("/voice", connectTwiml(h.platform));
-      const call = await h.ring({ waitSilenceMs: 300, ...(replyEndMark ? { replyEndMark } : {}), steps: [{ waitForAgent: true }, { say: "hello there" }, { waitForAgent: true, timeoutMs: 2000 }, { hangup: true }] });
+      const call = await h.ring({ waitSilenceMs: 300, ...(replyEndMark ? { replyEndMark } : {}), steps });
       const stream = await h.platform.nextStream();
       const start = await stream.waitFor((m) => m.event === "start");
       const streamSid = start.event === "start" ? start.streamSid : "";
