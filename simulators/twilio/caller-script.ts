@@ -31,8 +31,11 @@ const waitForAgentStep = z.strictObject({
   waitForAgent: z.literal(true),
   timeoutMs: ms.optional(),
   waitSilenceMs: ms.optional(),
-  /** With `replyEndMark`: how many replies must end (e.g. 2 for a recording disclosure and then the greeting). */
-  replies: z.number().int().min(1).optional(),
+  /**
+   * With `replyEndMark`: how many replies must end (default 1; 2 for a recording disclosure and then the greeting;
+   * 0 when a pause is enough, e.g. to speak while the agent's filler line waits for a tool).
+   */
+  replies: z.number().int().min(0).optional(),
 });
 
 const hangupStep = z.strictObject({ hangup: z.literal(true) });

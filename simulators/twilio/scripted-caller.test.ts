@@ -93,13 +93,14 @@ steps:
 
   // A reply whose second half arrives late (a busy machine): 400 ms of audio, 1 s of nothing, 400 ms more.
   const waitThenSay = [{ waitForAgent: true }, { say: "hello there" }, { waitForAgent: true, timeoutMs: 2000 }, { hangup: true }];
-  const sayAtOnce = [{ say: "hello there" }, { waitForAgent: true, timeoutMs: 2000 }, { hangup: true }];
+  // The wait ends at the pause (replies: 0); the plain say after it must still not start inside the reply.
+  const pauseThenSay = [{ waitForAgent: true, replies: 0 }, { say: "hello there" }, { waitForAgent: true, timeoutMs: 2000 }, { hangup: true }];
   for (const [replyEndMark, speaksInTheGap, steps] of [
     [undefined, true, waitThenSay],
     ["reply-end-", false, waitThenSay],
-    ["reply-end-", false, sayAtOnce],
+    ["reply-end-", false, pauseThenSay],
   ] as const) {
-    it(`${speaksInTheGap ? "takes a pause for the end of a reply" : "waits for the reply's end mark across a pause"} (replyEndMark ${replyEndMark}, ${steps.length} steps)`, async () => {
+    it(`${speaksInTheGap ? "takes a pause for the end of a reply" : "waits for the reply's end mark across a pause"} (replyEndMark ${replyEndMark}${steps === pauseThenSay ? ", a plain say after a pause" : ""})`, async () => {
       h = await startHarness({ speed: 10 });
       h.platform.route("/voice", connectTwiml(h.platform));
       const call = await h.ring({ waitSilenceMs: 300, ...(replyEndMark ? { replyEndMark } : {}), steps });
