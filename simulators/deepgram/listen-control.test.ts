@@ -127,12 +127,18 @@ describe("listen control messages", () => {
     expect((await c.closed).code).toBe(1011);
     expect(performance.now() - started).toBeGreaterThanOrEqual(50);
     expect(sim.stats().listen.drops).toBe(1);
-    // Only the next one.
-    const d = await open();
-    d.sendAudio(silenceMulaw(100));
-    await sleep(100);
-    expect(d.ws.readyState).toBe(d.ws.OPEN);
-    d.ws.close();
+    // Only the next one: in fake time, well past the 60 ms, the socket after it stands.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const d = await open();
+      d.sendAudio(silenceMulaw(100));
+      vi.advanceTimersByTime(250); // short of the 300 ms idle timeout
+      expect(sim.stats().listen.drops).toBe(1);
+      expect(d.ws.readyState).toBe(d.ws.OPEN);
+      d.ws.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("the jittery profile drops some sockets mid-stream (about one in ten) and leaves the rest open", async () => {
