@@ -6,6 +6,7 @@ import { bedrockHistoryProblem, FakeLanguageModel, FakeSpeechToText, FakeTextToS
 import type { ToolCall, ToolOutcome } from "./stages/conversation.ts";
 import { TURN_MARKS, type TurnTimings } from "./turn-metrics.ts";
 import { VoicePipeline } from "./voice-pipeline.ts";
+import { REPLY_END_MARK_PREFIX } from "../../shared/protocol/reply-end-mark.ts";
 
 interface HarnessOptions {
   runTools?: (calls: ToolCall[], signal: AbortSignal) => Promise<ToolOutcome[]>;
@@ -121,13 +122,34 @@ describe("VoicePipeline", () => {
     expect(heard.endsWith(" —")).toBe(true);
     expect(long.startsWith(heard.slice(0, -2))).toBe(true);
     expect(heard.length).toBeLessThan(long.length);
-    const mediaAtInterrupt = h.sink.media;
-    await new Promise((r) => setTimeout(r, 50));
-    expect(h.sink.media).toBe(mediaAtInterrupt); // nothing of the old reply plays after the clear
+    const bytesAtInterrupt = h.sink.bytes;
     h.stt.say("I want a cleaning", 2500);
     await played(h, 1);
+    // Nothing of the old reply plays after the clear: once the next reply has played, everything sent since the
+    // interruption is that reply's audio.
+    const nextReplyBytes = h.frames.reduce((sum, f) => sum + (f.kind === "agent_audio" && f.turnId === 1 ? f.mulaw.length : 0), 0);
+    expect(h.sink.bytes - bytesAtInterrupt).toBe(nextReplyBytes);
     expect(h.llm.requests[1]!.messages.at(-2)).toEqual({ role: "assistant", content: [{ text: heard }] });
     expect(h.llm.requests[1]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "I want a cleaning" }] });
+  });
+
+  it("marks the stream once a reply was heard in full, and never for a reply cut by a barge-in", async () => {
+    const long = "Our clinic offers cleanings, fillings, crowns, implants, whitening and orthodontics. ";
+    const h = harness([text(long), text("Sure, what day works? ")], { llmDelayMs: 20, tts: { pieces: 20, pieceDelayMs: 10 } });
+    const greeting = h.pipeline.say("Hi, how can I help?", "greeting");
+    await played(h, greeting);
+    h.stt.say("What do you offer?", 1000);
+    await vi.waitFor(() => expect(h.sink.media).toBeGreaterThan(20), { timeout: 3000, interval: 2 });
+    h.stt.say("I want a cleaning", 1500, { interim: true });
+    h.stt.say("I want a cleaning", 2500);
+    const answer = (h.kinds("user_turn").at(-1) as Extract<Frame, { kind: "user_turn" }>).turnId;
+    await played(h, answer);
+    const replyEnds = h.sink.log.filter((entry) => entry.startsWith(`mark:${REPLY_END_MARK_PREFIX}`));
+    expect(replyEnds).toEqual([`mark:${REPLY_END_MARK_PREFIX}${greeting}`, `mark:${REPLY_END_MARK_PREFIX}${answer}`]);
+    expect(h.kinds("user_turn")).toHaveLength(2);
+    h.echoMarks(); // Twilio echoes the reply-end marks too; they finish nothing twice
+    expect(h.kinds("playback_done")).toHaveLength(2);
+    expect(h.errors).toEqual([]);
   });
 
   it("does not stop for a backchannel, and does not treat it as a turn", async () => {
@@ -214,10 +236,12 @@ describe("VoicePipeline", () => {
   it("ends a turn on UtteranceEnd when no speech_final comes", async () => {
     const h = harness([text("We open at nine. ")]);
     h.stt.say("When do you open", 1000, { speechFinal: false }); // final words, but no endpoint
-    await new Promise((r) => setTimeout(r, 20));
-    expect(h.kinds("user_turn")).toHaveLength(0);
     h.stt.listener.utteranceEnd(1000);
     await played(h, 0);
+    // The turn began with the UtteranceEnd, not with the final words before it.
+    const kinds = h.frames.map((f) => f.kind);
+    expect(kinds.indexOf("user_turn")).toBeGreaterThan(kinds.indexOf("utterance_end"));
+    expect(h.kinds("user_turn")).toHaveLength(1);
     expect(h.llm.requests[0]!.messages.at(-1)).toEqual({ role: "user", content: [{ text: "When do you open" }] });
   });
 
@@ -248,16 +272,23 @@ describe("VoicePipeline", () => {
   });
 
   it("keeps the STT socket alive while the agent speaks, and only then", async () => {
-    const h = harness([text("Our clinic offers cleanings, fillings, crowns, implants and whitening, and we accept most insurance plans. ".repeat(3))]);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(h.stt.stats.keepAlives).toBe(0); // nobody speaking: caller audio keeps the socket open
-    h.stt.say("What do you offer?", 1000);
-    // Marks are not echoed yet, so the agent is still speaking as far as the pipeline knows.
-    await vi.waitFor(() => expect(h.stt.stats.keepAlives).toBeGreaterThanOrEqual(2), { timeout: 2000, interval: 10 });
-    await played(h, 0);
-    const after = h.stt.stats.keepAlives;
-    await new Promise((r) => setTimeout(r, 250));
-    expect(h.stt.stats.keepAlives).toBe(after);
+    // Fake time: the quiet windows below are exactly as long as stated, however busy the machine (vi.waitFor
+    // advances it by its interval on every check).
+    vi.useFakeTimers();
+    try {
+      const h = harness([text("Our clinic offers cleanings, fillings, crowns, implants and whitening, and we accept most insurance plans. ".repeat(3))]);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(h.stt.stats.keepAlives).toBe(0); // nobody speaking: caller audio keeps the socket open
+      h.stt.say("What do you offer?", 1000);
+      // Marks are not echoed yet, so the agent is still speaking as far as the pipeline knows.
+      await vi.waitFor(() => expect(h.stt.stats.keepAlives).toBeGreaterThanOrEqual(2), { timeout: 2000, interval: 10 });
+      await played(h, 0);
+      const after = h.stt.stats.keepAlives;
+      await vi.advanceTimersByTimeAsync(250);
+      expect(h.stt.stats.keepAlives).toBe(after);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   describe("a reply to an older turn never starts over a newer one", () => {
@@ -398,8 +429,9 @@ describe("VoicePipeline", () => {
       await played(h, closing);
       expect(h.kinds("playback_done")).toEqual([{ kind: "playback_done", turnId: closing, after: { action: "hang_up", reason: "closing" } }]);
       expect(h.kinds("user_turn")).toHaveLength(1); // transcribed…
-      await new Promise((r) => setTimeout(r, 20));
-      expect(h.llm.requests).toHaveLength(0); // …but not answered: the call is ending
+      // …but not answered: the call is ending. The line's playback_done settled the waiting turn (an answer would
+      // have started on a microtask queued then, which has run by the time `played` resolves).
+      expect(h.llm.requests).toHaveLength(0);
     });
 
     it("the recording disclosure is heard to the end; the caller's words during it are answered after it", async () => {

@@ -1,7 +1,22 @@
 import { env } from "cloudflare:workers";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { BedrockLanguageModel, type BedrockLanguageModelOptions } from "./bedrock-llm.ts";
 import { ProviderError, type ChatMessage, type LlmEvent, type LlmRequest, type ToolSpec } from "./provider-types.ts";
+
+/**
+ * The backoffs the client announces in its `retry` log lines, in ms: the retry schedule is read from these, not
+ * from wall-clock time. Call before the stream starts.
+ */
+function watchBackoffs(): number[] {
+  const delays: number[] = [];
+  const warn = console.warn.bind(console);
+  vi.spyOn(console, "warn").mockImplementation((line: unknown, ...rest: unknown[]) => {
+    const parsed = typeof line === "string" && line.startsWith("{") ? (JSON.parse(line) as { event?: string; delayMs?: number }) : {};
+    if (parsed.event === "retry" && parsed.delayMs !== undefined) delays.push(parsed.delayMs);
+    warn(line, ...rest);
+  });
+  return delays;
+}
 
 // The Bedrock client's own simulator (scenarios and armed faults are global to a simulator; see global-setup.ts).
 const SIM = env.BEDROCK_ISOLATED_ENDPOINT;
@@ -33,6 +48,9 @@ async function control(method: string, route: string, body?: unknown): Promise<u
 }
 const loadScenario = (rules: unknown[]) => control("PUT", "scenario", { rules });
 const received = async () => (await control("GET", "requests")) as SimRequest[];
+/** Waits until the simulator has received `count` requests (answered or still streaming). */
+const waitUntilReceived = (count: number) => vi.waitFor(async () => expect((await received()).length).toBeGreaterThanOrEqual(count), { timeout: 10_000, interval: 10 });
+
 /** The simulator's log once `count` requests have ended (have an outcome), waiting at most `withinMs`. */
 async function settled(count: number, withinMs: number): Promise<SimRequest[]> {
   const deadline = Date.now() + withinMs;
@@ -87,6 +105,7 @@ const ofType = <T extends LlmEvent["type"]>(events: LlmEvent[], type: T) => even
 const never = () => new AbortController().signal;
 
 beforeEach(async () => {
+  vi.restoreAllMocks();
   await control("POST", "reset");
   await control("PUT", "profile", { profile: "instant" });
 });
@@ -252,9 +271,8 @@ describe("BedrockLanguageModel failures", () => {
   it("falls back to the fallback model once the retry budget is spent (default 100/300/900 ms schedule)", async () => {
     await loadScenario([{ when: { modelFamily: "haiku" }, throttle: true }, { reply: { text: "Sonnet here." } }]);
     const llm = model({ retryDelaysMs: undefined });
-    const started = Date.now();
+    const backoffs = watchBackoffs();
     const events = await collect(llm.stream(request(), never(), SONNET));
-    const elapsedMs = Date.now() - started;
     expect(textOf(events)).toBe("Sonnet here.");
     expect(ofType(events, "usage")[0]!.modelId).toBe(SONNET);
     const sent = await received();
@@ -266,8 +284,7 @@ describe("BedrockLanguageModel failures", () => {
       [SONNET, 200],
     ]);
     // 100 + 300 + 900 ms of backoff (jitter pinned to the middle), within the ~2 s budget.
-    expect(elapsedMs).toBeGreaterThanOrEqual(1300);
-    expect(elapsedMs).toBeLessThan(2500);
+    expect(backoffs).toEqual([100, 300, 900]);
     expect(llm.stats).toMatchObject({ retries: 3, fallbacks: 1 });
   });
 
@@ -310,17 +327,16 @@ describe("BedrockLanguageModel failures", () => {
     await loadScenario([{ reply: { text: "This is a long answer. ".repeat(40) } }]);
     const turn = new AbortController();
     const events: LlmEvent[] = [];
-    let abortedAt = 0;
     for await (const event of model().stream(request(), turn.signal)) {
       events.push(event);
-      if (events.length === 2) {
-        turn.abort();
-        abortedAt = Date.now();
-      }
+      if (events.length === 2) turn.abort();
     }
-    expect(Date.now() - abortedAt).toBeLessThan(100);
     expect(events).toHaveLength(2);
     expect(events.every((e) => e.type === "text")).toBe(true);
+    // Quickly: the stream was cut, not read to its end (the whole answer is ~110 events).
+    const [logged] = await settled(1, 10_000);
+    expect(logged!.outcome).toBe("aborted");
+    expect(logged!.events!).toBeLessThan(30);
   });
 
   it("cuts the HTTP stream when aborted mid-stream or before the first token, or no longer read: Bedrock stops at once", async () => {
@@ -331,25 +347,29 @@ describe("BedrockLanguageModel failures", () => {
     let texts = 0;
     for await (const event of model().stream(request(), midStream.signal)) if (event.type === "text" && ++texts === 2) midStream.abort();
     const beforeFirstToken = new AbortController();
-    setTimeout(() => beforeFirstToken.abort(), 300); // the first token is ~700 ms away
-    expect(await collect(model().stream(request(), beforeFirstToken.signal))).toEqual([]);
+    const pending = collect(model().stream(request(), beforeFirstToken.signal));
+    // Aborted as soon as the simulator holds the request: its first token is ~700 ms of profile time away.
+    await waitUntilReceived(2);
+    beforeFirstToken.abort();
+    expect(await pending).toEqual([]);
     for await (const event of model().stream(request(), never())) if (event.type === "text") break; // a consumer that stops reading
 
     // The simulator logs a stream once it ends; a cut one ends as soon as the simulator sees the client go.
-    const ended = await settled(3, 1_000);
+    const ended = await settled(3, 10_000);
     expect(ended.map((r) => r.outcome)).toEqual(["aborted", "aborted", "aborted"]);
     expect(ended.map((r) => r.events! < 30)).toEqual([true, true, true]); // the whole answer is ~110 events
     expect(ended.map((r) => r.usage!.outputTokens < 60)).toEqual([true, true, true]); // Bedrock bills what it generated
-    expect(ended.every((r) => r.durationMs! < 1_500)).toBe(true);
   });
 
   it("ends quietly when aborted during backoff, and at once when aborted before the start", async () => {
     await loadScenario([{ throttle: true }]);
     const turn = new AbortController();
-    setTimeout(() => turn.abort(), 50);
-    const started = Date.now();
-    expect(await collect(model({ retryDelaysMs: [5000], retryBudgetMs: 10_000 }).stream(request(), turn.signal, SONNET))).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(500);
+    const backoffs = watchBackoffs();
+    const pending = collect(model({ retryDelaysMs: [5000], retryBudgetMs: 10_000 }).stream(request(), turn.signal, SONNET));
+    // Aborted once the client is in its 5 s backoff; the stream then ends with no second request.
+    await vi.waitFor(() => expect(backoffs).toEqual([5000]), { timeout: 10_000, interval: 5 });
+    turn.abort();
+    expect(await pending).toEqual([]);
     expect((await received()).length).toBe(1);
 
     await control("POST", "reset");

@@ -32,14 +32,20 @@ describe("runTools", () => {
   });
 
   it("runs at most maxConcurrent calls at a time, and does run them concurrently", async () => {
-    const { state, executor } = tracked(() => 40);
-    const started = Date.now();
-    const results = await runTools(Array.from({ length: 6 }, (_, i) => call("t", { i }, String(i))), { t: executor }, { signal: never, maxConcurrent: 2 });
-    expect(results).toHaveLength(6);
-    expect(state.maxRunning).toBe(2);
-    // Three waves of two, not six in a row.
-    expect(Date.now() - started).toBeLessThan(6 * 40);
-    expect(state.started).toEqual([0, 1, 2, 3, 4, 5].map((i) => ({ i })));
+    vi.useFakeTimers();
+    try {
+      const { state, executor } = tracked(() => 40);
+      let results: unknown[] | undefined;
+      const running = runTools(Array.from({ length: 6 }, (_, i) => call("t", { i }, String(i))), { t: executor }, { signal: never, maxConcurrent: 2 }).then((r) => (results = r));
+      // Three waves of two, not six in a row: all done after 3 × 40 ms of (fake) time.
+      await vi.advanceTimersByTimeAsync(3 * 40);
+      await running;
+      expect(results).toHaveLength(6);
+      expect(state.maxRunning).toBe(2);
+      expect(state.started).toEqual([0, 1, 2, 3, 4, 5].map((i) => ({ i })));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("defaults to two at a time", async () => {
@@ -98,11 +104,20 @@ describe("runTools", () => {
     });
     const tools = [httpTool("lookup", "/slow?ms=150"), httpTool("broken", "/status/500"), httpTool("echo", "/echo")];
     const allowlist = parseAllowlist(env.TOOL_HOST_ALLOWLIST);
+    const events: string[] = [];
     const executors = Object.fromEntries(
-      tools.map((tool) => [tool.name, (input: unknown, signal: AbortSignal) => executeHttpTool(tool, input, { accountId: "acct_runner", encryptionKey: env.ENCRYPTION_KEY, allowlist, signal, dohUrl: `${env.TOOL_SERVER_URL}/dns-query` })]),
+      tools.map((tool) => [
+        tool.name,
+        async (input: unknown, signal: AbortSignal) => {
+          const id = (input as { id?: string }).id ?? tool.name;
+          events.push(`start ${id}`);
+          const result = await executeHttpTool(tool, input, { accountId: "acct_runner", encryptionKey: env.ENCRYPTION_KEY, allowlist, signal, dohUrl: `${env.TOOL_SERVER_URL}/dns-query` });
+          events.push(`end ${id}`);
+          return result;
+        },
+      ]),
     );
-    const started = Date.now();
-    const results = await runTools([call("lookup", {}, "1"), call("lookup", {}, "2"), call("broken"), call("echo", { q: "x" })], executors, { signal: never, maxConcurrent: 2 });
+    const results = await runTools([call("lookup", { id: "1" }, "1"), call("lookup", { id: "2" }, "2"), call("broken"), call("echo", { q: "x" })], executors, { signal: never, maxConcurrent: 2 });
     expect(results.map((r) => [r.toolUseId, r.status])).toEqual([
       ["tooluse_1", "success"],
       ["tooluse_2", "success"],
@@ -110,7 +125,7 @@ describe("runTools", () => {
       ["tooluse_echo", "success"],
     ]);
     expect(JSON.parse(results[3]!.content).query).toEqual({ q: "x" });
-    // Two slow calls side by side, not one after the other.
-    expect(Date.now() - started).toBeLessThan(290);
+    // Two slow calls side by side, not one after the other: the second started before the first ended.
+    expect(events.indexOf("start 2")).toBeLessThan(events.indexOf("end 1"));
   });
 });

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api } from "../../test/workers/api-client.ts";
 import { inboundParams, parseConnect, telephonyTenant, twilioPost } from "../../test/workers/telephony-fixtures.ts";
 import { newAccountId, newAgentId } from "../ids.ts";
@@ -25,8 +25,7 @@ async function inboundCallVersion(t: Awaited<ReturnType<typeof telephonyTenant>>
 /** GET /v1/agents/{id} fills KV after answering; wait until that write has landed. */
 async function warmAgentView(key: string, agentId: string) {
   expect((await api(key).get(`/v1/agents/${agentId}`)).status).toBe(200);
-  for (let i = 0; i < 50 && !(await env.CONFIG_CACHE.get(agentKey(agentId))); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(await env.CONFIG_CACHE.get(agentKey(agentId))).not.toBeNull();
+  await vi.waitFor(async () => expect(await env.CONFIG_CACHE.get(agentKey(agentId))).not.toBeNull(), { timeout: 10_000, interval: 10 });
 }
 
 describe("the call path's agent configuration", () => {

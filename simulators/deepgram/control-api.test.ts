@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sleep } from "../common/latency-profile.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { authHeaders, RecordingClient } from "./test-support.ts";
 import { startDeepgramSimulator, type DeepgramSimulator } from "./index.ts";
 
@@ -31,13 +30,18 @@ describe("control API", () => {
     sim.dropNextSocket("speak", 10);
     expect((await call("POST", "/__control/reset")).status).toBe(200);
     expect(sim.registry.pending("CA9")).toEqual([]);
-    // The pending drop was forgotten too.
-    const c = new RecordingClient(`${sim.wsUrl}/v1/speak?model=aura-2-thalia-en`, { headers: authHeaders() });
-    await c.opened;
-    await sleep(60);
-    expect(c.ws.readyState).toBe(c.ws.OPEN);
-    expect(sim.stats().speak.drops).toBe(0);
-    c.ws.close();
+    // The pending drop was forgotten too: in fake time, well past the 10 ms it was armed for, the socket stands.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const c = new RecordingClient(`${sim.wsUrl}/v1/speak?model=aura-2-thalia-en`, { headers: authHeaders() });
+      await c.opened;
+      vi.advanceTimersByTime(1000);
+      expect(sim.stats().speak.drops).toBe(0);
+      expect(c.ws.readyState).toBe(c.ws.OPEN);
+      c.ws.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("serves synthesized speech as μ-law with its duration and word timings", async () => {

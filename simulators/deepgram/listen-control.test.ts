@@ -13,6 +13,11 @@ beforeAll(async () => {
 });
 afterAll(() => sim.close());
 
+/** With only the timers fake (socket I/O stays real), waits for the server by polling on setImmediate. */
+const until = async (done: () => boolean): Promise<void> => {
+  while (!done()) await new Promise((resolve) => setImmediate(resolve));
+};
+
 const open = async (query = QUERY, target = sim): Promise<RecordingClient> => {
   const client = new RecordingClient(`${target.wsUrl}/v1/listen?${query}`, { headers: authHeaders() });
   await client.opened;
@@ -22,9 +27,11 @@ const open = async (query = QUERY, target = sim): Promise<RecordingClient> => {
 describe("listen control messages", () => {
   it("Finalize after the caller paused returns the whole utterance with from_finalize and speech_final", async () => {
     sim.registry.expect("CA-fin", TEXT);
+    // Synthesised before the socket opens: the simulator's 300 ms idle timeout runs from the upgrade.
+    const speech = (await speechMulaw(TEXT)).bytes;
     const c = await open(`${QUERY}&extra=call_sid:CA-fin`);
     // 120 ms of trailing silence: short of the 300 ms endpoint, so only Finalize can end the utterance now.
-    c.sendAudio(concatBytes((await speechMulaw(TEXT)).bytes, silenceMulaw(120)));
+    c.sendAudio(concatBytes(speech, silenceMulaw(120)));
     c.sendJson({ type: "Finalize" });
     const flushed = await c.waitFor((m) => m["from_finalize"] === true);
     expect(flushed).toMatchObject({ is_final: true, speech_final: true });
@@ -39,8 +46,8 @@ describe("listen control messages", () => {
 
   it("Finalize mid-speech finalises what was heard; the endpoint later completes the utterance", async () => {
     sim.registry.expect("CA-mid", TEXT);
+    const speech = (await speechMulaw(TEXT)).bytes; // before the socket opens (its idle timeout runs from the upgrade)
     const c = await open(`${QUERY}&extra=call_sid:CA-mid`);
-    const speech = (await speechMulaw(TEXT)).bytes;
     const half = Math.floor(speech.length / 2);
     c.sendAudio(speech.subarray(0, half));
     c.sendJson({ type: "Finalize" });
@@ -60,8 +67,9 @@ describe("listen control messages", () => {
     const long = await startDeepgramSimulator({ listenTiming: { maxSpanMs: 2000 } });
     const text = "This is a rather long message that keeps going for quite a while without any pause at all so that the service has to finalise it in pieces.";
     long.registry.expect("CA-long", text);
+    const speech = (await speechMulaw(text)).bytes; // before the socket opens (its idle timeout runs from the upgrade)
     const c = await open(`${QUERY}&extra=call_sid:CA-long`, long);
-    c.sendAudio(concatBytes((await speechMulaw(text)).bytes, silenceMulaw(400)));
+    c.sendAudio(concatBytes(speech, silenceMulaw(400)));
     await c.waitFor((m) => m["speech_final"] === true);
     const finals = c.ofType("Results").filter((m) => m["is_final"]);
     expect(finals.filter((m) => !m["speech_final"] && transcriptOf(m)).length).toBeGreaterThanOrEqual(2);
@@ -71,21 +79,27 @@ describe("listen control messages", () => {
   });
 
   it("KeepAlive is counted and holds the socket open once audio has flowed; silence from the client closes 1011 NET-0001", async () => {
-    const before = sim.stats().listen.keepAlives;
-    const c = await open();
-    c.sendAudio(silenceMulaw(100));
-    c.sendJson({ type: "Finalize" });
-    await c.waitFor((m) => m["from_finalize"] === true);
-    for (let i = 0; i < 5; i++) {
-      await sleep(150);
-      c.sendJson({ type: "KeepAlive" });
+    // Fake timers (the simulator's idle timeout is 300 ms): the gaps below are exact however busy the machine is.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const before = sim.stats().listen;
+      const c = await open();
+      c.sendAudio(silenceMulaw(100));
+      c.sendJson({ type: "Finalize" });
+      await until(() => c.received.json.some((m) => m["from_finalize"] === true));
+      for (let i = 1; i <= 5; i++) {
+        vi.advanceTimersByTime(150);
+        c.sendJson({ type: "KeepAlive" });
+        await until(() => sim.stats().listen.keepAlives === before.keepAlives + i);
+      }
+      vi.advanceTimersByTime(299);
+      expect(sim.stats().listen.idleTimeouts).toBe(before.idleTimeouts);
+      expect(c.ws.readyState).toBe(c.ws.OPEN);
+      vi.advanceTimersByTime(1);
+      expect(await c.closed).toEqual({ code: 1011, reason: "NET-0001" });
+    } finally {
+      vi.useRealTimers();
     }
-    await sleep(30);
-    expect(c.ws.readyState).toBe(c.ws.OPEN);
-    expect(sim.stats().listen.keepAlives).toBe(before + 5);
-    const started = performance.now();
-    expect(await c.closed).toEqual({ code: 1011, reason: "NET-0001" });
-    expect(performance.now() - started).toBeGreaterThan(250);
   });
 
   it("KeepAlive alone does not hold a fresh socket open", async () => {
@@ -101,8 +115,7 @@ describe("listen control messages", () => {
     const c = await open();
     c.sendJson({ type: "Keepalive" });
     c.ws.send("not json");
-    await sleep(30);
-    expect(sim.stats().listen.unknownMessages).toBe(before + 2);
+    await vi.waitFor(() => expect(sim.stats().listen.unknownMessages).toBe(before + 2), { timeout: 5000, interval: 5 });
     c.ws.close();
   });
 
@@ -114,12 +127,18 @@ describe("listen control messages", () => {
     expect((await c.closed).code).toBe(1011);
     expect(performance.now() - started).toBeGreaterThanOrEqual(50);
     expect(sim.stats().listen.drops).toBe(1);
-    // Only the next one.
-    const d = await open();
-    d.sendAudio(silenceMulaw(100));
-    await sleep(100);
-    expect(d.ws.readyState).toBe(d.ws.OPEN);
-    d.ws.close();
+    // Only the next one: in fake time, well past the 60 ms, the socket after it stands.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const d = await open();
+      d.sendAudio(silenceMulaw(100));
+      vi.advanceTimersByTime(250); // short of the 300 ms idle timeout
+      expect(sim.stats().listen.drops).toBe(1);
+      expect(d.ws.readyState).toBe(d.ws.OPEN);
+      d.ws.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("the jittery profile drops some sockets mid-stream (about one in ten) and leaves the rest open", async () => {
@@ -144,9 +163,6 @@ describe("listen control messages", () => {
     const defaults = await startDeepgramSimulator({});
     const speechBytes = concatBytes((await speechMulaw(TEXT)).bytes, silenceMulaw(400));
     // Only the timers are fake; socket I/O is real, so waiting for the server polls with setImmediate.
-    const until = async (done: () => boolean): Promise<void> => {
-      while (!done()) await new Promise((resolve) => setImmediate(resolve));
-    };
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     try {
       const c = await open(QUERY, defaults);

@@ -100,6 +100,8 @@ export interface WebhookRecord {
   status: number | null;
   error: string | null;
   atMs: number;
+  /** The network delay the latency profile drew for this request (wall-clock ms before it is sent). */
+  delayMs: number;
 }
 
 export interface DebuggerEvent {

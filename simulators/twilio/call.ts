@@ -104,6 +104,14 @@ export class SimulatedCall implements TwimlCall {
       agentSegmentStartMs: () => this.#agentPlayingSinceMs,
       agentSegmentsStarted: () => this.recorder.data.agentAudio.length,
       agentSilentSinceMs: () => Math.max(this.#stream?.lastAgentAudioEndMs ?? 0, this.#stream?.record.openedAtMs ?? 0),
+      marksPlayed: (prefix) => this.recorder.data.marks.filter((m) => m.echoedAtMs !== null && !m.cleared && m.name.startsWith(prefix)).length,
+      agentMidReply: (prefix) => {
+        const lastAudioEndMs = this.#stream?.lastAgentAudioEndMs ?? null;
+        if (lastAudioEndMs === null) return false;
+        const { marks, clears } = this.recorder.data;
+        const endedAtMs = Math.max(-1, ...marks.filter((m) => m.echoedAtMs !== null && !m.cleared && m.name.startsWith(prefix)).map((m) => m.echoedAtMs!), ...clears.map((c) => c.atMs));
+        return lastAudioEndMs > endedAtMs;
+      },
       callerSpeaking: () => this.#line.speaking,
       speak: (utterance, bargeIn) => {
         this.#init.registry?.expect(this.sid, utterance.text);
@@ -308,9 +316,9 @@ export class SimulatedCall implements TwimlCall {
   }
 
   async webhook(kind: WebhookRecord["kind"], url: string, method: HttpMethod, params: WebhookParams): Promise<WebhookResult> {
-    const record: WebhookRecord = { kind, url, method, params: { ...params }, status: null, error: null, atMs: round(this.clock.nowMs()) };
+    const record: WebhookRecord = { kind, url, method, params: { ...params }, status: null, error: null, atMs: round(this.clock.nowMs()), delayMs: this.network.webhookDelayMs() };
     this.recorder.data.webhooks.push(record);
-    const result = await sendWebhook(url, method, params, this.authToken, this.network.webhookDelayMs(), this.network.webhookTimeoutMs);
+    const result = await sendWebhook(url, method, params, this.authToken, record.delayMs, this.network.webhookTimeoutMs);
     record.status = result.status;
     record.error = result.error;
     return result;

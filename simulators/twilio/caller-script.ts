@@ -31,6 +31,11 @@ const waitForAgentStep = z.strictObject({
   waitForAgent: z.literal(true),
   timeoutMs: ms.optional(),
   waitSilenceMs: ms.optional(),
+  /**
+   * With `replyEndMark`: how many replies must end (default 1; 2 for a recording disclosure and then the greeting;
+   * 0 when a pause is enough, e.g. to speak while the agent's filler line waits for a tool).
+   */
+  replies: z.number().int().min(0).optional(),
 });
 
 const hangupStep = z.strictObject({ hangup: z.literal(true) });
@@ -56,6 +61,13 @@ export const callerScriptSchema = z.strictObject({
   maxDurationMs: ms.default(300_000),
   /** Default silence after the agent's audio before a plain `say` (and the end of `waitForAgent`). */
   waitSilenceMs: ms.default(600),
+  /**
+   * Name prefix of the mark the platform sends once a reply has been played in full. When set, `waitForAgent` ends
+   * only after such a mark came back, and a plain `say` never starts while the agent's last audio is an unfinished
+   * reply, so a pause inside a reply (audio arriving late on a busy machine) is not taken for its end. Either still
+   * goes on after `agentTimeoutMs` of silence, with a note. Without it the caller judges by silence, as a person would.
+   */
+  replyEndMark: z.string().min(1).optional(),
   /**
    * Default bound for `waitForAgent` and for the agent speech an `interruptAfterMs` step waits for. On timeout the
    * wait is noted in the recording (code 0) and the script goes on (an interrupt is then spoken anyway).

@@ -1,10 +1,10 @@
 import twilio from "twilio";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TwilioMessage } from "../../shared/protocol/twilio-media.ts";
 import { buildClearMessage, buildMarkMessage, buildMediaMessage } from "../../shared/protocol/twilio-media.ts";
 import { verifyTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import type { RecordedStream } from "./testing/fake-platform.ts";
-import { connectTwiml, sleep, startHarness, type Harness } from "./testing/harness.ts";
+import { connectTwiml, startHarness, type Harness } from "./testing/harness.ts";
 
 const SPEED = 10;
 let h: Harness;
@@ -104,11 +104,9 @@ describe("Media Streams, Twilio side", () => {
     const stream = await h.platform.nextStream();
     const streamSid = await streamSidOf(stream);
 
-    const sentEarly = performance.now();
     stream.send(buildMarkMessage(streamSid, "nothing-queued"));
     const early = await stream.waitFor((m) => m.event === "mark" && m.mark.name === "nothing-queued");
     expect(early).toMatchObject({ event: "mark", streamSid, sequenceNumber: expect.stringMatching(/^\d+$/) });
-    expect(stream.messages.find((m) => m.message === early)!.atMs - sentEarly).toBeLessThan(100);
 
     const sentAt = performance.now();
     stream.send(buildMediaMessage(streamSid, mulaw(300)));
@@ -116,9 +114,8 @@ describe("Media Streams, Twilio side", () => {
     stream.send(buildMarkMessage(streamSid, "after-500ms"));
     const echoed = await stream.waitFor((m) => m.event === "mark" && m.mark.name === "after-500ms");
     const echoedAt = stream.messages.find((m) => m.message === echoed)!.atMs;
-    // 500 ms of audio at speed 10 is 50 ms of wall time; it can't be echoed sooner.
+    // 500 ms of audio at speed 10 is 50 ms of wall time; it can't be echoed sooner (how much later is load).
     expect(echoedAt - sentAt).toBeGreaterThanOrEqual(50);
-    expect(echoedAt - sentAt).toBeLessThan(250);
 
     await h.sim.hangUp(call.callSid);
     const recording = await call.ended;
@@ -129,7 +126,9 @@ describe("Media Streams, Twilio side", () => {
     const mark = recording.marks.find((m) => m.name === "after-500ms")!;
     expect(mark.cleared).toBe(false);
     expect(mark.echoedAtMs!).toBeGreaterThanOrEqual(segment.endMs);
-    expect(recording.marks.find((m) => m.name === "nothing-queued")!.echoedAtMs).not.toBeNull();
+    // With nothing queued, a mark is echoed in the same handler that received it (call time, not the next frame).
+    const nothingQueued = recording.marks.find((m) => m.name === "nothing-queued")!;
+    expect(nothingQueued.echoedAtMs! - nothingQueued.receivedAtMs).toBeLessThan(20);
   });
 
   it("clear drops the buffered audio at once and returns every pending mark in order", async () => {
@@ -142,14 +141,12 @@ describe("Media Streams, Twilio side", () => {
     stream.send(buildMarkMessage(streamSid, "m1"));
     stream.send(buildMediaMessage(streamSid, mulaw(1000)));
     stream.send(buildMarkMessage(streamSid, "m2"));
-    await sleep(40); // ~400 ms of call time played
-    const clearedAt = performance.now();
+    // Some 400 ms of call time played.
+    await vi.waitFor(() => expect(h.sim.getCall(call.callSid)!.agentAudio[0]?.bytes ?? 0).toBeGreaterThanOrEqual(3200), { timeout: 5000, interval: 2 });
     stream.send(buildClearMessage(streamSid));
     await stream.waitFor((m) => m.event === "mark" && m.mark.name === "m2");
     const marks = stream.messages.filter((m) => m.message.event === "mark");
     expect(marks.map((m) => m.message.event === "mark" && m.message.mark.name)).toEqual(["m1", "m2"]);
-    // At once, not after the remaining ~2.6 s of call time (260 ms of wall time) would have played.
-    for (const m of marks) expect(m.atMs - clearedAt).toBeLessThan(150);
 
     await h.sim.hangUp(call.callSid);
     const recording = await call.ended;
@@ -162,6 +159,8 @@ describe("Media Streams, Twilio side", () => {
     expect(clear.discardedMs).toBe(clear.discardedBytes / 8);
     expect(recording.agentAudio[0]).toMatchObject({ cutShort: true });
     expect(recording.marks.map((m) => [m.name, m.cleared])).toEqual([["m1", true], ["m2", true]]);
+    // At once, not after the remaining ~2.6 s of audio would have played: in the clear's own handler (call time).
+    for (const m of recording.marks) expect(m.echoedAtMs! - clear.atMs).toBeLessThan(20);
   });
 
   it("counts invalid server messages as 31951 and keeps the stream running", async () => {

@@ -1,12 +1,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { buildMarkMessage } from "../../shared/protocol/twilio-media.ts";
 import { latencyProfiles, type LatencyProfile } from "../common/latency-profile.ts";
+import { TwilioNetwork } from "./network-conditions.ts";
 import { connectTwiml, startHarness, type Harness } from "./testing/harness.ts";
 import { median, within10Percent } from "../common/testing/timing-assertions.ts";
 
 /**
  * Realistic-shaped (log-normal, p95 above p50) but several times the realistic figures (60 ms webhook, 20 ms
- * transit), so that 10 % of a delay stands clear of scheduling noise.
+ * transit). The profile's figures are checked on many seeded draws; over real sockets a delay is only ever a lower
+ * bound (a busy machine adds to it), so that is what the calls check.
  */
 const SHAPED: LatencyProfile = {
   ...latencyProfiles.instant,
@@ -21,20 +23,36 @@ afterEach(async () => {
   h = undefined;
 });
 
+/** The value below which `share` of the values lie. */
+const quantile = (values: number[], share: number) => [...values].sort((a, b) => a - b)[Math.floor(share * (values.length - 1))]!;
+
 describe("Twilio network delays from the latency profile", () => {
-  it("delivers each voice webhook a drawn delay after the call starts (median within 10 % of the profile's)", async () => {
+  it("draws webhook delays and media transits with the profile's median and p95 (2,000 seeded draws each)", () => {
+    const network = new TwilioNetwork(SHAPED, 11);
+    for (const [draw, expected] of [
+      [() => network.webhookDelayMs(), SHAPED.twilioWebhook],
+      [() => network.mediaTransitMs(), SHAPED.twilioMediaTransit],
+    ] as const) {
+      const draws = Array.from({ length: 2000 }, draw);
+      within10Percent(median(draws), expected.p50Ms);
+      within10Percent(quantile(draws, 0.95), expected.p95Ms);
+    }
+  });
+
+  it("delivers each voice webhook no sooner than the delay drawn for it, and the draws vary", async () => {
     h = await startHarness({ profile: SHAPED, seed: 3 });
     h.platform.route("/voice", HANGUP);
-    const delays: number[] = [];
+    const drawn: number[] = [];
     for (let i = 0; i < 9; i++) {
       const startedAt = performance.now();
       const call = await h.ring({});
       const voice = await h.platform.waitForRequest((r) => r.path === "/voice" && r.params["CallSid"] === call.callSid);
-      delays.push(voice.atMs - startedAt);
-      await call.ended;
+      const recording = await call.ended;
+      const delayMs = recording.webhooks.find((w) => w.kind === "voice")!.delayMs;
+      expect(voice.atMs - startedAt).toBeGreaterThanOrEqual(delayMs - 1); // timers round to the millisecond
+      drawn.push(delayMs);
     }
-    within10Percent(median(delays), SHAPED.twilioWebhook.p50Ms);
-    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(20);
+    expect(Math.max(...drawn) - Math.min(...drawn)).toBeGreaterThan(20);
   }, 20_000);
 
   it("carries media both ways with the stream's transit: a mark's round trip is two transits, and stop still precedes the close", async () => {
@@ -51,7 +69,7 @@ describe("Twilio network delays from the latency profile", () => {
       await stream.waitFor((m) => m.event === "mark");
       const roundTripMs = stream.messages.find((m) => m.message.event === "mark")!.atMs - sentAt;
       const transitMs = h.sim.getCall(call.callSid)!.streams[0]!.transitMs;
-      within10Percent(roundTripMs / 2, transitMs);
+      expect(roundTripMs).toBeGreaterThanOrEqual(2 * transitMs - 2);
       transits.push(transitMs);
       await h.sim.hangUp(call.callSid);
       await stream.closed;
@@ -82,9 +100,7 @@ describe("the jittery profile", () => {
     const first = await platform.nextStream();
     const closeCode = new Promise<number>((resolve) => first.socket.once("close", (code) => resolve(code)));
     await first.waitFor((m) => m.event === "start");
-    const openedAt = performance.now();
     expect(await closeCode).toBe(1006);
-    expect(performance.now() - openedAt).toBeLessThan(700);
     expect(first.messages.some((m) => m.message.event === "stop")).toBe(false);
 
     const reconnect = await platform.waitForRequest((r) => r.path === "/reconnect");
@@ -95,5 +111,7 @@ describe("the jittery profile", () => {
 
     const recording = await call.ended;
     expect(recording.streams.map((s) => s.endReason)).toEqual(["network-dropped", "call-ended"]);
+    // Not before the drop window opened (a busy machine can only make it later).
+    expect(recording.streams[0]!.closedAtMs! - recording.streams[0]!.openedAtMs).toBeGreaterThanOrEqual(300);
   }, 15_000);
 });

@@ -14,6 +14,10 @@ export interface CallerEnvironment {
   agentSegmentsStarted(): number;
   /** The later of the last agent audio end and the current stream's start. */
   agentSilentSinceMs(): number;
+  /** How many marks whose name starts with `prefix` were echoed because their audio played (not by a clear). */
+  marksPlayed(prefix: string): number;
+  /** Agent audio played after the last mark named with `prefix` came back, and no clear cut it: a reply in progress. */
+  agentMidReply(prefix: string): boolean;
   callerSpeaking(): boolean;
   /** Starts an utterance with the current frame. */
   speak(utterance: PreparedUtterance, bargeIn: boolean): void;
@@ -64,6 +68,7 @@ export class ScriptRunner {
   #index = -1;
   #stepStartMs = 0;
   #baselineSegments = 0;
+  #baselineReplyMarks = 0;
   #callerQuietSinceMs = 0;
   #phase: Phase = { kind: "waiting" };
 
@@ -91,6 +96,7 @@ export class ScriptRunner {
     this.#index = index;
     this.#stepStartMs = nowMs;
     this.#baselineSegments = this.#env.agentSegmentsStarted();
+    this.#baselineReplyMarks = this.#replyMarksPlayed();
     this.#phase = { kind: "waiting" };
   }
 
@@ -125,8 +131,9 @@ export class ScriptRunner {
     if (step.interruptAfterMs !== undefined) return this.#interrupt(step.interruptAfterMs, nowMs);
     // Silence on the line: since the agent's last audio and the caller's own last utterance, whichever is later.
     const quietFrom = Math.max(env.agentSilentSinceMs(), this.#callerQuietSinceMs);
-    if (!env.agentSpeaking() && !env.callerSpeaking() && nowMs - quietFrom >= this.#silenceMs(step)) return this.#speak();
-    return false;
+    if (env.agentSpeaking() || env.callerSpeaking() || nowMs - quietFrom < this.#silenceMs(step)) return false;
+    if (this.#awaitingReplyEnd(nowMs - quietFrom, this.#replyMarksPlayed() > this.#baselineReplyMarks || !this.#midReply())) return false;
+    return this.#speak();
   }
 
   /** Starts the step's utterance; the step completes on a later frame, once the line has sent all of it. */
@@ -153,11 +160,34 @@ export class ScriptRunner {
     return false;
   }
 
-  #waitForAgent(step: { timeoutMs?: number; waitSilenceMs?: number }, nowMs: number): boolean {
+  #replyMarksPlayed(): number {
+    const prefix = this.#script.replyEndMark;
+    return prefix === undefined ? 0 : this.#env.marksPlayed(prefix);
+  }
+
+  #midReply(): boolean {
+    const prefix = this.#script.replyEndMark;
+    return prefix !== undefined && this.#env.agentMidReply(prefix);
+  }
+
+  /**
+   * With `replyEndMark`, true while the silence so far is not yet the end of the agent's turn (`ended` false) and
+   * shorter than `agentTimeoutMs`; past that the caller goes on, and the missing mark is noted.
+   */
+  #awaitingReplyEnd(silentMs: number, ended: boolean): boolean {
+    if (this.#script.replyEndMark === undefined || ended) return false;
+    if (silentMs < this.#script.agentTimeoutMs) return true;
+    this.#env.note(`step ${this.#index}: no reply-end mark after ${this.#script.agentTimeoutMs} ms of silence`);
+    return false;
+  }
+
+  #waitForAgent(step: { timeoutMs?: number; waitSilenceMs?: number; replies?: number }, nowMs: number): boolean {
     const env = this.#env;
     if (this.#phase.kind === "waiting" && this.#agentStartedSinceStep()) this.#phase = { kind: "agent-speaking" };
     if (this.#phase.kind === "agent-speaking") {
-      return !env.agentSpeaking() && nowMs - env.agentSilentSinceMs() >= this.#silenceMs(step);
+      const silentMs = nowMs - env.agentSilentSinceMs();
+      if (env.agentSpeaking() || silentMs < this.#silenceMs(step)) return false;
+      return !this.#awaitingReplyEnd(silentMs, this.#replyMarksPlayed() - this.#baselineReplyMarks >= (step.replies ?? 1));
     }
     return this.#timedOut(nowMs, step.timeoutMs, "waitForAgent");
   }

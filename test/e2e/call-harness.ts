@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll } from "vitest";
 import type { CallRecording } from "../../simulators/twilio/index.ts";
 import type { Scenario } from "../../simulators/bedrock/index.ts";
+import { parseCallerScript } from "../../simulators/twilio/caller-script.ts";
+import { REPLY_END_MARK_PREFIX } from "../../shared/protocol/reply-end-mark.ts";
 import type { CallDetail } from "../../scripts/lib/call-report.ts";
 import { provisionTenant, type DemoTenant } from "../../scripts/lib/demo-tenant.ts";
 import { startDemoToolServer, type ToolServer } from "../../scripts/lib/demo-tool-server.ts";
@@ -49,8 +51,17 @@ export async function tenantFor(world: CallWorld, configPatch: Record<string, un
   return tenant;
 }
 
+/**
+ * The caller waits for the platform's end-of-reply mark, not for a pause alone: on a loaded machine the ×3 call
+ * clock turns a 200 ms stall of workerd or of the simulators into 600 ms of silence mid-reply, and a caller that
+ * took that for the end of the reply would talk over its last words.
+ */
+export function awaitingReplies(script: unknown) {
+  return { ...parseCallerScript(script), replyEndMark: REPLY_END_MARK_PREFIX };
+}
+
 export async function placeInboundCall(world: CallWorld, tenant: DemoTenant, script: unknown): Promise<{ recording: CallRecording; call: CallDetail }> {
-  const handle = await world.platform.sims.twilio.startInboundCall({ to: tenant.number, script });
+  const handle = await world.platform.sims.twilio.startInboundCall({ to: tenant.number, script: awaitingReplies(script) });
   const recording = await handle.ended;
   const call = await finalCall(tenant, (c) => c.twilio_call_sid === handle.callSid);
   return { recording, call };

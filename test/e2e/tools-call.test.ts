@@ -103,7 +103,7 @@ describe("parallel tools in a call", () => {
       steps: [
         { waitForAgent: true },
         { say: "Where are my orders?" },
-        { waitForAgent: true, waitSilenceMs: 100 }, // the filler line
+        { waitForAgent: true, waitSilenceMs: 100, replies: 0 }, // the filler line: a pause within the reply
         { say: "And what are your hours?", immediately: true },
         { waitForAgent: true },
         { say: "Thanks, bye!" },

@@ -38,8 +38,8 @@ describe("uninterruptible prompts end to end", () => {
     const { recording, call } = await placeInboundCall(world, tenant, {
       steps: [
         { say: "Hi, what are your opening hours?", interruptAfterMs: 800 },
-        // The answer is long: a caller waits for it to end (a gap in a busy machine's audio is not the end).
-        { waitForAgent: true, waitSilenceMs: 1500 },
+        // Two replies end before the caller goes on: the disclosure, then the answer (the greeting gives way).
+        { waitForAgent: true, replies: 2 },
         { say: "Thank you, bye!" },
         { waitForAgent: true },
       ],

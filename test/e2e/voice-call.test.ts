@@ -49,7 +49,7 @@ describe("a call end to end through the simulators (webhook → TwiML → media 
     world.platform.sims.bedrock.loadScenario(DEMO_SCENARIO);
     const tenant = await tenantFor(world);
     const { recording, call } = await placeInboundCall(world, tenant, {
-      steps: [{ say: "What are your opening hours?" }, { say: "mm-hm", interruptAfterMs: 1500 }, { waitForAgent: true }, { say: "Thank you, bye!" }, { waitForAgent: true }],
+      steps: [{ waitForAgent: true }, { say: "What are your opening hours?" }, { say: "mm-hm", interruptAfterMs: 1500 }, { waitForAgent: true }, { say: "Thank you, bye!" }, { waitForAgent: true }],
     });
     expect(recording.clears).toHaveLength(0);
     const hours = agentTurns(call).find((t) => t.text.startsWith("Of course."))!;
@@ -119,7 +119,8 @@ describe("recorded calls", () => {
   it("plays the recording disclosure first, then starts a dual-channel recording and stores its sid and status", async () => {
     world.platform.sims.bedrock.loadScenario(DEMO_SCENARIO);
     const tenant = await tenantFor(world, { recording: { enabled: true, disclosure: "This call is recorded for quality." } });
-    const { recording, call } = await placeInboundCall(world, tenant, { steps: [{ waitForAgent: true }, { say: "Thank you, bye!" }, { waitForAgent: true }] });
+    // Two replies before the caller speaks: the disclosure, then the greeting.
+    const { recording, call } = await placeInboundCall(world, tenant, { steps: [{ waitForAgent: true, replies: 2 }, { say: "Thank you, bye!" }, { waitForAgent: true }] });
     expect(agentTurns(call).map((t) => t.text).slice(0, 2)).toEqual(["This call is recorded for quality.", "Hi, thanks for calling Acme Dental. How can I help you today?"]);
     expect((call as any).recording_sid).toMatch(/^RE[0-9a-f]{32}$/);
     expect(recording.webhooks.some((w: any) => w.url.endsWith(`/twilio/recording/${call.id}`))).toBe(true);

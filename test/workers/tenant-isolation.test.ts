@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api } from "./api-client.ts";
 import { telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 
@@ -32,7 +32,7 @@ async function victimState(victim: TelephonyTenant) {
 
 /** GET /v1/agents/{id} caches the view after answering; wait for that write so it cannot land mid-test. */
 async function cachedAgentView(agentId: string) {
-  for (let i = 0; i < 50 && !(await env.CONFIG_CACHE.get(`agent:${agentId}`)); i++) await new Promise((r) => setTimeout(r, 10));
+  await vi.waitFor(async () => expect(await env.CONFIG_CACHE.get(`agent:${agentId}`)).not.toBeNull(), { timeout: 10_000, interval: 10 });
 }
 
 const send = (key: string, method: string, path: string, body?: unknown) =>

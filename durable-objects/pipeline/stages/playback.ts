@@ -1,4 +1,5 @@
 import { bytesToBase64 } from "../../../shared/crypto/base64.ts";
+import { REPLY_END_MARK_PREFIX } from "../../../shared/protocol/reply-end-mark.ts";
 import type { AfterReply, Frame } from "../frames.ts";
 import type { SpeechLedger } from "../speech-ledger.ts";
 import { BaseStage } from "../stage.ts";
@@ -45,7 +46,8 @@ export interface PlaybackStats {
 /**
  * Agent audio → 20 ms Twilio media frames, paced at real time plus a small lead, with a mark after every chunk.
  * Echoed marks say which chunks were heard in full; on an interrupt the chunk being played is measured by time,
- * so the ledger knows the words that reached the caller. Emits `playback_done` once a reply was fully heard.
+ * so the ledger knows the words that reached the caller. Once a reply was fully heard it marks the stream
+ * (`REPLY_END_MARK_PREFIX`) and emits `playback_done`.
  */
 export class PlaybackStage extends BaseStage {
   readonly name = "playback";
@@ -175,6 +177,7 @@ export class PlaybackStage extends BaseStage {
     const playing = this.#queue.some((c) => c.turnId === turnId) || [...this.#marks.values()].some((c) => c.turnId === turnId);
     if (playing) return;
     this.#replyDone.delete(turnId);
+    this.opts.sink.sendMark(`${REPLY_END_MARK_PREFIX}${turnId}`);
     this.push({ kind: "playback_done", turnId, after });
   }
 
