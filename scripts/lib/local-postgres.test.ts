@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { withPostgres } from "../../shared/pg/client.ts";
 import { plans } from "../../shared/pg/schema.ts";
-import { startLocalPostgres, type LocalPostgres } from "./local-postgres.ts";
+import { reachableAsPostgres, startLocalPostgres, type LocalPostgres } from "./local-postgres.ts";
 import { startPostgresWsBridge } from "./postgres-ws-bridge.ts";
 
 const refusesConnections = (port: number) =>
@@ -64,10 +64,24 @@ describe("the local Postgres", { timeout: 60_000 }, () => {
     expect(await eventually(async () => !existsSync(dataDir))).toBe(true);
   });
 
-  it.runIf(userInfo().uid === 0)("refuses, saying why, a kept cluster the postgres user could not reach", async () => {
+  it.runIf(userInfo().uid === 0)("keeps a cluster the postgres user could not reach in the shared temporary directory instead, found again on the next run", async () => {
     const parent = await mkdtemp(join(tmpdir(), "local-postgres-private-"));
-    kept.push(parent);
-    await expect(startLocalPostgres({ dataDir: join(parent, "postgres") })).rejects.toThrow(`${parent} is private to its owner`);
+    const asked = join(parent, "postgres");
+    const keptAt = reachableAsPostgres(asked);
+    kept.push(parent, keptAt);
+    expect(keptAt).not.toBe(asked);
+    expect(keptAt.startsWith(tmpdir())).toBe(true);
+    const first = await startLocalPostgres({ dataDir: asked });
+    await withPostgres(first.config, (db) => db.insert(plans).values({ id: "plan_private", name: "Private" }));
+    expect(await dataDirectory(first)).toBe(keptAt);
+    await first.close();
+    const second = await startLocalPostgres({ dataDir: asked });
+    try {
+      const found = await withPostgres(second.config, (db) => db.select({ name: plans.name }).from(plans).where(eq(plans.id, "plan_private")));
+      expect(found).toEqual([{ name: "Private" }]);
+    } finally {
+      await second.close();
+    }
   });
 
   it("keeps a cluster given a data directory: its rows survive a restart, and migrating again changes nothing", async () => {

@@ -4,6 +4,7 @@
  * `npm run db:pg:migrate`. Used by the tests, `npm start`, `npm run dev` and the benchmark.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
@@ -45,11 +46,10 @@ export function localPostgresConfig(port: number, bridgePort: number): LocalPost
 
 export async function startLocalPostgres(opts: LocalPostgresOptions = {}): Promise<LocalPostgres> {
   const temporary = !opts.dataDir;
-  const dataDir = opts.dataDir ? resolve(opts.dataDir) : await mkdtemp(join(SCRATCH, "voice-platform-pg-"));
+  const dataDir = opts.dataDir ? reachableAsPostgres(resolve(opts.dataDir)) : await mkdtemp(join(SCRATCH, "voice-platform-pg-"));
   const removeTemporary = () => (temporary ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   let running: { server: PostgresServer; port: number };
   try {
-    if (!temporary) assertReachableAsPostgres(dataDir);
     if (!existsSync(join(dataDir, "PG_VERSION"))) {
       await mkdir(dataDir, { recursive: true });
       // -a keeps the owner (the `postgres` user when run as root) and the 0700 mode Postgres insists on.
@@ -126,12 +126,17 @@ async function initialisedTemplate(): Promise<string> {
   return template;
 }
 
-/** Run as root, the server runs as the `postgres` user: a kept cluster under a private directory would fail obscurely. */
-function assertReachableAsPostgres(dataDir: string): void {
-  if (userInfo().uid !== 0) return;
+/**
+ * Run as root, the server runs as the `postgres` user, which cannot enter a directory private to root (a clone under
+ * /root, a mkdtemp folder). Such a cluster is kept instead in the shared temporary directory, under a name derived
+ * from the asked-for path, so the same checkout finds it again on its next run.
+ */
+export function reachableAsPostgres(dataDir: string): string {
+  if (userInfo().uid !== 0) return dataDir;
   for (let dir = dirname(dataDir); dir !== dirname(dir); dir = dirname(dir)) {
     if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
-      throw new Error(`the postgres user cannot reach it: ${dir} is private to its owner (chmod o+x ${dir}, or keep the state elsewhere)`);
+      return join(tmpdir(), `local-postgres-kept-${createHash("sha256").update(dataDir).digest("hex").slice(0, 16)}`);
     }
   }
+  return dataDir;
 }

@@ -19,13 +19,14 @@ function failureLines(since: number): Record<string, unknown>[] {
 }
 
 /**
- * The platform, not the caller, ended the call, through the apology exit: the stream was closed with `apology`,
- * and Twilio's `<Connect action>` was answered with the apology and a hang-up. (Which `end_reason` the record
- * then shows, Twilio's final status or `apology`, is the call object's decision.)
+ * The platform, not the caller, ended the call, through the apology exit: the agent said the apology in its own
+ * voice (its speech still worked), the stream was closed with `apology`, Twilio's `<Connect action>` was answered
+ * with a hang-up, and the call's record ends as `apology`.
  */
 function expectApologyExit(call: CallDetail, recording: CallRecording): void {
-  expect(call.events.filter((e) => e.type === "stream.exit").map((e) => e.data)).toEqual([{ kind: "apology" }]);
+  expect(call.events.filter((e) => e.type === "stream.exit").map((e) => e.data)).toEqual([{ kind: "apology", spoken: true }]);
   expect(recording.endReason).toBe("twiml-hangup");
+  expect(call.end_reason).toBe("apology");
 }
 
 /** The caller listens, then stays silent on the line: only the platform can end this call. */
