@@ -82,4 +82,25 @@ describe("TranscriptRecorder tool turns", () => {
       expect(toolRound(JSON.stringify({ name: "get_weather", input: {} }))).toBeUndefined();
     });
   });
+
+  it("lets go of tool calls cut off before their result, however many turns the call has", async () => {
+    await withRecorder("recorder-tool-cut", ({ store, recorder }) => {
+      for (let turnId = 0; turnId < 200; turnId++) {
+        recorder.observe({ kind: "tool_call", turnId, toolUseId: `tu_${turnId}`, name: "check_calendar", input: {} });
+        if (turnId % 2 === 0) recorder.observe({ kind: "interrupt", reason: "barge_in", atMs: 0 });
+        else recorder.observe({ kind: "end", reason: "hangup" });
+      }
+      expect(recorder.openToolCalls).toBe(0);
+      // Each row stays, to be read back as interrupted.
+      expect(store.turns()).toHaveLength(200);
+      // A call whose turn was heard out is let go too; one of a turn still playing keeps waiting for its result.
+      recorder.observe({ kind: "tool_call", turnId: 200, toolUseId: "tu_200", name: "check_calendar", input: {} });
+      recorder.observe({ kind: "tool_call", turnId: 201, toolUseId: "tu_201", name: "check_calendar", input: {} });
+      recorder.observe({ kind: "playback_done", turnId: 200, after: { action: "listen" } });
+      expect(recorder.openToolCalls).toBe(1);
+      recorder.observe({ kind: "tool_result", turnId: 201, toolUseId: "tu_201", name: "check_calendar", status: "success", content: "{}", durationMs: 5 });
+      expect(recorder.openToolCalls).toBe(0);
+      expect(store.turns().at(-1)!.timings).toEqual({ duration_ms: 5, ok: 1 });
+    });
+  });
 });

@@ -24,7 +24,8 @@ interface AgentRow {
  */
 export class TranscriptRecorder {
   readonly #agentRows = new Map<number, AgentRow>();
-  readonly #toolRows = new Map<string, { seq: number; call: ToolTurn }>();
+  /** Tool calls awaiting their result: a call cut off never gets one, so its turn's end lets it go. */
+  readonly #toolRows = new Map<string, { turnId: number; seq: number; call: ToolTurn }>();
 
   constructor(
     private readonly store: CallStore,
@@ -66,7 +67,7 @@ export class TranscriptRecorder {
       }
       case "tool_call": {
         const call: ToolTurn = { name: frame.name, input: frame.input, toolUseId: frame.toolUseId };
-        this.#toolRows.set(frame.toolUseId, { seq: this.store.startTurn("tool", JSON.stringify(call), now()), call });
+        this.#toolRows.set(frame.toolUseId, { turnId: frame.turnId, seq: this.store.startTurn("tool", JSON.stringify(call), now()), call });
         return;
       }
       case "tool_result": {
@@ -78,15 +79,27 @@ export class TranscriptRecorder {
         return;
       }
       case "playback_done":
+        this.#dropToolCalls((turnId) => turnId === frame.turnId);
         return this.#close(frame.turnId, "heard", now());
       case "interrupt":
       case "end":
+        // The turn is aborted: no result follows; the row stays, read back as interrupted (see `toolRound`).
+        this.#dropToolCalls(() => true);
         for (const turnId of [...this.#agentRows.keys()]) this.#close(turnId, frame.kind === "interrupt" ? "cut" : "ended", now());
         return;
       default:
         return;
     }
   };
+
+  /** Tool calls still awaiting a result: bounded by the turns closing. */
+  get openToolCalls(): number {
+    return this.#toolRows.size;
+  }
+
+  #dropToolCalls(ofTurn: (turnId: number) => boolean): void {
+    for (const [toolUseId, row] of this.#toolRows) if (ofTurn(row.turnId)) this.#toolRows.delete(toolUseId);
+  }
 
   /**
    * `heard`: played to the end. `cut`: interrupted, playback measured the words heard. `ended`: the stream or the

@@ -10,7 +10,8 @@ export type FrameObserver = (frame: Frame, from: string) => void;
  */
 export class Pipeline {
   readonly #stages: Stage[];
-  readonly #observers: FrameObserver[] = [];
+  /** A set: an observer that stops itself while a frame is being shown does not make the next one miss it. */
+  readonly #observers = new Set<FrameObserver>();
   /** Frames passed on unchanged by a stage are the same object: observers see each frame once. */
   readonly #seen = new WeakSet<Frame>();
   readonly #now: () => number;
@@ -31,15 +32,12 @@ export class Pipeline {
 
   /** Sees every frame that leaves a stage (metrics, persistence, tests); returns what stops it seeing them. */
   observe(observer: FrameObserver): () => void {
-    this.#observers.push(observer);
-    return () => {
-      const index = this.#observers.indexOf(observer);
-      if (index >= 0) this.#observers.splice(index, 1);
-    };
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
   }
 
   get observerCount(): number {
-    return this.#observers.length;
+    return this.#observers.size;
   }
 
   /** Feeds a frame into the first stage. */
@@ -63,7 +61,7 @@ export class Pipeline {
 
   /** Closes every stage; observers see nothing after this, and are let go. */
   async close(): Promise<void> {
-    this.#observers.length = 0;
+    this.#observers.clear();
     await Promise.allSettled(this.#stages.map((s) => s.close?.()));
   }
 

@@ -41,6 +41,7 @@ function client(opts: { fetcher?: typeof fetch; voice?: string } = {}) {
   return { tts, listener };
 }
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(open.splice(0).map((t) => t.close()));
 });
 
@@ -122,7 +123,8 @@ describe("DeepgramTextToSpeech against the simulator", () => {
     expect(listener.failures).toEqual([]);
   });
 
-  it("a chunk whose retry is lost as well fails the speaker", async () => {
+  it("a chunk whose retry is lost as well fails the speaker, which leaves the one error line to the pipeline", async () => {
+    const errorLines = vi.spyOn(console, "error").mockImplementation(() => {});
     const proxy = new SocketProxy();
     const { tts, listener } = client({ fetcher: proxy.fetcher });
     let cuts = 0;
@@ -140,6 +142,8 @@ describe("DeepgramTextToSpeech against the simulator", () => {
     expect(proxy.sockets).toBe(2);
     tts.speak(2, FIRST); // ignored after failure
     expect(proxy.sockets).toBe(2);
+    // The listener reports the final error; the pipeline writes its `provider_failed` line (provider-failure.test.ts).
+    expect(errorLines).not.toHaveBeenCalled();
   });
 
   it("an unknown voice fails with a clear, non-retryable error", async () => {

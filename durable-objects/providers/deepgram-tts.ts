@@ -364,7 +364,6 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     this.#active = undefined;
     this.#standby = undefined;
     this.#retiring = [];
-    logEvent("error", "deepgram-tts", "failed", { error: error.message, status: error.status });
     this.#o.listener.failed(error);
   }
 }

@@ -89,15 +89,21 @@ export async function recordAcceptedCall(env: Env, waitUntil: WaitUntil, call: N
 }
 
 /**
- * Undoes an accepted inbound call whose webhook failed before answering: its row goes, with a `call.refused`
- * entry saying so, in one batch. Only for a call whose object never received its stream (nothing else refers
- * to the row yet).
+ * Undoes an admitted call that failed before it was answered (inbound) or placed at Twilio (outbound): its row
+ * goes, with a `call.refused` entry saying so, in one batch. Only for a call whose object never received its
+ * stream (nothing else refers to the row yet).
  */
-export async function withdrawAcceptedCall(env: Env, waitUntil: WaitUntil, call: { id: string; accountId: string; callSid: string | null }, requestId: string | null): Promise<void> {
+export async function withdrawAcceptedCall(
+  env: Env,
+  waitUntil: WaitUntil,
+  call: { id: string; accountId: string; callSid: string | null; direction: "inbound" | "outbound" },
+  requestId: string | null,
+): Promise<void> {
   const db = database(env.DB);
+  const actor = call.direction === "inbound" ? "twilio" : "platform";
   await db.batch([
     db.delete(calls).where(eq(calls.id, call.id)),
-    auditInsert(db, { accountId: call.accountId, actor: "twilio", action: "call.refused", resource: call.callSid, requestId, detail: { reason: "internal_error", call_id: call.id, call_sid: call.callSid, direction: "inbound" } }),
+    auditInsert(db, { accountId: call.accountId, actor, action: "call.refused", resource: call.callSid, requestId, detail: { reason: "internal_error", call_id: call.id, call_sid: call.callSid, direction: call.direction } }),
   ]);
   pokeAuditChainer(env, waitUntil, call.accountId);
 }

@@ -6,7 +6,8 @@ import { newCallId } from "../../shared/ids.ts";
 import { normalizeE164 } from "../../shared/phone/e164.ts";
 import type { AppEnv } from "../api/app-env.ts";
 import { admitCall, releaseCall } from "../services/call-admission.ts";
-import { auditCallRefusal, recordAcceptedCall, withdrawAcceptedCall, type CallRow } from "../services/call-records.ts";
+import { auditCallRefusal, recordAcceptedCall, type CallRow } from "../services/call-records.ts";
+import { giveBackCall } from "../services/call-release.ts";
 import { agentVersionConfig, liveAgentVersion } from "../../shared/agents/live-agent.ts";
 import { resolveNumberRoute } from "../services/number-routing.ts";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";
@@ -82,16 +83,8 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
     return twimlResponse(await connectCall(c.env, c.req.raw, callId));
   } catch (err) {
     console.error(JSON.stringify({ level: "error", message: "inbound call failed after admission; released", call_id: callId, account_id: owner.account_id, error: String(err) }));
-    await giveBack(c.env, waitUntil, { id: callId, accountId: owner.account_id, callSid }, recorded, c.get("requestId"));
+    await giveBackCall(c.env, waitUntil, { id: callId, accountId: owner.account_id, callSid, direction: "inbound" }, recorded, c.get("requestId"));
     return twimlResponse(refusalTwiml(UNAVAILABLE));
-  }
-}
-
-/** Releases what a failed inbound webhook took: its call row (with an entry saying why) and its slot, each on its own. */
-async function giveBack(env: Env, waitUntil: (p: Promise<unknown>) => void, call: { id: string; accountId: string; callSid: string | null }, recorded: boolean, requestId: string) {
-  const steps = [releaseCall(env, call.accountId, call.id), recorded ? withdrawAcceptedCall(env, waitUntil, call, requestId) : Promise.resolve()];
-  for (const result of await Promise.allSettled(steps)) {
-    if (result.status === "rejected") console.error(JSON.stringify({ level: "error", message: "could not release a failed inbound call", call_id: call.id, error: String(result.reason) }));
   }
 }
 

@@ -10,6 +10,7 @@ import type { CallMeta } from "../../../durable-objects/call/call-store.ts";
 import type { AppEnv } from "../app-env.ts";
 import { admitCall, type RefusalReason } from "../../services/call-admission.ts";
 import { auditCallRefusal, callAuditDetail, insertCall } from "../../services/call-records.ts";
+import { giveBackCall } from "../../services/call-release.ts";
 import { checkConsent } from "../../services/consent-check.ts";
 import { liveAgentVersion } from "../../../shared/agents/live-agent.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
@@ -91,10 +92,19 @@ callControlApi.openapi(
     const refusal = await admitCall(c.env, accountId, callId);
     if (refusal) await refuse(c, REFUSAL_PROBLEMS[refusal.reason], refusal.reason, refusal.reason === "concurrency_limit" ? "the account is at its concurrent-call limit; retry when a call ends" : refusal.message, body);
 
-    const row = await insertCall(c.env, { id: callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, twilioCallSid: null, status: "queued" });
-    const meta: CallMeta = { callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, callSid: null, createdAt: row.createdAt, publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
+    // From here on the call holds a slot: until Twilio has the call, whatever fails gives it back with the row.
     const session = callSession(c.env, callId);
-    await session.prepare(meta, body.variables);
+    let recorded = false;
+    try {
+      const row = await insertCall(c.env, { id: callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, twilioCallSid: null, status: "queued" });
+      recorded = true;
+      const meta: CallMeta = { callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, callSid: null, createdAt: row.createdAt, publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
+      await session.prepare(meta, body.variables);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", message: "outbound call failed after admission; released", call_id: callId, account_id: accountId, error: String(err) }));
+      await giveBackCall(c.env, (p) => c.executionCtx.waitUntil(p), { id: callId, accountId, callSid: null, direction: "outbound" }, recorded, c.get("requestId"));
+      throw err;
+    }
     const base = publicBaseUrl(c.env, c.req.raw);
     let twilioCall: TwilioCall;
     try {

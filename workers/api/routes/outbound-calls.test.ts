@@ -26,6 +26,26 @@ function at(iso: string) {
 
 afterEach(() => vi.useRealTimers());
 
+const gateActive = (accountId: string) => env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId)).active();
+const callRows = async (accountId: string) => (await env.DB.prepare("SELECT id, status, twilio_call_sid FROM calls WHERE account_id = ?").bind(accountId).all()).results;
+
+/** `POST /v1/calls` through the real app with some bindings replaced (to inject a failure). */
+const dialWithEnv = (t: TelephonyTenant, to: string, vars: Partial<Env>) =>
+  fetchWithEnv(
+    new Request("https://api.test/v1/calls", { method: "POST", headers: { authorization: `Bearer ${t.key}`, "content-type": "application/json" }, body: JSON.stringify({ agent_id: t.agentId, to, from: t.number }) }),
+    vars,
+  );
+
+/** Runs `fn` with a SQLite trigger aborting matching inserts into `table` for the account: that store is down. */
+async function withStoreDown<T>(name: string, table: string, accountId: string, fn: () => Promise<T>): Promise<T> {
+  await env.DB.prepare(`CREATE TRIGGER ${name} BEFORE INSERT ON ${table} WHEN NEW.account_id = '${accountId}' BEGIN SELECT RAISE(ABORT, 'store down'); END`).run();
+  try {
+    return await fn();
+  } finally {
+    await env.DB.prepare(`DROP TRIGGER ${name}`).run();
+  }
+}
+
 describe("calling hours (08:00–21:00 in the callee's zone)", () => {
   it("refuses a split-zone area code while either zone is out of hours, and audits it", async () => {
     const t = await telephonyTenant();
@@ -95,5 +115,44 @@ describe("refusals after admission", () => {
     expect(await env.DB.prepare("SELECT status, end_reason FROM calls WHERE id = ?").bind(problem.call_id).first()).toEqual({ status: "failed", end_reason: "twilio_unreachable" });
     expect(await env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(t.accountId)).active()).toBe(0);
     expect(await refusals(t.accountId)).toEqual(["twilio_unreachable"]);
+  });
+
+  it("gives back the slot and the row of a call whose object cannot be prepared, and records why", async () => {
+    const t = await telephonyTenant();
+    await registerWithTwilio(t);
+    await consent(t, UK);
+    const unreachable = {
+      idFromName: (name: string) => env.CALL_SESSION.idFromName(name),
+      get: () => ({ prepare: () => Promise.reject(new Error("call object unreachable")) }),
+    } as unknown as Env["CALL_SESSION"];
+    const res = await dialWithEnv(t, UK, { CALL_SESSION: unreachable });
+    expect(res.status).toBe(500);
+    expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await callRows(t.accountId)).toEqual([]);
+    expect(await gateActive(t.accountId)).toBe(0);
+    expect(await refusals(t.accountId)).toEqual(["internal_error"]);
+    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, pending: 0 });
+  });
+
+  it("gives back the slot of a call whose row cannot be written", async () => {
+    const t = await telephonyTenant();
+    await registerWithTwilio(t);
+    await consent(t, UK);
+    const res = await withStoreDown("outbound_calls_down", "calls", t.accountId, () => dial(t, UK));
+    expect(res.status).toBe(500);
+    expect(await callRows(t.accountId)).toEqual([]);
+    expect(await gateActive(t.accountId)).toBe(0);
+    expect(await refusals(t.accountId)).toEqual([]);
+  });
+
+  it("keeps the slot and the row of a call Twilio accepted, even when answering fails afterwards", async () => {
+    const t = await telephonyTenant();
+    await registerWithTwilio(t);
+    await consent(t, UK);
+    const res = await withStoreDown("outbound_audit_down", "audit_pending", t.accountId, () => dial(t, UK));
+    expect(res.status).toBe(500);
+    // The call exists at Twilio: its status callbacks end it and release the slot.
+    expect(await callRows(t.accountId)).toEqual([expect.objectContaining({ status: "queued" })]);
+    expect(await gateActive(t.accountId)).toBe(1);
   });
 });
