@@ -64,7 +64,7 @@ export class BriefingSocket {
     if (!check.ok || expectedTarget === null || expectedTarget !== message.start.callSid) {
       const reason = check.ok ? "not_the_target_leg" : check.reason;
       this.store.event("transfer.briefing_rejected", { reason });
-      await recordSecurityEvent(this.env, { kind: "stream_token_invalid", path: transferUrls("", meta.callId).stream, accountId: meta.accountId, detail: { reason, role: "briefing" } });
+      await recordSecurityEvent(this.env, { kind: "stream_token_invalid", path: transferUrls("", meta.callId).stream, accountId: meta.accountId, detail: { reason, role: "briefing" } }, this.ctx);
       stream.close(1008, `briefing stream ${reason}`);
       return undefined;
     }

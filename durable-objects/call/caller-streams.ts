@@ -63,7 +63,7 @@ export class CallerStreams {
     this.#pending.delete(stream.ws);
     if (!check.ok) {
       this.store.event("stream.rejected", { reason: check.reason });
-      await recordSecurityEvent(this.env, { kind: "stream_token_invalid", path: `/twilio/stream/${meta.callId}`, accountId: meta.accountId, detail: { reason: check.reason } });
+      await recordSecurityEvent(this.env, { kind: "stream_token_invalid", path: `/twilio/stream/${meta.callId}`, accountId: meta.accountId, detail: { reason: check.reason } }, this.ctx);
       stream.close(1008, `stream token ${check.reason}`);
       return { ok: false };
     }

@@ -37,10 +37,10 @@ export async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | R
   if (!call && !callId) return refusedCallStatus(c, params);
   const creds = call ? await twilioCredentialsForAccount(c.env, call.accountId) : undefined;
   if (!call || !creds || params.get("AccountSid") !== creds.accountSid) {
-    await recordSecurityEvent(c.env, { kind: "twilio_signature_invalid", path: c.req.path, accountId: call?.accountId ?? null, ip: c.req.header("cf-connecting-ip") ?? null, detail: { reason: call ? "account_sid_mismatch" : "unknown_call" } });
+    await recordSecurityEvent(c.env, { kind: "twilio_signature_invalid", path: c.req.path, accountId: call?.accountId ?? null, ip: c.req.header("cf-connecting-ip") ?? null, detail: { reason: call ? "account_sid_mismatch" : "unknown_call" } }, c.executionCtx);
     return forbidden();
   }
-  if ((await authenticateTwilioRequest(c.env, c.req.raw, params, [creds])).length === 0) return forbidden();
+  if ((await authenticateTwilioRequest(c.env, c.req.raw, params, [creds], c.executionCtx)).length === 0) return forbidden();
   return { call, creds, params };
 }
 
@@ -50,7 +50,7 @@ export async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | R
  * AccountSid; acknowledged, since there is nothing to update. Anything else is a forgery and recorded as one.
  */
 async function refusedCallStatus(c: Context<AppEnv>, params: URLSearchParams): Promise<Response> {
-  const verified = await authenticateTwilioRequest(c.env, c.req.raw, params, await accountSidCandidates(c.env, params));
+  const verified = await authenticateTwilioRequest(c.env, c.req.raw, params, await accountSidCandidates(c.env, params), c.executionCtx);
   return verified.length > 0 ? c.body(null, 204) : forbidden();
 }
 
@@ -86,7 +86,7 @@ export async function streamUpgrade(c: Context<AppEnv>): Promise<Response> {
   const creds = call ? await twilioCredentialsForAccount(c.env, call.accountId) : undefined;
   const url = publicRequestUrl(c.env, c.req.raw).replace(/^http/, "ws");
   if (!creds || !(await verifyTwilioSignature(creds.authToken, url, {}, c.req.header("x-twilio-signature")))) {
-    await recordSecurityEvent(c.env, { kind: "twilio_signature_invalid", path: c.req.path, accountId: call?.accountId ?? null, ip: c.req.header("cf-connecting-ip") ?? null, detail: { stream: true } });
+    await recordSecurityEvent(c.env, { kind: "twilio_signature_invalid", path: c.req.path, accountId: call?.accountId ?? null, ip: c.req.header("cf-connecting-ip") ?? null, detail: { stream: true } }, c.executionCtx);
     return forbidden();
   }
   return callSession(c.env, callId).fetch(c.req.raw);

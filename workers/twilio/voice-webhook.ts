@@ -30,7 +30,7 @@ export const connectCall = (env: Env, request: Request, callId: string) => conne
  */
 export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   const params = await readTwilioForm(c.req.raw);
-  const verified = await authenticateTwilioRequest(c.env, c.req.raw, params, await accountSidCandidates(c.env, params));
+  const verified = await authenticateTwilioRequest(c.env, c.req.raw, params, await accountSidCandidates(c.env, params), c.executionCtx);
   if (verified.length === 0) return forbidden();
 
   const callSid = params.get("CallSid");

@@ -25,6 +25,7 @@ export async function authenticateTwilioRequest(
   request: Request,
   params: URLSearchParams,
   candidates: TwilioCredentials[],
+  ctx: Pick<ExecutionContext, "waitUntil">,
 ): Promise<TwilioCredentials[]> {
   const url = publicRequestUrl(env, request);
   const signature = request.headers.get("x-twilio-signature");
@@ -37,7 +38,7 @@ export async function authenticateTwilioRequest(
       accountId: candidates.length === 1 ? candidates[0]!.accountId : null,
       ip: request.headers.get("cf-connecting-ip"),
       detail: { account_sid: params.get("AccountSid"), call_sid: params.get("CallSid"), signature_present: !!signature, candidates: candidates.length },
-    });
+    }, ctx);
   }
   return verified;
 }
