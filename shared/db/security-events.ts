@@ -24,8 +24,8 @@ export function eventSource(ip: string | null | undefined, accountId: string | n
 
 /** Counter writes per (kind, source, minute) are at least this far apart in one isolate, whatever the flood. */
 export const SECURITY_EVENT_FLUSH_MS = 5_000;
-/** Keys an isolate tracks at once; events of sources beyond it count into their kind's `overflow` source. */
-export const SECURITY_EVENT_MAX_KEYS = 1_000;
+/** Keys an isolate tracks per minute (a few KB); events of further sources count into their kind's `overflow` source. */
+export const SECURITY_EVENT_MAX_KEYS = 200;
 
 interface Tally {
   kind: SecurityEventKind;
