@@ -1,5 +1,5 @@
 import { env, exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, createTenant, request } from "./api-client.ts";
 
 const PROBLEMS = "https://docs.ayb.dev/problems/";
@@ -72,7 +72,8 @@ describe("request bodies", () => {
     // A small forged webhook still reaches the signature check, which records it.
     const small = await raw("/twilio/voice", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": "forged" }, body: "CallSid=CA1" });
     expect(small.status).toBe(403);
-    expect(await events()).toBe(before + 1);
+    // Written through waitUntil, after the 403.
+    await vi.waitFor(async () => expect(await events()).toBe(before + 1), { timeout: 5_000, interval: 20 });
   });
 });
 

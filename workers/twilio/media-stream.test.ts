@@ -11,7 +11,7 @@ describe("media stream", () => {
     const { url, params } = await acceptedCall(t);
     const { status } = await openStream(t, url!, false);
     expect(status).toBe(403);
-    expect(await securityEvents(`/twilio/stream/${params.call_id}`)).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: { stream: true } }]);
+    await eventually(async () => expect(await securityEvents(`/twilio/stream/${params.call_id}`)).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: { stream: true } }]));
     expect((await session(params.call_id!).events()).map((e) => e.type)).toEqual(["call.accepted"]);
   });
 
@@ -136,6 +136,9 @@ describe("media stream", () => {
   });
 });
 
+/** Security events are written through waitUntil, after the refusal: wait for them. */
+const eventually = (assertion: () => Promise<void>) => vi.waitFor(assertion, { timeout: 5_000, interval: 20 });
+
 /** The security events recorded for one request path, oldest first. */
 async function securityEvents(path: string) {
   const rows = await env.DB.prepare("SELECT kind, account_id, detail FROM security_events WHERE path = ? ORDER BY id").bind(path).all<{ kind: string; account_id: string | null; detail: string }>();
@@ -150,8 +153,10 @@ async function expectRefusedStream(accountId: string, callId: string, reason: st
   const events = await session(callId).events();
   expect(events.filter((e) => e.type === "stream.rejected").map((e) => e.data)).toEqual([{ reason }]);
   expect(events.map((e) => e.type)).not.toContain("stream.started");
-  const sec = await env.DB.prepare("SELECT path, detail FROM security_events WHERE kind = 'stream_token_invalid' AND account_id = ?").bind(accountId).all<{ path: string; detail: string }>();
-  expect(sec.results.map((r) => ({ path: r.path, detail: JSON.parse(r.detail) }))).toEqual([{ path: `/twilio/stream/${callId}`, detail: { reason } }]);
+  await eventually(async () => {
+    const sec = await env.DB.prepare("SELECT path, detail FROM security_events WHERE kind = 'stream_token_invalid' AND account_id = ?").bind(accountId).all<{ path: string; detail: string }>();
+    expect(sec.results.map((r) => ({ path: r.path, detail: JSON.parse(r.detail) }))).toEqual([{ path: `/twilio/stream/${callId}`, detail: { reason } }]);
+  });
 }
 
 describe("status callbacks", () => {
@@ -180,10 +185,11 @@ describe("status callbacks", () => {
     const { params } = await acceptedCall(t);
     const body = { AccountSid: t.accountSid, CallSid: "CA" + "5".repeat(32), CallStatus: "completed" };
     expect((await twilioPost(`/twilio/status/${params.call_id}`, body, "wrong-token-0123456789")).status).toBe(403);
-    const forged = await securityEvents(`/twilio/status/${params.call_id}`);
-    expect(forged).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: expect.objectContaining({ account_sid: t.accountSid, signature_present: true }) }]);
+    await eventually(async () =>
+      expect(await securityEvents(`/twilio/status/${params.call_id}`)).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: expect.objectContaining({ account_sid: t.accountSid, signature_present: true }) }]),
+    );
     expect((await twilioPost(`/twilio/status/${params.call_id}`, { ...body, AccountSid: other.accountSid }, other.authToken)).status).toBe(403);
-    expect((await securityEvents(`/twilio/status/${params.call_id}`)).slice(1)).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: { reason: "account_sid_mismatch" } }]);
+    await eventually(async () => expect((await securityEvents(`/twilio/status/${params.call_id}`)).slice(1)).toEqual([{ kind: "twilio_signature_invalid", account_id: t.accountId, detail: { reason: "account_sid_mismatch" } }]));
     expect((await session(params.call_id!).state()).ended).toBe(false);
   });
 

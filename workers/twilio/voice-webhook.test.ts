@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ID_PATTERNS } from "../../shared/ids.ts";
 import { api, request } from "../../test/workers/api-client.ts";
 import { phonePseudonym } from "../../shared/audit/phone-pseudonym.ts";
@@ -13,6 +13,8 @@ const auditRows = async (accountId: string, action: string) =>
 
 const callCount = async (accountId: string) => (await env.DB.prepare("SELECT count(*) AS n FROM calls WHERE account_id = ?").bind(accountId).first<{ n: number }>())!.n;
 
+// Security events are written through waitUntil, after the 403: wait for them.
+const eventually = (assertion: () => Promise<void>) => vi.waitFor(assertion, { timeout: 5_000, interval: 20 });
 const securityEvents = async (path: string) =>
   (await env.DB.prepare("SELECT kind, account_id, path FROM security_events WHERE path = ?").bind(path).all()).results;
 
@@ -115,7 +117,7 @@ describe("POST /twilio/voice", () => {
       });
       expect(res.status).toBe(403);
       expect(res.text).not.toContain("<Connect");
-      expect((await securityEvents("/twilio/voice")).length).toBe(before + 1);
+      await eventually(async () => expect((await securityEvents("/twilio/voice")).length).toBe(before + 1));
       const calls = await env.DB.prepare("SELECT count(*) AS n FROM calls WHERE twilio_call_sid = ?").bind(params.CallSid).first<{ n: number }>();
       expect(calls!.n).toBe(0);
     });
@@ -124,7 +126,7 @@ describe("POST /twilio/voice", () => {
       const before = (await securityEvents("/twilio/voice")).length;
       const res = await twilioPost("/twilio/voice", inboundParams({ accountSid: `AC${"f".repeat(32)}`, number: "+14155550000" }), "whatever");
       expect(res.status).toBe(403);
-      expect((await securityEvents("/twilio/voice")).slice(before)).toEqual([{ kind: "twilio_signature_invalid", account_id: null, path: "/twilio/voice" }]);
+      await eventually(async () => expect((await securityEvents("/twilio/voice")).slice(before)).toEqual([{ kind: "twilio_signature_invalid", account_id: null, path: "/twilio/voice" }]));
     });
   });
 

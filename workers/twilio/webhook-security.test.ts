@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import { BASE, inboundParams, parseConnect, telephonyTenant, twilioPost, type TelephonyTenant } from "../../test/workers/telephony-fixtures.ts";
 import { fetchWithEnv } from "../../test/workers/worker-with-env.ts";
 
+// Security events are written through waitUntil, after the 403: wait for them.
+const eventually = (assertion: () => Promise<void>) => vi.waitFor(assertion, { timeout: 5_000, interval: 20 });
 const securityEvents = async (path: string) =>
   (await env.DB.prepare("SELECT kind, account_id, detail FROM security_events WHERE path = ? ORDER BY id").bind(path).all<{ kind: string; account_id: string | null; detail: string }>()).results;
 
@@ -44,7 +46,7 @@ describe("the public URL a signature is checked against", () => {
     // A signature made for another host, replayed here with headers claiming that host: refused and recorded.
     const replayed = await voicePost(t, "https://voice.test/twilio/voice", "https://attacker.example/twilio/voice", {}, spoof);
     expect(replayed.status).toBe(403);
-    expect((await securityEvents("/twilio/voice")).length).toBe(before + 1);
+    await eventually(async () => expect((await securityEvents("/twilio/voice")).length).toBe(before + 1));
     // A genuine request carrying the headers: answered, with URLs on the real host, not the claimed one.
     const genuine = await voicePost(t, "https://voice.test/twilio/voice", "https://voice.test/twilio/voice", {}, spoof);
     expect(genuine.status).toBe(200);
@@ -64,7 +66,7 @@ describe("a valid /twilio/voice signature replayed to a callback path", () => {
     const path = `/twilio/${kind}/${connect.call_id}`;
     const res = await twilioPost(path, params, t.authToken, { signedUrl: `${BASE}/twilio/voice` });
     expect(res.status).toBe(403);
-    expect(await securityEvents(path)).toEqual([expect.objectContaining({ kind: "twilio_signature_invalid", account_id: t.accountId })]);
+    await eventually(async () => expect(await securityEvents(path)).toEqual([expect.objectContaining({ kind: "twilio_signature_invalid", account_id: t.accountId })]));
     expect((await env.CALL_SESSION.get(env.CALL_SESSION.idFromName(connect.call_id!)).state()).ended).toBe(false);
   });
 });
@@ -80,6 +82,6 @@ describe("status callbacks for calls the platform refused", () => {
     expect((await securityEvents("/twilio/status")).length).toBe(before);
     expect((await twilioPost("/twilio/status", status, "not-the-token-0123456789")).status).toBe(403);
     expect((await twilioPost("/twilio/status", { ...status, AccountSid: `AC${"e".repeat(32)}` }, t.authToken)).status).toBe(403);
-    expect((await securityEvents("/twilio/status")).length).toBe(before + 2);
+    await eventually(async () => expect((await securityEvents("/twilio/status")).length).toBe(before + 2));
   });
 });
