@@ -22,7 +22,7 @@ export function eventSource(ip: string | null | undefined, accountId: string | n
   return `${groups.join(":")}::/64`;
 }
 
-/** Counter writes per (kind, source, minute) are at least this far apart in one isolate, whatever the flood. */
+/** One isolate writes a (kind, source, minute) counter at most once per this interval, plus once when the minute passes. */
 export const SECURITY_EVENT_FLUSH_MS = 5_000;
 /** Keys an isolate tracks per minute (a few KB); events of further sources count into their kind's `overflow` source. */
 export const SECURITY_EVENT_MAX_KEYS = 200;
