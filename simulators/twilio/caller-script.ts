@@ -33,7 +33,8 @@ const waitForAgentStep = z.strictObject({
   waitSilenceMs: ms.optional(),
   /**
    * With `replyEndMark`: how many replies must end (default 1; 2 for a recording disclosure and then the greeting;
-   * 0 when a pause is enough, e.g. to speak while the agent's filler line waits for a tool).
+   * 0 when a pause is enough, e.g. to speak while the agent's filler line waits for a tool). Right after the caller
+   * spoke, replies that ended while it was speaking count too (a disclosure finishing under the caller's question).
    */
   replies: z.number().int().min(0).optional(),
 });

@@ -69,6 +69,8 @@ export class ScriptRunner {
   #stepStartMs = 0;
   #baselineSegments = 0;
   #baselineReplyMarks = 0;
+  /** Reply-end marks played when the caller's last utterance began. */
+  #replyMarksAtUtterance: number | undefined;
   #callerQuietSinceMs = 0;
   #phase: Phase = { kind: "waiting" };
 
@@ -96,7 +98,11 @@ export class ScriptRunner {
     this.#index = index;
     this.#stepStartMs = nowMs;
     this.#baselineSegments = this.#env.agentSegmentsStarted();
-    this.#baselineReplyMarks = this.#replyMarksPlayed();
+    const step = this.#script.steps[index];
+    // A wait right after the caller spoke counts the replies that ended while it was speaking (a recording
+    // disclosure finishing under the caller's question is one of the replies it waits for).
+    this.#baselineReplyMarks = (step && "waitForAgent" in step ? this.#replyMarksAtUtterance : undefined) ?? this.#replyMarksPlayed();
+    this.#replyMarksAtUtterance = undefined;
     this.#phase = { kind: "waiting" };
   }
 
@@ -141,6 +147,7 @@ export class ScriptRunner {
     const utterance = this.#utterances.get(this.#index);
     if (!utterance) throw new Error(`no prepared audio for step ${this.#index}`);
     this.#env.speak(utterance, this.#env.agentSpeaking());
+    this.#replyMarksAtUtterance = this.#replyMarksPlayed();
     this.#phase = { kind: "speaking" };
     return utterance.mulaw.length === 0;
   }

@@ -129,6 +129,34 @@ steps:
     });
   }
 
+  it("counts a reply that ends while the caller is still speaking toward the wait that follows (replies: 2)", async () => {
+    h = await startHarness({ speed: 10 });
+    h.platform.route("/voice", connectTwiml(h.platform));
+    const steps = [{ say: "hello there", interruptAfterMs: 100 }, { waitForAgent: true, replies: 2 }, { say: "bye" }, { hangup: true }];
+    const call = await h.ring({ waitSilenceMs: 300, agentTimeoutMs: 3000, replyEndMark: "reply-end-", steps });
+    const stream = await h.platform.nextStream();
+    const start = await stream.waitFor((m) => m.event === "start");
+    const streamSid = start.event === "start" ? start.streamSid : "";
+    const reply = (name: string) => {
+      stream.send(buildMediaMessage(streamSid, Buffer.alloc(400 * 8, 0x22).toString("base64")));
+      stream.send(buildMarkMessage(streamSid, name));
+    };
+    // The first reply ends 400 ms in, under the caller's question (which starts 100 ms in and lasts longer).
+    reply("reply-end-1");
+    await stream.waitFor((m) => m.event === "media" && Number(m.media.timestamp) >= 2000);
+    reply("reply-end-2");
+    const recording = await call.ended;
+
+    const [first, second] = recording.agentAudio;
+    const [question, bye] = recording.turns;
+    expect(question!.speechStartMs).toBeLessThan(first!.endMs);
+    expect(question!.speechEndMs).toBeGreaterThan(first!.endMs);
+    // The second reply's end completes the wait: the caller does not sit out agentTimeoutMs for a third one.
+    expect(bye!.speechStartMs - second!.endMs).toBeGreaterThanOrEqual(300);
+    expect(bye!.speechStartMs - second!.endMs).toBeLessThan(3000);
+    expect(recording.errors).toEqual([]);
+  });
+
   it("notes a waitForAgent that times out and carries on", async () => {
     h = await startHarness({ speed: 20 });
     h.platform.route("/voice", connectTwiml(h.platform));
