@@ -104,7 +104,9 @@ export class SimulatedCall implements TwimlCall {
       agentSegmentStartMs: () => this.#agentPlayingSinceMs,
       agentSegmentsStarted: () => this.recorder.data.agentAudio.length,
       agentSilentSinceMs: () => Math.max(this.#stream?.lastAgentAudioEndMs ?? 0, this.#stream?.record.openedAtMs ?? 0),
-      marksPlayed: (prefix) => this.recorder.data.marks.filter((m) => m.echoedAtMs !== null && !m.cleared && m.name.startsWith(prefix)).length,
+      // The platform sends a reply-end mark only once its reply was heard, so one flushed by a later clear (it sat
+      // behind the next reply's audio) still says that its reply ended.
+      marksPlayed: (prefix) => this.recorder.data.marks.filter((m) => m.echoedAtMs !== null && m.name.startsWith(prefix)).length,
       agentMidReply: (prefix) => {
         const lastAudioEndMs = this.#stream?.lastAgentAudioEndMs ?? null;
         if (lastAudioEndMs === null) return false;

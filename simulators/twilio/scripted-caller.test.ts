@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { UtteranceRegistry } from "../common/utterance-registry.ts";
-import { buildMarkMessage, buildMediaMessage } from "../../shared/protocol/twilio-media.ts";
+import { buildClearMessage, buildMarkMessage, buildMediaMessage } from "../../shared/protocol/twilio-media.ts";
 import { attachTestAgent } from "./testing/test-agent.ts";
 import { connectTwiml, startHarness, type Harness } from "./testing/harness.ts";
 
@@ -154,6 +154,35 @@ steps:
     // The second reply's end completes the wait: the caller does not sit out agentTimeoutMs for a third one.
     expect(bye!.speechStartMs - second!.endMs).toBeGreaterThanOrEqual(300);
     expect(bye!.speechStartMs - second!.endMs).toBeLessThan(3000);
+    expect(recording.errors).toEqual([]);
+  });
+
+  it("counts a reply-end mark flushed by a clear (it sat behind the next reply's audio) as its reply's end", async () => {
+    h = await startHarness({ speed: 10 });
+    h.platform.route("/voice", connectTwiml(h.platform));
+    const steps = [{ say: "hello there", interruptAfterMs: 600 }, { waitForAgent: true, replies: 2 }, { say: "bye" }, { hangup: true }];
+    const call = await h.ring({ waitSilenceMs: 300, agentTimeoutMs: 3000, replyEndMark: "reply-end-", steps });
+    const stream = await h.platform.nextStream();
+    const start = await stream.waitFor((m) => m.event === "start");
+    const streamSid = start.event === "start" ? start.streamSid : "";
+    const audio = (ms: number) => stream.send(buildMediaMessage(streamSid, Buffer.alloc(ms * 8, 0x22).toString("base64")));
+    // A disclosure heard in full, then a greeting already queued when the platform marks the disclosure's end.
+    audio(400);
+    audio(2000);
+    stream.send(buildMarkMessage(streamSid, "reply-end-1"));
+    // The caller talks over the greeting; the platform clears it, and the disclosure's mark with it.
+    await stream.waitFor((m) => m.event === "media" && Number(m.media.timestamp) >= 1000);
+    stream.send(buildClearMessage(streamSid));
+    await stream.waitFor((m) => m.event === "media" && Number(m.media.timestamp) >= 2500);
+    audio(400);
+    stream.send(buildMarkMessage(streamSid, "reply-end-2"));
+    const recording = await call.ended;
+
+    expect(recording.marks.find((m) => m.name === "reply-end-1")).toMatchObject({ cleared: true });
+    const answer = recording.agentAudio.at(-1)!;
+    const bye = recording.turns.at(-1)!;
+    expect(bye.speechStartMs - answer.endMs).toBeGreaterThanOrEqual(300);
+    expect(bye.speechStartMs - answer.endMs).toBeLessThan(3000);
     expect(recording.errors).toEqual([]);
   });
 
