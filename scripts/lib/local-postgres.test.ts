@@ -5,7 +5,7 @@ import { connect } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { eq, sql } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
 import { withPostgres } from "../../shared/pg/client.ts";
 import { plans } from "../../shared/pg/schema.ts";
@@ -21,14 +21,13 @@ const refusesConnections = (port: number) =>
 const portOf = (hostAndPort: string) => Number(/:(\d+)/.exec(hostAndPort)![1]);
 const dataDirectory = async (pg: LocalPostgres) =>
   (await withPostgres(pg.config, (db) => db.execute<{ dir: string }>(sql`select current_setting('data_directory') as dir`))).rows[0]!.dir;
-async function eventually(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
+/** Polls `condition` until it holds (true) or the deadline passes (false). */
+const eventually = (condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<boolean> =>
+  vi
+    .waitFor(async () => {
+      if (!(await condition())) throw new Error("not yet");
+    }, { timeout: timeoutMs, interval: 50 })
+    .then(() => true, () => false);
 
 describe("the local Postgres", { timeout: 60_000 }, () => {
   const kept: string[] = [];
