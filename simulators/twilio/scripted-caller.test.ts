@@ -129,22 +129,36 @@ steps:
     });
   }
 
-  it("counts a reply that ends while the caller is still speaking toward the wait that follows (replies: 2)", async () => {
+  /**
+   * A caller who talks `interruptAfterMs` into the agent's first audio, then waits for two replies to end, says
+   * "bye" and hangs up; the test plays the platform: audio, marks and clears on the call's stream.
+   */
+  async function ringForTwoReplies(interruptAfterMs: number) {
     h = await startHarness({ speed: 10 });
     h.platform.route("/voice", connectTwiml(h.platform));
-    const steps = [{ say: "hello there", interruptAfterMs: 100 }, { waitForAgent: true, replies: 2 }, { say: "bye" }, { hangup: true }];
+    const steps = [{ say: "hello there", interruptAfterMs }, { waitForAgent: true, replies: 2 }, { say: "bye" }, { hangup: true }];
     const call = await h.ring({ waitSilenceMs: 300, agentTimeoutMs: 3000, replyEndMark: "reply-end-", steps });
     const stream = await h.platform.nextStream();
     const start = await stream.waitFor((m) => m.event === "start");
     const streamSid = start.event === "start" ? start.streamSid : "";
-    const reply = (name: string) => {
-      stream.send(buildMediaMessage(streamSid, Buffer.alloc(400 * 8, 0x22).toString("base64")));
-      stream.send(buildMarkMessage(streamSid, name));
+    return {
+      call,
+      audio: (ms: number) => stream.send(buildMediaMessage(streamSid, Buffer.alloc(ms * 8, 0x22).toString("base64"))),
+      mark: (name: string) => stream.send(buildMarkMessage(streamSid, name)),
+      clear: () => stream.send(buildClearMessage(streamSid)),
+      /** Resolves once the caller's stream time reaches `ms`. */
+      streamTime: (ms: number) => stream.waitFor((m) => m.event === "media" && Number(m.media.timestamp) >= ms),
     };
+  }
+
+  it("counts a reply that ends while the caller is still speaking toward the wait that follows (replies: 2)", async () => {
+    const { call, audio, mark, streamTime } = await ringForTwoReplies(100);
     // The first reply ends 400 ms in, under the caller's question (which starts 100 ms in and lasts longer).
-    reply("reply-end-1");
-    await stream.waitFor((m) => m.event === "media" && Number(m.media.timestamp) >= 2000);
-    reply("reply-end-2");
+    audio(400);
+    mark("reply-end-1");
+    await streamTime(2000);
+    audio(400);
+    mark("reply-end-2");
     const recording = await call.ended;
 
     const [first, second] = recording.agentAudio;
@@ -158,24 +172,17 @@ steps:
   });
 
   it("counts a reply-end mark flushed by a clear (it sat behind the next reply's audio) as its reply's end", async () => {
-    h = await startHarness({ speed: 10 });
-    h.platform.route("/voice", connectTwiml(h.platform));
-    const steps = [{ say: "hello there", interruptAfterMs: 600 }, { waitForAgent: true, replies: 2 }, { say: "bye" }, { hangup: true }];
-    const call = await h.ring({ waitSilenceMs: 300, agentTimeoutMs: 3000, replyEndMark: "reply-end-", steps });
-    const stream = await h.platform.nextStream();
-    const start = await stream.waitFor((m) => m.event === "start");
-    const streamSid = start.event === "start" ? start.streamSid : "";
-    const audio = (ms: number) => stream.send(buildMediaMessage(streamSid, Buffer.alloc(ms * 8, 0x22).toString("base64")));
+    const { call, audio, mark, clear, streamTime } = await ringForTwoReplies(600);
     // A disclosure heard in full, then a greeting already queued when the platform marks the disclosure's end.
     audio(400);
     audio(2000);
-    stream.send(buildMarkMessage(streamSid, "reply-end-1"));
+    mark("reply-end-1");
     // The caller talks over the greeting; the platform clears it, and the disclosure's mark with it.
-    await stream.waitFor((m) => m.event === "media" && Number(m.media.timestamp) >= 1000);
-    stream.send(buildClearMessage(streamSid));
-    await stream.waitFor((m) => m.event === "media" && Number(m.media.timestamp) >= 2500);
+    await streamTime(1000);
+    clear();
+    await streamTime(2500);
     audio(400);
-    stream.send(buildMarkMessage(streamSid, "reply-end-2"));
+    mark("reply-end-2");
     const recording = await call.ended;
 
     expect(recording.marks.find((m) => m.name === "reply-end-1")).toMatchObject({ cleared: true });

@@ -21,6 +21,18 @@ const auditActions = async (accountId: string) => {
   );
 };
 
+/** Runs `fn` while the account's audit entries of `action` cannot be stored (a trigger aborts their insert). */
+async function withAuditDown<T>(accountId: string, action: string, fn: () => Promise<T>): Promise<T> {
+  await env.DB.prepare(
+    `CREATE TRIGGER audit_down BEFORE INSERT ON audit_pending WHEN NEW.account_id = '${accountId}' AND NEW.action = '${action}' BEGIN SELECT RAISE(ABORT, 'audit store down'); END`,
+  ).run();
+  try {
+    return await fn();
+  } finally {
+    await env.DB.prepare("DROP TRIGGER audit_down").run();
+  }
+}
+
 /** A signed inbound webhook through the real app with some bindings replaced (to inject a failure). */
 async function postWithEnv(t: TelephonyTenant, params: Record<string, string>, vars: Partial<Env>) {
   const url = `${BASE}/twilio/voice`;
@@ -49,15 +61,7 @@ describe("inbound calls arriving together", () => {
 
   it("answers a call whose audit entry cannot be stored with an apology, keeping neither its row nor its slot", async () => {
     const t = await telephonyTenant();
-    await env.DB.prepare(
-      `CREATE TRIGGER calls_audit_down BEFORE INSERT ON audit_pending WHEN NEW.account_id = '${t.accountId}' AND NEW.action = 'call.accepted' BEGIN SELECT RAISE(ABORT, 'audit store down'); END`,
-    ).run();
-    let res;
-    try {
-      res = await twilioPost("/twilio/voice", inboundParams(t), t.authToken);
-    } finally {
-      await env.DB.prepare("DROP TRIGGER calls_audit_down").run();
-    }
+    const res = await withAuditDown(t.accountId, "call.accepted", () => twilioPost("/twilio/voice", inboundParams(t), t.authToken));
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/<Say>We cannot take your call right now\. Please try again later\. Goodbye\.<\/Say><Hangup\/>/);
     expect(await callRows(t.accountId)).toEqual([]);
@@ -69,15 +73,7 @@ describe("inbound calls arriving together", () => {
     const t = await telephonyTenant();
     await env.DB.prepare("UPDATE phone_numbers SET agent_id = NULL WHERE e164 = ?").bind(t.number).run();
     await env.CONFIG_CACHE.delete(`number:${t.number}`);
-    await env.DB.prepare(
-      `CREATE TRIGGER refusals_audit_down BEFORE INSERT ON audit_pending WHEN NEW.account_id = '${t.accountId}' AND NEW.action = 'call.refused' BEGIN SELECT RAISE(ABORT, 'audit store down'); END`,
-    ).run();
-    let res;
-    try {
-      res = await twilioPost("/twilio/voice", inboundParams(t), t.authToken);
-    } finally {
-      await env.DB.prepare("DROP TRIGGER refusals_audit_down").run();
-    }
+    const res = await withAuditDown(t.accountId, "call.refused", () => twilioPost("/twilio/voice", inboundParams(t), t.authToken));
     expect(res.status).toBe(200);
     expect(res.text).toContain("The number you have called is not in service.");
   });
