@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { BalanceSnapshot } from "../shared/billing/balance-snapshot.ts";
 
 /**
  * One object per account: admits calls under the account's concurrent-call limit. The object is single-threaded,
@@ -15,6 +16,7 @@ export class AccountGate extends DurableObject<Env> {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS leases (call_id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)");
+      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS balance (id INTEGER PRIMARY KEY CHECK (id = 1), through_posting_id INTEGER NOT NULL, snapshot TEXT NOT NULL)");
     });
   }
 
@@ -42,6 +44,20 @@ export class AccountGate extends DurableObject<Env> {
   active(now = Date.now()): number {
     this.#expire(now);
     return this.#count();
+  }
+
+  /** Takes the ledger's balance; pushes can arrive out of order, so one older than the held snapshot is ignored. */
+  setBalance(snapshot: BalanceSnapshot): boolean {
+    const held = this.balance();
+    if (held && held.throughPostingId > snapshot.throughPostingId) return false;
+    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO balance (id, through_posting_id, snapshot) VALUES (1, ?, ?)", snapshot.throughPostingId, JSON.stringify(snapshot));
+    return true;
+  }
+
+  /** The newest snapshot pushed from the ledger, or null before the first. */
+  balance(): BalanceSnapshot | null {
+    const row = this.ctx.storage.sql.exec<{ snapshot: string }>("SELECT snapshot FROM balance WHERE id = 1").toArray()[0];
+    return row ? (JSON.parse(row.snapshot) as BalanceSnapshot) : null;
   }
 
   override async alarm(): Promise<void> {

@@ -28,6 +28,8 @@ export const RATE_COMPONENTS = [
 ] as const;
 
 export const BILLING_STATUSES = ["active", "past_due", "suspended_for_billing"] as const;
+/** Prepaid accounts spend credit they bought (calls need a positive spendable balance); postpaid ones are invoiced. */
+export const BILLING_MODES = ["prepaid", "postpaid"] as const;
 
 /** The ledger's own accounts: every posting moves an amount from one to another (double entry). */
 export const LEDGER_ACCOUNTS = ["customer_balance", "payments", "revenue", "promotions", "adjustments"] as const;
@@ -74,9 +76,17 @@ export const billingAccounts = pgTable(
     timeZone: text("time_zone").notNull().default("UTC"),
     // Separate from the operator's D1 `status`: a payment never lifts an operator's suspension.
     billingStatus: text("billing_status", { enum: BILLING_STATUSES }).notNull().default("active"),
+    billingMode: text("billing_mode", { enum: BILLING_MODES }).notNull().default("postpaid"),
+    // Crossing below it emits `billing.balance_low` once per crossing; null: no alert.
+    lowBalanceThresholdMinor: bigint("low_balance_threshold_minor", { mode: "number" }),
     createdAt: createdAt(),
   },
-  (t) => [check("billing_accounts_currency", oneOf("currency", CURRENCIES)), check("billing_accounts_status", oneOf("billing_status", BILLING_STATUSES))],
+  (t) => [
+    check("billing_accounts_currency", oneOf("currency", CURRENCIES)),
+    check("billing_accounts_status", oneOf("billing_status", BILLING_STATUSES)),
+    check("billing_accounts_mode", oneOf("billing_mode", BILLING_MODES)),
+    check("billing_accounts_threshold_not_negative", sql`${t.lowBalanceThresholdMinor} is null or ${t.lowBalanceThresholdMinor} >= 0`),
+  ],
 );
 
 /**
