@@ -3,6 +3,8 @@
  * (audio in → transcript → reply text → audio out); system frames (`interrupt`, `end`) are broadcast to every
  * stage, so each drops what it holds for the turn being interrupted.
  */
+import type { FluxTurnInfo } from "../providers/provider-types.ts";
+
 export interface Word {
   word: string;
   /** Milliseconds on the call's audio clock (caller audio received since the stream started). */
@@ -20,6 +22,8 @@ export type Frame =
   | { kind: "speech_started"; audioMs: number }
   | { kind: "transcript"; text: string; words: Word[]; isFinal: boolean; speechFinal: boolean }
   | { kind: "utterance_end"; lastWordEndMs: number }
+  /** Deepgram Flux's turn detection (providers/provider-types.ts FluxTurnInfo). */
+  | { kind: "turn_info"; info: FluxTurnInfo }
   | { kind: "user_turn"; turnId: number; text: string; speechEndedAudioMs: number; tentative: boolean }
   /** `apology`: a provider failed for good; the call hangs up once it has been heard. */
   | { kind: "prompt"; turnId: number; text: string; reason: "greeting" | "disclosure" | "silence" | "closing" | "voicemail" | "apology" }

@@ -44,6 +44,23 @@ export interface SpeechToTextListener {
   utteranceEnd(lastWordEndAudioMs: number): void;
   /** The socket dropped and could not be reopened; the call should apologise and end. */
   failed(error: ProviderError): void;
+  /**
+   * Deepgram Flux (/v2/listen) only: the service's own turn detection, which replaces endpointing and utterance
+   * ends. Flux's `Update` messages arrive as interim `transcript`s; its `StartOfTurn` also as `speechStarted`.
+   */
+  turnInfo?(t: FluxTurnInfo): void;
+}
+
+export type FluxTurnEvent = "StartOfTurn" | "EagerEndOfTurn" | "TurnResumed" | "EndOfTurn";
+
+export interface FluxTurnInfo {
+  event: FluxTurnEvent;
+  turnIndex: number;
+  /** The turn's transcript so far; on `EndOfTurn` it equals the `EagerEndOfTurn` one that came before it. */
+  transcript: string;
+  /** On the call's audio clock, like `transcript`'s words. */
+  words: Word[];
+  endOfTurnConfidence: number;
 }
 
 export interface SpeechToText {
