@@ -42,7 +42,29 @@ export interface LatencyProfile {
   stragglerMs: Distribution;
   /** Probability per provider socket (Deepgram, Bedrock stream, Twilio media stream) of being dropped mid-stream (jittery only). */
   socketDropRate: number;
+  /** Deepgram Flux (/v2/listen) turn detection; see FluxProfile. */
+  flux: FluxProfile;
 }
+
+/**
+ * Deepgram Flux's turn detection, in audio time from the end of speech (the silence Flux must hear), at the default
+ * thresholds (`eot_threshold` 0.7; `eager_eot_threshold` 0.5). Thresholds scale these (simulators/deepgram/flux-turns.ts).
+ */
+export interface FluxProfile {
+  /** End of speech → `EndOfTurn`. Deepgram: "~260ms end-of-turn detection (p50 at defaults)" (Flux quickstart, Nova-3 migration guide). */
+  endOfTurn: Distribution;
+  /** End of speech → `EagerEndOfTurn`. Deepgram publishes no figure; our estimate keeps it ~80 ms ahead of `EndOfTurn`. */
+  eagerEndOfTurn: Distribution;
+  /**
+   * Probability that a pause inside a turn, too short to reach `eagerEndOfTurn`, still fires an `EagerEndOfTurn` (then
+   * `TurnResumed` when the caller goes on). Longer pauses that resume are false eagers anyway. latency.md §2 cites an
+   * 18% discard rate for speculative replies; the published profiles use it.
+   */
+  falseEagerRate: number;
+}
+
+/** Deepgram's ~260 ms p50; the p95 is our estimate (no published tail). */
+const fluxPublished: FluxProfile = { endOfTurn: { p50Ms: 260, p95Ms: 360 }, eagerEndOfTurn: { p50Ms: 180, p95Ms: 250 }, falseEagerRate: 0.18 };
 
 const zero: Distribution = { p50Ms: 0, p95Ms: 0 };
 const unlimited: Distribution = { p50Ms: Infinity, p95Ms: Infinity };
@@ -68,6 +90,7 @@ const calm = {
   stragglerRate: 0,
   stragglerMs: zero,
   socketDropRate: 0,
+  flux: fluxPublished,
 } satisfies Partial<LatencyProfile>;
 
 export const latencyProfiles: Record<LatencyProfileName, LatencyProfile> = {
@@ -84,6 +107,8 @@ export const latencyProfiles: Record<LatencyProfileName, LatencyProfile> = {
     stragglerRate: 0,
     stragglerMs: zero,
     socketDropRate: 0,
+    // Turn detection is silence the model must hear (audio time, free for accelerated senders): fixed medians, no false eagers.
+    flux: { endOfTurn: { p50Ms: 260, p95Ms: 260 }, eagerEndOfTurn: { p50Ms: 220, p95Ms: 220 }, falseEagerRate: 0 },
   },
   realistic: {
     ...calm,
@@ -116,6 +141,7 @@ export const latencyProfiles: Record<LatencyProfileName, LatencyProfile> = {
     stragglerRate: 0.05,
     stragglerMs: { p50Ms: 2500, p95Ms: 4000 },
     socketDropRate: 0.1,
+    flux: { endOfTurn: { p50Ms: 260, p95Ms: 500 }, eagerEndOfTurn: { p50Ms: 180, p95Ms: 350 }, falseEagerRate: 0.3 },
   },
 };
 

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { encodeMulaw } from "../../shared/audio/mulaw.ts";
 import { synthesizeSpeech } from "../common/speech-audio.ts";
 import type { UtteranceRegistry } from "../common/utterance-registry.ts";
+import type { SocketKind } from "./deepgram-simulator.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
 
 /** What the control API can reach inside a running simulator. */
@@ -12,12 +13,12 @@ export interface ControlTarget {
   stats(): DeepgramStats;
   /** Zeroes the counters and forgets pending socket drops. */
   reset(): void;
-  dropNextSocket(kind: "listen" | "speak", afterMs: number): void;
+  dropNextSocket(kind: SocketKind, afterMs: number): void;
 }
 
 const transcriptsBody = z.object({ transcripts: z.array(z.string()), append: z.boolean().optional() });
 const expectBody = z.object({ callSid: z.string().min(1), text: z.string() });
-const dropBody = z.object({ socket: z.enum(["listen", "speak"]).default("listen"), afterMs: z.number().int().min(0) });
+const dropBody = z.object({ socket: z.enum(["listen", "flux", "speak"]).default("listen"), afterMs: z.number().int().min(0) });
 
 /**
  * `/__control/…` routes for tests, local dev and benchmarks (JSON in, JSON out):
@@ -26,7 +27,7 @@ const dropBody = z.object({ socket: z.enum(["listen", "speak"]).default("listen"
  * - `POST /__control/transcripts` `{transcripts: string[], append?: boolean}` — the default queue (streams without call_sid)
  * - `POST /__control/expect` `{callSid, text}` — same as `registry.expect`
  * - `GET  /__control/registry?callSid=…` — `{pending, heard}`
- * - `POST /__control/drop-next` `{socket?: "listen"|"speak", afterMs}` — close the next such socket with 1011 after afterMs
+ * - `POST /__control/drop-next` `{socket?: "listen"|"flux"|"speak", afterMs}` — close the next such socket with 1011 after afterMs
  * - `GET  /__control/speech?text=…` — `synthesizeSpeech(text)` as μ-law 8 kHz bytes, for clients that can't run the
  *   synthesizer themselves (workerd tests); `x-speech-duration-ms` gives its length and `x-speech-words` the word
  *   timings (JSON `[{word, startMs, endMs}]`).

@@ -55,6 +55,49 @@ describe("@deepgram/sdk against the simulator", () => {
     expect(sim.stats().listen.keepAlives).toBe(1);
   });
 
+  it("listen.v2 (Flux): Connected, TurnInfo events and ConfigureSuccess reach the SDK's handlers; CloseStream ends the socket", async () => {
+    const text = "I would like to move my appointment to Friday.";
+    sim.registry.expect("CA-sdk-flux", text);
+    const socket = await client.listen.v2.connect({
+      model: "flux-general-en",
+      encoding: "mulaw",
+      sample_rate: 8000,
+      eot_threshold: 0.7,
+      eager_eot_threshold: 0.5,
+      eot_timeout_ms: 5000,
+      queryParams: { extra: "call_sid:CA-sdk-flux" },
+      Authorization: "Token sdk-key",
+      reconnectAttempts: 0,
+    });
+    const messages: Message[] = [];
+    let wake: () => void = () => undefined;
+    socket.on("message", (m) => {
+      messages.push(m as unknown as Message);
+      wake();
+    });
+    const closed = new Promise<number>((resolve) => socket.on("close", (event) => resolve(event.code)));
+    const until = (predicate: () => boolean): Promise<void> =>
+      new Promise((resolve) => {
+        wake = () => predicate() && resolve();
+        wake();
+      });
+    socket.connect();
+    await socket.waitForOpen();
+    const audio = concatBytes((await speechMulaw(text)).bytes, silenceMulaw(600));
+    for (let i = 0; i < audio.length; i += 640) socket.sendMedia(audio.slice(i, i + 640));
+    await until(() => messages.some((m) => m["event"] === "EndOfTurn"));
+    socket.sendConfigure({ type: "Configure", thresholds: { eot_threshold: 0.8 } });
+    await until(() => messages.some((m) => m.type === "ConfigureSuccess"));
+    socket.sendCloseStream({ type: "CloseStream" });
+    await closed;
+
+    expect(messages[0]).toMatchObject({ type: "Connected", sequence_id: 0 });
+    const events = messages.filter((m) => m.type === "TurnInfo" && m["event"] !== "Update").map((m) => m["event"]);
+    expect(events).toEqual(["StartOfTurn", "EagerEndOfTurn", "EndOfTurn"]);
+    expect(messages.find((m) => m["event"] === "EndOfTurn")).toMatchObject({ transcript: text, turn_index: 0 });
+    expect(messages.find((m) => m.type === "ConfigureSuccess")).toMatchObject({ thresholds: { eot_threshold: 0.8, eager_eot_threshold: 0.5 } });
+  });
+
   it("speak.v1: Metadata, binary audio, Flushed, Cleared reach the SDK; Close ends the socket", async () => {
     const socket = await client.speak.v1.connect({ model: "aura-2-thalia-en", encoding: "mulaw", sample_rate: "8000", reconnectAttempts: 0 });
     const messages: (Message | Blob)[] = [];

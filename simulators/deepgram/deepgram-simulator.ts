@@ -11,6 +11,9 @@ import { UtteranceRegistry } from "../common/utterance-registry.ts";
 import { isAuthorized, readCredential, type Credential } from "./auth.ts";
 import { handleControl, type ControlTarget } from "./control-api.ts";
 import { DeepgramHttpError, invalidAuth, rejectUpgrade, sendHttpError } from "./deepgram-error.ts";
+import { parseFluxParams } from "./flux-params.ts";
+import { FluxSession } from "./flux-session.ts";
+import { DEFAULT_FLUX_TIMING, type FluxTiming } from "./flux-turns.ts";
 import { parseListenParams } from "./listen-params.ts";
 import { ListenSession } from "./listen-session.ts";
 import { DEFAULT_LISTEN_TIMING, type ListenTiming } from "./listen-timing.ts";
@@ -39,8 +42,10 @@ export interface DeepgramSimulatorOptions {
   idleTimeoutMs?: number;
   /** Speech audio between interim results (default 500 ms). */
   interimIntervalMs?: number;
-  /** Further listen timing knobs (span length, silence finals, VAD hangover). */
+  /** Further listen timing knobs (span length, silence finals, VAD hangover; the VAD and idle timeout serve Flux too). */
   listenTiming?: Partial<ListenTiming>;
+  /** Flux (`/v2/listen`) knobs that are not latencies: Update cadence, speech before StartOfTurn. */
+  fluxTiming?: Partial<FluxTiming>;
   /** Speak audio streamed per wall-clock ms; default unpaced for `instant`, 4× real time otherwise. */
   speakRealtimeFactor?: number;
   /** Audio per speak binary frame (default 100 ms). */
@@ -63,13 +68,17 @@ export interface DeepgramSimulator {
   /** Zeroes the counters and forgets pending drops. */
   reset(): void;
   /** The next socket of that kind is closed with 1011 NET-0000 `afterMs` after it opens. */
-  dropNextSocket(kind: "listen" | "speak", afterMs: number): void;
+  dropNextSocket(kind: SocketKind, afterMs: number): void;
   close(): Promise<void>;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
 
-/** Starts a local Deepgram: `/v1/listen` (WS), `/v1/speak` (WS and REST), `/v1/auth/grant`, and `/__control/…`. */
+/** `listen` is `/v1/listen` (Nova), `flux` is `/v2/listen`. */
+export type SocketKind = "listen" | "flux" | "speak";
+const SOCKET_PATHS: Record<string, SocketKind> = { "/v1/listen": "listen", "/v2/listen": "flux", "/v1/speak": "speak" };
+
+/** Starts a local Deepgram: `/v1/listen` and `/v2/listen` (WS), `/v1/speak` (WS and REST), `/v1/auth/grant`, and `/__control/…`. */
 export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}): Promise<DeepgramSimulator> {
   const host = opts.host ?? "127.0.0.1";
   if (!LOOPBACK.has(host)) throw new Error(`Deepgram simulator binds to loopback only, not ${host}`);
@@ -84,12 +93,13 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
     ...(opts.interimIntervalMs !== undefined ? { interimIntervalMs: opts.interimIntervalMs } : {}),
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
   };
+  const fluxTiming: FluxTiming = { ...DEFAULT_FLUX_TIMING, ...opts.fluxTiming };
   const realtimeFactor = opts.speakRealtimeFactor ?? (profileName === "instant" ? Infinity : 4);
   const frameMs = opts.speakFrameMs ?? 100;
   const clock = new SimClock(opts.speed ?? 1);
   const maxSpeakSockets = opts.maxConcurrentSpeakSockets ?? SPEAK_LIMITS.concurrentSockets;
   const stats = emptyStats();
-  const pendingDrops: Record<"listen" | "speak", number[]> = { listen: [], speak: [] };
+  const pendingDrops: Record<SocketKind, number[]> = { listen: [], flux: [], speak: [] };
   const grantedTokens = new Set<string>();
   const requestIds = new WeakMap<IncomingMessage, string>();
   const credentials = new WeakMap<IncomingMessage, Credential>();
@@ -97,7 +107,7 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
   /** A new connection's first request (REST or WebSocket upgrade) pays the profile's handshake. */
   const handshake = (req: IncomingMessage): Promise<void> => (cold.firstUse(req.socket) ? sleep(sampler.draw(sampler.profile.connectHandshake)) : Promise.resolve());
 
-  const dropAfter = (kind: "listen" | "speak"): number | undefined => {
+  const dropAfter = (kind: SocketKind): number | undefined => {
     const forced = pendingDrops[kind].shift();
     if (forced !== undefined) return forced;
     const window = opts.socketDropWindowMs ?? { minMs: 1000, maxMs: 10_000 };
@@ -120,11 +130,12 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
     const url = new URL(req.url ?? "/", "http://localhost");
     const requestId = randomUUID();
     requestIds.set(req, requestId);
-    const kind = url.pathname === "/v1/listen" ? "listen" : url.pathname === "/v1/speak" ? "speak" : undefined;
+    const kind = SOCKET_PATHS[url.pathname];
     try {
       if (!kind) throw new DeepgramHttpError(404, "NOT_FOUND", `No WebSocket endpoint at ${url.pathname}.`);
       credentials.set(req, authorize(req));
       const listenParams = kind === "listen" ? parseListenParams(url.searchParams) : undefined;
+      const fluxParams = kind === "flux" ? parseFluxParams(url.searchParams) : undefined;
       const speakParams = kind === "speak" ? parseSpeakParams(url.searchParams, "websocket") : undefined;
       if (speakParams && stats.speak.socketsOpen >= maxSpeakSockets) {
         stats.speak.concurrencyRejections++;
@@ -137,6 +148,10 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
           stats.listen.socketsOpened++;
           stats.listen.socketsOpen++;
           new ListenSession({ ...common, params: listenParams, model: listenModelInfo(listenParams.model), registry, timing, seed });
+        } else if (fluxParams) {
+          stats.flux.socketsOpened++;
+          stats.flux.socketsOpen++;
+          new FluxSession({ ...common, params: fluxParams, registry, timing: fluxTiming, vadHangoverMs: timing.vadHangoverMs, idleTimeoutMs: timing.idleTimeoutMs, seed });
         } else if (speakParams) {
           stats.speak.socketsOpened++;
           stats.speak.socketsOpen++;
@@ -156,6 +171,7 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
     reset: () => {
       resetCounters(stats);
       pendingDrops.listen = [];
+      pendingDrops.flux = [];
       pendingDrops.speak = [];
     },
     dropNextSocket: (kind, afterMs) => pendingDrops[kind].push(afterMs),
@@ -237,7 +253,9 @@ export async function startDeepgramSimulator(opts: DeepgramSimulatorOptions = {}
 function resetCounters(stats: DeepgramStats): void {
   const fresh = emptyStats();
   fresh.listen.socketsOpen = stats.listen.socketsOpen;
+  fresh.flux.socketsOpen = stats.flux.socketsOpen;
   fresh.speak.socketsOpen = stats.speak.socketsOpen;
   Object.assign(stats.listen, fresh.listen);
+  Object.assign(stats.flux, fresh.flux);
   Object.assign(stats.speak, fresh.speak);
 }

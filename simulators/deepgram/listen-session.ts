@@ -4,12 +4,12 @@ import type { LatencySampler } from "../common/latency-profile.ts";
 import type { ExpectedUtterance, UtteranceRegistry } from "../common/utterance-registry.ts";
 import { CLOSE } from "./deepgram-error.ts";
 import { EnergyVad, type VadFrame } from "./energy-vad.ts";
-import { ListenAudioDecoder, UndecodableAudioError } from "./listen-audio-decoder.ts";
+import { ListenAudioDecoder, UndecodableAudioError, wsBytes } from "./listen-audio-decoder.ts";
 import { listenControlMessage, listenMetadataMessage, resultsMessage, speechStartedMessage, utteranceEndMessage } from "./listen-messages.ts";
 import type { ListenParams } from "./listen-params.ts";
 import type { ModelInfo } from "./model-info.ts";
 import { Outbox } from "./outbox.ts";
-import { SegmentTranscript, type TimedWord } from "./segment-transcript.ts";
+import { segmentWords, type SegmentTranscript, type TimedWord } from "./segment-transcript.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
 import { endSilenceMs, type ListenTiming } from "./listen-timing.ts";
 
@@ -67,7 +67,7 @@ export class ListenSession {
     this.#d = deps;
     this.#p = deps.params;
     this.#decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, deps.params.channels);
-    deps.socket.on("message", (data, isBinary) => this.#onMessage(toBytes(data), isBinary));
+    deps.socket.on("message", (data, isBinary) => this.#onMessage(wsBytes(data), isBinary));
     deps.socket.on("close", () => this.#dispose());
     deps.socket.on("error", () => this.#dispose());
     this.#armIdle();
@@ -219,9 +219,9 @@ export class ListenSession {
 
   #transcriptFor(seg: Segment): SegmentTranscript {
     if (!seg.transcript) {
-      const utterance = this.#d.registry.upcoming(this.#p.extra["call_sid"]).find((u) => !this.#claimed.has(u.id));
-      seg.utterance = utterance;
-      seg.transcript = utterance ? SegmentTranscript.scripted(utterance.text, this.#d.seed) : SegmentTranscript.placeholder(this.#d.seed + 7919 * seg.index);
+      const next = segmentWords(this.#d.registry, this.#p.extra["call_sid"], this.#claimed, this.#d.seed, seg.index);
+      seg.transcript = next.transcript;
+      seg.utterance = next.utterance;
     }
     return seg.transcript;
   }
@@ -291,9 +291,4 @@ export class ListenSession {
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#dropTimer);
   }
-}
-
-function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }

@@ -1,5 +1,6 @@
 import { Random } from "../common/random.ts";
 import { planWords } from "../common/speech-audio.ts";
+import type { ExpectedUtterance, UtteranceRegistry } from "../common/utterance-registry.ts";
 
 /**
  * The words of one detected speech segment and when each was "spoken". Words come from the utterance the scripted
@@ -91,4 +92,19 @@ export class SegmentTranscript {
     }
     return out;
   }
+}
+
+/**
+ * The words of a stream's new speech segment: the call's next scripted utterance not yet claimed by an earlier
+ * segment of this stream, or a deterministic placeholder when the caller announced nothing.
+ */
+export function segmentWords(
+  registry: UtteranceRegistry,
+  callSid: string | undefined,
+  claimed: ReadonlySet<number>,
+  seed: number,
+  segmentIndex: number,
+): { transcript: SegmentTranscript; utterance: ExpectedUtterance | undefined } {
+  const utterance = registry.upcoming(callSid).find((u) => !claimed.has(u.id));
+  return { utterance, transcript: utterance ? SegmentTranscript.scripted(utterance.text, seed) : SegmentTranscript.placeholder(seed + 7919 * segmentIndex) };
 }

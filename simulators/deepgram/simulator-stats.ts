@@ -18,6 +18,26 @@ export interface DeepgramStats {
     idleTimeouts: number;
     drops: number;
   };
+  /** `/v2/listen` (Flux). */
+  flux: {
+    socketsOpened: number;
+    socketsOpen: number;
+    rejectedHandshakes: number;
+    audioMsReceived: number;
+    messagesSent: number;
+    updatesSent: number;
+    startOfTurnsSent: number;
+    eagerEndOfTurnsSent: number;
+    turnResumedSent: number;
+    endOfTurnsSent: number;
+    configures: number;
+    forceEndTurns: number;
+    closeStreams: number;
+    /** Text messages that are none of CloseStream, Configure, ForceEndTurn: a fatal Error, then the socket closes. */
+    unparsableMessages: number;
+    idleTimeouts: number;
+    drops: number;
+  };
   speak: {
     socketsOpened: number;
     socketsOpen: number;
@@ -51,6 +71,11 @@ export function emptyStats(): DeepgramStats {
     listen: {
       socketsOpened: 0, socketsOpen: 0, rejectedHandshakes: 0, audioMsReceived: 0, audioBytesReceived: 0, messagesSent: 0, resultsSent: 0,
       speechFinalsSent: 0, utteranceEndsSent: 0, speechStartedSent: 0, keepAlives: 0, finalizes: 0, closeStreams: 0, unknownMessages: 0,
+      idleTimeouts: 0, drops: 0,
+    },
+    flux: {
+      socketsOpened: 0, socketsOpen: 0, rejectedHandshakes: 0, audioMsReceived: 0, messagesSent: 0, updatesSent: 0, startOfTurnsSent: 0,
+      eagerEndOfTurnsSent: 0, turnResumedSent: 0, endOfTurnsSent: 0, configures: 0, forceEndTurns: 0, closeStreams: 0, unparsableMessages: 0,
       idleTimeouts: 0, drops: 0,
     },
     speak: {
