@@ -1,19 +1,19 @@
 /**
- * Deepgram live STT for one call: μ-law 8 kHz caller audio in over a `/v1/listen` WebSocket, transcripts out on
- * the call's audio clock. The socket survives unexpected closes (deploys, network blips, workerd#6774's 1005 after a
+ * Deepgram live STT for one call: μ-law 8 kHz caller audio in over a `/v1/listen` WebSocket (or Flux's `/v2/listen`,
+ * through its dialect: deepgram-flux.ts), transcripts out on the call's audio clock. The socket survives unexpected closes (deploys, network blips, workerd#6774's 1005 after a
  * concurrent streaming fetch drains): it is reopened at once and sent the audio the lost socket hadn't finalised, so
  * no words are lost, and words already delivered are not delivered again.
  */
 import { CallerAudioBuffer, MULAW_BYTES_PER_MS } from "./caller-audio-buffer.ts";
-import { LISTEN_MESSAGE_TYPES, listenServerMessage, parseServerMessage } from "./deepgram-messages.ts";
-import { listenQuery } from "./deepgram-listen-query.ts";
 import { closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS, sleep, watchSocket } from "./deepgram-socket.ts";
-import { ListenEventMapper } from "./listen-event-mapper.ts";
+import type { ListenDialect } from "./listen-dialect.ts";
+import { NovaListenDialect } from "./nova-listen-dialect.ts";
 import { ProviderError, type SpeechToText, type SpeechToTextConfig, type SpeechToTextListener } from "./provider-types.ts";
 
 export interface DeepgramSpeechToTextOptions {
   baseUrl: string;
   apiKey: string;
+  /** Nova's `/v1/listen` settings; another listen API comes as its `dialect` instead. */
   config: SpeechToTextConfig;
   listener: SpeechToTextListener;
   fetcher?: typeof fetch;
@@ -34,12 +34,12 @@ const CLOSE_GRACE_MS = 3000;
 export class DeepgramSpeechToText implements SpeechToText {
   /** `audioMsSent` counts every ms put on the wire (what Deepgram bills), replays included; `audioMsReplayed` is that share. */
   readonly stats = { reconnects: 0, audioMsSent: 0, audioMsReplayed: 0, keepAlives: 0, unknownMessages: 0, invalidMessages: 0, duplicatesDropped: 0 };
-  readonly #o: DeepgramSpeechToTextOptions;
+  readonly #o: Omit<DeepgramSpeechToTextOptions, "config">;
+  readonly #dialect: ListenDialect;
   readonly #fetch: typeof fetch;
   readonly #delaysMs: readonly number[];
   readonly #keepAliveMs: number;
   readonly #audio = new CallerAudioBuffer(REPLAY_CAP_MS);
-  readonly #events: ListenEventMapper;
   #state: State = "idle";
   #socket: WebSocket | undefined;
   /** Call-clock position of the first audio sent on the current socket: its timestamp 0. */
@@ -56,12 +56,12 @@ export class DeepgramSpeechToText implements SpeechToText {
   #failure: ProviderError | undefined;
   #socketClosed: (() => void) | undefined;
 
-  constructor(options: DeepgramSpeechToTextOptions) {
+  constructor(options: Omit<DeepgramSpeechToTextOptions, "config"> & ({ config: SpeechToTextConfig } | { dialect: ListenDialect })) {
     this.#o = options;
+    this.#dialect = "dialect" in options ? options.dialect : new NovaListenDialect(options.config, options.listener);
     this.#fetch = options.fetcher ?? ((input, init) => fetch(input, init));
     this.#delaysMs = options.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
     this.#keepAliveMs = options.keepAliveMs ?? 4000;
-    this.#events = new ListenEventMapper(options.listener);
   }
 
   connect(): Promise<void> {
@@ -79,14 +79,17 @@ export class DeepgramSpeechToText implements SpeechToText {
   }
 
   finalize(): void {
-    if (this.#state === "open" && this.#socket) this.#sendJson(this.#socket, { type: "Finalize" });
+    const message = this.#dialect.finalizeMessage;
+    if (!message) return;
+    if (this.#state === "open" && this.#socket) this.#sendJson(this.#socket, message);
     else if (this.#state === "connecting" || this.#state === "idle") this.#finalizePending = true;
   }
 
   keepAlive(): void {
-    if (this.#state !== "open" || !this.#socket) return;
+    const message = this.#dialect.keepAliveMessage;
+    if (this.#state !== "open" || !this.#socket || !message) return;
     this.stats.keepAlives++;
-    this.#sendJson(this.#socket, { type: "KeepAlive" });
+    this.#sendJson(this.#socket, message);
   }
 
   close(): Promise<void> {
@@ -115,7 +118,7 @@ export class DeepgramSpeechToText implements SpeechToText {
     try {
       socket = await openWithRetries({
         provider: "deepgram-stt",
-        url: deepgramUrl(this.#o.baseUrl, "/v1/listen", listenQuery(this.#o.config)),
+        url: deepgramUrl(this.#o.baseUrl, this.#dialect.path, this.#dialect.query),
         apiKey: this.#o.apiKey,
         fetcher: this.#fetch,
         label: "listen socket",
@@ -142,7 +145,7 @@ export class DeepgramSpeechToText implements SpeechToText {
     );
     // Replay what the lost socket hadn't finalised (counted as replayed), then what was buffered while connecting.
     for (const chunk of this.#audio.chunks) this.#sendChunk(socket, chunk);
-    if (this.#finalizePending) this.#sendJson(socket, { type: "Finalize" });
+    if (this.#finalizePending && this.#dialect.finalizeMessage) this.#sendJson(socket, this.#dialect.finalizeMessage);
     this.#finalizePending = false;
     this.#lastSendAt = Date.now();
     this.#startKeepAlive(socket);
@@ -176,35 +179,10 @@ export class DeepgramSpeechToText implements SpeechToText {
       this.stats.invalidMessages++; // the listen socket never sends binary
       return;
     }
-    const parsed = parseServerMessage(listenServerMessage, LISTEN_MESSAGE_TYPES, data);
-    if (!parsed.ok) {
-      if (parsed.kind === "unknown_type") this.stats.unknownMessages++;
-      else this.stats.invalidMessages++;
-      logEvent("warn", "deepgram-stt", parsed.kind === "unknown_type" ? "unknown_message" : "invalid_message", { type: parsed.type });
-      return;
-    }
+    const { ok, settledMs } = this.#dialect.receive(data, this.#baseMs, this.stats);
+    if (!ok) return;
     this.#heardFromSocket = true;
-    const message = parsed.message;
-    const dropsBefore = this.#events.duplicatesDropped;
-    switch (message.type) {
-      case "Results": {
-        const settledMs = this.#events.results(message, this.#baseMs);
-        if (settledMs !== undefined) this.#audio.settle(settledMs);
-        break;
-      }
-      case "SpeechStarted":
-        this.#events.speechStarted(message.timestamp, this.#baseMs);
-        break;
-      case "UtteranceEnd":
-        this.#events.utteranceEnd(message.last_word_end, this.#baseMs);
-        break;
-      case "Metadata":
-        break;
-      case "Error":
-        logEvent("warn", "deepgram-stt", "server_error_message", { description: message.description ?? message.message });
-        break;
-    }
-    this.stats.duplicatesDropped += this.#events.duplicatesDropped - dropsBefore;
+    if (settledMs !== undefined) this.#audio.settle(settledMs);
   }
 
   #onClose(socket: WebSocket, code: number, reason: string): void {
@@ -225,7 +203,7 @@ export class DeepgramSpeechToText implements SpeechToText {
       this.#fail(new ProviderError("deepgram-stt", `the listen socket keeps closing (last close ${code} ${reason})`, true, undefined, { code: `close_${code}`, attempts: this.#drops }));
       return;
     }
-    this.#events.replaying(this.#audio.audioMs);
+    this.#dialect.replaying?.(this.#audio.audioMs);
     this.#connecting = this.#openWithRetries().catch(() => {
       // reported through listener.failed
     });
@@ -242,6 +220,7 @@ export class DeepgramSpeechToText implements SpeechToText {
 
   #startKeepAlive(socket: WebSocket): void {
     this.#stopKeepAlive();
+    if (!this.#dialect.keepAliveMessage) return;
     // Twilio streams continuously, but a held or muted call may not; an idle socket is closed after ~10 s.
     this.#keepAliveTimer = setInterval(() => {
       if (socket === this.#socket && Date.now() - this.#lastSendAt >= this.#keepAliveMs) this.keepAlive();

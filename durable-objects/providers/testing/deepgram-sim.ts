@@ -23,7 +23,7 @@ export async function expectUtterance(callSid: string, text: string): Promise<vo
 }
 
 /** The next socket of that kind is closed by the simulator with 1011 NET-0000, `afterMs` after it opens. */
-export async function dropNextSocket(socket: "listen" | "speak", afterMs: number): Promise<void> {
+export async function dropNextSocket(socket: "listen" | "flux" | "speak", afterMs: number): Promise<void> {
   await (await control("drop-next", { socket, afterMs })).body?.cancel();
 }
 

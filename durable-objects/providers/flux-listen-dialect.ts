@@ -1,0 +1,44 @@
+import { FLUX_MESSAGE_TYPES, fluxServerMessage } from "./deepgram-flux-messages.ts";
+import { parseServerMessage } from "./deepgram-messages.ts";
+import { logEvent } from "./deepgram-socket.ts";
+import { FluxEventMapper } from "./flux-event-mapper.ts";
+import type { ListenDialect, ListenStats } from "./listen-dialect.ts";
+import type { SpeechToTextListener } from "./provider-types.ts";
+
+/**
+ * Flux on `/v2/listen`. It has no KeepAlive and no Finalize (docs: KeepAlive is Nova-only; an unknown text message
+ * is a fatal UNPARSABLE_CLIENT_MESSAGE): `finalize()` sends ForceEndTurn, which ends the turn on the audio heard so
+ * far (docs: flux/force-end-turn), and `keepAlive()` sends nothing, since Twilio's audio never stops on a live call.
+ */
+export class FluxListenDialect implements ListenDialect {
+  readonly path = "/v2/listen";
+  readonly finalizeMessage = { type: "ForceEndTurn" };
+  readonly keepAliveMessage = undefined;
+  /** Turn numbering and duplicate drops span sockets (the mapper's state), so a replay needs no notice. */
+  readonly #events: FluxEventMapper;
+
+  constructor(
+    readonly query: URLSearchParams,
+    listener: SpeechToTextListener,
+  ) {
+    this.#events = new FluxEventMapper(listener);
+  }
+
+  receive(text: string, baseMs: number, stats: ListenStats): { ok: boolean; settledMs?: number } {
+    const parsed = parseServerMessage(fluxServerMessage, FLUX_MESSAGE_TYPES, text);
+    if (!parsed.ok) {
+      if (parsed.kind === "unknown_type") stats.unknownMessages++;
+      else stats.invalidMessages++;
+      logEvent("warn", "deepgram-stt", parsed.kind === "unknown_type" ? "unknown_message" : "invalid_message", { type: parsed.type });
+      return { ok: false };
+    }
+    const message = parsed.message;
+    if (message.type === "Error") logEvent("warn", "deepgram-stt", "server_error_message", { code: message.code, description: message.description });
+    else if (message.type === "ConfigureFailure") logEvent("warn", "deepgram-stt", "configure_failed", {});
+    if (message.type !== "TurnInfo") return { ok: true };
+    const dropsBefore = this.#events.duplicatesDropped;
+    const settledMs = this.#events.turnInfo(message, baseMs);
+    stats.duplicatesDropped += this.#events.duplicatesDropped - dropsBefore;
+    return { ok: true, ...(settledMs !== undefined ? { settledMs } : {}) };
+  }
+}
