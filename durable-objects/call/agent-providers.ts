@@ -1,7 +1,10 @@
 import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
 import { BedrockLanguageModel } from "../providers/bedrock-llm.ts";
 import { agentModel } from "../providers/model-policy.ts";
+import { DeepgramFluxSpeechToText } from "../providers/deepgram-flux.ts";
 import { DeepgramSpeechToText } from "../providers/deepgram-stt.ts";
+import type { SpeechToText, SpeechToTextListener } from "../providers/provider-types.ts";
+import { isFluxModel } from "../../shared/voice/deepgram-stt-models.ts";
 import { DeepgramTextToSpeech } from "../providers/deepgram-tts.ts";
 import type { ToolCall, ToolOutcome } from "../pipeline/stages/conversation.ts";
 import type { VoicePipelineOptions } from "../pipeline/voice-pipeline.ts";
@@ -32,13 +35,7 @@ export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConf
     }
   }
   return {
-    openSpeechToText: (listener) =>
-      new DeepgramSpeechToText({
-        baseUrl: env.DEEPGRAM_API_BASE_URL,
-        apiKey: env.DEEPGRAM_API_KEY,
-        listener,
-        config: { model: config.stt.model, language: config.stt.language, keyterms: config.stt.keyterms, endpointingMs: config.stt.endpointing_ms, utteranceEndMs: config.stt.utterance_end_ms, callSid },
-      }),
+    openSpeechToText: (listener) => openSpeechToText(env, config.stt, callSid, listener),
     openTextToSpeech: (listener) => new DeepgramTextToSpeech({ baseUrl: env.DEEPGRAM_API_BASE_URL, apiKey: env.DEEPGRAM_API_KEY, listener, config: { voice: config.voice } }),
     llm: new BedrockLanguageModel({
       region: env.BEDROCK_REGION,
@@ -57,4 +54,20 @@ export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConf
     tools: config.tools.map(toolSpec),
     runTools: (calls: ToolCall[], signal: AbortSignal) => runTools(calls, executors, { signal, maxConcurrent: MAX_CONCURRENT_TOOLS }),
   };
+}
+
+/** Flux models get the `/v2/listen` client with the agent's end-of-turn settings; Nova models the `/v1/listen` one. */
+function openSpeechToText(env: Env, stt: StoredAgentConfig["stt"], callSid: string | null, listener: SpeechToTextListener): SpeechToText {
+  const connection = { baseUrl: env.DEEPGRAM_API_BASE_URL, apiKey: env.DEEPGRAM_API_KEY, listener };
+  const model = stt.model;
+  if (isFluxModel(model)) {
+    return new DeepgramFluxSpeechToText({
+      ...connection,
+      config: { model, language: stt.language, keyterms: stt.keyterms, eotThreshold: stt.eot_threshold, eagerEotThreshold: stt.eager_eot_threshold, eotTimeoutMs: stt.eot_timeout_ms, callSid },
+    });
+  }
+  return new DeepgramSpeechToText({
+    ...connection,
+    config: { model, language: stt.language, keyterms: stt.keyterms, endpointingMs: stt.endpointing_ms, utteranceEndMs: stt.utterance_end_ms, callSid },
+  });
 }

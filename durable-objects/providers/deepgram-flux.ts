@@ -4,15 +4,12 @@
  * parameters are not sent; its TurnInfo events reach the listener as `turnInfo`, with `Update`s as interim
  * transcripts and `StartOfTurn` also as `speechStarted` (flux-event-mapper.ts).
  */
+import type { FluxSttModel } from "../../shared/voice/deepgram-stt-models.ts";
 import { DeepgramSpeechToText, type DeepgramSpeechToTextOptions } from "./deepgram-stt.ts";
 import { FluxListenDialect } from "./flux-listen-dialect.ts";
 
-export const FLUX_MODELS = ["flux-general-en", "flux-general-multi"] as const;
-export type FluxModel = (typeof FLUX_MODELS)[number];
-export const isFluxModel = (model: string): model is FluxModel => (FLUX_MODELS as readonly string[]).includes(model);
-
 export interface FluxSpeechToTextConfig {
-  model: FluxModel;
+  model: FluxSttModel;
   /** The agent's language: a hint for flux-general-multi (`multi` means none); flux-general-en is English only. */
   language: string;
   keyterms: string[];

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { BEDROCK_MODEL_IDS } from "../llm/bedrock-models.ts";
 import { AURA2_VOICES } from "../voice/aura2-voices.ts";
+import { FLUX_EOT_LIMITS, FLUX_STT_MODELS, isFluxModel, NOVA_STT_MODELS } from "../voice/deepgram-stt-models.ts";
 import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bounded-json.ts";
 import { displayName } from "./text-fields.ts";
 
@@ -65,11 +66,33 @@ export const AgentConfig = z
     voice: z.enum(AURA2_VOICES).default("aura-2-thalia-en").openapi({ description: "Deepgram Aura-2 voice model." }),
     stt: z
       .object({
-        model: z.enum(["nova-3", "nova-3-general", "nova-3-medical", "nova-2-phonecall"]).default("nova-3"),
+        model: z
+          .enum([...NOVA_STT_MODELS, ...FLUX_STT_MODELS])
+          .default("nova-3")
+          .openapi({ description: "Deepgram model. Flux (`flux-…`) detects turns itself: `endpointing_ms` and `utterance_end_ms` do not apply, the `eot_…` settings do." }),
         language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$|^multi$/).default("en"),
         keyterms: z.array(z.string().min(1).max(100)).max(100).default([]),
         endpointing_ms: z.number().int().min(10).max(5_000).default(300),
         utterance_end_ms: z.number().int().min(1_000).max(5_000).default(1_000),
+        eot_threshold: z
+          .number()
+          .min(FLUX_EOT_LIMITS.eotThreshold.min)
+          .max(FLUX_EOT_LIMITS.eotThreshold.max)
+          .optional()
+          .openapi({ description: "Flux only: end-of-turn confidence that ends the caller's turn (Deepgram's default 0.7); higher waits longer." }),
+        eager_eot_threshold: z
+          .number()
+          .min(FLUX_EOT_LIMITS.eagerEotThreshold.min)
+          .max(FLUX_EOT_LIMITS.eagerEotThreshold.max)
+          .optional()
+          .openapi({ description: "Flux only, at most `eot_threshold`: enables EagerEndOfTurn, on which the reply starts speculatively (unset: off)." }),
+        eot_timeout_ms: z
+          .number()
+          .int()
+          .min(FLUX_EOT_LIMITS.eotTimeoutMs.min)
+          .max(FLUX_EOT_LIMITS.eotTimeoutMs.max)
+          .optional()
+          .openapi({ description: "Flux only: silence after speech that ends a turn whatever the confidence (Deepgram's default 5000)." }),
       })
       .strict()
       .default({ model: "nova-3", language: "en", keyterms: [], endpointing_ms: 300, utterance_end_ms: 1_000 }),
@@ -113,6 +136,14 @@ export const AgentConfig = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    const stt = cfg.stt;
+    if (!isFluxModel(stt.model)) {
+      for (const key of ["eot_threshold", "eager_eot_threshold", "eot_timeout_ms"] as const) {
+        if (stt[key] !== undefined) ctx.addIssue({ code: "custom", path: ["stt", key], message: `${key} applies to Flux models only (${FLUX_STT_MODELS.join(", ")})` });
+      }
+    } else if (stt.eager_eot_threshold !== undefined && stt.eager_eot_threshold > (stt.eot_threshold ?? FLUX_EOT_LIMITS.eotThreshold.default)) {
+      ctx.addIssue({ code: "custom", path: ["stt", "eager_eot_threshold"], message: "must be at most eot_threshold (0.7 when unset)" });
+    }
     const names = new Set<string>();
     for (const [i, tool] of cfg.tools.entries()) {
       const name = tool.type === "http" ? tool.name : tool.type;

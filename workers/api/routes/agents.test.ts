@@ -54,6 +54,35 @@ describe("agents", () => {
     expect(results).toHaveLength(0);
   });
 
+  it("accepts a Flux agent with its end-of-turn settings, and refuses them out of range or on a Nova model, at the field", async () => {
+    const t = await createTenant();
+    const a = api(t.key);
+    const flux = { model: "flux-general-en", eot_threshold: 0.75, eager_eot_threshold: 0.5, eot_timeout_ms: 4000 };
+    const ok = await a.post("/v1/agents", agentBody({ stt: flux }));
+    expect(ok.status).toBe(201);
+    expect(ok.json.draft.stt).toMatchObject(flux);
+
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ model: "flux-general-en", eot_threshold: 0.95 }, "config.stt.eot_threshold", "0.9"],
+      [{ model: "flux-general-en", eot_threshold: 0.45 }, "config.stt.eot_threshold", "0.5"],
+      [{ model: "flux-general-en", eager_eot_threshold: 0.2 }, "config.stt.eager_eot_threshold", "0.3"],
+      [{ model: "flux-general-en", eager_eot_threshold: 0.8 }, "config.stt.eager_eot_threshold", "at most eot_threshold"],
+      [{ model: "flux-general-en", eot_threshold: 0.6, eager_eot_threshold: 0.65 }, "config.stt.eager_eot_threshold", "at most eot_threshold"],
+      [{ model: "flux-general-en", eot_timeout_ms: 400 }, "config.stt.eot_timeout_ms", "500"],
+      [{ model: "flux-general-en", eot_timeout_ms: 60_001 }, "config.stt.eot_timeout_ms", "60000"],
+      [{ model: "nova-3", eot_threshold: 0.7 }, "config.stt.eot_threshold", "Flux models only"],
+      [{ model: "flux-general-xx" }, "config.stt.model", ""],
+    ];
+    for (const [stt, path, message] of cases) {
+      const res = await a.post("/v1/agents", agentBody({ stt }));
+      expect(res.status, JSON.stringify(stt)).toBe(422);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      const issue = res.json.errors.find((e: { path: string }) => e.path === path);
+      expect(issue, `${JSON.stringify(stt)}: ${JSON.stringify(res.json.errors)}`).toBeDefined();
+      expect(JSON.stringify(issue)).toContain(message);
+    }
+  });
+
   it("publishes immutable versions, rolls back, and serves the change through the cache", async () => {
     const t = await createTenant();
     const a = api(t.key);
