@@ -79,6 +79,29 @@ describe("/v2/listen: one turn", () => {
   });
 });
 
+describe("/v2/listen: end-of-turn settings", () => {
+  const silenceBeforeEnd = async (query: string, callSid: string): Promise<{ end: Json; silenceS: number }> => {
+    const client = await open({}, query, callSid, [SECOND]);
+    client.sendAudio(concatBytes(silenceMulaw(300), (await speechMulaw(SECOND)).bytes, silenceMulaw(1500)));
+    const end = await client.waitFor((m) => m["event"] === "EndOfTurn");
+    return { end, silenceS: end["audio_window_end"] - (end["words"] as Json[]).at(-1)!["end"] };
+  };
+
+  it("a higher eot_threshold waits longer (×1.3 at 0.9 over the default 0.7)", async () => {
+    const { end, silenceS } = await silenceBeforeEnd("eot_threshold=0.9", "CA-strict");
+    expect(end["trigger"]).toBe("model");
+    expect(silenceS).toBeGreaterThanOrEqual(0.337);
+    expect(silenceS).toBeLessThanOrEqual(0.37);
+  });
+
+  it("eot_threshold 1.0 leaves the turn to eot_timeout_ms (trigger timeout)", async () => {
+    const { end, silenceS } = await silenceBeforeEnd("eot_threshold=1.0&eot_timeout_ms=800", "CA-timeout");
+    expect(end["trigger"]).toBe("timeout");
+    expect(silenceS).toBeGreaterThanOrEqual(0.799);
+    expect(silenceS).toBeLessThanOrEqual(0.83);
+  });
+});
+
 describe("/v2/listen: pauses inside a turn", () => {
   const paused = async (rate: number, callSid: string): Promise<RecordingClient> => {
     const client = await open({ profile: falseEager(rate) }, "eager_eot_threshold=0.5", callSid, [FIRST, SECOND]);
