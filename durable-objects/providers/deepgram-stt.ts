@@ -1,8 +1,9 @@
 /**
  * Deepgram live STT for one call: μ-law 8 kHz caller audio in over a `/v1/listen` WebSocket (or Flux's `/v2/listen`,
- * through its dialect: deepgram-flux.ts), transcripts out on the call's audio clock. The socket survives unexpected closes (deploys, network blips, workerd#6774's 1005 after a
- * concurrent streaming fetch drains): it is reopened at once and sent the audio the lost socket hadn't finalised, so
- * no words are lost, and words already delivered are not delivered again.
+ * through its dialect: deepgram-flux.ts), transcripts out on the call's audio clock. The socket survives unexpected
+ * closes (deploys, network blips, workerd#6774's 1005 after a concurrent streaming fetch drains): it is reopened at
+ * once and sent the audio the lost socket hadn't finalised, so no words are lost, and words already delivered are not
+ * delivered again.
  */
 import { CallerAudioBuffer, MULAW_BYTES_PER_MS } from "./caller-audio-buffer.ts";
 import { closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS, sleep, watchSocket } from "./deepgram-socket.ts";
