@@ -141,8 +141,13 @@ export const AgentConfig = z
       for (const key of ["eot_threshold", "eager_eot_threshold", "eot_timeout_ms"] as const) {
         if (stt[key] !== undefined) ctx.addIssue({ code: "custom", path: ["stt", key], message: `${key} applies to Flux models only (${FLUX_STT_MODELS.join(", ")})` });
       }
-    } else if (stt.eager_eot_threshold !== undefined && stt.eager_eot_threshold > (stt.eot_threshold ?? FLUX_EOT_LIMITS.eotThreshold.default)) {
-      ctx.addIssue({ code: "custom", path: ["stt", "eager_eot_threshold"], message: "must be at most eot_threshold (0.7 when unset)" });
+    } else {
+      if (stt.eager_eot_threshold !== undefined && stt.eager_eot_threshold > (stt.eot_threshold ?? FLUX_EOT_LIMITS.eotThreshold.default)) {
+        ctx.addIssue({ code: "custom", path: ["stt", "eager_eot_threshold"], message: "must be at most eot_threshold (0.7 when unset)" });
+      }
+      if (stt.model === "flux-general-en" && !/^en(-|$)/.test(stt.language)) {
+        ctx.addIssue({ code: "custom", path: ["stt", "language"], message: "flux-general-en is English only; use flux-general-multi for other languages" });
+      }
     }
     const names = new Set<string>();
     for (const [i, tool] of cfg.tools.entries()) {

@@ -72,6 +72,7 @@ describe("agents", () => {
       [{ model: "flux-general-en", eot_timeout_ms: 60_001 }, "config.stt.eot_timeout_ms", "60000"],
       [{ model: "nova-3", eot_threshold: 0.7 }, "config.stt.eot_threshold", "Flux models only"],
       [{ model: "flux-general-xx" }, "config.stt.model", ""],
+      [{ model: "flux-general-en", language: "es" }, "config.stt.language", "English only"],
     ];
     for (const [stt, path, message] of cases) {
       const res = await a.post("/v1/agents", agentBody({ stt }));
