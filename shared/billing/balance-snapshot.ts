@@ -58,3 +58,13 @@ export async function pushBalanceSnapshot(env: Env & PostgresConfig, accountId: 
   if (snapshot) await env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId)).setBalance(snapshot);
   return snapshot;
 }
+
+/**
+ * Settles a call whose charge is posted (or that turned out to cost nothing): reads the account's snapshot, which now
+ * includes the charge, and hands it to the gate with the call id, which takes the balance and drops the call's
+ * reservation in one step. Call after the charge's transaction committed. False if the gate held no reservation.
+ */
+export async function settleReservation(env: Env & PostgresConfig, accountId: string, callId: string, db?: PgDatabase): Promise<boolean> {
+  const snapshot = db ? await readBalanceSnapshot(db, accountId) : await withPostgres(env, (pg) => readBalanceSnapshot(pg, accountId));
+  return env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId)).settle(callId, snapshot ?? undefined);
+}
