@@ -6,7 +6,7 @@ import { postOnce } from "../../shared/pg/ledger-postings.ts";
 import { billingAccounts, plans, rateCards } from "../../shared/pg/schema.ts";
 import { createTenant, request } from "../../test/workers/api-client.ts";
 import { accountGate, snapshotOf } from "../../test/workers/balance-snapshots.ts";
-import { admitCall } from "./call-admission.ts";
+import { admitCall, releaseCall } from "./call-admission.ts";
 
 /** The call object's renewal period (LEASE_RENEW_MS), and what it reserves at 1 €/min (workers/ may import only types from the objects). */
 const RENEWAL_PERIOD_MS = 30_000;
@@ -66,5 +66,15 @@ describe("admitCall decides money from the gate's snapshot, never Postgres", () 
     expect(await admitCall(postgresDown, tenant.accountId, "CAL-UNBILLED1")).toBeNull();
     expect(await accountGate(tenant.accountId).credit()).toBeNull();
     expect(await accountGate(tenant.accountId).active()).toBe(1);
+  });
+
+  it("releaseCall gives back the reservation with the slot of a call that never happened", async () => {
+    const tenant = await createTenant();
+    await accountGate(tenant.accountId).setBalance(snapshotOf(tenant.accountId, { balanceMinor: 300 }));
+    expect(await admitCall(postgresDown, tenant.accountId, "CAL-NEVER1")).toBeNull();
+    expect((await accountGate(tenant.accountId).credit())!.spendableMinor).toBe(0);
+    await releaseCall(env, tenant.accountId, "CAL-NEVER1");
+    expect(await accountGate(tenant.accountId).credit()).toMatchObject({ reservedMinor: 0, spendableMinor: 300 });
+    expect(await accountGate(tenant.accountId).active()).toBe(0);
   });
 });
