@@ -80,7 +80,9 @@ describe("a call's concurrency lease", () => {
     it("ends a call in conversation with its closing line, as insufficient_credit", async () => {
       const t = await prepaidTenant();
       const call = await liveStream(t);
-      await until(() => session(call.callId).events(), (events) => events.some((e) => e.type === "agent.prompt"));
+      // In conversation: the agent's runtime is up once it has said its first line.
+      const greeted = await until(() => session(call.callId).events(), (events) => events.some((e) => e.type === "agent.prompt"), 10_000);
+      expect(greeted.map((e) => e.type)).toContain("agent.prompt");
       await dueNow(call.callId, "lease");
       expect(await runDurableObjectAlarm(session(call.callId))).toBe(true);
       const events = await session(call.callId).events();
