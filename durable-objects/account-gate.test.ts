@@ -43,8 +43,8 @@ describe("AccountGate", () => {
       const ids = state.storage.sql.exec<{ call_id: string }>("SELECT call_id FROM leases").toArray().map((r) => r.call_id);
       expect(ids).toEqual(["CAL-alive"]);
     });
-    expect(await stub.renew("CAL-alive")).toBe(true);
-    expect(await stub.renew("CAL-lost")).toBe(false);
+    expect(await stub.renew("CAL-alive")).toBe("renewed");
+    expect(await stub.renew("CAL-lost")).toBe("lease_expired");
     expect(LEASE_TTL_MS).toBeGreaterThan(30_000);
   });
 });

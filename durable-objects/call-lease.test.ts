@@ -1,7 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { acceptedCall, dueNow, session } from "../test/workers/media-stream-client.ts";
+import { accountGate, snapshotOf } from "../test/workers/balance-snapshots.ts";
+import { acceptedCall, dueNow, liveStream, session, until } from "../test/workers/media-stream-client.ts";
 import { inboundParams, telephonyTenant, twilioPost } from "../test/workers/telephony-fixtures.ts";
 import { LEASE_TTL_MS, type AccountGate } from "./account-gate.ts";
 import type { CallSession } from "./call-session.ts";
@@ -66,5 +67,46 @@ describe("a call's concurrency lease", () => {
     // Ending the first call did not release the second call's slot.
     expect(await gate(t.accountId).active()).toBe(1);
     expect((await session(second).state()).ended).toBe(false);
+  });
+
+  describe("on a prepaid account whose credit cannot cover the next renewal period", () => {
+    /** A tenant whose ledger snapshot holds exactly one reservation window (3 minutes at 1 €/min): its first call takes it all. */
+    async function prepaidTenant() {
+      const t = await telephonyTenant();
+      await accountGate(t.accountId).setBalance(snapshotOf(t.accountId, { balanceMinor: 300, reservePerMinuteMinor: 100 }));
+      return t;
+    }
+
+    it("ends a call in conversation with its closing line, as insufficient_credit", async () => {
+      const t = await prepaidTenant();
+      const call = await liveStream(t);
+      // In conversation: the agent's runtime is up once it has said its first line.
+      const greeted = await until(() => session(call.callId).events(), (events) => events.some((e) => e.type === "agent.prompt"), 10_000);
+      expect(greeted.map((e) => e.type)).toContain("agent.prompt");
+      await dueNow(call.callId, "lease");
+      expect(await runDurableObjectAlarm(session(call.callId))).toBe(true);
+      const events = await session(call.callId).events();
+      expect(events.map((e) => e.type)).toContain("insufficient_credit");
+      const prompts = events.filter((e) => e.type === "agent.prompt").map((e) => (e.data as { purpose: string }).purpose);
+      expect(prompts.at(-1)).toBe("closing");
+      expect(await runInDurableObject(session(call.callId), (_i: CallSession, state) => state.storage.sql.exec<{ value: string }>("SELECT value FROM kv WHERE key = 'endReason'").one().value)).toBe(JSON.stringify("insufficient_credit"));
+      // The slot is kept while the caller hears the goodbye, and the reservation stays for settlement.
+      expect(await accountGate(t.accountId).active()).toBe(1);
+      expect((await accountGate(t.accountId).credit())!.reservedMinor).toBe(300);
+      call.ws!.close();
+    });
+
+    it("hangs up a call that is not yet in conversation, recorded with end_reason insufficient_credit", async () => {
+      const t = await prepaidTenant();
+      const callId = (await acceptedCall(t)).params.call_id!;
+      await dueNow(callId, "lease");
+      expect(await runDurableObjectAlarm(session(callId))).toBe(true);
+      expect((await session(callId).state()).ended).toBe(true);
+      const row = await env.DB.prepare("SELECT end_reason FROM calls WHERE id = ?").bind(callId).first<{ end_reason: string }>();
+      expect(row!.end_reason).toBe("insufficient_credit");
+      // Delivered: the slot is free, the reservation waits for the charge.
+      expect(await accountGate(t.accountId).active()).toBe(0);
+      expect((await accountGate(t.accountId).credit())!.reservedMinor).toBe(300);
+    });
   });
 });

@@ -206,10 +206,12 @@ export class CallSession extends DurableObject<Env> {
 
   async #onDeadline(name: DeadlineName, meta: CallMeta): Promise<void> {
     switch (name) {
-      case "lease":
-        if (await renewLease(this.env, meta, this.#store)) this.#deadlines.set("lease", Date.now() + LEASE_RENEW_MS);
-        else await this.#endPolitely("lease_lost");
+      case "lease": {
+        const end = await renewLease(this.env, meta, this.#store);
+        if (end) await this.#endPolitely(end);
+        else this.#deadlines.set("lease", Date.now() + LEASE_RENEW_MS);
         return;
+      }
       case "end_by": {
         const endBy = this.#store.get<EndBy>("endBy");
         if (endBy && !this.#streams.live && !this.#transfers.holdsCall()) await this.finalize({ status: "completed", endReason: endBy.reason, durationSeconds: null });

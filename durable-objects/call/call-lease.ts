@@ -7,19 +7,32 @@ import type { CallMeta, CallStore } from "./call-store.ts";
 /** Renewed well within the lease's lifetime, so one late alarm does not lose it. */
 export const LEASE_RENEW_MS = LEASE_TTL_MS / 3;
 
+/** Why a renewal ends the call: it lost its slot to another call, or its account's credit cannot cover more of it. */
+export type LeaseEnd = "lease_lost" | "insufficient_credit";
+
 /**
- * The call's concurrency lease in its account's gate. A lease that lapsed (the gate reclaimed it) is taken again if
- * the account has a free slot; true while the call holds a slot, false once it lost it to another call.
+ * Renews the call's concurrency lease (and, on a prepaid account, its credit reservation) in its account's gate. A
+ * lease that lapsed (the gate reclaimed it) is taken again if the account has a free slot. Null while the call may
+ * go on; otherwise the end reason for the call to end politely with.
  */
-export async function renewLease(env: Env, meta: CallMeta, store: CallStore): Promise<boolean> {
+export async function renewLease(env: Env, meta: CallMeta, store: CallStore): Promise<LeaseEnd | null> {
   const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(meta.accountId));
-  if (await gate.renew(meta.callId)) return true;
+  const renewed = await gate.renew(meta.callId);
+  if (renewed === "renewed") return null;
+  if (renewed === "insufficient_credit") {
+    store.event("insufficient_credit", {});
+    return "insufficient_credit";
+  }
   const account = await database(env.DB).select({ limit: accounts.maxConcurrentCalls }).from(accounts).where(eq(accounts.id, meta.accountId)).get();
   const again = await gate.admit(meta.callId, account?.limit ?? 0);
   if (again.admitted) {
     store.event("lease.readmitted", { active: again.active });
-    return true;
+    return null;
   }
-  store.event("lease_lost", { active: again.active, limit: again.limit });
-  return false;
+  if (again.reason === "insufficient_credit") {
+    store.event("insufficient_credit", { readmission: true });
+    return "insufficient_credit";
+  }
+  store.event("lease_lost", { reason: again.reason, active: again.active, limit: again.limit });
+  return "lease_lost";
 }

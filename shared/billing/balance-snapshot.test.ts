@@ -1,8 +1,9 @@
+import { eq } from "drizzle-orm";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { withPostgres, type PgDatabase } from "../pg/client.ts";
 import { postOnce } from "../pg/ledger-postings.ts";
-import { billingAccounts, plans } from "../pg/schema.ts";
+import { billingAccounts, plans, rateCards } from "../pg/schema.ts";
 import { pushBalanceSnapshot, readBalanceSnapshot } from "./balance-snapshot.ts";
 
 async function prepaidAccount(db: PgDatabase): Promise<string> {
@@ -35,5 +36,20 @@ describe("balance snapshot", () => {
     const accountId = `acct_${crypto.randomUUID()}`;
     expect(await pushBalanceSnapshot(env, accountId)).toBeNull();
     expect(await gate(accountId).balance()).toBeNull();
+  });
+
+  it("carries the reservation rate of the account's plan in the account's currency", async () => {
+    await withPostgres(env, async (db) => {
+      const accountId = await prepaidAccount(db);
+      const planId = (await db.select({ planId: billingAccounts.planId }).from(billingAccounts).where(eq(billingAccounts.accountId, accountId)))[0]!.planId;
+      await db.insert(rateCards).values([
+        { planId, currency: "EUR", component: "platform_minute", microsPerUnit: 40_000 },
+        { planId, currency: "EUR", component: "llm_output_token", model: "model-a", microsPerUnit: 10 },
+        { planId, currency: "EUR", component: "llm_output_token", model: "model-b", microsPerUnit: 25 },
+        { planId, currency: "USD", component: "platform_minute", microsPerUnit: 9_000_000 },
+      ]);
+      // 40,000 + 400 × 25 = 50,000 micros: 5 cents a minute; the USD card is not this account's.
+      expect(await readBalanceSnapshot(db, accountId)).toMatchObject({ reservePerMinuteMinor: 5 });
+    });
   });
 });

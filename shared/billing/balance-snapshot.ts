@@ -1,6 +1,7 @@
 import { and, eq, max, sql } from "drizzle-orm";
 import { withPostgres, type PgDatabase, type PostgresConfig } from "../pg/client.ts";
-import { billingAccounts, ledgerPostings, type BILLING_MODES, type BILLING_STATUSES, type Currency } from "../pg/schema.ts";
+import { billingAccounts, ledgerPostings, rateCards, type BILLING_MODES, type BILLING_STATUSES, type Currency } from "../pg/schema.ts";
+import { reservePerMinuteMinor } from "./reservation-rate.ts";
 
 /**
  * What the edge knows of an account's money: the ledger's balance at one posting, pushed to the account's gate
@@ -14,6 +15,8 @@ export interface BalanceSnapshot {
   /** Sum of the account's postings into `customer_balance` less those out of it, in minor units. */
   balanceMinor: number;
   lowBalanceThresholdMinor: number | null;
+  /** What a minute of a call is reserved at (prepaid), from the plan's rate card in `currency` (./reservation-rate.ts). */
+  reservePerMinuteMinor: number;
   /** The newest posting the balance includes (0 for none): the gate ignores a snapshot older than the one it holds. */
   throughPostingId: number;
 }
@@ -30,6 +33,10 @@ export async function readBalanceSnapshot(db: PgDatabase, accountId: string): Pr
     })
     .from(ledgerPostings)
     .where(and(eq(ledgerPostings.accountId, accountId), sql`'customer_balance' in (${ledgerPostings.debit}, ${ledgerPostings.credit})`));
+  const rates = await db
+    .select({ component: rateCards.component, microsPerUnit: rateCards.microsPerUnit })
+    .from(rateCards)
+    .where(and(eq(rateCards.planId, billing.planId), eq(rateCards.currency, billing.currency)));
   return {
     accountId,
     mode: billing.billingMode,
@@ -37,6 +44,7 @@ export async function readBalanceSnapshot(db: PgDatabase, accountId: string): Pr
     currency: billing.currency,
     balanceMinor: Number(sums?.balance ?? 0),
     lowBalanceThresholdMinor: billing.lowBalanceThresholdMinor,
+    reservePerMinuteMinor: reservePerMinuteMinor(rates),
     throughPostingId: sums?.through ?? 0,
   };
 }
@@ -49,4 +57,14 @@ export async function pushBalanceSnapshot(env: Env & PostgresConfig, accountId: 
   const snapshot = db ? await readBalanceSnapshot(db, accountId) : await withPostgres(env, (pg) => readBalanceSnapshot(pg, accountId));
   if (snapshot) await env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId)).setBalance(snapshot);
   return snapshot;
+}
+
+/**
+ * Settles a call whose charge is posted (or that turned out to cost nothing): reads the account's snapshot, which now
+ * includes the charge, and hands it to the gate with the call id, which takes the balance and drops the call's
+ * reservation in one step. Call after the charge's transaction committed. False if the gate held no reservation.
+ */
+export async function settleReservation(env: Env & PostgresConfig, accountId: string, callId: string, db?: PgDatabase): Promise<boolean> {
+  const snapshot = db ? await readBalanceSnapshot(db, accountId) : await withPostgres(env, (pg) => readBalanceSnapshot(pg, accountId));
+  return env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId)).settle(callId, snapshot ?? undefined);
 }

@@ -25,6 +25,7 @@ export const PROBLEM_TYPES = {
   "calling-hours": { status: 403, title: "Outside permitted calling hours" },
   "concurrency-limit": { status: 429, title: "Too many concurrent calls" },
   "insufficient-credit": { status: 402, title: "The account has no credit left" },
+  "billing-suspended": { status: 402, title: "The account's billing is suspended" },
   "account-suspended": { status: 403, title: "The account is suspended" },
   "provider-error": { status: 502, title: "An upstream provider rejected the request" },
   "internal": { status: 500, title: "Internal error" },

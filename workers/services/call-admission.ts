@@ -1,8 +1,9 @@
 import { eq } from "drizzle-orm";
 import { database } from "../../shared/db/client.ts";
 import { accounts } from "../../shared/db/schema.ts";
+import type { GateRefusal } from "../../durable-objects/account-gate.ts";
 
-export type RefusalReason = "account_suspended" | "out_of_credit" | "concurrency_limit";
+export type RefusalReason = "account_suspended" | "out_of_credit" | GateRefusal;
 
 export interface Refusal {
   reason: RefusalReason;
@@ -13,23 +14,28 @@ export interface Refusal {
 const MESSAGES: Record<RefusalReason, string> = {
   account_suspended: "This number is not available right now. Goodbye.",
   out_of_credit: "This service is temporarily unavailable. Please try again later. Goodbye.",
+  insufficient_credit: "We're sorry, we can't take your call right now. Please try again later. Goodbye.",
+  billing_suspended: "We're sorry, this service is not available right now. Please try again later. Goodbye.",
   concurrency_limit: "All of our lines are busy right now. Please call back in a few minutes. Goodbye.",
 };
 
-/**
- * The account-level checks every new call passes: the account is active, has credit, and has a free
- * concurrent-call slot (taken atomically in the account's gate, keyed by call id).
- */
 const accountGate = (env: Env, accountId: string) => env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId));
 
-/** Gives back the slot `admitCall` took, for a call that will not happen after all. */
-export const releaseCall = (env: Env, accountId: string, callId: string): Promise<void> => accountGate(env, accountId).release(callId);
+/** Gives back what `admitCall` took (the slot and any credit reservation), for a call that will not happen after all. */
+export const releaseCall = (env: Env, accountId: string, callId: string): Promise<void> => accountGate(env, accountId).withdraw(callId);
 
+/**
+ * The account-level checks every new call passes: the account is active (D1), then, in the account's gate, keyed by
+ * call id and atomically: its billing is not suspended, it has a free concurrent-call slot, and a prepaid account
+ * has the credit to reserve (./durable-objects/account-gate.ts). Money is decided from the gate's ledger snapshot
+ * only: admission never waits on Postgres.
+ */
 export async function admitCall(env: Env, accountId: string, callId: string): Promise<Refusal | null> {
   const account = await database(env.DB).select().from(accounts).where(eq(accounts.id, accountId)).get();
-  if (!account || account.status !== "active") return { reason: "account_suspended", message: MESSAGES.account_suspended };
-  if (account.creditCents !== null && account.creditCents <= 0) return { reason: "out_of_credit", message: MESSAGES.out_of_credit };
+  if (!account || account.status !== "active") return refusal("account_suspended");
+  if (account.creditCents !== null && account.creditCents <= 0) return refusal("out_of_credit");
   const admitted = await accountGate(env, accountId).admit(callId, account.maxConcurrentCalls);
-  if (!admitted.admitted) return { reason: "concurrency_limit", message: MESSAGES.concurrency_limit };
-  return null;
+  return admitted.admitted ? null : refusal(admitted.reason);
 }
+
+const refusal = (reason: RefusalReason): Refusal => ({ reason, message: MESSAGES[reason] });

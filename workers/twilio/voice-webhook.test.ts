@@ -4,6 +4,7 @@ import { ID_PATTERNS } from "../../shared/ids.ts";
 import { api, request } from "../../test/workers/api-client.ts";
 import { phonePseudonym } from "../../shared/audit/phone-pseudonym.ts";
 import { settleAudit } from "../../test/workers/audit-fixtures.ts";
+import { accountGate, snapshotOf } from "../../test/workers/balance-snapshots.ts";
 import { BASE, inboundParams, parseConnect, telephonyTenant, twilioPost } from "../../test/workers/telephony-fixtures.ts";
 
 const auditRows = async (accountId: string, action: string) =>
@@ -169,6 +170,17 @@ describe("POST /twilio/voice", () => {
       const params = inboundParams(t);
       expect((await twilioPost("/twilio/voice", params, t.authToken)).text).toContain("temporarily unavailable");
       expect(JSON.parse((await refusalReason(t.accountId, params.CallSid))!).reason).toBe("out_of_credit");
+    });
+
+    it("a prepaid account whose spendable credit cannot cover a call's reservation, politely", async () => {
+      const t = await telephonyTenant();
+      await accountGate(t.accountId).setBalance(snapshotOf(t.accountId, { balanceMinor: 299, reservePerMinuteMinor: 100 }));
+      const params = inboundParams(t);
+      const res = await twilioPost("/twilio/voice", params, t.authToken);
+      expect(res.text).toContain("Please try again later");
+      expect(res.text).not.toContain("<Connect");
+      expect(JSON.parse((await refusalReason(t.accountId, params.CallSid))!).reason).toBe("insufficient_credit");
+      expect(await accountGate(t.accountId).active()).toBe(0);
     });
 
     it("an account at its concurrent-call limit, admitting exactly the limit under parallel calls", async () => {

@@ -42,7 +42,16 @@ const Transfer = z
 const REFUSAL_PROBLEMS: Record<RefusalReason, ProblemType> = {
   account_suspended: "account-suspended",
   out_of_credit: "insufficient-credit",
+  insufficient_credit: "insufficient-credit",
+  billing_suspended: "billing-suspended",
   concurrency_limit: "concurrency-limit",
+};
+
+/** What the API says for refusals whose caller-facing message would not tell a developer what to do. */
+const REFUSAL_DETAILS: Partial<Record<RefusalReason, string>> = {
+  concurrency_limit: "the account is at its concurrent-call limit; retry when a call ends",
+  insufficient_credit: "the account's spendable credit (its balance less what calls in progress reserve) cannot cover a new call; top up, or retry when a call ends",
+  billing_suspended: "the account's billing is suspended; calls are refused until it is active again",
 };
 
 export const callControlApi = resourceApp();
@@ -60,7 +69,7 @@ callControlApi.openapi(
     tags: ["Calls"],
     summary: "Place an outbound call (requires the callee's recorded, unexpired consent)",
     description:
-      "Refused with 403 `consent-required` when the callee has no opted-in, unexpired consent of `consent_type` or is on the do-not-call list; 403 `calling-hours` outside 08:00–21:00 in the callee's local time (US numbers, by area code); 429 `concurrency-limit` at the account's limit. Twilio's own errors come back as `provider-error` with `twilio_code`.",
+      "Refused with 403 `consent-required` when the callee has no opted-in, unexpired consent of `consent_type` or is on the do-not-call list; 403 `calling-hours` outside 08:00–21:00 in the callee's local time (US numbers, by area code); 429 `concurrency-limit` at the account's limit; 402 `insufficient-credit` when a prepaid account's spendable credit cannot cover the call's reservation; 402 `billing-suspended` while the account's billing is suspended. Twilio's own errors come back as `provider-error` with `twilio_code`.",
     request: jsonBody(CreateCall),
     responses: { 201: jsonResponse(Call, "The call, queued at Twilio.") },
   }),
@@ -90,7 +99,7 @@ callControlApi.openapi(
 
     const callId = newCallId();
     const refusal = await admitCall(c.env, accountId, callId);
-    if (refusal) await refuse(c, REFUSAL_PROBLEMS[refusal.reason], refusal.reason, refusal.reason === "concurrency_limit" ? "the account is at its concurrent-call limit; retry when a call ends" : refusal.message, body);
+    if (refusal) await refuse(c, REFUSAL_PROBLEMS[refusal.reason], refusal.reason, REFUSAL_DETAILS[refusal.reason] ?? refusal.message, body);
 
     // From here on the call holds a slot: until Twilio has the call, whatever fails gives it back with the row.
     const session = callSession(c.env, callId);

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
+import { snapshotOf } from "../../../test/workers/balance-snapshots.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import { fetchWithEnv } from "../../../test/workers/worker-with-env.ts";
 
@@ -90,6 +91,24 @@ describe("refusals after admission", () => {
     const res = await dial(t, UK);
     expect(res.status).toBe(429);
     expect(await refusals(t.accountId)).toEqual(["concurrency_limit"]);
+  });
+
+  it("answers 402 problems for a prepaid account out of spendable credit and for a billing suspension, and audits them", async () => {
+    const t = await telephonyTenant();
+    await registerWithTwilio(t);
+    await consent(t, UK);
+    const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(t.accountId));
+    await gate.setBalance(snapshotOf(t.accountId, { balanceMinor: 250, reservePerMinuteMinor: 100 }));
+    const short = await dial(t, UK);
+    expect(short.status).toBe(402);
+    expect(short.json).toMatchObject({ type: "https://docs.ayb.dev/problems/insufficient-credit", reason: "insufficient_credit" });
+    expect(short.json.detail).toMatch(/spendable credit/);
+    await gate.setBalance(snapshotOf(t.accountId, { mode: "postpaid", billingStatus: "suspended_for_billing", throughPostingId: 2 }));
+    const suspended = await dial(t, UK);
+    expect(suspended.status).toBe(402);
+    expect(suspended.json).toMatchObject({ type: "https://docs.ayb.dev/problems/billing-suspended", reason: "billing_suspended" });
+    expect(await refusals(t.accountId)).toEqual(["insufficient_credit", "billing_suspended"]);
+    expect(await callRows(t.accountId)).toEqual([]);
   });
 
   it("audits Twilio's refusal with its code", async () => {
