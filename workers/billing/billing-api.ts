@@ -1,0 +1,6 @@
+import { accountBillingApi } from "./routes/account-billing.ts";
+import { plansApi } from "./routes/plans.ts";
+import { postingsApi } from "./routes/postings.ts";
+
+/** The billing API's sub-apps, mounted under /v1 with the other resources. */
+export const BILLING_APIS = [plansApi, accountBillingApi, postingsApi];
