@@ -33,7 +33,8 @@ export async function withBillingDb<T>(env: PostgresConfig, use: (db: PgDatabase
     return await withPostgres(env, use);
   } catch (err) {
     if (!isPostgresOutage(err)) throw err;
-    console.error(JSON.stringify({ level: "error", message: "billing database unavailable", error: String((err as Error)?.message ?? err) }));
+    const cause = (err as { cause?: { message?: string } })?.cause?.message;
+    console.error(JSON.stringify({ level: "error", message: "billing database unavailable", error: String((err as Error)?.message ?? err).split("\n")[0], cause }));
     throw new ApiError("billing-unavailable", "billing data is temporarily unavailable; retry later", { headers: { "retry-after": "30" } });
   }
 }
