@@ -29,8 +29,13 @@ export function isPostgresOutage(err: unknown): boolean {
  * writes answer a 503 `billing-unavailable` (the edge keeps admitting calls from the gate's snapshot meanwhile).
  */
 export async function withBillingDb<T>(env: PostgresConfig, use: (db: PgDatabase) => Promise<T>): Promise<T> {
+  return asBillingUnavailable(() => withPostgres(env, use));
+}
+
+/** Runs `work`, turning a Postgres outage it meets into the API's 503 `billing-unavailable`. */
+export async function asBillingUnavailable<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await withPostgres(env, use);
+    return await work();
   } catch (err) {
     if (!isPostgresOutage(err)) throw err;
     const cause = (err as { cause?: { message?: string } })?.cause?.message;
