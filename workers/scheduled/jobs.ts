@@ -1,6 +1,7 @@
 import { database } from "../../shared/db/client.ts";
 import { purgeExpiredIdempotencyKeys } from "../middleware/idempotency.ts";
 import { migrateLegacyCredit } from "../billing/legacy-credit-migration.ts";
+import { reconcileBilling } from "../billing/reconciliation.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
 export interface ScheduledJob {
@@ -12,6 +13,7 @@ export interface ScheduledJob {
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "purge-idempotency-keys", run: async (env, now) => ({ deleted: await purgeExpiredIdempotencyKeys(database(env.DB), now) }) },
   { name: "migrate-legacy-credit", run: (env) => migrateLegacyCredit(env) },
+  { name: "reconcile-billing", run: (env, now) => reconcileBilling(env, now) },
 ];
 
 /**

@@ -100,7 +100,7 @@ plansApi.openapi(
     path: "/operator/plans/{id}/rate-cards/{currency}",
     summary: "Replace a plan's whole rate card in one currency",
     description: "The rates given become the card: components left out are no longer priced in this currency.",
-    request: { params: PlanParam.extend({ currency: Currency.openapi({ param: { name: "currency", in: "path" } }) }), ...jsonBody(RateCardBody) },
+    request: { params: PlanParam.extend({ currency: Currency.openapi({ param: { name: "currency", in: "path" }, example: "USD" }) }), ...jsonBody(RateCardBody) },
     responses: { 200: jsonResponse(RateCard, "The card as stored."), ...UNAVAILABLE },
   }),
   async (c) => {
