@@ -83,7 +83,7 @@ describe("route contract", () => {
     }
   });
 
-  it("answers 401 problem+json without credentials, with malformed, unknown or revoked ones", async () => {
+  it("answers 401 problem+json without credentials, with malformed, unknown or revoked ones", { timeout: 60_000 }, async () => {
     const owner = api(t.key);
     const revoked = (await owner.post("/v1/api-keys", { name: "revoked", scopes: [...SCOPES] })).json;
     expect((await owner.delete(`/v1/api-keys/${revoked.id}`)).status).toBe(200);
@@ -170,7 +170,7 @@ describe("route contract", () => {
     }
   });
 
-  it("replays every POST sent again with its Idempotency-Key, and refuses the key for another body", async () => {
+  it("replays every POST sent again with its Idempotency-Key, and refuses the key for another body", { timeout: 60_000 }, async () => {
     const owner = api(t.key);
     // Another principal of the same account with every scope, and one key per scope that lacks only that scope.
     const otherKey = (await owner.post("/v1/api-keys", { name: "another full key", scopes: [...SCOPES] })).json.key as string;

@@ -6,7 +6,7 @@ import { accounts } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { billingAccounts } from "../../../shared/pg/schema.ts";
 import { notFound } from "../../api/problem.ts";
-import { IdParam, jsonBody, jsonResponse, operatorRoute, resourceApp, securedRoute } from "../../api/route.ts";
+import { IdParam, jsonBody, jsonResponse, operatorRoute, problem, resourceApp, securedRoute } from "../../api/route.ts";
 import { UNAVAILABLE, withBillingDb } from "../billing-db.ts";
 import { BillingSettings, Currency, UpdateBilling } from "../billing-schemas.ts";
 import { billingSettingsView, updateBillingSettings } from "../billing-settings.ts";
@@ -52,7 +52,7 @@ accountBillingApi.openapi(
     path: "/billing",
     tags: ["Billing"],
     summary: "The caller's billing: plan, currency, mode, status, threshold and balance",
-    responses: { 200: jsonResponse(BillingOverview, "The account's billing."), 404: { description: "`not-found`: the account has no billing side yet." }, ...UNAVAILABLE },
+    responses: { 200: jsonResponse(BillingOverview, "The account's billing."), 404: problem("`not-found`: the account has no billing side yet."), ...UNAVAILABLE },
   }),
   async (c) => {
     const accountId = c.get("principal").accountId;
