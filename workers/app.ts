@@ -20,6 +20,7 @@ import { usersApi } from "./api/routes/users.ts";
 import { jsonResponse, withResponseHeaders } from "./api/route.ts";
 import { documentTwilioWebhooks } from "./api/twilio-webhooks-spec.ts";
 import { authenticate, requireOperator } from "./auth/authenticate.ts";
+import { BILLING_APIS } from "./billing/billing-api.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
 
@@ -28,7 +29,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });

@@ -10,7 +10,8 @@ export const accounts = sqliteTable("accounts", {
   status: text("status", { enum: ["active", "suspended", "closed"] }).notNull().default("active"),
   region: text("region", { enum: ["us", "eu"] }).notNull().default("us"),
   maxConcurrentCalls: integer("max_concurrent_calls").notNull().default(10),
-  // Prepaid balance; null means the account is billed in arrears and never runs out.
+  // Retired: the ledger (Postgres) holds balances. The migration legacy_credit_balances moved every value to the
+  // table of that name and cleared it; the column goes once the old admission and usage consumer no longer read it.
   creditCents: integer("credit_cents"),
   createdAt: createdAt(),
 });
@@ -323,3 +324,12 @@ export const usageEvents = sqliteTable(
   },
   (t) => [index("usage_events_account").on(t.accountId, t.endedAt)],
 );
+
+/**
+ * Prepaid balances of the retired `accounts.credit_cents` model (USD cents), waiting to become `opening_balance`
+ * postings in the ledger (workers/billing/legacy-credit-migration.ts deletes each row once posted).
+ */
+export const legacyCreditBalances = sqliteTable("legacy_credit_balances", {
+  accountId: text("account_id").primaryKey(),
+  creditCents: integer("credit_cents").notNull(),
+});

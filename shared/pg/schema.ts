@@ -8,7 +8,7 @@
  * once to minor units.
  */
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, check, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const CURRENCIES = ["USD", "EUR", "GBP"] as const;
 export type Currency = (typeof CURRENCIES)[number];
@@ -125,3 +125,26 @@ export const ledgerPostings = pgTable(
 
 export type LedgerPosting = typeof ledgerPostings.$inferSelect;
 export type NewLedgerPosting = typeof ledgerPostings.$inferInsert;
+
+// ---- Billing operations (reconciliation) ----
+
+/** What one reconciliation found on one account (workers/billing/reconciliation.ts names the checks). */
+export interface ReconciliationFinding {
+  accountId: string;
+  check: "gate_balance" | "gate_stale" | "gate_missing" | "priced_usage";
+  /** The ledger's figure, and the figure that disagrees with it (the gate's, or the priced calls' total), in minor units. */
+  ledgerMinor: number;
+  otherMinor: number | null;
+  detail?: string;
+}
+
+/** Each run of the reconciliation job: how many accounts it checked and every disagreement it found. */
+export const reconciliationRuns = pgTable("reconciliation_runs", {
+  id: bigserial("id", { mode: "number" }).primaryKey(),
+  ranAt: timestamp("ran_at", { withTimezone: true }).notNull(),
+  accountsChecked: integer("accounts_checked").notNull(),
+  driftCount: integer("drift_count").notNull(),
+  // False while the priced-usage table is not there to compare against (the check is then skipped, and says so).
+  pricedUsageChecked: boolean("priced_usage_checked").notNull(),
+  findings: jsonb("findings").$type<ReconciliationFinding[]>().notNull(),
+});

@@ -2,6 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, request } from "./api-client.ts";
 import { settleAudit } from "./audit-fixtures.ts";
+import { ensureDefaultPlan, operator } from "./billing-fixtures.ts";
+import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 
 /**
@@ -15,7 +17,10 @@ interface Write {
   path: string;
   body?: unknown;
   operator?: boolean;
-  /** Whose chain records it; by default the test tenant's. */
+  headers?: Record<string, string>;
+  /** A chain other than the tenant's that records it, known before the request (the platform's, for plans). */
+  chain?: string;
+  /** Whose chain records it, when the response names it (a new account); by default the test tenant's. */
   accountId?: (res: Awaited<ReturnType<typeof request>>) => string;
   /** A first attempt that lost a race in the fixture (the simulator ended the call): prepare again. */
   retry?: (first: Awaited<ReturnType<typeof request>>) => boolean;
@@ -57,16 +62,16 @@ describe("every write is audited", () => {
       // Prepared first: a fixture's own set-up writes are audited too, and must not be counted.
       const send = async () => {
         const write = await all[name]!();
-        const before = (await chain(t.accountId)).length;
-        const res = await request(method!, write.path, write.operator ? { headers: { "x-operator-secret": env.OPERATOR_SECRET }, body: write.body } : { key: t.key, body: write.body });
+        const before = (await chain(write.chain ?? t.accountId)).length;
+        const res = await request(method!, write.path, write.operator ? { headers: { "x-operator-secret": env.OPERATOR_SECRET, ...write.headers }, body: write.body } : { key: t.key, body: write.body });
         return { write, before, res };
       };
       let { write, before, res } = await send();
       for (let attempt = 1; attempt < 5 && write.retry?.(res); attempt++) ({ write, before, res } = await send());
       expect(res.status, `${name}: ${res.text}`).toBeLessThan(300);
-      const accountId = write.accountId?.(res) ?? t.accountId;
+      const accountId = write.accountId?.(res) ?? write.chain ?? t.accountId;
       const entries = await chain(accountId);
-      const added = accountId === t.accountId ? entries.slice(before) : entries;
+      const added = write.accountId ? entries : entries.slice(before);
       const template = name.replace(/\{(\w+)\}/g, ":$1");
       expect(added.map((e) => e.action), name).toEqual([template]);
       expect(added[0]!.actor, name).toEqual(write.operator ? "operator" : expect.stringMatching(/^key:KEY-/));
@@ -96,6 +101,27 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
       accountId: (res) => res.json.account.id,
     }),
     "PATCH /v1/operator/accounts/{id}": async () => ({ path: `/v1/operator/accounts/${t.accountId}`, operator: true, body: { max_concurrent_calls: 10 } }),
+    "POST /v1/operator/plans": async () => ({ path: "/v1/operator/plans", operator: true, chain: PLATFORM_AUDIT_CHAIN, body: { id: `audit-${crypto.randomUUID().slice(0, 8)}`, name: "Audited" } }),
+    "PUT /v1/operator/plans/{id}/rate-cards/{currency}": async () => {
+      const id = `audit-${crypto.randomUUID().slice(0, 8)}`;
+      await operator("POST", "/v1/operator/plans", { id, name: "Audited" });
+      return { path: `/v1/operator/plans/${id}/rate-cards/EUR`, operator: true, chain: PLATFORM_AUDIT_CHAIN, body: { rates: [{ component: "stt_second", micros_per_unit: 90 }] } };
+    },
+    "PATCH /v1/operator/accounts/{id}/billing": async () => {
+      await ensureDefaultPlan();
+      return { path: `/v1/operator/accounts/${t.accountId}/billing`, operator: true, body: { time_zone: "Europe/London" } };
+    },
+    "POST /v1/operator/accounts/{id}/postings": async () => {
+      await ensureDefaultPlan();
+      await operator("PATCH", `/v1/operator/accounts/${t.accountId}/billing`, {});
+      return {
+        path: `/v1/operator/accounts/${t.accountId}/postings`,
+        operator: true,
+        headers: { "idempotency-key": crypto.randomUUID() },
+        body: { kind: "promotional_grant", amount_minor: 10, currency: "USD", reason: "audited" },
+      };
+    },
+    "POST /v1/operator/billing/legacy-credit/migrate": async () => ({ path: "/v1/operator/billing/legacy-credit/migrate", operator: true, chain: PLATFORM_AUDIT_CHAIN }),
     "PATCH /v1/accounts/me": async () => ({ path: "/v1/accounts/me", body: { name: "Renamed" } }),
     "PUT /v1/accounts/me/credentials/twilio": async () => ({ path: "/v1/accounts/me/credentials/twilio", body: { account_sid: t.accountSid, auth_token: t.authToken } }),
     "POST /v1/users": async () => ({ path: "/v1/users", body: { email: `u-${crypto.randomUUID()}@audit.test`, role: "viewer" } }),

@@ -2,6 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROLES, SCOPES, type Role } from "../../workers/auth/scopes.ts";
 import { api, request } from "./api-client.ts";
+import { ensureDefaultPlan, operator } from "./billing-fixtures.ts";
+import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 
 /**
@@ -81,7 +83,7 @@ describe("route contract", () => {
     }
   });
 
-  it("answers 401 problem+json without credentials, with malformed, unknown or revoked ones", async () => {
+  it("answers 401 problem+json without credentials, with malformed, unknown or revoked ones", { timeout: 60_000 }, async () => {
     const owner = api(t.key);
     const revoked = (await owner.post("/v1/api-keys", { name: "revoked", scopes: [...SCOPES] })).json;
     expect((await owner.delete(`/v1/api-keys/${revoked.id}`)).status).toBe(200);
@@ -168,7 +170,7 @@ describe("route contract", () => {
     }
   });
 
-  it("replays every POST sent again with its Idempotency-Key, and refuses the key for another body", async () => {
+  it("replays every POST sent again with its Idempotency-Key, and refuses the key for another body", { timeout: 60_000 }, async () => {
     const owner = api(t.key);
     // Another principal of the same account with every scope, and one key per scope that lacks only that scope.
     const otherKey = (await owner.post("/v1/api-keys", { name: "another full key", scopes: [...SCOPES] })).json.key as string;
@@ -205,6 +207,26 @@ describe("route contract", () => {
         body: { name: "Contract", owner_email: `op-${crypto.randomUUID()}@contract.test` },
         headers: { "x-operator-secret": env.OPERATOR_SECRET },
         count: async () => (await env.DB.prepare("SELECT count(*) AS n FROM accounts").first<{ n: number }>())!.n,
+      }),
+      "POST /v1/operator/plans": async () => ({
+        path: "/v1/operator/plans",
+        body: { id: `contract-${crypto.randomUUID().slice(0, 8)}`, name: "Contract" },
+        headers: { "x-operator-secret": env.OPERATOR_SECRET },
+        count: () => auditRows(PLATFORM_AUDIT_CHAIN),
+      }),
+      "POST /v1/operator/accounts/{id}/postings": async () => {
+        await ensureDefaultPlan();
+        await operator("PATCH", `/v1/operator/accounts/${t.accountId}/billing`, {});
+        return {
+          path: `/v1/operator/accounts/${t.accountId}/postings`,
+          body: { kind: "promotional_grant", amount_minor: 10, currency: "USD", reason: "contract" },
+          headers: { "x-operator-secret": env.OPERATOR_SECRET },
+        };
+      },
+      "POST /v1/operator/billing/legacy-credit/migrate": async () => ({
+        path: "/v1/operator/billing/legacy-credit/migrate",
+        headers: { "x-operator-secret": env.OPERATOR_SECRET },
+        count: () => auditRows(PLATFORM_AUDIT_CHAIN),
       }),
       "POST /v1/users": async () => ({ path: "/v1/users", body: { email: `u-${crypto.randomUUID()}@contract.test`, role: "viewer" } }),
       "POST /v1/users/{id}/tokens": async () => ({ path: `/v1/users/${user.id}/tokens` }),

@@ -29,6 +29,7 @@ export const PROBLEM_TYPES = {
   "account-suspended": { status: 403, title: "The account is suspended" },
   "provider-error": { status: 502, title: "An upstream provider rejected the request" },
   "internal": { status: 500, title: "Internal error" },
+  "billing-unavailable": { status: 503, title: "Billing is temporarily unavailable" },
 } as const;
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;

@@ -18,6 +18,7 @@ export const SCOPES = [
   "consent:read",
   "consent:write",
   "audit:read",
+  "billing:read",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
@@ -31,7 +32,7 @@ const BUILD: Scope[] = ["agents:write", "numbers:write", "calls:write", "consent
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   viewer: READ,
   developer: [...READ, ...BUILD],
-  admin: [...READ, ...BUILD, "account:write", "keys:read", "audit:read"],
+  admin: [...READ, ...BUILD, "account:write", "keys:read", "audit:read", "billing:read"],
   // Only owners manage who can access the account: users and API keys.
   owner: SCOPES,
 };

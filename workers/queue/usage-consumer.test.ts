@@ -7,8 +7,10 @@ import { consumeUsage } from "./usage-consumer.ts";
 async function prepaidAccount(creditCents: number): Promise<string> {
   const res = await request("POST", "/v1/operator/accounts", {
     headers: { "x-operator-secret": env.OPERATOR_SECRET },
-    body: { name: "Prepaid", owner_email: `p${Math.random()}@example.com`, credit_cents: creditCents },
+    body: { name: "Prepaid", owner_email: `p${Math.random()}@example.com` },
   });
+  // The retired prepaid column, planted directly: the API no longer sets it (the ledger replaces it).
+  await env.DB.prepare("UPDATE accounts SET credit_cents = ? WHERE id = ?").bind(creditCents, res.json.account.id).run();
   return res.json.account.id;
 }
 

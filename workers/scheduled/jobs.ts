@@ -1,5 +1,7 @@
 import { database } from "../../shared/db/client.ts";
 import { purgeExpiredIdempotencyKeys } from "../middleware/idempotency.ts";
+import { migrateLegacyCredit } from "../billing/legacy-credit-migration.ts";
+import { reconcileBilling } from "../billing/reconciliation.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
 export interface ScheduledJob {
@@ -10,6 +12,8 @@ export interface ScheduledJob {
 /** Every periodic job of the Worker; add new ones here (wrangler.toml's `[triggers] crons` sets the cadence). */
 export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "purge-idempotency-keys", run: async (env, now) => ({ deleted: await purgeExpiredIdempotencyKeys(database(env.DB), now) }) },
+  { name: "migrate-legacy-credit", run: (env) => migrateLegacyCredit(env) },
+  { name: "reconcile-billing", run: (env, now) => reconcileBilling(env, now) },
 ];
 
 /**

@@ -166,7 +166,8 @@ describe("POST /twilio/voice", () => {
 
     it("an account out of credit", async () => {
       const t = await telephonyTenant();
-      await request("PATCH", `/v1/operator/accounts/${t.accountId}`, { headers: { "x-operator-secret": env.OPERATOR_SECRET }, body: { credit_cents: 0 } });
+      // The retired prepaid column, planted directly: the API no longer sets it (the ledger and the gate replace it).
+      await env.DB.prepare("UPDATE accounts SET credit_cents = 0 WHERE id = ?").bind(t.accountId).run();
       const params = inboundParams(t);
       expect((await twilioPost("/twilio/voice", params, t.authToken)).text).toContain("temporarily unavailable");
       expect(JSON.parse((await refusalReason(t.accountId, params.CallSid))!).reason).toBe("out_of_credit");

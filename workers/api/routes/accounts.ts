@@ -10,6 +10,9 @@ import { newApiKey } from "../../services/api-key-issuer.ts";
 import { twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
 import { displayName, emailAddress } from "../../../shared/schemas/text-fields.ts";
 import { notFound } from "../problem.ts";
+import { createAccountWithBilling } from "../../billing/account-bootstrap.ts";
+import { BillingSettings, NewAccountBilling } from "../../billing/billing-schemas.ts";
+import { billingSettingsView } from "../../billing/billing-settings.ts";
 import { IdParam, jsonBody, jsonResponse, operatorRoute, resourceApp, securedRoute } from "../route.ts";
 
 const Account = z
@@ -19,7 +22,6 @@ const Account = z
     status: z.enum(["active", "suspended", "closed"]),
     region: z.enum(["us", "eu"]),
     max_concurrent_calls: z.number().int(),
-    credit_cents: z.number().int().nullable(),
     created_at: z.string(),
   })
   .openapi("Account");
@@ -31,7 +33,6 @@ const accountView = (a: AccountRow): z.infer<typeof Account> => ({
   status: a.status,
   region: a.region,
   max_concurrent_calls: a.maxConcurrentCalls,
-  credit_cents: a.creditCents,
   created_at: a.createdAt,
 });
 
@@ -42,7 +43,7 @@ const CreateAccount = z
     owner_email: emailAddress(),
     owner_name: displayName(200).optional(),
     max_concurrent_calls: z.number().int().min(1).max(10_000).default(10),
-    credit_cents: z.number().int().min(0).nullable().default(null),
+    billing: NewAccountBilling.optional().openapi({ description: "Creates the account's billing side (Postgres) with it; without it the account has none until `PATCH /v1/operator/accounts/{id}/billing`." }),
   })
   .strict()
   .openapi("CreateAccount");
@@ -52,6 +53,7 @@ const AccountCreated = z
     account: Account,
     owner: z.object({ id: z.string(), email: z.string(), role: z.literal("owner") }),
     api_key: z.object({ id: z.string(), key: z.string().openapi({ description: "Shown once; store it now." }) }),
+    billing: BillingSettings.nullable(),
   })
   .openapi("AccountCreated");
 
@@ -59,7 +61,6 @@ const UpdateAccountOperator = z
   .object({
     status: z.enum(["active", "suspended", "closed"]).optional(),
     max_concurrent_calls: z.number().int().min(1).max(10_000).optional(),
-    credit_cents: z.number().int().min(0).nullable().optional(),
   })
   .strict();
 
@@ -91,23 +92,24 @@ accountsApi.openapi(
     const now = nowIso();
     // The account, its owner, the owner's key and the account's first audit entry commit together; an id that
     // collides (any of the three) retries the whole batch with fresh ones.
-    const { account, owner, key, secret } = await withFreshId(newAccountId, async (accountId) => {
+    const createInD1 = async (accountId: string) => {
       const ownerId = newUserId();
       const { values: keyValues, secret } = await newApiKey(newApiKeyId(), { accountId, name: "Owner key", scopes: SCOPES, createdBy: `user:${ownerId}` });
       const [[account], [owner], [key]] = await c.var.audit.commit(
         [
-          db
-            .insert(accounts)
-            .values({ id: accountId, name: input.name, region: input.region, maxConcurrentCalls: input.max_concurrent_calls, creditCents: input.credit_cents, createdAt: now })
-            .returning(),
+          db.insert(accounts).values({ id: accountId, name: input.name, region: input.region, maxConcurrentCalls: input.max_concurrent_calls, createdAt: now }).returning(),
           db.insert(users).values({ id: ownerId, accountId, email: input.owner_email.toLowerCase(), name: input.owner_name, role: "owner", createdAt: now }).returning(),
           db.insert(apiKeys).values(keyValues).returning(),
         ],
-        { accountId, resource: accountId },
+        { accountId, resource: accountId, ...(input.billing ? { detail: { billing: input.billing } } : {}) },
       );
       return { account: account!, owner: owner!, key: key!, secret };
-    });
-    return c.json({ account: accountView(account), owner: { id: owner.id, email: owner.email, role: "owner" as const }, api_key: { id: key.id, key: secret } }, 201);
+    };
+    const { created, billing } = input.billing
+      ? await createAccountWithBilling(c.env, input.billing, c.req.header("idempotency-key"), createInD1)
+      : { created: await withFreshId(newAccountId, createInD1), billing: null };
+    const { account, owner, key, secret } = created;
+    return c.json({ account: accountView(account), owner: { id: owner.id, email: owner.email, role: "owner" as const }, api_key: { id: key.id, key: secret }, billing: billing && billingSettingsView(billing) }, 201);
   },
 );
 
@@ -124,7 +126,7 @@ accountsApi.openapi(
     const input = c.req.valid("json");
     const db = database(c.env.DB);
     const [[row]] = await c.var.audit.commit(
-      [db.update(accounts).set({ status: input.status, maxConcurrentCalls: input.max_concurrent_calls, creditCents: input.credit_cents }).where(eq(accounts.id, id)).returning()],
+      [db.update(accounts).set({ status: input.status, maxConcurrentCalls: input.max_concurrent_calls }).where(eq(accounts.id, id)).returning()],
       { accountId: id, ifChanged: true },
     );
     if (!row) throw notFound("account");
