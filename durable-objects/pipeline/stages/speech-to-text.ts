@@ -37,12 +37,18 @@ export class SpeechToTextStage extends BaseStage {
     return this.#stt?.stats;
   }
 
+  /** How the provider detects turns (see SpeechToText.turnDetection): known from the stage's attachment on. */
+  get turnDetection(): SpeechToText["turnDetection"] {
+    return this.#stt?.turnDetection;
+  }
+
   override attach(context: Parameters<BaseStage["attach"]>[0]): void {
     super.attach(context);
     const stt = this.open({
       speechStarted: (audioMs) => this.push({ kind: "speech_started", audioMs }),
       transcript: (t) => this.push({ kind: "transcript", text: t.text, words: t.words, isFinal: t.isFinal, speechFinal: t.speechFinal }),
       utteranceEnd: (lastWordEndMs) => this.push({ kind: "utterance_end", lastWordEndMs }),
+      turnInfo: (info) => this.push({ kind: "turn_info", info }),
       failed: (error) => {
         clearInterval(this.#keepAliveTimer ?? null);
         this.opts.onFailure(error);
