@@ -15,10 +15,10 @@ export interface SpeechToTextStageOptions {
 const KEEP_ALIVE_WHILE_SPEAKING_MS = 3_000;
 
 /**
- * Caller audio → Deepgram live STT → speech/transcript frames. The socket is opened as soon as the stage is
- * attached (before the caller speaks) and stays open for the whole call; while the agent speaks, KeepAlive
- * holds it open even if caller audio stops (a muted or held line), so barge-in is heard at once. Other frames
- * pass through. A socket lost for good is reported, not broadcast as the call's end: the agent's voice still works
+ * Caller audio → Deepgram live STT → speech/transcript frames (and Flux's turn_info). The socket is opened as soon
+ * as the stage is attached (before the caller speaks) and stays open for the whole call; while the agent speaks,
+ * KeepAlive holds it open even if caller audio stops (a muted or held line), so barge-in is heard at once. Other
+ * frames pass through. A socket lost for good is reported, not broadcast as the call's end: the agent's voice still works
  * and the call apologises in it.
  */
 export class SpeechToTextStage extends BaseStage {
