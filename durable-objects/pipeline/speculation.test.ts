@@ -37,7 +37,7 @@ afterEach(() => {
 
 describe("Flux speculation: EagerEndOfTurn starts the model, TurnResumed cancels it, EndOfTurn commits it", () => {
   it("a TurnResumed cancels an answer already streaming before any of it is heard; its text never enters the history", async () => {
-    const c = speculatingCall([[...text(WRONG)], text("Sure, a cleaning. What day works for you? ")], { flux: true });
+    const c = speculatingCall([[...text(WRONG)], [...text("Sure, a cleaning. What day works for you? "), usage(150, 12)]], { flux: true });
     await c.lineAudio(1_000);
     c.flux.turn("StartOfTurn", "I'd like", 600);
     c.flux.update("I'd like to book", 1_000);
@@ -72,8 +72,13 @@ describe("Flux speculation: EagerEndOfTurn starts the model, TurnResumed cancels
     expect(u.speculation).toMatchObject({ started: 2, committed: 1, cancelled: 1 });
     expect(u.speculation.wasted_input_tokens).toBeGreaterThan(0);
     expect(u.speculation.wasted_output_tokens).toBeGreaterThan(0);
-    // The fake model reports no usage: both requests are metered by estimate, the cut one included.
-    expect(u.llm[MODEL]).toMatchObject({ requests: 2, estimated_requests: 2 });
+    // The cut request never got Bedrock's usage: it is metered by estimate, and its tokens are the waste.
+    const [cut, answered] = c.of("llm_usage");
+    expect(cut).toMatchObject({ turnId: speculative.turnId, estimated: true });
+    expect(answered).toMatchObject({ turnId: final.turnId, inputTokens: 150, outputTokens: 12 });
+    expect(answered!.estimated).toBeUndefined();
+    expect(u.speculation).toMatchObject({ wasted_input_tokens: cut!.inputTokens, wasted_output_tokens: cut!.outputTokens });
+    expect(u.llm[MODEL]).toMatchObject({ input_tokens: cut!.inputTokens + 150, requests: 2, estimated_requests: 1 });
     expect(c.stageErrors).toEqual([]);
   });
 

@@ -29,7 +29,8 @@ export function estimateInputTokens(request: Pick<LlmRequest, "system" | "messag
 
 /**
  * One model request as it streams: what came back so far, and whether Bedrock's own usage did. `unreported` gives
- * the estimate once, for a stream that ended without usage; after that (or after real usage) it gives nothing.
+ * the estimate once, for a stream cut before its usage came; after that, after real usage, or once `discard`ed (a
+ * stream read to its end, a request rejected before any output) it gives nothing.
  */
 export class ModelRequestUsage {
   #receivedBytes = 0;

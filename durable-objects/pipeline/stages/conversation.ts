@@ -268,7 +268,8 @@ export class ConversationStage extends BaseStage {
         break;
       }
       if (signal.aborted) return;
-      this.#meterUnreported(turn);
+      // A stream read to its end carried its usage (Bedrock's `metadata` comes with every complete answer).
+      model.discard();
       this.#modelFailures.succeeded();
       // Past the depth limit the model has seen every result; tools it asks for now are not run (nor kept in the
       // history, which would then hold a toolUse without its result): it answers with what it has.
