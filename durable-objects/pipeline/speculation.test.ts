@@ -105,6 +105,27 @@ describe("Flux speculation: EagerEndOfTurn starts the model, TurnResumed cancels
     expect(c.usageOf().llm[MODEL]).toMatchObject({ input_tokens: 120, output_tokens: 6, requests: 1, estimated_requests: 0 });
   });
 
+  it("a TurnResumed after the whole answer came back drops the held answer; Bedrock's own usage is the waste", async () => {
+    const c = speculatingCall([[...text("We open at nine. "), usage(120, 6)], [...text("On Sundays at ten. "), usage(130, 7)]], { flux: true, llmDelayMs: 5 });
+    await c.lineAudio(1_000);
+    c.flux.turn("StartOfTurn", "When", 400);
+    c.flux.turn("EagerEndOfTurn", "When do you open", 1_000);
+    await c.until(() => c.of("llm_usage").length === 1);
+    c.flux.turn("TurnResumed", "When do you open", 1_000);
+    c.flux.turn("EagerEndOfTurn", "When do you open on Sunday", 1_500);
+    c.flux.turn("EndOfTurn", "When do you open on Sunday", 1_500);
+    const final = c.of("user_turn").at(-1)!;
+    await c.until(() => c.heard.some((f) => f.turnId === final.turnId));
+    expect(c.tts.spoken).toEqual(["On Sundays at ten."]);
+    expect(c.llm.aborted).toBe(0); // nothing left to cut
+    expect(c.pipeline.conversation.history.messages).toEqual([
+      { role: "user", content: [{ text: "When do you open on Sunday" }] },
+      { role: "assistant", content: [{ text: "On Sundays at ten. " }] },
+    ]);
+    expect(c.usageOf().speculation).toEqual({ started: 2, committed: 1, cancelled: 1, wasted_input_tokens: 120, wasted_output_tokens: 6 });
+    expect(c.usageOf().llm[MODEL]).toMatchObject({ input_tokens: 250, output_tokens: 13, requests: 2, estimated_requests: 0 });
+  });
+
   it("an EndOfTurn whose transcript differs from the eager one cancels the speculation and asks afresh", async () => {
     const c = speculatingCall([text(WRONG), text("On Sundays we open at ten. ")], { flux: true });
     await c.lineAudio(1_000);
