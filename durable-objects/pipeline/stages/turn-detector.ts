@@ -177,7 +177,8 @@ export class TurnDetectorStage extends BaseStage {
 
   #endTurn(): void {
     const text = this.#utterance();
-    // The final words differ from the tentative ones (Flux promises they do not: defensive): ask afresh.
+    // The final words differ from the tentative ones (with Flux only defensively: its EndOfTurn repeats the eager
+    // transcript): the tentative reply is withdrawn and the turn asked afresh.
     if (this.#tentative && this.#tentative.text !== text) this.#cancelTentative();
     const tentative = this.#tentative;
     const talkedOver = this.#talkedOver(text);
