@@ -1,23 +1,51 @@
 import type { Frame } from "../pipeline/frames.ts";
 
+export interface ModelUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  requests: number;
+  /** Requests whose usage was estimated (the stream ended before Bedrock reported it): their tokens are in the sums above. */
+  estimated_requests: number;
+}
+
+/** Speculative model turns (early start, Flux's eager end of turn), and the tokens spent on those cancelled. */
+export interface SpeculationUsage {
+  started: number;
+  committed: number;
+  cancelled: number;
+  /** Prompt tokens of cancelled speculations (cache reads and writes included); also counted in `llm`. */
+  wasted_input_tokens: number;
+  wasted_output_tokens: number;
+}
+
 export interface CallUsage {
   caller_audio_seconds: number;
   agent_audio_seconds: number;
   stt_seconds: number;
   tts_characters: number;
   tool_calls: number;
-  llm: Record<string, { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number; requests: number }>;
+  llm: Record<string, ModelUsage>;
+  speculation: SpeculationUsage;
 }
 
-const emptyModelUsage = (): CallUsage["llm"][string] => ({ input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, requests: 0 });
+const emptyModelUsage = (): ModelUsage => ({ input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, requests: 0, estimated_requests: 0 });
+const emptySpeculation = (): SpeculationUsage => ({ started: 0, committed: 0, cancelled: 0, wasted_input_tokens: 0, wasted_output_tokens: 0 });
 
 /** Counts what a call consumed, per provider, for the usage event and the call record. */
 export class UsageMeter {
   readonly #llm: CallUsage["llm"] = {};
+  readonly #speculation = emptySpeculation();
   #toolCalls = 0;
 
   readonly observe = (frame: Frame): void => {
     if (frame.kind === "tool_call") this.#toolCalls++;
+    else if (frame.kind === "speculation") {
+      this.#speculation[frame.outcome]++;
+      this.#speculation.wasted_input_tokens += frame.wastedInputTokens;
+      this.#speculation.wasted_output_tokens += frame.wastedOutputTokens;
+    }
     if (frame.kind !== "llm_usage") return;
     const m = (this.#llm[frame.modelId] ??= emptyModelUsage());
     m.input_tokens += frame.inputTokens;
@@ -25,6 +53,7 @@ export class UsageMeter {
     m.cache_read_tokens += frame.cacheReadTokens;
     m.cache_write_tokens += frame.cacheWriteTokens;
     m.requests++;
+    if (frame.estimated) m.estimated_requests++;
   };
 
   snapshot(counts: { callerAudioMs: number; agentAudioMs: number; sttAudioMs: number; ttsCharacters: number }): CallUsage {
@@ -36,19 +65,24 @@ export class UsageMeter {
       tts_characters: counts.ttsCharacters,
       tool_calls: this.#toolCalls,
       llm: structuredClone(this.#llm),
+      speculation: { ...this.#speculation },
     };
   }
+}
+
+/** Adds counters key by key; a key missing on either side (usage stored before it existed) counts as 0. */
+function addCounts<T extends object>(a: Partial<T> | undefined, b: T): T {
+  const sum = { ...b } as Record<string, number>;
+  for (const [key, value] of Object.entries(a ?? {})) sum[key] = (sum[key] ?? 0) + (value as number);
+  return sum as T;
 }
 
 /** A call's usage over several runtimes (a recovered stream starts a new one): the sum of each. */
 export function addUsage(a: CallUsage | undefined, b: CallUsage): CallUsage {
   if (!a) return b;
   const tenth = (x: number) => Math.round(x * 10) / 10;
-  const llm = structuredClone(a.llm);
-  for (const [model, m] of Object.entries(b.llm)) {
-    const sum = (llm[model] ??= emptyModelUsage());
-    for (const key of Object.keys(m) as (keyof typeof m)[]) sum[key] += m[key];
-  }
+  const llm: CallUsage["llm"] = {};
+  for (const model of new Set([...Object.keys(a.llm), ...Object.keys(b.llm)])) llm[model] = addCounts(a.llm[model], b.llm[model] ?? emptyModelUsage());
   return {
     caller_audio_seconds: tenth(a.caller_audio_seconds + b.caller_audio_seconds),
     agent_audio_seconds: tenth(a.agent_audio_seconds + b.agent_audio_seconds),
@@ -56,5 +90,6 @@ export function addUsage(a: CallUsage | undefined, b: CallUsage): CallUsage {
     tts_characters: a.tts_characters + b.tts_characters,
     tool_calls: a.tool_calls + b.tool_calls,
     llm,
+    speculation: addCounts(a.speculation, b.speculation),
   };
 }

@@ -41,13 +41,13 @@ export function messageBudget(request: Omit<LlmRequest, "messages"> & { fallback
   return Math.max(0, window - output - fixed - SAFETY_TOKENS);
 }
 
-function blockText(block: ContentBlock): string {
+export function blockText(block: ContentBlock): string {
   if ("text" in block) return block.text;
   if ("toolUse" in block) return block.toolUse.name + JSON.stringify(block.toolUse.input ?? {});
   return JSON.stringify(block.toolResult.content);
 }
 
-function utf8Bytes(text: string): number {
+export function utf8Bytes(text: string): number {
   let bytes = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);

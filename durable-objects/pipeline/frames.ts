@@ -25,6 +25,8 @@ export type Frame =
   /** Deepgram Flux's turn detection (providers/provider-types.ts FluxTurnInfo). */
   | { kind: "turn_info"; info: FluxTurnInfo }
   | { kind: "user_turn"; turnId: number; text: string; speechEndedAudioMs: number; tentative: boolean }
+  /** A tentative user_turn is withdrawn (Flux `TurnResumed`, or the caller's words moved on): its reply is never heard. */
+  | { kind: "user_turn_cancelled"; turnId: number }
   /** `apology`: a provider failed for good; the call hangs up once it has been heard. */
   | { kind: "prompt"; turnId: number; text: string; reason: "greeting" | "disclosure" | "silence" | "closing" | "voicemail" | "apology" }
   // Agent side.
@@ -44,7 +46,16 @@ export type Frame =
   // Observability: what the agent did between the caller's turn and its answer.
   | { kind: "tool_call"; turnId: number; toolUseId: string; name: string; input: unknown }
   | { kind: "tool_result"; turnId: number; toolUseId: string; name: string; status: "success" | "error"; content: string; durationMs: number }
-  | { kind: "llm_usage"; turnId: number; modelId: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number }
+  /**
+   * `estimated`: the stream ended (aborted, or failed after output began) before Bedrock's final `metadata` event, so
+   * the tokens are estimated from the request and the text received (see pipeline/usage-estimate.ts).
+   */
+  | { kind: "llm_usage"; turnId: number; modelId: string; inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; estimated?: true }
+  /**
+   * A speculative (tentative) turn's model work: `started` with the turn, then `committed` when the final turn
+   * confirmed it, or `cancelled` with the tokens it spent for nothing (its llm_usage frames, estimated or not).
+   */
+  | { kind: "speculation"; turnId: number; outcome: "started" | "committed" | "cancelled"; wastedInputTokens: number; wastedOutputTokens: number }
   | { kind: "dtmf_request"; turnId: number; digits: string };
 
 /** What the call does once a reply has been heard in full. */

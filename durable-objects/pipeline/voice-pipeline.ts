@@ -98,6 +98,7 @@ export class VoicePipeline {
         new TurnDetectorStage({
           sensitivity: opts.sensitivity,
           earlyStart: opts.earlyStart,
+          fluxTurns: () => this.stt.turnDetection === "flux",
           agentSpeaking,
           replyPending: () => this.conversation.inFlight() || this.tts.hasPending(),
           guard: this.guard,

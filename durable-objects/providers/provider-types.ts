@@ -74,6 +74,11 @@ export interface SpeechToText {
   keepAlive(): void;
   close(): Promise<void>;
   readonly stats: { reconnects: number; audioMsSent: number; audioMsReplayed: number; keepAlives: number };
+  /**
+   * `flux`: the service detects turns itself (`listener.turnInfo`), and the pipeline takes its turns from them
+   * instead of endpointing and utterance ends. Absent: Deepgram's live endpointing (/v1/listen).
+   */
+  readonly turnDetection?: "flux";
 }
 
 // ---- Text to speech (Deepgram Aura-2 /v1/speak WebSocket) ----

@@ -8,6 +8,7 @@ import type { PromptGuard } from "../prompt-guard.ts";
 import type { SpeechLedger } from "../speech-ledger.ts";
 import { BaseStage } from "../stage.ts";
 import type { TurnMetrics } from "../turn-metrics.ts";
+import { ModelRequestUsage } from "../usage-estimate.ts";
 
 export interface ToolCall {
   toolUseId: string;
@@ -65,6 +66,10 @@ interface Turn {
   uncommitted: ContentBlock[];
   finished: boolean;
   onConfirmed?: () => void;
+  /** The model request being streamed, for an estimate of its usage if it is cut before Bedrock reports it. */
+  model: ModelRequestUsage | undefined;
+  /** Tokens spent while held (unconfirmed): wasted if the turn is cancelled. */
+  spent: { inputTokens: number; outputTokens: number };
 }
 
 /**
@@ -100,10 +105,16 @@ export class ConversationStage extends BaseStage {
         return this.opts.guard.afterwards(() => this.#onUserTurn(frame));
       case "prompt":
         return this.#onPrompt(frame);
+      case "user_turn_cancelled":
+        if (this.#turn?.turnId === frame.turnId && this.#turn.held) {
+          this.#abort(this.#turn);
+          this.#turn = undefined;
+        }
+        return;
       case "interrupt":
         return this.#stop();
       case "end":
-        this.#turn?.abort.abort();
+        if (this.#turn) this.#abort(this.#turn);
         this.#turn = undefined;
         return;
       default:
@@ -121,6 +132,7 @@ export class ConversationStage extends BaseStage {
       current.held = undefined;
       this.history.add("user", [{ text: current.userText }]);
       this.history.add("assistant", current.uncommitted);
+      this.#speculation(current, "committed");
       held.forEach((f) => this.push(f));
       current.onConfirmed?.();
       if (current.finished) this.#turn = undefined;
@@ -137,8 +149,11 @@ export class ConversationStage extends BaseStage {
       spokeInRound: false,
       uncommitted: [],
       finished: false,
+      model: undefined,
+      spent: { inputTokens: 0, outputTokens: 0 },
     };
     if (!frame.tentative) this.history.add("user", [{ text: frame.text }]);
+    else this.#speculation(turn, "started");
     this.#turn = turn;
     void this.#run(turn);
   }
@@ -161,12 +176,42 @@ export class ConversationStage extends BaseStage {
     this.#turn = undefined;
     this.#lastSpoken = undefined;
     if (turn) {
-      turn.abort.abort();
+      this.#abort(turn);
       if (turn.held) return; // never confirmed: nothing of it was said or committed
       this.history.interruptAssistant(turn.historyStart, this.opts.ledger.heardText(turn.turnId), turn.pendingToolUseIds);
     } else if (spoken) {
       this.history.interruptAssistant(spoken.historyStart, this.opts.ledger.heardText(spoken.turnId), []);
     }
+  }
+
+  /**
+   * Stops the turn's model and tools. A request cut before Bedrock reported its usage is metered by estimate, now:
+   * the stream's own unwinding comes later, perhaps after the call's last frame was observed. An unconfirmed
+   * (speculative) turn ends as cancelled, with what it spent.
+   */
+  #abort(turn: Turn): void {
+    turn.abort.abort();
+    this.#meterUnreported(turn);
+    if (turn.held) this.#speculation(turn, "cancelled");
+  }
+
+  #speculation(turn: Turn, outcome: FrameOf<"speculation">["outcome"]): void {
+    const wasted = outcome === "cancelled" ? turn.spent : { inputTokens: 0, outputTokens: 0 };
+    this.push({ kind: "speculation", turnId: turn.turnId, outcome, wastedInputTokens: wasted.inputTokens, wastedOutputTokens: wasted.outputTokens });
+  }
+
+  /** Usage is metered whatever becomes of the turn: never held, never dropped with an aborted reply. */
+  #meter(turn: Turn, usage: Omit<FrameOf<"llm_usage">, "kind" | "turnId">): void {
+    if (turn.held) {
+      turn.spent.inputTokens += usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+      turn.spent.outputTokens += usage.outputTokens;
+    }
+    this.push({ kind: "llm_usage", turnId: turn.turnId, ...usage });
+  }
+
+  #meterUnreported(turn: Turn): void {
+    const estimate = turn.model?.unreported();
+    if (estimate) this.#meter(turn, { ...estimate, estimated: true });
   }
 
   #emit(turn: Turn, frame: Frame): void {
@@ -190,9 +235,11 @@ export class ConversationStage extends BaseStage {
       turn.spokeInRound = false;
       let text = "";
       const toolUses: ToolCall[] = [];
+      const model = (turn.model = new ModelRequestUsage(request));
       try {
         for await (const event of this.opts.llm.stream(request, signal, this.opts.request.fallbackModelId)) {
           if (signal.aborted) return;
+          model.received(event);
           if (event.type === "text" || event.type === "tool_use") this.opts.metrics.mark(turn.turnId, "llm_first_token", this.context.now());
           if (event.type === "text" && event.text) {
             text += event.text;
@@ -201,11 +248,15 @@ export class ConversationStage extends BaseStage {
           } else if (event.type === "tool_use") {
             toolUses.push({ toolUseId: event.toolUseId, name: event.name, input: event.input });
           } else if (event.type === "usage") {
-            this.#emit(turn, { kind: "llm_usage", turnId: turn.turnId, ...event });
+            const { type: _, ...usage } = event;
+            this.#meter(turn, usage);
           }
         }
       } catch (error) {
         if (signal.aborted) return;
+        // Rejected before any output (throttled, invalid), a request is not billed; cut after output began, it is.
+        if (model.hasOutput) this.#meterUnreported(turn);
+        else model.discard();
         const failure = asModelError(error);
         const permanent = this.#modelFailures.failed(failure);
         logProviderFailure(this.opts.callId, failure, permanent);
@@ -217,6 +268,8 @@ export class ConversationStage extends BaseStage {
         break;
       }
       if (signal.aborted) return;
+      // A stream read to its end carried its usage (Bedrock's `metadata` comes with every complete answer).
+      model.discard();
       this.#modelFailures.succeeded();
       // Past the depth limit the model has seen every result; tools it asks for now are not run (nor kept in the
       // history, which would then hold a toolUse without its result): it answers with what it has.

@@ -15,10 +15,10 @@ export interface SpeechToTextStageOptions {
 const KEEP_ALIVE_WHILE_SPEAKING_MS = 3_000;
 
 /**
- * Caller audio → Deepgram live STT → speech/transcript frames. The socket is opened as soon as the stage is
- * attached (before the caller speaks) and stays open for the whole call; while the agent speaks, KeepAlive
- * holds it open even if caller audio stops (a muted or held line), so barge-in is heard at once. Other frames
- * pass through. A socket lost for good is reported, not broadcast as the call's end: the agent's voice still works
+ * Caller audio → Deepgram live STT → speech/transcript frames (and Flux's turn_info). The socket is opened as soon
+ * as the stage is attached (before the caller speaks) and stays open for the whole call; while the agent speaks,
+ * KeepAlive holds it open even if caller audio stops (a muted or held line), so barge-in is heard at once. Other
+ * frames pass through. A socket lost for good is reported, not broadcast as the call's end: the agent's voice still works
  * and the call apologises in it.
  */
 export class SpeechToTextStage extends BaseStage {
@@ -37,12 +37,18 @@ export class SpeechToTextStage extends BaseStage {
     return this.#stt?.stats;
   }
 
+  /** How the provider detects turns (see SpeechToText.turnDetection): known from the stage's attachment on. */
+  get turnDetection(): SpeechToText["turnDetection"] {
+    return this.#stt?.turnDetection;
+  }
+
   override attach(context: Parameters<BaseStage["attach"]>[0]): void {
     super.attach(context);
     const stt = this.open({
       speechStarted: (audioMs) => this.push({ kind: "speech_started", audioMs }),
       transcript: (t) => this.push({ kind: "transcript", text: t.text, words: t.words, isFinal: t.isFinal, speechFinal: t.speechFinal }),
       utteranceEnd: (lastWordEndMs) => this.push({ kind: "utterance_end", lastWordEndMs }),
+      turnInfo: (info) => this.push({ kind: "turn_info", info }),
       failed: (error) => {
         clearInterval(this.#keepAliveTimer ?? null);
         this.opts.onFailure(error);

@@ -10,6 +10,9 @@ export const CALL_ID = "CALL-fake";
 export interface FakeCallOptions {
   replies?: ScriptedReply[];
   llm?: LanguageModel;
+  /** A Flux STT (FakeFluxSpeechToText) makes the pipeline take its turns from Flux's turn events. */
+  stt?: FakeSpeechToText;
+  earlyStart?: boolean;
   modelId?: string;
   maxTokens?: number;
   system?: string;
@@ -27,7 +30,7 @@ export interface FakeCallOptions {
  * depending on the machine's speed. Twilio is played by echoing every mark as the clock moves.
  */
 export function fakeCall(opts: FakeCallOptions = {}) {
-  const stt = new FakeSpeechToText();
+  const stt = opts.stt ?? new FakeSpeechToText();
   const tts = new FakeTextToSpeech({ bytesPerChar: opts.ttsBytesPerChar ?? 8 });
   const llm = opts.llm ?? new FakeLanguageModel(opts.replies ?? []);
   const sink = new RecordingSink();
@@ -46,7 +49,7 @@ export function fakeCall(opts: FakeCallOptions = {}) {
     runTools: async (calls) => calls.map(() => ({ status: "success" as const, content: "{}" })),
     sink,
     sensitivity: "medium",
-    earlyStart: false,
+    earlyStart: opts.earlyStart ?? false,
     closingMessage: "Goodbye!",
     history: opts.history,
     now: () => Date.now(),

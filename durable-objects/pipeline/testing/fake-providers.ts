@@ -1,5 +1,6 @@
 import type {
   ChatMessage,
+  FluxTurnEvent,
   LanguageModel,
   LlmEvent,
   LlmRequest,
@@ -27,8 +28,27 @@ export class FakeSpeechToText implements SpeechToText {
 
   /** The caller said `text`, ending at `endMs` on the audio clock. */
   say(text: string, endMs: number, opts: { interim?: boolean; speechFinal?: boolean } = {}) {
-    const words = text.split(" ").map((word, i, all) => ({ word, startMs: endMs - (all.length - i) * 300, endMs: endMs - (all.length - i - 1) * 300 }));
-    this.listener.transcript({ text, words, isFinal: !opts.interim, speechFinal: opts.speechFinal ?? !opts.interim, fromFinalize: false });
+    this.listener.transcript({ text, words: wordsEndingAt(text, endMs), isFinal: !opts.interim, speechFinal: opts.speechFinal ?? !opts.interim, fromFinalize: false });
+  }
+}
+
+const wordsEndingAt = (text: string, endMs: number) => text.split(" ").map((word, i, all) => ({ word, startMs: endMs - (all.length - i) * 300, endMs: endMs - (all.length - i - 1) * 300 }));
+
+/** Deepgram Flux as the listener sees it: `Update`s as interim transcripts, and its turn events. */
+export class FakeFluxSpeechToText extends FakeSpeechToText {
+  readonly turnDetection = "flux";
+  #turnIndex = 0;
+
+  /** An `Update`: the turn's transcript so far. */
+  update(transcript: string, endMs: number) {
+    this.listener.transcript({ text: transcript, words: wordsEndingAt(transcript, endMs), isFinal: false, speechFinal: false, fromFinalize: false });
+  }
+
+  /** A TurnInfo event of the current turn; `EndOfTurn` moves on to the next turn index. */
+  turn(event: FluxTurnEvent, transcript: string, endMs: number) {
+    if (event === "StartOfTurn") this.listener.speechStarted(endMs);
+    this.listener.turnInfo!({ event, turnIndex: this.#turnIndex, transcript, words: transcript ? wordsEndingAt(transcript, endMs) : [], endOfTurnConfidence: event === "EndOfTurn" ? 0.9 : 0.6 });
+    if (event === "EndOfTurn") this.#turnIndex++;
   }
 }
 
@@ -100,6 +120,8 @@ export class FakeLanguageModel implements LanguageModel {
   requests: LlmRequest[] = [];
   rejected: string[] = [];
   aborted = 0;
+  /** Events handed out, all requests together. */
+  yielded = 0;
   constructor(
     private readonly replies: ScriptedReply[],
     private readonly delayMs = 1,
@@ -118,6 +140,7 @@ export class FakeLanguageModel implements LanguageModel {
         this.aborted++;
         return;
       }
+      this.yielded++;
       yield event;
     }
   }
