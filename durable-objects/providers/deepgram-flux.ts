@@ -33,6 +33,9 @@ export function fluxQuery(config: FluxSpeechToTextConfig): URLSearchParams {
 }
 
 export class DeepgramFluxSpeechToText extends DeepgramSpeechToText {
+  /** Flux ends turns itself (turnInfo): the pipeline takes its turns from it instead of endpointing. */
+  readonly turnDetection = "flux";
+
   constructor(options: Omit<DeepgramSpeechToTextOptions, "config"> & { config: FluxSpeechToTextConfig }) {
     const { config, ...rest } = options;
     super({ ...rest, dialect: new FluxListenDialect(fluxQuery(config), options.listener) });
