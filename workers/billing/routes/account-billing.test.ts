@@ -19,8 +19,13 @@ describe("account billing: bootstrap, operator settings, tenant read", () => {
       billing_status: "active",
       low_balance_threshold_minor: 300,
       balance_minor: 2_500,
-      edge_snapshot: { balance_minor: 2_500, currency: "EUR" },
+      edge_snapshot: { balance_minor: 2_500, currency: "EUR", reserved_minor: 0, spendable_minor: 2_500 },
     });
+    // An admitted call holds part of the balance until its charge is settled.
+    expect((await gate(t.accountId).admit("CA-reserving", 5)).admitted).toBe(true);
+    const held = (await api(t.key).get("/v1/billing")).json.edge_snapshot;
+    expect(held.reserved_minor).toBeGreaterThan(0);
+    expect(held.spendable_minor).toBe(2_500 - held.reserved_minor);
     const ledger = await api(t.key).get("/v1/billing/ledger");
     expect(ledger.json.data).toEqual([expect.objectContaining({ kind: "opening_balance", amount_minor: 2_500, balance_effect_minor: 2_500, source_type: "migration", source_id: t.accountId })]);
     expect(await gate(t.accountId).balance()).toMatchObject({ balanceMinor: 2_500, mode: "prepaid", lowBalanceThresholdMinor: 300 });

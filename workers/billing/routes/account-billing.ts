@@ -15,7 +15,13 @@ const BillingOverview = BillingSettings.extend({
   balance_minor: z.number().int().openapi({ description: "The ledger's balance: the sum of the account's postings, in minor units of `currency`." }),
   through_posting_id: z.number().int().openapi({ description: "The newest posting the balance includes." }),
   edge_snapshot: z
-    .object({ balance_minor: z.number().int(), through_posting_id: z.number().int(), currency: Currency })
+    .object({
+      balance_minor: z.number().int(),
+      through_posting_id: z.number().int(),
+      currency: Currency,
+      reserved_minor: z.number().int().openapi({ description: "Held by live calls (and calls not yet settled) of a prepaid account." }),
+      spendable_minor: z.number().int().openapi({ description: "`balance_minor` less `reserved_minor`: what new calls may reserve." }),
+    })
     .nullable()
     .openapi({ description: "What the edge admits calls against (pushed from the ledger at each posting); behind `balance_minor` only for a moment." }),
 }).openapi("BillingOverview");
@@ -61,13 +67,17 @@ accountBillingApi.openapi(
       return { settings, ledger: settings ? await readBalanceSnapshot(db, accountId) : null };
     });
     if (!settings || !ledger) throw notFound("billing account");
-    const edge = await c.env.ACCOUNT_GATE.get(c.env.ACCOUNT_GATE.idFromName(accountId)).balance();
+    const gate = c.env.ACCOUNT_GATE.get(c.env.ACCOUNT_GATE.idFromName(accountId));
+    const [edge, credit] = await Promise.all([gate.balance(), gate.credit()]);
     return c.json(
       {
         ...billingSettingsView(settings),
         balance_minor: ledger.balanceMinor,
         through_posting_id: ledger.throughPostingId,
-        edge_snapshot: edge ? { balance_minor: edge.balanceMinor, through_posting_id: edge.throughPostingId, currency: edge.currency } : null,
+        edge_snapshot:
+          edge && credit
+            ? { balance_minor: edge.balanceMinor, through_posting_id: edge.throughPostingId, currency: edge.currency, reserved_minor: credit.reservedMinor, spendable_minor: credit.spendableMinor }
+            : null,
       },
       200,
     );
