@@ -13,7 +13,7 @@ import { bigint, bigserial, check, index, pgTable, primaryKey, text, timestamp, 
 export const CURRENCIES = ["USD", "EUR", "GBP"] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
-/** What a rate prices, each per its own unit (the unit is part of the name). */
+/** What a rate prices, each per its own unit (the unit is part of the name); token rates are per 1,000 tokens. */
 export const RATE_COMPONENTS = [
   "telephony_inbound_minute",
   "telephony_outbound_minute",
