@@ -135,8 +135,13 @@ export const calls = sqliteTable(
     answeredBy: text("answered_by"),
     recordingSid: text("recording_sid"),
     recordingStatus: text("recording_status"),
+    // From Twilio's recording status callback (RecordingDuration); priced as recording minutes.
+    recordingDurationSeconds: integer("recording_duration_seconds"),
     metrics: text("metrics", { mode: "json" }),
     usage: text("usage", { mode: "json" }),
+    // The settled cost (workers/billing/settlement.ts), copied from the Postgres tier so the call answers it while
+    // that tier is down; null until priced.
+    cost: text("cost", { mode: "json" }),
   },
   (t) => [
     index("calls_account_created").on(t.accountId, t.createdAt, t.id),
@@ -317,9 +322,27 @@ export const usageEvents = sqliteTable(
     callId: text("call_id").notNull(),
     endedAt: text("ended_at").notNull(),
     durationSeconds: integer("duration_seconds"),
-    chargedCents: integer("charged_cents").notNull(),
     usage: text("usage", { mode: "json" }).notNull(),
     receivedAt: text("received_at").notNull(),
   },
   (t) => [index("usage_events_account").on(t.accountId, t.endedAt)],
+);
+
+/**
+ * Queue messages that exhausted their retries (the dead-letter queue's consumer stores them): kept until an operator
+ * redrives them to their queue (`POST /v1/operator/dead-letters/redrive`, `npm run queue:redrive`).
+ */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    queue: text("queue").notNull(),
+    messageId: text("message_id").notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    firstFailedAt: text("first_failed_at").notNull(),
+    lastFailedAt: text("last_failed_at").notNull(),
+    attempts: integer("attempts").notNull(),
+    // Null until redriven; a redriven message is not sent again.
+    redrivenAt: text("redriven_at"),
+  },
+  (t) => [primaryKey({ columns: [t.queue, t.messageId] })],
 );

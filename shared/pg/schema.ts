@@ -8,7 +8,7 @@
  * once to minor units.
  */
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, check, index, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, check, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const CURRENCIES = ["USD", "EUR", "GBP"] as const;
 export type Currency = (typeof CURRENCIES)[number];
@@ -125,3 +125,32 @@ export const ledgerPostings = pgTable(
 
 export type LedgerPosting = typeof ledgerPostings.$inferSelect;
 export type NewLedgerPosting = typeof ledgerPostings.$inferInsert;
+
+// ---- Metering (priced usage) ----
+
+/**
+ * Each finished call's priced line items (workers/billing/pricing.ts), written in the same transaction as its
+ * `call_charge` posting and, like it, once: a redelivered usage event finds its row and changes nothing. A call
+ * priced at zero has its row here and no posting (postings are positive).
+ */
+export const callCharges = pgTable(
+  "call_charges",
+  {
+    accountId: text("account_id").notNull().references(() => billingAccounts.accountId),
+    callId: text("call_id").notNull(),
+    usageEventId: text("usage_event_id").notNull(),
+    currency: text("currency", { enum: CURRENCIES }).notNull(),
+    totalMinor: bigint("total_minor", { mode: "number" }).notNull(),
+    lines: jsonb("lines").notNull(),
+    // Some quantity is an estimate (a model turn aborted before Bedrock reported its usage).
+    estimated: boolean("estimated").notNull(),
+    pricedAt: timestamp("priced_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.callId] }),
+    check("call_charges_currency", oneOf("currency", CURRENCIES)),
+    check("call_charges_total_not_negative", sql`${t.totalMinor} >= 0`),
+  ],
+);
+
+export type CallCharge = typeof callCharges.$inferSelect;
