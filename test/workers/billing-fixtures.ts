@@ -6,6 +6,9 @@ import { withPostgres } from "../../shared/pg/client.ts";
 import { billingAccounts, plans, rateCards, type BILLING_MODES } from "../../shared/pg/schema.ts";
 import type { Rate } from "../../workers/billing/pricing.ts";
 
+/** Postgres behind a closed port: the driver's connection is refused, as during an outage. */
+export const POSTGRES_DOWN = { DATABASE_URL: "postgres://nobody:nothing@127.0.0.1:1/postgres", PG_WS_PROXY: "127.0.0.1:1/v1" };
+
 /** A rate card with round figures (USD), so a test can state amounts exactly; token rates are per 1,000 tokens. */
 export const TEST_RATES: Rate[] = [
   { component: "telephony_inbound_minute", model: "", microsPerUnit: 10_000 },

@@ -29,12 +29,14 @@ export interface MeteredCall {
   llm: Record<string, ModelUsage>;
 }
 
+export const PRICED_UNITS = ["minute", "second", "character", "1k_tokens"] as const;
+
 export interface PricedLine {
   component: RateComponent;
   /** The model a token line is for (absent on other components). */
   model?: string;
   quantity: number;
-  unit: "minute" | "second" | "character" | "1k_tokens";
+  unit: (typeof PRICED_UNITS)[number];
   micros_per_unit: number;
   amount_minor: number;
   /** The quantity is partly an estimate (a model turn aborted before Bedrock reported its usage). */

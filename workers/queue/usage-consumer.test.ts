@@ -5,11 +5,10 @@ import { describe, expect, it, vi } from "vitest";
 import { withPostgres } from "../../shared/pg/client.ts";
 import { billingAccounts, callCharges, ledgerPostings, plans } from "../../shared/pg/schema.ts";
 import { createTenant } from "../../test/workers/api-client.ts";
-import { billingAccount, finishedCall, usageMessage } from "../../test/workers/billing-fixtures.ts";
+import { billingAccount, finishedCall, POSTGRES_DOWN, usageMessage } from "../../test/workers/billing-fixtures.ts";
 import { consumeUsage, retryDelaySeconds } from "./usage-consumer.ts";
 
-/** Postgres behind a closed port: the driver's connection is refused, as during an outage. */
-const POSTGRES_DOWN = { ...env, DATABASE_URL: "postgres://nobody:nothing@127.0.0.1:1/postgres", PG_WS_PROXY: "127.0.0.1:1/v1" };
+const postgresDown: Env = { ...env, ...POSTGRES_DOWN };
 
 /**
  * Runs one batch through the consumer. The test batch's retry() does not report its delay (getQueueResult lists
@@ -52,10 +51,10 @@ describe("usage consumer", () => {
   it("while Postgres is down, retries every message with a growing delay and posts nothing; once it is back, posts once", async () => {
     const a = await billedCall(61);
     const b = await billedCall(61);
-    const first = await run([a.message, b.message], 1, POSTGRES_DOWN);
+    const first = await run([a.message, b.message], 1, postgresDown);
     expect(first.explicitAcks).toEqual([]);
     expect(first.retryMessages).toEqual([{ msgId: "m0", delaySeconds: 30 }, { msgId: "m1", delaySeconds: 30 }]);
-    expect((await run([a.message], 4, POSTGRES_DOWN)).retryMessages).toEqual([{ msgId: "m0", delaySeconds: 240 }]);
+    expect((await run([a.message], 4, postgresDown)).retryMessages).toEqual([{ msgId: "m0", delaySeconds: 240 }]);
     expect(await postingsOf(a.accountId)).toEqual([]);
     expect((await env.DB.prepare("SELECT cost FROM calls WHERE id = ?").bind(a.callId).first())!.cost).toBeNull();
 
