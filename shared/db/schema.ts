@@ -135,10 +135,10 @@ export const calls = sqliteTable(
     answeredBy: text("answered_by"),
     recordingSid: text("recording_sid"),
     recordingStatus: text("recording_status"),
-    // From Twilio's recording status callback (RecordingDuration); priced as recording minutes.
-    recordingDurationSeconds: integer("recording_duration_seconds"),
     metrics: text("metrics", { mode: "json" }),
     usage: text("usage", { mode: "json" }),
+    // From Twilio's recording status callback (RecordingDuration); priced as recording minutes.
+    recordingDurationSeconds: integer("recording_duration_seconds"),
     // The settled cost (workers/billing/settlement.ts), copied from the Postgres tier so the call answers it while
     // that tier is down; null until priced.
     cost: text("cost", { mode: "json" }),

@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, request } from "./api-client.ts";
 import { settleAudit } from "./audit-fixtures.ts";
+import { pendingDeadLetter } from "./billing-fixtures.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 
 /**
@@ -95,6 +96,10 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
       body: { name: "Audited", owner_email: `op-${crypto.randomUUID()}@audit.test` },
       accountId: (res) => res.json.account.id,
     }),
+    "POST /v1/operator/dead-letters/redrive": async () => {
+      await pendingDeadLetter(t.accountId);
+      return { path: "/v1/operator/dead-letters/redrive", operator: true };
+    },
     "PATCH /v1/operator/accounts/{id}": async () => ({ path: `/v1/operator/accounts/${t.accountId}`, operator: true, body: { max_concurrent_calls: 10 } }),
     "PATCH /v1/accounts/me": async () => ({ path: "/v1/accounts/me", body: { name: "Renamed" } }),
     "PUT /v1/accounts/me/credentials/twilio": async () => ({ path: "/v1/accounts/me/credentials/twilio", body: { account_sid: t.accountSid, auth_token: t.authToken } }),

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { database } from "../../shared/db/client.ts";
-import { calls } from "../../shared/db/schema.ts";
+import { calls, deadLetters } from "../../shared/db/schema.ts";
 import { newCallId } from "../../shared/ids.ts";
 import { withPostgres } from "../../shared/pg/client.ts";
 import { billingAccounts, plans, rateCards, type BILLING_MODES } from "../../shared/pg/schema.ts";
@@ -56,3 +56,11 @@ export const usageMessage = (accountId: string, callId: string, durationSeconds:
   duration_seconds: durationSeconds,
   usage: { caller_audio_seconds: durationSeconds ?? 0, stt_seconds: 0, tts_characters: 0, llm: {}, duration_source: "twilio", ...usage },
 });
+
+/** A usage message of `accountId`'s kept as a dead letter, pending a redrive. */
+export async function pendingDeadLetter(accountId: string): Promise<string> {
+  const message = usageMessage(accountId, newCallId(), 60);
+  const at = new Date().toISOString();
+  await database(env.DB).insert(deadLetters).values({ queue: "call-events", messageId: message.id, body: message, firstFailedAt: at, lastFailedAt: at, attempts: 1 }).run();
+  return message.id;
+}

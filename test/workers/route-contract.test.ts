@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROLES, SCOPES, type Role } from "../../workers/auth/scopes.ts";
 import { api, request } from "./api-client.ts";
+import { pendingDeadLetter } from "./billing-fixtures.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 
 /**
@@ -206,6 +207,10 @@ describe("route contract", () => {
         headers: { "x-operator-secret": env.OPERATOR_SECRET },
         count: async () => (await env.DB.prepare("SELECT count(*) AS n FROM accounts").first<{ n: number }>())!.n,
       }),
+      "POST /v1/operator/dead-letters/redrive": async () => {
+        await pendingDeadLetter(t.accountId);
+        return { path: "/v1/operator/dead-letters/redrive", headers: { "x-operator-secret": env.OPERATOR_SECRET } };
+      },
       "POST /v1/users": async () => ({ path: "/v1/users", body: { email: `u-${crypto.randomUUID()}@contract.test`, role: "viewer" } }),
       "POST /v1/users/{id}/tokens": async () => ({ path: `/v1/users/${user.id}/tokens` }),
       "POST /v1/api-keys": async () => ({ path: "/v1/api-keys", body: { name: "ci", scopes: ["agents:read"] } }),
