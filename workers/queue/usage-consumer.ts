@@ -18,7 +18,7 @@ export const retryDelaySeconds = (attempts: number): number => Math.min(MAX_RETR
 /** A failure of this message alone (Postgres refused a statement, its rate card is incomplete), not of the connection. */
 const failsAlone = (error: unknown) => error instanceof PricingError || postgresError(error) !== undefined;
 
-const log = (level: "info" | "warn" | "error", message: string, data: Record<string, unknown>) => console[level](JSON.stringify({ level, message, ...data }));
+const log = (level: "warn" | "error", message: string, data: Record<string, unknown>) => console[level](JSON.stringify({ level, message, ...data }));
 
 /**
  * Settles each finished call's usage (workers/billing/settlement.ts) over one Postgres pool per batch. Delivery is
@@ -46,7 +46,7 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
         }
         try {
           const settled = await settleCall(env, db, parsed.data);
-          if (settled.kind === "no-billing-account" || settled.kind === "unknown-call") log("warn", "usage recorded without a charge", { id: parsed.data.id, account_id: parsed.data.account_id, reason: settled.kind });
+          if (settled.kind === "no-billing-account" || settled.kind === "unknown-call") log("warn", "usage not charged", { id: parsed.data.id, account_id: parsed.data.account_id, reason: settled.kind });
           message.ack();
           pending.delete(message);
         } catch (error) {
