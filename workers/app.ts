@@ -13,6 +13,7 @@ import { auditLogApi } from "./api/routes/audit-log.ts";
 import { callControlApi } from "./api/routes/call-control.ts";
 import { callsApi } from "./api/routes/calls.ts";
 import { consentApi } from "./api/routes/consent.ts";
+import { deadLettersApi } from "./api/routes/dead-letters.ts";
 import { doNotCallApi } from "./api/routes/do-not-call.ts";
 import { phoneNumberPurchaseApi } from "./api/routes/phone-number-purchase.ts";
 import { phoneNumbersApi } from "./api/routes/phone-numbers.ts";
@@ -29,7 +30,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, deadLettersApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });

@@ -1,4 +1,5 @@
 import { createApp } from "./app.ts";
+import { DEAD_LETTER_SOURCES, storeDeadLetters } from "./queue/dead-letters.ts";
 import { consumeUsage } from "./queue/usage-consumer.ts";
 import { runScheduledJobs } from "./scheduled/jobs.ts";
 
@@ -10,6 +11,6 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: consumeUsage,
+  queue: (batch, env) => (batch.queue in DEAD_LETTER_SOURCES ? storeDeadLetters(batch, env) : consumeUsage(batch, env)),
   scheduled: (controller, env) => runScheduledJobs(controller, env),
 } satisfies ExportedHandler<Env>;

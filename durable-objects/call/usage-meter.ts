@@ -76,6 +76,8 @@ function addCounts<T extends object>(a: Partial<T> | undefined, b: T): T {
   for (const [key, value] of Object.entries(a ?? {})) sum[key] = (sum[key] ?? 0) + (value as number);
   return sum as T;
 }
+/** Speech outside the conversation (a warm transfer's briefing to its target): characters only, added to the call's usage. */
+export const speechOnlyUsage = (ttsCharacters: number): CallUsage => ({ caller_audio_seconds: 0, agent_audio_seconds: 0, stt_seconds: 0, tts_characters: ttsCharacters, tool_calls: 0, llm: {}, speculation: emptySpeculation() });
 
 /** A call's usage over several runtimes (a recovered stream starts a new one): the sum of each. */
 export function addUsage(a: CallUsage | undefined, b: CallUsage): CallUsage {

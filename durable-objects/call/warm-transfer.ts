@@ -8,6 +8,7 @@ import type { CallMeta, CallStore } from "./call-store.ts";
 import type { DeadlineName } from "./deadlines.ts";
 import { DIAL_DEADLINE_MS, TransferLegs } from "./transfer-legs.ts";
 import { briefingFor, speakBriefing } from "./transfer-briefing.ts";
+import { addUsage, speechOnlyUsage, type CallUsage } from "./usage-meter.ts";
 import type { TwilioStream } from "./twilio-stream.ts";
 
 /**
@@ -248,6 +249,8 @@ export class CallTransfers {
       },
     });
     this.#store.event("transfer.briefing_tts", { characters: spoken.characters });
+    // Billed like the conversation's speech: the call's usage (read and written with no await between) gains them.
+    this.#store.put("usage", addUsage(this.#store.get<CallUsage>("usage"), speechOnlyUsage(spoken.characters)));
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { RATE_COMPONENTS } from "../pg/schema.ts";
+import { TOKENS_PER_RATE_UNIT, type RATE_COMPONENTS } from "../pg/schema.ts";
 
 type RateComponent = (typeof RATE_COMPONENTS)[number];
 
@@ -39,7 +39,6 @@ export function reservePerMinuteMinor(rates: ReadonlyArray<{ component: RateComp
     rate("recording_minute") * u.recordingMinutes +
     rate("stt_second") * u.sttSeconds +
     rate("tts_character") * u.ttsCharacters +
-    Math.max(rate("llm_input_token"), rate("llm_cache_write_token")) * u.llmContextTokens +
-    rate("llm_output_token") * u.llmOutputTokens;
+    (Math.max(rate("llm_input_token"), rate("llm_cache_write_token")) * u.llmContextTokens + rate("llm_output_token") * u.llmOutputTokens) / TOKENS_PER_RATE_UNIT;
   return Math.ceil(micros / MICROS_PER_MINOR);
 }

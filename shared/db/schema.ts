@@ -10,9 +10,6 @@ export const accounts = sqliteTable("accounts", {
   status: text("status", { enum: ["active", "suspended", "closed"] }).notNull().default("active"),
   region: text("region", { enum: ["us", "eu"] }).notNull().default("us"),
   maxConcurrentCalls: integer("max_concurrent_calls").notNull().default(10),
-  // Retired: the ledger (Postgres) holds balances. The migration legacy_credit_balances moved every value to the
-  // table of that name and cleared it; the column goes once the old admission and usage consumer no longer read it.
-  creditCents: integer("credit_cents"),
   createdAt: createdAt(),
 });
 
@@ -138,6 +135,11 @@ export const calls = sqliteTable(
     recordingStatus: text("recording_status"),
     metrics: text("metrics", { mode: "json" }),
     usage: text("usage", { mode: "json" }),
+    // From Twilio's recording status callback (RecordingDuration); priced as recording minutes.
+    recordingDurationSeconds: integer("recording_duration_seconds"),
+    // The settled cost (workers/billing/settlement.ts), copied from the Postgres tier so the call answers it while
+    // that tier is down; null until priced.
+    cost: text("cost", { mode: "json" }),
   },
   (t) => [
     index("calls_account_created").on(t.accountId, t.createdAt, t.id),
@@ -318,7 +320,6 @@ export const usageEvents = sqliteTable(
     callId: text("call_id").notNull(),
     endedAt: text("ended_at").notNull(),
     durationSeconds: integer("duration_seconds"),
-    chargedCents: integer("charged_cents").notNull(),
     usage: text("usage", { mode: "json" }).notNull(),
     receivedAt: text("received_at").notNull(),
   },
@@ -333,3 +334,22 @@ export const legacyCreditBalances = sqliteTable("legacy_credit_balances", {
   accountId: text("account_id").primaryKey(),
   creditCents: integer("credit_cents").notNull(),
 });
+
+/**
+ * Queue messages that exhausted their retries (the dead-letter queue's consumer stores them): kept until an operator
+ * redrives them to their queue (`POST /v1/operator/dead-letters/redrive`, `npm run queue:redrive`).
+ */
+export const deadLetters = sqliteTable(
+  "dead_letters",
+  {
+    queue: text("queue").notNull(),
+    messageId: text("message_id").notNull(),
+    body: text("body", { mode: "json" }).notNull(),
+    firstFailedAt: text("first_failed_at").notNull(),
+    lastFailedAt: text("last_failed_at").notNull(),
+    attempts: integer("attempts").notNull(),
+    // Null until redriven; a redriven message is not sent again.
+    redrivenAt: text("redriven_at"),
+  },
+  (t) => [primaryKey({ columns: [t.queue, t.messageId] })],
+);

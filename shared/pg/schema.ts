@@ -13,7 +13,7 @@ import { bigint, bigserial, boolean, check, index, integer, jsonb, pgTable, prim
 export const CURRENCIES = ["USD", "EUR", "GBP"] as const;
 export type Currency = (typeof CURRENCIES)[number];
 
-/** What a rate prices, each per its own unit (the unit is part of the name). */
+/** What a rate prices, each per its own unit (the unit is part of the name); token rates are per 1,000 tokens. */
 export const RATE_COMPONENTS = [
   "telephony_inbound_minute",
   "telephony_outbound_minute",
@@ -26,6 +26,12 @@ export const RATE_COMPONENTS = [
   "recording_minute",
   "platform_minute",
 ] as const;
+
+/**
+ * Token rates are micros per this many tokens: model prices are quoted per million tokens, and a whole micro per token
+ * could not say $0.10/Mtok (a cache read). Every other rate is micros per the unit its component names.
+ */
+export const TOKENS_PER_RATE_UNIT = 1_000;
 
 export const BILLING_STATUSES = ["active", "past_due", "suspended_for_billing"] as const;
 /** Prepaid accounts spend credit they bought (calls need a positive spendable balance); postpaid ones are invoiced. */
@@ -148,3 +154,32 @@ export const reconciliationRuns = pgTable("reconciliation_runs", {
   pricedUsageChecked: boolean("priced_usage_checked").notNull(),
   findings: jsonb("findings").$type<ReconciliationFinding[]>().notNull(),
 });
+
+// ---- Metering (priced usage) ----
+
+/**
+ * Each finished call's priced line items (workers/billing/pricing.ts), written in the same transaction as its
+ * `call_charge` posting and, like it, once: a redelivered usage event finds its row and changes nothing. A call
+ * priced at zero has its row here and no posting (postings are positive).
+ */
+export const callCharges = pgTable(
+  "call_charges",
+  {
+    accountId: text("account_id").notNull().references(() => billingAccounts.accountId),
+    callId: text("call_id").notNull(),
+    usageEventId: text("usage_event_id").notNull(),
+    currency: text("currency", { enum: CURRENCIES }).notNull(),
+    totalMinor: bigint("total_minor", { mode: "number" }).notNull(),
+    lines: jsonb("lines").notNull(),
+    // Some quantity is an estimate (a model turn aborted before Bedrock reported its usage).
+    estimated: boolean("estimated").notNull(),
+    pricedAt: timestamp("priced_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.callId] }),
+    check("call_charges_currency", oneOf("currency", CURRENCIES)),
+    check("call_charges_total_not_negative", sql`${t.totalMinor} >= 0`),
+  ],
+);
+
+export type CallCharge = typeof callCharges.$inferSelect;

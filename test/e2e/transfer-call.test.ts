@@ -128,6 +128,12 @@ describe("warm transfer", () => {
     expect(event(call, "transfer.briefing_started")!.data.text).toContain(`They said: ${QUESTION}`);
     expect(event(call, "transfer.briefing_started")!.data.text).toContain("I last told them: Let me find someone who can help with that.");
     expect(event(call, "call.transferred")!.data).toEqual({ to: TARGET, mode: "warm", requested_by: expect.any(String), conference, target_call_sid: target.callSid });
+    // The briefing's speech is billed with the call: its characters are in the usage beside the conversation's.
+    const briefed = event(call, "transfer.briefing_tts")!.data.characters as number;
+    expect(briefed).toBe(event(call, "transfer.briefing_started")!.data.text.length);
+    // (The conversation's own count follows what was sent to Deepgram, so only the greeting is taken as a floor.)
+    const greeting = agentTurns(call)[0]!.text.length;
+    expect((call.usage as { tts_characters: number }).tts_characters).toBeGreaterThanOrEqual(greeting + briefed);
     expectHoldLineHeard(call, recording);
     // Bridged, the call is held open for at most the agent's maximum duration (default 30 min) and 10 minutes more.
     expect(event(call, "transfer.bridged")!.data).toMatchObject({ max_ms: (30 + 10) * 60_000 });

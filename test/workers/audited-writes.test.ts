@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { api, request } from "./api-client.ts";
 import { settleAudit } from "./audit-fixtures.ts";
-import { ensureDefaultPlan, operator } from "./billing-fixtures.ts";
+import { ensureDefaultPlan, operator, pendingDeadLetter } from "./billing-fixtures.ts";
 import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 
@@ -100,6 +100,10 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
       body: { name: "Audited", owner_email: `op-${crypto.randomUUID()}@audit.test` },
       accountId: (res) => res.json.account.id,
     }),
+    "POST /v1/operator/dead-letters/redrive": async () => {
+      await pendingDeadLetter(t.accountId);
+      return { path: "/v1/operator/dead-letters/redrive", operator: true };
+    },
     "PATCH /v1/operator/accounts/{id}": async () => ({ path: `/v1/operator/accounts/${t.accountId}`, operator: true, body: { max_concurrent_calls: 10 } }),
     "POST /v1/operator/plans": async () => ({ path: "/v1/operator/plans", operator: true, chain: PLATFORM_AUDIT_CHAIN, body: { id: `audit-${crypto.randomUUID().slice(0, 8)}`, name: "Audited" } }),
     "PUT /v1/operator/plans/{id}/rate-cards/{currency}": async () => {

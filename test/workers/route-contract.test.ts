@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ROLES, SCOPES, type Role } from "../../workers/auth/scopes.ts";
 import { api, request } from "./api-client.ts";
-import { ensureDefaultPlan, operator } from "./billing-fixtures.ts";
+import { ensureDefaultPlan, operator, pendingDeadLetter } from "./billing-fixtures.ts";
 import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 
@@ -228,6 +228,10 @@ describe("route contract", () => {
         headers: { "x-operator-secret": env.OPERATOR_SECRET },
         count: () => auditRows(PLATFORM_AUDIT_CHAIN),
       }),
+      "POST /v1/operator/dead-letters/redrive": async () => {
+        await pendingDeadLetter(t.accountId);
+        return { path: "/v1/operator/dead-letters/redrive", headers: { "x-operator-secret": env.OPERATOR_SECRET } };
+      },
       "POST /v1/users": async () => ({ path: "/v1/users", body: { email: `u-${crypto.randomUUID()}@contract.test`, role: "viewer" } }),
       "POST /v1/users/{id}/tokens": async () => ({ path: `/v1/users/${user.id}/tokens` }),
       "POST /v1/api-keys": async () => ({ path: "/v1/api-keys", body: { name: "ci", scopes: ["agents:read"] } }),

@@ -8,11 +8,16 @@ import { billingAccounts, ledgerPostings } from "../../shared/pg/schema.ts";
 import { api, createTenant } from "../../test/workers/api-client.ts";
 import { ensureDefaultPlan, gate, operator } from "../../test/workers/billing-fixtures.ts";
 
-/** The D1 migration that retires credit_cents, as deploys apply it: run again here over planted balances. */
+/**
+ * The deploy that retired credit_cents, replayed over planted balances: the column as it was before it, then the
+ * D1 migration that moves its balances, then the one that drops it.
+ */
+const restoreRetiredColumn = () => env.DB.prepare("ALTER TABLE accounts ADD COLUMN credit_cents integer").run();
 async function runLegacyCreditMove() {
   const migration = env.TEST_MIGRATIONS.find((m) => m.name.endsWith("_legacy_credit_move.sql"));
   for (const query of migration!.queries) await env.DB.prepare(query).run();
 }
+const dropRetiredColumn = () => env.DB.prepare("ALTER TABLE accounts DROP COLUMN credit_cents").run();
 
 const plantCredit = (accountId: string, cents: number) => env.DB.prepare("UPDATE accounts SET credit_cents = ? WHERE id = ?").bind(cents, accountId).run();
 const legacyRows = async () => (await env.DB.prepare("SELECT account_id, credit_cents FROM legacy_credit_balances ORDER BY account_id").all()).results;
@@ -23,6 +28,7 @@ describe("retiring credit_cents", () => {
   it("the D1 migration moves every balance to legacy_credit_balances; the hourly job posts each as an opening balance once", async () => {
     await ensureDefaultPlan();
     const [rich, indebted, postpaid] = [await createTenant(), await createTenant(), await createTenant()];
+    await restoreRetiredColumn();
     await plantCredit(rich.accountId, 1_500);
     await plantCredit(indebted.accountId, -42);
     await runLegacyCreditMove();
@@ -34,6 +40,7 @@ describe("retiring credit_cents", () => {
     );
     const cleared = await env.DB.prepare("SELECT count(*) AS n FROM accounts WHERE credit_cents IS NOT NULL").first<{ n: number }>();
     expect(cleared!.n).toBe(0);
+    await dropRetiredColumn();
 
     await triggerCron();
     expect(await legacyRows()).toEqual([]);

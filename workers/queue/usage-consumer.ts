@@ -1,53 +1,64 @@
-import { z } from "zod";
-import { database } from "../../shared/db/client.ts";
-import { accounts, usageEvents } from "../../shared/db/schema.ts";
-import { and, eq, isNotNull, notExists, sql } from "drizzle-orm";
-
-/** The message a finished call puts on the queue (durable-objects/call/call-finalizer.ts). */
-const UsageMessage = z.object({
-  type: z.literal("call.usage"),
-  id: z.string().min(1),
-  call_id: z.string(),
-  account_id: z.string(),
-  agent_id: z.string(),
-  agent_version: z.number().int(),
-  ended_at: z.string(),
-  duration_seconds: z.number().nullable(),
-  usage: z.record(z.string(), z.unknown()),
-});
+import { PricingError } from "../billing/pricing.ts";
+import { settleCall } from "../billing/settlement.ts";
+import { UsageMessage } from "../billing/usage-message.ts";
+import { withPostgres } from "../../shared/pg/client.ts";
+import { postgresError } from "../../shared/pg/errors.ts";
 
 /**
- * Records each call's usage once and charges prepaid accounts per started minute. Delivery is at-least-once:
- * the charge and the record are one D1 batch, and the charge only applies while no record with the event's id
- * exists, so a redelivered message changes nothing. Malformed messages are acknowledged and logged, not retried.
+ * Growing retry delays, so usage outlives a Postgres outage: 30 s doubling per attempt, capped at an hour.
+ * wrangler.toml's max_retries is sized from it (see there); after the last retry the message goes to the
+ * dead-letter queue, whose consumer keeps it in D1 for a redrive.
+ */
+const FIRST_RETRY_DELAY_S = 30;
+const MAX_RETRY_DELAY_S = 3_600;
+
+/** `attempts` is 1 on the first delivery. */
+export const retryDelaySeconds = (attempts: number): number => Math.min(MAX_RETRY_DELAY_S, FIRST_RETRY_DELAY_S * 2 ** Math.max(0, attempts - 1));
+
+/** A failure of this message alone (Postgres refused a statement, its rate card is incomplete), not of the connection. */
+const failsAlone = (error: unknown) => error instanceof PricingError || postgresError(error) !== undefined;
+
+const log = (level: "warn" | "error", message: string, data: Record<string, unknown>) => console[level](JSON.stringify({ level, message, ...data }));
+
+/**
+ * Settles each finished call's usage (workers/billing/settlement.ts) over one Postgres pool per batch. Delivery is
+ * at-least-once and settlement idempotent, so a redelivered message changes nothing. A malformed message is
+ * acknowledged and logged, never retried; any failure (Postgres down, an incomplete rate card) retries the message
+ * with a growing delay. The first failure that is not the message's own retries the rest of the batch unread:
+ * Postgres (or D1) is unreachable, and each message would only wait for the same refusal.
  */
 export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const db = database(env.DB);
-  const centsPerMinute = Number(env.PRICE_PER_MINUTE_CENTS) || 0;
-  for (const message of batch.messages) {
-    const parsed = UsageMessage.safeParse(message.body);
-    if (!parsed.success) {
-      console.error(JSON.stringify({ level: "error", message: "malformed usage event dropped", id: message.id, issues: parsed.error.issues.length }));
-      message.ack();
-      continue;
-    }
-    const u = parsed.data;
-    const charged = Math.ceil((u.duration_seconds ?? 0) / 60) * centsPerMinute;
-    try {
-      await db.batch([
-        db
-          .update(accounts)
-          .set({ creditCents: sql`${accounts.creditCents} - ${charged}` })
-          .where(and(eq(accounts.id, u.account_id), isNotNull(accounts.creditCents), notExists(db.select({ id: usageEvents.id }).from(usageEvents).where(eq(usageEvents.id, u.id))))),
-        db
-          .insert(usageEvents)
-          .values({ id: u.id, accountId: u.account_id, callId: u.call_id, endedAt: u.ended_at, durationSeconds: u.duration_seconds, chargedCents: charged, usage: u.usage, receivedAt: new Date().toISOString() })
-          .onConflictDoNothing(),
-      ]);
-      message.ack();
-    } catch (error) {
-      console.error(JSON.stringify({ level: "error", message: "usage event not recorded; will retry", id: u.id, error: String(error) }));
-      message.retry({ delaySeconds: 5 });
-    }
+  const pending = new Set(batch.messages);
+  const retryPending = (error: unknown) => {
+    for (const message of pending) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    log("error", "usage not settled; retrying", { messages: pending.size, error: String(error) });
+    pending.clear();
+  };
+  try {
+    await withPostgres(env, async (db) => {
+      for (const message of batch.messages) {
+        const parsed = UsageMessage.safeParse(message.body);
+        if (!parsed.success) {
+          log("error", "malformed usage event dropped", { id: message.id, issues: parsed.error.issues.length });
+          message.ack();
+          pending.delete(message);
+          continue;
+        }
+        try {
+          const settled = await settleCall(env, db, parsed.data);
+          if (settled.kind === "no-billing-account" || settled.kind === "unknown-call") log("warn", "usage not charged", { id: parsed.data.id, account_id: parsed.data.account_id, reason: settled.kind });
+          message.ack();
+          pending.delete(message);
+        } catch (error) {
+          if (!failsAlone(error)) return retryPending(error);
+          message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+          pending.delete(message);
+          log("error", "usage not settled; retrying", { id: parsed.data.id, error: String(error) });
+        }
+      }
+    });
+  } catch (error) {
+    // Ending the pool failed after every message was settled or retried; anything left is retried.
+    if (pending.size > 0) retryPending(error);
   }
 }

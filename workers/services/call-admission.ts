@@ -3,7 +3,7 @@ import { database } from "../../shared/db/client.ts";
 import { accounts } from "../../shared/db/schema.ts";
 import type { GateRefusal } from "../../durable-objects/account-gate.ts";
 
-export type RefusalReason = "account_suspended" | "out_of_credit" | GateRefusal;
+export type RefusalReason = "account_suspended" | GateRefusal;
 
 export interface Refusal {
   reason: RefusalReason;
@@ -13,7 +13,6 @@ export interface Refusal {
 
 const MESSAGES: Record<RefusalReason, string> = {
   account_suspended: "This number is not available right now. Goodbye.",
-  out_of_credit: "This service is temporarily unavailable. Please try again later. Goodbye.",
   insufficient_credit: "We're sorry, we can't take your call right now. Please try again later. Goodbye.",
   billing_suspended: "We're sorry, this service is not available right now. Please try again later. Goodbye.",
   concurrency_limit: "All of our lines are busy right now. Please call back in a few minutes. Goodbye.",
@@ -33,7 +32,6 @@ export const releaseCall = (env: Env, accountId: string, callId: string): Promis
 export async function admitCall(env: Env, accountId: string, callId: string): Promise<Refusal | null> {
   const account = await database(env.DB).select().from(accounts).where(eq(accounts.id, accountId)).get();
   if (!account || account.status !== "active") return refusal("account_suspended");
-  if (account.creditCents !== null && account.creditCents <= 0) return refusal("out_of_credit");
   const admitted = await accountGate(env, accountId).admit(callId, account.maxConcurrentCalls);
   return admitted.admitted ? null : refusal(admitted.reason);
 }

@@ -114,13 +114,14 @@ export async function streamEnded(c: Context<AppEnv>): Promise<Response> {
   return twimlResponse(twiml({ verb: "Hangup" }));
 }
 
-/** `POST /twilio/recording/:callId`: the recording's sid and status, stored on the call. */
+/** `POST /twilio/recording/:callId`: the recording's sid, status and (once completed) duration, stored on the call. */
 export async function recordingCallback(c: Context<AppEnv>): Promise<Response> {
   const v = await verifiedCall(c);
   if (v instanceof Response) return v;
+  const duration = Number.parseInt(v.params.get("RecordingDuration") ?? "", 10);
   await database(c.env.DB)
     .update(calls)
-    .set({ recordingSid: v.params.get("RecordingSid"), recordingStatus: v.params.get("RecordingStatus") })
+    .set({ recordingSid: v.params.get("RecordingSid"), recordingStatus: v.params.get("RecordingStatus"), ...(Number.isFinite(duration) ? { recordingDurationSeconds: duration } : {}) })
     .where(eq(calls.id, v.call.id))
     .run();
   return c.body(null, 204);

@@ -193,13 +193,16 @@ describe("status callbacks", () => {
     expect((await session(params.call_id!).state()).ended).toBe(false);
   });
 
-  it("store a recording's sid and status", async () => {
+  it("store a recording's sid, status and, once completed, its duration (priced as recording minutes)", async () => {
     const t = await telephonyTenant();
     const { params } = await acceptedCall(t);
-    const res = await twilioPost(`/twilio/recording/${params.call_id}`, { AccountSid: t.accountSid, CallSid: "CA" + "6".repeat(32), RecordingSid: "RE" + "6".repeat(32), RecordingStatus: "completed" }, t.authToken);
-    expect(res.status).toBe(204);
-    const row = await env.DB.prepare("SELECT recording_sid, recording_status FROM calls WHERE id = ?").bind(params.call_id).first();
-    expect(row).toEqual({ recording_sid: "RE" + "6".repeat(32), recording_status: "completed" });
+    const recording = (status: Record<string, string>) =>
+      twilioPost(`/twilio/recording/${params.call_id}`, { AccountSid: t.accountSid, CallSid: "CA" + "6".repeat(32), RecordingSid: "RE" + "6".repeat(32), ...status }, t.authToken);
+    const row = () => env.DB.prepare("SELECT recording_sid, recording_status, recording_duration_seconds FROM calls WHERE id = ?").bind(params.call_id).first();
+    expect((await recording({ RecordingStatus: "in-progress" })).status).toBe(204);
+    expect(await row()).toEqual({ recording_sid: "RE" + "6".repeat(32), recording_status: "in-progress", recording_duration_seconds: null });
+    expect((await recording({ RecordingStatus: "completed", RecordingDuration: "47" })).status).toBe(204);
+    expect(await row()).toEqual({ recording_sid: "RE" + "6".repeat(32), recording_status: "completed", recording_duration_seconds: 47 });
   });
 });
 

@@ -164,15 +164,6 @@ describe("POST /twilio/voice", () => {
       expect(JSON.parse((await refusalReason(t.accountId, params.CallSid))!).reason).toBe("account_suspended");
     });
 
-    it("an account out of credit", async () => {
-      const t = await telephonyTenant();
-      // The retired prepaid column, planted directly: the API no longer sets it (the ledger and the gate replace it).
-      await env.DB.prepare("UPDATE accounts SET credit_cents = 0 WHERE id = ?").bind(t.accountId).run();
-      const params = inboundParams(t);
-      expect((await twilioPost("/twilio/voice", params, t.authToken)).text).toContain("temporarily unavailable");
-      expect(JSON.parse((await refusalReason(t.accountId, params.CallSid))!).reason).toBe("out_of_credit");
-    });
-
     it("a prepaid account whose spendable credit cannot cover a call's reservation, politely", async () => {
       const t = await telephonyTenant();
       await accountGate(t.accountId).setBalance(snapshotOf(t.accountId, { balanceMinor: 299, reservePerMinuteMinor: 100 }));

@@ -41,7 +41,6 @@ const Transfer = z
 
 const REFUSAL_PROBLEMS: Record<RefusalReason, ProblemType> = {
   account_suspended: "account-suspended",
-  out_of_credit: "insufficient-credit",
   insufficient_credit: "insufficient-credit",
   billing_suspended: "billing-suspended",
   concurrency_limit: "concurrency-limit",

@@ -4,6 +4,11 @@ import { database } from "../../../shared/db/client.ts";
 import { callEvents, calls, callTurns } from "../../../shared/db/schema.ts";
 import { newCallId } from "../../../shared/ids.ts";
 import { api, createTenant, request } from "../../../test/workers/api-client.ts";
+import { billingAccount, POSTGRES_DOWN, usageMessage } from "../../../test/workers/billing-fixtures.ts";
+import { fetchWithEnv } from "../../../test/workers/worker-with-env.ts";
+import { withPostgres } from "../../../shared/pg/client.ts";
+import { settleCall } from "../../billing/settlement.ts";
+import { UsageMessage } from "../../billing/usage-message.ts";
 import { issueApiKey } from "../../services/api-key-issuer.ts";
 
 const db = () => database(env.DB);
@@ -109,7 +114,27 @@ describe("calls", () => {
     ]);
 
     const bare = await api(t.key).get(`/v1/calls/${other}`);
-    expect(bare.json).toMatchObject({ metrics: null, usage: null, turns: [expect.objectContaining({ text: "another call" })] });
+    expect(bare.json).toMatchObject({ metrics: null, usage: null, cost: null, turns: [expect.objectContaining({ text: "another call" })] });
+  });
+
+  it("answers the settled cost by component from D1, while the Postgres tier is down", async () => {
+    const t = await createTenant();
+    await billingAccount(t.accountId);
+    const callId = await insertCall(t.accountId, { durationSeconds: 95 });
+    await withPostgres(env, (pg) => settleCall(env, pg, UsageMessage.parse(usageMessage(t.accountId, callId, 95, { tts_characters: 500 }))));
+    const res = await fetchWithEnv(new Request(`https://api.test/v1/calls/${callId}`, { headers: { authorization: `Bearer ${t.key}` } }), POSTGRES_DOWN);
+    expect(res.status).toBe(200);
+    expect((await res.json<{ cost: unknown }>()).cost).toEqual({
+      currency: "USD",
+      total_minor: 14,
+      estimated: false,
+      priced_at: expect.any(String),
+      lines: [
+        { component: "telephony_inbound_minute", quantity: 2, unit: "minute", micros_per_unit: 10_000, amount_minor: 2, estimated: false },
+        { component: "platform_minute", quantity: 2, unit: "minute", micros_per_unit: 50_000, amount_minor: 10, estimated: false },
+        { component: "tts_character", quantity: 500, unit: "character", micros_per_unit: 30, amount_minor: 2, estimated: false },
+      ],
+    });
   });
 
   it("pages through calls newest first, across a tie in created_at", async () => {

@@ -3,6 +3,9 @@ import { and, asc, eq, gte, lt } from "drizzle-orm";
 import { database } from "../../../shared/db/client.ts";
 import { callEvents, calls, callTurns } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
+import { CURRENCIES, RATE_COMPONENTS } from "../../../shared/pg/schema.ts";
+import type { CallCost as SettledCost } from "../../billing/call-charges.ts";
+import { PRICED_UNITS } from "../../billing/pricing.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { notFound } from "../problem.ts";
@@ -52,9 +55,32 @@ const CallTurn = z
 
 const CallEvent = z.object({ type: z.string(), at: z.string(), data: z.unknown().nullable() }).openapi("CallEvent");
 
+const CallCostLine = z
+  .object({
+    component: z.enum(RATE_COMPONENTS),
+    model: z.string().optional().openapi({ description: "The model a token line is for." }),
+    quantity: z.number().openapi({ description: "In `unit`s: whole minutes (rounded up), seconds, characters, or thousands of tokens." }),
+    unit: z.enum(PRICED_UNITS),
+    micros_per_unit: z.number().int().openapi({ description: "The unit price, in millionths of the currency unit." }),
+    amount_minor: z.number().int().openapi({ description: "quantity × unit price, rounded once, half up, to minor units (cents, pence)." }),
+    estimated: z.boolean().openapi({ description: "Partly estimated: a model turn ended before Bedrock reported its usage." }),
+  })
+  .openapi("CallCostLine");
+
+const CallCost = z
+  .object({
+    currency: z.enum(CURRENCIES),
+    total_minor: z.number().int().openapi({ description: "The sum of the lines' amounts, in minor units." }),
+    estimated: z.boolean(),
+    lines: z.array(CallCostLine).openapi({ description: "One line per component used (per model for tokens)." }),
+    priced_at: z.string(),
+  })
+  .openapi("CallCost");
+
 const CallDetail = Call.extend({
   metrics: z.record(z.string(), z.unknown()).nullable().openapi({ description: "Call-level latency and quality figures, set when the call ends." }),
   usage: z.record(z.string(), z.unknown()).nullable().openapi({ description: "Billable usage (audio seconds, tokens, characters), set when the call ends." }),
+  cost: CallCost.nullable().openapi({ description: "The call's price on the account's rate card, once settled (shortly after the call ends); null until then." }),
   turns: z.array(CallTurn).openapi({ description: "The transcript, in order." }),
   events: z.array(CallEvent),
 }).openapi("CallDetail");
@@ -181,6 +207,7 @@ callsApi.openapi(
         ...callView(call),
         metrics: call.metrics as Record<string, unknown> | null,
         usage: call.usage as Record<string, unknown> | null,
+        cost: call.cost as SettledCost | null,
         // A live call's transcript is still in its Durable Object (it reaches D1 when the call ends).
         turns: LIVE.has(call.status) && turns.length === 0 ? await liveTurns(c.env, id) : turns.map(turnView),
         events: events.map(eventView),
