@@ -36,7 +36,7 @@ export const WEBHOOK_EVENTS = {
   },
   "call.transferred": {
     description: "The caller was handed over to a person (cold: dialled; warm: bridged after a briefing).",
-    data: z.object({ ...CallRef, mode: z.enum(["cold", "warm"]), to: z.string(), target_call_sid: z.string().nullable() }),
+    data: z.object({ ...CallRef, mode: z.enum(["cold", "warm"]), transfer_to: z.string(), target_call_sid: z.string().nullable() }),
   },
   "call.transcript": {
     description: "One finished turn of the conversation (opt-in: sent only to endpoints that list this type).",
