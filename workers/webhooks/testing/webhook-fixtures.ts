@@ -48,9 +48,9 @@ export async function createEndpoint(key: string, url: string, eventTypes: strin
 }
 
 /** Stores a message of `event` for an endpoint without queueing it, so a test drives the delivery consumer itself. */
-export async function storedMessage(accountId: string, endpointId: string, type: WebhookEvent["type"] = "ping", data: Record<string, unknown> = { endpoint_id: endpointId, message: "hello" }) {
-  const event = { id: `evt_${crypto.randomUUID()}`, type, created_at: new Date().toISOString(), account_id: accountId, data } as WebhookEvent;
-  const row = messageRow(event, endpointId);
+export async function storedMessage(accountId: string, endpointId: string, status: "pending" | "failed" = "pending") {
+  const event: WebhookEvent = { id: `evt_${crypto.randomUUID()}`, type: "ping", created_at: new Date().toISOString(), account_id: accountId, data: { endpoint_id: endpointId, message: "hello" } };
+  const row = { ...messageRow(event, endpointId), status };
   await database(env.DB).insert(webhookMessages).values(row);
   return row.id;
 }
