@@ -87,6 +87,8 @@ describe("npm run dev", () => {
     const deadline = Date.now() + 30_000;
     while (!ended.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(output).toMatch(ended);
+    // And npm run call shows it from the delivery log: delivered, which the local receiver answers only once verified.
+    expect(call.stdout).toMatch(new RegExp(`Webhook call\\.ended → WHE-\\w+: delivered, receiver verified its signature \\(204\\)\\n  \\{"call_id":"${callId}"`));
   }, 90_000);
 
   it("refuses a voice webhook whose signature does not match, and one signed with another token", async () => {

@@ -32,6 +32,7 @@ const Delivery = z
     endpoint_id: z.string(),
     event_id: z.string(),
     event_type: z.string(),
+    event: z.record(z.string(), z.unknown()).openapi({ description: "The body every attempt sends (and signs): `{id, type, created_at, account_id, data}`." }),
     status: z.enum(STATUSES).openapi({ description: "`pending`: queued or awaiting a retry; `failed`: given up (out of retries, 410, endpoint disabled or deleted)." }),
     attempts: z.array(Attempt),
     next_retry_at: z.string().nullable(),
@@ -63,6 +64,7 @@ const deliveryView = (m: MessageRow, attempts: AttemptRow[]): z.infer<typeof Del
   endpoint_id: m.endpointId,
   event_id: m.eventId,
   event_type: m.eventType,
+  event: JSON.parse(m.payload) as Record<string, unknown>,
   status: m.status,
   attempts: attempts
     .filter((a) => a.messageId === m.id)

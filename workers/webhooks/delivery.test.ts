@@ -28,7 +28,7 @@ describe("webhook delivery", () => {
     const started = verified(await received(tag, (e) => e.type === "call.started"), endpoint.secret);
     expect(started.data).toMatchObject({ call_id: callId, to: t.number });
     const log = await api(t.key).get(`/v1/webhooks/deliveries?endpoint_id=${endpoint.id}&event_type=call.ended`);
-    expect(log.json.data).toEqual([expect.objectContaining({ event_id: `evt_${callId}_ended`, status: "succeeded", attempts: [expect.objectContaining({ attempt: 1, succeeded: true, response_status: 204 })] })]);
+    expect(log.json.data).toEqual([expect.objectContaining({ event_id: `evt_${callId}_ended`, event: ended, status: "succeeded", attempts: [expect.objectContaining({ attempt: 1, succeeded: true, response_status: 204 })] })]);
   });
 
   it("a ping on demand arrives signed, and the log shows it", { timeout: 30_000 }, async () => {
