@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { BalanceSnapshot } from "../shared/billing/balance-snapshot.ts";
+import { webhookEventBody } from "../shared/webhooks/emit-webhook-event.ts";
 import { BalanceLowOutbox, type BalanceLowEvent } from "./account-gate/balance-low-outbox.ts";
 import { Leases } from "./account-gate/leases.ts";
 import { Reservations } from "./account-gate/reservations.ts";
@@ -119,7 +120,7 @@ export class AccountGate extends DurableObject<Env> {
     const held = this.balance();
     if (held && held.throughPostingId > snapshot.throughPostingId) return false;
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO balance (id, through_posting_id, snapshot) VALUES (1, ?, ?)", snapshot.throughPostingId, JSON.stringify(snapshot));
-    this.#lowBalance.observe(snapshot, now);
+    if (this.#lowBalance.observe(snapshot, now)) this.ctx.waitUntil(this.#deliverEvents());
     return true;
   }
 
@@ -137,19 +138,34 @@ export class AccountGate extends DurableObject<Env> {
     return { balanceMinor: snapshot.balanceMinor, reservedMinor: this.#reservations.heldMinor(), spendableMinor: this.#spendable(snapshot), currency: snapshot.currency };
   }
 
-  /** `billing.balance_low` events not yet acknowledged, oldest first (delivery is at least once). */
-  pendingEvents(limit = 100): BalanceLowEvent[] {
-    return this.#lowBalance.pending(limit);
-  }
-
-  /** Removes delivered events; returns how many of `ids` were pending. */
-  acknowledgeEvents(ids: string[]): number {
-    return this.#lowBalance.acknowledge(ids);
+  /** The latest `billing.balance_low` events, oldest first, each with when it was handed to the webhooks queue. */
+  lowBalanceEvents(): (BalanceLowEvent & { deliveredAt: string | null })[] {
+    return this.#lowBalance.recorded();
   }
 
   override async alarm(): Promise<void> {
     this.#expire(Date.now());
     this.#scheduleExpiry();
+    await this.#deliverEvents();
+  }
+
+  /**
+   * Hands pending `billing.balance_low` events to the webhooks queue. Each stays in the outbox until the send
+   * succeeded (a failed one is tried again at the next crossing or alarm); its id is stable, so a repeat after a
+   * lost acknowledgement reaches each endpoint once.
+   */
+  async #deliverEvents(): Promise<void> {
+    const pending = this.#lowBalance.pending(100);
+    if (pending.length === 0) return;
+    const bodies = pending.map((e) =>
+      webhookEventBody({ id: e.id, type: e.type, accountId: e.accountId, createdAt: e.crossedAt, data: { balance_minor: e.balanceMinor, threshold_minor: e.thresholdMinor, currency: e.currency } }),
+    );
+    try {
+      await this.env.WEBHOOK_EVENTS.sendBatch(bodies.map((body) => ({ body, contentType: "json" })));
+      this.#lowBalance.acknowledge(pending.map((e) => e.id), Date.now());
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", message: "billing.balance_low not queued; kept for the next try", events: pending.length, error: String(error) }));
+    }
   }
 
   #spendable(snapshot: BalanceSnapshot): number {

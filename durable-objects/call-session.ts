@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { base64ToBytes } from "../shared/crypto/base64.ts";
+import { emitCallEvent } from "../shared/webhooks/call-events.ts";
 import type { TwilioMessage } from "../shared/protocol/twilio-media.ts";
 import { BackgroundTasks } from "./call/background-tasks.ts";
 import { adoptTwilioDuration, deliverFinishedCall, purgeDeliveredCall, type CallOutcome } from "./call/call-finalizer.ts";
@@ -69,6 +70,7 @@ export class CallSession extends DurableObject<Env> {
     this.#store.put("meta", meta);
     this.#store.put("variables", variables);
     this.#store.event("call.accepted", { direction: meta.direction });
+    emitCallEvent(this.env, meta, "call.started", {}, "started", (p) => this.ctx.waitUntil(p));
     // The lease is renewed from the alarm, also while an outbound call rings (and runs answering-machine detection);
     // a call whose stream never comes must not hold its slot for ever.
     this.#deadlines.set("lease", Date.now() + LEASE_RENEW_MS);
@@ -253,6 +255,7 @@ export class CallSession extends DurableObject<Env> {
       metrics: { stream: { ...this.#streams.counts.counters }, ...this.#store.get<Record<string, unknown>>("pipelineMetrics"), ...outcome.metrics },
     };
     this.#store.put("outcome", full);
+    emitCallEvent(this.env, meta, "call.ended", { status: full.status, end_reason: full.endReason, ended_at: full.endedAt, duration_seconds: full.durationSeconds }, "ended", (p) => this.ctx.waitUntil(p));
     this.#store.event("call.ended", { status: full.status, reason: full.endReason });
     this.#deadlines.clearAll();
     await this.#transfers.callEnded();
@@ -266,6 +269,7 @@ export class CallSession extends DurableObject<Env> {
   async #streamStarted(stream: ReturnType<CallerStreams["streamFor"]>, message: Extract<TwilioMessage, { event: "start" }>): Promise<void> {
     const auth = await this.#streams.authenticate(stream, message);
     if (!auth.ok) return;
+    emitCallEvent(this.env, this.#store.meta!, "call.answered", { answered_at: new Date().toISOString() }, "answered", (p) => this.ctx.waitUntil(p));
     this.#store.put("endBy", null);
     this.#deadlines.clear("end_by");
     const current = this.#runtime.current;

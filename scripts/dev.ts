@@ -5,12 +5,15 @@
  * DATABASE_URL the Postgres tier to Neon (see .dev.vars.example and dev-wiring.ts).
  * A demo tenant is seeded on first run; `npm run call` places calls against this process.
  * Environment overrides (a second instance, or the test of this command): DEV_PORT, DEV_SIM_PORTS
- * ("twilio,deepgram,bedrock"), DEV_STATE_DIR, DEV_VARS_FILE.
+ * ("twilio,deepgram,bedrock"), DEV_STATE_DIR, DEV_VARS_FILE, DEV_WEBHOOK_PORT (the local webhook receiver; default: any free port, registered anew each run).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { provisionTenant } from "./lib/demo-tenant.ts";
 import { startDemoToolServer } from "./lib/demo-tool-server.ts";
+import { registerDevEndpoint } from "./lib/dev-webhook-endpoint.ts";
+import { startWebhookReceiver } from "./lib/webhook-receiver.ts";
+import { WEBHOOK_EVENT_TYPES } from "../shared/webhooks/event-catalogue.ts";
 import { DEV_STATE_DIR, DEV_STATE_FILE, type DevState } from "./lib/dev-state.ts";
 import { devWiring, parseDevVars } from "./lib/dev-wiring.ts";
 import { startLocalPlatform } from "./lib/local-platform.ts";
@@ -74,6 +77,11 @@ if (!state || state.operatorSecret !== platform.operatorSecret) {
   console.log(`• reusing the seeded tenant from ${DEV_STATE_FILE} (delete it and ${DEV_STATE_DIR}/state to start over)`);
 }
 
+// A local receiver, registered as the demo tenant's webhook endpoint: it prints every event, signature verified.
+const receiver = await startWebhookReceiver({ port: Number(process.env.DEV_WEBHOOK_PORT ?? 0) });
+const hook = await registerDevEndpoint(platform.baseUrl, state.apiKey, receiver.url, WEBHOOK_EVENT_TYPES);
+receiver.setSecret(hook.secret);
+
 console.log(`
 Platform     ${platform.baseUrl}   (API docs: ${platform.baseUrl}/docs)
 Postgres     ${devVars.DATABASE_URL ? `${new URL(devVars.DATABASE_URL).host} (DATABASE_URL in .dev.vars; migrate it with npm run db:pg:migrate)` : `embedded, kept in ${DEV_STATE_DIR}/state/postgres`}
@@ -81,6 +89,7 @@ Providers    twilio ${wiring.real.twilio ? `REAL (webhooks via ${wiring.vars.PUB
 Operator     X-Operator-Secret: ${platform.operatorSecret}
 Demo tenant  ${state.accountId}   API key: ${state.apiKey}
              agent ${state.agentId} on ${state.number}
+Webhooks     ${receiver.url} (endpoint ${hook.id}, every event type): deliveries are printed here, verified
 
 Try:  curl -s ${platform.baseUrl}/v1/agents -H "authorization: Bearer ${state.apiKey}"
       npm run call -- --agent ${state.agentId} --script demo/front-desk.caller.yaml
@@ -88,6 +97,7 @@ Ctrl-C stops everything.`);
 
 const stop = async () => {
   await tools.close();
+  await receiver.close();
   await platform.close();
   process.exit(0);
 };

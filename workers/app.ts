@@ -24,13 +24,16 @@ import { authenticate, requireOperator } from "./auth/authenticate.ts";
 import { BILLING_APIS } from "./billing/billing-api.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
+import { webhookDeliveriesApi } from "./webhooks/delivery-routes.ts";
+import { webhookEndpointsApi } from "./webhooks/endpoint-routes.ts";
+import { documentWebhookEvents } from "./webhooks/webhooks-spec.ts";
 
 const API_BODY_LIMIT_BYTES = 256 * 1024;
 /** Twilio's form webhooks are a few hundred bytes; the limit applies before the signature is checked. */
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, deadLettersApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });
@@ -96,6 +99,7 @@ export function createApp() {
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/twilio", twilioRoutes);
   documentTwilioWebhooks(app);
+  documentWebhookEvents(app);
 
   app.notFound((c) => problemResponse(c, new ApiError("not-found", `no route for ${c.req.method} ${c.req.path}`)));
   app.onError(onError);

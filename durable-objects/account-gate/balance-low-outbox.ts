@@ -19,6 +19,9 @@ export interface BalanceLowEvent {
  * re-arm and fire again around each call near the threshold. The gate knows no history before its first snapshot,
  * so a first snapshot already below the threshold counts as a crossing.
  */
+/** Delivered events kept as history. */
+const KEPT_DELIVERED = 20;
+
 export class BalanceLowOutbox {
   readonly #sql: SqlStorage;
 
@@ -26,7 +29,7 @@ export class BalanceLowOutbox {
     this.#sql = sql;
     sql.exec("CREATE TABLE IF NOT EXISTS balance_low_armed (id INTEGER PRIMARY KEY CHECK (id = 1), armed INTEGER NOT NULL)");
     sql.exec(
-      "CREATE TABLE IF NOT EXISTS balance_low_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, balance_minor INTEGER NOT NULL, threshold_minor INTEGER NOT NULL, currency TEXT NOT NULL, crossed_at TEXT NOT NULL)",
+      "CREATE TABLE IF NOT EXISTS balance_low_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, balance_minor INTEGER NOT NULL, threshold_minor INTEGER NOT NULL, currency TEXT NOT NULL, crossed_at TEXT NOT NULL, delivered_at TEXT)",
     );
   }
 
@@ -51,19 +54,29 @@ export class BalanceLowOutbox {
 
   /** Undelivered events, oldest first. */
   pending(limit: number): BalanceLowEvent[] {
-    return this.#sql
-      .exec<{ id: string; account_id: string; balance_minor: number; threshold_minor: number; currency: string; crossed_at: string }>(
-        "SELECT id, account_id, balance_minor, threshold_minor, currency, crossed_at FROM balance_low_events ORDER BY seq LIMIT ?",
-        limit,
-      )
-      .toArray()
-      .map((r) => ({ id: r.id, type: "billing.balance_low", accountId: r.account_id, balanceMinor: r.balance_minor, thresholdMinor: r.threshold_minor, currency: r.currency as Currency, crossedAt: r.crossed_at }));
+    return this.#select("WHERE delivered_at IS NULL ORDER BY seq LIMIT ?", limit);
   }
 
-  /** Deletes delivered events; returns how many it found. */
-  acknowledge(ids: string[]): number {
-    let deleted = 0;
-    for (const id of ids) deleted += this.#sql.exec("DELETE FROM balance_low_events WHERE id = ?", id).rowsWritten;
-    return deleted;
+  /** The latest events, delivered or not, oldest first (delivered ones are kept as a short history). */
+  recorded(): (BalanceLowEvent & { deliveredAt: string | null })[] {
+    return this.#select(`ORDER BY seq DESC LIMIT ${KEPT_DELIVERED}`).reverse();
+  }
+
+  /** Marks events delivered, keeping the newest few delivered as history; returns how many of `ids` were pending. */
+  acknowledge(ids: string[], now: number): number {
+    let marked = 0;
+    for (const id of ids) marked += this.#sql.exec("UPDATE balance_low_events SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", new Date(now).toISOString(), id).rowsWritten;
+    this.#sql.exec(`DELETE FROM balance_low_events WHERE delivered_at IS NOT NULL AND seq NOT IN (SELECT seq FROM balance_low_events ORDER BY seq DESC LIMIT ${KEPT_DELIVERED})`);
+    return marked;
+  }
+
+  #select(clause: string, ...bindings: number[]): (BalanceLowEvent & { deliveredAt: string | null })[] {
+    return this.#sql
+      .exec<{ id: string; account_id: string; balance_minor: number; threshold_minor: number; currency: string; crossed_at: string; delivered_at: string | null }>(
+        `SELECT id, account_id, balance_minor, threshold_minor, currency, crossed_at, delivered_at FROM balance_low_events ${clause}`,
+        ...bindings,
+      )
+      .toArray()
+      .map((r) => ({ id: r.id, type: "billing.balance_low", accountId: r.account_id, balanceMinor: r.balance_minor, thresholdMinor: r.threshold_minor, currency: r.currency as Currency, crossedAt: r.crossed_at, deliveredAt: r.delivered_at }));
   }
 }

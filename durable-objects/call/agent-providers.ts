@@ -9,7 +9,7 @@ import { DeepgramTextToSpeech } from "../providers/deepgram-tts.ts";
 import type { ToolCall, ToolOutcome } from "../pipeline/stages/conversation.ts";
 import type { VoicePipelineOptions } from "../pipeline/voice-pipeline.ts";
 import { executeHttpTool } from "../tools/http-tool.ts";
-import { dohUrlFrom } from "../tools/dns-guard.ts";
+import { dohUrlFrom } from "../../shared/tools/dns-guard.ts";
 import { runTools } from "../tools/tool-runner.ts";
 import { toolUrlPolicy } from "../../shared/tools/tool-url-policy.ts";
 import { runBuiltinTool, toolSpec } from "./builtin-tools.ts";

@@ -1,4 +1,5 @@
 import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
+import { emitTranscriptTurn } from "../../shared/webhooks/call-events.ts";
 import { APOLOGY_LINE } from "../../shared/calls/call-lines.ts";
 import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
 import { ChatHistory } from "../pipeline/chat-history.ts";
@@ -165,7 +166,7 @@ export class CallRuntime {
       { setAlarm: (at) => hooks.setDeadline("call_timers", at) },
     );
     const runtime = new CallRuntime(meta, config, pipeline, timers, speed, hooks, store);
-    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics);
+    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics, (turn) => emitTranscriptTurn(env, meta, turn));
     pipeline.observe(recorder.observe);
     pipeline.observe(runtime.usage.observe);
     pipeline.observe((frame: Frame) => runtime.#observe(frame));

@@ -104,3 +104,26 @@ describe("TranscriptRecorder tool turns", () => {
     });
   });
 });
+
+describe("TranscriptRecorder finished turns", () => {
+  it("hands each finished turn to turnFinished (the call.transcript webhook): the caller's at its end, the agent's once heard", async () => {
+    await runInDurableObject(env.CALL_SESSION.get(env.CALL_SESSION.idFromName("recorder-finished")), (_instance, state) => {
+      const store = new CallStore(state.storage.sql);
+      const ledger = new SpeechLedger();
+      const finished: unknown[] = [];
+      const recorder = new TranscriptRecorder(store, ledger, new TurnMetrics(), (turn) => finished.push(turn));
+      recorder.observe({ kind: "user_turn", turnId: 0, text: "Are you", speechEndedAudioMs: 0, tentative: true });
+      expect(finished).toEqual([]);
+      recorder.observe({ kind: "user_turn", turnId: 0, text: "Are you open on Saturday?", speechEndedAudioMs: 0, tentative: false });
+      ledger.said(1, 0, "Yes, from nine.");
+      recorder.observe({ kind: "reply_delta", turnId: 1, text: "Yes, from nine." });
+      recorder.observe({ kind: "chunk_audible", turnId: 1, chunkId: 0 });
+      expect(finished).toHaveLength(1); // still playing: not finished
+      recorder.observe({ kind: "playback_done", turnId: 1, after: { action: "listen" } });
+      expect(finished).toEqual([
+        expect.objectContaining({ seq: 1, role: "caller", text: "Are you open on Saturday?", interrupted: false }),
+        expect.objectContaining({ seq: 2, role: "agent", text: "Yes, from nine.", interrupted: false }),
+      ]);
+    });
+  });
+});

@@ -4,6 +4,15 @@ import type { TurnMetrics } from "../pipeline/turn-metrics.ts";
 import type { CallStore } from "./call-store.ts";
 import type { ToolTurn } from "./tool-turn.ts";
 
+export interface FinishedTurn {
+  seq: number;
+  role: "caller" | "agent";
+  text: string;
+  interrupted: boolean;
+  started_at: string;
+  ended_at: string;
+}
+
 interface AgentRow {
   seq: number;
   startedAt: string;
@@ -31,6 +40,8 @@ export class TranscriptRecorder {
     private readonly store: CallStore,
     private readonly ledger: SpeechLedger,
     private readonly metrics: TurnMetrics,
+    /** Each turn once finished (a caller's at its endpoint, an agent's once heard or cut): the `call.transcript` webhook. */
+    private readonly turnFinished: (turn: FinishedTurn) => void = () => {},
   ) {}
 
   readonly observe = (frame: Frame): void => {
@@ -38,7 +49,7 @@ export class TranscriptRecorder {
     const now = () => new Date().toISOString();
     switch (frame.kind) {
       case "user_turn":
-        if (!frame.tentative) this.store.startTurn("caller", frame.text, now());
+        if (!frame.tentative) this.turnFinished({ seq: this.store.startTurn("caller", frame.text, now()), role: "caller", text: frame.text, interrupted: false, started_at: now(), ended_at: now() });
         return;
       case "reply_delta": {
         const row = this.#agentRows.get(frame.turnId) ?? { seq: this.store.reserveTurn(), startedAt: now(), text: "", audible: [] };
@@ -116,5 +127,6 @@ export class TranscriptRecorder {
     if (!text) return this.store.deleteTurn(row.seq);
     const timings = this.metrics.timings(turnId);
     this.store.updateTurn(row.seq, { text, interrupted, endedAt: now, ...(timings ? { timings: timings as Record<string, number> } : {}) });
+    this.turnFinished({ seq: row.seq, role: "agent", text, interrupted, started_at: row.startedAt, ended_at: now });
   }
 }

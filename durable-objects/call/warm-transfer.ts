@@ -1,4 +1,5 @@
 import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
+import { emitCallTransferred } from "../../shared/webhooks/call-events.ts";
 import { twiml } from "../../shared/twilio/twiml.ts";
 import { briefingTwiml, targetJoinTwiml, transferConference } from "../../shared/twilio/transfer-twiml.ts";
 import type { BackgroundTasks } from "./background-tasks.ts";
@@ -124,6 +125,7 @@ export class CallTransfers {
     if (req.mode === "cold") {
       const result = await coldTransfer(this.#env, meta, callerSid, req);
       if (result.ok) this.#store.event("call.transferred", result.value);
+      if (result.ok) emitCallTransferred(this.#env, meta, result.value);
       else this.#store.event("transfer.failed", { mode: "cold", to: req.to, step: "dial", twilio_code: result.twilio.code });
       return result;
     }
@@ -273,6 +275,7 @@ export class CallTransfers {
     this.#save(state, "transfer.bridged", { how, target_call_sid: state.targetSid, max_ms: state.bridgedMaxMs });
     this.#host.setDeadline("transfer", state.deadline);
     this.#store.event("call.transferred", this.#record(state, state.targetSid!));
+    emitCallTransferred(this.#env, this.#store.meta!, this.#record(state, state.targetSid!));
   }
 
   /** The transfer did not happen: the target leg (if any) is ended and the caller goes back to the agent. */

@@ -6,7 +6,7 @@
 import { SecretBox } from "../../shared/crypto/secret-box.ts";
 import { toolSecretContext, type StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
 import { readCapped } from "./capped-body.ts";
-import { checkResolvedHost } from "./dns-guard.ts";
+import { checkResolvedHost } from "../../shared/tools/dns-guard.ts";
 import { checkToolUrl } from "../../shared/tools/ssrf-guard.ts";
 import { validateToolInput } from "./tool-input.ts";
 

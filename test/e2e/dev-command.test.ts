@@ -81,6 +81,14 @@ describe("npm run dev", () => {
     const callSid = /Twilio (CA[0-9a-f]{32})/.exec(call.stdout)![1];
     const sim = await (await fetch(`${state().twilioSimulatorUrl}/__control/calls/${callSid}`)).json();
     expect(sim.webhooks.find((w: { kind: string }) => w.kind === "voice")).toMatchObject({ status: 200 });
+    // The tenant's side: the local receiver npm run dev registered prints the call's end, its signature verified.
+    const callId = /(CAL-[0-9A-Z]{14})/.exec(call.stdout)?.[1];
+    const ended = new RegExp(`webhook  call\\.ended\\s+signature verified .*"call_id":"${callId}"`);
+    const deadline = Date.now() + 30_000;
+    while (!ended.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(output).toMatch(ended);
+    // And npm run call shows it from the delivery log: delivered, which the local receiver answers only once verified.
+    expect(call.stdout).toMatch(new RegExp(`Webhook call\\.ended → WHE-\\w+: delivered, receiver verified its signature \\(204\\)\\n  \\{"call_id":"${callId}"`));
   }, 90_000);
 
   it("refuses a voice webhook whose signature does not match, and one signed with another token", async () => {

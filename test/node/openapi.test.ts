@@ -32,7 +32,8 @@ function operations(doc: any): [string, any, string][] {
 
 const resolve = (doc: any, schema: any): any => (schema.$ref ? resolve(doc, doc.components.schemas[schema.$ref.split("/").pop()]) : schema);
 
-describe("OpenAPI document", () => {
+// The first test pays for importing the whole app cold, which takes seconds on a busy machine.
+describe("OpenAPI document", { timeout: 30_000 }, () => {
   it("is a valid OpenAPI 3.1 document", async () => {
     const doc = await openApiDocument();
     expect(doc.openapi).toBe("3.1.0");
@@ -104,6 +105,18 @@ describe("OpenAPI document", () => {
       }
     }
     expect(paged, "lists with a cursor").toBeGreaterThanOrEqual(9);
+  });
+
+  it("lists every event a tenant's endpoint can receive under `webhooks`, signed, with its envelope", async () => {
+    const doc = await openApiDocument();
+    const { WEBHOOK_EVENT_TYPES } = await import(/* @vite-ignore */ "../../shared/webhooks/event-catalogue.ts");
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
+    for (const [type, item] of Object.entries<any>(doc.webhooks)) {
+      expect(item.post.parameters.map((p: { name: string }) => p.name), type).toEqual(["webhook-id", "webhook-timestamp", "webhook-signature"]);
+      const envelope = resolve(doc, item.post.requestBody.content["application/json"].schema);
+      expect(envelope.required, type).toEqual(["id", "type", "created_at", "account_id", "data"]);
+      expect(envelope.properties.type.enum, type).toEqual([type]);
+    }
   });
 
   it("describes the Twilio webhooks with their signature and form bodies", async () => {

@@ -1,6 +1,7 @@
 // A Node module (started by test/workers/global-setup.ts) outside test/workers: the workers tsconfig has no Node types.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { WebhookInbox } from "./webhook-inbox.ts";
 
 /**
  * A stand-in for tenants' tool webhooks, reached by the HTTP tool executor inside workerd over real HTTP:
@@ -13,6 +14,7 @@ import type { AddressInfo } from "node:net";
  *   ANY  /redirect?to=…&status=…  a redirect to `to` (default 302)
  *   ANY  /status/:code        that status with a small JSON body
  *   GET  /dns-query?name=&type=  a DNS-over-HTTPS resolver (JSON API) over the fixed zone `DNS_ZONE`; other names NXDOMAIN
+ *   /hooks/<tag>              a tenant's webhook receiver (webhook-inbox.ts)
  */
 /** Names the test resolver knows: public-looking names with private answers, and one with a public answer. */
 export const DNS_ZONE: Record<string, { A?: string[]; AAAA?: string[]; CNAME?: string }> = {
@@ -33,8 +35,9 @@ export interface ToolServer {
 export async function startToolServer(port = 0): Promise<ToolServer> {
   const seen = new Map<string, unknown>();
   const slow: SlowState = { current: 0, max: 0, log: [] };
+  const inbox = new WebhookInbox();
   const server = createServer((req, res) => {
-    handle(req, res, seen, slow).catch((error: unknown) => {
+    handle(req, res, seen, slow, inbox).catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: String(error) }));
     });
@@ -57,7 +60,7 @@ interface SlowState {
   log: { tag: string | null; startedAt: number; endedAt: number | null }[];
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, seen: Map<string, unknown>, slow: SlowState): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, seen: Map<string, unknown>, slow: SlowState, inbox: WebhookInbox): Promise<void> {
   const url = new URL(req.url ?? "/", "http://tool-server");
   const body = await readBody(req);
   const json = (status: number, value: unknown): void => void res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
@@ -68,6 +71,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, seen: Map<strin
     if (tag) seen.set(tag, echoed);
     return json(200, echoed);
   }
+  if (url.pathname.startsWith("/hooks/")) return inbox.handle(req, res, url, body);
   if (url.pathname === "/seen") return json(200, seen.get(url.searchParams.get("tag") ?? "") ?? null);
   if (url.pathname === "/slow/log") return json(200, slow.log);
   if (url.pathname === "/slow") {

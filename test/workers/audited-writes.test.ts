@@ -5,6 +5,7 @@ import { settleAudit } from "./audit-fixtures.ts";
 import { ensureDefaultPlan, operator, pendingDeadLetter } from "./billing-fixtures.ts";
 import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
+import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 
 /**
  * Every write operation in /openapi.json, sent once successfully, leaves exactly one audit entry naming it (its
@@ -93,6 +94,7 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
   };
   // The Twilio simulator ends a dialled call moments after answering it (it cannot reach this Worker's webhook).
   const callEnded = (first: Awaited<ReturnType<typeof request>>) => first.json?.twilio_code === 21220;
+  const hook = () => createEndpoint(t.key, receiverUrl().url, ["ping"]);
   return {
     "POST /v1/operator/accounts": async () => ({
       path: "/v1/operator/accounts",
@@ -152,6 +154,16 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
     "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:audit" } }),
     "POST /v1/consent/revoke": async () => ({ path: "/v1/consent/revoke", body: { phone: uniquePhone(), consent_type: "marketing", source: "ivr" } }),
     "POST /v1/do-not-call": async () => ({ path: "/v1/do-not-call", body: { phone: uniquePhone(), reason: "asked" } }),
+    "POST /v1/webhooks/endpoints": async () => ({ path: "/v1/webhooks/endpoints", body: { url: receiverUrl().url, event_types: ["ping"] } }),
+    "PATCH /v1/webhooks/endpoints/{id}": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}`, body: { description: "renamed" } }),
+    "DELETE /v1/webhooks/endpoints/{id}": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}` }),
+    "POST /v1/webhooks/endpoints/{id}/rotate-secret": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}/rotate-secret` }),
+    "POST /v1/webhooks/endpoints/{id}/ping": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}/ping` }),
+    "POST /v1/webhooks/deliveries/{id}/replay": async () => ({ path: `/v1/webhooks/deliveries/${await storedMessage(t.accountId, (await hook()).id, "failed")}/replay` }),
+    "POST /v1/webhooks/deliveries/replay": async () => {
+      await storedMessage(t.accountId, (await hook()).id, "failed");
+      return { path: "/v1/webhooks/deliveries/replay", body: { since: new Date(Date.now() - 60_000).toISOString() } };
+    },
     "DELETE /v1/do-not-call/{phone}": async () => {
       const phone = uniquePhone();
       await owner.post("/v1/do-not-call", { phone });

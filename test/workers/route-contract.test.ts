@@ -5,6 +5,7 @@ import { api, request } from "./api-client.ts";
 import { ensureDefaultPlan, operator, pendingDeadLetter } from "./billing-fixtures.ts";
 import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
+import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 
 /**
  * The contract every `/v1` operation keeps, walked over the operations in the generated /openapi.json, so a new
@@ -161,7 +162,7 @@ describe("route contract", () => {
   it("declares the operations whose response carries a secret, and documents their 409", async () => {
     const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, any>> }>();
     const flagged = ops.filter((o) => o.secretResponse).map((o) => o.name);
-    expect(flagged.sort()).toEqual(["POST /v1/api-keys", "POST /v1/operator/accounts", "POST /v1/users/{id}/tokens"]);
+    expect(flagged.sort()).toEqual(["POST /v1/api-keys", "POST /v1/operator/accounts", "POST /v1/users/{id}/tokens", "POST /v1/webhooks/endpoints", "POST /v1/webhooks/endpoints/{id}/rotate-secret"]);
     for (const name of flagged) {
       const [method, path] = name.split(" ") as [string, string];
       const op = doc.paths[path]![method.toLowerCase()];
@@ -170,6 +171,7 @@ describe("route contract", () => {
     }
   });
 
+  // One request sequence per POST operation of the API: seconds of work on a busy machine.
   it("replays every POST sent again with its Idempotency-Key, and refuses the key for another body", { timeout: 60_000 }, async () => {
     const owner = api(t.key);
     // Another principal of the same account with every scope, and one key per scope that lacks only that scope.
@@ -201,6 +203,7 @@ describe("route contract", () => {
     // The Twilio simulator cannot reach this Worker's voice webhook, so it ends a dialled call moments after
     // answering it; a transfer that arrives after that is refused by Twilio (21220) and is tried on a new call.
     const callEnded = (first: Awaited<ReturnType<typeof request>>) => first.json?.twilio_code === 21220;
+    const hook = () => createEndpoint(t.key, receiverUrl().url, ["ping"]);
     const fixtures: Record<string, Fixture> = {
       "POST /v1/operator/accounts": async () => ({
         path: "/v1/operator/accounts",
@@ -247,6 +250,11 @@ describe("route contract", () => {
       "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:contract" } }),
       "POST /v1/consent/revoke": async () => ({ path: "/v1/consent/revoke", body: { phone: uniquePhone(), consent_type: "marketing", source: "ivr" } }),
       "POST /v1/do-not-call": async () => ({ path: "/v1/do-not-call", body: { phone: uniquePhone(), reason: "asked" } }),
+      "POST /v1/webhooks/endpoints": async () => ({ path: "/v1/webhooks/endpoints", body: { url: receiverUrl().url, event_types: ["ping"] } }),
+      "POST /v1/webhooks/endpoints/{id}/rotate-secret": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}/rotate-secret` }),
+      "POST /v1/webhooks/endpoints/{id}/ping": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}/ping` }),
+      "POST /v1/webhooks/deliveries/{id}/replay": async () => ({ path: `/v1/webhooks/deliveries/${await storedMessage(t.accountId, (await hook()).id, "failed")}/replay` }),
+      "POST /v1/webhooks/deliveries/replay": async () => ({ path: "/v1/webhooks/deliveries/replay", body: { since: new Date(Date.now() - 60_000).toISOString() } }),
     };
 
     const posts = ops.filter((o) => o.method === "POST").map((o) => o.name);

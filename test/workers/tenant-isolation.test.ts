@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api } from "./api-client.ts";
 import { telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
+import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 
 /** Columns that reads may move on their own (a key's last use is stamped after the response). */
 const VOLATILE_COLUMNS = ["last_used_at"];
@@ -62,6 +63,8 @@ describe("tenant isolation", () => {
     )
       .bind(callId, victim.accountId, victim.agentId, victim.number)
       .run();
+    const hook = await createEndpoint(victim.key, receiverUrl().url, ["ping"]);
+    const messageId = await storedMessage(victim.accountId, hook.id, "failed");
     const secretWords = [victim.accountId, "staff@victim.test", victim.number, "Receptionist", "+14155550177"];
 
     const routes: [string, string, unknown?][] = [
@@ -85,13 +88,20 @@ describe("tenant isolation", () => {
       ["POST", `/v1/calls/${callId}/transfer`, { to: "+14155550188" }],
       ["GET", `/v1/do-not-call/${encodeURIComponent("+14155550177")}`],
       ["DELETE", `/v1/do-not-call/${encodeURIComponent("+14155550177")}`],
+      ["GET", `/v1/webhooks/endpoints/${hook.id}`],
+      ["PATCH", `/v1/webhooks/endpoints/${hook.id}`, { enabled: false }],
+      ["DELETE", `/v1/webhooks/endpoints/${hook.id}`],
+      ["POST", `/v1/webhooks/endpoints/${hook.id}/rotate-secret`, {}],
+      ["POST", `/v1/webhooks/endpoints/${hook.id}/ping`, {}],
+      ["GET", `/v1/webhooks/deliveries/${messageId}`],
+      ["POST", `/v1/webhooks/deliveries/${messageId}/replay`, {}],
     ];
 
     const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
     const documented = Object.entries(doc.paths)
       .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator"))
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
-    const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
+    const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
     expect(walked.sort()).toEqual(documented.sort());
 
     const before = await victimState(victim);

@@ -12,7 +12,7 @@ import worker from "../index.ts";
 async function deadLetter(bodies: unknown[]) {
   const ctx = createExecutionContext();
   const batch = createMessageBatch("call-events-dlq", bodies.map((body, i) => ({ id: `dlq-${crypto.randomUUID()}-${i}`, timestamp: new Date(), attempts: 1, body })));
-  await worker.queue(batch, env);
+  await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
 }
 

@@ -5,7 +5,7 @@
  * fetch is still possible; Cloudflare's egress, which does not reach private networks, covers that gap in production.
  * The check fails closed: a name that does not resolve, or a resolver that does not answer, is refused.
  */
-import { blockedIpv4Range, blockedIpv6Range, parseDottedIpv4, parseIpv6 } from "../../shared/tools/ssrf-guard.ts";
+import { blockedIpv4Range, blockedIpv6Range, parseDottedIpv4, parseIpv6 } from "./ssrf-guard.ts";
 
 /** Cloudflare's resolver; `DOH_URL` (an optional var, e.g. a local resolver in tests) replaces it. */
 export const DEFAULT_DOH_URL = "https://cloudflare-dns.com/dns-query";
