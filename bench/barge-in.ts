@@ -22,6 +22,7 @@ import { patchAgent, sleep, startWorld, waitForFinalCalls, withTimeout, type Wor
 const BACKCHANNEL_STEPS = [{ say: "mm-hm" }, { noise: "cough" }, { say: "okay" }, { noise: "line_noise" }, { say: "right" }] as const;
 const INTERRUPTIONS = ["Wait, can I book for Tuesday instead?", "Sorry, I need to change my appointment.", "No, that's not what I asked."];
 const BACKCHANNEL_TEXTS = new Set(["mm-hm", "[cough]", "okay", "[line_noise]", "right"]);
+const CLOSING_LINE = "Thanks, bye.";
 const MISSED_AFTER_MS = 3_000;
 /** Between two sounds, long enough for a paused reply to resume first. */
 const GAP_MS = 1_500;
@@ -48,7 +49,7 @@ export function bargeInScript(callerNo: number) {
   });
   steps.push({ pause: GAP_MS }, { say: INTERRUPTIONS[0], interruptAfterMs: 0 });
   for (const sentence of INTERRUPTIONS.slice(1)) steps.push({ say: sentence, interruptAfterMs: GAP_MS });
-  steps.push({ waitForAgent: true, waitSilenceMs: 400 }, { say: "Thanks, bye." }, { waitForAgent: true, waitSilenceMs: 400 }, { hangup: true });
+  steps.push({ waitForAgent: true, waitSilenceMs: 400 }, { say: CLOSING_LINE }, { waitForAgent: true, waitSilenceMs: 400 }, { hangup: true });
   return { seed: callerNo, agentTimeoutMs: 15_000, maxDurationMs: 180_000, steps };
 }
 
@@ -65,7 +66,7 @@ export interface BargeInMode {
   /** Per sound: how many were spoken over the agent, and how many of those it took for an interruption. */
   byBackchannel: Record<string, { n: number; falseInterruptions: number }>;
   falseInterruptions: number;
-  /** Agent turns cut in the platform's history beyond the real interruptions that cleared. */
+  /** Agent turns cut in the platform's history that no real sentence explains (`unexplainedCuts`). */
   extraHistoryCuts: number;
   /** Backchannels during which the agent's audio paused at Twilio, then resumed. */
   pausedAndResumed: number;
@@ -98,8 +99,7 @@ export async function runBargeIn(opts: { calls: number; reps: number }, log: (li
           trials.push(...own);
           const row = final.get(call.callSid);
           const detail = row ? await world.tenant.api.get(`/v1/calls/${row.id}`) : undefined;
-          const cut = (detail?.turns ?? []).filter((t: { role: string; interrupted: boolean }) => t.role === "agent" && t.interrupted).length;
-          extraHistoryCuts += Math.max(0, cut - own.filter((t) => t.kind === "interruption" && t.clearMs !== undefined).length);
+          extraHistoryCuts += unexplainedCuts(detail?.turns ?? []);
         }
       }
       const mode = summarizeMode(duck, opts.calls * opts.reps, trials, extraHistoryCuts);
@@ -121,6 +121,21 @@ async function placeBargeInCalls(world: World, n: number, firstCallerNo: number)
       return { callSid: handle.callSid, recording: await withTimeout(handle.ended, 240_000, `barge-in call ${callerNo} did not end`) };
     }),
   );
+}
+
+/**
+ * Agent turns cut in the platform's history that no real sentence of the caller's explains: the caller turn after
+ * the cut is a backchannel, empty, or missing. (Its closing "Thanks, bye." may land on a pause inside the last answer
+ * on a loaded machine; that is a real sentence too.)
+ */
+export function unexplainedCuts(turns: { role: string; text: string; interrupted: boolean }[]): number {
+  let n = 0;
+  turns.forEach((t, i) => {
+    if (t.role !== "agent" || !t.interrupted) return;
+    const next = turns.slice(i + 1).find((u) => u.role === "caller");
+    if (!next || !(INTERRUPTIONS.includes(next.text) || next.text === CLOSING_LINE)) n++;
+  });
+  return n;
 }
 
 export interface Trial {
