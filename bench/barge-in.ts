@@ -72,6 +72,8 @@ export interface BargeInMode {
   pausedAndResumed: number;
   /** Sounds that did not land on agent speech (the answer had ended): left out of every figure. */
   notOverAgent: number;
+  /** What each unexplained history cut was. */
+  notes: string[];
 }
 
 export interface BargeInResult {
@@ -90,6 +92,7 @@ export async function runBargeIn(opts: { calls: number; reps: number }, log: (li
       await patchAgent(world.tenant, { duck_on_speech_start: duck });
       const trials: Trial[] = [];
       let extraHistoryCuts = 0;
+      const notes: string[] = [];
       for (let r = 0; r < opts.reps; r++) {
         const calls = await placeBargeInCalls(world, opts.calls, callerNo);
         callerNo += opts.calls;
@@ -99,10 +102,12 @@ export async function runBargeIn(opts: { calls: number; reps: number }, log: (li
           trials.push(...own);
           const row = final.get(call.callSid);
           const detail = row ? await world.tenant.api.get(`/v1/calls/${row.id}`) : undefined;
-          extraHistoryCuts += unexplainedCuts(detail?.turns ?? []);
+          const cuts = unexplainedCuts(detail?.turns ?? []);
+          extraHistoryCuts += cuts.length;
+          notes.push(...cuts.map((c) => `call ${call.callSid}: ${c}`));
         }
       }
-      const mode = summarizeMode(duck, opts.calls * opts.reps, trials, extraHistoryCuts);
+      const mode = { ...summarizeMode(duck, opts.calls * opts.reps, trials, extraHistoryCuts), notes };
       modes.push(mode);
       log(`  pause on speech start ${duck ? "on" : "off"}: reaction p50 ${fmt(mode.reaction.p50, 0)} p95 ${fmt(mode.reaction.p95, 0)} ms (n ${mode.reaction.n}), missed ${mode.missed}/${mode.interruptions}, false ${mode.falseInterruptions}/${mode.backchannels}`);
     }
@@ -128,15 +133,18 @@ async function placeBargeInCalls(world: World, n: number, firstCallerNo: number)
  * the cut is a backchannel, empty, or missing. (Its closing "Thanks, bye." may land on a pause inside the last answer
  * on a loaded machine; that is a real sentence too.)
  */
-export function unexplainedCuts(turns: { role: string; text: string; interrupted: boolean }[]): number {
-  let n = 0;
+export function unexplainedCuts(turns: { role: string; text: string; interrupted: boolean }[]): string[] {
+  const sentences = new Set([...INTERRUPTIONS, CLOSING_LINE].map(bare));
+  const out: string[] = [];
   turns.forEach((t, i) => {
     if (t.role !== "agent" || !t.interrupted) return;
     const next = turns.slice(i + 1).find((u) => u.role === "caller");
-    if (!next || !(INTERRUPTIONS.includes(next.text) || next.text === CLOSING_LINE)) n++;
+    if (!next || !sentences.has(bare(next.text))) out.push(`cut "${t.text.slice(-40)}", then caller "${next?.text ?? ""}"`);
   });
-  return n;
+  return out;
 }
+
+const bare = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}\s]/gu, "").trim();
 
 export interface Trial {
   kind: "backchannel" | "interruption";
@@ -172,7 +180,7 @@ export function analyzeBargeIns(rec: CallRecording): Trial[] {
   return out;
 }
 
-function summarizeMode(duck: boolean, calls: number, trials: Trial[], extraHistoryCuts: number): BargeInMode {
+function summarizeMode(duck: boolean, calls: number, trials: Trial[], extraHistoryCuts: number): Omit<BargeInMode, "notes"> {
   const over = trials.filter((t) => t.overAgent);
   const real = over.filter((t) => t.kind === "interruption");
   const backchannels = over.filter((t) => t.kind === "backchannel");
@@ -243,6 +251,8 @@ export function renderBargeIn(r: BargeInResult): string[] {
     ...rows.map((row) => `| ${row.join(" | ")} |`),
     "",
     `False interruptions per sound (false / spoken over the agent): ${per.join("; ")}.`,
+    "",
+    ...r.modes.flatMap((m) => m.notes.map((n) => `- pause ${m.duck ? "on" : "off"}, history cut: ${n}`)),
     "",
   ];
 }

@@ -117,18 +117,21 @@ describe("BargeInDuck in the voice pipeline", () => {
     expect(c.pipeline.isAgentSpeaking()).toBe(true);
   });
 
-  const overTheAgent: [string, (c: ReturnType<typeof call>) => void][] = [
-    ...BACKCHANNELS.map((b): [string, (c: ReturnType<typeof call>) => void] => [
+  type Sound = [what: string, sayIt: (c: ReturnType<typeof call>) => void, releasedAtOnce: boolean];
+  const overTheAgent: Sound[] = [
+    ...BACKCHANNELS.map((b): Sound => [
       b,
       (c) => {
         c.stt.say(b, 1900, { interim: true });
         c.stt.say(b, 2000);
       },
+      true,
     ]),
-    ["a cough (a final without words)", (c) => c.stt.say("", 1800)],
-    ["line noise (no result at all)", () => undefined],
+    ["an interim 'okay', then an utterance end", (c) => (c.stt.say("okay", 1900, { interim: true }), c.stt.listener.utteranceEnd(1900)), true],
+    ["a cough (a final without words)", (c) => c.stt.say("", 1800), true],
+    ["line noise (no result at all: released by the hold's limit)", () => undefined, false],
   ];
-  for (const [what, sayIt] of overTheAgent) {
+  for (const [what, sayIt, releasedAtOnce] of overTheAgent) {
     it(`${what} over the agent: no clear, no history cut, and the reply resumes where it paused, nothing lost or repeated`, async () => {
       const c = call(true);
       await c.askAndListen(300);
@@ -136,6 +139,7 @@ describe("BargeInDuck in the voice pipeline", () => {
       await c.step(300);
       const sentAtPause = c.sink.played.length;
       sayIt(c);
+      expect(c.pipeline.duck!.holding).toBe(!releasedAtOnce);
       await c.until(() => c.heard(0));
       expect(c.pipeline.duck!.holding).toBe(false);
       expect(c.sink.played.length).toBeGreaterThan(sentAtPause);
