@@ -14,7 +14,7 @@ const t0 = performance.now();
 const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}`);
 const m = machine();
 log(`barge-in bench (${smoke ? "smoke" : "full"}): ${m.cpuModel}, ${m.cores} cores, commit ${m.commit}`);
-const result = await runBargeIn(smoke ? { calls: 1, reps: 1 } : { calls: 6, reps: 2 }, log);
+const result = await runBargeIn(smoke ? { calls: 1, reps: 1, smoke } : { calls: 6, reps: 2 }, log);
 const targets = bargeInTargets(result);
 const md = [
   `# Barge-in bench (${smoke ? "smoke" : "full"})`,

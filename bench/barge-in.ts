@@ -41,14 +41,15 @@ export const BARGE_IN_SCENARIO = {
   ],
 };
 
-export function bargeInScript(callerNo: number) {
+/** `short`: one backchannel and one interruption (the smoke run). */
+export function bargeInScript(callerNo: number, short = false) {
   const steps: unknown[] = [{ waitForAgent: true, waitSilenceMs: 400 }, { say: "What are your opening hours?" }];
-  BACKCHANNEL_STEPS.forEach((sound, i) => {
+  BACKCHANNEL_STEPS.slice(0, short ? 1 : undefined).forEach((sound, i) => {
     if (i > 0) steps.push({ pause: GAP_MS });
     steps.push({ ...sound, interruptAfterMs: i === 0 ? 1_200 : 0 });
   });
   steps.push({ pause: GAP_MS }, { say: INTERRUPTIONS[0], interruptAfterMs: 0 });
-  for (const sentence of INTERRUPTIONS.slice(1)) steps.push({ say: sentence, interruptAfterMs: GAP_MS });
+  for (const sentence of INTERRUPTIONS.slice(1, short ? 1 : undefined)) steps.push({ say: sentence, interruptAfterMs: GAP_MS });
   steps.push({ waitForAgent: true, waitSilenceMs: 400 }, { say: CLOSING_LINE }, { waitForAgent: true, waitSilenceMs: 400 }, { hangup: true });
   return { seed: callerNo, agentTimeoutMs: 15_000, maxDurationMs: 180_000, steps };
 }
@@ -81,20 +82,20 @@ export interface BargeInResult {
   modes: BargeInMode[];
 }
 
-/** Its own world (realistic profile), the lever off then on. */
-export async function runBargeIn(opts: { calls: number; reps: number }, log: (line: string) => void): Promise<BargeInResult> {
+/** Its own world (realistic profile), the lever off then on; `smoke`: the short script, the lever on only. */
+export async function runBargeIn(opts: { calls: number; reps: number; smoke?: boolean }, log: (line: string) => void): Promise<BargeInResult> {
   const world = await startWorld({ profile: "realistic", speed: 1 });
   try {
     world.platform.sims.bedrock.loadScenario(BARGE_IN_SCENARIO);
     const modes: BargeInMode[] = [];
     let callerNo = 9000;
-    for (const duck of [false, true]) {
+    for (const duck of opts.smoke ? [true] : [false, true]) {
       await patchAgent(world.tenant, { duck_on_speech_start: duck });
       const trials: Trial[] = [];
       let extraHistoryCuts = 0;
       const notes: string[] = [];
       for (let r = 0; r < opts.reps; r++) {
-        const calls = await placeBargeInCalls(world, opts.calls, callerNo);
+        const calls = await placeBargeInCalls(world, opts.calls, callerNo, opts.smoke ?? false);
         callerNo += opts.calls;
         const final = await waitForFinalCalls(world, calls.map((c) => c.callSid));
         for (const call of calls) {
@@ -117,12 +118,12 @@ export async function runBargeIn(opts: { calls: number; reps: number }, log: (li
   }
 }
 
-async function placeBargeInCalls(world: World, n: number, firstCallerNo: number): Promise<{ callSid: string; recording: CallRecording }[]> {
+async function placeBargeInCalls(world: World, n: number, firstCallerNo: number, short: boolean): Promise<{ callSid: string; recording: CallRecording }[]> {
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
       await sleep(i * 700); // staggered, so the calls' sounds do not all land on the same instant
       const callerNo = firstCallerNo + i;
-      const handle = await world.platform.sims.twilio.startInboundCall({ to: world.tenant.number, from: `+4420719${String(callerNo).padStart(5, "0")}`, script: bargeInScript(callerNo) });
+      const handle = await world.platform.sims.twilio.startInboundCall({ to: world.tenant.number, from: `+4420719${String(callerNo).padStart(5, "0")}`, script: bargeInScript(callerNo, short) });
       return { callSid: handle.callSid, recording: await withTimeout(handle.ended, 240_000, `barge-in call ${callerNo} did not end`) };
     }),
   );

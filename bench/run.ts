@@ -26,7 +26,7 @@ const PLAN = smoke
       api: { reps: 1, durationMs: 500, connections: 8 },
       burst: { calls: 20, reps: 1 },
       realistic: { calls: 1, turns: 1, reps: 1 },
-      bargeIn: { calls: 1, reps: 1 },
+      bargeIn: { calls: 1, reps: 1, smoke: true },
     }
   : {
       hotPath: { reps: 5, msPerRep: 400 },
@@ -39,17 +39,17 @@ const PLAN = smoke
       api: { reps: 3, durationMs: 2500, connections: 32 },
       burst: { calls: 500, reps: 2 },
       realistic: { calls: 5, turns: 3, reps: 2 },
-      bargeIn: { calls: 6, reps: 2 },
+      bargeIn: { calls: 6, reps: 1 },
     };
 
 const started = new Date();
 const t0 = performance.now();
 const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}`);
-// A hard stop: the bench never outlives its budget (full: 15 min, smoke: 2 min), whatever hangs.
+// A hard stop: the bench never outlives its budget (full: 15 min, smoke: 3 min), whatever hangs.
 const deadline = setTimeout(() => {
   console.error(`bench: exceeded its time budget, stopping`);
   process.exit(2);
-}, (smoke ? 2 : 15) * 60_000);
+}, (smoke ? 3 : 15) * 60_000);
 deadline.unref();
 
 log(`bench (${smoke ? "smoke" : "full"}): ${machine().cpuModel}, ${machine().cores} cores, Node ${process.version}`);
