@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import type { EndpointResult } from "./api-throughput.ts";
+import { bargeInTargets, renderBargeIn, type BargeInResult } from "./barge-in.ts";
 import type { HotPathCase } from "./hot-path.ts";
 import type { RealisticResult } from "./realistic-profile.ts";
 import { fmt } from "./stats.ts";
@@ -33,6 +34,7 @@ export interface BenchResults {
   api: EndpointResult[];
   webhookBurst: BurstResult;
   realistic: RealisticResult;
+  bargeIn: BargeInResult;
   targets: Target[];
 }
 
@@ -121,6 +123,7 @@ export function targets(r: Omit<BenchResults, "targets">): Target[] {
       met: m.v2v.p50 < 885,
     });
   }
+  out.push(...bargeInTargets(r.bargeIn));
   return out;
 }
 
@@ -260,6 +263,7 @@ export function renderMarkdown(r: BenchResults): string {
       ],
     ),
   ];
+  L.push(...renderBargeIn(r.bargeIn));
   if (to.notes.length) L.push("Notes: " + to.notes.slice(0, 5).join("; "), "");
   return L.join("\n");
 }

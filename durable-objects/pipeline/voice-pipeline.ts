@@ -1,5 +1,6 @@
 import type { LanguageModel, SpeechToText, SpeechToTextListener, TextToSpeech, TextToSpeechListener, ToolSpec, LlmRequest, ProviderError } from "../providers/provider-types.ts";
 import { AudioClock } from "./audio-clock.ts";
+import { BargeInDuck } from "./barge-in-duck.ts";
 import type { InterruptionSensitivity } from "./barge-in-policy.ts";
 import { ChatHistory } from "./chat-history.ts";
 import type { Frame, FrameOf } from "./frames.ts";
@@ -33,6 +34,8 @@ export interface VoicePipelineOptions {
   sink: AudioSink;
   sensitivity: InterruptionSensitivity;
   earlyStart: boolean;
+  /** Pause the agent on the caller's first sound, before any word is known (barge-in-duck.ts); off unless asked for. */
+  duckOnSpeechStart?: boolean;
   closingMessage: string;
   history?: ChatHistory;
   /** Turn ids continue after a resumed call's stored turns. */
@@ -63,6 +66,7 @@ export class VoicePipeline {
   readonly conversation: ConversationStage;
   readonly stt: SpeechToTextStage;
   readonly tts: TextToSpeechStage;
+  readonly duck: BargeInDuck | undefined;
   readonly #pipeline: Pipeline;
   #turnId: number;
   #chunkId = 0;
@@ -92,6 +96,10 @@ export class VoicePipeline {
       onProviderFailure: opts.onProviderFailure,
     });
     this.tts = new TextToSpeechStage(opts.openTextToSpeech, { metrics: this.metrics, ledger: this.ledger, onFailure: socketFailed, speed: opts.speed });
+    const duck = opts.duckOnSpeechStart
+      ? new BargeInDuck({ sensitivity: opts.sensitivity, now: opts.now, agentSpeaking, lineProtected: () => this.guard.active, speed: opts.speed })
+      : undefined;
+    this.duck = duck;
     this.#pipeline = new Pipeline(
       [
         this.stt,
@@ -109,11 +117,12 @@ export class VoicePipeline {
         this.conversation,
         new SentenceChunkerStage({ nextChunkId: () => this.#chunkId++ }),
         this.tts,
-        this.playback,
+        duck ? duck.paced(this.playback) : this.playback,
       ],
       { now: opts.now, onError: opts.onError },
     );
     this.#pipeline.observe((frame) => {
+      duck?.observe(frame);
       if (frame.kind === "playback_done") this.guard.heard(frame.turnId, frame.after.action === "listen");
       else if (frame.kind === "interrupt" || frame.kind === "end") this.guard.reset();
       // A turn is closed once heard or cut off: older turns are no longer read by anyone.

@@ -123,6 +123,10 @@ export const AgentConfig = z
       .default("medium")
       .openapi({ description: "How readily the caller's speech interrupts the agent: high = any word, low = a full phrase." }),
     early_start: z.boolean().default(false).openapi({ description: "Start the model on a stable interim transcript." }),
+    duck_on_speech_start: z
+      .boolean()
+      .default(true)
+      .openapi({ description: "Pause the agent the moment the caller's voice starts over it; the first words then interrupt it, or it resumes where it paused (a backchannel, a cough)." }),
     closing_message: z.string().max(1_000).default("Thank you for calling. Goodbye!"),
     voicemail: z
       .object({ action: z.enum(["hang_up", "leave_message"]).default("hang_up"), message: z.string().max(2_000).optional() })

@@ -27,6 +27,7 @@ steps:
   it("accepts JSON text, an object, a bare list of steps and nothing", () => {
     expect(parseCallerScript('{"steps":[{"say":"hi","immediately":true}]}').steps).toEqual([{ say: "hi", immediately: true }]);
     expect(parseCallerScript([{ pause: 10 }]).steps).toEqual([{ pause: 10 }]);
+    expect(parseCallerScript([{ noise: "cough", interruptAfterMs: 300 }]).steps).toEqual([{ noise: "cough", interruptAfterMs: 300 }]);
     expect(parseCallerScript(undefined).steps).toEqual([]);
   });
 
@@ -34,6 +35,7 @@ steps:
     ["an unknown step", { steps: [{ shout: "hi" }] }],
     ["an empty say", { steps: [{ say: "  " }] }],
     ["bad DTMF", { steps: [{ dtmf: "12x" }] }],
+    ["an unknown noise", { steps: [{ noise: "sneeze" }] }],
     ["an unknown answeredBy", { answeredBy: "robot" }],
     ["an unknown top-level option", { speed: 3 }],
     ["a negative pause", [{ pause: -1 }]],

@@ -7,15 +7,26 @@ import { parse as parseYaml } from "yaml";
  */
 const ms = z.number().int().min(0);
 
-const sayStep = z.strictObject({
-  /** Speak this text (real μ-law speech audio). */
-  say: z.string().trim().min(1),
+/** When a sound of the caller's starts. */
+const soundTiming = {
   /** Barge in: start this long after the agent's speech starts (the speech in progress, else the next one). */
   interruptAfterMs: ms.optional(),
   /** Speak at once, whatever the agent is doing. */
   immediately: z.boolean().optional(),
   /** Silence after the agent's audio before a plain `say` starts (overrides the script default). */
   waitSilenceMs: ms.optional(),
+};
+
+const sayStep = z.strictObject({
+  /** Speak this text (real μ-law speech audio). */
+  say: z.string().trim().min(1),
+  ...soundTiming,
+});
+
+/** A sound that is not speech (a cough, line noise): the speech-to-text simulator hears no words in it. */
+const noiseStep = z.strictObject({
+  noise: z.enum(["cough", "line_noise"]),
+  ...soundTiming,
 });
 
 const pauseStep = z.strictObject({ pause: ms });
@@ -41,7 +52,7 @@ const waitForAgentStep = z.strictObject({
 
 const hangupStep = z.strictObject({ hangup: z.literal(true) });
 
-export const callerStepSchema = z.union([sayStep, pauseStep, dtmfStep, waitForAgentStep, hangupStep]);
+export const callerStepSchema = z.union([sayStep, noiseStep, pauseStep, dtmfStep, waitForAgentStep, hangupStep]);
 
 export const answeredBySchema = z.enum([
   "human", "machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other", "fax", "unknown",

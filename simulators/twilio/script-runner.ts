@@ -1,4 +1,5 @@
 import { encodeMulaw } from "../../shared/audio/mulaw.ts";
+import { noiseAudio } from "../common/noise-audio.ts";
 import { resample, synthesizeSpeech } from "../common/speech-audio.ts";
 import type { CallerScript, CallerStep } from "./caller-script.ts";
 
@@ -28,7 +29,10 @@ export interface CallerEnvironment {
 }
 
 export interface PreparedUtterance {
+  /** As recorded: the words, or `[cough]` / `[line_noise]` for a noise. */
   text: string;
+  /** What the speech-to-text simulator hears in it (nothing for a noise). */
+  words: string;
   mulaw: Uint8Array;
   durationMs: number;
 }
@@ -40,11 +44,16 @@ export async function prepareUtterances(script: CallerScript, synthesize: Speech
   const out = new Map<number, PreparedUtterance>();
   await Promise.all(
     script.steps.map(async (step, index) => {
+      if ("noise" in step) {
+        const noise = noiseAudio(step.noise, { seed: (script.seed ?? 1) + index });
+        out.set(index, { text: `[${step.noise}]`, words: "", mulaw: encodeMulaw(noise.pcm), durationMs: noise.durationMs });
+        return;
+      }
       if (!("say" in step)) return;
       const opts = { ...(script.wordsPerMinute ? { wordsPerMinute: script.wordsPerMinute } : {}), seed: (script.seed ?? 1) + index, sampleRate: 8000 };
       const speech = await synthesize(step.say, opts);
       const pcm = speech.sampleRate === 8000 ? speech.pcm : resample(speech.pcm, speech.sampleRate, 8000);
-      out.set(index, { text: step.say, mulaw: encodeMulaw(pcm), durationMs: (pcm.length / 8000) * 1000 });
+      out.set(index, { text: step.say, words: step.say, mulaw: encodeMulaw(pcm), durationMs: (pcm.length / 8000) * 1000 });
     }),
   );
   return out;
