@@ -37,6 +37,7 @@ export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConf
         baseUrl: env.DEEPGRAM_API_BASE_URL,
         apiKey: env.DEEPGRAM_API_KEY,
         listener,
+        batchMs: Number(env.STT_AUDIO_BATCH_MS) || undefined,
         config: { model: config.stt.model, language: config.stt.language, keyterms: config.stt.keyterms, endpointingMs: config.stt.endpointing_ms, utteranceEndMs: config.stt.utterance_end_ms, callSid },
       }),
     openTextToSpeech: (listener) => new DeepgramTextToSpeech({ baseUrl: env.DEEPGRAM_API_BASE_URL, apiKey: env.DEEPGRAM_API_KEY, listener, config: { voice: config.voice } }),
