@@ -135,7 +135,9 @@ export class PlaybackStage extends BaseStage {
     if ((now - this.#anchor) * speed > this.#sentMs + FRAME_MS) {
       this.#anchor = now - this.#sentMs / speed;
     }
-    const allowedMs = (now - this.#anchor) * speed + (this.opts.leadMs ?? 60);
+    // The lead grows with the message: Twilio must still hold `leadMs` when the next tick comes, or a late timer
+    // (a busy thread) would let its buffer run dry and re-anchor the pacing behind real time.
+    const allowedMs = (now - this.#anchor) * speed + (this.opts.leadMs ?? 60) + this.#messageMs - FRAME_MS;
     for (let ms = 0; this.#sentMs < allowedMs && (ms = this.#sendMessage(now)) > 0; ) this.#sentMs += ms;
     if (this.#queue.some((c) => c.sentBytes < c.receivedBytes)) this.#timer = setTimeout(() => this.#tick(), this.#messageMs / speed);
   }
