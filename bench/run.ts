@@ -6,6 +6,7 @@
 import { runApiThroughput } from "./api-throughput.ts";
 import { runBargeIn } from "./barge-in.ts";
 import { runHotPath } from "./hot-path.ts";
+import { runMediaLeversOnly } from "./media-levers-run.ts";
 import { runProfileModes, TWILIO_BASELINE, type RealisticMode } from "./realistic-profile.ts";
 import { machine, renderMarkdown, targets, writeResults, type BenchResults } from "./report.ts";
 import { runTurnOverhead, type LevelPlan } from "./turn-overhead.ts";
@@ -13,6 +14,8 @@ import { runWebhookBurst } from "./webhook-burst.ts";
 import { startWorld } from "./world.ts";
 
 const smoke = process.argv.includes("--smoke");
+// `--media-levers [--calls N] [--rounds N] [--busy N]`: section 8 alone (bench/media-levers.ts), its own result files.
+if (process.argv.includes("--media-levers")) process.exit(await runMediaLeversOnly(process.argv));
 
 // The platform harness shells out to `wrangler` for D1 migrations: make the local binary reachable when run as
 // plain `node bench/run.ts` (npm run adds it already).

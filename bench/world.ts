@@ -41,13 +41,13 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function startWorld(opts: { profile: LatencyProfileName; speed?: number; seed?: number; agentPatch?: Record<string, unknown> }): Promise<World> {
+export async function startWorld(opts: { profile: LatencyProfileName; speed?: number; seed?: number; agentPatch?: Record<string, unknown>; vars?: Record<string, string> }): Promise<World> {
   // wrangler's local observability (a tail-stream trace collector writing every event to SQLite) is a dev-only cost
   // that a deployment does not pay; it more than triples workerd's CPU per call. Off unless asked for.
   process.env.X_LOCAL_OBSERVABILITY ??= "false";
   const tap = new WireTap();
   tap.install();
-  const platform = await startLocalPlatform({ profile: opts.profile, speed: opts.speed ?? 1, seed: opts.seed ?? 7 });
+  const platform = await startLocalPlatform({ profile: opts.profile, speed: opts.speed ?? 1, seed: opts.seed ?? 7, vars: opts.vars });
   try {
     platform.sims.bedrock.loadScenario(BENCH_SCENARIO);
     const tenant = await provisionTenant(platform.baseUrl, platform.operatorSecret, platform.sims.twilio, BENCH_AGENT_FILE);

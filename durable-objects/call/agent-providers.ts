@@ -58,7 +58,7 @@ export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConf
 
 /** Flux models get the `/v2/listen` client with the agent's end-of-turn settings; Nova models the `/v1/listen` one. */
 function openSpeechToText(env: Env, stt: StoredAgentConfig["stt"], callSid: string | null, listener: SpeechToTextListener): SpeechToText {
-  const connection = { baseUrl: env.DEEPGRAM_API_BASE_URL, apiKey: env.DEEPGRAM_API_KEY, listener };
+  const connection = { baseUrl: env.DEEPGRAM_API_BASE_URL, apiKey: env.DEEPGRAM_API_KEY, listener, batchMs: Number(env.STT_AUDIO_BATCH_MS) || undefined };
   const model = stt.model;
   if (isFluxModel(model)) {
     return new DeepgramFluxSpeechToText({

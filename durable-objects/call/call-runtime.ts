@@ -159,6 +159,7 @@ export class CallRuntime {
       firstTurnId: turns.length,
       now,
       speed,
+      mediaMessageMs: Number(env.TWILIO_MEDIA_MESSAGE_MS) || undefined,
       onError: (error, stage, frame) => hooks.log("error", "pipeline stage failed", { stage, frame: frame.kind, error: String(error) }),
       onProviderFailure: (error) => hooks.providerFailed(error),
     });

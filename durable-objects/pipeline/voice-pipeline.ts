@@ -43,6 +43,8 @@ export interface VoicePipelineOptions {
   now: () => number;
   /** Call-clock speed (tests and benchmarks run calls faster than real time). */
   speed?: number;
+  /** Agent audio per Twilio media message (PlaybackStage's `messageMs`). */
+  mediaMessageMs?: number;
   onError: (error: unknown, stage: string, frame: Frame) => void;
   /**
    * A provider failed for good: speech-to-text or text-to-speech that could not be reopened within its retry
@@ -74,7 +76,7 @@ export class VoicePipeline {
   constructor(private readonly opts: VoicePipelineOptions) {
     this.#turnId = opts.firstTurnId ?? 0;
     const nextTurnId = () => this.#turnId++;
-    this.playback = new PlaybackStage({ sink: opts.sink, ledger: this.ledger, metrics: this.metrics, speed: opts.speed });
+    this.playback = new PlaybackStage({ sink: opts.sink, ledger: this.ledger, metrics: this.metrics, speed: opts.speed, messageMs: opts.mediaMessageMs });
     const agentSpeaking = () => this.playback.isSpeaking();
     const socketFailed = (error: ProviderError) => {
       logProviderFailure(opts.callId, error, true);

@@ -38,15 +38,36 @@ export class CallerAudioBuffer {
     return this.#chunks;
   }
 
-  append(bytes: Uint8Array): CallerAudioChunk {
-    const startMs = this.#audioMs;
+  /**
+   * Copies the audio in (the caller's buffer may be reused, and this audio may be replayed later). It joins the
+   * last chunk while that one is unsent and has room within `batchBytes`, so a batch is one chunk, one message and
+   * one allocation; otherwise it starts a chunk with room for `batchBytes`.
+   */
+  append(bytes: Uint8Array, batchBytes = bytes.length): CallerAudioChunk {
     this.#audioMs += bytes.length / MULAW_BYTES_PER_MS;
-    // Copied: the caller's buffer may be reused, and this one may be replayed later.
-    const chunk: CallerAudioChunk = { startMs, endMs: this.#audioMs, bytes: bytes.slice(), sent: false };
-    this.#chunks.push(chunk);
     this.#bytes += bytes.length;
+    const last = this.#chunks.at(-1);
+    let chunk: CallerAudioChunk;
+    if (last && !last.sent && last.bytes.byteOffset + last.bytes.length + bytes.length <= last.bytes.buffer.byteLength) {
+      const grown = new Uint8Array(last.bytes.buffer, last.bytes.byteOffset, last.bytes.length + bytes.length);
+      grown.set(bytes, last.bytes.length);
+      last.bytes = grown;
+      last.endMs = this.#audioMs;
+      chunk = last;
+    } else {
+      const store = new Uint8Array(Math.max(batchBytes, bytes.length));
+      store.set(bytes);
+      chunk = { startMs: this.#audioMs - bytes.length / MULAW_BYTES_PER_MS, endMs: this.#audioMs, bytes: store.subarray(0, bytes.length), sent: false };
+      this.#chunks.push(chunk);
+    }
     while (this.#bytes > this.#capBytes && this.#chunks.length > 1) this.#drop();
     return chunk;
+  }
+
+  /** The last chunk when it holds audio not yet sent (a batch still filling). */
+  get unsent(): CallerAudioChunk | undefined {
+    const last = this.#chunks.at(-1);
+    return last && !last.sent ? last : undefined;
   }
 
   /** Forgets audio that ends at or before `callMs` (a final result covered it). */

@@ -48,7 +48,7 @@ const config = (callSid: string | null, over: Partial<SpeechToTextConfig> = {}):
 });
 
 const open: DeepgramSpeechToText[] = [];
-function client(callSid: string | null, opts: { fetcher?: typeof fetch; apiKey?: string; keepAliveMs?: number } = {}) {
+function client(callSid: string | null, opts: { fetcher?: typeof fetch; apiKey?: string; keepAliveMs?: number; batchMs?: number } = {}) {
   const listener = new Recorder();
   const stt = new DeepgramSpeechToText({ baseUrl: DEEPGRAM.baseUrl(), apiKey: opts.apiKey ?? DEEPGRAM.apiKey(), config: config(callSid), listener, ...opts });
   open.push(stt);
@@ -272,6 +272,36 @@ describe("DeepgramSpeechToText protocol details", () => {
     await waitFor(() => expect(listener.finals).toHaveLength(2));
     expect(listener.finals[1]).toMatchObject({ text: "world", words: [{ word: "world", startMs: 700, endMs: 1000 }] });
     expect(stt.stats).toMatchObject({ reconnects: 1, duplicatesDropped: 1 });
+  });
+
+  it("batches quiet audio, but never holds speech or the silence that ends it; Finalize and CloseStream flush a batch", async () => {
+    const fake = new FakeDeepgram();
+    const { stt } = client(null, { fetcher: fake.fetcher, batchMs: 80 });
+    await stt.connect();
+    let appendedMs = 0;
+    /** Feeds `ms` of audio frame by frame; returns how far behind the wire each frame left it. */
+    const feed = (ms: number, byte: number): number[] => {
+      const behind: number[] = [];
+      for (let i = 0; i < ms / 20; i++) {
+        stt.sendAudio(new Uint8Array(160).fill(byte));
+        appendedMs += 20;
+        behind.push(appendedMs - stt.stats.audioMsSent);
+      }
+      return behind;
+    };
+    expect(Math.max(...feed(2000, 0xff))).toBe(60); // line silence: 80 ms batches
+    expect(feed(600, 0x00)).toEqual(new Array(30).fill(0)); // speech: every frame at once
+    // The silence after speech, through endpointing (300 ms) and utterance end (1,000 ms) plus slack: every frame at once.
+    expect(feed(1200, 0xff)).toEqual(new Array(60).fill(0));
+    expect(Math.max(...feed(400, 0xff))).toBe(60); // then batched again
+    feed(40, 0xff);
+    stt.finalize();
+    feed(40, 0xff);
+    await stt.close();
+    const sizes = fake.received.map((m) => (typeof m === "string" ? JSON.parse(m).type : (m as ArrayBuffer).byteLength));
+    expect(sizes.slice(0, 26)).toEqual([...new Array(25).fill(640), 160]);
+    expect(sizes.slice(-4)).toEqual([320, "Finalize", 320, "CloseStream"]);
+    expect(fake.received.filter((m) => typeof m !== "string").reduce((n, m) => n + (m as ArrayBuffer).byteLength, 0)).toBe(appendedMs * 8);
   });
 
   it("builds the listen query; keyterms only for Nova-3", () => {

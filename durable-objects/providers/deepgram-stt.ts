@@ -10,6 +10,7 @@ import { closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_
 import type { ListenDialect } from "./listen-dialect.ts";
 import { NovaListenDialect } from "./nova-listen-dialect.ts";
 import { ProviderError, type SpeechToText, type SpeechToTextConfig, type SpeechToTextListener } from "./provider-types.ts";
+import { SttSendPolicy } from "./stt-send-policy.ts";
 
 export interface DeepgramSpeechToTextOptions {
   baseUrl: string;
@@ -21,6 +22,8 @@ export interface DeepgramSpeechToTextOptions {
   /** KeepAlive after this long without audio (Deepgram closes an idle socket after about 10 s). */
   keepAliveMs?: number;
   reconnectDelaysMs?: readonly number[];
+  /** Quiet caller audio goes out in batches of up to this many ms (20 = one message per Twilio frame); see SttSendPolicy. */
+  batchMs?: number;
 }
 
 type State = "idle" | "connecting" | "open" | "closing" | "closed" | "failed";
@@ -41,6 +44,7 @@ export class DeepgramSpeechToText implements SpeechToText {
   readonly #delaysMs: readonly number[];
   readonly #keepAliveMs: number;
   readonly #audio = new CallerAudioBuffer(REPLAY_CAP_MS);
+  readonly #policy: SttSendPolicy;
   #state: State = "idle";
   #socket: WebSocket | undefined;
   /** Call-clock position of the first audio sent on the current socket: its timestamp 0. */
@@ -63,6 +67,7 @@ export class DeepgramSpeechToText implements SpeechToText {
     this.#fetch = options.fetcher ?? ((input, init) => fetch(input, init));
     this.#delaysMs = options.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
     this.#keepAliveMs = options.keepAliveMs ?? 4000;
+    this.#policy = new SttSendPolicy({ batchMs: options.batchMs ?? 20, speechTailMs: this.#dialect.speechTailMs });
   }
 
   connect(): Promise<void> {
@@ -75,14 +80,24 @@ export class DeepgramSpeechToText implements SpeechToText {
   sendAudio(mulaw: Uint8Array): void {
     // An empty binary frame means end-of-stream to Deepgram (deprecated but honoured): never send one.
     if (mulaw.length === 0 || this.#state === "closing" || this.#state === "closed" || this.#state === "failed") return;
-    const chunk = this.#audio.append(mulaw);
-    if (this.#state === "open" && this.#socket) this.#sendChunk(this.#socket, chunk);
+    const hold = this.#policy.mayHold(mulaw);
+    const chunk = this.#audio.append(mulaw, hold ? this.#policy.batchBytes : mulaw.length);
+    if (this.#state === "open" && this.#socket && (!hold || chunk.bytes.length >= this.#policy.batchBytes)) this.#sendChunk(this.#socket, chunk);
+  }
+
+  /** A batch still filling goes out now: nothing that asks Deepgram for results may overtake audio. */
+  #flush(socket: WebSocket): void {
+    const pending = this.#audio.unsent;
+    if (pending) this.#sendChunk(socket, pending);
   }
 
   finalize(): void {
     const message = this.#dialect.finalizeMessage;
     if (!message) return;
-    if (this.#state === "open" && this.#socket) this.#sendJson(this.#socket, message);
+    if (this.#state === "open" && this.#socket) {
+      this.#flush(this.#socket);
+      this.#sendJson(this.#socket, message);
+    }
     else if (this.#state === "connecting" || this.#state === "idle") this.#finalizePending = true;
   }
 
@@ -105,6 +120,7 @@ export class DeepgramSpeechToText implements SpeechToText {
     if (socket) {
       // CloseStream: Deepgram finishes the audio it has, sends the last Results and Metadata, then closes 1000.
       const closed = new Promise<void>((resolve) => (this.#socketClosed = resolve));
+      this.#flush(socket);
       this.#sendJson(socket, { type: "CloseStream" });
       await Promise.race([closed, sleep(CLOSE_GRACE_MS)]);
       closeQuietly(socket, 1000, "client closing");

@@ -14,6 +14,11 @@ export class FluxListenDialect implements ListenDialect {
   readonly path = "/v2/listen";
   readonly finalizeMessage = { type: "ForceEndTurn" };
   readonly keepAliveMessage = undefined;
+  /**
+   * Flux ends a turn about 260 ms (p95 ~360 ms) after speech, later at a high eot_threshold; past 1.5 s of silence
+   * only its eot_timeout_ms fallback is left, which an 80 ms batch cannot noticeably delay.
+   */
+  readonly speechTailMs = 1_500;
   /** Turn numbering and duplicate drops span sockets (the mapper's state), so a replay needs no notice. */
   readonly #events: FluxEventMapper;
 

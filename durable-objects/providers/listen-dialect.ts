@@ -15,6 +15,11 @@ export interface ListenDialect {
   readonly query: URLSearchParams;
   /** Sent for `finalize()`; undefined where the API has no such message. */
   readonly finalizeMessage: { type: string } | undefined;
+  /**
+   * How long after speech the silence still drives the service's turn detection: caller audio within it is never
+   * batched (stt-send-policy.ts).
+   */
+  readonly speechTailMs: number;
   /** Sent for `keepAlive()`; undefined where the API has none (a message it doesn't know would be fatal). */
   readonly keepAliveMessage: { type: string } | undefined;
   /**

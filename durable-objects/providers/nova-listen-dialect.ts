@@ -11,10 +11,13 @@ export class NovaListenDialect implements ListenDialect {
   readonly query: URLSearchParams;
   readonly finalizeMessage = { type: "Finalize" };
   readonly keepAliveMessage = { type: "KeepAlive" };
+  /** The endpointing and utterance-end windows: the silence that ends an utterance. */
+  readonly speechTailMs: number;
   readonly #events: ListenEventMapper;
 
   constructor(config: SpeechToTextConfig, listener: SpeechToTextListener) {
     this.query = listenQuery(config);
+    this.speechTailMs = Math.max(config.endpointingMs, config.utteranceEndMs);
     this.#events = new ListenEventMapper(listener);
   }
 

@@ -20,10 +20,17 @@ export interface PlaybackOptions {
   leadMs?: number;
   /** Tests run the call faster than real time. */
   speed?: number;
+  /**
+   * Audio per Twilio media message, a multiple of 20 ms (20–80). Each message costs the runtime about as much as its
+   * audio costs us, so fewer, larger ones save CPU; a message never spans two chunks, so marks still fall between
+   * the audio they follow and the audio after it.
+   */
+  messageMs?: number;
 }
 
-const FRAME_BYTES = 160; // 20 ms of μ-law at 8 kHz
+const BYTES_PER_MS = 8; // μ-law at 8 kHz
 const FRAME_MS = 20;
+export const DEFAULT_MEDIA_MESSAGE_MS = 20;
 const MS_PER_CHAR_ESTIMATE = 65;
 
 interface Chunk {
@@ -44,7 +51,7 @@ export interface PlaybackStats {
 }
 
 /**
- * Agent audio → 20 ms Twilio media frames, paced at real time plus a small lead, with a mark after every chunk.
+ * Agent audio → Twilio media messages of `messageMs` (20–80 ms), paced at real time plus a small lead, with a mark after every chunk.
  * Echoed marks say which chunks were heard in full; on an interrupt the chunk being played is measured by time,
  * so the ledger knows the words that reached the caller. Once a reply was fully heard it marks the stream
  * (`REPLY_END_MARK_PREFIX`) and emits `playback_done`.
@@ -60,9 +67,11 @@ export class PlaybackStage extends BaseStage {
   #lastFrameAt: number | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #staleBelow = 0;
+  readonly #messageMs: number;
 
   constructor(private readonly opts: PlaybackOptions) {
     super();
+    this.#messageMs = mediaMessageMs(opts.messageMs);
   }
 
   /** Chunks queued or awaiting their mark, and replies awaiting their end: all drain as replies are heard. */
@@ -126,17 +135,22 @@ export class PlaybackStage extends BaseStage {
     if ((now - this.#anchor) * speed > this.#sentMs + FRAME_MS) {
       this.#anchor = now - this.#sentMs / speed;
     }
-    const allowedMs = (now - this.#anchor) * speed + (this.opts.leadMs ?? 60);
-    while (this.#sentMs < allowedMs && this.#sendFrame(now)) this.#sentMs += FRAME_MS;
-    if (this.#queue.some((c) => c.sentBytes < c.receivedBytes)) this.#timer = setTimeout(() => this.#tick(), FRAME_MS / speed);
+    // The lead grows with the message: Twilio must still hold `leadMs` when the next tick comes, or a late timer
+    // (a busy thread) would let its buffer run dry and re-anchor the pacing behind real time.
+    const allowedMs = (now - this.#anchor) * speed + (this.opts.leadMs ?? 60) + this.#messageMs - FRAME_MS;
+    for (let ms = 0; this.#sentMs < allowedMs && (ms = this.#sendMessage(now)) > 0; ) this.#sentMs += ms;
+    if (this.#queue.some((c) => c.sentBytes < c.receivedBytes)) this.#timer = setTimeout(() => this.#tick(), this.#messageMs / speed);
   }
 
-  /** Sends up to one frame of the head chunk; false when there is nothing to send right now. */
-  #sendFrame(now: number): boolean {
+  /**
+   * Sends one media message of up to `messageMs` from the head chunk (whatever it has now: a chunk still being
+   * synthesised is never waited for); returns its audio ms, whole 20 ms frames, 0 when nothing was sent.
+   */
+  #sendMessage(now: number): number {
     const chunk = this.#queue[0];
-    if (!chunk || chunk.sentBytes >= chunk.receivedBytes) return false;
-    const frame = take(chunk, FRAME_BYTES);
-    if (!this.opts.sink.sendMedia(bytesToBase64(frame))) return false;
+    if (!chunk || chunk.sentBytes >= chunk.receivedBytes) return 0;
+    const frame = take(chunk, this.#messageMs * BYTES_PER_MS);
+    if (!this.opts.sink.sendMedia(bytesToBase64(frame))) return 0;
     if (chunk.firstSentAt === undefined) {
       chunk.firstSentAt = now;
       this.opts.metrics.mark(chunk.turnId, "first_audio_sent", now);
@@ -145,12 +159,12 @@ export class PlaybackStage extends BaseStage {
     if (this.#lastFrameAt !== undefined) {
       const gap = now - this.#lastFrameAt;
       this.stats.max_gap_ms = Math.max(this.stats.max_gap_ms, gap);
-      if (gap > 2 * FRAME_MS) this.stats.late_frames++;
+      if (gap > this.#messageMs + FRAME_MS) this.stats.late_frames++;
     }
     this.#lastFrameAt = now;
     this.stats.frames_sent++;
     this.#finishSentChunks();
-    return true;
+    return Math.ceil(frame.length / (FRAME_MS * BYTES_PER_MS)) * FRAME_MS;
   }
 
   /** A chunk whose audio is complete and all sent is followed by its mark; Twilio echoes it once played. */
@@ -212,6 +226,12 @@ export class PlaybackStage extends BaseStage {
   #estimateMs(chunk: Chunk): number {
     return this.opts.ledger.chunkText(chunk.chunkId).length * MS_PER_CHAR_ESTIMATE;
   }
+}
+
+/** A valid message size: a whole number of 20 ms frames within Twilio-friendly 20–80 ms. */
+export function mediaMessageMs(ms: number | undefined): number {
+  const frames = Math.round((ms ?? DEFAULT_MEDIA_MESSAGE_MS) / FRAME_MS);
+  return Number.isFinite(frames) ? Math.min(4, Math.max(1, frames)) * FRAME_MS : DEFAULT_MEDIA_MESSAGE_MS;
 }
 
 /** Removes and returns up to `n` bytes from the front of the chunk's unsent audio. */

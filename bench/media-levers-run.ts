@@ -1,0 +1,29 @@
+/** `node bench/run.ts --media-levers [--calls N] [--turns N] [--rounds N] [--busy N]`: section 8 alone, written to results/media-levers.{json,md}. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { machine } from "./report.ts";
+import { renderMediaLevers, runMediaLevers } from "./media-levers.ts";
+
+const HERE = new URL("./", import.meta.url).pathname;
+
+export async function runMediaLeversOnly(argv: string[]): Promise<number> {
+  const arg = (name: string, fallback: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && Number.isFinite(Number(argv[i + 1])) ? Number(argv[i + 1]) : fallback;
+  };
+  const BIN = new URL("../node_modules/.bin", import.meta.url).pathname;
+  if (!(process.env.PATH ?? "").split(":").includes(BIN)) process.env.PATH = `${BIN}:${process.env.PATH ?? ""}`;
+  const t0 = performance.now();
+  const log = (line: string) => console.log(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(3)} s] ${line}`);
+  const plan = { calls: arg("calls", 20), turns: arg("turns", 3), rounds: arg("rounds", 2), busyLoops: arg("busy", 0) };
+  const m = machine();
+  log(`7. media levers A/B: ${plan.calls} calls × ${plan.turns} turns, ${plan.rounds} rounds, ${plan.busyLoops} busy loops; ${m.cpuModel}, ${m.cores} cores`);
+  const result = await runMediaLevers(plan, log);
+  const startedAt = new Date().toISOString();
+  const header = `${m.cpuModel}, ${m.cores} cores · Node ${m.node} · workerd ${m.workerd} · commit ${m.commit} · ${startedAt} · ${((performance.now() - t0) / 1000).toFixed(0)} s`;
+  const md = [`# Media levers (bench section 8)`, "", header, "", ...renderMediaLevers(result)].join("\n");
+  mkdirSync(`${HERE}results`, { recursive: true });
+  writeFileSync(`${HERE}results/media-levers.json`, JSON.stringify({ startedAt, machine: m, ...result }, null, 2) + "\n");
+  writeFileSync(`${HERE}results/media-levers.md`, md + "\n");
+  console.log(md);
+  return 0;
+}
