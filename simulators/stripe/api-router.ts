@@ -55,8 +55,14 @@ export async function handleApiCall(deps: ApiDeps, call: ApiCall): Promise<ApiRe
     throw err;
   }
   const response = await route(deps.state, call, { id: requestId, idempotencyKey: idempotencyKey ?? null });
-  if (idempotencyKey) deps.idempotency.store(apiKey, idempotencyKey, fingerprint, response);
+  if (idempotencyKey && !failedValidation(response)) deps.idempotency.store(apiKey, idempotencyKey, fingerprint, response);
   return { ...response, headers };
+}
+
+/** Stripe saves a result only once the endpoint began executing: a request whose parameters failed validation is not saved. */
+function failedValidation(response: ApiResponse): boolean {
+  const code = (response.body as { error?: { code?: string } }).error?.code;
+  return response.status === 400 && (code?.startsWith("parameter_") ?? false);
 }
 
 async function route(state: StripeState, call: ApiCall, origin: ApiRequest["origin"]): Promise<ApiResponse> {

@@ -24,6 +24,13 @@ describe("Stripe's documented errors through the stripe SDK", () => {
     expect(error).toMatchObject({ statusCode: 400, type: "StripeIdempotencyError" });
   });
 
+  it("a request that failed parameter validation is not saved under its Idempotency-Key", async () => {
+    const invalid = await rejection(stripe.customers.create({ emial: "typo@example.com" } as Stripe.CustomerCreateParams, { idempotencyKey: "idem-2" }));
+    expect(invalid).toMatchObject({ code: "parameter_unknown" });
+    const fixed = await stripe.customers.create({ email: "typo@example.com" }, { idempotencyKey: "idem-2" });
+    expect(fixed.email).toBe("typo@example.com");
+  });
+
   it("a wrong secret key is a 401 StripeAuthenticationError", async () => {
     const error = await rejection(sdkFor(sim, "sk_test_not_a_real_key_1234").customers.create({ email: "x@example.com" }));
     expect(error).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
