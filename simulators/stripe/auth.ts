@@ -12,7 +12,7 @@ export function apiKeyOf(authorization: string | undefined, keys: ReadonlySet<st
   }
   if (!keys.has(key)) {
     const masked = key.length > 12 ? `${key.slice(0, 8)}${"*".repeat(key.length - 12)}${key.slice(-4)}` : key;
-    throw new StripeApiError(401, "invalid_request_error", `Invalid API Key provided: ${masked}`, { code: "api_key_invalid" });
+    throw new StripeApiError(401, "invalid_request_error", `Invalid API Key provided: ${masked}`);
   }
   return key;
 }
