@@ -22,7 +22,6 @@ const CREATE_SPEC = {
   setup_future_usage: USAGE,
   confirm: "boolean",
   off_session: "boolean",
-  receipt_email: "string",
 } as const;
 
 const CONFIRM_SPEC = { payment_method: "string", off_session: "boolean" } as const;
@@ -34,6 +33,7 @@ export interface NewPaymentIntent {
   description?: string | null;
   metadata?: Record<string, string>;
   setupFutureUsage?: PaymentIntent["setup_future_usage"];
+  paymentMethodTypes?: string[];
 }
 
 export function createPaymentIntent(state: StripeState, opts: NewPaymentIntent): PaymentIntent {
@@ -58,7 +58,7 @@ export function createPaymentIntent(state: StripeState, opts: NewPaymentIntent):
     metadata: opts.metadata ?? {},
     next_action: null,
     payment_method: null,
-    payment_method_types: ["card"],
+    payment_method_types: opts.paymentMethodTypes ?? ["card"],
     setup_future_usage: opts.setupFutureUsage ?? null,
     status: "requires_payment_method",
   };
@@ -117,6 +117,7 @@ function createFromParams(state: StripeState, params: Params, origin: RequestOri
     description: (params.description as string | undefined) ?? null,
     metadata: (params.metadata as Record<string, string> | undefined) ?? {},
     setupFutureUsage: (params.setup_future_usage as PaymentIntent["setup_future_usage"] | undefined) ?? null,
+    ...(params.payment_method_types ? { paymentMethodTypes: params.payment_method_types as string[] } : {}),
   });
   state.emit("payment_intent.created", pi, origin);
   if (typeof params.payment_method !== "string") return pi;

@@ -55,3 +55,12 @@ describe("webhook delivery", () => {
     expect(RETRY_DELAYS_MS[0]).toBe(60_000);
   });
 });
+
+describe("control API", () => {
+  it("refuses a webhook endpoint without an http(s) URL or with a secret that is not whsec_", async () => {
+    const post = (body: unknown) => fetch(`${sim.url}/__control/webhook-endpoints`, { method: "POST", body: JSON.stringify(body) });
+    expect((await post({ url: "ftp://example.com" })).status).toBe(400);
+    expect((await post({ url: hooks.url, secret: "not-a-secret" })).status).toBe(400);
+    expect((await fetch(`${sim.url}/__control/checkout/cs_test_missing/complete`, { method: "POST", body: "{}" })).status).toBe(404);
+  });
+});
