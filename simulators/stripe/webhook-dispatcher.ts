@@ -79,7 +79,11 @@ export class WebhookDispatcher {
       status = 0;
     }
     this.attempts.push({ endpointId: endpoint.id, eventId: event.id, eventType: event.type, attempt, status, at: Date.now() });
-    if (status >= 200 && status < 300) return;
+    if (status >= 200 && status < 300) {
+      // `pending_webhooks` counts the endpoints that have not yet acknowledged the event.
+      event.pending_webhooks = Math.max(0, event.pending_webhooks - 1);
+      return;
+    }
     const delay = RETRY_DELAYS_MS[attempt - 1];
     if (delay === undefined || this.#closed) return;
     const timer = setTimeout(() => {
