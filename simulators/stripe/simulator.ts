@@ -22,6 +22,8 @@ export interface StripeSimulatorOptions {
   speed?: number;
   /** Requests per second per key before 429 rate_limit (Stripe's test mode: 25). */
   rateLimitPerSecond?: number;
+  /** The rate limiter's clock in milliseconds (default performance.now; tests freeze it to make a burst exact). */
+  rateLimitClock?: () => number;
   webhookEndpoints?: { url: string; secret?: string; enabledEvents?: string[] }[];
 }
 
@@ -67,7 +69,7 @@ export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): P
     state,
     apiKeys: new Set(opts.apiKeys ?? [DEFAULT_API_KEY]),
     idempotency: new IdempotencyStore(),
-    rateLimiter: new RateLimiter(opts.rateLimitPerSecond ?? 25),
+    rateLimiter: new RateLimiter(opts.rateLimitPerSecond ?? 25, opts.rateLimitClock),
   };
 
   let sim: StripeSimulator;
