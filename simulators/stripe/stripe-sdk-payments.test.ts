@@ -22,6 +22,13 @@ async function typesSince(eventId: string | undefined): Promise<string[]> {
 }
 
 describe("PaymentIntents off-session through the stripe SDK", () => {
+  it("the SDK's fetch HTTP client (the one Workers use) reaches the simulator through host, port and protocol", async () => {
+    const workerStyle = new Stripe("sk_test_simulator", { host: "127.0.0.1", port: sim.port, protocol: "http", httpClient: Stripe.createFetchHttpClient(), maxNetworkRetries: 0 });
+    const customer = await workerStyle.customers.create({ email: "fetch@example.com" });
+    const pi = await workerStyle.paymentIntents.create({ amount: 500, currency: "usd", customer: customer.id, payment_method: "pm_card_visa", off_session: true, confirm: true });
+    expect(pi.status).toBe("succeeded");
+  });
+
   it("pm_card_visa succeeds at once", async () => {
     const customer = await stripe.customers.create({ email: "pi@example.com" });
     const pi = await stripe.paymentIntents.create({ amount: 2000, currency: "usd", customer: customer.id, payment_method: "pm_card_visa", off_session: true, confirm: true, metadata: { recharge: "r1" } });
