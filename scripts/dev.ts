@@ -5,7 +5,7 @@
  * DATABASE_URL the Postgres tier to Neon (see .dev.vars.example and dev-wiring.ts).
  * A demo tenant is seeded on first run; `npm run call` places calls against this process.
  * Environment overrides (a second instance, or the test of this command): DEV_PORT, DEV_SIM_PORTS
- * ("twilio,deepgram,bedrock"), DEV_STATE_DIR, DEV_VARS_FILE, DEV_WEBHOOK_PORT (the local webhook receiver; default: any free port, registered anew each run).
+ * ("twilio,deepgram,bedrock,stripe"), DEV_STATE_DIR, DEV_VARS_FILE, DEV_WEBHOOK_PORT (the local webhook receiver; default: any free port, registered anew each run).
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,7 +21,7 @@ import { startLocalPlatform } from "./lib/local-platform.ts";
 const ROOT = new URL("../", import.meta.url).pathname;
 const DEV_VARS = process.env.DEV_VARS_FILE ?? `${ROOT}.dev.vars`;
 const PORT = Number(process.env.DEV_PORT ?? 8787);
-const [TWILIO_PORT, DEEPGRAM_PORT, BEDROCK_PORT] = (process.env.DEV_SIM_PORTS ?? "4010,4020,4030").split(",").map(Number);
+const [TWILIO_PORT, DEEPGRAM_PORT, BEDROCK_PORT, STRIPE_PORT] = (process.env.DEV_SIM_PORTS ?? "4010,4020,4030,4040").split(",").map(Number);
 
 function readDevVars(): Record<string, string> {
   if (!existsSync(DEV_VARS)) {
@@ -45,7 +45,7 @@ const tools = await startDemoToolServer();
 const platform = await startLocalPlatform({
   port: PORT,
   persistDir: `${DEV_STATE_DIR}/state`,
-  simulatorPorts: { twilio: TWILIO_PORT, deepgram: DEEPGRAM_PORT, bedrock: BEDROCK_PORT },
+  simulatorPorts: { twilio: TWILIO_PORT, deepgram: DEEPGRAM_PORT, bedrock: BEDROCK_PORT, stripe: STRIPE_PORT },
   profile: process.argv.includes("--instant") ? "instant" : "realistic",
   secrets: devVars,
   vars: wiring.vars,
@@ -85,7 +85,7 @@ receiver.setSecret(hook.secret);
 console.log(`
 Platform     ${platform.baseUrl}   (API docs: ${platform.baseUrl}/docs)
 Postgres     ${devVars.DATABASE_URL ? `${new URL(devVars.DATABASE_URL).host} (DATABASE_URL in .dev.vars; migrate it with npm run db:pg:migrate)` : `embedded, kept in ${DEV_STATE_DIR}/state/postgres`}
-Providers    twilio ${wiring.real.twilio ? `REAL (webhooks via ${wiring.vars.PUBLIC_BASE_URL})` : platform.sims.twilio.url}   deepgram ${wiring.real.deepgram ? "REAL" : platform.sims.deepgram.url}   bedrock ${wiring.real.bedrock ? "REAL" : platform.sims.bedrock.url}
+Providers    twilio ${wiring.real.twilio ? `REAL (webhooks via ${wiring.vars.PUBLIC_BASE_URL})` : platform.sims.twilio.url}   deepgram ${wiring.real.deepgram ? "REAL" : platform.sims.deepgram.url}   bedrock ${wiring.real.bedrock ? "REAL" : platform.sims.bedrock.url}   stripe ${platform.sims.stripe.url}
 Operator     X-Operator-Secret: ${platform.operatorSecret}
 Demo tenant  ${state.accountId}   API key: ${state.apiKey}
              agent ${state.agentId} on ${state.number}

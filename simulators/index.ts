@@ -1,5 +1,5 @@
 /**
- * Starts the three provider simulators together, wired so the scripted caller's words reach the STT simulator
+ * Starts the provider simulators together, wired so the scripted caller's words reach the STT simulator
  * (a shared utterance registry). Used by the workerd tests (from vitest.config.ts), the Node end-to-end tests,
  * `npm run dev`, the demo and the benchmark.
  */
@@ -7,6 +7,7 @@ import { startBedrockSimulator, type BedrockSimulator } from "./bedrock/index.ts
 import type { LatencyProfileName } from "./common/latency-profile.ts";
 import { UtteranceRegistry } from "./common/utterance-registry.ts";
 import { startDeepgramSimulator, type DeepgramSimulator } from "./deepgram/index.ts";
+import { startStripeSimulator, type StripeSimulator } from "./stripe/index.ts";
 import { startTwilioSimulator, type TwilioSimulator } from "./twilio/index.ts";
 
 /** Credentials the simulators accept; the platform is configured with the same values in local runs. */
@@ -15,28 +16,30 @@ export const SIMULATOR_CREDENTIALS = {
   awsAccessKeyId: "AKIASIMULATOR000001",
   awsSecretAccessKey: "sim-aws-secret-access-key",
   awsRegion: "us-east-1",
+  stripeSecretKey: "sk_test_simulator",
 } as const;
 
 export interface Simulators {
   twilio: TwilioSimulator;
   deepgram: DeepgramSimulator;
   bedrock: BedrockSimulator;
+  stripe: StripeSimulator;
   registry: UtteranceRegistry;
   close(): Promise<void>;
 }
 
 export interface SimulatorsOptions {
   profile?: LatencyProfileName;
-  /** Call-clock speed (1 = real time): Twilio's media and timers, and the windows of Deepgram's speak limits. */
+  /** Call-clock speed (1 = real time): Twilio's media and timers, the windows of Deepgram's speak limits, Stripe's webhook retries. */
   speed?: number;
   seed?: number;
-  ports?: { twilio?: number; deepgram?: number; bedrock?: number };
+  ports?: { twilio?: number; deepgram?: number; bedrock?: number; stripe?: number };
 }
 
 export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Simulators> {
   const profile = opts.profile ?? "instant";
   const registry = new UtteranceRegistry();
-  const [twilio, deepgram, bedrock] = await Promise.all([
+  const [twilio, deepgram, bedrock, stripe] = await Promise.all([
     startTwilioSimulator({ port: opts.ports?.twilio ?? 0, speed: opts.speed ?? 1, profile, seed: opts.seed, registry }),
     startDeepgramSimulator({ port: opts.ports?.deepgram ?? 0, speed: opts.speed ?? 1, profile, seed: opts.seed, registry, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] }),
     startBedrockSimulator({
@@ -46,14 +49,16 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
       region: SIMULATOR_CREDENTIALS.awsRegion,
       credentials: [{ accessKeyId: SIMULATOR_CREDENTIALS.awsAccessKeyId, secretAccessKey: SIMULATOR_CREDENTIALS.awsSecretAccessKey }],
     }),
+    startStripeSimulator({ port: opts.ports?.stripe ?? 0, speed: opts.speed ?? 1, apiKeys: [SIMULATOR_CREDENTIALS.stripeSecretKey] }),
   ]);
   return {
     twilio,
     deepgram,
     bedrock,
+    stripe,
     registry,
     close: async () => {
-      await Promise.all([twilio.close(), deepgram.close(), bedrock.close()]);
+      await Promise.all([twilio.close(), deepgram.close(), bedrock.close(), stripe.close()]);
     },
   };
 }

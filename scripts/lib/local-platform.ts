@@ -38,7 +38,7 @@ export interface LocalPlatformOptions {
   /** A fixed public port (default: any free port, and requests skip wrangler's dev proxy). */
   port?: number;
   /** Fixed simulator ports (default: free ports). */
-  simulatorPorts?: { twilio?: number; deepgram?: number; bedrock?: number };
+  simulatorPorts?: { twilio?: number; deepgram?: number; bedrock?: number; stripe?: number };
   /**
    * Secrets and vars that replace the generated ones (e.g. from .dev.vars; real provider keys disable a simulator's
    * wiring, and a DATABASE_URL replaces the embedded Postgres).
