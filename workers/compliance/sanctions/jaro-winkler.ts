@@ -41,8 +41,8 @@ function jaroSimilarity(a: string, b: string): number {
 /**
  * A token-set score for two tokenised names: tokens are paired one to one, best Jaro-Winkler pair first, in any
  * order ("doe john" and "john doe" score 1); each pair counts by its characters, and a token left without a partner
- * counts 0, so a missing or extra word lowers the score. Stricter than Jaro-Winkler over the whole string, whose
- * prefix bonus lets "ivan petrov" reach 0.9 against "ivan pavlov".
+ * counts 0, so a missing or extra word lowers the score. Stricter than Jaro-Winkler over the whole string, which
+ * gives "kim song ho" / "kim song il" 0.93 for their long common start (token set: 0.78).
  */
 export function tokenSetScore(a: readonly string[], b: readonly string[]): number {
   const pairs: { i: number; j: number; score: number }[] = [];
