@@ -76,7 +76,7 @@ export class VoicePipeline {
   constructor(private readonly opts: VoicePipelineOptions) {
     this.#turnId = opts.firstTurnId ?? 0;
     const nextTurnId = () => this.#turnId++;
-    this.playback = new PlaybackStage({ sink: opts.sink, ledger: this.ledger, metrics: this.metrics, speed: opts.speed, messageMs: opts.mediaMessageMs });
+    this.playback = new PlaybackStage({ sink: opts.sink, ledger: this.ledger, metrics: this.metrics, callNow: opts.now, speed: opts.speed, messageMs: opts.mediaMessageMs });
     const agentSpeaking = () => this.playback.isSpeaking();
     const socketFailed = (error: ProviderError) => {
       logProviderFailure(opts.callId, error, true);

@@ -83,7 +83,7 @@ describe("a finished call in D1 and on the usage queue", () => {
       expect(usage).toMatchObject({ tool_calls: 2, tts_characters: expect.any(Number) });
       for (const key of ["caller_audio_seconds", "agent_audio_seconds", "stt_seconds", "tts_characters"]) expect(usage[key], key).toBeGreaterThan(0);
       expect(Object.keys(usage.llm)).toEqual([HAIKU]);
-      expect(usage.llm[HAIKU]).toEqual({ requests: 4, input_tokens: expect.any(Number), output_tokens: expect.any(Number), cache_read_tokens: expect.any(Number), cache_write_tokens: expect.any(Number) });
+      expect(usage.llm[HAIKU]).toEqual({ requests: 4, input_tokens: expect.any(Number), output_tokens: expect.any(Number), cache_read_tokens: expect.any(Number), cache_write_tokens: expect.any(Number), estimated_requests: 0 });
       expect(usage.llm[HAIKU].input_tokens).toBeGreaterThan(0);
       expect(usage.llm[HAIKU].output_tokens).toBeGreaterThan(0);
       expect((db.prepare("SELECT COUNT(*) AS n FROM usage_events WHERE call_id = ?").get(call.id) as { n: number }).n).toBe(1);

@@ -16,6 +16,11 @@ export interface PlaybackOptions {
   sink: AudioSink;
   ledger: SpeechLedger;
   metrics: TurnMetrics;
+  /**
+   * The call's own clock, for latency marks. Pacing runs on the stage context's clock, which stands still while the
+   * agent is paused under the caller's voice (barge-in-duck.ts) and so may lag behind this one.
+   */
+  callNow?: () => number;
   /** Audio sent ahead of real time (Twilio buffers it); small, so a barge-in discards little. */
   leadMs?: number;
   /** Tests run the call faster than real time. */
@@ -153,7 +158,7 @@ export class PlaybackStage extends BaseStage {
     if (!this.opts.sink.sendMedia(bytesToBase64(frame))) return 0;
     if (chunk.firstSentAt === undefined) {
       chunk.firstSentAt = now;
-      this.opts.metrics.mark(chunk.turnId, "first_audio_sent", now);
+      this.opts.metrics.mark(chunk.turnId, "first_audio_sent", this.opts.callNow?.() ?? now);
       this.push({ kind: "chunk_audible", turnId: chunk.turnId, chunkId: chunk.chunkId });
     }
     if (this.#lastFrameAt !== undefined) {
