@@ -262,7 +262,8 @@ export const sanctionsAddresses = pgTable(
 /**
  * One row per finished call, written once from its usage message (workers/analytics/call-facts.ts) after the call is
  * settled: the first delivery's row stands, a redelivery changes nothing. `number` is the account's own number on the
- * call (the dialled one inbound, the caller id outbound); the cost is the settled charge (null without a billing side).
+ * call (the dialled one inbound, the caller id outbound); the cost is the settled charge (null without a billing side);
+ * `turns` counts every transcript row (caller, agent and tool), `tool_calls` the tool rows among them.
  */
 export const callFacts = pgTable(
   "call_facts",
