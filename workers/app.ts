@@ -20,6 +20,7 @@ import { phoneNumbersApi } from "./api/routes/phone-numbers.ts";
 import { usersApi } from "./api/routes/users.ts";
 import { jsonResponse, withResponseHeaders } from "./api/route.ts";
 import { documentTwilioWebhooks } from "./api/twilio-webhooks-spec.ts";
+import { analyticsApi } from "./analytics/analytics-routes.ts";
 import { authenticate, requireOperator } from "./auth/authenticate.ts";
 import { BILLING_APIS } from "./billing/billing-api.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
@@ -33,7 +34,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });

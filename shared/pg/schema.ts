@@ -256,3 +256,57 @@ export const sanctionsAddresses = pgTable(
     foreignKey({ name: "sanctions_addresses_entry_fk", columns: [t.versionId, t.entNum], foreignColumns: [sanctionsEntries.versionId, sanctionsEntries.entNum] }).onDelete("cascade"),
   ],
 );
+
+// ---- Analytics (call facts) ----
+
+/**
+ * One row per finished call, written once from its usage message (workers/analytics/call-facts.ts) after the call is
+ * settled: the first delivery's row stands, a redelivery changes nothing. `number` is the account's own number on the
+ * call (the dialled one inbound, the caller id outbound); the cost is the settled charge (null without a billing side);
+ * `turns` counts every transcript row (caller, agent and tool), `tool_calls` the tool rows among them.
+ */
+export const callFacts = pgTable(
+  "call_facts",
+  {
+    accountId: text("account_id").notNull(),
+    callId: text("call_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    agentVersion: integer("agent_version").notNull(),
+    number: text("number").notNull(),
+    direction: text("direction", { enum: ["inbound", "outbound"] }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    endedAt: timestamp("ended_at", { withTimezone: true }).notNull(),
+    durationS: integer("duration_s"),
+    endReason: text("end_reason"),
+    costMinor: bigint("cost_minor", { mode: "number" }),
+    currency: text("currency", { enum: CURRENCIES }),
+    turns: integer("turns").notNull(),
+    interruptions: integer("interruptions").notNull(),
+    toolCalls: integer("tool_calls").notNull(),
+    providerFailures: integer("provider_failures").notNull(),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.callId] }), index("call_facts_account_started").on(t.accountId, t.startedAt)],
+);
+
+/** One row per turn of a call in call_facts, with its latency spans in ms (null where the turn has none). */
+export const turnFacts = pgTable(
+  "turn_facts",
+  {
+    accountId: text("account_id").notNull(),
+    callId: text("call_id").notNull(),
+    turn: integer("turn").notNull(),
+    role: text("role", { enum: ["caller", "agent", "tool", "system"] }).notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    interrupted: boolean("interrupted").notNull(),
+    voiceToVoiceMs: integer("voice_to_voice_ms"),
+    sttMs: integer("stt_ms"),
+    llmTtftMs: integer("llm_ttft_ms"),
+    ttsTtfbMs: integer("tts_ttfb_ms"),
+    platformOverheadMs: integer("platform_overhead_ms"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.callId, t.turn] }),
+    foreignKey({ name: "turn_facts_call_fk", columns: [t.accountId, t.callId], foreignColumns: [callFacts.accountId, callFacts.callId] }).onDelete("cascade"),
+  ],
+);

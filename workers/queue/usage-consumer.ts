@@ -1,3 +1,4 @@
+import { recordCallFacts } from "../analytics/call-facts.ts";
 import { PricingError } from "../billing/pricing.ts";
 import { settleCall } from "../billing/settlement.ts";
 import { UsageMessage } from "../billing/usage-message.ts";
@@ -47,6 +48,8 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
         try {
           const settled = await settleCall(env, db, parsed.data);
           if (settled.kind === "no-billing-account" || settled.kind === "unknown-call") log("warn", "usage not charged", { id: parsed.data.id, account_id: parsed.data.account_id, reason: settled.kind });
+          // After the charge, so facts carry its cost; a failure here retries the message, whose settlement is then a no-op.
+          await recordCallFacts(env, db, parsed.data);
           message.ack();
           pending.delete(message);
         } catch (error) {

@@ -1,0 +1,49 @@
+import { z } from "@hono/zod-openapi";
+import { jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
+import { UNAVAILABLE, withBillingDb } from "../billing/billing-db.ts";
+import { AnalyticsQuery, MEASURES } from "./analytics-query.ts";
+import { analyticsReport } from "./analytics-report.ts";
+
+const CallAnalytics = z
+  .object({
+    time_zone: z.string().openapi({ description: "The account's IANA time zone, in which buckets are cut (UTC without a billing side)." }),
+    currency: z.string().nullable().openapi({ description: "The currency of `cost` (in minor units); null without a billing side." }),
+    rows: z.array(
+      z
+        .object({
+          start: z.string().nullable().optional().openapi({ description: "With `interval`: the bucket's first instant (UTC)." }),
+          local_start: z.string().nullable().optional().openapi({ description: "With `interval`: the same instant on the account's wall clock." }),
+          agent_id: z.string().optional(),
+          agent_version: z.number().int().optional(),
+          number: z.string().optional(),
+          direction: z.string().optional(),
+          end_reason: z.string().nullable().optional(),
+        })
+        // Each measure is a number (null where a percentile has no samples); strings only so the keys above fit the same index type.
+        .catchall(z.union([z.number(), z.string(), z.null()]))
+        .openapi({
+          description: `One per bucket and group, in order; buckets without calls are absent. Each requested measure is a field: ${MEASURES.join(", ")}. Latency percentiles are ms over agent turns (null when no turn has that span).`,
+        }),
+    ),
+  })
+  .openapi("CallAnalytics");
+
+export const analyticsApi = resourceApp();
+
+analyticsApi.openapi(
+  securedRoute("calls:read", {
+    method: "get",
+    path: "/analytics/calls",
+    tags: ["Analytics"],
+    summary: "Call counts, minutes, cost and latency percentiles over time and by agent, version, number, direction or end reason",
+    description:
+      "Calls are placed by when they started. `minutes` is the billed duration; `cost` is the settled charge in minor units. Latency percentiles (`v2v`, `stt`, `llm_ttft`, `tts_ttfb`, `overhead` × `p50`, `p90`, `p99`) are computed over the raw turn rows (`percentile_cont`), never averaged across buckets. A call appears once it has been settled.",
+    request: { query: AnalyticsQuery },
+    responses: { 200: jsonResponse(CallAnalytics, "The series or breakdown."), ...UNAVAILABLE },
+  }),
+  async (c) => {
+    const query = c.req.valid("query");
+    const report = await withBillingDb(c.env, (db) => analyticsReport(db, c.get("principal").accountId, query));
+    return c.json(report, 200);
+  },
+);
