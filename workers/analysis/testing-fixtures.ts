@@ -56,3 +56,6 @@ export const BOOKING_CALL: ["caller" | "agent", string][] = [
   ["caller", "Great, thank you!"],
   ["agent", "See you then. Goodbye!"],
 ];
+
+/** A finished call of an agent with the full analysis config: what `POST /v1/calls/{id}/analyze` accepts. */
+export const analysableCall = async (t: Tenant) => finishedCall(t, await agentWithAnalysis(t, FULL_ANALYSIS), BOOKING_CALL);
