@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { firstAnalysisRequest } from "../../shared/analysis/analysis-request.ts";
 import { api, createTenant, type Tenant } from "../../test/workers/api-client.ts";
 import { consumeCallAnalysis } from "./analysis-consumer.ts";
-import { AnalysisModel } from "./analysis-model.ts";
+import { AnalysisModel, TransientModelError } from "./analysis-model.ts";
 import { agentWithAnalysis, BOOKING_CALL, finishedCall, FULL_ANALYSIS, MODEL } from "./testing-fixtures.ts";
 
 /**
@@ -12,9 +12,8 @@ import { agentWithAnalysis, BOOKING_CALL, finishedCall, FULL_ANALYSIS, MODEL } f
  * rules make the answers exact), the rows in D1. The webhook queue is replaced by a recorder, so the tests see
  * which `call.analyzed` events were emitted; the model is the real one, counted.
  */
-async function deliver(t: Tenant, callId: string, agent: { id: string; version: number }, analysisVersion = 1) {
+async function deliver(t: Tenant, callId: string, agent: { id: string; version: number }, analysisVersion = 1, model: Pick<AnalysisModel, "answer"> = new AnalysisModel(env)) {
   const sent: { type: string; id: string; data: Record<string, unknown> }[] = [];
-  const model = new AnalysisModel(env);
   let requests = 0;
   const counted = {
     answer: (...args: Parameters<AnalysisModel["answer"]>) => {
@@ -104,6 +103,23 @@ describe("post-call analysis", () => {
     expect(again.requests).toBe(0);
     expect(again.sent).toEqual([]);
     expect(await analysisOf(t, callId)).toEqual(before);
+  });
+
+  it("fails the analysis when Bedrock refuses the request, and leaves it queued for a retry when Bedrock is throttled", async () => {
+    const t = await createTenant();
+    const agent = await agentWithAnalysis(t, FULL_ANALYSIS);
+    const throttled = await finishedCall(t, agent, BOOKING_CALL);
+    const busy = { answer: () => Promise.reject(new TransientModelError("ThrottlingException: Too many requests")) };
+    const retried = await deliver(t, throttled, agent, 1, busy);
+    expect(retried.result.retryMessages.map((m) => m.msgId)).toEqual(["m1"]);
+    expect((await analysisOf(t, throttled))[0]).toMatchObject({ status: "queued" });
+    expect(retried.sent).toEqual([]);
+
+    const refusedCall = await finishedCall(t, agent, BOOKING_CALL);
+    const refusing = { answer: () => Promise.reject(Object.assign(new Error("The provided model identifier is invalid."), { name: "ValidationException" })) };
+    const refused = await deliver(t, refusedCall, agent, 1, refusing);
+    expect(refused.result.explicitAcks).toEqual(["m1"]);
+    expect((await analysisOf(t, refusedCall))[0]).toMatchObject({ status: "failed", reason: "the model refused the request: ValidationException: The provided model identifier is invalid.", attempts: 0 });
   });
 
   it("leaves no analysis for an agent that asks for none", async () => {
