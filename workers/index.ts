@@ -1,3 +1,4 @@
+import { consumeCallAnalysis } from "./analysis/analysis-consumer.ts";
 import { createApp } from "./app.ts";
 import { DEAD_LETTER_SOURCES, storeDeadLetters } from "./queue/dead-letters.ts";
 import { consumeUsage } from "./queue/usage-consumer.ts";
@@ -18,6 +19,7 @@ export default {
     if (batch.queue in DEAD_LETTER_SOURCES) return storeDeadLetters(batch, env);
     if (batch.queue === "webhook-events") return consumeWebhookEvents(batch, env);
     if (batch.queue === "webhook-deliveries") return consumeWebhookDeliveries(batch, env, ctx);
+    if (batch.queue === "call-analysis") return consumeCallAnalysis(batch, env, ctx);
     return consumeUsage(batch, env);
   },
   scheduled: (controller, env) => runScheduledJobs(controller, env),

@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { firstAnalysisRequest } from "../../shared/analysis/analysis-request.ts";
 import { database } from "../../shared/db/client.ts";
 import { callEvents, calls, callTurns } from "../../shared/db/schema.ts";
 import type { CallMeta, CallStore, StoredEvent } from "./call-store.ts";
@@ -77,6 +78,8 @@ export async function deliverFinishedCall(env: Env, meta: CallMeta, store: CallS
     const usageDueAt = Date.parse(outcome.endedAt) + USAGE_WAIT_MS;
     if (!delivery.usageQueued && (outcome.durationSeconds !== null || now >= usageDueAt)) {
       await env.CALL_EVENTS.send(usageEvent(meta, outcome, store.events()));
+      // The transcript is in D1 by now; a resend (after a failure here) is a no-op for the idempotent consumer.
+      await env.CALL_ANALYSIS.send(firstAnalysisRequest(meta));
       delivery.usageQueued = true;
     }
     delivery.failures = 0;

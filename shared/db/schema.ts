@@ -418,3 +418,44 @@ export const webhookAttempts = sqliteTable(
   },
   (t) => [index("webhook_attempts_message").on(t.messageId, t.attempt)],
 );
+
+// ---- Post-call analysis (workers/analysis/) ----
+
+/**
+ * One analysis of a call: version 1 when the call was delivered, the next on each `POST /v1/calls/{id}/analyze`.
+ * `queued` until the consumer settles it (succeeded, failed or skipped, with the reason); a redelivered message
+ * finds it settled and does nothing. Tokens are the model's usage over all attempts.
+ */
+export const callAnalyses = sqliteTable(
+  "call_analyses",
+  {
+    callId: text("call_id").notNull(),
+    analysisVersion: integer("analysis_version").notNull(),
+    accountId: text("account_id").notNull(),
+    agentId: text("agent_id").notNull(),
+    // The agent version whose `analysis` config was used.
+    agentVersion: integer("agent_version").notNull(),
+    status: text("status", { enum: ["queued", "succeeded", "failed", "skipped"] }).notNull(),
+    reason: text("reason"),
+    summary: text("summary"),
+    structuredData: text("structured_data", { mode: "json" }),
+    // The rubric's verdict as the model gave it (boolean, score, checklist or words), and whether it counts as a success.
+    success: text("success", { mode: "json" }),
+    succeeded: integer("succeeded", { mode: "boolean" }),
+    sentiment: text("sentiment", { enum: ["positive", "neutral", "negative", "unknown"] }),
+    disposition: text("disposition"),
+    model: text("model"),
+    attempts: integer("attempts").notNull().default(0),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    createdAt: createdAt(),
+    completedAt: text("completed_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.callId, t.analysisVersion] }),
+    // The list filters (GET /v1/calls?success=&sentiment=&disposition=) look up an account's analyses by value.
+    index("call_analyses_account_sentiment").on(t.accountId, t.sentiment),
+    index("call_analyses_account_disposition").on(t.accountId, t.disposition),
+    index("call_analyses_account_succeeded").on(t.accountId, t.succeeded),
+  ],
+);

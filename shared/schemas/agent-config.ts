@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { BEDROCK_MODEL_IDS } from "../llm/bedrock-models.ts";
+import { AnalysisConfig } from "./agent-analysis-config.ts";
 import { AURA2_VOICES } from "../voice/aura2-voices.ts";
 import { FLUX_EOT_LIMITS, FLUX_STT_MODELS, isFluxModel, NOVA_STT_MODELS } from "../voice/deepgram-stt-models.ts";
 import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bounded-json.ts";
@@ -137,6 +138,7 @@ export const AgentConfig = z
       .object({ enabled: z.boolean().default(false), disclosure: z.string().max(1_000).default("This call may be recorded.") })
       .strict()
       .default({ enabled: false, disclosure: "This call may be recorded." }),
+    analysis: AnalysisConfig.optional().openapi({ description: "Post-call analysis: summary, structured data, success, sentiment, disposition. Unset: none." }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { CallAnalysis } from "../analysis/call-analysis-view.ts";
 
 /**
  * Every event a tenant's webhook endpoint can receive: its stable `type` and the zod schema of its `data`. The one
@@ -37,6 +38,10 @@ export const WEBHOOK_EVENTS = {
   "call.transferred": {
     description: "The caller was handed over to a person (cold: dialled; warm: bridged after a briefing).",
     data: z.object({ ...CallRef, mode: z.enum(["cold", "warm"]), transfer_to: z.string(), target_call_sid: z.string().nullable() }),
+  },
+  "call.analyzed": {
+    description: "An analysis of the call was settled (succeeded, failed or skipped): after the call, and after each `POST /v1/calls/{id}/analyze`.",
+    data: CallAnalysis.extend({ call_id: z.string(), agent_id: z.string() }),
   },
   "call.transcript": {
     description: "One finished turn of the conversation (opt-in: sent only to endpoints that list this type).",

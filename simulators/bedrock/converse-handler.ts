@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { BedrockModel } from "../../shared/llm/bedrock-models.ts";
 import type { LatencySampler } from "../common/latency-profile.ts";
 import type { Random } from "../common/random.ts";
+import { analysisMatch } from "./analysis-rules.ts";
 import { AwsError, validationError } from "./aws-error.ts";
 import { converseErrorFor, converseResponseBody, usageOf, usageUpTo } from "./converse-output.ts";
 import { validateConverseRequest } from "./converse-request-rules.ts";
@@ -82,7 +83,8 @@ export async function handleModelRequest(state: SimulatorState, request: Incomin
 async function respond(state: SimulatorState, request: IncomingRequest, responder: HttpResponder, operation: Operation, model: BedrockModel, body: object, record: RequestRecord): Promise<void> {
   const validated = validateConverseRequest(body, model, state.signer);
   const view = viewConversation(validated, model.family);
-  const match = state.engine.match(view);
+  // Post-call analysis requests are answered by their own rules, whatever scenario is loaded.
+  const match = analysisMatch(validated) ?? state.engine.match(view);
   Object.assign(record, { ruleIndex: match.index, ruleId: match.rule.id });
   if (match.rule.throttle === true) throw new AwsError("ThrottlingException", "Too many requests, please wait before trying again.");
 

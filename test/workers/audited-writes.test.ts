@@ -6,6 +6,7 @@ import { ensureDefaultPlan, operator, pendingDeadLetter } from "./billing-fixtur
 import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
+import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 
 /**
  * Every write operation in /openapi.json, sent once successfully, leaves exactly one audit entry naming it (its
@@ -150,6 +151,7 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
       return { path: "/v1/calls", body: { agent_id: t.agentId, to: UK, from: t.number } };
     },
     "POST /v1/calls/{id}/hangup": async () => ({ path: `/v1/calls/${await dial()}/hangup`, retry: callEnded }),
+    "POST /v1/calls/{id}/analyze": async () => ({ path: `/v1/calls/${await analysableCall(t)}/analyze` }),
     "POST /v1/calls/{id}/transfer": async () => ({ path: `/v1/calls/${await dial()}/transfer`, body: { to: "+14155550188", mode: "cold" }, retry: callEnded }),
     "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:audit" } }),
     "POST /v1/consent/revoke": async () => ({ path: "/v1/consent/revoke", body: { phone: uniquePhone(), consent_type: "marketing", source: "ivr" } }),

@@ -85,6 +85,7 @@ describe("tenant isolation", () => {
       ["DELETE", `/v1/phone-numbers/${number.id}`],
       ["GET", `/v1/calls/${callId}`],
       ["POST", `/v1/calls/${callId}/hangup`, {}],
+      ["POST", `/v1/calls/${callId}/analyze`, {}],
       ["POST", `/v1/calls/${callId}/transfer`, { to: "+14155550188" }],
       ["GET", `/v1/do-not-call/${encodeURIComponent("+14155550177")}`],
       ["DELETE", `/v1/do-not-call/${encodeURIComponent("+14155550177")}`],

@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
-import { and, asc, eq, gte, lt } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, lt } from "drizzle-orm";
 import { database } from "../../../shared/db/client.ts";
-import { callEvents, calls, callTurns } from "../../../shared/db/schema.ts";
+import { CallAnalysis, callAnalysisView } from "../../../shared/analysis/call-analysis-view.ts";
+import { callAnalyses, callEvents, calls, callTurns } from "../../../shared/db/schema.ts";
+import { latestAnalysisMatching } from "../../analysis/analysis-filters.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { CURRENCIES, RATE_COMPONENTS } from "../../../shared/pg/schema.ts";
 import type { CallCost as SettledCost } from "../../billing/call-charges.ts";
@@ -83,6 +85,7 @@ const CallDetail = Call.extend({
   cost: CallCost.nullable().openapi({ description: "The call's price on the account's rate card, once settled (shortly after the call ends); null until then." }),
   turns: z.array(CallTurn).openapi({ description: "The transcript, in order." }),
   events: z.array(CallEvent),
+  analysis: z.array(CallAnalysis).openapi({ description: "Post-call analyses, newest first (empty when the agent asks for none)." }),
 }).openapi("CallDetail");
 
 type CallRow = typeof calls.$inferSelect;
@@ -142,6 +145,9 @@ const CallFilters = PageQuery.extend({
   to: zE164.optional().openapi({ description: "The called number (URL-encode the `+` as `%2B`)." }),
   created_after: Timestamp.optional().openapi({ description: "Calls created at or after this instant." }),
   created_before: Timestamp.optional().openapi({ description: "Calls created before this instant (so consecutive windows never overlap)." }),
+  success: z.enum(["true", "false"]).optional().openapi({ description: "The latest analysis succeeded, and its verdict counts as a success (`true`) or not (`false`)." }),
+  sentiment: CallAnalysis.shape.sentiment.unwrap().optional().openapi({ description: "The latest analysis found this caller sentiment." }),
+  disposition: z.string().max(64).optional().openapi({ description: "The latest analysis picked this disposition tag." }),
 });
 
 // Stored timestamps are UTC `toISOString()` strings: a bound must take the same form to compare as a string.
@@ -173,6 +179,7 @@ callsApi.openapi(
           q.to ? eq(calls.toNumber, q.to) : undefined,
           q.created_after ? gte(calls.createdAt, utc(q.created_after)) : undefined,
           q.created_before ? lt(calls.createdAt, utc(q.created_before)) : undefined,
+          q.success || q.sentiment || q.disposition ? inArray(calls.id, latestAnalysisMatching(database(c.env.DB), c.get("principal").accountId, q)) : undefined,
           afterCursor(q.cursor, calls.createdAt, calls.id),
         ),
       )
@@ -196,10 +203,11 @@ callsApi.openapi(
     const { id } = c.req.valid("param");
     const accountId = c.get("principal").accountId;
     const db = database(c.env.DB);
-    const [[call], turns, events] = await db.batch([
+    const [[call], turns, events, analyses] = await db.batch([
       db.select().from(calls).where(and(eq(calls.id, id), eq(calls.accountId, accountId))).limit(1),
       db.select().from(callTurns).where(and(eq(callTurns.callId, id), eq(callTurns.accountId, accountId))).orderBy(asc(callTurns.seq)),
       db.select().from(callEvents).where(and(eq(callEvents.callId, id), eq(callEvents.accountId, accountId))).orderBy(asc(callEvents.id)),
+      db.select().from(callAnalyses).where(and(eq(callAnalyses.callId, id), eq(callAnalyses.accountId, accountId))).orderBy(desc(callAnalyses.analysisVersion)),
     ]);
     if (!call) throw notFound("call");
     return c.json(
@@ -211,6 +219,7 @@ callsApi.openapi(
         // A live call's transcript is still in its Durable Object (it reaches D1 when the call ends).
         turns: LIVE.has(call.status) && turns.length === 0 ? await liveTurns(c.env, id) : turns.map(turnView),
         events: events.map(eventView),
+        analysis: analyses.map(callAnalysisView),
       },
       200,
     );

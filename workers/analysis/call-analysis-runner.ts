@@ -1,0 +1,106 @@
+import type { Message } from "@aws-sdk/client-bedrock-runtime";
+import { Validator } from "@cfworker/json-schema";
+import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
+import { ANALYSIS_TOOL_NAME, type CallAnalysisRequest } from "../../shared/analysis/analysis-request.ts";
+import { callAnalysisView } from "../../shared/analysis/call-analysis-view.ts";
+import { leafIssues } from "../../shared/analysis/structured-data-schema.ts";
+import { AnalysisConfig } from "../../shared/schemas/agent-analysis-config.ts";
+import { emitWebhookEvent } from "../../shared/webhooks/emit-webhook-event.ts";
+import { analysisSystemPrompt, spokenTurns, transcriptMessage, transcriptText } from "./analysis-prompt.ts";
+import { TransientModelError, type AnalysisModel, type ToolAnswer } from "./analysis-model.ts";
+import { AnalysisStore, type SettledAnalysis } from "./analysis-store.ts";
+import { analysisToolSchema, verdictSucceeded } from "./analysis-tool-schema.ts";
+
+/** An invalid answer is retried once, with the validation errors shown to the model. */
+const MAX_ATTEMPTS = 2;
+
+export interface RunnerDeps {
+  model: Pick<AnalysisModel, "answer">;
+  now?: () => string;
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/**
+ * Runs one analysis of a call, at most once per (call, analysis version): a settled analysis is left alone, and of
+ * two concurrent deliveries only the one that settles the queued row emits `call.analyzed`. A transient model
+ * failure is thrown (the queue retries); everything else settles the row: succeeded, failed with the reason, or
+ * skipped (a call shorter than `min_turns`).
+ */
+export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, deps: RunnerDeps): Promise<void> {
+  const now = deps.now ?? (() => new Date().toISOString());
+  const store = new AnalysisStore(env.DB);
+  const { account_id: accountId, call_id: callId, analysis_version: version } = request;
+  const existing = await store.find(accountId, callId, version);
+  if (existing && existing.status !== "queued") return;
+  const agentId = existing?.agentId ?? request.agent_id;
+  const agentVersion = existing?.agentVersion ?? request.agent_version;
+  const agent = await agentVersionConfig(env, accountId, agentId, agentVersion);
+  const parsed = agent?.config.analysis === undefined ? undefined : AnalysisConfig.safeParse(agent.config.analysis);
+  // Most agents ask for no analysis: their calls leave no row.
+  if (!existing && !parsed?.success) return;
+  if (!existing) await store.queue({ callId, analysisVersion: version, accountId, agentId, agentVersion }, now());
+
+  const settle = async (result: Partial<SettledAnalysis> & Pick<SettledAnalysis, "status">) => {
+    const row = { reason: null, summary: null, structuredData: null, success: null, succeeded: null, sentiment: null, disposition: null, model: null, attempts: 0, inputTokens: 0, outputTokens: 0, ...result };
+    if (!(await store.settle(callId, version, row, now()))) return;
+    const settled = await store.find(accountId, callId, version);
+    if (settled) emitWebhookEvent(env, { type: "call.analyzed", accountId, id: `evt_${callId}_analyzed_${version}`, data: { call_id: callId, agent_id: agentId, ...callAnalysisView(settled) } }, deps.waitUntil);
+  };
+
+  if (!parsed?.success) return settle({ status: "failed", reason: `agent ${agentId} version ${agentVersion} has no valid analysis config` });
+  const config = parsed.data;
+  const turns = spokenTurns(await store.turns(accountId, callId));
+  if (turns.length < config.min_turns) {
+    return settle({ status: "skipped", reason: `the call has ${turns.length} caller and agent turns; the analysis needs at least ${config.min_turns} (min_turns)` });
+  }
+
+  const modelId = config.model ?? agent!.config.llm.model;
+  const schema = analysisToolSchema(config);
+  const validator = new Validator(schema as object, "2020-12", false);
+  const messages: Message[] = [{ role: "user", content: [{ text: transcriptMessage(transcriptText(turns)) }] }];
+  const usage = { model: modelId, attempts: 0, inputTokens: 0, outputTokens: 0 };
+  let problem = "";
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    let answer: ToolAnswer;
+    try {
+      answer = await deps.model.answer(modelId, analysisSystemPrompt(config), messages, schema);
+    } catch (error) {
+      if (error instanceof TransientModelError) throw error;
+      return settle({ status: "failed", reason: `the model refused the request: ${(error as Error).name}: ${(error as Error).message}`, ...usage });
+    }
+    usage.attempts = attempt;
+    usage.inputTokens += answer.inputTokens;
+    usage.outputTokens += answer.outputTokens;
+    problem = answerProblem(validator, answer);
+    if (problem === "") return settle({ status: "succeeded", ...resultOf(config, answer.input as Record<string, unknown>), ...usage });
+    if (answer.toolUseId !== undefined) {
+      messages.push(
+        { role: "assistant", content: [{ toolUse: { toolUseId: answer.toolUseId, name: ANALYSIS_TOOL_NAME, input: answer.input as never } }] },
+        { role: "user", content: [{ toolResult: { toolUseId: answer.toolUseId, status: "error", content: [{ text: `Invalid: ${problem}. Call ${ANALYSIS_TOOL_NAME} again with a corrected answer.` }] } }] },
+      );
+    }
+  }
+  return settle({ status: "failed", reason: `the model's answer was invalid after ${MAX_ATTEMPTS} attempts: ${problem}`, ...usage });
+}
+
+/** What is wrong with an answer ("" when nothing is). */
+function answerProblem(validator: Validator, answer: ToolAnswer): string {
+  if (answer.input === undefined) return `no ${ANALYSIS_TOOL_NAME} call in the answer (stop reason ${answer.stopReason ?? "unknown"})`;
+  const result = validator.validate(answer.input);
+  if (result.valid) return "";
+  return leafIssues(result.errors)
+    .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+    .join("; ")
+    .slice(0, 1_000);
+}
+
+function resultOf(config: AnalysisConfig, input: Record<string, unknown>): Partial<SettledAnalysis> {
+  return {
+    summary: (input.summary as string | undefined) ?? null,
+    structuredData: input.structured_data ?? null,
+    success: input.success ?? null,
+    succeeded: config.success_evaluation ? verdictSucceeded(config.success_evaluation, input.success) : null,
+    sentiment: (input.sentiment as SettledAnalysis["sentiment"] | undefined) ?? null,
+    disposition: (input.disposition as string | undefined) ?? null,
+  };
+}
