@@ -95,6 +95,9 @@ export const billingAccounts = pgTable(
     // rising back re-arms it and counts a new crossing (the count keys the charge's Stripe idempotency).
     autoRechargeArmed: boolean("auto_recharge_armed").notNull().default(true),
     autoRechargeCrossing: integer("auto_recharge_crossing").notNull().default(0),
+    // Dunning: when a failed off-session payment made the account past due (null otherwise); a scheduled job
+    // suspends its billing after the grace period.
+    pastDueSince: timestamp("past_due_since", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [

@@ -3,31 +3,14 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { withPostgres } from "../../../shared/pg/client.ts";
 import { billingAccounts, paymentFailures } from "../../../shared/pg/schema.ts";
-import { api, type Tenant } from "../../../test/workers/api-client.ts";
-import { billedTenant, finishedCall, operator, usageMessage } from "../../../test/workers/billing-fixtures.ts";
+import { api } from "../../../test/workers/api-client.ts";
+import { billedTenant, finishedCall, usageMessage } from "../../../test/workers/billing-fixtures.ts";
 import { createEndpoint, inbox, receiverUrl, received, verified } from "../../webhooks/testing/webhook-fixtures.ts";
 import { settleCall } from "../settlement.ts";
 import { UsageMessage } from "../usage-message.ts";
-import { rechargeIfLow } from "./auto-recharge.ts";
-import { checkoutCompleted, completeCheckout, deliver, eventAbout, stripe } from "./testing/stripe-fixtures.ts";
+import { completeCheckout, debit, deliver, eventAbout, recharge, rechargingTenant, stripe } from "./testing/stripe-fixtures.ts";
 
-const recharge = (accountId: string) => withPostgres(env, (db) => rechargeIfLow(env, stripe(), db, accountId));
 const balance = async (key: string) => (await api(key).get("/v1/billing")).json.balance_minor as number;
-const debit = (t: Tenant, amountMinor: number) =>
-  operator("POST", `/v1/operator/accounts/${t.accountId}/postings`, { kind: "adjustment", direction: "debit", amount_minor: amountMinor, currency: "USD", reason: "usage correction" }, { "idempotency-key": crypto.randomUUID() });
-
-/** A prepaid tenant that saved `card` through Checkout (setup mode) and turned auto-recharge on. */
-async function rechargingTenant(card: string, opts: { credit: number; threshold: number; amount: number }): Promise<Tenant> {
-  const t = await billedTenant({ mode: "prepaid", currency: "USD", credit_minor: opts.credit });
-  const refused = await api(t.key).put("/v1/billing/auto-recharge", { enabled: true, amount_minor: opts.amount, threshold_minor: opts.threshold });
-  expect(refused.status).toBe(409);
-  expect((await checkoutCompleted(t.key, "/v1/billing/payment-method", undefined, card)).type).toBe("checkout.session.completed");
-  expect((await api(t.key).get("/v1/billing")).json.payment_method_saved).toBe(true);
-  const on = await api(t.key).put("/v1/billing/auto-recharge", { enabled: true, amount_minor: opts.amount, threshold_minor: opts.threshold });
-  expect(on.status, on.text).toBe(200);
-  expect(on.json).toEqual({ enabled: true, amount_minor: opts.amount, threshold_minor: opts.threshold });
-  return t;
-}
 
 describe("auto-recharge", () => {
   it("charges the saved card once per crossing below the threshold; Stripe's webhook posts the top-up and re-arms it", async () => {

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import Stripe from "stripe";
 import { readBalanceSnapshot } from "../../../shared/billing/balance-snapshot.ts";
-import type { PgDatabase } from "../../../shared/pg/client.ts";
+import type { PgDatabase, PostgresConfig } from "../../../shared/pg/client.ts";
 import { billingAccounts } from "../../../shared/pg/schema.ts";
 import { paymentMetadata } from "./checkout.ts";
 import { declineReason, recordPaymentFailure } from "./payment-failures.ts";
@@ -24,10 +24,10 @@ export type AutoRechargeOutcome =
  * Recharges a prepaid account whose balance is below its auto-recharge threshold: one off-session charge of the
  * saved card per crossing. The crossing is claimed in Postgres before Stripe is asked (`auto_recharge_armed`), so two
  * settlements at once charge once; the charge's idempotency key names the crossing, so a retry after a lost answer
- * cannot charge twice either. A decline is recorded and emits `billing.payment_failed`; the account then stays
- * below until it is topped up by hand (the balance rising re-arms it).
+ * cannot charge twice either. A decline is recorded, emits `billing.payment_failed` and makes the account past due
+ * (./dunning.ts); it then stays below until it is topped up by hand (the balance rising re-arms it).
  */
-export async function rechargeIfLow(env: Pick<Env, "WEBHOOK_EVENTS">, stripe: Stripe, db: PgDatabase, accountId: string): Promise<AutoRechargeOutcome> {
+export async function rechargeIfLow(env: Env & PostgresConfig, stripe: Stripe, db: PgDatabase, accountId: string): Promise<AutoRechargeOutcome> {
   const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.accountId, accountId)).limit(1);
   if (!account?.autoRechargeEnabled || !account.stripeCustomerId || !account.stripePaymentMethodId) return { kind: "off" };
   const balance = (await readBalanceSnapshot(db, accountId))!.balanceMinor;
@@ -67,7 +67,7 @@ export async function rechargeIfLow(env: Pick<Env, "WEBHOOK_EVENTS">, stripe: St
     if (error instanceof Stripe.errors.StripeCardError) {
       const paymentIntentId = error.payment_intent?.id ?? `auto-recharge:${accountId}:${claimed.crossing}`;
       const reason = declineReason(error);
-      await recordPaymentFailure(env, db, { accountId, paymentIntentId, amountMinor, currency: account.currency, reason });
+      await recordPaymentFailure(env, db, { accountId, paymentIntentId, amountMinor, currency: account.currency, reason, dunning: true });
       return { kind: "declined", paymentIntentId, reason };
     }
     // Not the card's answer: give the crossing back, so the next posting tries again under the same key.

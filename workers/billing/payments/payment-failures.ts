@@ -1,6 +1,8 @@
-import type { PgDatabase } from "../../../shared/pg/client.ts";
+import { pushBalanceSnapshot } from "../../../shared/billing/balance-snapshot.ts";
+import type { PgDatabase, PostgresConfig } from "../../../shared/pg/client.ts";
 import { paymentFailures, type Currency } from "../../../shared/pg/schema.ts";
 import { emitWebhookEvent } from "../../../shared/webhooks/emit-webhook-event.ts";
+import { markPastDue } from "./dunning.ts";
 
 export interface PaymentFailure {
   accountId: string;
@@ -9,6 +11,8 @@ export interface PaymentFailure {
   currency: Currency;
   /** Stripe's decline code (`card_declined`, `insufficient_funds`) or, without one, its error code or message. */
   reason: string;
+  /** An off-session charge (auto-recharge) failed: the account becomes past due. A decline on a Checkout page does not. */
+  dunning: boolean;
 }
 
 /**
@@ -16,7 +20,7 @@ export interface PaymentFailure {
  * (`billing.payment_failed`). The off-session charge's decline and Stripe's `payment_intent.payment_failed` event
  * both report the same failure; whichever comes first records it. True when this call recorded it.
  */
-export async function recordPaymentFailure(env: Pick<Env, "WEBHOOK_EVENTS">, db: PgDatabase, failure: PaymentFailure): Promise<boolean> {
+export async function recordPaymentFailure(env: Env & PostgresConfig, db: PgDatabase, failure: PaymentFailure): Promise<boolean> {
   const inserted = await db
     .insert(paymentFailures)
     .values({ paymentIntentId: failure.paymentIntentId, accountId: failure.accountId, amountMinor: failure.amountMinor, currency: failure.currency, reason: failure.reason })
@@ -37,6 +41,7 @@ export async function recordPaymentFailure(env: Pick<Env, "WEBHOOK_EVENTS">, db:
     (sending) => (queued = sending),
   );
   await queued;
+  if (failure.dunning && (await markPastDue(db, failure.accountId, new Date()))) await pushBalanceSnapshot(env, failure.accountId, db);
   return true;
 }
 

@@ -46,7 +46,7 @@ export async function applyStripeEvent(env: PaymentsEnv, stripe: Stripe, db: PgD
       const accountId = pi.metadata?.account_id;
       const currency = ourCurrency(pi.currency);
       if (!accountId || !currency) return { handled: false, reason: "not ours" };
-      const first = await recordPaymentFailure(env, db, { accountId, paymentIntentId: pi.id, amountMinor: pi.amount, currency, reason: declineReason(pi.last_payment_error) });
+      const first = await recordPaymentFailure(env, db, { accountId, paymentIntentId: pi.id, amountMinor: pi.amount, currency, reason: declineReason(pi.last_payment_error), dunning: pi.metadata.kind === "auto_recharge" });
       return { handled: true, detail: first ? "payment failure recorded" : "payment failure already recorded" };
     }
     default:

@@ -3,6 +3,7 @@ import { pushBalanceSnapshot } from "../../../shared/billing/balance-snapshot.ts
 import type { PgDatabase, PostgresConfig } from "../../../shared/pg/client.ts";
 import { postOnce, type PostingOutcome } from "../../../shared/pg/ledger-postings.ts";
 import { billingAccounts } from "../../../shared/pg/schema.ts";
+import { markPaid } from "./dunning.ts";
 
 export interface ReceivedPayment {
   accountId: string;
@@ -33,6 +34,8 @@ export async function creditTopUp(env: Env & PostgresConfig, db: PgDatabase, pay
     sourceType: "payment_event",
     sourceId: payment.paymentIntentId,
   });
+  // A payment ends dunning: a past-due or billing-suspended account is active again (the gate admits calls).
+  await markPaid(db, payment.accountId);
   await pushBalanceSnapshot(env, payment.accountId, db);
   return outcome;
 }

@@ -1,7 +1,10 @@
 import { env } from "cloudflare:workers";
 import type Stripe from "stripe";
 import { expect } from "vitest";
-import { request } from "../../../../test/workers/api-client.ts";
+import { withPostgres } from "../../../../shared/pg/client.ts";
+import { api, request, type Tenant } from "../../../../test/workers/api-client.ts";
+import { billedTenant, operator } from "../../../../test/workers/billing-fixtures.ts";
+import { rechargeIfLow } from "../auto-recharge.ts";
 import { stripeClient } from "../stripe-client.ts";
 
 /**
@@ -50,3 +53,23 @@ export async function checkoutCompleted(key: string, path: string, body: unknown
   expect(res.status, res.text).toBe(200);
   return event;
 }
+
+/** A prepaid USD tenant that saved `card` through Checkout (setup mode) and turned auto-recharge on. */
+export async function rechargingTenant(card: string, opts: { credit: number; threshold: number; amount: number }): Promise<Tenant> {
+  const t = await billedTenant({ mode: "prepaid", currency: "USD", credit_minor: opts.credit });
+  const refused = await api(t.key).put("/v1/billing/auto-recharge", { enabled: true, amount_minor: opts.amount, threshold_minor: opts.threshold });
+  expect(refused.status).toBe(409);
+  expect((await checkoutCompleted(t.key, "/v1/billing/payment-method", undefined, card)).type).toBe("checkout.session.completed");
+  expect((await api(t.key).get("/v1/billing")).json.payment_method_saved).toBe(true);
+  const on = await api(t.key).put("/v1/billing/auto-recharge", { enabled: true, amount_minor: opts.amount, threshold_minor: opts.threshold });
+  expect(on.status, on.text).toBe(200);
+  expect(on.json).toEqual({ enabled: true, amount_minor: opts.amount, threshold_minor: opts.threshold });
+  return t;
+}
+
+/** The auto-recharge check the usage consumer runs after a settlement. */
+export const recharge = (accountId: string) => withPostgres(env, (db) => rechargeIfLow(env, stripe(), db, accountId));
+
+/** An operator debit in USD, taking the balance down as a call's charge would. */
+export const debit = (t: Tenant, amountMinor: number) =>
+  operator("POST", `/v1/operator/accounts/${t.accountId}/postings`, { kind: "adjustment", direction: "debit", amount_minor: amountMinor, currency: "USD", reason: "usage correction" }, { "idempotency-key": crypto.randomUUID() });
