@@ -34,6 +34,10 @@ export default defineConfig({
                   TOOL_SERVER_URL: simulatorUrls.toolServer,
                   DEEPGRAM_API_BASE_URL: simulatorUrls.deepgram,
                   TWILIO_API_BASE_URL: simulatorUrls.twilio,
+                  STRIPE_API_BASE_URL: simulatorUrls.stripe,
+                  STRIPE_SECRET_KEY: SIMULATOR_CREDENTIALS.stripeSecretKey,
+                  // No endpoint is registered at the simulator: tests hand its events to the Worker, signed with this.
+                  STRIPE_WEBHOOK_SECRET: "whsec_test_workers",
                   TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
                   JWKS_URL: jwks.url,
                   TEST_JWT_PRIVATE_JWKS: JSON.stringify(jwks.privateJwks),

@@ -85,7 +85,7 @@ receiver.setSecret(hook.secret);
 console.log(`
 Platform     ${platform.baseUrl}   (API docs: ${platform.baseUrl}/docs)
 Postgres     ${devVars.DATABASE_URL ? `${new URL(devVars.DATABASE_URL).host} (DATABASE_URL in .dev.vars; migrate it with npm run db:pg:migrate)` : `embedded, kept in ${DEV_STATE_DIR}/state/postgres`}
-Providers    twilio ${wiring.real.twilio ? `REAL (webhooks via ${wiring.vars.PUBLIC_BASE_URL})` : platform.sims.twilio.url}   deepgram ${wiring.real.deepgram ? "REAL" : platform.sims.deepgram.url}   bedrock ${wiring.real.bedrock ? "REAL" : platform.sims.bedrock.url}   stripe ${platform.sims.stripe.url}
+Providers    twilio ${wiring.real.twilio ? `REAL (webhooks via ${wiring.vars.PUBLIC_BASE_URL})` : platform.sims.twilio.url}   deepgram ${wiring.real.deepgram ? "REAL" : platform.sims.deepgram.url}   bedrock ${wiring.real.bedrock ? "REAL" : platform.sims.bedrock.url}   stripe ${wiring.real.stripe ? "REAL" : platform.sims.stripe.url}
 Operator     X-Operator-Secret: ${platform.operatorSecret}
 Demo tenant  ${state.accountId}   API key: ${state.apiKey}
              agent ${state.agentId} on ${state.number}

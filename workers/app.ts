@@ -24,6 +24,8 @@ import { documentTwilioWebhooks } from "./api/twilio-webhooks-spec.ts";
 import { analyticsApi } from "./analytics/analytics-routes.ts";
 import { authenticate, requireOperator } from "./auth/authenticate.ts";
 import { BILLING_APIS } from "./billing/billing-api.ts";
+import { stripeWebhookRoutes } from "./billing/payments/stripe-webhook.ts";
+import { documentStripeWebhook } from "./billing/payments/stripe-webhook-spec.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
 import { webhookDeliveriesApi } from "./webhooks/delivery-routes.ts";
@@ -72,6 +74,7 @@ export function createApp() {
   );
   app.use("/v1/*", limitBodies(API_BODY_LIMIT_BYTES));
   app.use("/twilio/*", limitBodies(WEBHOOK_BODY_LIMIT_BYTES));
+  app.use("/stripe/*", limitBodies(WEBHOOK_BODY_LIMIT_BYTES));
   // A body's media type is checked per operation (415 only where a JSON body is declared and one was sent), after
   // authentication: a POST without a body, such as publish, needs no Content-Type.
   // Operator routes (tenant bootstrap) take the operator secret; everything else a tenant credential.
@@ -100,7 +103,9 @@ export function createApp() {
   app.get("/docs", Scalar({ url: "/openapi.json", pageTitle: "Voice Agent Platform API" }));
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/twilio", twilioRoutes);
+  app.route("/stripe", stripeWebhookRoutes);
   documentTwilioWebhooks(app);
+  documentStripeWebhook(app);
   documentWebhookEvents(app);
 
   app.notFound((c) => problemResponse(c, new ApiError("not-found", `no route for ${c.req.method} ${c.req.path}`)));

@@ -7,7 +7,7 @@ import { SIMULATOR_CREDENTIALS } from "../../simulators/index.ts";
 export interface DevWiring {
   /** Worker vars that replace the simulator wiring. */
   vars: Record<string, string>;
-  real: { twilio: boolean; deepgram: boolean; bedrock: boolean };
+  real: { twilio: boolean; deepgram: boolean; bedrock: boolean; stripe: boolean };
 }
 
 const isReal = (value: string | undefined, simulatorValue: string) => !!value && value !== simulatorValue;
@@ -18,6 +18,8 @@ export function devWiring(devVars: Record<string, string>): DevWiring {
   // Real Twilio must reach this machine's webhooks: a public URL (a tunnel to the dev port) is what turns it on.
   // Tenants then store their real Account SID and auth token through the API, as in production.
   const twilio = !!devVars.PUBLIC_BASE_URL;
+  // A real key (sk_test_… of your Stripe account) with the signing secret of an endpoint that reaches /stripe/webhook.
+  const stripe = isReal(devVars.STRIPE_SECRET_KEY, SIMULATOR_CREDENTIALS.stripeSecretKey);
   const vars: Record<string, string> = {};
   if (deepgram) vars.DEEPGRAM_API_BASE_URL = devVars.DEEPGRAM_API_BASE_URL || "https://api.deepgram.com";
   if (bedrock) {
@@ -29,7 +31,8 @@ export function devWiring(devVars: Record<string, string>): DevWiring {
     vars.PUBLIC_BASE_URL = devVars.PUBLIC_BASE_URL!.replace(/\/+$/, "");
     vars.TWILIO_API_BASE_URL = devVars.TWILIO_API_BASE_URL || "https://api.twilio.com";
   }
-  return { vars, real: { twilio, deepgram, bedrock } };
+  if (stripe) vars.STRIPE_API_BASE_URL = devVars.STRIPE_API_BASE_URL || "https://api.stripe.com";
+  return { vars, real: { twilio, deepgram, bedrock, stripe } };
 }
 
 /** `KEY=value` lines (optionally quoted); comments and blank lines ignored. */

@@ -1,6 +1,6 @@
 /**
  * The whole platform on this machine: the Worker (real workerd through wrangler's test harness, local D1/KV/DO
- * state, migrations applied) wired to the three provider simulators on loopback. Used by the demo, the call CLI,
+ * state, migrations applied) wired to the provider simulators (Twilio, Deepgram, Bedrock, Stripe) on loopback. Used by the demo, the call CLI,
  * the end-to-end tests and the benchmark.
  */
 import { spawnSync } from "node:child_process";
@@ -61,6 +61,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     BEDROCK_ENDPOINT: sims.bedrock.url,
     BEDROCK_REGION: SIMULATOR_CREDENTIALS.awsRegion,
     TWILIO_API_BASE_URL: sims.twilio.url,
+    STRIPE_API_BASE_URL: sims.stripe.url,
     TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
     CALL_CLOCK_SPEED: String(speed),
     ...(postgres && { PG_WS_PROXY: postgres.config.PG_WS_PROXY }),
@@ -73,6 +74,8 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     DEEPGRAM_API_KEY: SIMULATOR_CREDENTIALS.deepgramApiKey,
     AWS_ACCESS_KEY_ID: SIMULATOR_CREDENTIALS.awsAccessKeyId,
     AWS_SECRET_ACCESS_KEY: SIMULATOR_CREDENTIALS.awsSecretAccessKey,
+    STRIPE_SECRET_KEY: SIMULATOR_CREDENTIALS.stripeSecretKey,
+    STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString("hex")}`,
     ...(postgres && { DATABASE_URL: postgres.config.DATABASE_URL }),
     ...opts.secrets,
   };
@@ -105,6 +108,8 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
   await worker.ready;
   // A fixed port (`npm run dev`) belongs to the dev server's public URL; otherwise use the Worker's own socket.
   const url = opts.port ? await worker.url : await direct;
+  // The simulator signs and delivers its events to the Worker, as Stripe does to a registered endpoint.
+  if (secrets.STRIPE_SECRET_KEY === SIMULATOR_CREDENTIALS.stripeSecretKey) sims.stripe.addWebhookEndpoint({ url: `${url.origin}/stripe/webhook`, secret: secrets.STRIPE_WEBHOOK_SECRET });
   let generation = 0;
   return {
     baseUrl: url.origin,

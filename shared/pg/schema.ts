@@ -85,6 +85,19 @@ export const billingAccounts = pgTable(
     billingMode: text("billing_mode", { enum: BILLING_MODES }).notNull().default("postpaid"),
     // Crossing below it emits `billing.balance_low` once per crossing; null: no alert.
     lowBalanceThresholdMinor: bigint("low_balance_threshold_minor", { mode: "number" }),
+    // Payments (workers/billing/payments/): the account's Stripe customer and its saved card for off-session charges.
+    stripeCustomerId: text("stripe_customer_id"),
+    stripePaymentMethodId: text("stripe_payment_method_id"),
+    autoRechargeEnabled: boolean("auto_recharge_enabled").notNull().default(false),
+    autoRechargeAmountMinor: bigint("auto_recharge_amount_minor", { mode: "number" }),
+    autoRechargeThresholdMinor: bigint("auto_recharge_threshold_minor", { mode: "number" }),
+    // Once per crossing: armed while the balance is at or above the threshold; a recharge disarms it, the balance
+    // rising back re-arms it and counts a new crossing (the count keys the charge's Stripe idempotency).
+    autoRechargeArmed: boolean("auto_recharge_armed").notNull().default(true),
+    autoRechargeCrossing: integer("auto_recharge_crossing").notNull().default(0),
+    // Dunning: when a failed off-session payment made the account past due (null otherwise); a scheduled job
+    // suspends its billing after the grace period.
+    pastDueSince: timestamp("past_due_since", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -92,6 +105,7 @@ export const billingAccounts = pgTable(
     check("billing_accounts_status", oneOf("billing_status", BILLING_STATUSES)),
     check("billing_accounts_mode", oneOf("billing_mode", BILLING_MODES)),
     check("billing_accounts_threshold_not_negative", sql`${t.lowBalanceThresholdMinor} is null or ${t.lowBalanceThresholdMinor} >= 0`),
+    check("billing_accounts_auto_recharge_complete", sql`not ${t.autoRechargeEnabled} or (${t.autoRechargeAmountMinor} > 0 and ${t.autoRechargeThresholdMinor} >= 0)`),
   ],
 );
 
@@ -309,4 +323,24 @@ export const turnFacts = pgTable(
     primaryKey({ columns: [t.accountId, t.callId, t.turn] }),
     foreignKey({ name: "turn_facts_call_fk", columns: [t.accountId, t.callId], foreignColumns: [callFacts.accountId, callFacts.callId] }).onDelete("cascade"),
   ],
+);
+
+// ---- Payments (Stripe) ----
+
+/**
+ * Each failed payment, once per PaymentIntent (workers/billing/payments/payment-failures.ts): the off-session charge's
+ * decline and Stripe's `payment_intent.payment_failed` webhook both land here, and only the first emits
+ * `billing.payment_failed`.
+ */
+export const paymentFailures = pgTable(
+  "payment_failures",
+  {
+    paymentIntentId: text("payment_intent_id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => billingAccounts.accountId),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
+    currency: text("currency", { enum: CURRENCIES }).notNull(),
+    reason: text("reason").notNull(),
+    failedAt: timestamp("failed_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("payment_failures_account").on(t.accountId, t.failedAt), check("payment_failures_currency", oneOf("currency", CURRENCIES))],
 );

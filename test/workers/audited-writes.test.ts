@@ -129,6 +129,21 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
       };
     },
     "POST /v1/operator/billing/legacy-credit/migrate": async () => ({ path: "/v1/operator/billing/legacy-credit/migrate", operator: true, chain: PLATFORM_AUDIT_CHAIN }),
+    "POST /v1/billing/top-ups": async () => {
+      await ensureDefaultPlan();
+      await operator("PATCH", `/v1/operator/accounts/${t.accountId}/billing`, { mode: "prepaid" });
+      return { path: "/v1/billing/top-ups", body: { amount_minor: 1_000 } };
+    },
+    "POST /v1/billing/payment-method": async () => {
+      await ensureDefaultPlan();
+      await operator("PATCH", `/v1/operator/accounts/${t.accountId}/billing`, {});
+      return { path: "/v1/billing/payment-method" };
+    },
+    "PUT /v1/billing/auto-recharge": async () => {
+      await ensureDefaultPlan();
+      await operator("PATCH", `/v1/operator/accounts/${t.accountId}/billing`, {});
+      return { path: "/v1/billing/auto-recharge", body: { enabled: false, amount_minor: null, threshold_minor: null } };
+    },
     "PATCH /v1/accounts/me": async () => ({ path: "/v1/accounts/me", body: { name: "Renamed" } }),
     "PUT /v1/accounts/me/credentials/twilio": async () => ({ path: "/v1/accounts/me/credentials/twilio", body: { account_sid: t.accountSid, auth_token: t.authToken } }),
     "POST /v1/users": async () => ({ path: "/v1/users", body: { email: `u-${crypto.randomUUID()}@audit.test`, role: "viewer" } }),

@@ -227,6 +227,16 @@ describe("route contract", () => {
           headers: { "x-operator-secret": env.OPERATOR_SECRET },
         };
       },
+      "POST /v1/billing/top-ups": async () => {
+        await ensureDefaultPlan();
+        await operator("PATCH", `/v1/operator/accounts/${t.accountId}/billing`, { mode: "prepaid" });
+        return { path: "/v1/billing/top-ups", body: { amount_minor: 1_000 } };
+      },
+      "POST /v1/billing/payment-method": async () => {
+        await ensureDefaultPlan();
+        await operator("PATCH", `/v1/operator/accounts/${t.accountId}/billing`, {});
+        return { path: "/v1/billing/payment-method" };
+      },
       "POST /v1/operator/billing/legacy-credit/migrate": async () => ({
         path: "/v1/operator/billing/legacy-credit/migrate",
         headers: { "x-operator-secret": env.OPERATOR_SECRET },

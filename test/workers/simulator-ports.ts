@@ -9,9 +9,9 @@ import { freePort } from "../../simulators/common/free-port.ts";
 const HANDOFF = "VOICE_PLATFORM_SIMULATOR_PORTS";
 const inherited = process.env[HANDOFF];
 
-export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; deepgramAccelerated: number; toolServer: number; postgres: number; postgresBridge: number } = inherited
+export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; deepgramAccelerated: number; toolServer: number; postgres: number; postgresBridge: number; stripe: number } = inherited
   ? JSON.parse(inherited)
-  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), deepgramAccelerated: await freePort(), toolServer: await freePort(), postgres: await freePort(), postgresBridge: await freePort() };
+  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), stripe: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), deepgramAccelerated: await freePort(), toolServer: await freePort(), postgres: await freePort(), postgresBridge: await freePort() };
 process.env[HANDOFF] = JSON.stringify(SIMULATOR_PORTS);
 
 /** Call-clock speed of the `deepgramAccelerated` simulator. */
@@ -21,6 +21,7 @@ export const simulatorUrls = {
   twilio: `http://127.0.0.1:${SIMULATOR_PORTS.twilio}`,
   deepgram: `http://127.0.0.1:${SIMULATOR_PORTS.deepgram}`,
   bedrock: `http://127.0.0.1:${SIMULATOR_PORTS.bedrock}`,
+  stripe: `http://127.0.0.1:${SIMULATOR_PORTS.stripe}`,
   /** A second Bedrock simulator for the Bedrock client's own tests, whose scenarios and armed faults are global. */
   bedrockIsolated: `http://127.0.0.1:${SIMULATOR_PORTS.bedrockIsolated}`,
   /** A second Deepgram simulator for the Deepgram clients' own tests (socket drops are global to a simulator). */

@@ -30,6 +30,7 @@ export const PROBLEM_TYPES = {
   "provider-error": { status: 502, title: "An upstream provider rejected the request" },
   "internal": { status: 500, title: "Internal error" },
   "billing-unavailable": { status: 503, title: "Billing is temporarily unavailable" },
+  "stripe-signature-invalid": { status: 400, title: "The Stripe-Signature header does not verify" },
 } as const;
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;

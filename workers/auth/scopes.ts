@@ -19,6 +19,7 @@ export const SCOPES = [
   "consent:write",
   "audit:read",
   "billing:read",
+  "billing:write",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
@@ -32,7 +33,7 @@ const BUILD: Scope[] = ["agents:write", "numbers:write", "calls:write", "consent
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   viewer: READ,
   developer: [...READ, ...BUILD],
-  admin: [...READ, ...BUILD, "account:write", "keys:read", "audit:read", "billing:read"],
+  admin: [...READ, ...BUILD, "account:write", "keys:read", "audit:read", "billing:read", "billing:write"],
   // Only owners manage who can access the account: users and API keys.
   owner: SCOPES,
 };

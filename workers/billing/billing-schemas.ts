@@ -55,6 +55,28 @@ export const Plan = z
   .object({ id: z.string(), name: z.string(), created_at: z.string(), rate_cards: z.array(RateCard).optional() })
   .openapi("Plan");
 
+/** Stripe's smallest charge is 50 cents; below 5.00 the card fees outweigh the credit. */
+export const MIN_PAYMENT_MINOR = 500;
+/** Stripe's largest charge in a two-decimal currency (eight digits). */
+export const MAX_PAYMENT_MINOR = 99_999_999;
+export const paymentAmount = () =>
+  z
+    .number()
+    .int()
+    .min(MIN_PAYMENT_MINOR, `at least ${MIN_PAYMENT_MINOR} minor units (5.00)`)
+    .max(MAX_PAYMENT_MINOR, `at most ${MAX_PAYMENT_MINOR} minor units`)
+    .openapi({ description: `In the account currency's minor unit, ${MIN_PAYMENT_MINOR} to ${MAX_PAYMENT_MINOR}.` });
+
+export const AutoRecharge = z
+  .object({
+    enabled: z.boolean(),
+    amount_minor: paymentAmount().nullable().openapi({ description: "What each recharge buys, charged to the saved card." }),
+    threshold_minor: minorUnits().nullable().openapi({ description: "A posting that takes the balance below this recharges it, once per crossing." }),
+  })
+  .strict()
+  .refine((a) => !a.enabled || (a.amount_minor !== null && a.threshold_minor !== null), { message: "an enabled auto-recharge needs amount_minor and threshold_minor", path: ["enabled"] })
+  .openapi("AutoRecharge");
+
 export const BillingSettings = z
   .object({
     account_id: z.string(),
@@ -64,6 +86,8 @@ export const BillingSettings = z
     time_zone: z.string(),
     billing_status: z.enum(BILLING_STATUSES),
     low_balance_threshold_minor: z.number().int().nullable(),
+    auto_recharge: AutoRecharge,
+    payment_method_saved: z.boolean().openapi({ description: "A card is saved for off-session charges (POST /v1/billing/payment-method)." }),
   })
   .openapi("BillingSettings");
 
@@ -75,6 +99,7 @@ export const UpdateBilling = z
     time_zone: timeZone().optional(),
     billing_status: z.enum(BILLING_STATUSES).optional(),
     low_balance_threshold_minor: minorUnits().nullable().optional(),
+    auto_recharge: AutoRecharge.optional(),
   })
   .strict()
   .openapi("UpdateBilling");

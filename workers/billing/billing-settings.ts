@@ -18,6 +18,8 @@ export const billingSettingsView = (b: BillingRow) => ({
   time_zone: b.timeZone,
   billing_status: b.billingStatus,
   low_balance_threshold_minor: b.lowBalanceThresholdMinor,
+  auto_recharge: { enabled: b.autoRechargeEnabled, amount_minor: b.autoRechargeAmountMinor, threshold_minor: b.autoRechargeThresholdMinor },
+  payment_method_saved: b.stripePaymentMethodId !== null,
 });
 
 /** A 422 naming the `plan` field when no such plan exists (checked before writing, for a clear message). */
@@ -47,6 +49,9 @@ export async function updateBillingSettings(db: PgDatabase, accountId: string, c
       timeZone: changes.time_zone,
       billingStatus: changes.billing_status,
       lowBalanceThresholdMinor: changes.low_balance_threshold_minor,
+      autoRechargeEnabled: changes.auto_recharge?.enabled,
+      autoRechargeAmountMinor: changes.auto_recharge?.amount_minor,
+      autoRechargeThresholdMinor: changes.auto_recharge?.threshold_minor,
     };
     const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined));
     if (current) {

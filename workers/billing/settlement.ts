@@ -4,6 +4,8 @@ import { database } from "../../shared/db/client.ts";
 import { calls, usageEvents } from "../../shared/db/schema.ts";
 import type { PgDatabase, PostgresConfig } from "../../shared/pg/client.ts";
 import { chargeCall, type CallCost } from "./call-charges.ts";
+import { rechargeIfLow } from "./payments/auto-recharge.ts";
+import { stripeClient } from "./payments/stripe-client.ts";
 import type { MeteredCall } from "./pricing.ts";
 import type { UsageMessage } from "./usage-message.ts";
 
@@ -21,7 +23,10 @@ const NO_RECORDING = new Set(["failed", "absent"]);
  * Settles one finished call, in this order, each step idempotent so a redelivered message repeats them safely:
  *   1. price the usage and record the charge and its posting in Postgres (one transaction);
  *   2. push the ledger's balance to the account's gate (after the commit);
- *   3. copy the settled cost and the usage record to D1, so the call answers its cost while Postgres is down.
+ *   3. copy the settled cost and the usage record to D1, so the call answers its cost while Postgres is down;
+ *   4. recharge the account if the charge took it below its auto-recharge threshold (./payments/auto-recharge.ts).
+ *      Here, not on a schedule: the charge is the posting that crosses, so the card is charged at once, and the
+ *      recharge's own claim keeps it to one charge per crossing however often this runs.
  * Throws when a step fails (Postgres or D1 unreachable, an incomplete rate card): the consumer retries the message.
  */
 export async function settleCall(env: Env & PostgresConfig, db: PgDatabase, message: UsageMessage): Promise<Settlement> {
@@ -43,6 +48,7 @@ export async function settleCall(env: Env & PostgresConfig, db: PgDatabase, mess
       .onConflictDoNothing(),
     ...cost,
   ]);
+  if (charge.kind !== "no-billing-account") await rechargeIfLow(env, stripeClient(env), db, message.account_id);
   return charge;
 }
 

@@ -1,6 +1,7 @@
 import { database } from "../../shared/db/client.ts";
 import { purgeExpiredIdempotencyKeys } from "../middleware/idempotency.ts";
 import { migrateLegacyCredit } from "../billing/legacy-credit-migration.ts";
+import { suspendOverdueAccounts } from "../billing/payments/dunning.ts";
 import { reconcileBilling } from "../billing/reconciliation.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
@@ -14,6 +15,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "purge-idempotency-keys", run: async (env, now) => ({ deleted: await purgeExpiredIdempotencyKeys(database(env.DB), now) }) },
   { name: "migrate-legacy-credit", run: (env) => migrateLegacyCredit(env) },
   { name: "reconcile-billing", run: (env, now) => reconcileBilling(env, now) },
+  { name: "suspend-overdue-billing", run: (env, now) => suspendOverdueAccounts(env, now) },
 ];
 
 /**
