@@ -28,12 +28,10 @@ export const agentVersionKey = (agentId: string, version: number) => `agent-vers
 /** Parsed KV values by key; callers treat them as read-only. */
 const memo = new IsolateMemo<{ account_id: string }>({ ttlMs: 5_000, maxEntries: 1_000 });
 
+/** Concurrent misses of one key share one KV read (see `IsolateMemo.load`). */
 async function readThrough<T extends { account_id: string }>(env: Env, key: string): Promise<T | null> {
-  const hit = memo.get(key);
-  if (hit) return hit as T;
-  const value = await env.CONFIG_CACHE.get<T>(key, "json");
-  if (value) memo.set(key, value);
-  return value;
+  const value = await memo.load(key, async () => (await env.CONFIG_CACHE.get<T>(key, "json")) ?? undefined);
+  return (value as T | undefined) ?? null;
 }
 
 function write(env: Env, key: string, value: { account_id: string }, ttlS: number): Promise<void> {

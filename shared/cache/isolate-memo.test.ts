@@ -31,4 +31,31 @@ describe("IsolateMemo", () => {
     memo.deleteWhere((v) => v.account === "A");
     expect([memo.get("k1", 0), memo.get("k2", 0), memo.get("k3", 0)]).toEqual([undefined, undefined, { account: "B" }]);
   });
+
+  it("shares one load among concurrent misses, keeps a found value, and keeps neither a miss nor a failure", async () => {
+    const memo = new IsolateMemo<string>({ ttlMs: 60_000, maxEntries: 10 });
+    let loads = 0;
+    let release!: (v: string | undefined) => void;
+    const loader = () => ((loads += 1), new Promise<string | undefined>((r) => (release = r)));
+    const together = Promise.all([memo.load("k", loader), memo.load("k", loader), memo.load("k", loader)]);
+    release("v");
+    expect(await together).toEqual(["v", "v", "v"]);
+    expect(await memo.load("k", loader)).toBe("v");
+    expect(loads).toBe(1);
+
+    expect(await memo.load("absent", async () => undefined)).toBeUndefined();
+    expect(await memo.load("absent", async () => "found")).toBe("found");
+    await expect(memo.load("broken", () => Promise.reject(new Error("down")))).rejects.toThrow("down");
+    expect(await memo.load("broken", async () => "up")).toBe("up");
+  });
+
+  it("does not keep what a load in flight returns once the key was deleted", async () => {
+    const memo = new IsolateMemo<string>({ ttlMs: 60_000, maxEntries: 10 });
+    let release!: (v: string) => void;
+    const stale = memo.load("k", () => new Promise<string>((r) => (release = r)));
+    memo.delete("k");
+    release("old");
+    expect(await stale).toBe("old");
+    expect(await memo.load("k", async () => "new")).toBe("new");
+  });
 });

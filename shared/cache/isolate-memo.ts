@@ -6,6 +6,7 @@
  */
 export class IsolateMemo<V> {
   readonly #entries = new Map<string, { value: V; expiresAt: number }>();
+  readonly #loading = new Map<string, Promise<V | undefined>>();
   readonly #ttlMs: number;
   readonly #maxEntries: number;
 
@@ -30,8 +31,32 @@ export class IsolateMemo<V> {
     this.#entries.set(key, { value, expiresAt: now + this.#ttlMs });
   }
 
+  /**
+   * The entry, or what `loader` returns, kept when defined. Requests that miss together share one load: a burst of
+   * calls to one number would otherwise repeat the same reads once per call, on the thread every call shares, and
+   * the first calls of the burst wait for all of them. A failed load is not kept, and the next miss tries again.
+   */
+  load(key: string, loader: () => Promise<V | undefined>): Promise<V | undefined> {
+    const hit = this.get(key);
+    if (hit !== undefined) return Promise.resolve(hit);
+    const pending = this.#loading.get(key);
+    if (pending) return pending;
+    const load = loader()
+      .then((value) => {
+        if (value !== undefined && this.#loading.get(key) === load) this.set(key, value);
+        return value;
+      })
+      .finally(() => {
+        if (this.#loading.get(key) === load) this.#loading.delete(key);
+      });
+    this.#loading.set(key, load);
+    return load;
+  }
+
+  /** Forgets the entry and any load in flight for it (a writer changed what it caches). */
   delete(key: string): void {
     this.#entries.delete(key);
+    this.#loading.delete(key);
   }
 
   /** Deletes every entry whose value matches (e.g. all keys of one account). */

@@ -59,6 +59,22 @@ describe("inbound calls arriving together", () => {
     expect(verify.json).toMatchObject({ valid: true, checked: 5 + BURST, broken_at_seq: null, pending: 0 });
   });
 
+  it("reads a fresh account's Twilio credentials once for a burst of its calls, and answers every one", async () => {
+    const t = await telephonyTenant({ maxConcurrentCalls: 20 });
+    let credentialReads = 0;
+    // The real database, counting the statements that read credentials.
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "prepare") return (sql: string) => ((credentialReads += /provider_credentials/.test(sql) ? 1 : 0), target.prepare(sql));
+        const value = Reflect.get(target, prop);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => postWithEnv(t, inboundParams(t), { DB: db })));
+    expect(answers.filter((a) => a.status !== 200 || !a.text.includes("<Connect")).map((a) => `${a.status} ${a.text}`)).toEqual([]);
+    expect(credentialReads).toBe(1);
+  });
+
   it("answers a call whose audit entry cannot be stored with an apology, keeping neither its row nor its slot", async () => {
     const t = await telephonyTenant();
     const res = await withAuditDown(t.accountId, "call.accepted", () => twilioPost("/twilio/voice", inboundParams(t), t.authToken));

@@ -7,7 +7,7 @@ import { SecretBox } from "../../../shared/crypto/secret-box.ts";
 import { forgetApiKeys } from "../../auth/authenticate.ts";
 import { SCOPES } from "../../auth/scopes.ts";
 import { newApiKey } from "../../services/api-key-issuer.ts";
-import { twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
+import { forgetTwilioCredentials, twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
 import { displayName, emailAddress } from "../../../shared/schemas/text-fields.ts";
 import { notFound } from "../problem.ts";
 import { createAccountWithBilling } from "../../billing/account-bootstrap.ts";
@@ -198,6 +198,7 @@ accountsApi.openapi(
       { resource: "credentials:twilio" },
     );
     const row = stored!;
+    forgetTwilioCredentials(accountId, input.account_sid);
     return c.json({ provider: "twilio" as const, account_sid: row.externalId, key_id: row.secretKeyId, updated_at: row.updatedAt }, 200);
   },
 );
