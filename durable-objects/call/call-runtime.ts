@@ -152,8 +152,7 @@ export class CallRuntime {
       sink,
       sensitivity: config.interruption_sensitivity,
       earlyStart: config.early_start,
-      // Versions published before the setting existed keep its default.
-      duckOnSpeechStart: config.duck_on_speech_start !== false,
+      duckOnSpeechStart: config.duck_on_speech_start === true,
       closingMessage: config.closing_message,
       history: resumed ? historyFrom(turns) : undefined,
       firstTurnId: turns.length,
