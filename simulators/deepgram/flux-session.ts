@@ -2,6 +2,7 @@ import type { WebSocket } from "ws";
 import type { LatencySampler } from "../common/latency-profile.ts";
 import { Random } from "../common/random.ts";
 import type { UtteranceRegistry } from "../common/utterance-registry.ts";
+import { parseClientMessage } from "./client-text-message.ts";
 import { CLOSE } from "./deepgram-error.ts";
 import {
   configureFailureMessage,
@@ -106,14 +107,8 @@ export class FluxSession {
   }
 
   #onControl(text: string): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = fluxControlMessage.safeParse(json);
-    if (!parsed.success) {
+    const message = parseClientMessage(fluxControlMessage, text);
+    if (message === undefined) {
       this.#d.stats.flux.unparsableMessages++;
       this.#send((s) => fluxErrorMessage(s, "UNPARSABLE_CLIENT_MESSAGE", "Text message received from client did not match any of the formats we expect."));
       void this.#outbox.drained().then(() => this.#life.close(CLOSE.unsupportedMessage.code, "UNPARSABLE_CLIENT_MESSAGE"));
@@ -121,7 +116,6 @@ export class FluxSession {
       return;
     }
     this.#life.armIdle();
-    const message = parsed.data;
     switch (message.type) {
       case "CloseStream":
         this.#closing = true;

@@ -2,6 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { LatencySampler } from "../common/latency-profile.ts";
 import type { ExpectedUtterance, UtteranceRegistry } from "../common/utterance-registry.ts";
+import { parseClientMessage } from "./client-text-message.ts";
 import { CLOSE } from "./deepgram-error.ts";
 import type { VadFrame } from "./energy-vad.ts";
 import { ListenAudioDecoder, wsBytes } from "./listen-audio-decoder.ts";
@@ -97,19 +98,13 @@ export class ListenSession {
   }
 
   #onControl(text: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const message = listenControlMessage.safeParse(parsed);
-    if (!message.success) {
+    const message = parseClientMessage(listenControlMessage, text);
+    if (message === undefined) {
       this.#d.stats.listen.unknownMessages++;
       this.#life.armIdle();
       return;
     }
-    switch (message.data.type) {
+    switch (message.type) {
       case "KeepAlive":
         this.#d.stats.listen.keepAlives++;
         // Per Deepgram's troubleshooting notes, KeepAlive alone doesn't hold a fresh socket open: audio must come first.
