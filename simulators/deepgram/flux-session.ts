@@ -17,7 +17,7 @@ import {
 } from "./flux-messages.ts";
 import { thresholdsProblem, type FluxParams, type FluxThresholds } from "./flux-params.ts";
 import { FluxTurns, type FluxTiming } from "./flux-turns.ts";
-import { ListenAudioDecoder, wsBytes } from "./listen-audio-decoder.ts";
+import { ListenAudioDecoder } from "./listen-audio-decoder.ts";
 import { Outbox } from "./outbox.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
 import { StreamLifecycle } from "./stream-lifecycle.ts";
@@ -63,7 +63,6 @@ export class FluxSession {
   #thresholds: FluxThresholds;
   #keyterms: string[];
   #sequenceId = 0;
-  #closing = false;
 
   constructor(deps: FluxSessionDeps) {
     this.#d = deps;
@@ -82,7 +81,6 @@ export class FluxSession {
     });
     const decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, 1);
     this.#audio = new VadAudioInput(decoder, () => deps.vadHangoverMs, (frame) => this.#turns.frame(frame));
-    deps.socket.on("message", (data, isBinary) => this.#onMessage(wsBytes(data), isBinary));
     deps.socket.on("ping", () => this.#life.armIdle());
     this.#send((s) => connectedMessage(s));
     this.#life = new StreamLifecycle({
@@ -91,16 +89,12 @@ export class FluxSession {
       stats: deps.stats.flux,
       idleTimeoutMs: deps.idleTimeoutMs,
       dropAfterMs: deps.dropAfterMs,
+      onText: (text) => this.#onControl(text),
+      onAudio: (data) => this.#onAudio(data),
     });
   }
 
-  #onMessage(data: Uint8Array, isBinary: boolean): void {
-    if (this.#life.closed || this.#closing) return;
-    if (!isBinary) {
-      this.#onControl(Buffer.from(data).toString("utf8"));
-      return;
-    }
-    this.#life.armIdle();
+  #onAudio(data: Uint8Array): void {
     const addedMs = this.#audio.push(data);
     if (addedMs === "undecodable") return this.#life.close(CLOSE.badData.code, CLOSE.badData.reason);
     this.#d.stats.flux.audioMsReceived += addedMs;
@@ -112,13 +106,13 @@ export class FluxSession {
       this.#d.stats.flux.unparsableMessages++;
       this.#send((s) => fluxErrorMessage(s, "UNPARSABLE_CLIENT_MESSAGE", "Text message received from client did not match any of the formats we expect."));
       void this.#outbox.drained().then(() => this.#life.close(CLOSE.unsupportedMessage.code, "UNPARSABLE_CLIENT_MESSAGE"));
-      this.#closing = true;
+      this.#life.stopReading();
       return;
     }
     this.#life.armIdle();
     switch (message.type) {
       case "CloseStream":
-        this.#closing = true;
+        this.#life.stopReading();
         this.#d.stats.flux.closeStreams++;
         this.#turns.finalUpdate(this.#audio.vad?.audioMs ?? 0);
         // Flux "closes the connection without sending a WebSocket close status code" (docs: flux/close-stream).

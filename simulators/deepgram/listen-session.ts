@@ -5,7 +5,7 @@ import type { ExpectedUtterance, UtteranceRegistry } from "../common/utterance-r
 import { parseClientMessage } from "./client-text-message.ts";
 import { CLOSE } from "./deepgram-error.ts";
 import type { VadFrame } from "./energy-vad.ts";
-import { ListenAudioDecoder, wsBytes } from "./listen-audio-decoder.ts";
+import { ListenAudioDecoder } from "./listen-audio-decoder.ts";
 import { listenControlMessage, listenMetadataMessage, resultsMessage, speechStartedMessage, utteranceEndMessage } from "./listen-messages.ts";
 import type { ListenParams } from "./listen-params.ts";
 import type { ModelInfo } from "./model-info.ts";
@@ -60,31 +60,24 @@ export class ListenSession {
   #lastWordEndMs = 0;
   #wordsSinceUtteranceEnd = false;
   #sentAny = false;
-  /** CloseStream received: nothing more from the client is processed while the last results drain. */
-  #closing = false;
 
   constructor(deps: ListenSessionDeps) {
     this.#d = deps;
     this.#p = deps.params;
     const decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, deps.params.channels);
     this.#audio = new VadAudioInput(decoder, () => endSilenceMs(this.#p.endpointingMs, deps.timing), (frame) => this.#onFrame(frame));
-    deps.socket.on("message", (data, isBinary) => this.#onMessage(wsBytes(data), isBinary));
     this.#life = new StreamLifecycle({
       socket: deps.socket,
       outbox: this.#outbox,
       stats: deps.stats.listen,
       idleTimeoutMs: deps.timing.idleTimeoutMs,
       dropAfterMs: deps.dropAfterMs,
+      onText: (text) => this.#onControl(text),
+      onAudio: (data) => this.#onAudio(data),
     });
   }
 
-  #onMessage(data: Uint8Array, isBinary: boolean): void {
-    if (this.#life.closed || this.#closing) return;
-    if (!isBinary) {
-      this.#onControl(Buffer.from(data).toString("utf8"));
-      return;
-    }
-    this.#life.armIdle();
+  #onAudio(data: Uint8Array): void {
     if (data.length === 0) {
       // Deprecated end-of-stream signal, still honoured by the service.
       this.#closeStream();
@@ -226,7 +219,7 @@ export class ListenSession {
   }
 
   #closeStream(): void {
-    this.#closing = true;
+    this.#life.stopReading();
     this.#d.stats.listen.closeStreams++;
     this.#flush(false);
     this.#send(
