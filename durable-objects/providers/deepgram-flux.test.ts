@@ -56,6 +56,7 @@ function client(callSid: string | null, opts: { fetcher?: typeof fetch; config?:
   open.push(stt);
   return { stt, listener };
 }
+
 const TEXT = "Hi, I would like to book a table for four people tomorrow evening.";
 const SECOND = "Actually make that five people.";
 
