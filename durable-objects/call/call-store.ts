@@ -1,3 +1,5 @@
+import type { CallIdentity } from "../../shared/calls/call-identity.ts";
+
 /**
  * The call's own durable state, in its Durable Object's SQLite storage: metadata, turns and events are written as
  * they happen, so they survive an object restart (a deploy mid-call) and the conversation can resume from them.
@@ -7,14 +9,7 @@
  * each per turn locally, `npm run bench`; a replicated write in production takes longer). They are written once
  * the reply's first audio has gone out (`flushTurnsSoon`), or after at most a second; reads flush them first.
  */
-export interface CallMeta {
-  callId: string;
-  accountId: string;
-  agentId: string;
-  agentVersion: number;
-  direction: "inbound" | "outbound";
-  from: string;
-  to: string;
+export interface CallMeta extends CallIdentity {
   callSid: string | null;
   createdAt: string;
   /** The platform's public base URL, for the callbacks the call's object asks Twilio to make. */

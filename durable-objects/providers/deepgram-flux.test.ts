@@ -1,8 +1,7 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Word } from "../pipeline/frames.ts";
+import { describe, expect, it } from "vitest";
 import { DeepgramFluxSpeechToText, type FluxSpeechToTextConfig } from "./deepgram-flux.ts";
 import { ProviderError, type FluxTurnInfo, type SpeechToTextListener } from "./provider-types.ts";
-import { DEEPGRAM, dropNextSocket, expectUtterance, sendFrames, silence, speech, uniqueCallSid, type Speech } from "./testing/deepgram-sim.ts";
+import { DEEPGRAM, closedAfterEach, dropNextSocket, expectUtterance, expectWordsAt, sendFrames, silence, speech, uniqueCallSid, waitFor } from "./testing/deepgram-sim.ts";
 import { SocketProxy } from "./testing/socket-proxy.ts";
 
 type Transcript = Parameters<SpeechToTextListener["transcript"]>[0];
@@ -50,25 +49,12 @@ const config = (callSid: string | null, over: Partial<FluxSpeechToTextConfig> = 
   ...over,
 });
 
-const open: DeepgramFluxSpeechToText[] = [];
+const open = closedAfterEach<DeepgramFluxSpeechToText>();
 function client(callSid: string | null, opts: { fetcher?: typeof fetch; config?: Partial<FluxSpeechToTextConfig> } = {}) {
   const listener = new Recorder();
   const stt = new DeepgramFluxSpeechToText({ baseUrl: DEEPGRAM.baseUrl(), apiKey: DEEPGRAM.apiKey(), config: config(callSid, opts.config), listener, fetcher: opts.fetcher, keepAliveMs: 100 });
   open.push(stt);
   return { stt, listener };
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 4000, interval: 10 });
-
-function expectWordsAt(words: Word[], text: string, speechStartMs: number, s: Speech): void {
-  expect(words.map((w) => w.word).join(" ")).toBe(text);
-  expect(words[0]!.startMs).toBeGreaterThanOrEqual(speechStartMs - 60);
-  expect(words[0]!.startMs).toBeLessThan(speechStartMs + 250);
-  expect(words.at(-1)!.endMs).toBeGreaterThan(speechStartMs + s.durationMs - 300);
-  expect(words.at(-1)!.endMs).toBeLessThanOrEqual(speechStartMs + s.durationMs + 60);
 }
 
 const TEXT = "Hi, I would like to book a table for four people tomorrow evening.";

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Word } from "../pipeline/frames.ts";
 import { DeepgramSpeechToText } from "./deepgram-stt.ts";
 import { listenQuery } from "./deepgram-listen-query.ts";
 import { RECONNECT_DELAYS_MS } from "./deepgram-socket.ts";
 import { ProviderError, type SpeechToTextConfig, type SpeechToTextListener } from "./provider-types.ts";
-import { DEEPGRAM, dropNextSocket, expectUtterance, sendFrames, silence, speech, uniqueCallSid, type Speech } from "./testing/deepgram-sim.ts";
+import { DEEPGRAM, closedAfterEach, dropNextSocket, expectUtterance, expectWordsAt, sendFrames, silence, speech, uniqueCallSid, waitFor } from "./testing/deepgram-sim.ts";
 import { FakeDeepgram, SocketProxy } from "./testing/socket-proxy.ts";
 
 type Transcript = Parameters<SpeechToTextListener["transcript"]>[0];
@@ -47,27 +47,12 @@ const config = (callSid: string | null, over: Partial<SpeechToTextConfig> = {}):
   ...over,
 });
 
-const open: DeepgramSpeechToText[] = [];
+const open = closedAfterEach<DeepgramSpeechToText>();
 function client(callSid: string | null, opts: { fetcher?: typeof fetch; apiKey?: string; keepAliveMs?: number; batchMs?: number } = {}) {
   const listener = new Recorder();
   const stt = new DeepgramSpeechToText({ baseUrl: DEEPGRAM.baseUrl(), apiKey: opts.apiKey ?? DEEPGRAM.apiKey(), config: config(callSid), listener, ...opts });
   open.push(stt);
   return { stt, listener };
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((s) => s.close()));
-});
-
-const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 4000, interval: 10 });
-
-/** The simulator lays an utterance's words over the speech it detected: they must sit on the call clock there. */
-function expectWordsAt(words: Word[], text: string, speechStartMs: number, s: Speech): void {
-  expect(words.map((w) => w.word).join(" ")).toBe(text);
-  expect(words[0]!.startMs).toBeGreaterThanOrEqual(speechStartMs - 60);
-  expect(words[0]!.startMs).toBeLessThan(speechStartMs + 250);
-  expect(words.at(-1)!.endMs).toBeGreaterThan(speechStartMs + s.durationMs - 300);
-  expect(words.at(-1)!.endMs).toBeLessThanOrEqual(speechStartMs + s.durationMs + 60);
-  for (let i = 1; i < words.length; i++) expect(words[i]!.startMs).toBeGreaterThanOrEqual(words[i - 1]!.endMs);
 }
 
 const TEXT = "Hi, I would like to book a table for four people tomorrow evening.";

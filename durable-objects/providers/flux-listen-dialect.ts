@@ -1,8 +1,7 @@
 import { FLUX_MESSAGE_TYPES, fluxServerMessage } from "./deepgram-flux-messages.ts";
-import { parseServerMessage } from "./deepgram-messages.ts";
 import { logEvent } from "./deepgram-socket.ts";
 import { FluxEventMapper } from "./flux-event-mapper.ts";
-import type { ListenDialect, ListenStats } from "./listen-dialect.ts";
+import { readListenMessage, type ListenDialect, type ListenStats } from "./listen-dialect.ts";
 import type { SpeechToTextListener } from "./provider-types.ts";
 
 /**
@@ -30,14 +29,8 @@ export class FluxListenDialect implements ListenDialect {
   }
 
   receive(text: string, baseMs: number, stats: ListenStats): { ok: boolean; settledMs?: number } {
-    const parsed = parseServerMessage(fluxServerMessage, FLUX_MESSAGE_TYPES, text);
-    if (!parsed.ok) {
-      if (parsed.kind === "unknown_type") stats.unknownMessages++;
-      else stats.invalidMessages++;
-      logEvent("warn", "deepgram-stt", parsed.kind === "unknown_type" ? "unknown_message" : "invalid_message", { type: parsed.type });
-      return { ok: false };
-    }
-    const message = parsed.message;
+    const message = readListenMessage(fluxServerMessage, FLUX_MESSAGE_TYPES, text, stats);
+    if (message === undefined) return { ok: false };
     if (message.type === "Error") logEvent("warn", "deepgram-stt", "server_error_message", { code: message.code, description: message.description });
     else if (message.type === "ConfigureFailure") logEvent("warn", "deepgram-stt", "configure_failed", {});
     if (message.type !== "TurnInfo") return { ok: true };

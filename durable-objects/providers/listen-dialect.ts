@@ -1,3 +1,7 @@
+import type { z } from "zod";
+import { parseServerMessage } from "./deepgram-messages.ts";
+import { logEvent } from "./deepgram-socket.ts";
+
 /**
  * What differs between Deepgram's two live STT APIs over the same resilient socket (deepgram-stt.ts): Nova on
  * `/v1/listen` (nova-listen-dialect.ts) and Flux on `/v2/listen` (flux-listen-dialect.ts). The socket, its audio
@@ -30,4 +34,17 @@ export interface ListenDialect {
   receive(text: string, baseMs: number, stats: ListenStats): { ok: boolean; settledMs?: number };
   /** A replacement socket starts; audio up to `replayEndMs` was already sent to the lost one. */
   replaying?(replayEndMs: number): void;
+}
+
+/**
+ * Reads one server text frame for a dialect: the message, or undefined for one that could not be read (an unknown
+ * `type` or an invalid message), which is counted in `stats` and logged.
+ */
+export function readListenMessage<T>(schema: z.ZodType<T>, knownTypes: readonly string[], text: string, stats: ListenStats): T | undefined {
+  const parsed = parseServerMessage(schema, knownTypes, text);
+  if (parsed.ok) return parsed.message;
+  if (parsed.kind === "unknown_type") stats.unknownMessages++;
+  else stats.invalidMessages++;
+  logEvent("warn", "deepgram-stt", parsed.kind === "unknown_type" ? "unknown_message" : "invalid_message", { type: parsed.type });
+  return undefined;
 }

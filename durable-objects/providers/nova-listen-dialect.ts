@@ -1,7 +1,7 @@
 import { listenQuery } from "./deepgram-listen-query.ts";
-import { LISTEN_MESSAGE_TYPES, listenServerMessage, parseServerMessage } from "./deepgram-messages.ts";
+import { LISTEN_MESSAGE_TYPES, listenServerMessage } from "./deepgram-messages.ts";
 import { logEvent } from "./deepgram-socket.ts";
-import type { ListenDialect, ListenStats } from "./listen-dialect.ts";
+import { readListenMessage, type ListenDialect, type ListenStats } from "./listen-dialect.ts";
 import { ListenEventMapper } from "./listen-event-mapper.ts";
 import type { SpeechToTextConfig, SpeechToTextListener } from "./provider-types.ts";
 
@@ -26,14 +26,8 @@ export class NovaListenDialect implements ListenDialect {
   }
 
   receive(text: string, baseMs: number, stats: ListenStats): { ok: boolean; settledMs?: number } {
-    const parsed = parseServerMessage(listenServerMessage, LISTEN_MESSAGE_TYPES, text);
-    if (!parsed.ok) {
-      if (parsed.kind === "unknown_type") stats.unknownMessages++;
-      else stats.invalidMessages++;
-      logEvent("warn", "deepgram-stt", parsed.kind === "unknown_type" ? "unknown_message" : "invalid_message", { type: parsed.type });
-      return { ok: false };
-    }
-    const message = parsed.message;
+    const message = readListenMessage(listenServerMessage, LISTEN_MESSAGE_TYPES, text, stats);
+    if (message === undefined) return { ok: false };
     const dropsBefore = this.#events.duplicatesDropped;
     let settledMs: number | undefined;
     switch (message.type) {

@@ -1,16 +1,6 @@
+import type { CallIdentity } from "../calls/call-identity.ts";
 import { emitWebhookEvent } from "./emit-webhook-event.ts";
 import type { WebhookEventData } from "./event-catalogue.ts";
-
-/** What the call's object knows of its call (durable-objects/call/call-store.ts `CallMeta`, structurally). */
-export interface CallIdentity {
-  callId: string;
-  accountId: string;
-  agentId: string;
-  agentVersion: number;
-  direction: "inbound" | "outbound";
-  from: string;
-  to: string;
-}
 
 type CallEventType = "call.started" | "call.answered" | "call.ended" | "call.transferred";
 type CallRefKeys = "call_id" | "agent_id" | "agent_version" | "direction" | "from" | "to";

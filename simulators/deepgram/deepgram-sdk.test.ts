@@ -17,6 +17,28 @@ afterAll(() => sim.close());
 
 type Message = { type?: string; [key: string]: unknown };
 
+interface SdkSocket {
+  on(event: "message", handler: (message: never) => void): void;
+  on(event: "close", handler: (event: { code: number }) => void): void;
+}
+
+/** Records an SDK socket's messages in order; `until` resolves once `predicate` holds for them, `closed` with the close code. */
+function recordMessages<M>(socket: SdkSocket): { messages: M[]; closed: Promise<number>; until: (predicate: () => boolean) => Promise<void> } {
+  const messages: M[] = [];
+  let wake: () => void = () => undefined;
+  socket.on("message", (m: M) => {
+    messages.push(m);
+    wake();
+  });
+  const closed = new Promise<number>((resolve) => socket.on("close", (event) => resolve(event.code)));
+  const until = (predicate: () => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      wake = () => predicate() && resolve();
+      wake();
+    });
+  return { messages, closed, until };
+}
+
 describe("@deepgram/sdk against the simulator", () => {
   it("listen.v1: Results with speech_final, UtteranceEnd and Metadata reach the SDK's handlers", async () => {
     const text = "I would like to speak to someone about my bill.";
@@ -33,9 +55,7 @@ describe("@deepgram/sdk against the simulator", () => {
       extra: "call_sid:CA-sdk",
       reconnectAttempts: 0,
     });
-    const messages: Message[] = [];
-    const closed = new Promise<number>((resolve) => socket.on("close", (event) => resolve(event.code)));
-    socket.on("message", (m) => messages.push(m as unknown as Message));
+    const { messages, closed } = recordMessages<Message>(socket);
     socket.connect();
     await socket.waitForOpen();
     const audio = concatBytes((await speechMulaw(text)).bytes, silenceMulaw(1300));
@@ -69,18 +89,7 @@ describe("@deepgram/sdk against the simulator", () => {
       Authorization: "Token sdk-key",
       reconnectAttempts: 0,
     });
-    const messages: Message[] = [];
-    let wake: () => void = () => undefined;
-    socket.on("message", (m) => {
-      messages.push(m as unknown as Message);
-      wake();
-    });
-    const closed = new Promise<number>((resolve) => socket.on("close", (event) => resolve(event.code)));
-    const until = (predicate: () => boolean): Promise<void> =>
-      new Promise((resolve) => {
-        wake = () => predicate() && resolve();
-        wake();
-      });
+    const { messages, closed, until } = recordMessages<Message>(socket);
     socket.connect();
     await socket.waitForOpen();
     const audio = concatBytes((await speechMulaw(text)).bytes, silenceMulaw(600));
@@ -100,18 +109,7 @@ describe("@deepgram/sdk against the simulator", () => {
 
   it("speak.v1: Metadata, binary audio, Flushed, Cleared reach the SDK; Close ends the socket", async () => {
     const socket = await client.speak.v1.connect({ model: "aura-2-thalia-en", encoding: "mulaw", sample_rate: "8000", reconnectAttempts: 0 });
-    const messages: (Message | Blob)[] = [];
-    let wake: () => void = () => undefined;
-    socket.on("message", (m) => {
-      messages.push(m as Message | Blob);
-      wake();
-    });
-    const closed = new Promise<number>((resolve) => socket.on("close", (event) => resolve(event.code)));
-    const until = (predicate: () => boolean): Promise<void> =>
-      new Promise((resolve) => {
-        wake = () => predicate() && resolve();
-        wake();
-      });
+    const { messages, closed, until } = recordMessages<Message | Blob>(socket);
     const json = (): Message[] => messages.filter((m): m is Message => !(m instanceof Blob));
     socket.connect();
     await socket.waitForOpen();

@@ -2,8 +2,8 @@ import type { WebSocket } from "ws";
 import type { LatencySampler } from "../common/latency-profile.ts";
 import { Random } from "../common/random.ts";
 import type { UtteranceRegistry } from "../common/utterance-registry.ts";
+import { parseClientMessage } from "./client-text-message.ts";
 import { CLOSE } from "./deepgram-error.ts";
-import { EnergyVad } from "./energy-vad.ts";
 import {
   configureFailureMessage,
   configureSuccessMessage,
@@ -17,9 +17,11 @@ import {
 } from "./flux-messages.ts";
 import { thresholdsProblem, type FluxParams, type FluxThresholds } from "./flux-params.ts";
 import { FluxTurns, type FluxTiming } from "./flux-turns.ts";
-import { ListenAudioDecoder, UndecodableAudioError, wsBytes } from "./listen-audio-decoder.ts";
+import { ListenAudioDecoder } from "./listen-audio-decoder.ts";
 import { Outbox } from "./outbox.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
+import { StreamLifecycle } from "./stream-lifecycle.ts";
+import { VadAudioInput } from "./vad-audio-input.ts";
 
 export interface FluxSessionDeps {
   socket: WebSocket;
@@ -54,23 +56,18 @@ const EVENT_STAT = {
  */
 export class FluxSession {
   readonly #d: FluxSessionDeps;
-  readonly #decoder: ListenAudioDecoder;
+  readonly #audio: VadAudioInput;
   readonly #outbox = new Outbox();
   readonly #turns: FluxTurns;
+  readonly #life: StreamLifecycle;
   #thresholds: FluxThresholds;
   #keyterms: string[];
-  #vad: EnergyVad | undefined;
   #sequenceId = 0;
-  #closed = false;
-  #closing = false;
-  #idleTimer: NodeJS.Timeout | undefined;
-  #dropTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: FluxSessionDeps) {
     this.#d = deps;
     this.#thresholds = { ...deps.params.thresholds };
     this.#keyterms = [...deps.params.keyterms];
-    this.#decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, 1);
     this.#turns = new FluxTurns({
       registry: deps.registry,
       callSid: deps.params.extra["call_sid"],
@@ -82,71 +79,48 @@ export class FluxSession {
       thresholds: () => this.#thresholds,
       emit: (e, delayMs, onSent) => this.#sendTurnInfo(e, delayMs, onSent),
     });
-    deps.socket.on("message", (data, isBinary) => this.#onMessage(wsBytes(data), isBinary));
-    deps.socket.on("ping", () => this.#armIdle());
-    deps.socket.on("close", () => this.#dispose());
-    deps.socket.on("error", () => this.#dispose());
+    const decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, 1);
+    this.#audio = new VadAudioInput(decoder, () => deps.vadHangoverMs, (frame) => this.#turns.frame(frame));
+    deps.socket.on("ping", () => this.#life.armIdle());
     this.#send((s) => connectedMessage(s));
-    this.#armIdle();
-    if (deps.dropAfterMs !== undefined) {
-      this.#dropTimer = setTimeout(() => {
-        deps.stats.flux.drops++;
-        this.#close(CLOSE.internal.code, CLOSE.internal.reason);
-      }, deps.dropAfterMs);
-    }
+    this.#life = new StreamLifecycle({
+      socket: deps.socket,
+      outbox: this.#outbox,
+      stats: deps.stats.flux,
+      idleTimeoutMs: deps.idleTimeoutMs,
+      dropAfterMs: deps.dropAfterMs,
+      onText: (text) => this.#onControl(text),
+      onAudio: (data) => this.#onAudio(data),
+    });
   }
 
-  #onMessage(data: Uint8Array, isBinary: boolean): void {
-    if (this.#closed || this.#closing) return;
-    if (!isBinary) {
-      this.#onControl(Buffer.from(data).toString("utf8"));
-      return;
-    }
-    this.#armIdle();
-    let pcm: Int16Array;
-    try {
-      pcm = this.#decoder.decode(data);
-    } catch (error) {
-      if (!(error instanceof UndecodableAudioError)) throw error;
-      this.#close(CLOSE.badData.code, CLOSE.badData.reason);
-      return;
-    }
-    const sampleRate = this.#decoder.sampleRate;
-    if (sampleRate === undefined || pcm.length === 0) return;
-    this.#vad ??= new EnergyVad({ sampleRate, endSilenceMs: this.#d.vadHangoverMs });
-    const before = this.#vad.audioMs;
-    this.#vad.push(pcm, (frame) => this.#turns.frame(frame));
-    this.#d.stats.flux.audioMsReceived += this.#vad.audioMs - before;
+  #onAudio(data: Uint8Array): void {
+    const addedMs = this.#audio.push(data);
+    if (addedMs === "undecodable") return this.#life.close(CLOSE.badData.code, CLOSE.badData.reason);
+    this.#d.stats.flux.audioMsReceived += addedMs;
   }
 
   #onControl(text: string): void {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = fluxControlMessage.safeParse(json);
-    if (!parsed.success) {
+    const message = parseClientMessage(fluxControlMessage, text);
+    if (message === undefined) {
       this.#d.stats.flux.unparsableMessages++;
       this.#send((s) => fluxErrorMessage(s, "UNPARSABLE_CLIENT_MESSAGE", "Text message received from client did not match any of the formats we expect."));
-      void this.#outbox.drained().then(() => this.#close(CLOSE.unsupportedMessage.code, "UNPARSABLE_CLIENT_MESSAGE"));
-      this.#closing = true;
+      void this.#outbox.drained().then(() => this.#life.close(CLOSE.unsupportedMessage.code, "UNPARSABLE_CLIENT_MESSAGE"));
+      this.#life.stopReading();
       return;
     }
-    this.#armIdle();
-    const message = parsed.data;
+    this.#life.armIdle();
     switch (message.type) {
       case "CloseStream":
-        this.#closing = true;
+        this.#life.stopReading();
         this.#d.stats.flux.closeStreams++;
-        this.#turns.finalUpdate(this.#vad?.audioMs ?? 0);
+        this.#turns.finalUpdate(this.#audio.vad?.audioMs ?? 0);
         // Flux "closes the connection without sending a WebSocket close status code" (docs: flux/close-stream).
-        void this.#outbox.drained().then(() => this.#close());
+        void this.#outbox.drained().then(() => this.#life.close());
         return;
       case "ForceEndTurn":
         this.#d.stats.flux.forceEndTurns++;
-        if (this.#turns.forceEnd(this.#vad?.audioMs ?? 0)) this.#vad?.endSpeech();
+        if (this.#turns.forceEnd(this.#audio.vad?.audioMs ?? 0)) this.#audio.vad?.endSpeech();
         return;
       case "Configure":
         return this.#configure(message);
@@ -184,30 +158,5 @@ export class FluxSession {
       this.#d.stats.flux.messagesSent++;
       onSent?.();
     }, delayMs);
-  }
-
-  #armIdle(): void {
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => {
-      this.#d.stats.flux.idleTimeouts++;
-      this.#close(CLOSE.clientIdle.code, CLOSE.clientIdle.reason);
-    }, this.#d.idleTimeoutMs);
-  }
-
-  /** Without a code, ws sends a close frame with no status (the client sees 1005). */
-  #close(code?: number, reason?: string): void {
-    if (this.#closed) return;
-    this.#dispose();
-    if (code === undefined) this.#d.socket.close();
-    else this.#d.socket.close(code, reason);
-  }
-
-  #dispose(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#outbox.close();
-    this.#d.stats.flux.socketsOpen--;
-    clearTimeout(this.#idleTimer);
-    clearTimeout(this.#dropTimer);
   }
 }

@@ -2,9 +2,10 @@ import { createHash, type Hash } from "node:crypto";
 import type { WebSocket } from "ws";
 import type { LatencySampler } from "../common/latency-profile.ts";
 import type { ExpectedUtterance, UtteranceRegistry } from "../common/utterance-registry.ts";
+import { parseClientMessage } from "./client-text-message.ts";
 import { CLOSE } from "./deepgram-error.ts";
-import { EnergyVad, type VadFrame } from "./energy-vad.ts";
-import { ListenAudioDecoder, UndecodableAudioError, wsBytes } from "./listen-audio-decoder.ts";
+import type { VadFrame } from "./energy-vad.ts";
+import { ListenAudioDecoder } from "./listen-audio-decoder.ts";
 import { listenControlMessage, listenMetadataMessage, resultsMessage, speechStartedMessage, utteranceEndMessage } from "./listen-messages.ts";
 import type { ListenParams } from "./listen-params.ts";
 import type { ModelInfo } from "./model-info.ts";
@@ -12,6 +13,8 @@ import { Outbox } from "./outbox.ts";
 import { segmentWords, type SegmentTranscript, type TimedWord } from "./segment-transcript.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
 import { endSilenceMs, type ListenTiming } from "./listen-timing.ts";
+import { StreamLifecycle } from "./stream-lifecycle.ts";
+import { VadAudioInput } from "./vad-audio-input.ts";
 
 export interface ListenSessionDeps {
   socket: WebSocket;
@@ -44,9 +47,9 @@ interface Segment {
 export class ListenSession {
   readonly #d: ListenSessionDeps;
   readonly #p: ListenParams;
-  readonly #decoder: ListenAudioDecoder;
+  readonly #audio: VadAudioInput;
   readonly #outbox = new Outbox();
-  #vad: EnergyVad | undefined;
+  readonly #life: StreamLifecycle;
   #hash: Hash = createHash("sha256");
   readonly #created = new Date();
   #spanStartMs = 0;
@@ -57,35 +60,24 @@ export class ListenSession {
   #lastWordEndMs = 0;
   #wordsSinceUtteranceEnd = false;
   #sentAny = false;
-  #closed = false;
-  /** CloseStream received: nothing more from the client is processed while the last results drain. */
-  #closing = false;
-  #idleTimer: NodeJS.Timeout | undefined;
-  #dropTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: ListenSessionDeps) {
     this.#d = deps;
     this.#p = deps.params;
-    this.#decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, deps.params.channels);
-    deps.socket.on("message", (data, isBinary) => this.#onMessage(wsBytes(data), isBinary));
-    deps.socket.on("close", () => this.#dispose());
-    deps.socket.on("error", () => this.#dispose());
-    this.#armIdle();
-    if (deps.dropAfterMs !== undefined) {
-      this.#dropTimer = setTimeout(() => {
-        deps.stats.listen.drops++;
-        this.#close(CLOSE.internal.code, CLOSE.internal.reason);
-      }, deps.dropAfterMs);
-    }
+    const decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, deps.params.channels);
+    this.#audio = new VadAudioInput(decoder, () => endSilenceMs(this.#p.endpointingMs, deps.timing), (frame) => this.#onFrame(frame));
+    this.#life = new StreamLifecycle({
+      socket: deps.socket,
+      outbox: this.#outbox,
+      stats: deps.stats.listen,
+      idleTimeoutMs: deps.timing.idleTimeoutMs,
+      dropAfterMs: deps.dropAfterMs,
+      onText: (text) => this.#onControl(text),
+      onAudio: (data) => this.#onAudio(data),
+    });
   }
 
-  #onMessage(data: Uint8Array, isBinary: boolean): void {
-    if (this.#closed || this.#closing) return;
-    if (!isBinary) {
-      this.#onControl(Buffer.from(data).toString("utf8"));
-      return;
-    }
-    this.#armIdle();
+  #onAudio(data: Uint8Array): void {
     if (data.length === 0) {
       // Deprecated end-of-stream signal, still honoured by the service.
       this.#closeStream();
@@ -93,52 +85,35 @@ export class ListenSession {
     }
     this.#d.stats.listen.audioBytesReceived += data.length;
     this.#hash.update(data);
-    let pcm: Int16Array;
-    try {
-      pcm = this.#decoder.decode(data);
-    } catch (error) {
-      if (!(error instanceof UndecodableAudioError)) throw error;
-      this.#close(CLOSE.badData.code, CLOSE.badData.reason);
-      return;
-    }
-    const sampleRate = this.#decoder.sampleRate;
-    if (sampleRate === undefined || pcm.length === 0) return;
-    this.#vad ??= new EnergyVad({ sampleRate, endSilenceMs: endSilenceMs(this.#p.endpointingMs, this.#d.timing) });
-    const before = this.#vad.audioMs;
-    this.#vad.push(pcm, (frame) => this.#onFrame(frame));
-    this.#d.stats.listen.audioMsReceived += this.#vad.audioMs - before;
+    const addedMs = this.#audio.push(data);
+    if (addedMs === "undecodable") return this.#life.close(CLOSE.badData.code, CLOSE.badData.reason);
+    this.#d.stats.listen.audioMsReceived += addedMs;
   }
 
   #onControl(text: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    const message = listenControlMessage.safeParse(parsed);
-    if (!message.success) {
+    const message = parseClientMessage(listenControlMessage, text);
+    if (message === undefined) {
       this.#d.stats.listen.unknownMessages++;
-      this.#armIdle();
+      this.#life.armIdle();
       return;
     }
-    switch (message.data.type) {
+    switch (message.type) {
       case "KeepAlive":
         this.#d.stats.listen.keepAlives++;
         // Per Deepgram's troubleshooting notes, KeepAlive alone doesn't hold a fresh socket open: audio must come first.
-        if (this.#sentAny) this.#armIdle();
+        if (this.#sentAny) this.#life.armIdle();
         return;
       case "Finalize":
         this.#d.stats.listen.finalizes++;
-        this.#armIdle();
+        this.#life.armIdle();
         this.#flush(true);
         return;
       case "CloseStream":
-        this.#armIdle();
+        this.#life.armIdle();
         this.#closeStream();
         return;
       case "Configure":
-        this.#armIdle();
+        this.#life.armIdle();
         return;
     }
   }
@@ -228,7 +203,7 @@ export class ListenSession {
 
   /** Finalize / CloseStream: finish the current span now. A pause already under way counts as the end of speech. */
   #flush(fromFinalize: boolean): void {
-    const vad = this.#vad;
+    const vad = this.#audio.vad;
     const nowMs = vad?.audioMs ?? 0;
     const seg = this.#segment;
     if (vad && seg) {
@@ -244,7 +219,7 @@ export class ListenSession {
   }
 
   #closeStream(): void {
-    this.#closing = true;
+    this.#life.stopReading();
     this.#d.stats.listen.closeStreams++;
     this.#flush(false);
     this.#send(
@@ -252,12 +227,12 @@ export class ListenSession {
         requestId: this.#d.requestId,
         sha256: this.#hash.copy().digest("hex"),
         created: this.#created,
-        durationMs: this.#vad?.audioMs ?? 0,
+        durationMs: this.#audio.vad?.audioMs ?? 0,
         channels: this.#p.channels,
         model: this.#d.model,
       }),
     );
-    void this.#outbox.drained().then(() => this.#close(CLOSE.normal.code, CLOSE.normal.reason));
+    void this.#outbox.drained().then(() => this.#life.close(CLOSE.normal.code, CLOSE.normal.reason));
   }
 
   #send(message: Record<string, unknown>, delayMs = 0, onSent?: () => void): void {
@@ -267,28 +242,5 @@ export class ListenSession {
       this.#d.stats.listen.messagesSent++;
       onSent?.();
     }, delayMs);
-  }
-
-  #armIdle(): void {
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => {
-      this.#d.stats.listen.idleTimeouts++;
-      this.#close(CLOSE.clientIdle.code, CLOSE.clientIdle.reason);
-    }, this.#d.timing.idleTimeoutMs);
-  }
-
-  #close(code: number, reason: string): void {
-    if (this.#closed) return;
-    this.#dispose();
-    this.#d.socket.close(code, reason);
-  }
-
-  #dispose(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#outbox.close();
-    this.#d.stats.listen.socketsOpen--;
-    clearTimeout(this.#idleTimer);
-    clearTimeout(this.#dropTimer);
   }
 }

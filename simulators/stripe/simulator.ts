@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { assertLoopback, closeServer, listenOn, readBody } from "../common/loopback-http-server.ts";
 import { handleApiCall, type ApiDeps } from "./api-router.ts";
 import { completeCheckoutSession } from "./checkout-completion.ts";
 import { checkoutPageHtml, successRedirect } from "./checkout-page.ts";
@@ -38,20 +38,6 @@ export interface StripeSimulator {
 }
 
 export const DEFAULT_API_KEY = "sk_test_simulator";
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-const MAX_BODY_BYTES = 1 << 20;
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error("request body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "Content-Type": "application/json", ...headers }).end(JSON.stringify(body));
 }
@@ -59,7 +45,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 /** Starts the Stripe simulator: REST API under /v1, hosted Checkout under /checkout, control API under /__control. */
 export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): Promise<StripeSimulator> {
   const host = opts.host ?? "127.0.0.1";
-  if (!LOOPBACK.has(host)) throw new RangeError(`the Stripe simulator listens on loopback only, not ${host}`);
+  assertLoopback(host, "Stripe");
   const speed = opts.speed ?? 1;
   const webhooks = new WebhookDispatcher(speed);
   for (const endpoint of opts.webhookEndpoints ?? []) webhooks.addEndpoint(endpoint);
@@ -92,12 +78,8 @@ export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): P
       if (!res.headersSent) sendJson(res, 500, new StripeApiError(500, "api_error", `Internal simulator error: ${(err as Error).message}`).toJSON());
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const { port, url } = await listenOn(server, host, opts.port ?? 0);
+  baseUrl = url;
 
   sim = {
     url: baseUrl,
@@ -108,8 +90,7 @@ export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): P
     deliveryAttempts: () => [...webhooks.attempts],
     close: async () => {
       webhooks.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
   return sim;

@@ -1,15 +1,9 @@
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStripeSimulator, type StripeSimulator } from "./index.ts";
-import { sdkFor } from "./test-support.ts";
+import { describe, expect, it } from "vitest";
+import { startStripeSimulator } from "./index.ts";
+import { sdkFor, sdkSimulatorForFile } from "./test-support.ts";
 
-let sim: StripeSimulator;
-let stripe: Stripe;
-beforeAll(async () => {
-  sim = await startStripeSimulator({ rateLimitPerSecond: 1000 });
-  stripe = sdkFor(sim);
-});
-afterAll(() => sim.close());
+const { sim, stripe } = await sdkSimulatorForFile();
 
 const rejection = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
 

@@ -1,15 +1,8 @@
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStripeSimulator, type StripeSimulator } from "./index.ts";
-import { sdkFor } from "./test-support.ts";
+import { describe, expect, it } from "vitest";
+import { sdkSimulatorForFile } from "./test-support.ts";
 
-let sim: StripeSimulator;
-let stripe: Stripe;
-beforeAll(async () => {
-  sim = await startStripeSimulator({ rateLimitPerSecond: 1000 });
-  stripe = sdkFor(sim);
-});
-afterAll(() => sim.close());
+const { sim, stripe } = await sdkSimulatorForFile();
 
 /** A customer in `country` whose invoice default is a saved card made from the test card `card`. */
 async function customerWithCard(country: string, card: string): Promise<Stripe.Customer> {

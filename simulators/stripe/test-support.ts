@@ -1,11 +1,19 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Stripe from "stripe";
-import type { StripeSimulator } from "./simulator.ts";
+import { afterAll } from "vitest";
+import { startStripeSimulator, type StripeSimulator } from "./simulator.ts";
 
 /** The official SDK pointed at the simulator, as the Worker configures it: host, port, protocol "http". */
 export function sdkFor(sim: StripeSimulator, apiKey = "sk_test_simulator"): Stripe {
   return new Stripe(apiKey, { host: "127.0.0.1", port: sim.port, protocol: "http", maxNetworkRetries: 0 });
+}
+
+/** A simulator for one test file, with the SDK on it; its rate limit is out of the way of SDK bursts; closed after the file's tests. */
+export async function sdkSimulatorForFile(): Promise<{ sim: StripeSimulator; stripe: Stripe }> {
+  const sim = await startStripeSimulator({ rateLimitPerSecond: 1000 });
+  afterAll(() => sim.close());
+  return { sim, stripe: sdkFor(sim) };
 }
 
 export interface ReceivedWebhook {

@@ -1,6 +1,6 @@
 import { Router, type IRequest } from "itty-router";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type ServerResponse } from "node:http";
+import { assertLoopback, closeServer, listenOn, readBody } from "../common/loopback-http-server.ts";
 import type { LatencyProfile, LatencyProfileName } from "../common/latency-profile.ts";
 import type { UtteranceRegistry } from "../common/utterance-registry.ts";
 import { placeInboundCall, type InboundCallRequest } from "./call-factory.ts";
@@ -79,25 +79,10 @@ export interface TwilioSimulator {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
-
 interface ServiceRequest extends IRequest {
   payload: string;
   authorization: string | undefined;
 }
-const MAX_BODY_BYTES = 1 << 20;
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new Error("request body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (body === null || status === 204) {
     res.writeHead(status, headers).end();
@@ -109,7 +94,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 /** Starts the Twilio simulator: REST API under /2010-04-01, control API under /__control, on loopback. */
 export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): Promise<TwilioSimulator> {
   const host = opts.host ?? "127.0.0.1";
-  if (!LOOPBACK.has(host)) throw new RangeError(`the Twilio simulator listens on loopback only, not ${host}`);
+  assertLoopback(host, "Twilio");
   const speed = opts.speed ?? 1;
   if (!(speed > 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a positive number, got ${speed}`);
   const network = new TwilioNetwork(opts.profile ?? "instant", opts.seed ?? 1, opts.mediaDropWindowMs, opts.webhookTimeoutMs);
@@ -136,15 +121,10 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
       if (!res.headersSent) send(res, 500, { code: 20500, message: `Internal simulator error: ${(err as Error).message}`, more_info: "https://www.twilio.com/docs/errors/20500", status: 500 });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  const urlHost = host.includes(":") ? `[${host}]` : host;
+  const { port, url } = await listenOn(server, host, opts.port ?? 0);
 
   sim = {
-    url: `http://${urlHost}:${port}`,
+    url,
     port,
     host,
     speed,
@@ -182,10 +162,7 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
     },
     close: async () => {
       await Promise.all([...state.calls.values()].map((c) => c.end(c.status === "in-progress" ? "completed" : "canceled", "simulator-closed")));
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
     },
   };
   return sim;

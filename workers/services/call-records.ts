@@ -2,20 +2,15 @@ import { eq, sql } from "drizzle-orm";
 import { database, nowIso } from "../../shared/db/client.ts";
 import { insertSelect } from "../../shared/db/insert-select.ts";
 import { calls } from "../../shared/db/schema.ts";
+import type { CallParties } from "../../shared/calls/call-identity.ts";
 import { auditInsert, pokeAuditChainer } from "../../shared/audit/audit-entry.ts";
 import { phonePseudonym } from "../../shared/audit/phone-pseudonym.ts";
 import { recordAudit } from "./audit-log.ts";
 
 export type CallRow = typeof calls.$inferSelect;
 
-export interface NewCall {
+export interface NewCall extends CallParties {
   id: string;
-  accountId: string;
-  agentId: string;
-  agentVersion: number;
-  direction: "inbound" | "outbound";
-  from: string;
-  to: string;
   twilioCallSid: string | null;
   status: CallRow["status"];
 }

@@ -3,6 +3,8 @@
  * workerd: the simulator's synthesized speech comes over HTTP because workerd can't run the synthesizer.
  */
 import { env } from "cloudflare:workers";
+import { afterEach, expect, vi } from "vitest";
+import type { Word } from "../../pipeline/frames.ts";
 
 export interface Speech {
   bytes: Uint8Array;
@@ -44,3 +46,25 @@ export function sendFrames(sink: { sendAudio(mulaw: Uint8Array): void }, ...part
 export const uniqueCallSid = (label: string): string => `CA-${label}-${crypto.randomUUID().slice(0, 8)}`;
 
 export const DEEPGRAM = { baseUrl: () => env.DEEPGRAM_ISOLATED_BASE_URL, apiKey: () => env.DEEPGRAM_API_KEY };
+
+/** The clients a test file opens: push each one, and every one is closed after each test. */
+export function closedAfterEach<T extends { close(): Promise<void> }>(): T[] {
+  const open: T[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  return open;
+}
+
+/** Waits for the simulator's messages to arrive: `check` retried every 10 ms for up to 4 s. */
+export const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 4000, interval: 10 });
+
+/** The simulator lays an utterance's words over the speech it detected: they must sit on the call clock there, in order. */
+export function expectWordsAt(words: Word[], text: string, speechStartMs: number, s: Speech): void {
+  expect(words.map((w) => w.word).join(" ")).toBe(text);
+  expect(words[0]!.startMs).toBeGreaterThanOrEqual(speechStartMs - 60);
+  expect(words[0]!.startMs).toBeLessThan(speechStartMs + 250);
+  expect(words.at(-1)!.endMs).toBeGreaterThan(speechStartMs + s.durationMs - 300);
+  expect(words.at(-1)!.endMs).toBeLessThanOrEqual(speechStartMs + s.durationMs + 60);
+  for (let i = 1; i < words.length; i++) expect(words[i]!.startMs).toBeGreaterThanOrEqual(words[i - 1]!.endMs);
+}
