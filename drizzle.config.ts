@@ -4,6 +4,6 @@ import { defineConfig } from "drizzle-kit";
 // readD1Migrations, in tests), so both paths run the same files.
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./shared/db/schema.ts",
+  schema: "./shared/db/*schema.ts",
   out: "./migrations",
 });

@@ -165,9 +165,13 @@ describe("/v2/listen: control messages and limits", () => {
   );
 
   it("closes 1011 NET-0001 after the idle timeout without audio; WebSocket pings hold it open", async () => {
-    const client = await open({ listenTiming: { idleTimeoutMs: 300 } }, "", "CA-idle", []);
+    const client = await open({ listenTiming: { idleTimeoutMs: 1_000 } }, "", "CA-idle", []);
     const pinger = setInterval(() => client.ws.ping(), 100);
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Twelve answered pings span more than the idle timeout: the socket outlived it because of them.
+    await new Promise<void>((resolve) => {
+      let pongs = 0;
+      client.ws.on("pong", () => ++pongs === 12 && resolve());
+    });
     expect(client.ws.readyState).toBe(client.ws.OPEN);
     clearInterval(pinger);
     expect(await client.closed).toEqual({ code: 1011, reason: "NET-0001" });

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import Stripe from "stripe";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startStripeSimulator, type StripeSimulator } from "./index.ts";
 import { sdkFor, startWebhookReceiver, type WebhookReceiver } from "./test-support.ts";
 import { RETRY_DELAYS_MS } from "./webhook-dispatcher.ts";
@@ -25,16 +25,17 @@ afterAll(async () => {
 
 type Attempt = { eventId: string; attempt: number; status: number };
 
-/** Polls the control API until `count` attempts for the event are recorded (deadline 5 s). */
-async function deliveriesOf(eventId: string, count: number): Promise<Attempt[]> {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const { attempts } = (await (await fetch(`${sim.url}/__control/webhook-deliveries`)).json()) as { attempts: Attempt[] };
-    const ours = attempts.filter((a) => a.eventId === eventId);
-    if (ours.length >= count || Date.now() > deadline) return ours;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+/** Polls the control API until `count` attempts for the event are recorded (deadline 20 s). */
+const deliveriesOf = (eventId: string, count: number): Promise<Attempt[]> =>
+  vi.waitFor(
+    async () => {
+      const { attempts } = (await (await fetch(`${sim.url}/__control/webhook-deliveries`)).json()) as { attempts: Attempt[] };
+      const ours = attempts.filter((a) => a.eventId === eventId);
+      if (ours.length < count) throw new Error(`${ours.length} of ${count} attempts so far`);
+      return ours;
+    },
+    { timeout: 20_000, interval: 10 },
+  );
 
 describe("webhook delivery", () => {
   it("signs t.payload with HMAC-SHA256 under the endpoint's whsec_ secret", async () => {

@@ -11,7 +11,7 @@ const run = promisify(execFile);
 
 // Each database's migrations folder and the schema drizzle-kit generates it from (drizzle.config.ts, drizzle.pg.config.ts).
 const DATABASES = [
-  { name: "D1", dialect: "sqlite", out: "migrations", schema: "shared/db/schema.ts", gen: "npm run db:gen" },
+  { name: "D1", dialect: "sqlite", out: "migrations", schema: "shared/db/*schema.ts", gen: "npm run db:gen" },
   { name: "Postgres", dialect: "postgresql", out: "migrations/postgres", schema: "shared/pg/schema.ts", gen: "npm run db:pg:gen" },
 ];
 

@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
 import { database } from "../../shared/db/client.ts";
-import { webhookAttempts, webhookEndpoints, webhookMessages } from "../../shared/db/schema.ts";
+import { webhookAttempts, webhookEndpoints, webhookMessages } from "../../shared/db/webhooks-schema.ts";
 import { emitWebhookEvent } from "../../shared/webhooks/emit-webhook-event.ts";
 import { signingSecrets } from "./endpoint-secrets.ts";
 import { deliveryUrlRefusal } from "./endpoint-url-policy.ts";

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import { database, nowIso } from "../../shared/db/client.ts";
-import { webhookAttempts, webhookMessages } from "../../shared/db/schema.ts";
+import { webhookAttempts, webhookMessages } from "../../shared/db/webhooks-schema.ts";
 import { WEBHOOK_EVENT_TYPES } from "../../shared/webhooks/event-catalogue.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../api/pagination.ts";
 import { notFound } from "../api/problem.ts";

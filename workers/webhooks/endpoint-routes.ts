@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { database, nowIso } from "../../shared/db/client.ts";
-import { webhookEndpoints, webhookMessages } from "../../shared/db/schema.ts";
+import { webhookEndpoints, webhookMessages } from "../../shared/db/webhooks-schema.ts";
 import { withFreshId } from "../../shared/ids.ts";
 import type { WebhookEvent } from "../../shared/webhooks/event-catalogue.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../api/pagination.ts";

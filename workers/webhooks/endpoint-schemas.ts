@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import type { webhookEndpoints } from "../../shared/db/schema.ts";
+import type { webhookEndpoints } from "../../shared/db/webhooks-schema.ts";
 import { displayName } from "../../shared/schemas/text-fields.ts";
 import { WEBHOOK_EVENT_TYPES } from "../../shared/webhooks/event-catalogue.ts";
 

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { database, nowIso } from "../../shared/db/client.ts";
-import { webhookEndpoints, webhookMessages } from "../../shared/db/schema.ts";
+import { webhookEndpoints, webhookMessages } from "../../shared/db/webhooks-schema.ts";
 import { WebhookEventMessage, type WebhookEvent } from "../../shared/webhooks/event-catalogue.ts";
 import type { DeliveryMessage } from "./delivery-consumer.ts";
 import { newMessageId } from "./webhook-ids.ts";

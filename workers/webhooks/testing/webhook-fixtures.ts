@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { Webhook } from "standardwebhooks";
 import { expect, vi } from "vitest";
 import { database } from "../../../shared/db/client.ts";
-import { webhookMessages } from "../../../shared/db/schema.ts";
+import { webhookMessages } from "../../../shared/db/webhooks-schema.ts";
 import type { WebhookEvent } from "../../../shared/webhooks/event-catalogue.ts";
 import { api } from "../../../test/workers/api-client.ts";
 import { consumeWebhookDeliveries } from "../delivery-consumer.ts";
