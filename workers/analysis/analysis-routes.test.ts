@@ -1,17 +1,17 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api, createTenant, type Tenant } from "../../test/workers/api-client.ts";
 import { agentWithAnalysis, BOOKING_CALL, finishedCall, FULL_ANALYSIS } from "./testing-fixtures.ts";
 
 /** Waits (with a deadline) until the call's analysis of this version is settled by the real queue consumer. */
-async function settled(t: Tenant, callId: string, version: number) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const analysis = (await api(t.key).get(`/v1/calls/${callId}`)).json.analysis.find((a: { analysis_version: number }) => a.analysis_version === version);
-    if (analysis && analysis.status !== "queued") return analysis;
-    if (Date.now() > deadline) throw new Error(`analysis ${version} of ${callId} not settled: ${JSON.stringify(analysis)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const settled = (t: Tenant, callId: string, version: number) =>
+  vi.waitFor(
+    async () => {
+      const analysis = (await api(t.key).get(`/v1/calls/${callId}`)).json.analysis.find((a: { analysis_version: number }) => a.analysis_version === version);
+      if (!analysis || analysis.status === "queued") throw new Error(`analysis ${version} of ${callId} not settled: ${JSON.stringify(analysis)}`);
+      return analysis;
+    },
+    { timeout: 30_000, interval: 100 },
+  );
 
 const listed = async (t: Tenant, query: string) => (await api(t.key).get(`/v1/calls?${query}`)).json.data.map((c: { id: string }) => c.id);
 
