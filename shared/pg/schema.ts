@@ -8,7 +8,7 @@
  * once to minor units.
  */
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, check, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, check, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 export const CURRENCIES = ["USD", "EUR", "GBP"] as const;
 export type Currency = (typeof CURRENCIES)[number];
@@ -39,7 +39,7 @@ export const BILLING_MODES = ["prepaid", "postpaid"] as const;
 
 /** The ledger's own accounts: every posting moves an amount from one to another (double entry). */
 export const LEDGER_ACCOUNTS = ["customer_balance", "payments", "revenue", "promotions", "adjustments"] as const;
-export const POSTING_KINDS = ["top_up", "promotional_grant", "call_charge", "refund", "adjustment", "opening_balance"] as const;
+export const POSTING_KINDS = ["top_up", "promotional_grant", "call_charge", "refund", "adjustment", "opening_balance", "invoice_payment"] as const;
 /** What made a posting; with its id it is unique per account, so a redelivered event or request posts nothing. */
 export const POSTING_SOURCES = ["usage_event", "payment_event", "operator_request", "migration"] as const;
 
@@ -98,6 +98,8 @@ export const billingAccounts = pgTable(
     // Dunning: when a failed off-session payment made the account past due (null otherwise); a scheduled job
     // suspends its billing after the grace period.
     pastDueSince: timestamp("past_due_since", { withTimezone: true }),
+    // ISO 3166-1 alpha-2 of the billing address: Stripe's automatic tax on postpaid invoices needs it (null: no tax).
+    country: text("country"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -182,6 +184,8 @@ export const callCharges = pgTable(
     accountId: text("account_id").notNull().references(() => billingAccounts.accountId),
     callId: text("call_id").notNull(),
     usageEventId: text("usage_event_id").notNull(),
+    // The agent that took the call (invoice lines are by agent); null on rows priced before it was recorded.
+    agentId: text("agent_id"),
     currency: text("currency", { enum: CURRENCIES }).notNull(),
     totalMinor: bigint("total_minor", { mode: "number" }).notNull(),
     lines: jsonb("lines").notNull(),
@@ -344,3 +348,64 @@ export const paymentFailures = pgTable(
   },
   (t) => [index("payment_failures_account").on(t.accountId, t.failedAt), check("payment_failures_currency", oneOf("currency", CURRENCIES))],
 );
+
+// ---- Postpaid invoices ----
+
+export const INVOICE_STATUSES = ["draft", "open", "paid"] as const;
+
+/**
+ * A postpaid account's invoice for one billing month (workers/billing/invoices/): the calls priced in that month of
+ * the account's time zone, once per (account, month). `draft` until Stripe has finalized it (`open`, with its number
+ * and tax), `paid` when Stripe's `invoice.paid` webhook has posted the payment to the ledger.
+ */
+export const invoices = pgTable(
+  "invoices",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    accountId: text("account_id").notNull().references(() => billingAccounts.accountId),
+    // `yyyy-mm` in the account's time zone, and the instants it starts and ends at.
+    month: text("month").notNull(),
+    periodStart: timestamp("period_start", { withTimezone: true }).notNull(),
+    periodEnd: timestamp("period_end", { withTimezone: true }).notNull(),
+    currency: text("currency", { enum: CURRENCIES }).notNull(),
+    subtotalMinor: bigint("subtotal_minor", { mode: "number" }).notNull(),
+    // Stripe's automatic tax, known once it finalized the invoice.
+    taxMinor: bigint("tax_minor", { mode: "number" }),
+    totalMinor: bigint("total_minor", { mode: "number" }),
+    status: text("status", { enum: INVOICE_STATUSES }).notNull().default("draft"),
+    stripeInvoiceId: text("stripe_invoice_id"),
+    number: text("number"),
+    hostedInvoiceUrl: text("hosted_invoice_url"),
+    createdAt: createdAt(),
+    finalizedAt: timestamp("finalized_at", { withTimezone: true }),
+    paidAt: timestamp("paid_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("invoices_account_month").on(t.accountId, t.month),
+    uniqueIndex("invoices_stripe_invoice").on(t.stripeInvoiceId),
+    index("invoices_status").on(t.status),
+    check("invoices_currency", oneOf("currency", CURRENCIES)),
+    check("invoices_status_check", oneOf("status", INVOICE_STATUSES)),
+    check("invoices_subtotal_positive", sql`${t.subtotalMinor} > 0`),
+  ],
+);
+
+export type InvoiceRow = typeof invoices.$inferSelect;
+
+/** An invoice's lines: one per agent and priced component, summed over the month's calls. */
+export const invoiceLines = pgTable(
+  "invoice_lines",
+  {
+    invoiceId: bigint("invoice_id", { mode: "number" }).notNull().references(() => invoices.id),
+    lineNo: integer("line_no").notNull(),
+    // '' for calls priced before the agent was recorded on their charge.
+    agentId: text("agent_id").notNull(),
+    component: text("component", { enum: RATE_COMPONENTS }).notNull(),
+    quantity: doublePrecision("quantity").notNull(),
+    unit: text("unit").notNull(),
+    amountMinor: bigint("amount_minor", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.lineNo] }), check("invoice_lines_component", oneOf("component", RATE_COMPONENTS))],
+);
+
+export type InvoiceLineRow = typeof invoiceLines.$inferSelect;

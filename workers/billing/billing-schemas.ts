@@ -88,6 +88,7 @@ export const BillingSettings = z
     low_balance_threshold_minor: z.number().int().nullable(),
     auto_recharge: AutoRecharge,
     payment_method_saved: z.boolean().openapi({ description: "A card is saved for off-session charges (POST /v1/billing/payment-method)." }),
+    country: z.string().nullable().openapi({ description: "The billing address's country (ISO 3166-1 alpha-2): postpaid invoices carry Stripe's automatic tax for it; null: no tax." }),
   })
   .openapi("BillingSettings");
 
@@ -100,6 +101,7 @@ export const UpdateBilling = z
     billing_status: z.enum(BILLING_STATUSES).optional(),
     low_balance_threshold_minor: minorUnits().nullable().optional(),
     auto_recharge: AutoRecharge.optional(),
+    country: z.string().regex(/^[A-Z]{2}$/, "an ISO 3166-1 alpha-2 country code such as US, GB or DE").nullable().optional(),
   })
   .strict()
   .openapi("UpdateBilling");

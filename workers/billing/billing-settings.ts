@@ -20,6 +20,7 @@ export const billingSettingsView = (b: BillingRow) => ({
   low_balance_threshold_minor: b.lowBalanceThresholdMinor,
   auto_recharge: { enabled: b.autoRechargeEnabled, amount_minor: b.autoRechargeAmountMinor, threshold_minor: b.autoRechargeThresholdMinor },
   payment_method_saved: b.stripePaymentMethodId !== null,
+  country: b.country,
 });
 
 /** A 422 naming the `plan` field when no such plan exists (checked before writing, for a clear message). */
@@ -52,6 +53,7 @@ export async function updateBillingSettings(db: PgDatabase, accountId: string, c
       autoRechargeEnabled: changes.auto_recharge?.enabled,
       autoRechargeAmountMinor: changes.auto_recharge?.amount_minor,
       autoRechargeThresholdMinor: changes.auto_recharge?.threshold_minor,
+      country: changes.country,
     };
     const defined = Object.fromEntries(Object.entries(set).filter(([, v]) => v !== undefined));
     if (current) {

@@ -17,7 +17,7 @@ export type ChargeOutcome = { kind: "charged" | "already-charged"; cost: CallCos
  * insert a no-op when already there: a redelivered event changes nothing and answers the cost first recorded
  * (even if the rate card changed since). A zero total records the row and no posting (postings are positive).
  */
-export async function chargeCall(db: PgDatabase, call: { accountId: string; callId: string; usageEventId: string; metered: MeteredCall }): Promise<ChargeOutcome> {
+export async function chargeCall(db: PgDatabase, call: { accountId: string; callId: string; usageEventId: string; agentId: string; metered: MeteredCall }): Promise<ChargeOutcome> {
   const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.accountId, call.accountId)).limit(1);
   if (!account) return { kind: "no-billing-account" };
   const recorded = await recordedCost(db, call.accountId, call.callId);
@@ -26,7 +26,7 @@ export async function chargeCall(db: PgDatabase, call: { accountId: string; call
   return db.transaction(async (tx) => {
     const inserted = await tx
       .insert(callCharges)
-      .values({ accountId: call.accountId, callId: call.callId, usageEventId: call.usageEventId, currency: priced.currency, totalMinor: priced.total_minor, lines: priced.lines, estimated: priced.estimated })
+      .values({ accountId: call.accountId, callId: call.callId, usageEventId: call.usageEventId, agentId: call.agentId, currency: priced.currency, totalMinor: priced.total_minor, lines: priced.lines, estimated: priced.estimated })
       .onConflictDoNothing()
       .returning();
     // Another delivery of the same event committed between the read above and this insert.

@@ -37,7 +37,7 @@ export async function settleCall(env: Env & PostgresConfig, db: PgDatabase, mess
     .where(and(eq(calls.id, message.call_id), eq(calls.accountId, message.account_id)))
     .limit(1);
   if (!call) return { kind: "unknown-call" };
-  const charge = await chargeCall(db, { accountId: message.account_id, callId: message.call_id, usageEventId: message.id, metered: meteredCall(message, call) });
+  const charge = await chargeCall(db, { accountId: message.account_id, callId: message.call_id, usageEventId: message.id, agentId: message.agent_id, metered: meteredCall(message, call) });
   // The charge replaces the call's reservation in the gate, with the balance read after it committed.
   await settleReservation(env, message.account_id, message.call_id, db);
   const cost = charge.kind === "no-billing-account" ? [] : [d1.update(calls).set({ cost: charge.cost }).where(eq(calls.id, message.call_id))];

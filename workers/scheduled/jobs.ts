@@ -1,6 +1,7 @@
 import { database } from "../../shared/db/client.ts";
 import { purgeExpiredIdempotencyKeys } from "../middleware/idempotency.ts";
 import { migrateLegacyCredit } from "../billing/legacy-credit-migration.ts";
+import { issueMonthlyInvoices } from "../billing/invoices/monthly-invoices.ts";
 import { suspendOverdueAccounts } from "../billing/payments/dunning.ts";
 import { reconcileBilling } from "../billing/reconciliation.ts";
 
@@ -16,6 +17,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "migrate-legacy-credit", run: (env) => migrateLegacyCredit(env) },
   { name: "reconcile-billing", run: (env, now) => reconcileBilling(env, now) },
   { name: "suspend-overdue-billing", run: (env, now) => suspendOverdueAccounts(env, now) },
+  { name: "issue-monthly-invoices", run: (env, now) => issueMonthlyInvoices(env, now) },
 ];
 
 /**

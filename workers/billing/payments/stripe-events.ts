@@ -1,6 +1,7 @@
 import type Stripe from "stripe";
 import type { PgDatabase, PostgresConfig } from "../../../shared/pg/client.ts";
 import { CURRENCIES, type Currency } from "../../../shared/pg/schema.ts";
+import { invoicePaid, invoicePaymentFailed } from "../invoices/invoice-payments.ts";
 import { rechargeIfLow } from "./auto-recharge.ts";
 import { declineReason, recordPaymentFailure } from "./payment-failures.ts";
 import { savePaymentMethod } from "./saved-payment-method.ts";
@@ -14,7 +15,8 @@ const ourCurrency = (stripeCurrency: string): Currency | undefined => CURRENCIES
 
 /**
  * Applies one verified Stripe event. Each effect is idempotent on its own key (the top-up posting on the payment
- * intent, the failure record on the payment intent, the saved card by value), so a duplicate or retried event
+ * intent, the failure record on the payment intent, the saved card by value, an invoice's payment on the Stripe
+ * invoice), so a duplicate or retried event
  * changes nothing. Events we did not cause (no `account_id` in their metadata) and types we do not use are ignored.
  */
 export async function applyStripeEvent(env: PaymentsEnv, stripe: Stripe, db: PgDatabase, event: Stripe.Event): Promise<StripeEventOutcome> {
@@ -49,6 +51,10 @@ export async function applyStripeEvent(env: PaymentsEnv, stripe: Stripe, db: PgD
       const first = await recordPaymentFailure(env, db, { accountId, paymentIntentId: pi.id, amountMinor: pi.amount, currency, reason: declineReason(pi.last_payment_error), dunning: pi.metadata.kind === "auto_recharge" });
       return { handled: true, detail: first ? "payment failure recorded" : "payment failure already recorded" };
     }
+    case "invoice.paid":
+      return invoicePaid(env, db, event.data.object);
+    case "invoice.payment_failed":
+      return invoicePaymentFailed(env, db, event.data.object);
     default:
       return { handled: false, reason: `unused event type ${event.type}` };
   }

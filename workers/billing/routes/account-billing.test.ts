@@ -61,7 +61,7 @@ describe("account billing: bootstrap, operator settings, tenant read", () => {
       billing_status: "past_due",
     });
     expect(res.status).toBe(200);
-    expect(res.json).toEqual({ account_id: t.accountId, plan, currency: "USD", mode: "prepaid", time_zone: "America/New_York", billing_status: "past_due", low_balance_threshold_minor: 1_000, auto_recharge: { enabled: false, amount_minor: null, threshold_minor: null }, payment_method_saved: false });
+    expect(res.json).toEqual({ account_id: t.accountId, plan, currency: "USD", mode: "prepaid", time_zone: "America/New_York", billing_status: "past_due", low_balance_threshold_minor: 1_000, auto_recharge: { enabled: false, amount_minor: null, threshold_minor: null }, payment_method_saved: false, country: null });
     expect(await gate(t.accountId).balance()).toMatchObject({ mode: "prepaid", billingStatus: "past_due", lowBalanceThresholdMinor: 1_000 });
     const audit = await auditEntries(t.accountId);
     expect(audit.at(-1)).toMatchObject({ actor: "operator", action: "PATCH /v1/operator/accounts/:id/billing", resource: t.accountId });
