@@ -45,6 +45,14 @@ function monthStart(year: number, month: number, timeZone: string): Date {
   return new Date(wall - offsetMs(first, timeZone));
 }
 
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** `yyyy-mm-dd hh:mm` on the zone's wall clock at `instant`. */
+export function localTime(instant: Date, timeZone: string): string {
+  const w = wallClock(instant.getTime(), timeZone);
+  return `${w.year}-${pad(w.month)}-${pad(w.day)} ${pad(w.hour)}:${pad(w.minute)}`;
+}
+
 const label = (year: number, month: number) => `${year}-${String(month).padStart(2, "0")}`;
 
 /** The billing month `yyyy-mm` in `timeZone`. */

@@ -1,4 +1,5 @@
-import { asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
+import type Stripe from "stripe";
 import { withPostgres, type PgDatabase, type PostgresConfig } from "../../../shared/pg/client.ts";
 import { billingAccounts, invoiceLines, invoices, type InvoiceRow } from "../../../shared/pg/schema.ts";
 import { stripeClient } from "../payments/stripe-client.ts";
@@ -28,36 +29,52 @@ export async function createMonthInvoice(db: PgDatabase, account: BillingRow, mo
   });
 }
 
+/** The billing month whose invoice is due at `now`: the last one that has ended in `timeZone`. */
+export const dueMonth = (now: Date, timeZone: string) => previousMonth(monthAt(now, timeZone), timeZone);
+
+export interface AccountInvoicing {
+  created: InvoiceRow | null;
+  sent: number;
+  unsent: number;
+}
+
+/**
+ * One postpaid account's part of the job at `now`: the invoice of its last ended month, created unless it exists
+ * (so a repeated run creates nothing), then every invoice of its not yet finalized at Stripe sent (again: each
+ * Stripe step is idempotent, so an invoice a failed run left half-sent is finished by the next run).
+ */
+export async function invoiceAccount(stripe: Stripe, db: PgDatabase, account: BillingRow, now: Date): Promise<AccountInvoicing> {
+  const month = dueMonth(now, account.timeZone);
+  const [existing] = await db.select({ id: invoices.id }).from(invoices).where(and(eq(invoices.accountId, account.accountId), eq(invoices.month, month.month))).limit(1);
+  const created = existing ? null : await createMonthInvoice(db, account, month);
+  const drafts = await db.select().from(invoices).where(and(eq(invoices.accountId, account.accountId), eq(invoices.status, "draft"))).orderBy(asc(invoices.id));
+  let sent = 0;
+  for (const draft of drafts) {
+    try {
+      await sendInvoice(stripe, db, draft);
+      sent += 1;
+    } catch (error) {
+      // The next run sends it again.
+      console.error(JSON.stringify({ level: "error", message: "invoice not sent to Stripe", invoice_id: draft.id, account_id: draft.accountId, error: String(error) }));
+    }
+  }
+  return { created, sent, unsent: drafts.length - sent };
+}
+
 /**
  * The scheduled job (hourly): every postpaid account whose billing month has ended in its own time zone gets that
- * month's invoice, and every invoice not yet finalized at Stripe is sent (again: each Stripe step is idempotent, so
- * an invoice a failed run left half-sent is finished by the next). `now` is the trigger's time.
+ * month's invoice, sent through Stripe. `now` is the trigger's time, never the wall clock.
  */
 export async function issueMonthlyInvoices(env: Env & PostgresConfig, now: Date): Promise<{ created: number; sent: number; unsent: number }> {
   return withPostgres(env, async (db) => {
-    const accounts = await db.select().from(billingAccounts).where(eq(billingAccounts.billingMode, "postpaid"));
-    const due = accounts.map((account) => ({ account, month: previousMonth(monthAt(now, account.timeZone), account.timeZone) }));
-    const months = [...new Set(due.map((d) => d.month.month))];
-    const invoiced = new Set(
-      months.length === 0 ? [] : (await db.select({ accountId: invoices.accountId, month: invoices.month }).from(invoices).where(inArray(invoices.month, months))).map((i) => `${i.accountId}|${i.month}`),
-    );
-    let created = 0;
-    for (const { account, month } of due) {
-      if (invoiced.has(`${account.accountId}|${month.month}`)) continue;
-      if (await createMonthInvoice(db, account, month)) created += 1;
-    }
     const stripe = stripeClient(env);
-    const drafts = await db.select().from(invoices).where(eq(invoices.status, "draft")).orderBy(asc(invoices.id));
-    let sent = 0;
-    for (const draft of drafts) {
-      try {
-        await sendInvoice(stripe, db, draft);
-        sent += 1;
-      } catch (error) {
-        // The next run sends it again; the others go on.
-        console.error(JSON.stringify({ level: "error", message: "invoice not sent to Stripe", invoice_id: draft.id, account_id: draft.accountId, error: String(error) }));
-      }
+    const totals = { created: 0, sent: 0, unsent: 0 };
+    for (const account of await db.select().from(billingAccounts).where(eq(billingAccounts.billingMode, "postpaid"))) {
+      const outcome = await invoiceAccount(stripe, db, account, now);
+      totals.created += outcome.created ? 1 : 0;
+      totals.sent += outcome.sent;
+      totals.unsent += outcome.unsent;
     }
-    return { created, sent, unsent: drafts.length - sent };
+    return totals;
   });
 }
