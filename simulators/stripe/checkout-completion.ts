@@ -23,6 +23,8 @@ export function completeCheckoutSession(state: StripeState, id: string, paymentM
       metadata: data.metadata,
       setupFutureUsage: data.setupFutureUsage,
     });
+    // Stripe creates the session's PaymentIntent when the customer pays, and announces it like any other.
+    state.emit("payment_intent.created", pi, origin);
     session.payment_intent = pi.id;
     confirmPaymentIntent(state, pi, paymentMethodId, origin);
     session.payment_status = "paid";
