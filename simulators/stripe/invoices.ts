@@ -75,7 +75,7 @@ function createInvoice(state: StripeState, params: Params, origin: RequestOrigin
   return invoice;
 }
 
-function invoiceOf(state: StripeState, id: string): Invoice {
+export function invoiceOf(state: StripeState, id: string): Invoice {
   const invoice = state.invoices.get(id);
   if (!invoice) throw noSuchResource("invoice", id);
   return invoice;
@@ -105,7 +105,7 @@ function markPaid(state: StripeState, invoice: Invoice, origin: RequestOrigin): 
 }
 
 /** Charges the invoice's payment method (the parameter, the invoice's default, then the customer's invoice default). */
-function pay(state: StripeState, invoice: Invoice, params: Params, origin: RequestOrigin): Invoice {
+export function payInvoice(state: StripeState, invoice: Invoice, params: Params, origin: RequestOrigin): Invoice {
   if (invoice.status === "draft") finalize(state, invoice, origin);
   if (invoice.status === "paid") throw invalidRequest("Invoice is already paid", { code: "invoice_already_paid" });
   const pmId = (params.payment_method as string | undefined) ?? invoice.default_payment_method ?? customerOf(state, invoice.customer).invoice_settings.default_payment_method;
@@ -133,5 +133,5 @@ export function invoiceRoutes(router: ApiRouter): void {
       return ok(listPage(invoices, params, "/v1/invoices", "invoice"));
     })
     .post("/v1/invoices/:id/finalize", (req, state) => ok(finalize(state, invoiceOf(state, req.params.id!), req.origin)))
-    .post("/v1/invoices/:id/pay", (req, state) => ok(pay(state, invoiceOf(state, req.params.id!), readParams(req.form, { payment_method: "string", off_session: "boolean" }), req.origin)));
+    .post("/v1/invoices/:id/pay", (req, state) => ok(payInvoice(state, invoiceOf(state, req.params.id!), readParams(req.form, { payment_method: "string", off_session: "boolean" }), req.origin)));
 }

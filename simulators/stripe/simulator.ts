@@ -4,6 +4,7 @@ import { handleApiCall, type ApiDeps } from "./api-router.ts";
 import { completeCheckoutSession } from "./checkout-completion.ts";
 import { checkoutPageHtml, successRedirect } from "./checkout-page.ts";
 import { checkoutSessionOf } from "./checkout-sessions.ts";
+import { serveInvoicePage } from "./invoice-page.ts";
 import { handleControlRequest } from "./control-api.ts";
 import { IdempotencyStore } from "./idempotency.ts";
 import { RateLimiter } from "./rate-limiter.ts";
@@ -42,7 +43,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, { "Content-Type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 
-/** Starts the Stripe simulator: REST API under /v1, hosted Checkout under /checkout, control API under /__control. */
+/** Starts the Stripe simulator: REST API under /v1, hosted Checkout under /checkout, hosted invoices under /invoice, control API under /__control. */
 export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): Promise<StripeSimulator> {
   const host = opts.host ?? "127.0.0.1";
   assertLoopback(host, "Stripe");
@@ -69,6 +70,8 @@ export async function startStripeSimulator(opts: StripeSimulatorOptions = {}): P
     }
     const page = /^\/checkout\/(cs_test_\w+)(\/complete)?$/.exec(url.pathname);
     if (page) return serveCheckoutPage(state, res, method, page[1]!, page[2] !== undefined, body);
+    const invoicePage = /^\/invoice\/(in_\w+)(\/pay)?$/.exec(url.pathname);
+    if (invoicePage) return serveInvoicePage(state, res, method, invoicePage[1]!, invoicePage[2] !== undefined, body);
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
     const out = await handleApiCall(deps, { method, url, headers, body });
     sendJson(res, out.status, out.body, out.headers);
