@@ -1,4 +1,4 @@
-import { and, eq, ne } from "drizzle-orm";
+import { and, eq, isNull, ne, or } from "drizzle-orm";
 import type Stripe from "stripe";
 import { pushBalanceSnapshot } from "../../../shared/billing/balance-snapshot.ts";
 import type { PgDatabase, PostgresConfig } from "../../../shared/pg/client.ts";
@@ -9,7 +9,11 @@ import { recordPaymentFailure } from "../payments/payment-failures.ts";
 
 export type InvoiceEventOutcome = { handled: true; detail: string } | { handled: false; reason: string };
 
-/** Our invoice that a Stripe invoice names in its metadata, if it is the one we sent (same account, same Stripe id). */
+/**
+ * Our invoice that a Stripe invoice names in its metadata, if it is the one we sent: same account, and the same
+ * Stripe id, or none stored yet (Stripe's own auto-advance may finalize and charge a draft whose id a failed run
+ * never stored; the job stores it when it sends the invoice again, under the same idempotency key).
+ */
 async function ourInvoice(db: PgDatabase, stripeInvoice: Stripe.Invoice): Promise<InvoiceRow | undefined> {
   const accountId = stripeInvoice.metadata?.account_id;
   const id = Number(stripeInvoice.metadata?.invoice_id);
@@ -17,7 +21,7 @@ async function ourInvoice(db: PgDatabase, stripeInvoice: Stripe.Invoice): Promis
   const [row] = await db
     .select()
     .from(invoices)
-    .where(and(eq(invoices.id, id), eq(invoices.accountId, accountId), eq(invoices.stripeInvoiceId, stripeInvoice.id)))
+    .where(and(eq(invoices.id, id), eq(invoices.accountId, accountId), or(eq(invoices.stripeInvoiceId, stripeInvoice.id), isNull(invoices.stripeInvoiceId))))
     .limit(1);
   return row;
 }
@@ -44,7 +48,19 @@ export async function invoicePaid(env: Env & PostgresConfig, db: PgDatabase, str
       sourceType: "payment_event",
       sourceId: stripeInvoice.id!,
     });
-    await tx.update(invoices).set({ status: "paid", paidAt }).where(and(eq(invoices.id, invoice.id), ne(invoices.status, "paid")));
+    // Stripe's figures stand, also for an invoice the job had not yet recorded as finalized.
+    await tx
+      .update(invoices)
+      .set({
+        status: "paid",
+        paidAt,
+        stripeInvoiceId: stripeInvoice.id,
+        number: stripeInvoice.number,
+        hostedInvoiceUrl: stripeInvoice.hosted_invoice_url ?? null,
+        taxMinor: stripeInvoice.total - stripeInvoice.subtotal,
+        totalMinor: stripeInvoice.total,
+      })
+      .where(and(eq(invoices.id, invoice.id), ne(invoices.status, "paid")));
     return posted;
   });
   await markPaid(db, invoice.accountId);

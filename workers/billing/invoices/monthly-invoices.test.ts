@@ -2,14 +2,16 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { withPostgres } from "../../../shared/pg/client.ts";
-import { callCharges } from "../../../shared/pg/schema.ts";
+import { billingAccounts, callCharges } from "../../../shared/pg/schema.ts";
 import { api, createTenant, type Tenant } from "../../../test/workers/api-client.ts";
 import { billingAccount, finishedCall, usageMessage } from "../../../test/workers/billing-fixtures.ts";
 import { checkoutCompleted, deliver, eventAbout, stripe } from "../payments/testing/stripe-fixtures.ts";
 import { settleCall } from "../settlement.ts";
 import { UsageMessage } from "../usage-message.ts";
 import { createEndpoint, inbox, receiverUrl, received, verified } from "../../webhooks/testing/webhook-fixtures.ts";
-import { monthAt } from "./billing-month.ts";
+import { billingMonth, monthAt } from "./billing-month.ts";
+import { createMonthInvoice } from "./monthly-invoices.ts";
+import { invoiceMetadata } from "./stripe-invoice.ts";
 import { billingPlace, chargeAt, runInvoicing, stripeInvoiceId } from "./testing/invoice-fixtures.ts";
 
 const AGENT_A = "AGT-AAAAAAAAAA";
@@ -150,5 +152,28 @@ describe("postpaid monthly invoices through Stripe", () => {
       ["2026-10", "open", 300, 0],
     ]);
     expect(listed[0].hosted_invoice_url).toMatch(/\/invoice\/in_/);
+  });
+
+  it("credits an invoice Stripe charged on its own before the job stored its id (auto-advance after a failed run)", { timeout: 60_000 }, async () => {
+    const t = await postpaidTenant("pm_card_visa", "DE");
+    await chargeAt(t.accountId, "2026-10-15T12:00:00.000Z", { minuteMinor: 1_000 });
+    const invoice = await withPostgres(env, async (db) => {
+      const [account] = await db.select().from(billingAccounts).where(eq(billingAccounts.accountId, t.accountId));
+      return createMonthInvoice(db, account!, billingMonth("2026-10", "UTC"));
+    });
+    // What a run that created the Stripe invoice and then failed leaves: Stripe has it, our row has no Stripe id.
+    const customer = (await withPostgres(env, (db) => db.select().from(billingAccounts).where(eq(billingAccounts.accountId, t.accountId))))[0]!.stripeCustomerId!;
+    await stripe().customers.update(customer, { address: { country: "DE" } });
+    await stripe().invoiceItems.create({ customer, amount: 1_000, currency: "usd", description: "Calls" });
+    const draft = await stripe().invoices.create({ customer, pending_invoice_items_behavior: "include", automatic_tax: { enabled: true }, metadata: invoiceMetadata(invoice!) });
+    await stripe().invoices.finalizeInvoice(draft.id!);
+    await stripe().invoices.pay(draft.id!);
+
+    expect((await deliver(await eventAbout("invoice.paid", draft.id!))).json).toMatchObject({ handled: true, detail: "invoice paid" });
+    expect((await invoicesOf(t.key))[0]).toMatchObject({ month: "2026-10", status: "paid", subtotal_minor: 1_000, tax_minor: 190, total_minor: 1_190, number: expect.any(String) });
+    expect(await stripeInvoiceId(invoice!.id)).toBe(draft.id);
+    expect(await billing(t.key)).toMatchObject({ balance_minor: 1_000 }); // no call_charge postings here: only the payment
+    // Paid, so no longer a draft: the next run sends nothing.
+    expect(await runInvoicing(t.accountId, "2026-11-01T00:17:00.000Z")).toEqual({ created: null, sent: 0, unsent: 0 });
   });
 });
