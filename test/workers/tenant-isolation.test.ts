@@ -100,7 +100,9 @@ describe("tenant isolation", () => {
 
     const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
     const documented = Object.entries(doc.paths)
-      .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator"))
+      // A month (`/v1/billing/statements/{month}`) names no resource of anyone's: the statement is always the caller's
+      // own (workers/billing/routes/invoices.test.ts shows a tenant none of another's lines).
+      .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator") && !path.includes("{month}"))
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
     const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
     expect(walked.sort()).toEqual(documented.sort());
