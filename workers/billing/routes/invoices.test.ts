@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { api, createTenant } from "../../../test/workers/api-client.ts";
-import { billingAccount } from "../../../test/workers/billing-fixtures.ts";
+import { billingAccount, operator } from "../../../test/workers/billing-fixtures.ts";
 import { billingPlace, chargeAt, fetchStatement, runInvoicing } from "../invoices/testing/invoice-fixtures.ts";
 import { pdfText } from "../invoices/testing/pdf-text.ts";
 
@@ -41,7 +41,7 @@ describe("GET /v1/billing/statements/{month}", () => {
     expect(shown.slice(10)).toEqual(["Total for 3 calls: 2.54 USD", expect.stringMatching(/^Invoice [A-Z0-9]+-\d{4}: open, tax 0\.00$/)]);
   });
 
-  it("covers the current month so far, and refuses a month not begun, a malformed month and an account without billing", { timeout: 60_000 }, async () => {
+  it("covers the current month so far, and refuses a month not begun, a malformed month, an account without billing and a malformed billing country", { timeout: 60_000 }, async () => {
     const t = await tenantWithCalls();
     const now = new Date();
     const current = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, "0")}`;
@@ -59,6 +59,8 @@ describe("GET /v1/billing/statements/{month}", () => {
       expect(res.status, bad).toBe(422);
       expect(res.json().errors[0].path, bad).toBe("month");
     }
+    const country = await operator("PATCH", `/v1/operator/accounts/${t.accountId}/billing`, { country: "gb" });
+    expect(country.json).toMatchObject({ status: 422, type: `${PROBLEMS}validation-error`, errors: [expect.objectContaining({ path: "country" })] });
     const unbilled = await createTenant();
     expect((await fetchStatement(unbilled.key, "2026-11")).json()).toMatchObject({ status: 404, type: `${PROBLEMS}not-found` });
   });
