@@ -371,9 +371,12 @@ const rollupKey = {
 };
 
 /**
- * call_facts summed per account, hour and grain; added to in the transaction that records a call's facts
- * (workers/analytics/rollups.ts), so a redelivery, which records nothing, adds nothing. NULLS NOT DISTINCT: a null
- * end reason is a group of its own, and the other grains' columns are null.
+ * call_facts summed per account, hour and grain, with the mergeable latency histograms of their agent turns: per
+ * stage, how many spans fell in each log-scale bucket (`{"v2v": {"156": 3, …}, …}`; workers/analytics/
+ * latency-histogram.ts has the bucket formula and its 2 % bound). Merging is adding counts per bucket, so any hours
+ * and groups merge exactly. Added to in the transaction that records a call's facts (workers/analytics/rollups.ts),
+ * so a redelivery, which records nothing, adds nothing. NULLS NOT DISTINCT: a null end reason is a group of its own,
+ * and the other grains' columns are null. The key's prefix (account, grain, hour) is what every report reads by.
  */
 export const callRollups = pgTable(
   "call_rollups_hourly",
@@ -386,31 +389,10 @@ export const callRollups = pgTable(
     interruptions: bigint("interruptions", { mode: "number" }).notNull(),
     toolCalls: bigint("tool_calls", { mode: "number" }).notNull(),
     providerFailures: bigint("provider_failures", { mode: "number" }).notNull(),
+    latency: jsonb("latency").$type<Partial<Record<LatencyStage, Record<string, number>>>>().notNull(),
   },
   (t) => [
     unique("call_rollups_hourly_key").on(t.accountId, t.grain, t.hour, t.agentId, t.agentVersion, t.number, t.direction, t.endReason).nullsNotDistinct(),
     check("call_rollups_hourly_grain", oneOf("grain", ROLLUP_GRAINS)),
-  ],
-);
-
-/**
- * Mergeable latency histograms of agent turns: per account, hour, grain and stage, how many spans fell in each
- * log-scale bucket (workers/analytics/latency-histogram.ts: the bucket formula and its 2 % bound). Merging is adding
- * counts, so any set of hours and groups merges exactly.
- */
-export const latencyRollups = pgTable(
-  "latency_rollups_hourly",
-  {
-    ...rollupKey,
-    stage: text("stage", { enum: LATENCY_STAGE_NAMES }).notNull(),
-    bucket: integer("bucket").notNull(),
-    count: integer("count").notNull(),
-  },
-  (t) => [
-    unique("latency_rollups_hourly_key")
-      .on(t.accountId, t.grain, t.stage, t.hour, t.agentId, t.agentVersion, t.number, t.direction, t.endReason, t.bucket)
-      .nullsNotDistinct(),
-    check("latency_rollups_hourly_grain", oneOf("grain", ROLLUP_GRAINS)),
-    check("latency_rollups_hourly_stage", oneOf("stage", LATENCY_STAGE_NAMES)),
   ],
 );

@@ -8,8 +8,8 @@
  *   lands there);
  *   bucket i stands for r(i) = (1 − α)·γ^i, its upper end less α, which is also its lower end plus α:
  *   (1 − α)·γ^i = (1 + α)·γ^(i−1). So |r(i) − v| ≤ α·v for every v in the bucket: at most 2 %.
- * 1 ms to 16 minutes take 346 buckets. The database assigns buckets (`latency_bucket(ms)`, migration
- * analytics_latency_bucket); `latencyBucket` here is the same formula, and a test checks that both agree on every
+ * 1 ms to 16 minutes take 346 buckets. The database assigns buckets (`latency_bucket(ms)`, custom migration
+ * analytics_rollups_backfill); `latencyBucket` here is the same formula, and a test checks that both agree on every
  * whole ms up to 10^6.
  */
 export const RELATIVE_ERROR = 0.02;

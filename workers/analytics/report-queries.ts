@@ -59,7 +59,7 @@ export function reportQueries(accountId: string, q: AnalyticsQuery, timeZone: st
   const grain = q.group_by ?? "all";
   const inRange = sql`r.account_id = ${accountId} and r.grain = ${grain} and r.hour >= ${from} and r.hour < ${to}`;
   const stages = [...new Set(latencyMeasures.map((m) => splitLatencyMeasure(m).stage))];
-  const groupNames = sql.raw(["period", ...(q.group_by ? GROUPINGS[q.group_by] : [])].join(", "));
+  const groupNames = sql.raw(["period", ...(q.group_by ? GROUPINGS[q.group_by] : [])].map((col) => `r.${col}`).join(", "));
   return {
     calls: sql`select ${selectKeys}${callMeasures}
       from (select ${periodOf(sql`r.hour`)} as period, r.* from call_rollups_hourly r where ${inRange}) c
@@ -68,10 +68,11 @@ export function reportQueries(accountId: string, q: AnalyticsQuery, timeZone: st
     latency: stages.length
       ? sql`select ${selectKeys}, c.stage, array_agg(c.bucket order by c.bucket) as buckets, array_agg(c.n order by c.bucket) as counts
           from (
-            select ${groupNames}, stage, bucket, sum(count)::int as n
-            from (select ${periodOf(sql`r.hour`)} as period, r.* from latency_rollups_hourly r
-              where ${inRange} and r.stage in (${sql.join(stages.map((s) => sql`${s}`), sql`, `)})) r
-            group by ${groupNames}, stage, bucket
+            select ${groupNames}, st.stage, b.key::int as bucket, sum(b.value::int)::int as n
+            from (select ${periodOf(sql`r.hour`)} as period, r.* from call_rollups_hourly r where ${inRange}) r
+            cross join lateral (values ${sql.join(stages.map((stage) => sql`(${stage})`), sql`, `)}) st(stage)
+            cross join lateral jsonb_each_text(r.latency -> st.stage) b
+            group by ${groupNames}, st.stage, b.key::int
           ) c
           group by ${keys}, c.stage order by ${keys}, c.stage`
       : null,

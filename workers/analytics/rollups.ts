@@ -13,61 +13,60 @@ type Executor = Pick<PgDatabase, "execute">;
  * same statements over every call.
  *
  * Rows are upserted in key order, so two transactions adding to the same hour take their row locks in one order
- * and never deadlock.
+ * and never deadlock; histograms already there are merged with the new ones (`latency_histograms_add`).
  */
 export async function rollUpCalls(db: Executor, filter: SQL): Promise<void> {
-  await db.execute(callRollupStatement(filter));
-  await db.execute(latencyRollupStatement(filter));
+  await db.execute(rollupStatement(filter));
 }
 
 export const rollUpCall = (db: Executor, accountId: string, callId: string) => rollUpCalls(db, sql`c.account_id = ${accountId} and c.call_id = ${callId}`);
 
-const KEY = sql`account_id, grain, hour, agent_id, agent_version, number, direction, end_reason`;
-
-/** One row per grain (schema.ts ROLLUP_GRAINS) for each row of `src`: its value of that breakdown, nulls elsewhere. */
-const grainsOf = (src: string) =>
-  sql.raw(`cross join lateral (values
-    ('all', null::text, null::integer, null::text, null::text, null::text),
-    ('agent', ${src}.agent_id, null, null, null, null),
-    ('agent_version', ${src}.agent_id, ${src}.agent_version, null, null, null),
-    ('number', null, null, ${src}.number, null, null),
-    ('direction', null, null, null, ${src}.direction, null),
-    ('end_reason', null, null, null, null, ${src}.end_reason)
-  ) g(grain, agent_id, agent_version, number, direction, end_reason)`);
-
-const GRAIN_COLUMNS = sql`g.grain, s.hour, g.agent_id, g.agent_version, g.number, g.direction, g.end_reason`;
-
-function callRollupStatement(filter: SQL): SQL {
-  const added = ["calls", "duration_s", "cost_minor", "turns", "interruptions", "tool_calls", "provider_failures"].map((col) => `${col} = call_rollups_hourly.${col} + excluded.${col}`);
-  return sql`insert into call_rollups_hourly (${KEY}, calls, duration_s, cost_minor, turns, interruptions, tool_calls, provider_failures)
-    select s.account_id, ${GRAIN_COLUMNS}, count(*), coalesce(sum(s.duration_s), 0), coalesce(sum(s.cost_minor), 0),
-      sum(s.turns), sum(s.interruptions), sum(s.tool_calls), sum(s.provider_failures)
-    from (select c.*, date_trunc('hour', c.started_at, 'UTC') as hour from call_facts c where ${filter}) s
-    ${grainsOf("s")}
-    group by s.account_id, ${GRAIN_COLUMNS}
-    order by s.account_id, ${GRAIN_COLUMNS}
-    on conflict on constraint call_rollups_hourly_key do update set ${sql.raw(added.join(", "))}`;
-}
+const KEY = "account_id, grain, hour, agent_id, agent_version, number, direction, end_reason";
+const SUMS = ["calls", "duration_s", "cost_minor", "turns", "interruptions", "tool_calls", "provider_failures"];
 
 /**
- * Spans are first counted per call dimensions, stage and bucket, then per grain: over many calls (the bench, a
- * backfill) that multiplies by six grains a few rows per hour and bucket rather than every span.
+ * The grains (schema.ts ROLLUP_GRAINS) as grouping sets over the call dimensions: one pass over the input feeds
+ * all six. `grouping()` sets a bit per dimension left out (agent_id the highest), which names the grain; `dims` names
+ * a row's values in one text (a record's text tells null from ''), so its sums and its histograms join on a hashable
+ * equality.
  */
-function latencyRollupStatement(filter: SQL): SQL {
+const GRAIN_SETS = "grouping sets ((), (agent_id), (agent_id, agent_version), (number), (direction), (end_reason))";
+const GRAIN = `case grouping(agent_id, agent_version, number, direction, end_reason)
+    when 31 then 'all' when 15 then 'agent' when 7 then 'agent_version' when 27 then 'number' when 29 then 'direction' else 'end_reason' end`;
+const DIMS = "row(agent_id, agent_version, number, direction, end_reason)::text";
+
+/**
+ * Spans are counted per grain, stage and bucket, then gathered into one object per rollup row
+ * (`{"v2v": {"156": 3, …}, …}`), which joins the row's sums.
+ */
+function rollupStatement(filter: SQL): SQL {
   const stages = Object.entries(LATENCY_STAGES).map(([stage, column]) => `('${stage}', t.${column})`);
-  return sql`insert into latency_rollups_hourly (${KEY}, stage, bucket, count)
-    select s.account_id, ${GRAIN_COLUMNS}, s.stage, s.bucket, sum(s.n)
-    from (
-      select c.account_id, date_trunc('hour', c.started_at, 'UTC') as hour, c.agent_id, c.agent_version, c.number, c.direction, c.end_reason,
-        v.stage, latency_bucket(v.ms) as bucket, count(*) as n
-      from call_facts c
+  const added = SUMS.map((col) => `${col} = call_rollups_hourly.${col} + excluded.${col}`);
+  return sql`insert into call_rollups_hourly (${sql.raw(KEY)}, ${sql.raw(SUMS.join(", "))}, latency)
+    with facts as (select c.*, date_trunc('hour', c.started_at, 'UTC') as hour from call_facts c where ${filter}),
+    sums as (
+      select account_id, ${sql.raw(GRAIN)} as grain, hour, agent_id, agent_version, number, direction, end_reason, ${sql.raw(DIMS)} as dims,
+        count(*) as calls, coalesce(sum(duration_s), 0) as duration_s, coalesce(sum(cost_minor), 0) as cost_minor,
+        sum(turns) as turns, sum(interruptions) as interruptions, sum(tool_calls) as tool_calls, sum(provider_failures) as provider_failures
+      from facts
+      group by account_id, hour, ${sql.raw(GRAIN_SETS)}
+    ),
+    spans as (
+      select c.account_id, c.hour, c.agent_id, c.agent_version, c.number, c.direction, c.end_reason, v.stage, latency_bucket(v.ms) as bucket
+      from facts c
       join turn_facts t on t.account_id = c.account_id and t.call_id = c.call_id and t.role = 'agent'
       cross join lateral (values ${sql.raw(stages.join(", "))}) v(stage, ms)
-      where ${filter} and v.ms is not null
-      group by 1, 2, 3, 4, 5, 6, 7, 8, 9
-    ) s
-    ${grainsOf("s")}
-    group by s.account_id, ${GRAIN_COLUMNS}, s.stage, s.bucket
-    order by s.account_id, ${GRAIN_COLUMNS}, s.stage, s.bucket
-    on conflict on constraint latency_rollups_hourly_key do update set count = latency_rollups_hourly.count + excluded.count`;
+      where v.ms is not null
+    ),
+    buckets as (
+      select account_id, ${sql.raw(GRAIN)} as grain, hour, ${sql.raw(DIMS)} as dims, stage, bucket, count(*) as n
+      from spans
+      group by account_id, hour, stage, bucket, ${sql.raw(GRAIN_SETS)}
+    ),
+    stages as (select account_id, grain, hour, dims, stage, jsonb_object_agg(bucket, n) as histogram from buckets group by 1, 2, 3, 4, 5),
+    histograms as (select account_id, grain, hour, dims, jsonb_object_agg(stage, histogram) as latency from stages group by 1, 2, 3, 4)
+    select ${sql.raw(KEY.split(", ").map((c) => `u.${c}`).join(", "))}, ${sql.raw(SUMS.map((c) => `u.${c}`).join(", "))}, coalesce(h.latency, '{}')
+    from sums u left join histograms h on h.account_id = u.account_id and h.grain = u.grain and h.hour = u.hour and h.dims = u.dims
+    order by ${sql.raw(KEY.split(", ").map((c) => `u.${c}`).join(", "))}
+    on conflict on constraint call_rollups_hourly_key do update set ${sql.raw(added.join(", "))}, latency = latency_histograms_add(call_rollups_hourly.latency, excluded.latency)`;
 }
