@@ -8,13 +8,16 @@ const query = (key: string, params: Record<string, string>) => api(key).get(`/v1
 const LATENCY = ["v2v_p50", "v2v_p90", "v2v_p99", "stt_p50", "stt_p99"];
 const MEASURES = ["count", "minutes", "cost", "turns", ...LATENCY].join(",");
 
-/** Three days of calls across two agents, versions, directions and end reasons, with spread-out latencies. */
-function threeDays(): SeededCall[] {
+/**
+ * A day of calls, two or three an hour (so each hour's rollup rows are added to again: their sums added, their
+ * histograms merged), across two agents, versions, directions and end reasons, with spread-out latencies.
+ */
+function aDayOfCalls(): SeededCall[] {
   const calls: SeededCall[] = [];
   for (let i = 0; i < 60; i++) {
     const v2v = Array.from({ length: 1 + (i % 4) }, (_, k) => 300 + ((i * 97 + k * 331) % 2_700));
     calls.push({
-      startedAt: new Date(Date.UTC(2026, 4, 4) + i * 71 * 60_000).toISOString(),
+      startedAt: new Date(Date.UTC(2026, 4, 4) + i * 23 * 60_000).toISOString(),
       agentId: i % 3 === 0 ? "AGT-BBBBBBBBBB" : "AGT-AAAAAAAAAA",
       agentVersion: 1 + (i % 2),
       direction: i % 5 === 0 ? "outbound" : "inbound",
@@ -45,7 +48,7 @@ function expectAgreement(rollups: Row[], turns: Row[]) {
 describe("GET /v1/analytics/calls over the hourly rollups", () => {
   it("answers long ranges from the rollups with the raw rows' sums and percentiles within 2 %, in every breakdown and interval", async () => {
     const t = await billedTenant({ time_zone: "Europe/Paris" });
-    await seedFacts(t.accountId, threeDays());
+    await seedFacts(t.accountId, aDayOfCalls());
     // Whole hours, 72 of them: the rollups. One second earlier: the same calls, read from the raw rows.
     const long = { from: "2026-05-04T00:00:00Z", to: "2026-05-07T00:00:00Z", measures: MEASURES };
     const raw = { ...long, from: "2026-05-03T23:59:59Z" };
@@ -57,9 +60,14 @@ describe("GET /v1/analytics/calls over the hourly rollups", () => {
       expect(fromRollups.json.rows.length, JSON.stringify(extra)).toBeGreaterThan(0);
       expectAgreement(fromRollups.json.rows, fromTurns.json.rows);
     }
-    // Paris days start at 22:00 UTC in May (the last call starts at 21:49 UTC on the 6th): the rollups cut days in the account's zone.
+    // Paris days start at 22:00 UTC in May: the rollups cut days in the account's zone (calls run to 22:37 UTC).
     const days = await query(t.key, { ...long, interval: "day", measures: "count" });
-    expect(days.json.rows.map((r: Row) => r.start)).toEqual(["2026-05-03T22:00:00Z", "2026-05-04T22:00:00Z", "2026-05-05T22:00:00Z"]);
+    expect(days.json.rows).toEqual([
+      { start: "2026-05-03T22:00:00Z", local_start: "2026-05-04T00:00:00", count: 58 },
+      { start: "2026-05-04T22:00:00Z", local_start: "2026-05-05T00:00:00", count: 2 },
+    ]);
+    const hours = await query(t.key, { ...long, interval: "hour", measures: "count" });
+    expect(Math.max(...hours.json.rows.map((r: Row) => r.count as number))).toBe(3);
   }, 60_000);
 
   it("reads the raw rows in a zone whose hours are not UTC hours", async () => {
