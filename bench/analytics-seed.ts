@@ -6,8 +6,9 @@
  * One tenant (`BENCH_TENANT`) holds `tenantCalls` calls spread over `WINDOW_DAYS` days; the others share the rest,
  * in the same window, so the tenant's rows are interleaved with theirs in the heap as facts arriving in time order
  * would be. Each call has `turnsPerCall` turns, caller and agent by turns; agent turns carry all five latency spans.
- * The tenant has 5 agents with 2 numbers each, a second agent version from day 15, 80 % inbound calls and four end
- * reasons. Everything comes from `setseed`, so two runs seed the same rows.
+ * The tenant has 6 agents (`round(random() * 4.999)`: the first and the last half as busy) with 2 numbers each, a
+ * second agent version from day 15, 80 % inbound calls and four end reasons. Everything comes from `setseed`, so two
+ * runs seed the same rows.
  */
 import { sql } from "drizzle-orm";
 import type { PgDatabase } from "../shared/pg/client.ts";
