@@ -14,7 +14,16 @@ CREATE TABLE "call_rollups_hourly" (
 	"interruptions" bigint NOT NULL,
 	"tool_calls" bigint NOT NULL,
 	"provider_failures" bigint NOT NULL,
-	"latency" jsonb NOT NULL,
+	"v2v_buckets" integer[] NOT NULL,
+	"v2v_counts" integer[] NOT NULL,
+	"stt_buckets" integer[] NOT NULL,
+	"stt_counts" integer[] NOT NULL,
+	"llm_ttft_buckets" integer[] NOT NULL,
+	"llm_ttft_counts" integer[] NOT NULL,
+	"tts_ttfb_buckets" integer[] NOT NULL,
+	"tts_ttfb_counts" integer[] NOT NULL,
+	"overhead_buckets" integer[] NOT NULL,
+	"overhead_counts" integer[] NOT NULL,
 	CONSTRAINT "call_rollups_hourly_key" UNIQUE NULLS NOT DISTINCT("account_id","grain","hour","agent_id","agent_version","number","direction","end_reason"),
 	CONSTRAINT "call_rollups_hourly_grain" CHECK (grain in ('all', 'agent', 'agent_version', 'number', 'direction', 'end_reason'))
 );

@@ -372,8 +372,9 @@ const rollupKey = {
 
 /**
  * call_facts summed per account, hour and grain, with the mergeable latency histograms of their agent turns: per
- * stage, how many spans fell in each log-scale bucket (`{"v2v": {"156": 3, …}, …}`; workers/analytics/
- * latency-histogram.ts has the bucket formula and its 2 % bound). Merging is adding counts per bucket, so any hours
+ * stage, how many spans fell in each log-scale bucket (`<stage>_buckets`, `<stage>_counts`; workers/analytics/
+ * latency-histogram.ts has the bucket formula and its 2 % bound). Arrays, not jsonb: a report unnests thousands of
+ * buckets, and jsonb's per-key expansion cost several times more (bench/README.md, section 9). Merging is adding counts per bucket, so any hours
  * and groups merge exactly. Added to in the transaction that records a call's facts (workers/analytics/rollups.ts),
  * so a redelivery, which records nothing, adds nothing. NULLS NOT DISTINCT: a null end reason is a group of its own,
  * and the other grains' columns are null. The key's prefix (account, grain, hour) is what every report reads by.
@@ -389,7 +390,17 @@ export const callRollups = pgTable(
     interruptions: bigint("interruptions", { mode: "number" }).notNull(),
     toolCalls: bigint("tool_calls", { mode: "number" }).notNull(),
     providerFailures: bigint("provider_failures", { mode: "number" }).notNull(),
-    latency: jsonb("latency").$type<Partial<Record<LatencyStage, Record<string, number>>>>().notNull(),
+    // Per stage, the non-empty buckets in ascending order and their counts (two arrays unnest together).
+    v2vBuckets: integer("v2v_buckets").array().notNull(),
+    v2vCounts: integer("v2v_counts").array().notNull(),
+    sttBuckets: integer("stt_buckets").array().notNull(),
+    sttCounts: integer("stt_counts").array().notNull(),
+    llmTtftBuckets: integer("llm_ttft_buckets").array().notNull(),
+    llmTtftCounts: integer("llm_ttft_counts").array().notNull(),
+    ttsTtfbBuckets: integer("tts_ttfb_buckets").array().notNull(),
+    ttsTtfbCounts: integer("tts_ttfb_counts").array().notNull(),
+    overheadBuckets: integer("overhead_buckets").array().notNull(),
+    overheadCounts: integer("overhead_counts").array().notNull(),
   },
   (t) => [
     unique("call_rollups_hourly_key").on(t.accountId, t.grain, t.hour, t.agentId, t.agentVersion, t.number, t.direction, t.endReason).nullsNotDistinct(),

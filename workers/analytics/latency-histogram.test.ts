@@ -79,6 +79,30 @@ describe("merged histograms", () => {
     );
   });
 
+  it("merge in the database (histogram_buckets_add, histogram_counts_add) as counts added per bucket, in any grouping", async () => {
+    await withPostgres(env, (db) =>
+      fc.assert(
+        fc.asyncProperty(spansArb, spansArb, spansArb, async (a, b, c) => {
+          const [ha, hb, hc] = [histogramOf(a), histogramOf(b), histogramOf(c)];
+          const arr = (xs: number[]) => sql`${`{${xs.join(",")}}`}::int[]`;
+          const [A, B, C] = [ha, hb, hc].map((h) => ({ b: arr(h.buckets), c: arr(h.counts) }));
+          const [row] = (
+            await db.execute<Record<"lb" | "lc" | "rb" | "rc", number[]>>(sql`
+              with ab as (select histogram_buckets_add(${A!.b}, ${B!.b}) as b, histogram_counts_add(${A!.b}, ${A!.c}, ${B!.b}, ${B!.c}) as c),
+                bc as (select histogram_buckets_add(${B!.b}, ${C!.b}) as b, histogram_counts_add(${B!.b}, ${B!.c}, ${C!.b}, ${C!.c}) as c),
+                l as (select histogram_buckets_add(ab.b, ${C!.b}) as b, histogram_counts_add(ab.b, ab.c, ${C!.b}, ${C!.c}) as c from ab),
+                r as (select histogram_buckets_add(${A!.b}, bc.b) as b, histogram_counts_add(${A!.b}, ${A!.c}, bc.b, bc.c) as c from bc)
+              select l.b as lb, l.c as lc, r.b as rb, r.c as rc from l, r`)
+          ).rows;
+          const whole = histogramOf([...a, ...b, ...c]);
+          expect({ buckets: row!.lb, counts: row!.lc }).toEqual(whole);
+          expect({ buckets: row!.rb, counts: row!.rc }).toEqual(whole);
+        }),
+        { numRuns: 25 },
+      ),
+    );
+  });
+
   it("answer every quantile within 2 % of percentile_cont over the raw spans, however the spans were split", () => {
     fc.assert(
       fc.property(spansArb, spansArb, quantileArb, (a, b, q) => {

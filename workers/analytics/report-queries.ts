@@ -68,11 +68,11 @@ export function reportQueries(accountId: string, q: AnalyticsQuery, timeZone: st
     latency: stages.length
       ? sql`select ${selectKeys}, c.stage, array_agg(c.bucket order by c.bucket) as buckets, array_agg(c.n order by c.bucket) as counts
           from (
-            select ${groupNames}, st.stage, b.key::int as bucket, sum(b.value::int)::int as n
+            select ${groupNames}, st.stage, b.bucket, sum(b.n)::int as n
             from (select ${periodOf(sql`r.hour`)} as period, r.* from call_rollups_hourly r where ${inRange}) r
-            cross join lateral (values ${sql.join(stages.map((stage) => sql`(${stage})`), sql`, `)}) st(stage)
-            cross join lateral jsonb_each_text(r.latency -> st.stage) b
-            group by ${groupNames}, st.stage, b.key::int
+            cross join lateral (values ${sql.raw(stages.map((stage) => `('${stage}', r.${stage}_buckets, r.${stage}_counts)`).join(", "))}) st(stage, buckets, counts)
+            cross join lateral unnest(st.buckets, st.counts) b(bucket, n)
+            group by ${groupNames}, st.stage, b.bucket
           ) c
           group by ${keys}, c.stage order by ${keys}, c.stage`
       : null,

@@ -13,7 +13,7 @@ type Executor = Pick<PgDatabase, "execute">;
  * same statements over every call.
  *
  * Rows are upserted in key order, so two transactions adding to the same hour take their row locks in one order
- * and never deadlock; histograms already there are merged with the new ones (`latency_histograms_add`).
+ * and never deadlock; histograms already there are merged with the new ones.
  */
 export async function rollUpCalls(db: Executor, filter: SQL): Promise<void> {
   await db.execute(rollupStatement(filter));
@@ -23,6 +23,8 @@ export const rollUpCall = (db: Executor, accountId: string, callId: string) => r
 
 const KEY = "account_id, grain, hour, agent_id, agent_version, number, direction, end_reason";
 const SUMS = ["calls", "duration_s", "cost_minor", "turns", "interruptions", "tool_calls", "provider_failures"];
+const STAGES = Object.keys(LATENCY_STAGES);
+const HISTOGRAMS = STAGES.flatMap((stage) => [`${stage}_buckets`, `${stage}_counts`]);
 
 /**
  * The grains (schema.ts ROLLUP_GRAINS) as grouping sets over the call dimensions: one pass over the input feeds
@@ -36,13 +38,28 @@ const GRAIN = `case grouping(agent_id, agent_version, number, direction, end_rea
 const DIMS = "row(agent_id, agent_version, number, direction, end_reason)::text";
 
 /**
- * Spans are counted per grain, stage and bucket, then gathered into one object per rollup row
- * (`{"v2v": {"156": 3, …}, …}`), which joins the row's sums.
+ * Spans are counted per grain, stage and bucket, then gathered per rollup row into each stage's two arrays, which
+ * join the row's sums. An upsert onto a row already there adds the sums and merges the histograms
+ * (`histogram_buckets_add`, `histogram_counts_add`: counts added per bucket).
  */
 function rollupStatement(filter: SQL): SQL {
-  const stages = Object.entries(LATENCY_STAGES).map(([stage, column]) => `('${stage}', t.${column})`);
-  const added = SUMS.map((col) => `${col} = call_rollups_hourly.${col} + excluded.${col}`);
-  return sql`insert into call_rollups_hourly (${sql.raw(KEY)}, ${sql.raw(SUMS.join(", "))}, latency)
+  const spans = Object.entries(LATENCY_STAGES).map(([stage, column]) => `('${stage}', t.${column})`);
+  const arrays = STAGES.flatMap((stage) => [
+    `coalesce(min(buckets) filter (where stage = '${stage}'), '{}') as ${stage}_buckets`,
+    `coalesce(min(counts) filter (where stage = '${stage}'), '{}') as ${stage}_counts`,
+  ]);
+  const merged = [
+    ...SUMS.map((col) => `${col} = call_rollups_hourly.${col} + excluded.${col}`),
+    ...STAGES.flatMap((stage) => {
+      const [old, added] = [`call_rollups_hourly.${stage}`, `excluded.${stage}`];
+      return [
+        `${stage}_buckets = histogram_buckets_add(${old}_buckets, ${added}_buckets)`,
+        `${stage}_counts = histogram_counts_add(${old}_buckets, ${old}_counts, ${added}_buckets, ${added}_counts)`,
+      ];
+    }),
+  ];
+  const key = KEY.split(", ").map((c) => `u.${c}`).join(", ");
+  return sql`insert into call_rollups_hourly (${sql.raw(KEY)}, ${sql.raw(SUMS.join(", "))}, ${sql.raw(HISTOGRAMS.join(", "))})
     with facts as (select c.*, date_trunc('hour', c.started_at, 'UTC') as hour from call_facts c where ${filter}),
     sums as (
       select account_id, ${sql.raw(GRAIN)} as grain, hour, agent_id, agent_version, number, direction, end_reason, ${sql.raw(DIMS)} as dims,
@@ -55,18 +72,21 @@ function rollupStatement(filter: SQL): SQL {
       select c.account_id, c.hour, c.agent_id, c.agent_version, c.number, c.direction, c.end_reason, v.stage, latency_bucket(v.ms) as bucket
       from facts c
       join turn_facts t on t.account_id = c.account_id and t.call_id = c.call_id and t.role = 'agent'
-      cross join lateral (values ${sql.raw(stages.join(", "))}) v(stage, ms)
+      cross join lateral (values ${sql.raw(spans.join(", "))}) v(stage, ms)
       where v.ms is not null
     ),
     buckets as (
-      select account_id, ${sql.raw(GRAIN)} as grain, hour, ${sql.raw(DIMS)} as dims, stage, bucket, count(*) as n
+      select account_id, ${sql.raw(GRAIN)} as grain, hour, ${sql.raw(DIMS)} as dims, stage, bucket, count(*)::int as n
       from spans
       group by account_id, hour, stage, bucket, ${sql.raw(GRAIN_SETS)}
     ),
-    stages as (select account_id, grain, hour, dims, stage, jsonb_object_agg(bucket, n) as histogram from buckets group by 1, 2, 3, 4, 5),
-    histograms as (select account_id, grain, hour, dims, jsonb_object_agg(stage, histogram) as latency from stages group by 1, 2, 3, 4)
-    select ${sql.raw(KEY.split(", ").map((c) => `u.${c}`).join(", "))}, ${sql.raw(SUMS.map((c) => `u.${c}`).join(", "))}, coalesce(h.latency, '{}')
+    stages as (
+      select account_id, grain, hour, dims, stage, array_agg(bucket order by bucket) as buckets, array_agg(n order by bucket) as counts
+      from buckets group by 1, 2, 3, 4, 5
+    ),
+    histograms as (select account_id, grain, hour, dims, ${sql.raw(arrays.join(", "))} from stages group by 1, 2, 3, 4)
+    select ${sql.raw(key)}, ${sql.raw(SUMS.map((c) => `u.${c}`).join(", "))}, ${sql.raw(HISTOGRAMS.map((c) => `coalesce(h.${c}, '{}')`).join(", "))}
     from sums u left join histograms h on h.account_id = u.account_id and h.grain = u.grain and h.hour = u.hour and h.dims = u.dims
-    order by ${sql.raw(KEY.split(", ").map((c) => `u.${c}`).join(", "))}
-    on conflict on constraint call_rollups_hourly_key do update set ${sql.raw(added.join(", "))}, latency = latency_histograms_add(call_rollups_hourly.latency, excluded.latency)`;
+    order by ${sql.raw(key)}
+    on conflict on constraint call_rollups_hourly_key do update set ${sql.raw(merged.join(", "))}`;
 }
