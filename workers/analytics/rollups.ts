@@ -10,7 +10,7 @@ type Executor = Pick<PgDatabase, "execute">;
  * redelivery insert nothing and so roll up nothing, and the rollups commit with the facts or not at all. That is
  * why the rollups are kept here rather than by a scheduled job, which would need a watermark, and a way to tell a
  * late call (settled hours after it started) from one already counted. The bench builds its seeded rollups with the
- * same statements over every call.
+ * same statement over all the bench tenant's calls.
  *
  * Rows are upserted in key order, so two transactions adding to the same hour take their row locks in one order
  * and never deadlock; histograms already there are merged with the new ones.
