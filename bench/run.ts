@@ -3,6 +3,7 @@
  * audio hot path and control-plane throughput, against real workerd and the provider simulators on loopback.
  * Full run: a few minutes on a 2-core machine. `--smoke`: a tiny version of everything (CI), in well under a minute.
  */
+import { runAnalyticsOnly } from "./analytics-run.ts";
 import { runApiThroughput } from "./api-throughput.ts";
 import { runBargeIn } from "./barge-in.ts";
 import { runHotPath } from "./hot-path.ts";
@@ -16,6 +17,8 @@ import { startWorld } from "./world.ts";
 const smoke = process.argv.includes("--smoke");
 // `--media-levers [--calls N] [--rounds N] [--busy N]`: section 8 alone (bench/media-levers.ts), its own result files.
 if (process.argv.includes("--media-levers")) process.exit(await runMediaLeversOnly(process.argv));
+// `--analytics [--smoke]`: section 9 (bench/analytics.ts), the analytics dashboard over 1M seeded calls, its own result files.
+if (process.argv.includes("--analytics")) process.exit(await runAnalyticsOnly(process.argv));
 
 // The platform harness shells out to `wrangler` for D1 migrations: make the local binary reachable when run as
 // plain `node bench/run.ts` (npm run adds it already).

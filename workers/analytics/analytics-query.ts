@@ -1,8 +1,12 @@
 import { z } from "@hono/zod-openapi";
+import type { LatencyStage } from "../../shared/pg/schema.ts";
 
-/** Sums over call_facts: the column each adds up (count counts rows). Minutes are the billed duration. */
+/**
+ * Sums over call_facts or its hourly rollups, which share these column names (`calls` is 1 per fact row, the number
+ * of calls per rollup row). Minutes are the billed duration.
+ */
 export const CALL_MEASURES = {
-  count: "count(*)::int",
+  count: "sum(c.calls)::int",
   minutes: "round(coalesce(sum(c.duration_s), 0) / 60.0, 2)::float8",
   cost: "coalesce(sum(c.cost_minor), 0)::float8",
   turns: "coalesce(sum(c.turns), 0)::float8",
@@ -18,7 +22,7 @@ export const LATENCY_STAGES = {
   llm_ttft: "llm_ttft_ms",
   tts_ttfb: "tts_ttfb_ms",
   overhead: "platform_overhead_ms",
-} as const;
+} as const satisfies Record<LatencyStage, string>;
 export const PERCENTILES = { p50: 0.5, p90: 0.9, p99: 0.99 } as const;
 
 export type CallMeasure = keyof typeof CALL_MEASURES;

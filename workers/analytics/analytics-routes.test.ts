@@ -1,58 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import worker from "../index.ts";
-import { withPostgres } from "../../shared/pg/client.ts";
-import { callFacts, turnFacts } from "../../shared/pg/schema.ts";
 import { api, createTenant } from "../../test/workers/api-client.ts";
 import { billedTenant } from "../../test/workers/billing-fixtures.ts";
-
-interface SeededCall {
-  callId?: string;
-  startedAt: string;
-  agentId?: string;
-  agentVersion?: number;
-  direction?: "inbound" | "outbound";
-  durationS?: number;
-  costMinor?: number;
-  endReason?: string;
-  /** Agent turns' voice-to-voice ms; `stt` their speech-to-text ms (one per turn where given). */
-  v2v?: number[];
-  stt?: number[];
-}
-
-/** Facts as the usage consumer leaves them (workers/analytics/call-facts.ts), with figures a test can add up by hand. */
-async function seed(accountId: string, seededCalls: SeededCall[]): Promise<void> {
-  await withPostgres(env, async (db) => {
-    for (const c of seededCalls) {
-      const callId = c.callId ?? `CAL-${crypto.randomUUID()}`;
-      const v2v = c.v2v ?? [];
-      await db.insert(callFacts).values({
-        accountId,
-        callId,
-        agentId: c.agentId ?? "AGT-AAAAAAAAAA",
-        agentVersion: c.agentVersion ?? 1,
-        number: "+16285550100",
-        direction: c.direction ?? "inbound",
-        startedAt: new Date(c.startedAt),
-        endedAt: new Date(Date.parse(c.startedAt) + (c.durationS ?? 60) * 1000),
-        durationS: c.durationS ?? 60,
-        endReason: c.endReason ?? "caller_hangup",
-        costMinor: c.costMinor ?? 0,
-        currency: "USD",
-        turns: v2v.length * 2,
-        interruptions: 0,
-        toolCalls: 0,
-        providerFailures: 0,
-      });
-      // Each agent turn answers a caller turn, whose latency fields are empty: percentiles must skip them.
-      const turns = v2v.flatMap((ms, i) => [
-        { accountId, callId, turn: 2 * i + 1, role: "caller" as const, startedAt: new Date(c.startedAt), interrupted: false },
-        { accountId, callId, turn: 2 * i + 2, role: "agent" as const, startedAt: new Date(c.startedAt), interrupted: false, voiceToVoiceMs: ms, sttMs: c.stt?.[i] ?? null },
-      ]);
-      if (turns.length) await db.insert(turnFacts).values(turns);
-    }
-  });
-}
+import { seedFacts as seed } from "./testing-fixtures.ts";
 
 const query = (key: string, params: Record<string, string>) => api(key).get(`/v1/analytics/calls?${new URLSearchParams(params)}`);
 
@@ -71,7 +22,7 @@ describe("GET /v1/analytics/calls", () => {
     const total = await query(t.key, { ...range, measures: "count,minutes,cost,v2v_p50,v2v_p90,v2v_p99,stt_p50" });
     expect(total.status).toBe(200);
     // v2v sorted: 200 300 400 600 800 1000; percentile_cont at rank (n − 1)·q: p50 2.5 → 500, p90 4.5 → 900, p99 4.95 → 990.
-    expect(total.json).toEqual({ time_zone: "UTC", currency: "USD", rows: [{ count: 3, minutes: 4.5, cost: 365, v2v_p50: 500, v2v_p90: 900, v2v_p99: 990, stt_p50: 120 }] });
+    expect(total.json).toEqual({ time_zone: "UTC", currency: "USD", source: "turns", rows: [{ count: 3, minutes: 4.5, cost: 365, v2v_p50: 500, v2v_p90: 900, v2v_p99: 990, stt_p50: 120 }] });
 
     const hourly = await query(t.key, { ...range, interval: "hour", group_by: "agent", measures: "count,minutes,cost,v2v_p50,stt_p50" });
     expect(hourly.json.rows).toEqual([
@@ -138,7 +89,7 @@ describe("GET /v1/analytics/calls", () => {
     expect((await query(b.key, params)).json.rows).toEqual([{ count: 2, cost: 1000, v2v_p50: 9000 }]);
     // An account with no facts (and no billing side) gets no rows, in UTC.
     const none = await createTenant();
-    expect((await query(none.key, params)).json).toEqual({ time_zone: "UTC", currency: null, rows: [] });
+    expect((await query(none.key, params)).json).toEqual({ time_zone: "UTC", currency: null, source: "turns", rows: [] });
   });
 
   it("refuses bad input with a problem+json naming the parameter", async () => {

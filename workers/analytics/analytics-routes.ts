@@ -8,6 +8,10 @@ const CallAnalytics = z
   .object({
     time_zone: z.string().openapi({ description: "The account's IANA time zone, in which buckets are cut (UTC without a billing side)." }),
     currency: z.string().nullable().openapi({ description: "The currency of `cost` (in minor units); null without a billing side." }),
+    source: z.enum(["turns", "rollups"]).openapi({
+      description:
+        "What answered: `turns`, the raw call and turn rows (ranges under 48 hours, ends not on whole hours, or a zone whose offset is not whole hours), with exact percentiles; `rollups`, the hourly rollups, with the same counts and sums and each percentile within 2 % of the exact one.",
+    }),
     rows: z.array(
       z
         .object({
@@ -37,7 +41,7 @@ analyticsApi.openapi(
     tags: ["Analytics"],
     summary: "Call counts, minutes, cost and latency percentiles over time and by agent, version, number, direction or end reason",
     description:
-      "Calls are placed by when they started. `minutes` is the billed duration; `cost` is the settled charge in minor units. Latency percentiles (`v2v`, `stt`, `llm_ttft`, `tts_ttfb`, `overhead` × `p50`, `p90`, `p99`) are computed over the raw turn rows (`percentile_cont`), never averaged across buckets. A call appears once it has been settled.",
+      "Calls are placed by when they started. `minutes` is the billed duration; `cost` is the settled charge in minor units. Latency percentiles (`v2v`, `stt`, `llm_ttft`, `tts_ttfb`, `overhead` × `p50`, `p90`, `p99`) are never averaged across buckets: short ranges compute them over the raw turn rows (`percentile_cont`), ranges of 48 hours or more on whole hours over hourly mergeable log-scale histograms, within 2 % (`source` says which). A call appears once it has been settled.",
     request: { query: AnalyticsQuery },
     responses: { 200: jsonResponse(CallAnalytics, "The series or breakdown."), ...UNAVAILABLE },
   }),

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../shared/db/client.ts";
 import { callEvents, callTurns } from "../../shared/db/schema.ts";
 import { withPostgres } from "../../shared/pg/client.ts";
-import { callFacts, ledgerPostings, turnFacts } from "../../shared/pg/schema.ts";
+import { callFacts, callRollups, ledgerPostings, ROLLUP_GRAINS, turnFacts } from "../../shared/pg/schema.ts";
 import { api, createTenant } from "../../test/workers/api-client.ts";
 import { billingAccount, finishedCall, usageMessage } from "../../test/workers/billing-fixtures.ts";
 import { consumeUsage } from "../queue/usage-consumer.ts";
@@ -86,8 +86,20 @@ describe("call facts from the usage queue", () => {
       [4, "agent", 910, 200, 450, 180, 80],
     ]);
 
-    const res = await api(t.key).get("/v1/analytics/calls?from=2026-05-01T00:00:00Z&to=2026-06-01T00:00:00Z&measures=count,minutes,cost,v2v_p50");
-    expect(res.json.rows).toEqual([{ count: 1, minutes: 1.02, cost: 14, v2v_p50: 775 }]);
+    // The hourly rollups were added to once too: one call in each grain, two agent turns in each stage's histogram.
+    const rollups = await withPostgres(env, (db) => db.select().from(callRollups).where(eq(callRollups.accountId, t.accountId)));
+    expect(rollups.map((r) => [r.grain, r.calls, r.costMinor]).sort()).toEqual(ROLLUP_GRAINS.map((g) => [g, 1, 14]).sort());
+    for (const r of rollups) {
+      const counts = [r.v2vCounts, r.sttCounts, r.llmTtftCounts, r.ttsTtfbCounts, r.overheadCounts];
+      expect(counts.map((c) => c.reduce((a, b) => a + b, 0)), r.grain).toEqual([2, 2, 2, 2, 2]);
+    }
+
+    // A day reads the turn rows (exact); a month reads the rollups: the same sums, the percentile within 2 %.
+    const day = await api(t.key).get("/v1/analytics/calls?from=2026-05-04T00:00:00Z&to=2026-05-05T00:00:00Z&measures=count,minutes,cost,v2v_p50");
+    expect(day.json).toMatchObject({ source: "turns", rows: [{ count: 1, minutes: 1.02, cost: 14, v2v_p50: 775 }] });
+    const month = await api(t.key).get("/v1/analytics/calls?from=2026-05-01T00:00:00Z&to=2026-06-01T00:00:00Z&measures=count,minutes,cost,v2v_p50");
+    expect(month.json).toMatchObject({ source: "rollups", rows: [{ count: 1, minutes: 1.02, cost: 14 }] });
+    expect(Math.abs(month.json.rows[0].v2v_p50 - 775)).toBeLessThanOrEqual(0.02 * 775);
   });
 
   it("records a call of an account without a billing side, with no cost", async () => {

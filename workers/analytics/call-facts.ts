@@ -4,6 +4,7 @@ import { callEvents, calls, callTurns } from "../../shared/db/schema.ts";
 import type { PgDatabase } from "../../shared/pg/client.ts";
 import { callCharges, callFacts, turnFacts } from "../../shared/pg/schema.ts";
 import type { UsageMessage } from "../billing/usage-message.ts";
+import { rollUpCall } from "./rollups.ts";
 
 /** Postgres binds at most 65,535 parameters per statement; a turn row binds 11. */
 const TURN_ROWS_PER_INSERT = 1_000;
@@ -16,8 +17,9 @@ export type FactsOutcome = "recorded" | "already-recorded" | "unknown-call";
  * Writes the finished call's analytics facts: one call_facts row and one turn_facts row per transcript turn, read
  * from D1 (turns never travel in the message), with the settled cost from call_charges. Runs after settlement, in
  * one transaction keyed on (account, call): a redelivered message finds the call's row and writes nothing, so
- * every call and turn is counted once. Throws when D1 or Postgres fails: the consumer retries the message, and
- * settlement, being idempotent, posts nothing twice.
+ * every call and turn is counted once, in the facts and in the hourly rollups added to in the same transaction.
+ * Throws when D1 or Postgres fails: the consumer retries the message, and settlement, being idempotent, posts
+ * nothing twice.
  */
 export async function recordCallFacts(env: Env, db: PgDatabase, message: UsageMessage): Promise<FactsOutcome> {
   const d1 = database(env.DB);
@@ -76,6 +78,7 @@ export async function recordCallFacts(env: Env, db: PgDatabase, message: UsageMe
       };
     });
     for (let i = 0; i < rows.length; i += TURN_ROWS_PER_INSERT) await tx.insert(turnFacts).values(rows.slice(i, i + TURN_ROWS_PER_INSERT)).onConflictDoNothing();
+    await rollUpCall(tx, call.accountId, call.id);
     return "recorded";
   });
 }

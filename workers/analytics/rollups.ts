@@ -1,0 +1,92 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { PgDatabase } from "../../shared/pg/client.ts";
+import { LATENCY_STAGES } from "./analytics-query.ts";
+
+type Executor = Pick<PgDatabase, "execute">;
+
+/**
+ * Adds the calls matching `filter` (over `call_facts c`) and their agent turns to the hourly rollups. Called in the
+ * transaction that inserts a call's facts, for that call only (`recordCallFacts`): the facts' primary key makes a
+ * redelivery insert nothing and so roll up nothing, and the rollups commit with the facts or not at all. That is
+ * why the rollups are kept here rather than by a scheduled job, which would need a watermark, and a way to tell a
+ * late call (settled hours after it started) from one already counted. The bench builds its seeded rollups with the
+ * same statement over all the bench tenant's calls.
+ *
+ * Rows are upserted in key order, so two transactions adding to the same hour take their row locks in one order
+ * and never deadlock; histograms already there are merged with the new ones.
+ */
+export async function rollUpCalls(db: Executor, filter: SQL): Promise<void> {
+  await db.execute(rollupStatement(filter));
+}
+
+export const rollUpCall = (db: Executor, accountId: string, callId: string) => rollUpCalls(db, sql`c.account_id = ${accountId} and c.call_id = ${callId}`);
+
+const KEY = "account_id, grain, hour, agent_id, agent_version, number, direction, end_reason";
+const SUMS = ["calls", "duration_s", "cost_minor", "turns", "interruptions", "tool_calls", "provider_failures"];
+const STAGES = Object.keys(LATENCY_STAGES);
+const HISTOGRAMS = STAGES.flatMap((stage) => [`${stage}_buckets`, `${stage}_counts`]);
+
+/**
+ * The grains (schema.ts ROLLUP_GRAINS) as grouping sets over the call dimensions: one pass over the input feeds
+ * all six. `grouping()` sets a bit per dimension left out (agent_id the highest), which names the grain; `dims` names
+ * a row's values in one text (a record's text tells null from ''), so its sums and its histograms join on a hashable
+ * equality.
+ */
+const GRAIN_SETS = "grouping sets ((), (agent_id), (agent_id, agent_version), (number), (direction), (end_reason))";
+const GRAIN = `case grouping(agent_id, agent_version, number, direction, end_reason)
+    when 31 then 'all' when 15 then 'agent' when 7 then 'agent_version' when 27 then 'number' when 29 then 'direction' else 'end_reason' end`;
+const DIMS = "row(agent_id, agent_version, number, direction, end_reason)::text";
+
+/**
+ * Spans are counted per grain, stage and bucket, then gathered per rollup row into each stage's two arrays, which
+ * join the row's sums. An upsert onto a row already there adds the sums and merges the histograms
+ * (`histogram_buckets_add`, `histogram_counts_add`: counts added per bucket).
+ */
+function rollupStatement(filter: SQL): SQL {
+  const spans = Object.entries(LATENCY_STAGES).map(([stage, column]) => `('${stage}', t.${column})`);
+  const arrays = STAGES.flatMap((stage) => [
+    `coalesce(min(buckets) filter (where stage = '${stage}'), '{}') as ${stage}_buckets`,
+    `coalesce(min(counts) filter (where stage = '${stage}'), '{}') as ${stage}_counts`,
+  ]);
+  const merged = [
+    ...SUMS.map((col) => `${col} = call_rollups_hourly.${col} + excluded.${col}`),
+    ...STAGES.flatMap((stage) => {
+      const [old, added] = [`call_rollups_hourly.${stage}`, `excluded.${stage}`];
+      return [
+        `${stage}_buckets = histogram_buckets_add(${old}_buckets, ${added}_buckets)`,
+        `${stage}_counts = histogram_counts_add(${old}_buckets, ${old}_counts, ${added}_buckets, ${added}_counts)`,
+      ];
+    }),
+  ];
+  const key = KEY.split(", ").map((c) => `u.${c}`).join(", ");
+  return sql`insert into call_rollups_hourly (${sql.raw(KEY)}, ${sql.raw(SUMS.join(", "))}, ${sql.raw(HISTOGRAMS.join(", "))})
+    with facts as (select c.*, date_trunc('hour', c.started_at, 'UTC') as hour from call_facts c where ${filter}),
+    sums as (
+      select account_id, ${sql.raw(GRAIN)} as grain, hour, agent_id, agent_version, number, direction, end_reason, ${sql.raw(DIMS)} as dims,
+        count(*) as calls, coalesce(sum(duration_s), 0) as duration_s, coalesce(sum(cost_minor), 0) as cost_minor,
+        sum(turns) as turns, sum(interruptions) as interruptions, sum(tool_calls) as tool_calls, sum(provider_failures) as provider_failures
+      from facts
+      group by account_id, hour, ${sql.raw(GRAIN_SETS)}
+    ),
+    spans as (
+      select c.account_id, c.hour, c.agent_id, c.agent_version, c.number, c.direction, c.end_reason, v.stage, latency_bucket(v.ms) as bucket
+      from facts c
+      join turn_facts t on t.account_id = c.account_id and t.call_id = c.call_id and t.role = 'agent'
+      cross join lateral (values ${sql.raw(spans.join(", "))}) v(stage, ms)
+      where v.ms is not null
+    ),
+    buckets as (
+      select account_id, ${sql.raw(GRAIN)} as grain, hour, ${sql.raw(DIMS)} as dims, stage, bucket, count(*)::int as n
+      from spans
+      group by account_id, hour, stage, bucket, ${sql.raw(GRAIN_SETS)}
+    ),
+    stages as (
+      select account_id, grain, hour, dims, stage, array_agg(bucket order by bucket) as buckets, array_agg(n order by bucket) as counts
+      from buckets group by 1, 2, 3, 4, 5
+    ),
+    histograms as (select account_id, grain, hour, dims, ${sql.raw(arrays.join(", "))} from stages group by 1, 2, 3, 4)
+    select ${sql.raw(key)}, ${sql.raw(SUMS.map((c) => `u.${c}`).join(", "))}, ${sql.raw(HISTOGRAMS.map((c) => `coalesce(h.${c}, '{}')`).join(", "))}
+    from sums u left join histograms h on h.account_id = u.account_id and h.grain = u.grain and h.hour = u.hour and h.dims = u.dims
+    order by ${sql.raw(key)}
+    on conflict on constraint call_rollups_hourly_key do update set ${sql.raw(merged.join(", "))}`;
+}
