@@ -1,5 +1,6 @@
 import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
 import { emitTranscriptTurn } from "../../shared/webhooks/call-events.ts";
+import { redactText } from "../../shared/compliance/pii-detector.ts";
 import { APOLOGY_LINE } from "../../shared/calls/call-lines.ts";
 import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
 import { ChatHistory } from "../pipeline/chat-history.ts";
@@ -168,7 +169,9 @@ export class CallRuntime {
       { setAlarm: (at) => hooks.setDeadline("call_timers", at) },
     );
     const runtime = new CallRuntime(meta, config, pipeline, timers, speed, hooks, store);
-    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics, (turn) => emitTranscriptTurn(env, meta, turn));
+    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics, (turn) =>
+      emitTranscriptTurn(env, meta, { ...turn, text: redactText(turn.text, config.pii_redaction ?? []) }),
+    );
     pipeline.observe(recorder.observe);
     pipeline.observe(runtime.usage.observe);
     pipeline.observe((frame: Frame) => runtime.#observe(frame));

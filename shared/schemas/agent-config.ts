@@ -5,6 +5,7 @@ import { AURA2_VOICES } from "../voice/aura2-voices.ts";
 import { FLUX_EOT_LIMITS, FLUX_STT_MODELS, isFluxModel, NOVA_STT_MODELS } from "../voice/deepgram-stt-models.ts";
 import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bounded-json.ts";
 import { displayName } from "./text-fields.ts";
+import { PiiRedaction } from "../compliance/pii-kinds.ts";
 
 /**
  * The configuration of an agent: what an agent version freezes when published, and what the call's Durable
@@ -43,6 +44,10 @@ export const HttpTool = z
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("POST"),
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), ToolHeaderValue).default({}),
     timeout_ms: z.number().int().min(100).max(30_000).default(5_000),
+    pci: z
+      .boolean()
+      .optional()
+      .openapi({ description: "The tool handles payment card data: the call's recording is paused while it runs (then resumed)." }),
   })
   .strict()
   .openapi("HttpTool");
@@ -141,6 +146,7 @@ export const AgentConfig = z
       .object({ enabled: z.boolean().default(false), disclosure: z.string().max(1_000).default("This call may be recorded.") })
       .strict()
       .default({ enabled: false, disclosure: "This call may be recorded." }),
+    pii_redaction: PiiRedaction.optional(),
     analysis: AnalysisConfig.optional().openapi({ description: "Post-call analysis: summary, structured data, success, sentiment, disposition. Unset: none." }),
   })
   .strict()
