@@ -9,6 +9,7 @@ import type { AudioSink } from "../pipeline/stages/playback.ts";
 import { VoicePipeline } from "../pipeline/voice-pipeline.ts";
 import type { ProviderError } from "../providers/provider-types.ts";
 import { agentProviders } from "./agent-providers.ts";
+import { PciRecordingPause } from "./call-recording.ts";
 import { CallTimers } from "./call-timers.ts";
 import type { DeadlineName } from "./deadlines.ts";
 import type { CallMeta, CallStore, StoredTurn } from "./call-store.ts";
@@ -145,7 +146,10 @@ export class CallRuntime {
     store.interruptOpenTurns();
     const turns = store.turns();
     const resumed = turns.length > 0;
-    const providers = agentProviders(env, meta, config, store.callSid ?? null);
+    const pci = new PciRecordingPause(env, store);
+    const providers = agentProviders(env, meta, config, store.callSid ?? null, (run) =>
+      pci.around(run, (reason) => ({ status: "error", content: JSON.stringify({ error: reason }) })),
+    );
     const now = () => Date.now();
     const pipeline = new VoicePipeline({
       ...providers,
