@@ -68,11 +68,11 @@ function openSpeechToText(env: Env, stt: StoredAgentConfig["stt"], callSid: stri
   if (isFluxModel(model)) {
     return new DeepgramFluxSpeechToText({
       ...connection,
-      config: { model, language: stt.language, keyterms: stt.keyterms, eotThreshold: stt.eot_threshold, eagerEotThreshold: stt.eager_eot_threshold, eotTimeoutMs: stt.eot_timeout_ms, callSid },
+      config: { model, language: stt.language, keyterms: stt.keyterms, eotThreshold: stt.eot_threshold, eagerEotThreshold: stt.eager_eot_threshold, eotTimeoutMs: stt.eot_timeout_ms, redact: stt.redact?.[0], callSid },
     });
   }
   return new DeepgramSpeechToText({
     ...connection,
-    config: { model, language: stt.language, keyterms: stt.keyterms, endpointingMs: stt.endpointing_ms, utteranceEndMs: stt.utterance_end_ms, callSid },
+    config: { model, language: stt.language, keyterms: stt.keyterms, endpointingMs: stt.endpointing_ms, utteranceEndMs: stt.utterance_end_ms, redact: stt.redact, callSid },
   });
 }
