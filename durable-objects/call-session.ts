@@ -91,6 +91,16 @@ export class CallSession extends DurableObject<Env> {
     return this.#store.events();
   }
 
+  /**
+   * Erasure and retention: a delivered call's object drops its tombstone too (it names the caller), so a late
+   * webhook finds no call. A call still running or delivering keeps everything: false, and D1 holds nothing yet.
+   */
+  forget(): boolean {
+    if (!this.#store.get<{ purged?: boolean }>("delivery")?.purged) return false;
+    this.#store.purge([]);
+    return true;
+  }
+
   /** An outbound call's Twilio CallSid, known once Twilio accepted the call. */
   setCallSid(callSid: string): void {
     this.#store.put("callSid", callSid);

@@ -27,6 +27,7 @@ import { BILLING_APIS } from "./billing/billing-api.ts";
 import { stripeWebhookRoutes } from "./billing/payments/stripe-webhook.ts";
 import { documentStripeWebhook } from "./billing/payments/stripe-webhook-spec.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
+import { privacyApi } from "./compliance/privacy/privacy-routes.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
 import { webhookDeliveriesApi } from "./webhooks/delivery-routes.ts";
 import { webhookEndpointsApi } from "./webhooks/endpoint-routes.ts";
@@ -37,7 +38,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });

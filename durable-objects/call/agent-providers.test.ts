@@ -25,7 +25,7 @@ const threeTools = [httpTool("get_weather"), httpTool("get_order"), { type: "end
 /** The model a call of this agent would ask Bedrock for: the real config parsing and provider assembly. */
 const modelFor = (llm: Partial<AgentConfigInput["llm"]>, tools: AgentConfigInput["tools"] = []) => {
   const config = AgentConfig.parse({ system_prompt: "Be brief.", llm: { model: HAIKU_45, ...llm }, tools }) as StoredAgentConfig;
-  return agentProviders(env, meta, config, null).request.modelId;
+  return agentProviders(env, meta, config, null, (run) => run()).request.modelId;
 };
 
 describe("agentProviders: model policy from the agent's config", () => {
@@ -49,8 +49,32 @@ describe("agentProviders: model policy from the agent's config", () => {
       system_prompt: "Think.",
       llm: { model: "us.anthropic.claude-3-5-haiku-20241022-v1:0", model_policy: "auto", thinking_budget_tokens: 2048, max_tokens: 4096 },
     }) as StoredAgentConfig;
-    const { request } = agentProviders(env, meta, config, null);
+    const { request } = agentProviders(env, meta, config, null, (run) => run());
     expect(request.modelId).toBe(HAIKU_45);
     expect(request.thinkingBudgetTokens).toBe(2048);
+  });
+});
+
+describe("agentProviders: PCI tools", () => {
+  it("runs a tool marked pci through the recording pause, and the others directly", async () => {
+    const config = AgentConfig.parse({
+      system_prompt: "Take payments.",
+      llm: { model: HAIKU_45 },
+      tools: [{ ...httpTool("take_payment"), pci: true }, { type: "end_call" }],
+    }) as StoredAgentConfig;
+    const guarded: number[] = [];
+    const { runTools } = agentProviders(env, meta, config, null, async () => {
+      guarded.push(guarded.length);
+      return { status: "success", content: "paid while paused" };
+    });
+    const results = await runTools(
+      [
+        { toolUseId: "tu_1", name: "take_payment", input: {} },
+        { toolUseId: "tu_2", name: "end_call", input: {} },
+      ],
+      new AbortController().signal,
+    );
+    expect(guarded).toHaveLength(1);
+    expect(results.map((r) => r.content)).toEqual(["paid while paused", "The call will end once you have finished speaking."]);
   });
 });

@@ -20,8 +20,11 @@ type Providers = Pick<VoicePipelineOptions, "openSpeechToText" | "openTextToSpee
 /** Tool calls run at most this many at a time: with the STT, TTS and model streams, a call stays within six connections. */
 const MAX_CONCURRENT_TOOLS = 2;
 
+/** Runs a `pci: true` tool with the call's recording paused (call-recording.ts). */
+export type PciGuard = (run: () => Promise<ToolOutcome>) => Promise<ToolOutcome>;
+
 /** The production providers for one call, configured from the agent's published version. */
-export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConfig, callSid: string | null): Providers {
+export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConfig, callSid: string | null, pciGuard: PciGuard): Providers {
   const llmConfig = config.llm;
   const modelId = agentModel(config);
   const { allowlist, blockedHosts } = toolUrlPolicy(env);
@@ -29,7 +32,9 @@ export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConf
   const executors: Record<string, (input: unknown, signal: AbortSignal) => Promise<ToolOutcome>> = {};
   for (const tool of config.tools) {
     if (tool.type === "http") {
-      executors[tool.name] = (input, signal) => executeHttpTool(tool, input, { accountId: meta.accountId, encryptionKey: env.ENCRYPTION_KEY, allowlist, signal, dohUrl, blockedHosts });
+      const execute = (input: unknown, signal: AbortSignal) =>
+        executeHttpTool(tool, input, { accountId: meta.accountId, encryptionKey: env.ENCRYPTION_KEY, allowlist, signal, dohUrl, blockedHosts });
+      executors[tool.name] = tool.pci ? (input, signal) => pciGuard(() => execute(input, signal)) : execute;
     } else {
       executors[tool.type] = async (input) => runBuiltinTool(tool, input);
     }
@@ -63,11 +68,11 @@ function openSpeechToText(env: Env, stt: StoredAgentConfig["stt"], callSid: stri
   if (isFluxModel(model)) {
     return new DeepgramFluxSpeechToText({
       ...connection,
-      config: { model, language: stt.language, keyterms: stt.keyterms, eotThreshold: stt.eot_threshold, eagerEotThreshold: stt.eager_eot_threshold, eotTimeoutMs: stt.eot_timeout_ms, callSid },
+      config: { model, language: stt.language, keyterms: stt.keyterms, eotThreshold: stt.eot_threshold, eagerEotThreshold: stt.eager_eot_threshold, eotTimeoutMs: stt.eot_timeout_ms, redact: stt.redact?.[0], callSid },
     });
   }
   return new DeepgramSpeechToText({
     ...connection,
-    config: { model, language: stt.language, keyterms: stt.keyterms, endpointingMs: stt.endpointing_ms, utteranceEndMs: stt.utterance_end_ms, callSid },
+    config: { model, language: stt.language, keyterms: stt.keyterms, endpointingMs: stt.endpointing_ms, utteranceEndMs: stt.utterance_end_ms, redact: stt.redact, callSid },
   });
 }

@@ -2,6 +2,8 @@ import { eq } from "drizzle-orm";
 import { firstAnalysisRequest } from "../../shared/analysis/analysis-request.ts";
 import { database } from "../../shared/db/client.ts";
 import { callEvents, calls, callTurns } from "../../shared/db/schema.ts";
+import { redactJson } from "../../shared/compliance/pii-detector.ts";
+import { callRedactionKinds, redactTurnText } from "./call-pii-redaction.ts";
 import type { CallMeta, CallStore, StoredEvent } from "./call-store.ts";
 
 export type FinalStatus = "completed" | "busy" | "no-answer" | "failed" | "canceled";
@@ -117,18 +119,19 @@ export function purgeDeliveredCall(store: CallStore): void {
 }
 
 /**
- * The call row, every turn and every event (`withRecords`: false once the object purged them, when a late duration
+ * The call row, every turn and every event, redacted as the agent version asks (`withRecords`: false once the object purged them, when a late duration
  * updates the call row alone). Turns and events go in multi-row INSERTs after a delete (so a retry
  * writes them once); the call row comes last, so D1 shows the call as ended only once its transcript is complete.
  */
 async function writeCallToD1(env: Env, meta: CallMeta, store: CallStore, outcome: CallOutcome, withRecords: boolean): Promise<void> {
   const db = database(env.DB);
+  const kinds = withRecords ? await callRedactionKinds(env, meta) : [];
   const turns = store.turns().map((t) => ({
     callId: meta.callId,
     seq: t.seq,
     accountId: meta.accountId,
     role: t.role,
-    text: t.text,
+    text: redactTurnText(t.role, t.text, kinds),
     interrupted: t.interrupted,
     startedAt: t.startedAt,
     endedAt: t.endedAt,
@@ -136,7 +139,7 @@ async function writeCallToD1(env: Env, meta: CallMeta, store: CallStore, outcome
     voiceToVoiceMs: t.timings?.voice_to_voice_ms ?? null,
     platformOverheadMs: t.timings?.platform_overhead_ms ?? null,
   }));
-  const events = store.events().map((e) => ({ callId: meta.callId, accountId: meta.accountId, type: e.type, at: e.at, data: e.data }));
+  const events = store.events().map((e) => ({ callId: meta.callId, accountId: meta.accountId, type: e.type, at: e.at, data: redactJson(e.data, kinds) }));
   const records = withRecords
     ? [
         db.delete(callTurns).where(eq(callTurns.callId, meta.callId)),

@@ -1,5 +1,6 @@
 import { agentVersionConfig } from "../../shared/agents/live-agent.ts";
 import { emitTranscriptTurn } from "../../shared/webhooks/call-events.ts";
+import { redactText } from "../../shared/compliance/pii-detector.ts";
 import { APOLOGY_LINE } from "../../shared/calls/call-lines.ts";
 import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
 import { ChatHistory } from "../pipeline/chat-history.ts";
@@ -8,6 +9,7 @@ import type { AudioSink } from "../pipeline/stages/playback.ts";
 import { VoicePipeline } from "../pipeline/voice-pipeline.ts";
 import type { ProviderError } from "../providers/provider-types.ts";
 import { agentProviders } from "./agent-providers.ts";
+import { PciRecordingPause } from "./call-recording.ts";
 import { CallTimers } from "./call-timers.ts";
 import type { DeadlineName } from "./deadlines.ts";
 import type { CallMeta, CallStore, StoredTurn } from "./call-store.ts";
@@ -144,7 +146,10 @@ export class CallRuntime {
     store.interruptOpenTurns();
     const turns = store.turns();
     const resumed = turns.length > 0;
-    const providers = agentProviders(env, meta, config, store.callSid ?? null);
+    const pci = new PciRecordingPause(env, store);
+    const providers = agentProviders(env, meta, config, store.callSid ?? null, (run) =>
+      pci.around(run, (reason) => ({ status: "error", content: JSON.stringify({ error: reason }) })),
+    );
     const now = () => Date.now();
     const pipeline = new VoicePipeline({
       ...providers,
@@ -168,7 +173,9 @@ export class CallRuntime {
       { setAlarm: (at) => hooks.setDeadline("call_timers", at) },
     );
     const runtime = new CallRuntime(meta, config, pipeline, timers, speed, hooks, store);
-    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics, (turn) => emitTranscriptTurn(env, meta, turn));
+    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics, (turn) =>
+      emitTranscriptTurn(env, meta, { ...turn, text: redactText(turn.text, config.pii_redaction ?? []) }),
+    );
     pipeline.observe(recorder.observe);
     pipeline.observe(runtime.usage.observe);
     pipeline.observe((frame: Frame) => runtime.#observe(frame));

@@ -13,6 +13,8 @@ export interface FluxSpeechToTextConfig {
   /** The agent's language: a hint for flux-general-multi (`multi` means none); flux-general-en is English only. */
   language: string;
   keyterms: string[];
+  /** Deepgram's own redaction: Flux takes one value (shared/compliance/deepgram-redact.ts). */
+  redact?: string;
   /** Unset: Deepgram's defaults (0.7; eager off; 5000 ms). Eager events come only with `eagerEotThreshold`. */
   eotThreshold?: number;
   eagerEotThreshold?: number;
@@ -28,6 +30,7 @@ export function fluxQuery(config: FluxSpeechToTextConfig): URLSearchParams {
   if (config.eotTimeoutMs !== undefined) q.set("eot_timeout_ms", String(config.eotTimeoutMs));
   for (const term of config.keyterms) if (term.trim().length > 0) q.append("keyterm", term.trim());
   if (config.model === "flux-general-multi" && config.language !== "multi") q.append("language_hint", config.language);
+  if (config.redact) q.set("redact", config.redact);
   if (config.callSid) q.append("extra", `call_sid:${config.callSid}`);
   return q;
 }

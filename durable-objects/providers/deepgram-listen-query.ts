@@ -21,6 +21,7 @@ export function listenQuery(config: SpeechToTextConfig): URLSearchParams {
   if (supportsKeyterms(config.model)) {
     for (const term of config.keyterms) if (term.trim().length > 0) q.append("keyterm", term.trim());
   }
+  for (const entity of config.redact ?? []) q.append("redact", entity);
   if (config.callSid) q.append("extra", `call_sid:${config.callSid}`);
   return q;
 }

@@ -35,6 +35,8 @@ export interface SpeechToTextConfig {
   utteranceEndMs: number;
   /** Correlates the stream with the call in Deepgram's responses and usage (`extra=call_sid:…`). */
   callSid: string | null;
+  /** Deepgram's own redaction (shared/compliance/deepgram-redact.ts), when the agent opts in. */
+  redact?: readonly string[];
 }
 
 export interface SpeechToTextListener {

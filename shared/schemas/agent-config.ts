@@ -5,6 +5,8 @@ import { AURA2_VOICES } from "../voice/aura2-voices.ts";
 import { FLUX_EOT_LIMITS, FLUX_STT_MODELS, isFluxModel, NOVA_STT_MODELS } from "../voice/deepgram-stt-models.ts";
 import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bounded-json.ts";
 import { displayName } from "./text-fields.ts";
+import { PiiRedaction } from "../compliance/pii-kinds.ts";
+import { DEEPGRAM_REDACT_VALUES, deepgramRedactIssue } from "../compliance/deepgram-redact.ts";
 
 /**
  * The configuration of an agent: what an agent version freezes when published, and what the call's Durable
@@ -43,6 +45,10 @@ export const HttpTool = z
     method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE"]).default("POST"),
     headers: z.record(z.string().regex(/^[A-Za-z0-9-]{1,64}$/), ToolHeaderValue).default({}),
     timeout_ms: z.number().int().min(100).max(30_000).default(5_000),
+    pci: z
+      .boolean()
+      .optional()
+      .openapi({ description: "The tool handles payment card data: the call's recording is paused while it runs (then resumed)." }),
   })
   .strict()
   .openapi("HttpTool");
@@ -94,6 +100,15 @@ export const AgentConfig = z
           .max(FLUX_EOT_LIMITS.eotTimeoutMs.max)
           .optional()
           .openapi({ description: "Flux only: silence after speech that ends a turn whatever the confidence (Deepgram's default 5000)." }),
+        redact: z
+          .array(z.enum(DEEPGRAM_REDACT_VALUES))
+          .min(1)
+          .max(3)
+          .optional()
+          .openapi({
+            description:
+              "Opt-in: Deepgram redacts these from the transcript itself, so the live model never hears them either (a card number the agent must take is lost). Nova: `pci`, `ssn`, `numbers`; Flux: one of `numbers`, `aggressive_numbers`. `pii_redaction` is the platform's own redaction of what is stored.",
+          }),
       })
       .strict()
       .default({ model: "nova-3", language: "en", keyterms: [], endpointing_ms: 300, utterance_end_ms: 1_000 }),
@@ -141,11 +156,14 @@ export const AgentConfig = z
       .object({ enabled: z.boolean().default(false), disclosure: z.string().max(1_000).default("This call may be recorded.") })
       .strict()
       .default({ enabled: false, disclosure: "This call may be recorded." }),
+    pii_redaction: PiiRedaction.optional(),
     analysis: AnalysisConfig.optional().openapi({ description: "Post-call analysis: summary, structured data, success, sentiment, disposition. Unset: none." }),
   })
   .strict()
   .superRefine((cfg, ctx) => {
     const stt = cfg.stt;
+    const redactIssue = stt.redact ? deepgramRedactIssue(isFluxModel(stt.model), stt.redact) : null;
+    if (redactIssue) ctx.addIssue({ code: "custom", path: ["stt", "redact"], message: redactIssue });
     if (!isFluxModel(stt.model)) {
       for (const key of ["eot_threshold", "eager_eot_threshold", "eot_timeout_ms"] as const) {
         if (stt[key] !== undefined) ctx.addIssue({ code: "custom", path: ["stt", key], message: `${key} applies to Flux models only (${FLUX_STT_MODELS.join(", ")})` });

@@ -98,6 +98,16 @@ export class TwilioClient {
     });
   }
 
+  /** Pauses (`paused`, the paused span left out: `PauseBehavior=skip`) or resumes (`in-progress`) a live call recording. */
+  updateRecording(callSid: string, recordingSid: string, status: "paused" | "in-progress"): Promise<{ sid: string; status: string }> {
+    return this.#request("POST", `/Calls/${callSid}/Recordings/${recordingSid}.json`, "idempotent", { Status: status, PauseBehavior: status === "paused" ? "skip" : undefined });
+  }
+
+  /** Deletes a recording and its media for good; an already deleted one answers 404 (TwilioApiError). */
+  deleteRecording(recordingSid: string): Promise<unknown> {
+    return this.#request("DELETE", `/Recordings/${recordingSid}.json`, "idempotent");
+  }
+
   async searchNumbers(country: string, query: { areaCode?: string; contains?: string; limit?: number }): Promise<AvailableNumber[]> {
     const params = new URLSearchParams();
     if (query.areaCode) params.set("AreaCode", query.areaCode);

@@ -48,9 +48,36 @@ export function updateRecording(state: TwilioState, accountSid: string, callSid:
   const status = form.string("Status");
   const now = call.clock.nowMs();
   if (recording.status === "completed") throw new TwilioApiError(21220, "Recording is not in-progress");
+  const pauseBehavior = form.string("PauseBehavior");
+  if (pauseBehavior !== undefined && pauseBehavior !== "skip" && pauseBehavior !== "silence") throw new TwilioApiError(20001, "PauseBehavior must be skip or silence");
   if (status === "stopped") call.stopRecording(recording);
   else if (status === "paused") recording.pause(now);
   else if (status === "in-progress") recording.resume(now);
   else throw new TwilioApiError(20001, "Status must be stopped, paused or in-progress");
   return { status: 200, body: recording.toJSON() };
+}
+
+/** A recording of any of the account's calls, by its sid alone (the account-level Recordings resource). */
+function accountRecording(state: TwilioState, accountSid: string, recordingSid: string) {
+  for (const call of state.calls.values()) {
+    if (call.accountSid !== accountSid) continue;
+    const recording = call.recordings.find((r) => r.sid === recordingSid);
+    if (recording) return { call, recording };
+  }
+  throw new TwilioApiError(20404, `The requested resource /2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}.json was not found`);
+}
+
+export function fetchAccountRecording(state: TwilioState, accountSid: string, recordingSid: string) {
+  return { status: 200, body: accountRecording(state, accountSid, recordingSid).recording.toJSON() };
+}
+
+/**
+ * `DELETE /Accounts/{sid}/Recordings/{RecordingSid}.json`: 204, and the recording is gone (a later fetch or delete
+ * is a 404). A recording still being made is stopped first, as Twilio ends its media when it is deleted.
+ */
+export function deleteRecording(state: TwilioState, accountSid: string, recordingSid: string) {
+  const { call, recording } = accountRecording(state, accountSid, recordingSid);
+  if (recording.status === "in-progress" || recording.status === "paused") call.stopRecording(recording);
+  call.recordings.splice(call.recordings.indexOf(recording), 1);
+  return { status: 204, body: null };
 }

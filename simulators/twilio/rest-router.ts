@@ -5,7 +5,7 @@ import { FormFields } from "./form-fields.ts";
 import { faultError, type RestFault } from "./rest-faults.ts";
 import { createCall, updateCall } from "./rest-calls.ts";
 import { buyNumber, listNumbers, numberOf, releaseNumber, searchLocal, updateNumber } from "./rest-numbers.ts";
-import { createRecording, fetchRecording, listRecordings, updateRecording } from "./rest-recordings.ts";
+import { createRecording, deleteRecording, fetchAccountRecording, fetchRecording, listRecordings, updateRecording } from "./rest-recordings.ts";
 import type { TwilioState } from "./simulator-state.ts";
 import { TwilioApiError } from "./twilio-api-error.ts";
 
@@ -98,6 +98,8 @@ router
   .get("/:accountSid/Calls/:callSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => fetchRecording(state, accountSid, params.callSid!, params.recordingSid!))
   .post("/:accountSid/Calls/:callSid/Recordings/:recordingSid.json", ({ accountSid, params, form }, state) =>
     updateRecording(state, accountSid, params.callSid!, params.recordingSid!, form))
+  .get("/:accountSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => fetchAccountRecording(state, accountSid, params.recordingSid!))
+  .delete("/:accountSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => deleteRecording(state, accountSid, params.recordingSid!))
   .get("/:accountSid/AvailablePhoneNumbers/:country/Local.json", ({ accountSid, params, fields }, state) => searchLocal(state, accountSid, params.country!, fields))
   .get("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, fields, rest }, state) => page("incoming_phone_numbers", listNumbers(state, accountSid, fields), rest.path, fields))
   .post("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, form }, state) => buyNumber(state, accountSid, form))

@@ -96,6 +96,25 @@ describe("twilio-node REST client against the simulator", () => {
   });
 });
 
+describe("call recordings through twilio-node", () => {
+  it("pauses and resumes a live recording, then deletes it: a later fetch or delete is a 404", async () => {
+    platform.route("/long", `<Response><Pause length="20"/><Hangup/></Response>`);
+    const call = await client.calls.create({ to: "+14155559877", from: FROM, url: `${platform.url}/long` });
+    const live = async () => (await client.calls(call.sid).fetch()).status === "in-progress";
+    for (const end = Date.now() + 5_000; !(await live()) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    const recording = await client.calls(call.sid).recordings.create({ recordingChannels: "dual" });
+    expect((await client.calls(call.sid).recordings(recording.sid).update({ status: "paused", pauseBehavior: "skip" })).status).toBe("paused");
+    expect((await client.calls(call.sid).recordings(recording.sid).update({ status: "in-progress" })).status).toBe("in-progress");
+    await expect(client.calls(call.sid).recordings(recording.sid).update({ status: "paused", pauseBehavior: "louder" as "skip" })).rejects.toMatchObject({ status: 400, code: 20001 });
+    await sim.waitForCallEnd(call.sid, 10_000);
+    expect((await client.recordings(recording.sid).fetch()).status).toBe("completed");
+    expect(await client.recordings(recording.sid).remove()).toBe(true);
+    await expect(client.recordings(recording.sid).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
+    await expect(client.recordings(recording.sid).remove()).rejects.toMatchObject({ status: 404, code: 20404 });
+    expect(await client.calls(call.sid).recordings.list()).toEqual([]);
+  });
+});
+
 describe("computeTwilioSignature agrees with twilio-node", () => {
   const param = fc.string({ unit: "grapheme", maxLength: 12 });
   it("for arbitrary URLs and parameters (repeated keys included)", async () => {

@@ -115,7 +115,8 @@ describe("route contract", () => {
     expect(await auditRows(t.accountId)).toBe(before);
   });
 
-  it("answers 403 to a key without the operation's scope and to a dashboard role that lacks it", async () => {
+  // One key per scope and every operation under each role: seconds of work on a busy machine.
+  it("answers 403 to a key without the operation's scope and to a dashboard role that lacks it", { timeout: 60_000 }, async () => {
     const owner = api(t.key);
     const keyWithout = new Map<string, string>();
     for (const scope of SCOPES) {
@@ -262,6 +263,8 @@ describe("route contract", () => {
       "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:contract" } }),
       "POST /v1/consent/revoke": async () => ({ path: "/v1/consent/revoke", body: { phone: uniquePhone(), consent_type: "marketing", source: "ivr" } }),
       "POST /v1/do-not-call": async () => ({ path: "/v1/do-not-call", body: { phone: uniquePhone(), reason: "asked" } }),
+      "POST /v1/privacy/erasures": async () => ({ path: "/v1/privacy/erasures", body: { phone: uniquePhone() } }),
+      "POST /v1/privacy/exports": async () => ({ path: "/v1/privacy/exports", body: { phone: uniquePhone() } }),
       "POST /v1/webhooks/endpoints": async () => ({ path: "/v1/webhooks/endpoints", body: { url: receiverUrl().url, event_types: ["ping"] } }),
       "POST /v1/webhooks/endpoints/{id}/rotate-secret": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}/rotate-secret` }),
       "POST /v1/webhooks/endpoints/{id}/ping": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}/ping` }),

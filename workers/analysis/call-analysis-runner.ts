@@ -5,6 +5,7 @@ import { ANALYSIS_TOOL_NAME, type CallAnalysisRequest } from "../../shared/analy
 import { callAnalysisView } from "../../shared/analysis/call-analysis-view.ts";
 import { leafIssues } from "../../shared/analysis/structured-data-schema.ts";
 import { AnalysisConfig } from "../../shared/schemas/agent-analysis-config.ts";
+import { redactText } from "../../shared/compliance/pii-detector.ts";
 import { emitWebhookEvent } from "../../shared/webhooks/emit-webhook-event.ts";
 import { analysisSystemPrompt, spokenTurns, transcriptMessage, transcriptText } from "./analysis-prompt.ts";
 import { TransientModelError, type AnalysisModel, type ToolAnswer } from "./analysis-model.ts";
@@ -57,7 +58,7 @@ export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, de
   const modelId = config.model ?? agent!.config.llm.model;
   const schema = analysisToolSchema(config);
   const validator = new Validator(schema as object, "2020-12", false);
-  const messages: Message[] = [{ role: "user", content: [{ text: transcriptMessage(transcriptText(turns)) }] }];
+  const messages: Message[] = [{ role: "user", content: [{ text: transcriptMessage(redactText(transcriptText(turns), agent!.config.pii_redaction ?? [])) }] }];
   const usage = { model: modelId, attempts: 0, inputTokens: 0, outputTokens: 0 };
   let problem = "";
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {

@@ -20,6 +20,7 @@ export const SCOPES = [
   "audit:read",
   "billing:read",
   "billing:write",
+  "privacy:write",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
@@ -33,7 +34,7 @@ const BUILD: Scope[] = ["agents:write", "numbers:write", "calls:write", "consent
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   viewer: READ,
   developer: [...READ, ...BUILD],
-  admin: [...READ, ...BUILD, "account:write", "keys:read", "audit:read", "billing:read", "billing:write"],
+  admin: [...READ, ...BUILD, "account:write", "keys:read", "audit:read", "billing:read", "billing:write", "privacy:write"],
   // Only owners manage who can access the account: users and API keys.
   owner: SCOPES,
 };

@@ -4,6 +4,7 @@ import { migrateLegacyCredit } from "../billing/legacy-credit-migration.ts";
 import { issueMonthlyInvoices } from "../billing/invoices/monthly-invoices.ts";
 import { suspendOverdueAccounts } from "../billing/payments/dunning.ts";
 import { reconcileBilling } from "../billing/reconciliation.ts";
+import { applyRetention } from "../compliance/retention/retention-job.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
 export interface ScheduledJob {
@@ -18,6 +19,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "reconcile-billing", run: (env, now) => reconcileBilling(env, now) },
   { name: "suspend-overdue-billing", run: (env, now) => suspendOverdueAccounts(env, now) },
   { name: "issue-monthly-invoices", run: (env, now) => issueMonthlyInvoices(env, now) },
+  { name: "apply-retention", run: (env, now) => applyRetention(env, now) },
 ];
 
 /**

@@ -11,6 +11,7 @@ import type { AppEnv } from "../app-env.ts";
 import { admitCall, type RefusalReason } from "../../services/call-admission.ts";
 import { auditCallRefusal, callAuditDetail, insertCall } from "../../services/call-records.ts";
 import { giveBackCall } from "../../services/call-release.ts";
+import { erasedRefusal } from "../../compliance/privacy/phone-tombstone.ts";
 import { checkConsent } from "../../services/consent-check.ts";
 import { liveAgentVersion } from "../../../shared/agents/live-agent.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
@@ -87,7 +88,10 @@ callControlApi.openapi(
     if (!agent) throw new ApiError("validation-error", "the agent does not exist, is archived, or was never published", { errors: [{ path: "agent_id", message: "no live version" }] });
 
     const now = new Date();
-    const consent = await checkConsent(db, accountId, body.to, body.consent_type, now);
+    const checked = await checkConsent(db, accountId, body.to, body.consent_type, now);
+    // An erased callee's refusals outlive their records (workers/compliance/privacy/phone-tombstone.ts).
+    const erased = checked.allowed ? await erasedRefusal(db, c.env.ENCRYPTION_KEY, accountId, body.to, body.consent_type, checked.record?.capturedAt ?? null) : null;
+    const consent = erased ? { allowed: false, reason: erased } : checked;
     if (!consent.allowed) await refuse(c, "consent-required", `consent_${consent.reason}`, consentDetail(consent.reason, body.consent_type), body);
     const hours = checkCallingHours(body.to, now);
     if (!hours.allowed) {

@@ -1,0 +1,71 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { api } from "../../../test/workers/api-client.ts";
+import { registerWithTwilio, telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
+import { callObjectDump, deliveredCallFrom, tracesOf, twilioRecording, uniquePhone } from "./testing/person-fixtures.ts";
+
+describe("POST /v1/privacy/erasures", () => {
+  it("leaves no trace of the number outside its tombstone in any D1 table, Postgres table, KV entry or call object", { timeout: 60_000 }, async () => {
+    const t = await telephonyTenant();
+    await registerWithTwilio(t);
+    const owner = api(t.key);
+    const phone = uniquePhone();
+    const recording = await twilioRecording(t);
+    const callId = await deliveredCallFrom(t, phone, recording.sid);
+    await owner.post("/v1/consent", { phone, consent_type: "outbound_calls", source: "web_form:signup" }, { "idempotency-key": "consent-1" });
+    await owner.post("/v1/consent/revoke", { phone, consent_type: "marketing", source: "ivr" });
+    await owner.post("/v1/do-not-call", { phone, reason: "asked" });
+    await env.DB.prepare("INSERT INTO webhook_messages (id, account_id, endpoint_id, event_id, event_type, payload, status, attempts, created_at, updated_at) VALUES (?, ?, 'WHE-x', ?, 'call.started', ?, 'succeeded', 1, ?, ?)")
+      .bind(`msg_${callId}`, t.accountId, `evt_${callId}`, JSON.stringify({ data: { from: phone } }), new Date().toISOString(), new Date().toISOString())
+      .run();
+    expect((await tracesOf(phone)).length).toBeGreaterThan(5);
+    expect(await callObjectDump(callId)).toContain(phone);
+
+    const res = await owner.post("/v1/privacy/erasures", { phone });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json).toMatchObject({
+      phone_hash: expect.stringMatching(/^ph:k1:[0-9a-f]{32}$/),
+      removed: { transcript_turns: 2, analyses: 1, recordings: 1, consent_records: 2, do_not_call_entry: true, webhook_messages: 1, stored_responses: 1, call_objects: 1 },
+      calls_pseudonymised: 1,
+      kept: { do_not_call: true, refused_consent_types: ["marketing"] },
+    });
+    expect(res.json.removed.call_events).toBeGreaterThan(0);
+
+    expect(await tracesOf(phone)).toEqual([]);
+    expect(await tracesOf(phone.slice(1))).toEqual([]);
+    expect(await callObjectDump(callId)).not.toContain(phone);
+    expect(await recording.exists()).toBe(false);
+    // The call stays for billing, under the number's hash.
+    expect((await owner.get(`/v1/calls/${callId}`)).json).toMatchObject({ from: res.json.phone_hash, turns: [] });
+    // Audited, by hash and counts only.
+    const entry = await env.DB.prepare("SELECT resource, detail FROM audit_log WHERE account_id = ? AND action = 'POST /v1/privacy/erasures'").bind(t.accountId).first<{ resource: string; detail: string }>();
+    expect(entry).toMatchObject({ resource: res.json.phone_hash });
+    expect(JSON.parse(entry!.detail)).toMatchObject({ removed: { transcript_turns: 2 } });
+  });
+
+  it("keeps the person's refusals: a later opt-in does not undo their do-not-call listing", { timeout: 30_000 }, async () => {
+    const t = await telephonyTenant();
+    const owner = api(t.key);
+    const phone = uniquePhone();
+    await owner.post("/v1/do-not-call", { phone });
+    expect((await owner.post("/v1/privacy/erasures", { phone })).status).toBe(200);
+    await owner.post("/v1/consent", { phone, consent_type: "outbound_calls", source: "crm_import" });
+    const call = await owner.post("/v1/calls", { agent_id: t.agentId, to: phone, from: t.number, consent_type: "outbound_calls" });
+    expect(call.status).toBe(403);
+    expect(call.json).toMatchObject({ type: "https://docs.ayb.dev/problems/consent-required" });
+    expect(call.json.detail).toMatch(/do-not-call/);
+  });
+
+  it("touches only the caller's account: another tenant's records of the same number stay", { timeout: 30_000 }, async () => {
+    const a = await telephonyTenant();
+    const b = await telephonyTenant();
+    const phone = uniquePhone();
+    await api(b.key).post("/v1/consent", { phone, consent_type: "outbound_calls", source: "web_form" });
+    await api(b.key).post("/v1/do-not-call", { phone });
+    const receipt = await api(a.key).post("/v1/privacy/erasures", { phone });
+    expect(receipt.json.removed).toMatchObject({ consent_records: 0, do_not_call_entry: false });
+    expect((await api(b.key).get(`/v1/do-not-call/${encodeURIComponent(phone)}`)).status).toBe(200);
+    expect((await api(b.key).post("/v1/privacy/exports", { phone })).json.consent_records).toHaveLength(1);
+    expect((await api(b.key).post("/v1/privacy/exports", { phone })).json.erased).toBeNull();
+  });
+});
