@@ -115,7 +115,7 @@ describe("route contract", () => {
     expect(await auditRows(t.accountId)).toBe(before);
   });
 
-  it("answers 403 to a key without the operation's scope and to a dashboard role that lacks it", async () => {
+  it("answers 403 to a key without the operation's scope and to a dashboard role that lacks it", { timeout: 60_000 }, async () => {
     const owner = api(t.key);
     const keyWithout = new Map<string, string>();
     for (const scope of SCOPES) {
