@@ -28,6 +28,13 @@ export async function callEventDelivery(api: PlatformClient, callId: string, typ
   return undefined;
 }
 
+/** Whether the call's agent version asks for an analysis (or quality), i.e. whether a `call.analyzed` will come. */
+export async function analysisExpected(api: PlatformClient, callId: string): Promise<boolean> {
+  const call = await api.get<{ agent_id: string; agent_version: number }>(`/v1/calls/${callId}`);
+  const version = await api.get<{ config: { analysis?: unknown; quality?: unknown } }>(`/v1/agents/${call.agent_id}/versions/${call.agent_version}`);
+  return version.config.analysis !== undefined || version.config.quality !== undefined;
+}
+
 export function formatCallEventDelivery(type: CallEventType, delivery: Delivery | undefined): string {
   if (!delivery) return `Webhook ${type}: not delivered yet (see GET /v1/webhooks/deliveries)`;
   const last = delivery.attempts.at(-1);
