@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { CallRecording } from "../simulators/twilio/index.ts";
 import { callProblems, formatLatencyTable, type CallDetail } from "./lib/call-report.ts";
-import { callEndedDelivery, formatCallEndedDelivery } from "./lib/call-webhook.ts";
+import { analysisExpected, callEventDelivery, formatCallEventDelivery } from "./lib/call-webhook.ts";
 import { DEV_STATE_FILE, type DevState } from "./lib/dev-state.ts";
 import { PlatformClient } from "./lib/platform-client.ts";
 
@@ -76,8 +76,12 @@ try {
   const recording = await ended;
   console.log(`\n${call.status} (${call.end_reason}); ${recording.clears.length} barge-in(s)\n`);
   console.log(formatLatencyTable(call, recording));
-  const webhook = await callEndedDelivery(api, callId);
-  if (webhook !== null) console.log(`\n${formatCallEndedDelivery(webhook)}`);
+  // call.analyzed comes only for an agent with an analysis or quality config, after the analysis queue ran the model.
+  const events = [["call.ended", 15_000], ...((await analysisExpected(api, callId)) ? [["call.analyzed", 30_000] as const] : [])] as const;
+  for (const [type, timeoutMs] of events) {
+    const webhook = await callEventDelivery(api, callId, type, timeoutMs);
+    if (webhook !== null) console.log(`\n${formatCallEventDelivery(type, webhook)}`);
+  }
   const problems = callProblems(call, recording);
   for (const p of problems) console.error(`npm run call: ${p}`);
   process.exit(problems.length === 0 ? 0 : 1);

@@ -7,17 +7,20 @@ interface Delivery {
   attempts: { response_status: number | null }[];
 }
 
+export type CallEventType = "call.ended" | "call.analyzed";
+
 /**
- * The tenant's side of a finished call: its `call.ended` webhook as the delivery log shows it. The local receiver
- * of `npm run dev` answers 2xx only to a delivery whose signature it verified, so a success means verified.
- * Null when no endpoint of the account takes `call.ended`; undefined when the delivery is not done within `timeoutMs`.
+ * The tenant's side of a finished call: its `call.ended` (or `call.analyzed`) webhook as the delivery log shows it.
+ * The local receiver of `npm run dev` answers 2xx only to a delivery whose signature it verified, so a success means
+ * verified. Null when no endpoint of the account takes that type; undefined when the delivery is not done within
+ * `timeoutMs` (an agent without an analysis config sends no `call.analyzed`).
  */
-export async function callEndedDelivery(api: PlatformClient, callId: string, timeoutMs = 15_000): Promise<Delivery | null | undefined> {
+export async function callEventDelivery(api: PlatformClient, callId: string, type: CallEventType, timeoutMs = 15_000): Promise<Delivery | null | undefined> {
   const endpoints = await api.get<{ data: { event_types: string[]; enabled: boolean }[] }>("/v1/webhooks/endpoints?limit=100");
-  if (!endpoints.data.some((e) => e.enabled && e.event_types.includes("call.ended"))) return null;
+  if (!endpoints.data.some((e) => e.enabled && e.event_types.includes(type))) return null;
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    const page = await api.get<{ data: Delivery[] }>("/v1/webhooks/deliveries?event_type=call.ended&limit=20");
+    const page = await api.get<{ data: Delivery[] }>(`/v1/webhooks/deliveries?event_type=${type}&limit=20`);
     const delivery = page.data.find((d) => d.event.data.call_id === callId && d.status !== "pending");
     if (delivery) return delivery;
     await new Promise((r) => setTimeout(r, 250));
@@ -25,9 +28,16 @@ export async function callEndedDelivery(api: PlatformClient, callId: string, tim
   return undefined;
 }
 
-export function formatCallEndedDelivery(delivery: Delivery | undefined): string {
-  if (!delivery) return "Webhook call.ended: not delivered yet (see GET /v1/webhooks/deliveries)";
+/** Whether the call's agent version asks for an analysis (or quality), i.e. whether a `call.analyzed` will come. */
+export async function analysisExpected(api: PlatformClient, callId: string): Promise<boolean> {
+  const call = await api.get<{ agent_id: string; agent_version: number }>(`/v1/calls/${callId}`);
+  const version = await api.get<{ config: { analysis?: unknown; quality?: unknown } }>(`/v1/agents/${call.agent_id}/versions/${call.agent_version}`);
+  return version.config.analysis !== undefined || version.config.quality !== undefined;
+}
+
+export function formatCallEventDelivery(type: CallEventType, delivery: Delivery | undefined): string {
+  if (!delivery) return `Webhook ${type}: not delivered yet (see GET /v1/webhooks/deliveries)`;
   const last = delivery.attempts.at(-1);
   const verdict = delivery.status === "succeeded" ? `delivered, receiver verified its signature (${last?.response_status})` : `${delivery.status} (${last?.response_status ?? "no answer"})`;
-  return `Webhook call.ended → ${delivery.endpoint_id}: ${verdict}\n  ${JSON.stringify(delivery.event.data)}`;
+  return `Webhook ${type} → ${delivery.endpoint_id}: ${verdict}\n  ${JSON.stringify(delivery.event.data)}`;
 }

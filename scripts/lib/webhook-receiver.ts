@@ -9,6 +9,8 @@ import { Webhook } from "standardwebhooks";
 
 export interface ReceivedEvent {
   webhookId: string;
+  /** Date.now() when the whole body had arrived. */
+  receivedAt: number;
   verified: boolean;
   event: { id: string; type: string; created_at: string; account_id: string; data: Record<string, unknown> };
 }
@@ -28,6 +30,7 @@ export async function startWebhookReceiver(opts: { port?: number; secret?: strin
   const server = createServer(async (req, res) => {
     let body = "";
     for await (const chunk of req) body += chunk;
+    const receivedAt = Date.now();
     const headers = { "webhook-id": String(req.headers["webhook-id"] ?? ""), "webhook-timestamp": String(req.headers["webhook-timestamp"] ?? ""), "webhook-signature": String(req.headers["webhook-signature"] ?? "") };
     let verified = false;
     try {
@@ -42,7 +45,7 @@ export async function startWebhookReceiver(opts: { port?: number; secret?: strin
       res.writeHead(400).end("not JSON");
       return;
     }
-    received.push({ webhookId: headers["webhook-id"], verified, event });
+    received.push({ webhookId: headers["webhook-id"], receivedAt, verified, event });
     print(`webhook  ${event.type.padEnd(26)} ${verified ? "signature verified" : "SIGNATURE NOT VERIFIED"}  ${headers["webhook-id"]}  ${JSON.stringify(event.data)}`);
     res.writeHead(verified ? 204 : 401).end();
   });

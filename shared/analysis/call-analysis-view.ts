@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { callAnalyses } from "../db/schema.ts";
 import { SENTIMENTS } from "./analysis-request.ts";
+import { AnalysisCost, CallQuality } from "./call-quality.ts";
 
 /** One analysis of a call, as `GET /v1/calls/{id}` lists it and the `call.analyzed` webhook carries it. */
 export const CallAnalysis = z
@@ -18,6 +19,8 @@ export const CallAnalysis = z
     model: z.string().nullable(),
     attempts: z.number().int().openapi({ description: "Model requests made (an invalid answer is retried once)." }),
     usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }).openapi({ description: "The model's tokens over all attempts." }),
+    cost: AnalysisCost.nullable().openapi({ description: "What the tokens cost: their own ledger line (`analysis_charge`), priced with the model's token rates; null until posted, and for an account without billing." }),
+    quality: CallQuality.nullable().openapi({ description: "With the agent's `quality` config: the scorecard, its weighted total, the compliance violations and coaching; null otherwise." }),
     created_at: z.string(),
     completed_at: z.string().nullable(),
   })
@@ -38,6 +41,8 @@ export const callAnalysisView = (r: typeof callAnalyses.$inferSelect): CallAnaly
   model: r.model,
   attempts: r.attempts,
   usage: { input_tokens: r.inputTokens, output_tokens: r.outputTokens },
+  cost: r.cost,
+  quality: r.quality,
   created_at: r.createdAt,
   completed_at: r.completedAt,
 });

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { AnalysisCost, CallQuality } from "../analysis/call-quality.ts";
 
 // Timestamps are ISO-8601 UTC strings: they sort lexically, read well in the API and in `wrangler d1 execute`.
 const createdAt = () => text("created_at").notNull();
@@ -385,9 +386,17 @@ export const callAnalyses = sqliteTable(
     outputTokens: integer("output_tokens").notNull().default(0),
     createdAt: createdAt(),
     completedAt: text("completed_at"),
+    // The tokens' price, copied from Postgres's analysis_charges once posted (null until then, or without a billing side).
+    cost: text("cost", { mode: "json" }).$type<AnalysisCost>(),
+    // Quality (the agent's `quality` config): the scorecard's weighted total (0–100), the violations, and the detail.
+    qualityScore: real("quality_score"),
+    violationCount: integer("violation_count"),
+    quality: text("quality", { mode: "json" }).$type<CallQuality>(),
   },
   (t) => [
     primaryKey({ columns: [t.callId, t.analysisVersion] }),
+    // The quality trends and the coaching report read an agent's analyses, lowest scores first.
+    index("call_analyses_account_agent_score").on(t.accountId, t.agentId, t.qualityScore),
     // The list filters (GET /v1/calls?success=&sentiment=&disposition=) look up an account's analyses by value.
     index("call_analyses_account_sentiment").on(t.accountId, t.sentiment),
     index("call_analyses_account_disposition").on(t.accountId, t.disposition),

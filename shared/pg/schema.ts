@@ -39,9 +39,9 @@ export const BILLING_MODES = ["prepaid", "postpaid"] as const;
 
 /** The ledger's own accounts: every posting moves an amount from one to another (double entry). */
 export const LEDGER_ACCOUNTS = ["customer_balance", "payments", "revenue", "promotions", "adjustments"] as const;
-export const POSTING_KINDS = ["top_up", "promotional_grant", "call_charge", "refund", "adjustment", "opening_balance", "invoice_payment"] as const;
+export const POSTING_KINDS = ["top_up", "promotional_grant", "call_charge", "refund", "adjustment", "opening_balance", "invoice_payment", "analysis_charge"] as const;
 /** What made a posting; with its id it is unique per account, so a redelivered event or request posts nothing. */
-export const POSTING_SOURCES = ["usage_event", "payment_event", "operator_request", "migration"] as const;
+export const POSTING_SOURCES = ["usage_event", "payment_event", "operator_request", "migration", "call_analysis"] as const;
 
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 const oneOf = (column: string, values: readonly string[]) => sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(", ")})`);
@@ -469,5 +469,30 @@ export const callRollups = pgTable(
   (t) => [
     unique("call_rollups_hourly_key").on(t.accountId, t.grain, t.hour, t.agentId, t.agentVersion, t.number, t.direction, t.endReason).nullsNotDistinct(),
     check("call_rollups_hourly_grain", oneOf("grain", ROLLUP_GRAINS)),
+  ],
+);
+
+// ---- Post-call analysis (its model tokens, priced) ----
+
+/**
+ * Each analysis's priced model tokens (workers/analysis/analysis-charges.ts): they arrive after the call was
+ * settled, so they are their own line, keyed by call and analysis version, written in the same transaction as its
+ * `analysis_charge` posting (source `call_analysis`, `<call id>/<version>`) and, like it, once.
+ */
+export const analysisCharges = pgTable(
+  "analysis_charges",
+  {
+    accountId: text("account_id").notNull().references(() => billingAccounts.accountId),
+    callId: text("call_id").notNull(),
+    analysisVersion: integer("analysis_version").notNull(),
+    currency: text("currency", { enum: CURRENCIES }).notNull(),
+    totalMinor: bigint("total_minor", { mode: "number" }).notNull(),
+    lines: jsonb("lines").notNull(),
+    pricedAt: timestamp("priced_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.callId, t.analysisVersion] }),
+    check("analysis_charges_currency", oneOf("currency", CURRENCIES)),
+    check("analysis_charges_total_not_negative", sql`${t.totalMinor} >= 0`),
   ],
 );

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { BEDROCK_MODEL_IDS } from "../llm/bedrock-models.ts";
 import { AnalysisConfig } from "./agent-analysis-config.ts";
+import { QualityConfig } from "./agent-quality-config.ts";
 import { AURA2_VOICES } from "../voice/aura2-voices.ts";
 import { FLUX_EOT_LIMITS, FLUX_STT_MODELS, isFluxModel, NOVA_STT_MODELS } from "../voice/deepgram-stt-models.ts";
 import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bounded-json.ts";
@@ -158,6 +159,7 @@ export const AgentConfig = z
       .default({ enabled: false, disclosure: "This call may be recorded." }),
     pii_redaction: PiiRedaction.optional(),
     analysis: AnalysisConfig.optional().openapi({ description: "Post-call analysis: summary, structured data, success, sentiment, disposition. Unset: none." }),
+    quality: QualityConfig.optional().openapi({ description: "Quality management: a weighted scorecard and compliance checks, evaluated with the post-call analysis (which then runs with its defaults if `analysis` is unset). Unset: none." }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

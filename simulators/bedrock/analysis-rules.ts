@@ -1,5 +1,6 @@
 import { ANALYSIS_TOOL_NAME } from "../../shared/analysis/analysis-request.ts";
 import type { ValidatedRequest } from "./converse-request-rules.ts";
+import { judgeQuality } from "./quality-rules.ts";
 import type { RuleMatch } from "./scenario-engine.ts";
 
 /**
@@ -15,6 +16,7 @@ import type { RuleMatch } from "./scenario-engine.ts";
  * - `sentiment`: negative if the caller said angry, terrible, awful, useless or frustrated; else positive if thanks,
  *   thank you, great, perfect or wonderful; else neutral (unknown when the caller said nothing).
  * - `disposition`: the first tag (`-` and `_` read as spaces) found in the transcript, else the last tag.
+ * - `scorecard`, `policy_checks`, `coaching`: simulators/bedrock/quality-rules.ts.
  * Test levers, anywhere in the transcript: `ANALYSIS_INVALID_ALWAYS` makes every answer invalid (an extra field);
  * `ANALYSIS_INVALID_ONCE` makes the answer invalid until the request carries the client's error tool result.
  */
@@ -54,7 +56,7 @@ function analyse(schema: Schema, transcript: string): Record<string, unknown> {
     const lower = transcript.toLowerCase();
     input.disposition = tags.find((t) => lower.includes(t.replace(/[-_]/g, " "))) ?? tags.at(-1);
   }
-  return input;
+  return { ...input, ...judgeQuality(properties, agent) };
 }
 
 const sentences = (text: string) => text.split(/(?<=[.!?])\s+/).filter((s) => s.trim() !== "");

@@ -80,6 +80,8 @@ describe("tenant isolation", () => {
       ["POST", `/v1/agents/${victim.agentId}/rollback`, { version: 1 }],
       ["GET", `/v1/agents/${victim.agentId}/versions`],
       ["GET", `/v1/agents/${victim.agentId}/versions/1`],
+      ["GET", `/v1/agents/${victim.agentId}/quality`],
+      ["GET", `/v1/agents/${victim.agentId}/coaching`],
       ["GET", `/v1/phone-numbers/${number.id}`],
       ["PATCH", `/v1/phone-numbers/${number.id}`, { agent_id: null }],
       ["DELETE", `/v1/phone-numbers/${number.id}`],

@@ -9,12 +9,14 @@ export interface AnalysisFilters {
   disposition?: string;
 }
 
+/** The row is its call's latest analysis (a re-run replaces the one before, and a queued one hides it). */
+export const isLatestAnalysis = sql`NOT EXISTS (SELECT 1 FROM call_analyses AS newer WHERE newer.call_id = ${callAnalyses.callId} AND newer.analysis_version > ${callAnalyses.analysisVersion})`;
+
 /**
  * The ids of the account's calls whose latest analysis succeeded with these values: a re-run replaces what the
  * list filters on, and a queued re-run leaves the call out until it is settled.
  */
 export function latestAnalysisMatching(db: Database, accountId: string, q: AnalysisFilters) {
-  const newer = sql`NOT EXISTS (SELECT 1 FROM call_analyses AS newer WHERE newer.call_id = ${callAnalyses.callId} AND newer.analysis_version > ${callAnalyses.analysisVersion})`;
   return db
     .select({ id: callAnalyses.callId })
     .from(callAnalyses)
@@ -25,7 +27,7 @@ export function latestAnalysisMatching(db: Database, accountId: string, q: Analy
         q.success ? eq(callAnalyses.succeeded, q.success === "true") : undefined,
         q.sentiment ? eq(callAnalyses.sentiment, q.sentiment) : undefined,
         q.disposition ? eq(callAnalyses.disposition, q.disposition) : undefined,
-        newer,
+        isLatestAnalysis,
       ),
     );
 }

@@ -51,7 +51,7 @@ describe("POST /v1/calls/{id}/analyze", () => {
     const other = await finishedCall(t, plain, BOOKING_CALL);
     const refused = await api(t.key).post(`/v1/calls/${other}/analyze`);
     expect(refused.status).toBe(409);
-    expect(refused.json.detail).toMatch(/no live version with an `analysis` config/);
+    expect(refused.json.detail).toMatch(/no live version with an `analysis` or `quality` config/);
   });
 
   it("is a 404 for another tenant's call, which keeps no analysis; the filters never show another tenant's calls", { timeout: 60_000 }, async () => {

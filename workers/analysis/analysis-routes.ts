@@ -32,7 +32,7 @@ callAnalysisApi.openapi(
     request: { params: IdParam(ID_PATTERNS.call, "CAL-7KQ2M9XD4HTV2R") },
     responses: {
       202: jsonResponse(AnalysisQueued, "The analysis is queued."),
-      409: problem("`conflict`: the call has not ended, or the agent's live version has no `analysis` config."),
+      409: problem("`conflict`: the call has not ended, or the agent's live version has neither an `analysis` nor a `quality` config."),
     },
   }),
   async (c) => {
@@ -43,7 +43,7 @@ callAnalysisApi.openapi(
     if (!call) throw notFound("call");
     if (!ENDED.has(call.status)) throw new ApiError("conflict", `the call is ${call.status}; it can be analysed once it has ended`);
     const live = await liveAgentVersion(c.env, accountId, call.agentId);
-    if (!live?.config.analysis) throw new ApiError("conflict", `agent ${call.agentId} has no live version with an \`analysis\` config; add one and publish it`);
+    if (!live?.config.analysis && !live?.config.quality) throw new ApiError("conflict", `agent ${call.agentId} has no live version with an \`analysis\` or \`quality\` config; add one and publish it`);
     const version = (await store.latestVersion(id)) + 1;
     const db = database(c.env.DB);
     const [claimed] = await c.var.audit.commit(

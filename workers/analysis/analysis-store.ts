@@ -3,7 +3,10 @@ import { database } from "../../shared/db/client.ts";
 import { callAnalyses, calls, callTurns } from "../../shared/db/schema.ts";
 
 export type AnalysisRow = typeof callAnalyses.$inferSelect;
-export type SettledAnalysis = Pick<AnalysisRow, "status" | "reason" | "summary" | "structuredData" | "success" | "succeeded" | "sentiment" | "disposition" | "model" | "attempts" | "inputTokens" | "outputTokens">;
+export type SettledAnalysis = Pick<
+  AnalysisRow,
+  "status" | "reason" | "summary" | "structuredData" | "success" | "succeeded" | "sentiment" | "disposition" | "model" | "attempts" | "inputTokens" | "outputTokens" | "qualityScore" | "violationCount" | "quality"
+>;
 
 /** D1 access of the analysis: its rows, and the call and transcript it reads. */
 export class AnalysisStore {

@@ -1,18 +1,22 @@
 import { SENTIMENTS } from "../../shared/analysis/analysis-request.ts";
 import type { AnalysisConfig, SuccessRubric } from "../../shared/schemas/agent-analysis-config.ts";
+import type { QualityConfig } from "../../shared/schemas/agent-quality-config.ts";
+import { qualityToolProperties } from "../quality/quality-tool-schema.ts";
 
 /**
  * The input schema of the forced analysis tool, built from the agent's `analysis` config: one property per thing
  * asked for, all required. The model's answer is validated against this same schema, so the tenant's
- * structured-data schema (its `required` included) is what the answer must match.
+ * structured-data schema (its `required` included) is what the answer must match. A `quality` config adds its
+ * scorecard, policy checks and coaching.
  */
-export function analysisToolSchema(config: AnalysisConfig): Record<string, unknown> {
+export function analysisToolSchema(config: AnalysisConfig, quality?: QualityConfig): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
   if (config.summary.enabled) properties.summary = { type: "string", minLength: 1, description: config.summary.prompt ?? "What happened on the call, in two or three sentences." };
   if (config.structured_data) properties.structured_data = { ...config.structured_data, description: "The fields to extract from the call." };
   if (config.success_evaluation) properties.success = rubricSchema(config.success_evaluation);
   if (config.sentiment) properties.sentiment = { type: "string", enum: SENTIMENTS, description: "The caller's sentiment over the call (unknown: the caller said too little to tell)." };
   if (config.disposition) properties.disposition = { type: "string", enum: config.disposition.tags, description: "The one tag that best describes how the call ended." };
+  if (quality) Object.assign(properties, qualityToolProperties(quality));
   return { type: "object", properties, required: Object.keys(properties), additionalProperties: false };
 }
 

@@ -6,7 +6,10 @@ import { callAnalysisView } from "../../shared/analysis/call-analysis-view.ts";
 import { leafIssues } from "../../shared/analysis/structured-data-schema.ts";
 import { AnalysisConfig } from "../../shared/schemas/agent-analysis-config.ts";
 import { redactText } from "../../shared/compliance/pii-detector.ts";
+import { QualityConfig } from "../../shared/schemas/agent-quality-config.ts";
 import { emitWebhookEvent } from "../../shared/webhooks/emit-webhook-event.ts";
+import { callQuality } from "../quality/call-quality.ts";
+import { chargeAnalysis } from "./analysis-charges.ts";
 import { analysisSystemPrompt, spokenTurns, transcriptMessage, transcriptText } from "./analysis-prompt.ts";
 import { TransientModelError, type AnalysisModel, type ToolAnswer } from "./analysis-model.ts";
 import { AnalysisStore, type SettledAnalysis } from "./analysis-store.ts";
@@ -22,41 +25,55 @@ export interface RunnerDeps {
 }
 
 /**
- * Runs one analysis of a call, at most once per (call, analysis version): a settled analysis is left alone, and of
- * two concurrent deliveries only the one that settles the queued row emits `call.analyzed`. A transient model
- * failure is thrown (the queue retries); everything else settles the row: succeeded, failed with the reason, or
- * skipped (a call shorter than `min_turns`).
+ * Runs one analysis of a call, at most once per (call, analysis version): a settled analysis is left alone (but for
+ * its tokens' charge, if an earlier delivery failed to post it), and of two concurrent deliveries only the one that
+ * settles the queued row charges the tokens (workers/analysis/analysis-charges.ts) and emits `call.analyzed`. A
+ * transient model failure is thrown (the queue retries); everything else settles the row: succeeded, failed with the
+ * reason, or skipped (a call shorter than `min_turns`). The agent's `quality` config is judged in the same request.
  */
 export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, deps: RunnerDeps): Promise<void> {
   const now = deps.now ?? (() => new Date().toISOString());
   const store = new AnalysisStore(env.DB);
   const { account_id: accountId, call_id: callId, analysis_version: version } = request;
   const existing = await store.find(accountId, callId, version);
-  if (existing && existing.status !== "queued") return;
+  if (existing && existing.status !== "queued") {
+    if (existing.cost === null && existing.model !== null) await chargeAnalysis(env, { ...existing, model: existing.model });
+    return;
+  }
   const agentId = existing?.agentId ?? request.agent_id;
   const agentVersion = existing?.agentVersion ?? request.agent_version;
   const agent = await agentVersionConfig(env, accountId, agentId, agentVersion);
-  const parsed = agent?.config.analysis === undefined ? undefined : AnalysisConfig.safeParse(agent.config.analysis);
+  // Quality is judged in the analysis's request: an agent with a `quality` config alone gets the default analysis.
+  const asked = agent?.config.analysis ?? (agent?.config.quality === undefined ? undefined : {});
+  const parsed = asked === undefined ? undefined : AnalysisConfig.safeParse(asked);
+  const quality = agent?.config.quality === undefined ? undefined : QualityConfig.safeParse(agent.config.quality);
   // Most agents ask for no analysis: their calls leave no row.
   if (!existing && !parsed?.success) return;
   if (!existing) await store.queue({ callId, analysisVersion: version, accountId, agentId, agentVersion }, now());
 
   const settle = async (result: Partial<SettledAnalysis> & Pick<SettledAnalysis, "status">) => {
-    const row = { reason: null, summary: null, structuredData: null, success: null, succeeded: null, sentiment: null, disposition: null, model: null, attempts: 0, inputTokens: 0, outputTokens: 0, ...result };
+    const row = { reason: null, summary: null, structuredData: null, success: null, succeeded: null, sentiment: null, disposition: null, model: null, attempts: 0, inputTokens: 0, outputTokens: 0, qualityScore: null, violationCount: null, quality: null, ...result };
     if (!(await store.settle(callId, version, row, now()))) return;
-    const settled = await store.find(accountId, callId, version);
-    if (settled) emitWebhookEvent(env, { type: "call.analyzed", accountId, id: `evt_${callId}_analyzed_${version}`, data: { call_id: callId, agent_id: agentId, ...callAnalysisView(settled) } }, deps.waitUntil);
+    try {
+      // A failure here is retried by the queue; the redelivery finds the row settled and charges what is missing.
+      if (row.model !== null) await chargeAnalysis(env, { accountId, callId, analysisVersion: version, ...row, model: row.model });
+    } finally {
+      const settled = await store.find(accountId, callId, version);
+      if (settled) emitWebhookEvent(env, { type: "call.analyzed", accountId, id: `evt_${callId}_analyzed_${version}`, data: { call_id: callId, agent_id: agentId, ...callAnalysisView(settled) } }, deps.waitUntil);
+    }
   };
 
   if (!parsed?.success) return settle({ status: "failed", reason: `agent ${agentId} version ${agentVersion} has no valid analysis config` });
+  if (quality && !quality.success) return settle({ status: "failed", reason: `agent ${agentId} version ${agentVersion} has no valid quality config` });
   const config = parsed.data;
+  const qualityConfig = quality?.data;
   const turns = spokenTurns(await store.turns(accountId, callId));
   if (turns.length < config.min_turns) {
     return settle({ status: "skipped", reason: `the call has ${turns.length} caller and agent turns; the analysis needs at least ${config.min_turns} (min_turns)` });
   }
 
   const modelId = config.model ?? agent!.config.llm.model;
-  const schema = analysisToolSchema(config);
+  const schema = analysisToolSchema(config, qualityConfig);
   const validator = new Validator(schema as object, "2020-12", false);
   const messages: Message[] = [{ role: "user", content: [{ text: transcriptMessage(redactText(transcriptText(turns), agent!.config.pii_redaction ?? [])) }] }];
   const usage = { model: modelId, attempts: 0, inputTokens: 0, outputTokens: 0 };
@@ -73,7 +90,10 @@ export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, de
     usage.inputTokens += answer.inputTokens;
     usage.outputTokens += answer.outputTokens;
     problem = answerProblem(validator, answer);
-    if (problem === "") return settle({ status: "succeeded", ...resultOf(config, answer.input as Record<string, unknown>), ...usage });
+    if (problem === "") {
+      const input = answer.input as Record<string, unknown>;
+      return settle({ status: "succeeded", ...resultOf(config, input), ...(qualityConfig ? callQuality(qualityConfig, input, turns) : {}), ...usage });
+    }
     if (answer.toolUseId !== undefined) {
       messages.push(
         { role: "assistant", content: [{ toolUse: { toolUseId: answer.toolUseId, name: ANALYSIS_TOOL_NAME, input: answer.input as never } }] },

@@ -1,36 +1,8 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { firstAnalysisRequest } from "../../shared/analysis/analysis-request.ts";
-import { api, createTenant, type Tenant } from "../../test/workers/api-client.ts";
-import { consumeCallAnalysis } from "./analysis-consumer.ts";
-import { AnalysisModel, TransientModelError } from "./analysis-model.ts";
+import { createTenant } from "../../test/workers/api-client.ts";
+import { TransientModelError } from "./analysis-model.ts";
 import { agentWithAnalysis, BOOKING_CALL, finishedCall, FULL_ANALYSIS, MODEL } from "./testing-fixtures.ts";
-
-/**
- * The consumer end to end: the transcript from D1, the real Bedrock client against the simulator (whose analysis
- * rules make the answers exact), the rows in D1. The webhook queue is replaced by a recorder, so the tests see
- * which `call.analyzed` events were emitted; the model is the real one, counted.
- */
-async function deliver(t: Tenant, callId: string, agent: { id: string; version: number }, analysisVersion = 1, model: Pick<AnalysisModel, "answer"> = new AnalysisModel(env)) {
-  const sent: { type: string; id: string; data: Record<string, unknown> }[] = [];
-  let requests = 0;
-  const counted = {
-    answer: (...args: Parameters<AnalysisModel["answer"]>) => {
-      requests++;
-      return model.answer(...args);
-    },
-  };
-  const recordingEnv = { ...env, WEBHOOK_EVENTS: { send: async (body: never) => void sent.push(body) } } as unknown as Env;
-  const ctx = createExecutionContext();
-  const body = { ...firstAnalysisRequest({ callId, accountId: t.accountId, agentId: agent.id, agentVersion: agent.version }), analysis_version: analysisVersion };
-  const batch = createMessageBatch("call-analysis", [{ id: "m1", timestamp: new Date(), attempts: 1, body }]);
-  await consumeCallAnalysis(batch, recordingEnv, ctx, { model: counted });
-  const result = await getQueueResult(batch, ctx);
-  return { sent, requests, result };
-}
-
-const analysisOf = async (t: Tenant, callId: string) => (await api(t.key).get(`/v1/calls/${callId}`)).json.analysis;
+import { analysisOf, deliver } from "./testing-delivery.ts";
 
 describe("post-call analysis", () => {
   it("gives exactly the simulator's rule results, stores them with the tokens, and emits call.analyzed", async () => {

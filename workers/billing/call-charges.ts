@@ -38,7 +38,8 @@ export async function chargeCall(db: PgDatabase, call: { accountId: string; call
   });
 }
 
-const rateCard = (db: PgDatabase, account: typeof billingAccounts.$inferSelect) =>
+/** The rows of the account's plan in its currency. */
+export const rateCard = (db: PgDatabase, account: typeof billingAccounts.$inferSelect) =>
   db
     .select({ component: rateCards.component, model: rateCards.model, microsPerUnit: rateCards.microsPerUnit })
     .from(rateCards)
