@@ -10,6 +10,8 @@ export const accounts = sqliteTable("accounts", {
   status: text("status", { enum: ["active", "suspended", "closed"] }).notNull().default("active"),
   region: text("region", { enum: ["us", "eu"] }).notNull().default("us"),
   maxConcurrentCalls: integer("max_concurrent_calls").notNull().default(10),
+  /** Slots campaign dials leave free for inbound calls (below max_concurrent_calls). */
+  reservedInbound: integer("reserved_inbound").notNull().default(0),
   createdAt: createdAt(),
 });
 
