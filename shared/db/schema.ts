@@ -10,9 +10,9 @@ export const accounts = sqliteTable("accounts", {
   status: text("status", { enum: ["active", "suspended", "closed"] }).notNull().default("active"),
   region: text("region", { enum: ["us", "eu"] }).notNull().default("us"),
   maxConcurrentCalls: integer("max_concurrent_calls").notNull().default(10),
-  /** Slots campaign dials leave free for inbound calls (below max_concurrent_calls). */
-  reservedInbound: integer("reserved_inbound").notNull().default(0),
   createdAt: createdAt(),
+  /** Slots campaign dials leave free for inbound calls (below max_concurrent_calls); added after created_at. */
+  reservedInbound: integer("reserved_inbound").notNull().default(0),
 });
 
 export const users = sqliteTable(

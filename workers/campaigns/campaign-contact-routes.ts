@@ -82,10 +82,11 @@ campaignContactsApi.openapi(
     responses: { 200: jsonResponse(CsvAdded, "Every row was added (or was already in the campaign)."), 422: problem("Some rows were not valid: listed by line; the valid ones were added.") },
   }),
   async (c) => {
-    const row = await ownedCampaign(c, c.req.valid("param").id);
     const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
     if (type !== "text/csv") throw new ApiError("unsupported-media-type", "send the contacts as text/csv");
-    const { valid, bad, badCount } = await readCsv(c.req.raw.body);
+    const row = await ownedCampaign(c, c.req.valid("param").id);
+    // With an Idempotency-Key the middleware has read the body already (to hash it); otherwise it is streamed.
+    const { valid, bad, badCount } = await readCsv(c.req.raw.bodyUsed ? new Blob([await c.req.text()]).stream() : c.req.raw.body);
     const stub = campaignObject(c.env, row.id);
     let added = 0;
     let duplicates = 0;
