@@ -18,10 +18,12 @@ export class ContactOutcomes {
 
   /** After a call ended with `outcome`: the retry policy decides, and a retry waits for the callee's next window. */
   afterCall(seq: number, outcome: CallOutcome, now: number): void {
-    const { config } = this.meta.require();
+    const { config, state } = this.meta.require();
     const contact = this.contacts.get(seq);
     const decision = decideAfterOutcome(config.retry, config.voicemail_action, outcome, contact.attempts, now);
     if (decision.state !== "retry_scheduled") return this.finish(contact, decision.state, now, { outcome });
+    // A call that was in flight when the campaign was cancelled gets no retry.
+    if (state === "cancelled") return this.finish(contact, "skipped", now, { outcome, reason: "cancelled" });
     const at = nextWindowOpening(config.schedule, JSON.parse(contact.zones) as string[], decision.retryAfter);
     if (at === null) return this.finish(contact, "failed", now, { outcome, reason: "schedule_ended" });
     this.contacts.update(seq, { state: "retry_scheduled", outcome, due_at: at }, now);

@@ -88,7 +88,7 @@ export const CreateCampaign = z
     schedule: CampaignSchedule,
     max_concurrency: z.number().int().min(1).max(10_000).openapi({ description: "At most the account's max_concurrent_calls less its reserved_inbound." }),
     pacing_per_minute: z.number().int().min(1).max(600).default(30).openapi({ description: "New dials per minute at most." }),
-    retry: RetryPolicy.default({} as never),
+    retry: RetryPolicy.prefault({}),
     voicemail_action: z.enum(["retry", "complete"]).default("retry").openapi({
       description: "On an answering machine the agent's voicemail behaviour plays (hang up or leave its message); then `retry` treats the contact under `retry.voicemail`, `complete` counts it done.",
     }),

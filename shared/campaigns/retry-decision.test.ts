@@ -27,3 +27,22 @@ describe("retry policy per outcome", () => {
     expect(outcomeOfTwilioCall("ringing", null)).toBeNull();
   });
 });
+
+describe("a campaign without a retry policy", () => {
+  it("gets the default rule for every outcome", async () => {
+    const { CreateCampaign } = await import("./campaign-schemas.ts");
+    const parsed = CreateCampaign.parse({
+      name: "Defaults",
+      agent_id: "AGT-2345678923",
+      caller_ids: ["+14155550100"],
+      schedule: { start_date: "2027-01-11", end_date: "2027-01-12", calling_hours: { start: "09:00", end: "17:00" } },
+      max_concurrency: 1,
+    });
+    expect(parsed.retry).toEqual({
+      no_answer: { max_attempts: 3, min_gap_minutes: 60 },
+      busy: { max_attempts: 3, min_gap_minutes: 15 },
+      failed: { max_attempts: 2, min_gap_minutes: 30 },
+      voicemail: { max_attempts: 2, min_gap_minutes: 240 },
+    });
+  });
+});

@@ -32,7 +32,8 @@ describe("a dial cut off between its intent and Twilio's answer (the object cras
       body: new URLSearchParams({ To: reached, From: t.number, Twiml: '<Response><Pause length="1"/></Response>' }).toString(),
     });
     const sid = ((await placed.json()) as { sid: string }).sid;
-    await waitFor(async () => ((await simCalls(t)).find((c) => c.callSid === sid)?.status ?? "queued") !== "queued");
+    // Answered, so Twilio gave it a start time (the StartTime filter only sees started calls).
+    await waitFor(async () => ["in-progress", "completed"].includes((await simCalls(t)).find((c) => c.callSid === sid)?.status ?? ""));
 
     const stub = campaignStub(id);
     await stub.tick(Date.now());
@@ -63,3 +64,27 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe("a call in flight when its campaign is cancelled", () => {
+  it("settles with its outcome and is not retried", { timeout: 60_000 }, async () => {
+    const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
+    const phone = `+1312557${Math.floor(Math.random() * 9000) + 1000}`;
+    await fetch(`${env.TWILIO_API_BASE_URL}/__control/callees`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ to: phone, script: { answer: "no-answer" } }) });
+    const id = (await api(t.key).post("/v1/campaigns", { ...baseCampaign(t), contacts: [{ phone }] })).json.id as string;
+    await api(t.key).post(`/v1/campaigns/${id}/start`);
+    const placed = await fetch(`${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/Calls.json`, {
+      method: "POST",
+      headers: { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}`, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ To: phone, From: t.number, Twiml: "<Response><Hangup/></Response>" }).toString(),
+    });
+    const sid = ((await placed.json()) as { sid: string }).sid;
+    await runInDurableObject(campaignStub(id), (_instance, state) => {
+      state.storage.sql.exec("UPDATE contacts SET state = 'in_progress', attempts = 1");
+      state.storage.sql.exec("INSERT INTO attempts (call_id, contact_seq, attempt, from_number, intent_at, call_sid, status) VALUES ('CAL-CANCELLEDCALL01', 1, 1, ?, ?, ?, 'placed')", t.number, Date.now(), sid);
+    });
+    expect((await api(t.key).post(`/v1/campaigns/${id}/cancel`)).json.state).toBe("cancelled");
+    await waitFor(async () => FINAL.has((await simCalls(t)).find((c) => c.callSid === sid)!.status));
+    await campaignStub(id).tick(Date.now());
+    expect((await api(t.key).get(`/v1/campaigns/${id}/contacts`)).json.data).toEqual([expect.objectContaining({ state: "skipped", reason: "cancelled", outcome: "no_answer" })]);
+  });
+});

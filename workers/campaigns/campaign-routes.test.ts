@@ -18,7 +18,7 @@ describe("POST /v1/campaigns: bad input is a problem+json naming the field", () 
     ["an end date before the start", { schedule: { start_date: "2027-01-12", end_date: "2027-01-11", calling_hours: { start: "09:00", end: "17:00" } } }, "schedule.end_date"],
     ["a non-US number without a zone", { contacts: [{ phone: "+442071838750" }] }, "contacts.0.timezone"],
     ["more concurrency than the account's limit less its inbound reserve", { max_concurrency: 4 }, "max_concurrency"],
-  ])("%s", async (_label, override, path) => {
+  ])("%s", { timeout: 30_000 }, async (_label, override, path) => {
     const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 2 });
     const res = await api(t.key).post("/v1/campaigns", { ...baseCampaign(t), ...override });
     expect(res.status).toBe(422);
@@ -26,7 +26,7 @@ describe("POST /v1/campaigns: bad input is a problem+json naming the field", () 
     expect(res.json.errors.map((e: { path: string }) => e.path)).toContain(path);
   });
 
-  it("refuses a reserve that leaves no slot for campaigns", async () => {
+  it("refuses a reserve that leaves no slot for campaigns", { timeout: 30_000 }, async () => {
     const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 2 });
     const res = await api(t.key).patch("/v1/accounts/me", { reserved_inbound: 5 });
     expect(res.status).toBe(422);
@@ -35,7 +35,7 @@ describe("POST /v1/campaigns: bad input is a problem+json naming the field", () 
 });
 
 describe("campaign lifecycle and contacts", () => {
-  it("runs draft → scheduled ⇄ paused → cancelled, edits contacts only while draft or paused, and exports results", async () => {
+  it("runs draft → scheduled ⇄ paused → cancelled, edits contacts only while draft or paused, and exports results", { timeout: 30_000 }, async () => {
     const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
     const a = api(t.key);
     const created = await a.post("/v1/campaigns", { ...baseCampaign(t), contacts: [{ phone: NY(1) }, { phone: NY(2), variables: { first_name: "Ada" } }] });
@@ -64,7 +64,7 @@ describe("campaign lifecycle and contacts", () => {
     expect((await csv.text()).split("\r\n")).toEqual(["phone,state,reason,outcome,attempts,call_ids,last_dialed_at", `${NY(1)},skipped,cancelled,,0,,`, `${NY(2)},skipped,cancelled,,0,,`, ""]);
   });
 
-  it("keeps the valid rows of a CSV upload and reports each bad row by line", async () => {
+  it("keeps the valid rows of a CSV upload and reports each bad row by line", { timeout: 30_000 }, async () => {
     const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
     const id = (await api(t.key).post("/v1/campaigns", baseCampaign(t))).json.id;
     const csv = ["phone,timezone,first_name", `${NY(1)},,Ada`, "+1212,,Bad", `${NY(2)},Mars/Olympus,Bob`, `${NY(3)},America/Chicago,Cy`, `${NY(4)},,"Dee"`].join("\n");
@@ -83,7 +83,7 @@ describe("campaign lifecycle and contacts", () => {
 });
 
 describe("tenant isolation", () => {
-  it("answers 404 for another tenant's campaign on every route, and lists none of it", async () => {
+  it("answers 404 for another tenant's campaign on every route, and lists none of it", { timeout: 30_000 }, async () => {
     const owner = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
     const id = (await api(owner.key).post("/v1/campaigns", { ...baseCampaign(owner), contacts: [{ phone: NY(1) }] })).json.id;
     const other = await createTenant();

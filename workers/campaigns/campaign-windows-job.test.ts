@@ -9,7 +9,7 @@ import { baseCampaign, campaignTenant, consent } from "./campaign-fixtures.ts";
 const trigger = (iso: string) => worker.scheduled(createScheduledController({ scheduledTime: Date.parse(iso), cron: "17 * * * *" }), env);
 
 describe("campaign windows from the scheduled handler", () => {
-  it("ticks active campaigns at the trigger's time: closed windows wait, open ones dial through the checks", async () => {
+  it("ticks active campaigns at the trigger's time: closed windows wait, open ones dial through the checks", { timeout: 30_000 }, async () => {
     const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
     const seq = Math.floor(Math.random() * 9000) + 1000;
     const [unconsented, listed] = [`+1212557${seq}`, `+1212558${seq}`];
