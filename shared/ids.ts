@@ -31,6 +31,7 @@ export const newAgentId = () => `AGT-${randomString(10)}`;
 export const newPhoneNumberId = () => `PN-${randomString(10)}`;
 export const newCallId = () => `CAL-${randomString(14)}`;
 export const newConsentId = () => `CNS-${randomString(10)}`;
+export const newCampaignId = () => `CMP-${randomString(10)}`;
 
 /** A secret API key: shown once, stored only as a hash. ~190 bits of entropy. */
 export const newApiKeySecret = () => `ayb_live_${randomString(32, KEY_ALPHABET)}`;
@@ -45,6 +46,7 @@ export const ID_PATTERNS = {
   phoneNumber: new RegExp(`^PN-${ALPHA}{10}$`),
   call: new RegExp(`^CAL-${ALPHA}{14}$`),
   consent: new RegExp(`^CNS-${ALPHA}{10}$`),
+  campaign: new RegExp(`^CMP-${ALPHA}{10}$`),
 } as const;
 
 /** Runs `insert` with fresh ids until one does not collide (a collision is astronomically rare, never silent). */

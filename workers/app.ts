@@ -6,6 +6,8 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { callAnalysisApi } from "./analysis/analysis-routes.ts";
 import { agentQualityApi } from "./quality/quality-routes.ts";
+import { campaignContactsApi, CSV_UPLOAD_MAX_BYTES } from "./campaigns/campaign-contact-routes.ts";
+import { campaignsApi } from "./campaigns/campaign-routes.ts";
 import type { AppEnv } from "./api/app-env.ts";
 import { ApiError, onError, problemResponse } from "./api/problem.ts";
 import { accountsApi } from "./api/routes/accounts.ts";
@@ -39,7 +41,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, campaignsApi, campaignContactsApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });
@@ -74,7 +76,10 @@ export function createApp() {
       maxAge: 600,
     }),
   );
-  app.use("/v1/*", limitBodies(API_BODY_LIMIT_BYTES));
+  // The campaign CSV upload is streamed under its own, larger limit (workers/campaigns/campaign-contact-routes.ts).
+  const apiBodies = limitBodies(API_BODY_LIMIT_BYTES);
+  const csvBodies = limitBodies(CSV_UPLOAD_MAX_BYTES);
+  app.use("/v1/*", (c, next) => (/^\/v1\/campaigns\/[^/]+\/contacts\/csv$/.test(c.req.path) ? csvBodies(c, next) : apiBodies(c, next)));
   app.use("/twilio/*", limitBodies(WEBHOOK_BODY_LIMIT_BYTES));
   app.use("/stripe/*", limitBodies(WEBHOOK_BODY_LIMIT_BYTES));
   // A body's media type is checked per operation (415 only where a JSON body is declared and one was sent), after

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { nowIso, type Database } from "../db/client.ts";
+import { database, nowIso, type Database } from "../db/client.ts";
 import { insertSelect } from "../db/insert-select.ts";
 import { auditPending } from "../db/schema.ts";
 
@@ -48,4 +48,10 @@ export function pokeAuditChainer(env: Env, waitUntil: (p: Promise<unknown>) => v
       .poke(accountId)
       .catch((err: unknown) => console.error(JSON.stringify({ level: "error", message: "audit chainer poke failed", account_id: accountId, error: String(err) }))),
   );
+}
+
+/** An entry that records no write of its own (a refused call): written alone, then chained like any other. */
+export async function recordAudit(env: Env, waitUntil: (p: Promise<unknown>) => void, entry: AuditEntry): Promise<void> {
+  await auditInsert(database(env.DB), entry).run();
+  pokeAuditChainer(env, waitUntil, entry.accountId);
 }

@@ -12,6 +12,8 @@ export const accounts = sqliteTable("accounts", {
   region: text("region", { enum: ["us", "eu"] }).notNull().default("us"),
   maxConcurrentCalls: integer("max_concurrent_calls").notNull().default(10),
   createdAt: createdAt(),
+  /** Slots campaign dials leave free for inbound calls (below max_concurrent_calls); added after created_at. */
+  reservedInbound: integer("reserved_inbound").notNull().default(0),
 });
 
 export const users = sqliteTable(

@@ -15,6 +15,9 @@ export interface TwilioCall {
   from: string;
   direction: string;
   answered_by?: string | null;
+  start_time?: string | null;
+  date_created?: string | null;
+  duration?: string | null;
 }
 
 export interface TwilioNumber {
@@ -88,6 +91,20 @@ export class TwilioClient {
   /** Redirects a live call to new TwiML (ends its media stream), or hangs it up with `status: "completed"`. */
   updateCall(callSid: string, update: { twiml?: string; url?: string; status?: "completed" | "canceled" }): Promise<TwilioCall> {
     return this.#request("POST", `/Calls/${callSid}.json`, "idempotent", { Twiml: update.twiml, Url: update.url, Status: update.status });
+  }
+
+  fetchCall(callSid: string): Promise<TwilioCall> {
+    return this.#request("GET", `/Calls/${callSid}.json`, "idempotent");
+  }
+
+  /**
+   * Calls to `to` that started on or after `startedOnOrAfter`'s UTC date (Twilio's `StartTime>=YYYY-MM-DD` filter,
+   * sent as the `StartTime>` parameter like Twilio's helper libraries do), newest first, first page only.
+   */
+  async listCallsTo(to: string, startedOnOrAfter: Date, pageSize = 50): Promise<TwilioCall[]> {
+    const params = new URLSearchParams({ To: to, "StartTime>": startedOnOrAfter.toISOString().slice(0, 10), PageSize: String(pageSize) });
+    const res = await this.#request<{ calls: TwilioCall[] }>("GET", `/Calls.json?${params}`, "idempotent");
+    return res.calls;
   }
 
   startRecording(callSid: string, statusCallback: string): Promise<{ sid: string; status: string }> {

@@ -67,6 +67,29 @@ export const WEBHOOK_EVENTS = {
     description: "One of the account's endpoints was disabled by the platform (its receiver answered 410 Gone). Sent to the account's other endpoints.",
     data: z.object({ endpoint_id: z.string(), url: z.string(), reason: z.enum(["gone"]) }),
   },
+  "campaign.started": {
+    description: "A campaign placed its first call.",
+    data: z.object({ campaign_id: z.string(), name: z.string(), agent_id: z.string() }),
+  },
+  "campaign.contact_completed": {
+    description: "A campaign contact reached a final state (`done`, `skipped`, `failed` or `uncertain`).",
+    data: z.object({
+      campaign_id: z.string(),
+      phone: z.string().openapi({ description: "E.164" }),
+      state: z.enum(["done", "skipped", "failed", "uncertain"]),
+      outcome: z.enum(["answered", "voicemail", "no_answer", "busy", "failed"]).nullable(),
+      reason: z.string().nullable(),
+      attempts: z.number().int(),
+      call_ids: z.array(z.string()),
+    }),
+  },
+  "campaign.completed": {
+    description: "Every contact of a campaign reached a final state.",
+    data: z.object({
+      campaign_id: z.string(),
+      counts: z.object({ done: z.number().int(), skipped: z.number().int(), failed: z.number().int(), uncertain: z.number().int() }),
+    }),
+  },
   ping: {
     description: "A test event, sent on demand (`POST /v1/webhooks/endpoints/{id}/ping`).",
     data: z.object({ endpoint_id: z.string(), message: z.string() }),

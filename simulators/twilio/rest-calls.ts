@@ -2,6 +2,7 @@ import type { AmdOptions } from "./answering-machine.ts";
 import { placeOutboundCall } from "./call-factory.ts";
 import type { RecordingOptions } from "./call-recording-resource.ts";
 import { callResource } from "./call-resource.ts";
+import type { SimulatedCall } from "./call.ts";
 import type { FormFields } from "./form-fields.ts";
 import { isDialable, isE164 } from "./phone-numbers.ts";
 import { recordingOptions } from "./rest-recordings.ts";
@@ -86,4 +87,35 @@ export function updateCall(state: TwilioState, accountSid: string, callSid: stri
     ...(callbackUrl ? { statusCallback: { url: callbackUrl, method: form.method("StatusCallbackMethod") } } : {}),
   });
   return { status: 200, body: callResource(call) };
+}
+
+/** `YYYY-MM-DD` (midnight UTC, as Twilio's docs give it) or a full ISO 8601 instant (as Twilio's helper libraries send). */
+function startTimeBound(form: FormFields, name: string): Date | undefined {
+  const raw = form.string(name);
+  if (raw === undefined || raw === "") return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? new Date(`${raw}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(raw) ? new Date(raw) : new Date(NaN);
+  if (Number.isNaN(at.getTime())) throw new TwilioApiError(20001, `${name} must be a date (YYYY-MM-DD) or an ISO 8601 date-time, got '${raw}'`);
+  return at;
+}
+
+/**
+ * The filters of Twilio's call list (Read multiple Call resources): `To`, `From`, `Status`, and `StartTime` (calls
+ * that started on that UTC date), `StartTime>` (on or after), `StartTime<` (on or before). A call that has not
+ * started has no start time, so any StartTime filter leaves it out.
+ */
+export function callListFilter(form: FormFields): (call: SimulatedCall) => boolean {
+  const to = form.string("To");
+  const from = form.string("From");
+  const status = form.string("Status");
+  const on = startTimeBound(form, "StartTime");
+  const after = startTimeBound(form, "StartTime>");
+  const before = startTimeBound(form, "StartTime<");
+  return (call) => {
+    if ((to && call.to !== to) || (from && call.from !== from) || (status && call.status !== status)) return false;
+    if (!on && !after && !before) return true;
+    const started = call.startTime?.getTime();
+    if (started === undefined) return false;
+    if (on && (started < on.getTime() || started >= on.getTime() + 86_400_000)) return false;
+    return !(after && started < after.getTime()) && !(before && started > before.getTime());
+  };
 }

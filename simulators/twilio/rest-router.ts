@@ -3,7 +3,7 @@ import { constantTimeEqual } from "../../shared/protocol/twilio-signature.ts";
 import { callResource } from "./call-resource.ts";
 import { FormFields } from "./form-fields.ts";
 import { faultError, type RestFault } from "./rest-faults.ts";
-import { createCall, updateCall } from "./rest-calls.ts";
+import { callListFilter, createCall, updateCall } from "./rest-calls.ts";
 import { buyNumber, listNumbers, numberOf, releaseNumber, searchLocal, updateNumber } from "./rest-numbers.ts";
 import { createRecording, deleteRecording, fetchAccountRecording, fetchRecording, listRecordings, updateRecording } from "./rest-recordings.ts";
 import type { TwilioState } from "./simulator-state.ts";
@@ -86,8 +86,8 @@ router
   }))
   .post("/:accountSid/Calls.json", ({ accountSid, form }, state) => createCall(state, accountSid, form))
   .get("/:accountSid/Calls.json", ({ accountSid, fields, rest }, state) => {
-    const status = fields.string("Status");
-    const calls = [...state.calls.values()].filter((c) => c.accountSid === accountSid && (!status || c.status === status)).reverse();
+    const matches = callListFilter(fields);
+    const calls = [...state.calls.values()].filter((c) => c.accountSid === accountSid && matches(c)).reverse();
     return page("calls", calls.map(callResource), rest.path, fields);
   })
   .get("/:accountSid/Calls/:callSid.json", ({ accountSid, params }, state) => ({ status: 200, body: callResource(state.callOf(accountSid, params.callSid!)) }))

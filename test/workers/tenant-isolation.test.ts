@@ -65,6 +65,16 @@ describe("tenant isolation", () => {
       .run();
     const hook = await createEndpoint(victim.key, receiverUrl().url, ["ping"]);
     const messageId = await storedMessage(victim.accountId, hook.id, "failed");
+    const campaign = (
+      await v.post("/v1/campaigns", {
+        name: "Reminders",
+        agent_id: victim.agentId,
+        caller_ids: [victim.number],
+        schedule: { start_date: "2027-01-11", end_date: "2027-01-12", calling_hours: { start: "09:00", end: "17:00" } },
+        max_concurrency: 1,
+        contacts: [{ phone: "+14155550155" }],
+      })
+    ).json;
     const secretWords = [victim.accountId, "staff@victim.test", victim.number, "Receptionist", "+14155550177"];
 
     const routes: [string, string, unknown?][] = [
@@ -98,6 +108,16 @@ describe("tenant isolation", () => {
       ["POST", `/v1/webhooks/endpoints/${hook.id}/ping`, {}],
       ["GET", `/v1/webhooks/deliveries/${messageId}`],
       ["POST", `/v1/webhooks/deliveries/${messageId}/replay`, {}],
+      ["GET", `/v1/campaigns/${campaign.id}`],
+      ["GET", `/v1/campaigns/${campaign.id}/contacts`],
+      ["GET", `/v1/campaigns/${campaign.id}/results.csv`],
+      ["POST", `/v1/campaigns/${campaign.id}/start`, {}],
+      ["POST", `/v1/campaigns/${campaign.id}/pause`, {}],
+      ["POST", `/v1/campaigns/${campaign.id}/resume`, {}],
+      ["POST", `/v1/campaigns/${campaign.id}/cancel`, {}],
+      ["POST", `/v1/campaigns/${campaign.id}/contacts`, { contacts: [{ phone: "+14155550156" }] }],
+      ["POST", `/v1/campaigns/${campaign.id}/contacts/remove`, { phones: ["+14155550155"] }],
+      ["POST", `/v1/campaigns/${campaign.id}/contacts/csv`, "phone\n+14155550157\n"],
     ];
 
     const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
@@ -106,7 +126,7 @@ describe("tenant isolation", () => {
       // own (workers/billing/routes/invoices.test.ts shows a tenant none of another's lines).
       .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator") && !path.includes("{month}"))
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
-    const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
+    const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace(campaign.id, "{id}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
     expect(walked.sort()).toEqual(documented.sort());
 
     const before = await victimState(victim);

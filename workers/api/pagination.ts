@@ -50,6 +50,11 @@ export function belowCursor(cursor: string | undefined, key: AnyColumn): SQL | u
   return lt(key, readCursor<NumberPosition>(cursor, (p) => Number.isSafeInteger(p.n)).n);
 }
 
+/** The integer key after `cursor`, for rows ordered by that key ascending (0 on the first page). */
+export function aboveCursor(cursor: string | undefined): number {
+  return cursor ? readCursor<NumberPosition>(cursor, (p) => Number.isSafeInteger(p.n)).n : 0;
+}
+
 export const pageOrder = (createdAt: AnyColumn, id: AnyColumn) => [desc(createdAt), desc(id)];
 
 /** Rows fetched with `limit + 1`: the extra one tells whether there is a next page. */

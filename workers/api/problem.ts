@@ -39,6 +39,8 @@ export interface ProblemIssue {
   path: string;
   message: string;
   code?: string;
+  /** The line of an uploaded file (CSV) the issue is on. */
+  line?: number;
 }
 
 export interface ProblemBody {

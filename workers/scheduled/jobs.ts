@@ -5,6 +5,7 @@ import { issueMonthlyInvoices } from "../billing/invoices/monthly-invoices.ts";
 import { suspendOverdueAccounts } from "../billing/payments/dunning.ts";
 import { reconcileBilling } from "../billing/reconciliation.ts";
 import { applyRetention } from "../compliance/retention/retention-job.ts";
+import { dispatchCampaignWindows } from "../campaigns/campaign-windows-job.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
 export interface ScheduledJob {
@@ -20,6 +21,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "suspend-overdue-billing", run: (env, now) => suspendOverdueAccounts(env, now) },
   { name: "issue-monthly-invoices", run: (env, now) => issueMonthlyInvoices(env, now) },
   { name: "apply-retention", run: (env, now) => applyRetention(env, now) },
+  { name: "dispatch-campaign-windows", run: (env, now) => dispatchCampaignWindows(env, now) },
 ];
 
 /**

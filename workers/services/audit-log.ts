@@ -1,8 +1,8 @@
 import { and, asc, count, eq, gt } from "drizzle-orm";
-import { database, type Database } from "../../shared/db/client.ts";
+import type { Database } from "../../shared/db/client.ts";
 import { auditHeads, auditLog, auditPending } from "../../shared/db/schema.ts";
 import { auditRowHash, GENESIS_HASH } from "../../shared/audit/audit-hash.ts";
-import { auditChainer, auditInsert, pokeAuditChainer, type AuditEntry } from "../../shared/audit/audit-entry.ts";
+import { auditChainer } from "../../shared/audit/audit-entry.ts";
 
 /**
  * The account's hash-chained audit log. Writes add entries in their own D1 batch (`auditInsert`); the account's
@@ -17,12 +17,6 @@ import { auditChainer, auditInsert, pokeAuditChainer, type AuditEntry } from "..
  * drop the triggers and rewrite both tables consistently; against that, keep the `head_hash` that verification
  * returns somewhere outside this database.
  */
-
-/** An entry that records no write of its own (a refused call): written alone, then chained like any other. */
-export async function recordAudit(env: Env, waitUntil: (p: Promise<unknown>) => void, entry: AuditEntry): Promise<void> {
-  await auditInsert(database(env.DB), entry).run();
-  pokeAuditChainer(env, waitUntil, entry.accountId);
-}
 
 /** Chains whatever the account has pending. A chainer that cannot be reached leaves entries pending, logged. */
 export async function settleAuditChain(env: Env, accountId: string): Promise<void> {

@@ -5,7 +5,7 @@ import { calls } from "../../shared/db/schema.ts";
 import { recordSecurityEvent } from "../../shared/db/security-events.ts";
 import { verifyTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import type { AppEnv } from "../api/app-env.ts";
-import type { CallRow } from "../services/call-records.ts";
+import type { CallRow } from "../../shared/calls/call-records.ts";
 import { twilioCredentialsForAccount, type TwilioCredentials } from "../../shared/twilio/twilio-credentials.ts";
 import { publicRequestUrl } from "./public-url.ts";
 import { twiml, twimlResponse } from "../../shared/twilio/twiml.ts";

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { and, eq } from "drizzle-orm";
+import { and, eq, gt } from "drizzle-orm";
 import { database, nowIso } from "../../../shared/db/client.ts";
 import { accounts, apiKeys, providerCredentials, users } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS, newAccountId, newApiKeyId, newUserId, withFreshId } from "../../../shared/ids.ts";
@@ -9,7 +9,7 @@ import { SCOPES } from "../../auth/scopes.ts";
 import { newApiKey } from "../../services/api-key-issuer.ts";
 import { forgetTwilioCredentials, twilioTokenContext } from "../../../shared/twilio/twilio-credentials.ts";
 import { displayName, emailAddress } from "../../../shared/schemas/text-fields.ts";
-import { notFound } from "../problem.ts";
+import { ApiError, notFound } from "../problem.ts";
 import { createAccountWithBilling } from "../../billing/account-bootstrap.ts";
 import { BillingSettings, NewAccountBilling } from "../../billing/billing-schemas.ts";
 import { billingSettingsView } from "../../billing/billing-settings.ts";
@@ -22,6 +22,7 @@ const Account = z
     status: z.enum(["active", "suspended", "closed"]),
     region: z.enum(["us", "eu"]),
     max_concurrent_calls: z.number().int(),
+    reserved_inbound: z.number().int().openapi({ description: "Concurrent-call slots campaigns leave free for inbound calls." }),
     created_at: z.string(),
   })
   .openapi("Account");
@@ -33,6 +34,7 @@ const accountView = (a: AccountRow): z.infer<typeof Account> => ({
   status: a.status,
   region: a.region,
   max_concurrent_calls: a.maxConcurrentCalls,
+  reserved_inbound: a.reservedInbound,
   created_at: a.createdAt,
 });
 
@@ -155,18 +157,26 @@ accountsApi.openapi(
     method: "patch",
     path: "/accounts/me",
     tags: ["Account"],
-    summary: "Rename the caller's account",
-    request: jsonBody(z.object({ name: displayName(200) }).strict()),
+    summary: "Rename the caller's account, or set how many call slots campaigns leave free for inbound calls",
+    description: "`reserved_inbound` must stay below the account's `max_concurrent_calls` (422 otherwise).",
+    request: jsonBody(z.object({ name: displayName(200).optional(), reserved_inbound: z.number().int().min(0).max(10_000).optional() }).strict()),
     responses: { 200: jsonResponse(Account, "The updated account.") },
   }),
   async (c) => {
     const accountId = c.get("principal").accountId;
+    const input = c.req.valid("json");
     const db = database(c.env.DB);
-    const [[row]] = await c.var.audit.commit([db.update(accounts).set({ name: c.req.valid("json").name }).where(eq(accounts.id, accountId)).returning()], {
+    // A campaign must keep at least one slot, so the reserve stays below the limit (checked in the same statement).
+    const update = db
+      .update(accounts)
+      .set({ name: input.name, reservedInbound: input.reserved_inbound })
+      .where(and(eq(accounts.id, accountId), input.reserved_inbound === undefined ? undefined : gt(accounts.maxConcurrentCalls, input.reserved_inbound)))
+      .returning();
+    const [[row]] = await c.var.audit.commit([update], {
       resource: accountId,
       ifChanged: true,
     });
-    if (!row) throw notFound("account");
+    if (!row) throw new ApiError("validation-error", "reserved_inbound must be below the account's max_concurrent_calls", { errors: [{ path: "reserved_inbound", message: "not below max_concurrent_calls" }] });
     return c.json(accountView(row), 200);
   },
 );

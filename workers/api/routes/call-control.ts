@@ -2,21 +2,16 @@ import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { database } from "../../../shared/db/client.ts";
-import { calls, phoneNumbers } from "../../../shared/db/schema.ts";
-import { ID_PATTERNS, newCallId } from "../../../shared/ids.ts";
-import { checkCallingHours } from "../../../shared/phone/calling-hours.ts";
+import { calls } from "../../../shared/db/schema.ts";
+import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
-import type { CallMeta } from "../../../durable-objects/call/call-store.ts";
 import type { AppEnv } from "../app-env.ts";
-import { admitCall, type RefusalReason } from "../../services/call-admission.ts";
-import { auditCallRefusal, callAuditDetail, insertCall } from "../../services/call-records.ts";
-import { giveBackCall } from "../../services/call-release.ts";
-import { erasedRefusal } from "../../compliance/privacy/phone-tombstone.ts";
-import { checkConsent } from "../../services/consent-check.ts";
-import { liveAgentVersion } from "../../../shared/agents/live-agent.ts";
+import type { RefusalReason } from "../../../shared/calls/call-admission.ts";
+import { callAuditDetail } from "../../../shared/calls/call-records.ts";
+import { dialOutbound, type DialRefusalReason } from "../../../shared/calls/outbound-dial.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
-import { TwilioApiError, type TwilioCall } from "../../../shared/twilio/twilio-client.ts";
+import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
 import { callSession } from "../../../shared/calls/call-session-stub.ts";
 import type { TwilioFailure } from "../../../durable-objects/call/call-transfer.ts";
 import { ApiError, notFound, type ProblemType } from "../problem.ts";
@@ -40,7 +35,7 @@ const Transfer = z
   .strict()
   .openapi("TransferCall");
 
-const REFUSAL_PROBLEMS: Record<RefusalReason, ProblemType> = {
+const GATE_PROBLEMS: Record<RefusalReason, ProblemType> = {
   account_suspended: "account-suspended",
   insufficient_credit: "insufficient-credit",
   billing_suspended: "billing-suspended",
@@ -54,13 +49,10 @@ const REFUSAL_DETAILS: Partial<Record<RefusalReason, string>> = {
   billing_suspended: "the account's billing is suspended; calls are refused until it is active again",
 };
 
-export const callControlApi = resourceApp();
+const refusalProblem = (reason: DialRefusalReason): ProblemType =>
+  reason.startsWith("consent_") ? "consent-required" : reason.startsWith("calling_hours_") ? "calling-hours" : GATE_PROBLEMS[reason as RefusalReason];
 
-/** Refuses an outbound call: audited with its reason, answered as problem+json. */
-async function refuse(c: Context<AppEnv>, problem: ProblemType, reason: string, detail: string, body: { to: string; from: string }): Promise<never> {
-  await auditCallRefusal(c.env, (p) => c.executionCtx.waitUntil(p), c.get("principal").accountId, { reason, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
-  throw new ApiError(problem, detail, { reason });
-}
+export const callControlApi = resourceApp();
 
 callControlApi.openapi(
   securedRoute("calls:write", {
@@ -78,88 +70,36 @@ callControlApi.openapi(
     const accountId = c.get("principal").accountId;
     const db = database(c.env.DB);
 
-    const fromNumber = await db
-      .select({ id: phoneNumbers.id })
-      .from(phoneNumbers)
-      .where(and(eq(phoneNumbers.accountId, accountId), eq(phoneNumbers.e164, body.from), eq(phoneNumbers.status, "active")))
-      .get();
-    if (!fromNumber) throw new ApiError("validation-error", `${body.from} is not one of this account's active numbers`, { errors: [{ path: "from", message: "not an account number" }] });
-    const agent = await liveAgentVersion(c.env, accountId, body.agent_id);
-    if (!agent) throw new ApiError("validation-error", "the agent does not exist, is archived, or was never published", { errors: [{ path: "agent_id", message: "no live version" }] });
-
-    const now = new Date();
-    const checked = await checkConsent(db, accountId, body.to, body.consent_type, now);
-    // An erased callee's refusals outlive their records (workers/compliance/privacy/phone-tombstone.ts).
-    const erased = checked.allowed ? await erasedRefusal(db, c.env.ENCRYPTION_KEY, accountId, body.to, body.consent_type, checked.record?.capturedAt ?? null) : null;
-    const consent = erased ? { allowed: false, reason: erased } : checked;
-    if (!consent.allowed) await refuse(c, "consent-required", `consent_${consent.reason}`, consentDetail(consent.reason, body.consent_type), body);
-    const hours = checkCallingHours(body.to, now);
-    if (!hours.allowed) {
-      await refuse(c, "calling-hours", `calling_hours_${hours.reason}`, hours.reason === "unknown_area_code" ? "the callee's area code is unknown, so its local time cannot be checked" : `it is ${hours.localTimes.join(" / ")} for the callee; calls are allowed 08:00–21:00 local time`, body);
+    const result = await dialOutbound(c.env, (p) => c.executionCtx.waitUntil(p), {
+      accountId,
+      agentId: body.agent_id,
+      to: body.to,
+      from: body.from,
+      consentType: body.consent_type,
+      variables: body.variables,
+      machineDetection: body.machine_detection,
+      publicBaseUrl: publicBaseUrl(c.env, c.req.raw),
+      requestId: c.get("requestId"),
+    });
+    if (result.kind === "rejected") {
+      if (result.field === "credentials") throw new ApiError("conflict", result.detail);
+      throw new ApiError("validation-error", result.detail, { errors: [{ path: result.field, message: result.field === "from" ? "not an account number" : "no live version" }] });
     }
-    const creds = await twilioCredentialsForAccount(c.env, accountId);
-    if (!creds) throw new ApiError("conflict", "store the account's Twilio credentials first (PUT /v1/accounts/me/credentials/twilio)");
-
-    const callId = newCallId();
-    const refusal = await admitCall(c.env, accountId, callId);
-    if (refusal) await refuse(c, REFUSAL_PROBLEMS[refusal.reason], refusal.reason, REFUSAL_DETAILS[refusal.reason] ?? refusal.message, body);
-
-    // From here on the call holds a slot: until Twilio has the call, whatever fails gives it back with the row.
-    const session = callSession(c.env, callId);
-    let recorded = false;
-    try {
-      const row = await insertCall(c.env, { id: callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, twilioCallSid: null, status: "queued" });
-      recorded = true;
-      const meta: CallMeta = { callId, accountId, agentId: body.agent_id, agentVersion: agent.version, direction: "outbound", from: body.from, to: body.to, callSid: null, createdAt: row.createdAt, publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
-      await session.prepare(meta, body.variables);
-    } catch (err) {
-      console.error(JSON.stringify({ level: "error", message: "outbound call failed after admission; released", call_id: callId, account_id: accountId, error: String(err) }));
-      await giveBackCall(c.env, (p) => c.executionCtx.waitUntil(p), { id: callId, accountId, callSid: null, direction: "outbound" }, recorded, c.get("requestId"));
-      throw err;
-    }
-    const base = publicBaseUrl(c.env, c.req.raw);
-    let twilioCall: TwilioCall;
-    try {
-      twilioCall = await twilioClient(c.env, creds).createCall({
-        to: body.to,
-        from: body.from,
-        url: `${base}/twilio/voice?call_id=${callId}`,
-        statusCallback: `${base}/twilio/status/${callId}`,
-        // Leaving a message means waiting for the beep; hanging up on a machine only needs the first verdict.
-        machineDetection: body.machine_detection ? (agent.config.voicemail.action === "leave_message" ? "DetectMessageEnd" : "Enable") : undefined,
-        timeLimitSeconds: agent.config.max_call_duration_s + 60,
-      });
-    } catch (err) {
-      // Refused by Twilio, or Twilio not reached at all (network, timeout): either way no call will report back,
-      // so the record is failed and its concurrency slot released here.
-      const reason = err instanceof TwilioApiError ? `twilio_error:${err.code ?? err.status}` : "twilio_unreachable";
-      await session.finalize({ status: "failed", endReason: reason, durationSeconds: null });
-      await auditCallRefusal(c.env, (p) => c.executionCtx.waitUntil(p), accountId, { reason, to: body.to, from: body.from, direction: "outbound" }, c.get("requestId"));
+    if (result.kind === "refused") throw new ApiError(refusalProblem(result.reason), REFUSAL_DETAILS[result.reason as RefusalReason] ?? result.detail, { reason: result.reason });
+    if (result.kind === "provider_failed") {
+      const err = result.error;
       if (err instanceof TwilioApiError) {
-        throw new ApiError("provider-error", `Twilio refused the call: ${err.message}`, { status: err.status >= 500 ? 502 : 422, twilio_code: err.code, more_info: err.moreInfo, call_id: callId });
+        throw new ApiError("provider-error", `Twilio refused the call: ${err.message}`, { status: err.status >= 500 ? 502 : 422, twilio_code: err.code, more_info: err.moreInfo, call_id: result.callId });
       }
-      throw new ApiError("provider-error", `Twilio could not be reached (${err instanceof Error ? err.message : String(err)}); the call was not placed, retry later`, { status: 502, reason, call_id: callId });
+      throw new ApiError("provider-error", `Twilio could not be reached (${err instanceof Error ? err.message : String(err)}); the call was not placed, retry later`, { status: 502, reason: result.reason, call_id: result.callId });
     }
-    await session.setCallSid(twilioCall.sid);
+    const { callId, callSid, agentVersion } = result;
     // The placed call and its audit entry commit last, so the answer is what happened.
-    const detail = await callAuditDetail(c.env, accountId, { to: body.to, from: body.from, agent_version: agent.version, consent_type: body.consent_type, direction: "outbound" });
-    const [[updated]] = await c.var.audit.commit([db.update(calls).set({ twilioCallSid: twilioCall.sid }).where(eq(calls.id, callId)).returning()], { resource: callId, detail });
+    const detail = await callAuditDetail(c.env, accountId, { to: body.to, from: body.from, agent_version: agentVersion, consent_type: body.consent_type, direction: "outbound" });
+    const [[updated]] = await c.var.audit.commit([db.update(calls).set({ twilioCallSid: callSid }).where(eq(calls.id, callId)).returning()], { resource: callId, detail });
     return c.json(callView(updated!), 201);
   },
 );
-
-function consentDetail(reason: string, type: string): string {
-  switch (reason) {
-    case "do_not_call":
-      return "the callee is on the account's do-not-call list";
-    case "opted_out":
-      return `the callee opted out of ${type}`;
-    case "expired":
-      return `the callee's ${type} consent has expired; record a new consent first`;
-    default:
-      return `no ${type} consent is recorded for the callee; record it with POST /v1/consent first`;
-  }
-}
 
 const callParams = IdParam(ID_PATTERNS.call, "CAL-7KQ2M9XD4HTV2R");
 

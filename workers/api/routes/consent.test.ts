@@ -4,7 +4,7 @@ import { database } from "../../../shared/db/client.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { api, createTenant, request } from "../../../test/workers/api-client.ts";
 import { issueApiKey } from "../../services/api-key-issuer.ts";
-import { checkConsent } from "../../services/consent-check.ts";
+import { checkConsent } from "../../../shared/calls/consent-check.ts";
 
 const PHONE = "+14155550123";
 const Q = encodeURIComponent(PHONE);

@@ -6,7 +6,7 @@ import { consentRecords } from "../../../shared/db/schema.ts";
 import { newConsentId, withFreshId } from "../../../shared/ids.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
 import type { AppEnv } from "../app-env.ts";
-import { checkConsent, CONSENT_REASONS, type ConsentRecordRow } from "../../services/consent-check.ts";
+import { checkConsent, CONSENT_REASONS, type ConsentRecordRow } from "../../../shared/calls/consent-check.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
 

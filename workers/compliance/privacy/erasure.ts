@@ -8,7 +8,7 @@ import { webhookAttempts, webhookMessages } from "../../../shared/db/webhooks-sc
 import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { ApiError } from "../../api/problem.ts";
-import { findTombstone } from "./phone-tombstone.ts";
+import { findTombstone } from "../../../shared/compliance/phone-tombstone.ts";
 import { callRecords, idGroups, personCalls } from "./person-calls.ts";
 
 export interface ErasureReceipt {

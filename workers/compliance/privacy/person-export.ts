@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { database } from "../../../shared/db/client.ts";
 import { consentRecords, doNotCall } from "../../../shared/db/schema.ts";
-import { findTombstone } from "./phone-tombstone.ts";
+import { findTombstone } from "../../../shared/compliance/phone-tombstone.ts";
 import { callRecords, personCalls } from "./person-calls.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
-import { database } from "../../shared/db/client.ts";
-import { accounts } from "../../shared/db/schema.ts";
+import { database } from "../db/client.ts";
+import { accounts } from "../db/schema.ts";
 import type { GateRefusal } from "../../durable-objects/account-gate.ts";
 
 export type RefusalReason = "account_suspended" | GateRefusal;
@@ -26,13 +26,16 @@ export const releaseCall = (env: Env, accountId: string, callId: string): Promis
 /**
  * The account-level checks every new call passes: the account is active (D1), then, in the account's gate, keyed by
  * call id and atomically: its billing is not suspended, it has a free concurrent-call slot, and a prepaid account
- * has the credit to reserve (./durable-objects/account-gate.ts). Money is decided from the gate's ledger snapshot
+ * has the credit to reserve (./durable-objects/account-gate.ts). With `keepInboundReserve` the account's
+ * `reserved_inbound` slots count as taken. Money is decided from the gate's ledger snapshot
  * only: admission never waits on Postgres.
  */
-export async function admitCall(env: Env, accountId: string, callId: string): Promise<Refusal | null> {
+export async function admitCall(env: Env, accountId: string, callId: string, opts: { keepInboundReserve?: boolean } = {}): Promise<Refusal | null> {
   const account = await database(env.DB).select().from(accounts).where(eq(accounts.id, accountId)).get();
   if (!account || account.status !== "active") return refusal("account_suspended");
-  const admitted = await accountGate(env, accountId).admit(callId, account.maxConcurrentCalls);
+  // A campaign dial sees a smaller limit, so `reserved_inbound` slots stay free for callers.
+  const limit = account.maxConcurrentCalls - (opts.keepInboundReserve ? account.reservedInbound : 0);
+  const admitted = await accountGate(env, accountId).admit(callId, limit);
   return admitted.admitted ? null : refusal(admitted.reason);
 }
 

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { pushBalanceSnapshot, settleReservation } from "../../shared/billing/balance-snapshot.ts";
-import { withPostgres, type PgDatabase } from "../../shared/pg/client.ts";
-import { postOnce } from "../../shared/pg/ledger-postings.ts";
-import { billingAccounts, plans, rateCards } from "../../shared/pg/schema.ts";
+import { pushBalanceSnapshot, settleReservation } from "../billing/balance-snapshot.ts";
+import { withPostgres, type PgDatabase } from "../pg/client.ts";
+import { postOnce } from "../pg/ledger-postings.ts";
+import { billingAccounts, plans, rateCards } from "../pg/schema.ts";
 import { createTenant, request } from "../../test/workers/api-client.ts";
 import { accountGate, snapshotOf } from "../../test/workers/balance-snapshots.ts";
 import { admitCall, releaseCall } from "./call-admission.ts";

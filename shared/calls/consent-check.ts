@@ -1,6 +1,6 @@
 import { and, desc, eq, lte, sql } from "drizzle-orm";
-import type { Database } from "../../shared/db/client.ts";
-import { consentRecords, doNotCall } from "../../shared/db/schema.ts";
+import type { Database } from "../db/client.ts";
+import { consentRecords, doNotCall } from "../db/schema.ts";
 
 export type ConsentType = (typeof consentRecords.consentType.enumValues)[number];
 export type ConsentRecordRow = typeof consentRecords.$inferSelect;

@@ -1,11 +1,10 @@
 import { eq, sql } from "drizzle-orm";
-import { database, nowIso } from "../../shared/db/client.ts";
-import { insertSelect } from "../../shared/db/insert-select.ts";
-import { calls } from "../../shared/db/schema.ts";
-import type { CallParties } from "../../shared/calls/call-identity.ts";
-import { auditInsert, pokeAuditChainer } from "../../shared/audit/audit-entry.ts";
-import { phonePseudonym } from "../../shared/audit/phone-pseudonym.ts";
-import { recordAudit } from "./audit-log.ts";
+import { database, nowIso } from "../db/client.ts";
+import { insertSelect } from "../db/insert-select.ts";
+import { calls } from "../db/schema.ts";
+import type { CallParties } from "./call-identity.ts";
+import { auditInsert, pokeAuditChainer, recordAudit } from "../audit/audit-entry.ts";
+import { phonePseudonym } from "../audit/phone-pseudonym.ts";
 
 export type CallRow = typeof calls.$inferSelect;
 

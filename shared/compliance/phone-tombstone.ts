@@ -1,8 +1,8 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { phonePseudonym } from "../../../shared/audit/phone-pseudonym.ts";
-import { keyRingEntries } from "../../../shared/crypto/secret-box.ts";
-import type { Database } from "../../../shared/db/client.ts";
-import { privacyTombstones } from "../../../shared/db/privacy-schema.ts";
+import { phonePseudonym } from "../audit/phone-pseudonym.ts";
+import { keyRingEntries } from "../crypto/secret-box.ts";
+import type { Database } from "../db/client.ts";
+import { privacyTombstones } from "../db/privacy-schema.ts";
 
 /**
  * The salted hash an erased number leaves behind: the audit log's per-account pseudonym, so the chain's entries
