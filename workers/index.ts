@@ -9,6 +9,7 @@ import { consumeWebhookEvents } from "./webhooks/event-fanout.ts";
 export { AccountGate } from "../durable-objects/account-gate.ts";
 export { AuditChainer } from "../durable-objects/audit-chainer.ts";
 export { CallSession } from "../durable-objects/call-session.ts";
+export { AutomationWorkflow } from "./workflows/automation-workflow.ts";
 
 const app = createApp();
 
