@@ -22,20 +22,17 @@ const IntegrationView = z
   })
   .openapi("Integration");
 
+const IntegrationName = z.string().max(40).openapi({ example: "hubspot" });
 const Connect = z
   .union([
-    z.object({ api_key: z.string().min(1).max(500) }).strict(),
-    z.object({ webhook_url: z.string().max(2048) }).strict(),
+    z.object({ integration: IntegrationName, api_key: z.string().min(1).max(500) }).strict(),
+    z.object({ integration: IntegrationName, webhook_url: z.string().max(2048) }).strict(),
   ])
   .openapi("ConnectIntegration", { description: "`api_key` for API-key integrations (HubSpot: a private-app token), `webhook_url` for incoming-webhook ones (Slack)." });
 
 const Connection = z.object({ name: z.string(), connection: z.enum(["connected", "broken"]), updated_at: z.string() }).openapi("IntegrationConnection");
 
-function integrationOr404(name: string) {
-  const integration = Object.hasOwn(INTEGRATIONS, name) ? INTEGRATIONS[name] : undefined;
-  if (!integration) throw notFound("integration");
-  return integration;
-}
+const lookupIntegration = (name: string) => (Object.hasOwn(INTEGRATIONS, name) ? INTEGRATIONS[name] : undefined);
 
 const owned = (accountId: string, name: string) => and(eq(integrationConnections.accountId, accountId), eq(integrationConnections.integration, name));
 
@@ -65,16 +62,17 @@ integrationsApi.openapi(
 
 integrationsApi.openapi(
   securedRoute("account:write", {
-    method: "put",
-    path: "/integrations/{name}/connection",
+    method: "post",
+    path: "/integration-connections",
     tags: TAGS,
-    summary: "Connect an API-key or incoming-webhook integration (the credentials are sealed and never shown again)",
-    request: { params: NameParam, ...jsonBody(Connect) },
+    summary: "Connect (or reconnect) an API-key or incoming-webhook integration; the credentials are sealed and never shown again",
+    request: jsonBody(Connect),
     responses: { 200: jsonResponse(Connection, "The connection.") },
   }),
   async (c) => {
-    const integration = integrationOr404(c.req.valid("param").name);
-    const body = c.req.valid("json");
+    const { integration: name, ...body } = c.req.valid("json");
+    const integration = lookupIntegration(name);
+    if (!integration) throw new ApiError("validation-error", `there is no integration "${name}"`, { errors: [{ path: "integration", message: "unknown integration", code: "unknown_integration" }] });
     const wanted = integration.auth.kind === "incoming_webhook" ? "webhook_url" : integration.auth.kind === "api_key" ? "api_key" : undefined;
     if (wanted === undefined || !(wanted in body)) {
       const detail = wanted === undefined ? `${integration.title} is not connected with a key or a URL` : `${integration.title} is connected with \`${wanted}\``;
@@ -105,17 +103,17 @@ integrationsApi.openapi(
 integrationsApi.openapi(
   securedRoute("account:write", {
     method: "delete",
-    path: "/integrations/{name}/connection",
+    path: "/integration-connections/{name}",
     tags: TAGS,
     summary: "Disconnect an integration (its sealed credentials are deleted)",
     request: { params: NameParam },
     responses: { 200: jsonResponse(Connection, "The removed connection.") },
   }),
   async (c) => {
-    const integration = integrationOr404(c.req.valid("param").name);
+    const { name } = c.req.valid("param");
     const db = database(c.env.DB);
-    const [[row]] = await c.var.audit.commit([db.delete(integrationConnections).where(owned(c.get("principal").accountId, integration.name)).returning()], { ifChanged: true });
+    const [[row]] = await c.var.audit.commit([db.delete(integrationConnections).where(owned(c.get("principal").accountId, name)).returning()], { ifChanged: true, resource: name });
     if (!row) throw notFound("integration connection");
-    return c.json({ name: integration.name, connection: row.status, updated_at: row.updatedAt }, 200);
+    return c.json({ name, connection: row.status, updated_at: row.updatedAt }, 200);
   },
 );

@@ -84,12 +84,14 @@ workflowRunsApi.openapi(
     method: "get",
     path: "/workflows/{id}/runs",
     tags: TAGS,
-    summary: "List a workflow's runs, newest first, each with its steps' status, input, output excerpt, attempts and error",
+    summary: "List a workflow's runs (while the workflow exists), newest first, each with its steps' status, input, output excerpt, attempts and error",
     request: { params: WorkflowIdParam, query: PageQuery },
     responses: { 200: jsonResponse(pageOf(WorkflowRun, "WorkflowRunPage"), "A page of runs.") },
   }),
   async (c) => {
     const { limit, cursor } = c.req.valid("query");
+    const workflow = await database(c.env.DB).select({ id: workflows.id }).from(workflows).where(ownedWorkflow(c.req.valid("param").id, c.get("principal").accountId)).get();
+    if (!workflow) throw notFound("workflow");
     const runs = await database(c.env.DB)
       .select()
       .from(workflowRuns)
