@@ -68,6 +68,8 @@ export function lookup(data: unknown, path: readonly string[]): unknown {
   let value = data;
   for (const name of path) {
     if (value === null || typeof value !== "object" || !Object.hasOwn(value, name)) return undefined;
+    // Arrays are read by index only (not `length`).
+    if (Array.isArray(value) && !/^\d+$/.test(name)) return undefined;
     value = (value as Record<string, unknown>)[name];
   }
   return value;

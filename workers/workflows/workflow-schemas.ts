@@ -49,7 +49,7 @@ export const DelayStep = z
     duration: z
       .string()
       .regex(/^([1-9]\d{0,4}) (minute|hour|day)s?$/, "a duration such as `15 minutes`, `2 hours` or `3 days`")
-      .refine((d) => durationMs(d) <= 365 * 86_400_000, "at most 365 days"),
+      .refine((d) => !(durationMs(d) > 365 * 86_400_000), "at most 365 days"),
   })
   .strict();
 
@@ -57,9 +57,10 @@ export const WorkflowStep = z.discriminatedUnion("type", [HttpStep, ActionStep, 
 export type WorkflowStep = z.infer<typeof WorkflowStep>;
 
 const UNIT_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
+/** Milliseconds of a delay's duration (NaN for text that is not one). */
 export function durationMs(duration: string): number {
-  const [count, unit] = duration.split(" ");
-  return Number(count) * UNIT_MS[unit!.replace(/s$/, "") as keyof typeof UNIT_MS];
+  const match = /^(\d+) (minute|hour|day)s?$/.exec(duration);
+  return match ? Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS] : Number.NaN;
 }
 
 const CallFilters = {
