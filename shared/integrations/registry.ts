@@ -1,10 +1,11 @@
+import { calcomIntegration } from "./calcom.ts";
 import { hubspotIntegration } from "./hubspot.ts";
 import { httpRequest } from "./http-request.ts";
 import type { Integration, IntegrationAction } from "./integration.ts";
 import { slack } from "./slack.ts";
 
 /** Every built-in integration, by name. */
-export const INTEGRATIONS: Readonly<Record<string, Integration>> = Object.fromEntries([httpRequest, slack, hubspotIntegration].map((i) => [i.name, i]));
+export const INTEGRATIONS: Readonly<Record<string, Integration>> = Object.fromEntries([httpRequest, slack, hubspotIntegration, calcomIntegration].map((i) => [i.name, i]));
 
 export const INTEGRATION_NAMES = Object.keys(INTEGRATIONS) as [string, ...string[]];
 

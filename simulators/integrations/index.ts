@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { assertLoopback, closeServer, listenOn, readBody } from "../common/loopback-http-server.ts";
+import { calcomApi } from "./calcom-api.ts";
 import { hubspotCrm } from "./hubspot-crm.ts";
 import type { RecordedRequest, VendorHandler } from "./recorded-request.ts";
 import { slackWebhooks } from "./slack-webhook.ts";
 
 /**
  * The integrations' vendor stand-ins on one loopback port (their paths do not overlap): Slack incoming webhooks,
- * HubSpot CRM v3. Control API:
+ * HubSpot CRM v3, Cal.com API v2. Control API:
  *   GET  /_control/requests?vendor=   every request received (method, path, headers, parsed body, answered status)
  *   POST /_control/faults {vendor, status, count}   the vendor's next `count` requests answer `status`
  *   POST /_control/reset              forget requests, faults and stored objects' request log
@@ -20,7 +21,7 @@ export interface IntegrationsSimulator {
 export async function startIntegrationsSimulator(opts: { port?: number; host?: string } = {}): Promise<IntegrationsSimulator> {
   const host = opts.host ?? "127.0.0.1";
   assertLoopback(host, "integrations");
-  const vendors: VendorHandler[] = [slackWebhooks(), hubspotCrm()];
+  const vendors: VendorHandler[] = [slackWebhooks(), hubspotCrm(), calcomApi()];
   const requests: RecordedRequest[] = [];
   const faults = new Map<string, { status: number; count: number }>();
 

@@ -1,4 +1,5 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep as EngineStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { engineStepName } from "./engine-step-name.ts";
 import { runStore } from "./run-store.ts";
 import { conditionHolds, executeStep, type RunData } from "./step-executor.ts";
 import { durationMs, type WorkflowStep } from "./workflow-schemas.ts";
@@ -19,9 +20,6 @@ type StepOutput = Record<string, string | number | boolean | null>;
 
 /** Transient failures (network, 408, 429, 5xx) are retried by the engine with backoff. */
 export const STEP_RETRIES: WorkflowStepConfig = { retries: { limit: 3, delay: "10 seconds", backoff: "exponential" }, timeout: "2 minutes" };
-
-/** The engine step name of a workflow step: stable, so a retry can restart from it. */
-export const engineStepName = (position: number, step: Pick<WorkflowStep, "id">) => `${position}:${step.id}`;
 
 /**
  * One workflow run on Cloudflare Workflows: each step is a `step.do` (retried by the engine, its result kept across

@@ -5,7 +5,7 @@ import { workflowRuns, workflowRunSteps, workflows } from "../../shared/db/workf
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../api/pagination.ts";
 import { ApiError, notFound } from "../api/problem.ts";
 import { jsonBody, jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
-import { engineStepName } from "./automation-workflow.ts";
+import { engineStepName } from "./engine-step-name.ts";
 import { cancelledStatements, retryingStatements } from "./run-store.ts";
 import { runRecordStatements, startInstance } from "./run-starter.ts";
 import { WORKFLOW_ID_PATTERNS } from "./workflow-ids.ts";

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { api } from "../../../test/workers/api-client.ts";
+export { armVendorFault, vendorRequests } from "../../../test/workers/vendor-requests.ts";
 
 /** The Slack stand-in's webhook path (simulators/integrations/slack-webhook.ts). */
 export const SLACK_WEBHOOK_URL = `${env.INTEGRATIONS_SIMULATOR_URL}/services/T0SIM/B0SIM/simsecret1`;
@@ -17,25 +18,6 @@ export async function createWorkflow(key: string, body: Record<string, unknown>)
   const res = await api(key).post("/v1/workflows", { name: "After-call follow-up", ...body });
   if (res.status !== 201) throw new Error(`workflow creation failed: ${res.status} ${res.text}`);
   return res.json.id as string;
-}
-
-export interface SimulatedRequest {
-  vendor: string;
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: any;
-  status: number;
-}
-
-/** What the vendor stand-ins received whose body mentions `marker` (tests run in parallel against one simulator). */
-export async function vendorRequests(vendor: string, marker: string): Promise<SimulatedRequest[]> {
-  const all = (await (await fetch(`${env.INTEGRATIONS_SIMULATOR_URL}/_control/requests?vendor=${vendor}`)).json()) as SimulatedRequest[];
-  return all.filter((r) => JSON.stringify(r.body ?? "").includes(marker));
-}
-
-export async function armVendorFault(vendor: string, status: number, count: number): Promise<void> {
-  await fetch(`${env.INTEGRATIONS_SIMULATOR_URL}/_control/faults`, { method: "POST", body: JSON.stringify({ vendor, status, count }) });
 }
 
 const runStatus = async (key: string, workflowId: string, runId: string) => (await api(key).get(`/v1/workflows/${workflowId}/runs/${runId}`)).json?.status as string | undefined;
