@@ -3,6 +3,7 @@ import { purgeExpiredIdempotencyKeys } from "../middleware/idempotency.ts";
 import { migrateLegacyCredit } from "../billing/legacy-credit-migration.ts";
 import { suspendOverdueAccounts } from "../billing/payments/dunning.ts";
 import { reconcileBilling } from "../billing/reconciliation.ts";
+import { startDueScheduledRuns } from "../workflows/scheduled-runs.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
 export interface ScheduledJob {
@@ -16,6 +17,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "migrate-legacy-credit", run: (env) => migrateLegacyCredit(env) },
   { name: "reconcile-billing", run: (env, now) => reconcileBilling(env, now) },
   { name: "suspend-overdue-billing", run: (env, now) => suspendOverdueAccounts(env, now) },
+  { name: "start-scheduled-workflows", run: (env, now) => startDueScheduledRuns(env, now) },
 ];
 
 /**

@@ -28,7 +28,7 @@ function schemaHas(schema: z.ZodType, path: readonly string[]): boolean {
 
 /** What a template can read: the triggering event, the run, and the outputs of the steps before it. */
 function contextSchema(trigger: WorkflowTrigger, earlier: readonly WorkflowStep[]): z.ZodType {
-  const event = trigger.type === "manual" ? z.record(z.string(), z.unknown()) : WEBHOOK_EVENTS[trigger.type].data;
+  const event = trigger.type === "manual" ? z.record(z.string(), z.unknown()) : trigger.type === "schedule" ? z.object({ scheduled_at: z.string() }) : WEBHOOK_EVENTS[trigger.type].data;
   const steps: Record<string, z.ZodType> = {};
   for (const step of earlier) {
     if (step.type === "action") {

@@ -11,7 +11,7 @@ export interface CallEventFacts {
 
 /** Whether an event passes a workflow trigger's filters (every given filter must hold). */
 export function triggerMatches(trigger: WorkflowTrigger, facts: CallEventFacts): boolean {
-  if (trigger.type === "manual") return false;
+  if (trigger.type === "manual" || trigger.type === "schedule") return false;
   if (trigger.agent_ids && !trigger.agent_ids.includes(facts.agent_id)) return false;
   if (trigger.end_reasons && (facts.end_reason === null || !trigger.end_reasons.includes(facts.end_reason))) return false;
   if (trigger.type === "call.ended") return true;

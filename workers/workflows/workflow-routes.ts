@@ -6,6 +6,7 @@ import { urlRefusal } from "../../shared/tools/guarded-fetch.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../api/pagination.ts";
 import { ApiError, notFound, type ProblemIssue } from "../api/problem.ts";
 import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
+import { nextScheduledRun } from "./scheduled-runs.ts";
 import { templateIssues } from "./template-fields.ts";
 import { newWorkflowId, WORKFLOW_ID_PATTERNS } from "./workflow-ids.ts";
 import { CreateWorkflow, Workflow, type WorkflowStep, type WorkflowTrigger } from "./workflow-schemas.ts";
@@ -22,6 +23,7 @@ export const workflowView = (row: typeof workflows.$inferSelect): z.infer<typeof
   enabled: row.enabled,
   trigger: row.trigger as WorkflowTrigger,
   steps: row.steps as WorkflowStep[],
+  next_run_at: row.nextRunAt,
   created_at: row.createdAt,
   updated_at: row.updatedAt,
 });
@@ -56,7 +58,7 @@ workflowsApi.openapi(
     const accountId = c.get("principal").accountId;
     const row = await withFreshId(newWorkflowId, async (id) => {
       const now = nowIso();
-      const values = { id, accountId, name: body.name, enabled: body.enabled, trigger: body.trigger, triggerType: body.trigger.type, steps: body.steps, createdAt: now, updatedAt: now };
+      const values = { id, accountId, name: body.name, enabled: body.enabled, trigger: body.trigger, triggerType: body.trigger.type, steps: body.steps, nextRunAt: nextScheduledRun(body, new Date()), createdAt: now, updatedAt: now };
       const [[inserted]] = await c.var.audit.commit([db.insert(workflows).values(values).returning()], { resource: id, detail: { trigger: body.trigger.type, steps: body.steps.length } });
       return inserted!;
     });
@@ -119,7 +121,7 @@ workflowsApi.openapi(
       [
         db
           .update(workflows)
-          .set({ name: body.name, enabled: body.enabled, trigger: body.trigger, triggerType: body.trigger.type, steps: body.steps, updatedAt: nowIso() })
+          .set({ name: body.name, enabled: body.enabled, trigger: body.trigger, triggerType: body.trigger.type, steps: body.steps, nextRunAt: nextScheduledRun(body, new Date()), updatedAt: nowIso() })
           .where(ownedWorkflow(c.req.valid("param").id, c.get("principal").accountId))
           .returning(),
       ],

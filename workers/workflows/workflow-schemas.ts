@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ID_PATTERNS } from "../../shared/ids.ts";
 import { displayName } from "../../shared/schemas/text-fields.ts";
+import { CronError, nextRun, parseCron } from "./cron-schedule.ts";
 
 /** A step's id: how later templates name its output (`{{ steps.<id>.… }}`). */
 const StepId = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, "lower-case letters, digits and _ (starting with a letter), at most 40");
@@ -80,6 +81,23 @@ export const WorkflowTrigger = z
         fields: z.record(z.string().max(100), z.union([z.string().max(1000), z.number(), z.boolean()])).optional().openapi({ description: "Structured-data fields that must equal these values." }),
       })
       .strict(),
+    z
+      .object({
+        type: z.literal("schedule"),
+        cron: z
+          .string()
+          .max(100)
+          .superRefine((cron, ctx) => {
+            try {
+              if (nextRun(parseCron(cron), new Date()) === undefined) ctx.addIssue({ code: "custom", message: "this schedule never comes round" });
+            } catch (error) {
+              if (!(error instanceof CronError)) throw error;
+              ctx.addIssue({ code: "custom", message: error.message });
+            }
+          })
+          .openapi({ description: "Five-field cron, UTC (e.g. `0 9 * * 1-5`). Runs start from the platform's periodic job, so at most as often as its trigger (hourly)." }),
+      })
+      .strict(),
     z.object({ type: z.literal("manual") }).strict(),
   ])
   .openapi("WorkflowTrigger");
@@ -112,6 +130,7 @@ export const Workflow = z
     enabled: z.boolean(),
     trigger: WorkflowTrigger,
     steps: z.array(WorkflowStep),
+    next_run_at: z.string().nullable().openapi({ description: "Schedule triggers: when the next run is due (UTC)." }),
     created_at: z.string(),
     updated_at: z.string(),
   })
