@@ -3,7 +3,6 @@ import { startLocalPostgres } from "../../scripts/lib/local-postgres.ts";
 import { SIMULATOR_CREDENTIALS, startSimulators } from "../../simulators/index.ts";
 import { startBedrockSimulator } from "../../simulators/bedrock/index.ts";
 import { startDeepgramSimulator } from "../../simulators/deepgram/index.ts";
-import { startIntegrationsSimulator } from "../../simulators/integrations/index.ts";
 import { startToolServer } from "../node/tool-server.ts";
 import { DEEPGRAM_ACCELERATED_SPEED, SIMULATOR_PORTS } from "./simulator-ports.ts";
 
@@ -23,9 +22,8 @@ export default async function setup(_project: TestProject) {
   const deepgramIsolated = await startDeepgramSimulator({ port: SIMULATOR_PORTS.deepgramIsolated, profile: "instant", apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] });
   const deepgramAccelerated = await startDeepgramSimulator({ port: SIMULATOR_PORTS.deepgramAccelerated, profile: "instant", speed: DEEPGRAM_ACCELERATED_SPEED, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] });
   const toolServer = await startToolServer(SIMULATOR_PORTS.toolServer);
-  const integrations = await startIntegrationsSimulator({ port: SIMULATOR_PORTS.integrations });
   const pg = await postgres;
   return async () => {
-    await Promise.all([sims.close(), bedrockIsolated.close(), deepgramIsolated.close(), deepgramAccelerated.close(), toolServer.close(), integrations.close(), pg.close()]);
+    await Promise.all([sims.close(), bedrockIsolated.close(), deepgramIsolated.close(), deepgramAccelerated.close(), toolServer.close(), pg.close()]);
   };
 }
