@@ -110,7 +110,7 @@ describe("workflows on Cloudflare Workflows", () => {
     await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
     const started = await api(t.key).post(`/v1/workflows/${workflowId}/runs`, { input: {} });
     const runId = started.json.id;
-    await vi.waitFor(async () => expect((await runsOf(t.key, workflowId))[0].status).toBe("sleeping"), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await runsOf(t.key, workflowId))[0].status).toBe("sleeping"), { timeout: 30_000 });
 
     const cancelled = await api(t.key).post(`/v1/workflows/${workflowId}/runs/${runId}/cancel`);
     expect(cancelled.status).toBe(200);
@@ -147,8 +147,31 @@ describe("workflows on Cloudflare Workflows", () => {
 
     const retried = await api(t.key).post(`/v1/workflows/${workflowId}/runs/${runId}/retry`);
     expect(retried.status).toBe(202);
-    await vi.waitFor(async () => expect((await runsOf(t.key, workflowId))[0].status).toBe("completed"), { timeout: 10_000 });
+    await vi.waitFor(async () => expect((await runsOf(t.key, workflowId))[0].status).toBe("completed"), { timeout: 30_000 });
     expect(await vendorRequests("slack", marker)).toHaveLength(1);
     expect((await vendorRequests("hubspot", marker)).map((r) => r.status)).toEqual([500, 500, 500, 500, 201]);
+  });
+
+  it("ends a run at a condition that does not hold: later steps are skipped and never run", async () => {
+    const t = await createTenant();
+    const marker = `condition-${crypto.randomUUID()}`;
+    const workflowId = await createWorkflow(t.key, {
+      trigger: { type: "call.ended", end_reasons: ["twilio:completed", "voicemail_left"] },
+      steps: [
+        { id: "long_enough", type: "condition", field: "event.duration_seconds", op: "gte", value: 30 },
+        { id: "post", type: "http", url: `${env.TOOL_SERVER_URL}/echo?tag=${marker}`, body: {} },
+      ],
+    });
+    await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
+    const ended = (endReason: string, duration: number) =>
+      webhookEventBody({ type: "call.ended", accountId: t.accountId, data: { call_id: `CAL-${crypto.randomUUID().slice(0, 8)}`, agent_id: "AGT-7KQ2M9XD4H", agent_version: 1, direction: "inbound", from: "+14155550100", to: "+14155550101", status: "completed", end_reason: endReason, ended_at: new Date().toISOString(), duration_seconds: duration } });
+    expect(await dispatchWorkflows(env, ended("twilio:busy", 5))).toEqual([]);
+    const [runId] = await dispatchWorkflows(env, ended("twilio:completed", 12));
+    const [instance] = await introspector.get();
+    await instance!.waitForStatus("complete");
+    const [run] = await runsOf(t.key, workflowId);
+    expect(run).toMatchObject({ id: runId, status: "completed" });
+    expect(run.steps.map((s: any) => [s.status, s.output])).toEqual([["succeeded", { passed: false }], ["skipped", null]]);
+    expect(await (await fetch(`${env.TOOL_SERVER_URL}/seen?tag=${marker}`)).text()).not.toContain("POST");
   });
 });

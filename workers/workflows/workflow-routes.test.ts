@@ -70,7 +70,7 @@ describe("workflow routes", () => {
     const workflowId = await createWorkflow(t.key, { trigger: manual, steps: [{ id: "post", type: "http", url: "{{ event.target }}", body: {} }] });
     const runId = (await api(t.key).post(`/v1/workflows/${workflowId}/runs`, { input: { target: "https://10.0.0.5/internal" } })).json.id;
     let run: any;
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await scheduler.wait(20)) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await scheduler.wait(20)) {
       run = (await api(t.key).get(`/v1/workflows/${workflowId}/runs/${runId}`)).json;
       if (run.status === "failed") break;
     }

@@ -25,7 +25,7 @@ const runStatus = async (key: string, workflowId: string, runId: string) => (awa
 async function runUntil(key: string, steps: unknown[], wanted: string): Promise<{ workflowId: string; runId: string }> {
   const workflowId = await createWorkflow(key, { trigger: { type: "manual" }, steps });
   const runId = (await api(key).post(`/v1/workflows/${workflowId}/runs`, { input: {} })).json.id as string;
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while ((await runStatus(key, workflowId, runId)) !== wanted) {
     if (Date.now() > deadline) throw new Error(`run ${runId} never became ${wanted}`);
     await scheduler.wait(20);
