@@ -35,6 +35,9 @@ export default defineConfig({
                   DEEPGRAM_API_BASE_URL: simulatorUrls.deepgram,
                   TWILIO_API_BASE_URL: simulatorUrls.twilio,
                   STRIPE_API_BASE_URL: simulatorUrls.stripe,
+                  HUBSPOT_API_BASE_URL: simulatorUrls.integrations,
+                  CALCOM_API_BASE_URL: simulatorUrls.integrations,
+                  INTEGRATIONS_SIMULATOR_URL: simulatorUrls.integrations,
                   STRIPE_SECRET_KEY: SIMULATOR_CREDENTIALS.stripeSecretKey,
                   // No endpoint is registered at the simulator: tests hand its events to the Worker, signed with this.
                   STRIPE_WEBHOOK_SECRET: "whsec_test_workers",

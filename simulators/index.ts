@@ -7,6 +7,7 @@ import { startBedrockSimulator, type BedrockSimulator } from "./bedrock/index.ts
 import type { LatencyProfileName } from "./common/latency-profile.ts";
 import { UtteranceRegistry } from "./common/utterance-registry.ts";
 import { startDeepgramSimulator, type DeepgramSimulator } from "./deepgram/index.ts";
+import { startIntegrationsSimulator, type IntegrationsSimulator } from "./integrations/index.ts";
 import { startStripeSimulator, type StripeSimulator } from "./stripe/index.ts";
 import { startTwilioSimulator, type TwilioSimulator } from "./twilio/index.ts";
 
@@ -24,6 +25,8 @@ export interface Simulators {
   deepgram: DeepgramSimulator;
   bedrock: BedrockSimulator;
   stripe: StripeSimulator;
+  /** Slack, HubSpot and Cal.com stand-ins (the integrations' vendor APIs). */
+  integrations: IntegrationsSimulator;
   registry: UtteranceRegistry;
   close(): Promise<void>;
 }
@@ -33,13 +36,13 @@ export interface SimulatorsOptions {
   /** Call-clock speed (1 = real time): Twilio's media and timers, the windows of Deepgram's speak limits, Stripe's webhook retries. */
   speed?: number;
   seed?: number;
-  ports?: { twilio?: number; deepgram?: number; bedrock?: number; stripe?: number };
+  ports?: { twilio?: number; deepgram?: number; bedrock?: number; stripe?: number; integrations?: number };
 }
 
 export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Simulators> {
   const profile = opts.profile ?? "instant";
   const registry = new UtteranceRegistry();
-  const [twilio, deepgram, bedrock, stripe] = await Promise.all([
+  const [twilio, deepgram, bedrock, stripe, integrations] = await Promise.all([
     startTwilioSimulator({ port: opts.ports?.twilio ?? 0, speed: opts.speed ?? 1, profile, seed: opts.seed, registry }),
     startDeepgramSimulator({ port: opts.ports?.deepgram ?? 0, speed: opts.speed ?? 1, profile, seed: opts.seed, registry, apiKeys: [SIMULATOR_CREDENTIALS.deepgramApiKey] }),
     startBedrockSimulator({
@@ -50,15 +53,17 @@ export async function startSimulators(opts: SimulatorsOptions = {}): Promise<Sim
       credentials: [{ accessKeyId: SIMULATOR_CREDENTIALS.awsAccessKeyId, secretAccessKey: SIMULATOR_CREDENTIALS.awsSecretAccessKey }],
     }),
     startStripeSimulator({ port: opts.ports?.stripe ?? 0, speed: opts.speed ?? 1, apiKeys: [SIMULATOR_CREDENTIALS.stripeSecretKey] }),
+    startIntegrationsSimulator({ port: opts.ports?.integrations ?? 0 }),
   ]);
   return {
     twilio,
     deepgram,
     bedrock,
     stripe,
+    integrations,
     registry,
     close: async () => {
-      await Promise.all([twilio.close(), deepgram.close(), bedrock.close(), stripe.close()]);
+      await Promise.all([twilio.close(), deepgram.close(), bedrock.close(), stripe.close(), integrations.close()]);
     },
   };
 }

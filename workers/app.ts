@@ -35,13 +35,16 @@ import { twilioRoutes } from "./twilio/routes.ts";
 import { webhookDeliveriesApi } from "./webhooks/delivery-routes.ts";
 import { webhookEndpointsApi } from "./webhooks/endpoint-routes.ts";
 import { documentWebhookEvents } from "./webhooks/webhooks-spec.ts";
+import { integrationsApi } from "./integrations/integration-routes.ts";
+import { workflowRunsApi } from "./workflows/run-routes.ts";
+import { workflowsApi } from "./workflows/workflow-routes.ts";
 
 const API_BODY_LIMIT_BYTES = 256 * 1024;
 /** Twilio's form webhooks are a few hundred bytes; the limit applies before the signature is checked. */
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, campaignsApi, campaignContactsApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });

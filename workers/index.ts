@@ -10,6 +10,7 @@ export { AccountGate } from "../durable-objects/account-gate.ts";
 export { AuditChainer } from "../durable-objects/audit-chainer.ts";
 export { CallSession } from "../durable-objects/call-session.ts";
 export { Campaign } from "../durable-objects/campaign/campaign-object.ts";
+export { AutomationWorkflow } from "./workflows/automation-workflow.ts";
 
 const app = createApp();
 

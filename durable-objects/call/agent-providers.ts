@@ -9,6 +9,7 @@ import { DeepgramTextToSpeech } from "../providers/deepgram-tts.ts";
 import type { ToolCall, ToolOutcome } from "../pipeline/stages/conversation.ts";
 import type { VoicePipelineOptions } from "../pipeline/voice-pipeline.ts";
 import { executeHttpTool } from "../tools/http-tool.ts";
+import { runIntegrationTool } from "../../shared/integrations/agent-tool.ts";
 import { dohUrlFrom } from "../../shared/tools/dns-guard.ts";
 import { runTools } from "../tools/tool-runner.ts";
 import { toolUrlPolicy } from "../../shared/tools/tool-url-policy.ts";
@@ -35,6 +36,8 @@ export function agentProviders(env: Env, meta: CallMeta, config: StoredAgentConf
       const execute = (input: unknown, signal: AbortSignal) =>
         executeHttpTool(tool, input, { accountId: meta.accountId, encryptionKey: env.ENCRYPTION_KEY, allowlist, signal, dohUrl, blockedHosts });
       executors[tool.name] = tool.pci ? (input, signal) => pciGuard(() => execute(input, signal)) : execute;
+    } else if (tool.type === "integration") {
+      executors[tool.name] = (input, signal) => runIntegrationTool(env, meta.accountId, tool, input, signal);
     } else {
       executors[tool.type] = async (input) => runBuiltinTool(tool, input);
     }

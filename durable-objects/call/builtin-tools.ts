@@ -1,6 +1,7 @@
 import type { StoredAgentConfig } from "../../shared/agents/stored-agent-config.ts";
 import type { ToolSpec } from "../providers/provider-types.ts";
 import type { ToolOutcome } from "../pipeline/stages/conversation.ts";
+import { integrationToolDescription, integrationToolSchema } from "../../shared/integrations/agent-tool.ts";
 
 type Tool = StoredAgentConfig["tools"][number];
 
@@ -9,6 +10,8 @@ export function toolSpec(tool: Tool): ToolSpec {
   switch (tool.type) {
     case "http":
       return { name: tool.name, description: tool.description, inputSchema: tool.parameters as Record<string, unknown> };
+    case "integration":
+      return { name: tool.name, description: integrationToolDescription(tool), inputSchema: integrationToolSchema(tool) };
     case "end_call":
       return {
         name: "end_call",
@@ -31,7 +34,7 @@ export function toolSpec(tool: Tool): ToolSpec {
 }
 
 /** Runs a built-in tool; its effect (hang up, transfer, tones) happens once the reply around it has been heard. */
-export function runBuiltinTool(tool: Exclude<Tool, { type: "http" }>, input: unknown): ToolOutcome {
+export function runBuiltinTool(tool: Exclude<Tool, { type: "http" | "integration" }>, input: unknown): ToolOutcome {
   const args = (input && typeof input === "object" ? input : {}) as Record<string, unknown>;
   switch (tool.type) {
     case "end_call":

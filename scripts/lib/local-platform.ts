@@ -62,6 +62,8 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     BEDROCK_REGION: SIMULATOR_CREDENTIALS.awsRegion,
     TWILIO_API_BASE_URL: sims.twilio.url,
     STRIPE_API_BASE_URL: sims.stripe.url,
+    HUBSPOT_API_BASE_URL: sims.integrations.url,
+    CALCOM_API_BASE_URL: sims.integrations.url,
     TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
     CALL_CLOCK_SPEED: String(speed),
     ...(postgres && { PG_WS_PROXY: postgres.config.PG_WS_PROXY }),

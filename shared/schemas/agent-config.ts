@@ -8,6 +8,7 @@ import { boundedJson, JSON_FIELD_MAX_BYTES, JSON_FIELD_MAX_DEPTH } from "./bound
 import { displayName } from "./text-fields.ts";
 import { PiiRedaction } from "../compliance/pii-kinds.ts";
 import { DEEPGRAM_REDACT_VALUES, deepgramRedactIssue } from "../compliance/deepgram-redact.ts";
+import { findAction } from "../integrations/registry.ts";
 
 /**
  * The configuration of an agent: what an agent version freezes when published, and what the call's Durable
@@ -65,7 +66,25 @@ export const TransferCallTool = z
   .strict();
 export const SendDtmfTool = z.object({ type: z.literal("send_dtmf"), description: z.string().max(1024).optional() }).strict();
 
-export const AgentTool = z.discriminatedUnion("type", [HttpTool, EndCallTool, TransferCallTool, SendDtmfTool]).openapi("AgentTool");
+export const IntegrationTool = z
+  .object({
+    type: z.literal("integration"),
+    name: toolName,
+    integration: z.string().max(40).openapi({ example: "calcom" }),
+    action: z.string().max(60).openapi({ example: "book" }),
+    description: z.string().min(1).max(1024).optional().openapi({ description: "What the model is told; default the action's own description." }),
+    defaults: z
+      .record(z.string().max(64), z.union([z.string().max(1000), z.number(), z.boolean()]))
+      .default({})
+      .openapi({ description: "Inputs the tenant fixes (e.g. `event_type_id`): hidden from the model, always sent." }),
+  })
+  .strict()
+  .superRefine((tool, ctx) => {
+    if (!findAction(tool.integration, tool.action)) ctx.addIssue({ code: "custom", path: ["action"], message: `the integration "${tool.integration}" has no action "${tool.action}" (GET /v1/integrations lists them)` });
+  })
+  .openapi("IntegrationTool", { description: "An integration action the agent can call during a call (the same action workflows run); the account must have connected the integration." });
+
+export const AgentTool = z.discriminatedUnion("type", [HttpTool, EndCallTool, TransferCallTool, SendDtmfTool, IntegrationTool]).openapi("AgentTool");
 
 export const AgentConfig = z
   .object({
@@ -180,7 +199,7 @@ export const AgentConfig = z
     }
     const names = new Set<string>();
     for (const [i, tool] of cfg.tools.entries()) {
-      const name = tool.type === "http" ? tool.name : tool.type;
+      const name = tool.type === "http" || tool.type === "integration" ? tool.name : tool.type;
       if (names.has(name)) ctx.addIssue({ code: "custom", path: ["tools", i], message: `duplicate tool name "${name}"` });
       names.add(name);
     }

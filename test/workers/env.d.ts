@@ -12,5 +12,7 @@ declare namespace Cloudflare {
     DEEPGRAM_ACCELERATED_SPEED: string;
     /** test/node/tool-server.ts on loopback: echo, slow, huge, redirect and status routes for HTTP tools. */
     TOOL_SERVER_URL: string;
+    /** simulators/integrations/ on loopback: Slack and HubSpot stand-ins, with a control API (/_control/…). */
+    INTEGRATIONS_SIMULATOR_URL: string;
   }
 }

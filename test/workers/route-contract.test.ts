@@ -7,6 +7,7 @@ import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
+import { createWorkflow, failedRun, sleepingRun } from "../../workers/workflows/testing/workflow-fixtures.ts";
 
 /**
  * The contract every `/v1` operation keeps, walked over the operations in the generated /openapi.json, so a new
@@ -296,6 +297,17 @@ describe("route contract", () => {
       "POST /v1/campaigns/{id}/contacts/remove": async () => ({ path: `/v1/campaigns/${await campaign()}/contacts/remove`, body: { phones: [uniquePhone()] } }),
       "POST /v1/campaigns/{id}/contacts/csv": async () => ({ path: `/v1/campaigns/${await campaign()}/contacts/csv`, body: `phone\n${uniquePhone()}\n`, headers: { "content-type": "text/csv" } }),
       "POST /v1/webhooks/deliveries/replay": async () => ({ path: "/v1/webhooks/deliveries/replay", body: { since: new Date(Date.now() - 60_000).toISOString() } }),
+      "POST /v1/workflows": async () => ({ path: "/v1/workflows", body: { name: "Contract", trigger: { type: "manual" }, steps: [{ id: "wait", type: "delay", duration: "1 day" }] } }),
+      "POST /v1/workflows/{id}/runs": async () => ({ path: `/v1/workflows/${await createWorkflow(t.key, { trigger: { type: "manual" }, steps: [{ id: "wait", type: "delay", duration: "1 day" }] })}/runs`, body: { input: {} } }),
+      "POST /v1/workflows/{id}/runs/{run_id}/retry": async () => {
+        const { workflowId, runId } = await failedRun(t.key);
+        return { path: `/v1/workflows/${workflowId}/runs/${runId}/retry` };
+      },
+      "POST /v1/workflows/{id}/runs/{run_id}/cancel": async () => {
+        const { workflowId, runId } = await sleepingRun(t.key);
+        return { path: `/v1/workflows/${workflowId}/runs/${runId}/cancel` };
+      },
+      "POST /v1/integration-connections": async () => ({ path: "/v1/integration-connections", body: { integration: "hubspot", api_key: "pat-na1-simulator-token" } }),
     };
 
     const posts = ops.filter((o) => o.method === "POST").map((o) => o.name);

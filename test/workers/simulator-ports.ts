@@ -9,9 +9,9 @@ import { freePort } from "../../simulators/common/free-port.ts";
 const HANDOFF = "VOICE_PLATFORM_SIMULATOR_PORTS";
 const inherited = process.env[HANDOFF];
 
-export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; deepgramAccelerated: number; toolServer: number; postgres: number; postgresBridge: number; stripe: number } = inherited
+export const SIMULATOR_PORTS: { twilio: number; deepgram: number; bedrock: number; bedrockIsolated: number; deepgramIsolated: number; deepgramAccelerated: number; toolServer: number; postgres: number; postgresBridge: number; stripe: number; integrations: number } = inherited
   ? JSON.parse(inherited)
-  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), stripe: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), deepgramAccelerated: await freePort(), toolServer: await freePort(), postgres: await freePort(), postgresBridge: await freePort() };
+  : { twilio: await freePort(), deepgram: await freePort(), bedrock: await freePort(), stripe: await freePort(), bedrockIsolated: await freePort(), deepgramIsolated: await freePort(), deepgramAccelerated: await freePort(), toolServer: await freePort(), postgres: await freePort(), postgresBridge: await freePort(), integrations: await freePort() };
 process.env[HANDOFF] = JSON.stringify(SIMULATOR_PORTS);
 
 /** Call-clock speed of the `deepgramAccelerated` simulator. */
@@ -30,6 +30,8 @@ export const simulatorUrls = {
   deepgramAccelerated: `http://127.0.0.1:${SIMULATOR_PORTS.deepgramAccelerated}`,
   /** test/node/tool-server.ts: the HTTP tool executor's webhook stand-in. */
   toolServer: `http://127.0.0.1:${SIMULATOR_PORTS.toolServer}`,
+  /** simulators/integrations/: the Slack, HubSpot and Cal.com stand-ins on one port. */
+  integrations: `http://127.0.0.1:${SIMULATOR_PORTS.integrations}`,
 };
 
 /** The embedded Postgres and its WebSocket bridge (global-setup.ts starts them): the Worker's DATABASE_URL and PG_WS_PROXY. */

@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { api } from "./api-client.ts";
 import { telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
+import { connectSlackAndHubSpot, failedRun } from "../../workers/workflows/testing/workflow-fixtures.ts";
 
 /** Columns that reads may move on their own (a key's last use is stamped after the response). */
 const VOLATILE_COLUMNS = ["last_used_at"];
@@ -37,7 +38,7 @@ async function cachedAgentView(agentId: string) {
 }
 
 const send = (key: string, method: string, path: string, body?: unknown) =>
-  method === "GET" ? api(key).get(path) : method === "DELETE" ? api(key).delete(path) : method === "PATCH" ? api(key).patch(path, body) : api(key).post(path, body);
+  method === "GET" ? api(key).get(path) : method === "PUT" ? api(key).put(path, body) : method === "DELETE" ? api(key).delete(path) : method === "PATCH" ? api(key).patch(path, body) : api(key).post(path, body);
 
 /**
  * Walks every route that takes an id with another tenant's ids: each must answer 404 and reveal nothing, and
@@ -75,6 +76,8 @@ describe("tenant isolation", () => {
         contacts: [{ phone: "+14155550155" }],
       })
     ).json;
+    const { workflowId, runId } = await failedRun(victim.key);
+    await connectSlackAndHubSpot(victim.key);
     const secretWords = [victim.accountId, "staff@victim.test", victim.number, "Receptionist", "+14155550177"];
 
     const routes: [string, string, unknown?][] = [
@@ -118,6 +121,15 @@ describe("tenant isolation", () => {
       ["POST", `/v1/campaigns/${campaign.id}/contacts`, { contacts: [{ phone: "+14155550156" }] }],
       ["POST", `/v1/campaigns/${campaign.id}/contacts/remove`, { phones: ["+14155550155"] }],
       ["POST", `/v1/campaigns/${campaign.id}/contacts/csv`, "phone\n+14155550157\n"],
+      ["GET", `/v1/workflows/${workflowId}`],
+      ["PUT", `/v1/workflows/${workflowId}`, { name: "pwned", trigger: { type: "manual" }, steps: [{ id: "wait", type: "delay", duration: "1 day" }] }],
+      ["DELETE", `/v1/workflows/${workflowId}`],
+      ["GET", `/v1/workflows/${workflowId}/runs`],
+      ["POST", `/v1/workflows/${workflowId}/runs`, { input: {} }],
+      ["GET", `/v1/workflows/${workflowId}/runs/${runId}`],
+      ["POST", `/v1/workflows/${workflowId}/runs/${runId}/retry`, {}],
+      ["POST", `/v1/workflows/${workflowId}/runs/${runId}/cancel`, {}],
+      ["DELETE", "/v1/integration-connections/slack"],
     ];
 
     const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, unknown>> }>();
@@ -126,7 +138,7 @@ describe("tenant isolation", () => {
       // own (workers/billing/routes/invoices.test.ts shows a tenant none of another's lines).
       .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator") && !path.includes("{month}"))
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
-    const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace(campaign.id, "{id}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
+    const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace(campaign.id, "{id}").replace(runId, "{run_id}").replace(workflowId, "{id}").replace("/integration-connections/slack", "/integration-connections/{name}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
     expect(walked.sort()).toEqual(documented.sort());
 
     const before = await victimState(victim);

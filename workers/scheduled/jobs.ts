@@ -6,6 +6,7 @@ import { suspendOverdueAccounts } from "../billing/payments/dunning.ts";
 import { reconcileBilling } from "../billing/reconciliation.ts";
 import { applyRetention } from "../compliance/retention/retention-job.ts";
 import { dispatchCampaignWindows } from "../campaigns/campaign-windows-job.ts";
+import { startDueScheduledRuns } from "../workflows/scheduled-runs.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
 export interface ScheduledJob {
@@ -22,6 +23,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "issue-monthly-invoices", run: (env, now) => issueMonthlyInvoices(env, now) },
   { name: "apply-retention", run: (env, now) => applyRetention(env, now) },
   { name: "dispatch-campaign-windows", run: (env, now) => dispatchCampaignWindows(env, now) },
+  { name: "start-scheduled-workflows", run: (env, now) => startDueScheduledRuns(env, now) },
 ];
 
 /**

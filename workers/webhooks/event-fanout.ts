@@ -4,6 +4,7 @@ import { webhookEndpoints, webhookMessages } from "../../shared/db/webhooks-sche
 import { WebhookEventMessage, type WebhookEvent } from "../../shared/webhooks/event-catalogue.ts";
 import type { DeliveryMessage } from "./delivery-consumer.ts";
 import { newMessageId } from "./webhook-ids.ts";
+import { dispatchWorkflows } from "../workflows/event-dispatch.ts";
 
 /** D1 binds at most 100 parameters per statement; a message row has 11 columns. */
 const MESSAGE_ROWS_PER_INSERT = 9;
@@ -25,6 +26,7 @@ export async function consumeWebhookEvents(batch: MessageBatch<unknown>, env: En
     }
     try {
       await fanOut(env, parsed.data as WebhookEvent);
+      await dispatchWorkflows(env, parsed.data as WebhookEvent);
       queued.ack();
     } catch (error) {
       console.error(JSON.stringify({ level: "error", message: "webhook event not fanned out; will retry", event_id: parsed.data.id, error: String(error) }));

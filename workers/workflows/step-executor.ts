@@ -1,0 +1,65 @@
+import { NonRetryableError } from "cloudflare:workflows";
+import { actionContext } from "../../shared/integrations/connection-credentials.ts";
+import { IntegrationError } from "../../shared/integrations/integration.ts";
+import { findAction } from "../../shared/integrations/registry.ts";
+import { lookup, renderValue } from "./template-language.ts";
+import type { ConditionStep } from "./workflow-schemas.ts";
+import type { WorkflowStep } from "./workflow-schemas.ts";
+import type { z } from "@hono/zod-openapi";
+
+/** What templates read during a run. */
+export interface RunData {
+  event: Record<string, unknown>;
+  event_type: string;
+  workflow: { id: string; name: string };
+  run: { id: string };
+  steps: Record<string, unknown>;
+}
+
+/** The integration action a step runs, with its rendered input: an HTTP step is the generic HTTP action. */
+function actionOf(step: Extract<WorkflowStep, { type: "http" | "action" }>, data: RunData): { integration: string; action: string; input: unknown } {
+  if (step.type === "http") return { integration: "http", action: "request", input: renderValue({ url: step.url, method: step.method, headers: step.headers, body: step.body }, data) };
+  return { integration: step.integration, action: step.action, input: renderValue(step.input, data) };
+}
+
+/**
+ * Runs one HTTP or action step. A failure that cannot heal by retrying (a 4xx, a refused URL, input the action
+ * refuses) is a NonRetryableError, so the engine fails the step at once; anything else is retried by the engine.
+ */
+export async function executeStep(env: Env, accountId: string, step: Extract<WorkflowStep, { type: "http" | "action" }>, data: RunData): Promise<unknown> {
+  const { integration, action, input } = actionOf(step, data);
+  const found = findAction(integration, action);
+  if (!found) throw new NonRetryableError(`the integration "${integration}" has no action "${action}"`);
+  const parsed = found.action.input.safeParse(input);
+  if (!parsed.success) throw new NonRetryableError(`the rendered input is not valid for ${integration}.${action}: ${issuesText(parsed.error)}`);
+  try {
+    const output = await found.action.run(parsed.data, await actionContext(env, accountId, found.integration));
+    return found.action.output.parse(output);
+  } catch (error) {
+    if (error instanceof IntegrationError && !error.retryable) throw new NonRetryableError(error.message);
+    throw error;
+  }
+}
+
+const issuesText = (error: z.ZodError) => error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ");
+
+export function conditionHolds(step: ConditionStep, data: RunData): boolean {
+  const value = lookup(data, step.field.split("."));
+  const wanted = step.value;
+  switch (step.op) {
+    case "exists":
+      return value !== undefined && value !== null;
+    case "not_exists":
+      return value === undefined || value === null;
+    case "eq":
+      return value === wanted;
+    case "ne":
+      return value !== wanted;
+    case "contains":
+      return (typeof value === "string" && typeof wanted === "string" && value.includes(wanted)) || (Array.isArray(value) && value.includes(wanted));
+    default: {
+      if (typeof value !== "number" || typeof wanted !== "number") return false;
+      return step.op === "gt" ? value > wanted : step.op === "gte" ? value >= wanted : step.op === "lt" ? value < wanted : value <= wanted;
+    }
+  }
+}

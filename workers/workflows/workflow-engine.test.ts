@@ -1,0 +1,179 @@
+import { introspectWorkflow } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
+import { webhookEventBody } from "../../shared/webhooks/emit-webhook-event.ts";
+import { api, createTenant } from "../../test/workers/api-client.ts";
+import { dispatchWorkflows } from "./event-dispatch.ts";
+import { armVendorFault, connectSlackAndHubSpot, createWorkflow, vendorRequests } from "./testing/workflow-fixtures.ts";
+
+const analyzed = (accountId: string, callId: string, overrides: Record<string, unknown> = {}) =>
+  webhookEventBody({
+    type: "call.analyzed",
+    accountId,
+    data: {
+      call_id: callId,
+      agent_id: "AGT-7KQ2M9XD4H",
+      analysis_version: 1,
+      agent_version: 1,
+      status: "succeeded",
+      reason: null,
+      summary: "The caller could not confirm the appointment.",
+      structured_data: { wants_callback: true },
+      success: false,
+      succeeded: false,
+      sentiment: "neutral",
+      disposition: "no_decision",
+      model: "sim",
+      attempts: 1,
+      usage: { input_tokens: 1, output_tokens: 1 },
+      cost: null,
+      quality: null,
+      created_at: new Date().toISOString(),
+      completed_at: new Date().toISOString(),
+      ...overrides,
+    },
+  });
+
+const FOLLOW_UP_STEPS = [
+  { id: "task", type: "action", integration: "hubspot", action: "create_task", input: { subject: "Call back about {{ event.call_id }}", body: "{{ event.summary }}", priority: "HIGH" } },
+  { id: "notify", type: "action", integration: "slack", action: "post_message", input: { text: "Call {{ event.call_id }} did not succeed; HubSpot task {{ steps.task.task_id }}" } },
+  { id: "wait", type: "delay", duration: "1 day" },
+  { id: "callback", type: "http", url: `${env.TOOL_SERVER_URL}/echo?tag={{ run.id }}`, body: { call_id: "{{ event.call_id }}", task_id: "{{ steps.task.task_id }}" } },
+];
+
+const runsOf = async (key: string, workflowId: string) => (await api(key).get(`/v1/workflows/${workflowId}/runs`)).json.data as any[];
+
+describe("workflows on Cloudflare Workflows", () => {
+  it("on call.analyzed with success = false: creates a HubSpot task, posts to Slack, waits, then calls back; the run lists every step", async () => {
+    const t = await createTenant();
+    await connectSlackAndHubSpot(t.key);
+    const workflowId = await createWorkflow(t.key, { trigger: { type: "call.analyzed", success: false }, steps: FOLLOW_UP_STEPS });
+    await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
+    await introspector.modifyAll(async (m) => m.disableSleeps());
+
+    const callId = `CAL-${crypto.randomUUID().slice(0, 8)}`;
+    // A successful call starts nothing; the failed one starts one run, and its redelivery no second one.
+    expect(await dispatchWorkflows(env, analyzed(t.accountId, "CAL-SUCCEEDED", { succeeded: true, success: true }))).toEqual([]);
+    const event = analyzed(t.accountId, callId);
+    const [runId] = await dispatchWorkflows(env, event);
+    expect(await dispatchWorkflows(env, event)).toEqual([runId]);
+
+    const [instance] = await introspector.get();
+    await instance!.waitForStatus("complete");
+
+    const [task] = await vendorRequests("hubspot", callId);
+    expect(task).toMatchObject({ method: "POST", path: "/crm/v3/objects/tasks", status: 201 });
+    expect(task!.headers.authorization).toBe("Bearer pat-na1-simulator-token");
+    expect(task!.body.properties).toMatchObject({ hs_task_subject: `Call back about ${callId}`, hs_task_priority: "HIGH", hs_task_status: "NOT_STARTED", hs_task_type: "CALL" });
+    const [message] = await vendorRequests("slack", callId);
+    expect(message!.body.text).toMatch(new RegExp(`^Call ${callId} did not succeed; HubSpot task \\d+$`));
+
+    const runs = await runsOf(t.key, workflowId);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ id: runId, status: "completed", trigger_type: "call.analyzed", trigger_ref: { call_id: callId }, error: null });
+    expect(runs[0].steps.map((s: any) => [s.step_id, s.status, s.attempts])).toEqual([
+      ["task", "succeeded", 1],
+      ["notify", "succeeded", 1],
+      ["wait", "succeeded", 0],
+      ["callback", "succeeded", 1],
+    ]);
+    expect(runs[0].steps[0].output).toEqual({ task_id: expect.stringMatching(/^\d+$/) });
+    // Inputs are the definitions (templates), so a run holds no caller data.
+    expect(runs[0].steps[0].input.input.body).toBe("{{ event.summary }}");
+    expect(JSON.stringify(runs)).not.toContain("could not confirm");
+  });
+
+  it("retries a step that fails transiently (HubSpot answers 503 once)", async () => {
+    const t = await createTenant();
+    await connectSlackAndHubSpot(t.key);
+    const marker = `retry-${crypto.randomUUID()}`;
+    const workflowId = await createWorkflow(t.key, { trigger: { type: "manual" }, steps: [{ id: "task", type: "action", integration: "hubspot", action: "create_task", input: { subject: marker } }] });
+    await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
+    await introspector.modifyAll(async (m) => m.disableRetryDelays());
+    await armVendorFault("hubspot", 503, 1);
+
+    expect((await api(t.key).post(`/v1/workflows/${workflowId}/runs`, { input: {} })).status).toBe(202);
+    const [instance] = await introspector.get();
+    await instance!.waitForStatus("complete");
+    expect((await vendorRequests("hubspot", marker)).map((r) => r.status)).toEqual([503, 201]);
+    const [run] = await runsOf(t.key, workflowId);
+    expect(run.steps[0]).toMatchObject({ status: "succeeded", attempts: 2, error: null });
+  });
+
+  it("stops a run cancelled during its delay: the step after the sleep never runs", async () => {
+    const t = await createTenant();
+    const workflowId = await createWorkflow(t.key, {
+      trigger: { type: "manual" },
+      steps: [
+        { id: "wait", type: "delay", duration: "3 days" },
+        { id: "after", type: "http", url: `${env.TOOL_SERVER_URL}/echo?tag=after-{{ run.id }}`, body: {} },
+      ],
+    });
+    await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
+    const started = await api(t.key).post(`/v1/workflows/${workflowId}/runs`, { input: {} });
+    const runId = started.json.id;
+    await vi.waitFor(async () => expect((await runsOf(t.key, workflowId))[0].status).toBe("sleeping"), { timeout: 30_000 });
+
+    const cancelled = await api(t.key).post(`/v1/workflows/${workflowId}/runs/${runId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.json.status).toBe("cancelled");
+    const [instance] = await introspector.get();
+    await instance!.waitForStatus("terminated");
+    const [run] = await runsOf(t.key, workflowId);
+    expect(run.steps.map((s: any) => s.status)).toEqual(["cancelled", "cancelled"]);
+    const seen = await (await fetch(`${env.TOOL_SERVER_URL}/seen?tag=after-${runId}`)).text();
+    expect(seen).not.toContain("POST");
+    expect((await api(t.key).post(`/v1/workflows/${workflowId}/runs/${runId}/cancel`)).status).toBe(409);
+  });
+
+  it("retries a failed run from its failed step: the steps before it are not repeated", async () => {
+    const t = await createTenant();
+    await connectSlackAndHubSpot(t.key);
+    const marker = `resume-${crypto.randomUUID()}`;
+    const workflowId = await createWorkflow(t.key, {
+      trigger: { type: "manual" },
+      steps: [
+        { id: "notify", type: "action", integration: "slack", action: "post_message", input: { text: marker } },
+        { id: "task", type: "action", integration: "hubspot", action: "create_task", input: { subject: marker } },
+      ],
+    });
+    await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
+    await introspector.modifyAll(async (m) => m.disableRetryDelays());
+    await armVendorFault("hubspot", 500, 4);
+    const runId = (await api(t.key).post(`/v1/workflows/${workflowId}/runs`, { input: {} })).json.id;
+    const [instance] = await introspector.get();
+    await instance!.waitForStatus("errored");
+    const [failed] = await runsOf(t.key, workflowId);
+    expect(failed).toMatchObject({ status: "failed", error: expect.stringContaining("HubSpot answered HTTP 500") });
+    expect(failed.steps.map((s: any) => [s.status, s.attempts])).toEqual([["succeeded", 1], ["failed", 4]]);
+
+    const retried = await api(t.key).post(`/v1/workflows/${workflowId}/runs/${runId}/retry`);
+    expect(retried.status).toBe(202);
+    await vi.waitFor(async () => expect((await runsOf(t.key, workflowId))[0].status).toBe("completed"), { timeout: 30_000 });
+    expect(await vendorRequests("slack", marker)).toHaveLength(1);
+    expect((await vendorRequests("hubspot", marker)).map((r) => r.status)).toEqual([500, 500, 500, 500, 201]);
+  });
+
+  it("ends a run at a condition that does not hold: later steps are skipped and never run", async () => {
+    const t = await createTenant();
+    const marker = `condition-${crypto.randomUUID()}`;
+    const workflowId = await createWorkflow(t.key, {
+      trigger: { type: "call.ended", end_reasons: ["twilio:completed", "voicemail_left"] },
+      steps: [
+        { id: "long_enough", type: "condition", field: "event.duration_seconds", op: "gte", value: 30 },
+        { id: "post", type: "http", url: `${env.TOOL_SERVER_URL}/echo?tag=${marker}`, body: {} },
+      ],
+    });
+    await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
+    const ended = (endReason: string, duration: number) =>
+      webhookEventBody({ type: "call.ended", accountId: t.accountId, data: { call_id: `CAL-${crypto.randomUUID().slice(0, 8)}`, agent_id: "AGT-7KQ2M9XD4H", agent_version: 1, direction: "inbound", from: "+14155550100", to: "+14155550101", status: "completed", end_reason: endReason, ended_at: new Date().toISOString(), duration_seconds: duration } });
+    expect(await dispatchWorkflows(env, ended("twilio:busy", 5))).toEqual([]);
+    const [runId] = await dispatchWorkflows(env, ended("twilio:completed", 12));
+    const [instance] = await introspector.get();
+    await instance!.waitForStatus("complete");
+    const [run] = await runsOf(t.key, workflowId);
+    expect(run).toMatchObject({ id: runId, status: "completed" });
+    expect(run.steps.map((s: any) => [s.status, s.output])).toEqual([["succeeded", { passed: false }], ["skipped", null]]);
+    expect(await (await fetch(`${env.TOOL_SERVER_URL}/seen?tag=${marker}`)).text()).not.toContain("POST");
+  });
+});
