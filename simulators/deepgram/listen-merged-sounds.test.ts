@@ -44,3 +44,28 @@ describe("listen: sounds the VAD merges into one segment", () => {
     });
   }
 });
+
+describe("/v2/listen (Flux): sounds the VAD merges into one segment", () => {
+  it("an 'mm-hm', a cough 60 ms later, line noise, then a sentence: the sentence ends a turn with its words", async () => {
+    const [mmHm, bye] = await Promise.all([speechMulaw("mm-hm"), speechMulaw("Thank you, bye!")]);
+    const cough = encodeMulaw(noiseAudio("cough", { seed: 3 }).pcm);
+    const lineNoise = encodeMulaw(noiseAudio("line_noise", { seed: 4 }).pcm);
+    const client = new RecordingClient(`${sim.wsUrl}/v2/listen?model=flux-general-en&encoding=mulaw&sample_rate=8000&extra=call_sid:CA-merged`, { headers: authHeaders() });
+    await client.opened;
+    const say = (text: string, mulaw: Uint8Array, silenceAfterMs: number) => {
+      sim.registry.expect("CA-merged", text, mulaw);
+      client.sendAudio(concatBytes(mulaw, silenceMulaw(silenceAfterMs)));
+    };
+    client.sendAudio(silenceMulaw(500));
+    say("mm-hm", mmHm.bytes, 60);
+    say("", cough, 2000);
+    say("", lineNoise, 2000);
+    say("Thank you, bye!", bye.bytes, 2000);
+    client.sendJson({ type: "CloseStream" });
+    await client.closed;
+
+    const ends = client.ofType("TurnInfo").filter((m) => m["event"] === "EndOfTurn").map((m) => String(m["transcript"]));
+    expect(ends.filter(Boolean)).toEqual(["mm-hm", "Thank you, bye!"]);
+    expect(sim.registry.pending("CA-merged")).toEqual([]);
+  });
+});

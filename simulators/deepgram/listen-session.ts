@@ -180,10 +180,7 @@ export class ListenSession {
     for (const u of utterances) this.#claimed.add(u.id);
     this.#emitResults(words, nowMs, { isFinal: true, ...flags }, delayMs, () => {
       // Consumed only once delivered: a stream that dies first leaves the utterance for its replacement.
-      for (const u of utterances) {
-        this.#d.registry.consume(u);
-        this.#locator?.forget(u);
-      }
+      for (const u of utterances) this.#d.registry.consume(u);
     });
   }
 
@@ -195,10 +192,8 @@ export class ListenSession {
     const locator = this.#locator;
     if (!locator) return [];
     this.#transcriptFor(seg);
-    const merged = this.#d.registry.upcoming(this.#p.extra["call_sid"]).filter((u) => {
-      const startMs = locator.startMs(u);
-      return u !== seg.utterance && !this.#claimed.has(u.id) && startMs !== undefined && startMs > seg.startMs && startMs <= speechEndMs;
-    });
+    const pending = this.#d.registry.upcoming(this.#p.extra["call_sid"]).filter((u) => u !== seg.utterance);
+    const merged = locator.mergedInto(seg.startMs, speechEndMs, pending, this.#claimed);
     const texts = [seg.utterance?.text, ...merged.map((u) => u.text)].filter(Boolean);
     if (seg.utterance && texts.length > 1) seg.transcript = SegmentTranscript.scripted(texts.join(" "), this.#d.seed);
     return merged;

@@ -19,6 +19,8 @@ export class UtteranceLocator {
 
   /** Looks for the opening of each `pending` utterance not yet found in `data`, the stream's next audio. */
   scan(data: Uint8Array, pending: readonly ExpectedUtterance[]): void {
+    // Heard (consumed) utterances are no longer pending: what is kept stays as small as the registry's queue.
+    for (const id of this.#startMs.keys()) if (!pending.some((u) => u.id === id)) this.#startMs.delete(id);
     const buf = new Uint8Array(this.#tail.length + data.length);
     buf.set(this.#tail);
     buf.set(data, this.#tail.length);
@@ -33,12 +35,14 @@ export class UtteranceLocator {
     this.#tail = buf.slice(Math.max(0, buf.length - (SIGNATURE_BYTES - 1)));
   }
 
-  /** Audio time at which `u` began in this stream, once its audio arrived. */
-  startMs(u: ExpectedUtterance): number | undefined {
-    return this.#startMs.get(u.id);
-  }
-
-  forget(u: ExpectedUtterance): void {
-    this.#startMs.delete(u.id);
+  /**
+   * Utterances of `pending` not in `claimed` that began inside the segment from `segmentStartMs` to `speechEndMs`
+   * after its own opening: sounds the VAD heard as part of that segment.
+   */
+  mergedInto(segmentStartMs: number, speechEndMs: number, pending: readonly ExpectedUtterance[], claimed: ReadonlySet<number>): ExpectedUtterance[] {
+    return pending.filter((u) => {
+      const startMs = this.#startMs.get(u.id);
+      return !claimed.has(u.id) && startMs !== undefined && startMs > segmentStartMs && startMs <= speechEndMs;
+    });
   }
 }
