@@ -157,7 +157,8 @@ export class CallRuntime {
       sink,
       sensitivity: config.interruption_sensitivity,
       earlyStart: config.early_start,
-      duckOnSpeechStart: config.duck_on_speech_start === true,
+      // Versions published before the setting existed keep its default.
+      duckOnSpeechStart: config.duck_on_speech_start !== false,
       closingMessage: config.closing_message,
       history: resumed ? historyFrom(turns) : undefined,
       firstTurnId: turns.length,

@@ -150,6 +150,31 @@ describe("BargeInDuck in the voice pipeline", () => {
     });
   }
 
+  it("after pauses under an 'mm-hm', a cough and line noise, the caller's next sentence is a caller turn, answered", async () => {
+    const c = call(true);
+    await c.askAndListen(300);
+    const pauseUnder = async (startMs: number, sound: () => void) => {
+      c.stt.listener.speechStarted(startMs);
+      await c.step(300);
+      expect(c.pipeline.duck!.holding).toBe(true);
+      sound();
+      await c.until(() => !c.pipeline.duck!.holding);
+      await c.step(100); // the reply plays on between the sounds
+    };
+    await pauseUnder(1500, () => c.stt.say("mm-hm", 1800));
+    await pauseUnder(2800, () => c.stt.say("", 3100));
+    await pauseUnder(4000, () => undefined);
+    await c.until(() => c.heard(0));
+    await c.step(600);
+    c.stt.listener.speechStarted(30_000);
+    c.stt.say("Thank you, bye!", 31_000);
+    expect(c.kinds("user_turn")).toEqual([expect.objectContaining({ text: "What do you offer?" }), expect.objectContaining({ text: "Thank you, bye!" })]);
+    await c.until(() => c.heard(1));
+    expect(c.sink.clears).toBe(0);
+    expect(c.kinds("interrupt")).toHaveLength(0);
+    expect(c.history()).toEqual(["What do you offer?", REPLY, "Thank you, bye!", "Sure, Tuesday it is. "]);
+  });
+
   it("a real interruption over the agent clears at once and cuts the history where the caller heard the agent stop", async () => {
     for (const sentence of INTERRUPTIONS) {
       const ducked = call(true);

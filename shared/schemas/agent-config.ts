@@ -161,11 +161,8 @@ export const AgentConfig = z
     early_start: z.boolean().default(false).openapi({ description: "Start the model on a stable interim transcript." }),
     duck_on_speech_start: z
       .boolean()
-      .default(false)
-      .openapi({
-        description:
-          "Pause the agent the moment the caller's voice starts over it; the first words then interrupt it, or it resumes where it paused (a backchannel, a cough). Off by default: after such pauses the caller's next sentence was sometimes not heard (being fixed).",
-      }),
+      .default(true)
+      .openapi({ description: "Pause the agent the moment the caller's voice starts over it; the first words then interrupt it, or it resumes where it paused (a backchannel, a cough)." }),
     closing_message: z.string().max(1_000).default("Thank you for calling. Goodbye!"),
     voicemail: z
       .object({ action: z.enum(["hang_up", "leave_message"]).default("hang_up"), message: z.string().max(2_000).optional() })

@@ -5,7 +5,7 @@ import { Random } from "./random.ts";
  * Audio that sounds (to an energy VAD, and roughly to a listener) like someone saying `text`.
  * With `espeak-ng` on PATH it is real synthetic speech; otherwise a deterministic voiced signal with a pitch contour,
  * formant-shaped harmonics and a syllable-rate envelope. Either way pauses inside the utterance are capped at
- * MAX_PAUSE_MS so an utterance stays one VAD segment (the Deepgram simulator maps one segment to one utterance).
+ * MAX_PAUSE_MS so an utterance stays one VAD segment (the Deepgram simulator gives each segment its utterance).
  */
 export interface SpeechAudioOptions {
   /** Speaking rate; 150 wpm ≈ 2.5 words/s is a natural conversational rate. */

@@ -12,7 +12,15 @@ export interface ExpectedUtterance {
   callSid: string | undefined;
   text: string;
   expectedAtMs: number;
+  /**
+   * The opening bytes of the utterance's sound as sent on the line (μ-law, past any leading digital silence), when
+   * the caller said which audio carries it: a listen stream finds where the utterance begins in its own audio.
+   */
+  signature?: Uint8Array;
 }
+
+export const SIGNATURE_BYTES = 32;
+const MULAW_SILENCE = 0xff;
 
 export type UtteranceListener = (utterance: ExpectedUtterance) => void;
 
@@ -23,10 +31,10 @@ export class UtteranceRegistry {
   #heard = new Map<string | undefined, ExpectedUtterance[]>();
   #listeners = new Set<UtteranceListener>();
 
-  /** Queues `text` as the next thing said on `callSid`. */
-  expect(callSid: string, text: string): void {
+  /** Queues `text` as the next thing said on `callSid`; `mulaw` is the audio about to carry it, if known. */
+  expect(callSid: string, text: string, mulaw?: Uint8Array): void {
     const queue = this.#byCall.get(callSid) ?? [];
-    queue.push(this.#make(callSid, text));
+    queue.push({ ...this.#make(callSid, text), ...(mulaw ? { signature: signatureOf(mulaw) } : {}) });
     this.#byCall.set(callSid, queue);
   }
 
@@ -98,4 +106,10 @@ export class UtteranceRegistry {
   #make(callSid: string | undefined, text: string): ExpectedUtterance {
     return { id: this.#nextId++, callSid, text, expectedAtMs: Date.now() };
   }
+}
+
+/** Undefined for audio too short or too silent to be found again. */
+function signatureOf(mulaw: Uint8Array): Uint8Array | undefined {
+  const start = mulaw.findIndex((b) => b !== MULAW_SILENCE);
+  return start >= 0 && mulaw.length - start >= SIGNATURE_BYTES ? mulaw.slice(start, start + SIGNATURE_BYTES) : undefined;
 }

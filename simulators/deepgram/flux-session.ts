@@ -22,6 +22,7 @@ import { Outbox } from "./outbox.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
 import { StreamLifecycle } from "./stream-lifecycle.ts";
 import { VadAudioInput } from "./vad-audio-input.ts";
+import { UtteranceLocator } from "./utterance-locator.ts";
 
 export interface FluxSessionDeps {
   socket: WebSocket;
@@ -59,6 +60,8 @@ export class FluxSession {
   readonly #audio: VadAudioInput;
   readonly #outbox = new Outbox();
   readonly #turns: FluxTurns;
+  /** Raw μ-law streams only: other encodings do not carry the caller's bytes as sent. */
+  readonly #locator: UtteranceLocator | undefined;
   readonly #life: StreamLifecycle;
   #thresholds: FluxThresholds;
   #keyterms: string[];
@@ -68,8 +71,12 @@ export class FluxSession {
     this.#d = deps;
     this.#thresholds = { ...deps.params.thresholds };
     this.#keyterms = [...deps.params.keyterms];
+    const { encoding, sampleRate } = deps.params;
+    const locator = encoding === "mulaw" && sampleRate ? new UtteranceLocator(sampleRate / 1000) : undefined;
+    this.#locator = locator;
     this.#turns = new FluxTurns({
       registry: deps.registry,
+      locator,
       callSid: deps.params.extra["call_sid"],
       seed: deps.seed,
       sampler: deps.sampler,
@@ -95,6 +102,7 @@ export class FluxSession {
   }
 
   #onAudio(data: Uint8Array): void {
+    this.#locator?.scan(data, this.#d.registry.upcoming(this.#d.params.extra["call_sid"]));
     const addedMs = this.#audio.push(data);
     if (addedMs === "undecodable") return this.#life.close(CLOSE.badData.code, CLOSE.badData.reason);
     this.#d.stats.flux.audioMsReceived += addedMs;

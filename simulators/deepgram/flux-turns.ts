@@ -4,7 +4,8 @@ import type { ExpectedUtterance, UtteranceRegistry } from "../common/utterance-r
 import type { VadFrame } from "./energy-vad.ts";
 import type { FluxEventName, FluxTurnEvent } from "./flux-messages.ts";
 import type { FluxThresholds } from "./flux-params.ts";
-import { segmentWords, type SegmentTranscript, type TimedWord } from "./segment-transcript.ts";
+import { SegmentTranscript, segmentWords, type TimedWord } from "./segment-transcript.ts";
+import type { UtteranceLocator } from "./utterance-locator.ts";
 
 /** Flux timing knobs that are not provider latencies. All audio time. */
 export interface FluxTiming {
@@ -18,6 +19,8 @@ export const DEFAULT_FLUX_TIMING: FluxTiming = { updateIntervalMs: 250, startOfT
 
 export interface FluxTurnsDeps {
   registry: UtteranceRegistry;
+  /** Where the scripted utterances begin in the stream's audio (raw μ-law streams only). */
+  locator?: UtteranceLocator | undefined;
   callSid: string | undefined;
   seed: number;
   sampler: LatencySampler;
@@ -33,6 +36,7 @@ export interface FluxTurnsDeps {
 interface Segment {
   startMs: number;
   transcript: SegmentTranscript;
+  utterance: ExpectedUtterance | undefined;
 }
 
 interface Pause {
@@ -130,10 +134,11 @@ export class FluxTurns {
       this.#claimed.add(next.utterance.id);
       turn.utterances.push(next.utterance);
     }
-    turn.segment = { startMs: atMs, transcript: next.transcript };
+    turn.segment = { startMs: atMs, transcript: next.transcript, utterance: next.utterance };
   }
 
   #speechEnded(turn: Turn, segment: Segment, speechEndMs: number, nowMs: number): void {
+    this.#mergeLaterSounds(turn, segment, speechEndMs);
     const words = segment.transcript.timed(0, segment.transcript.heardCount(speechEndMs - segment.startMs, true), segment.startMs, speechEndMs, turn.words.at(-1)?.endMs ?? 0);
     turn.words.push(...words);
     turn.segment = undefined;
@@ -144,6 +149,17 @@ export class FluxTurns {
     const eotMs = Math.max(eagerMs + 20, this.#d.sampler.draw(flux.endOfTurn) * scale(t.eotThreshold, 0.7));
     turn.pause = { startMs: speechEndMs, eagerAtMs: speechEndMs + eagerMs, eotAtMs: speechEndMs + eotMs, early: this.#d.random.next() < flux.falseEagerRate };
     this.#inPause(turn, turn.pause, nowMs);
+  }
+
+  /** Utterances that began inside this segment after its own: the VAD heard one segment, so they are its words (as on `/v1/listen`). */
+  #mergeLaterSounds(turn: Turn, segment: Segment, speechEndMs: number): void {
+    const merged = this.#d.locator?.mergedInto(segment.startMs, speechEndMs, this.#d.registry.upcoming(this.#d.callSid), this.#claimed) ?? [];
+    for (const u of merged) {
+      this.#claimed.add(u.id);
+      turn.utterances.push(u);
+    }
+    const texts = [segment.utterance?.text, ...merged.map((u) => u.text)].filter(Boolean);
+    if (segment.utterance && texts.length > 1) segment.transcript = SegmentTranscript.scripted(texts.join(" "), this.#d.seed);
   }
 
   #inPause(turn: Turn, pause: Pause, nowMs: number): void {

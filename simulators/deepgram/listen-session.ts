@@ -10,10 +10,11 @@ import { listenControlMessage, listenMetadataMessage, resultsMessage, speechStar
 import type { ListenParams } from "./listen-params.ts";
 import type { ModelInfo } from "./model-info.ts";
 import { Outbox } from "./outbox.ts";
-import { segmentWords, type SegmentTranscript, type TimedWord } from "./segment-transcript.ts";
+import { SegmentTranscript, segmentWords, type TimedWord } from "./segment-transcript.ts";
 import type { DeepgramStats } from "./simulator-stats.ts";
 import { endSilenceMs, type ListenTiming } from "./listen-timing.ts";
 import { StreamLifecycle } from "./stream-lifecycle.ts";
+import { UtteranceLocator } from "./utterance-locator.ts";
 import { VadAudioInput } from "./vad-audio-input.ts";
 
 export interface ListenSessionDeps {
@@ -60,10 +61,14 @@ export class ListenSession {
   #lastWordEndMs = 0;
   #wordsSinceUtteranceEnd = false;
   #sentAny = false;
+  /** Raw μ-law streams only: other encodings do not carry the caller's bytes as sent. */
+  readonly #locator: UtteranceLocator | undefined;
 
   constructor(deps: ListenSessionDeps) {
     this.#d = deps;
     this.#p = deps.params;
+    const { encoding, sampleRate, channels } = deps.params;
+    this.#locator = encoding === "mulaw" && sampleRate ? new UtteranceLocator((sampleRate / 1000) * channels) : undefined;
     const decoder = new ListenAudioDecoder(deps.params.encoding, deps.params.sampleRate, deps.params.channels);
     this.#audio = new VadAudioInput(decoder, () => endSilenceMs(this.#p.endpointingMs, deps.timing), (frame) => this.#onFrame(frame));
     this.#life = new StreamLifecycle({
@@ -85,6 +90,7 @@ export class ListenSession {
     }
     this.#d.stats.listen.audioBytesReceived += data.length;
     this.#hash.update(data);
+    this.#locator?.scan(data, this.#d.registry.upcoming(this.#p.extra["call_sid"]));
     const addedMs = this.#audio.push(data);
     if (addedMs === "undecodable") return this.#life.close(CLOSE.badData.code, CLOSE.badData.reason);
     this.#d.stats.listen.audioMsReceived += addedMs;
@@ -161,6 +167,7 @@ export class ListenSession {
   }
 
   #endSegment(seg: Segment, speechEndMs: number, nowMs: number, flags: { speechFinal: boolean; fromFinalize: boolean }): void {
+    const merged = this.#mergeLaterSounds(seg, speechEndMs);
     const transcript = this.#transcriptFor(seg);
     const heard = transcript.heardCount(speechEndMs - seg.startMs, true);
     const words = transcript.timed(seg.committed, heard, seg.startMs, speechEndMs, seg.committedEndMs);
@@ -169,12 +176,27 @@ export class ListenSession {
     // silence already heard (audio time) is spent, and a final never precedes the endpoint.
     const sinceSpeechEndMs = nowMs - speechEndMs;
     const delayMs = Math.max(0, this.#d.sampler.withTail(this.#d.sampler.draw(this.#d.sampler.profile.sttFinal)) - sinceSpeechEndMs);
-    const utterance = seg.utterance;
-    if (utterance) this.#claimed.add(utterance.id);
+    const utterances = [...(seg.utterance ? [seg.utterance] : []), ...merged];
+    for (const u of utterances) this.#claimed.add(u.id);
     this.#emitResults(words, nowMs, { isFinal: true, ...flags }, delayMs, () => {
       // Consumed only once delivered: a stream that dies first leaves the utterance for its replacement.
-      if (utterance) this.#d.registry.consume(utterance);
+      for (const u of utterances) this.#d.registry.consume(u);
     });
+  }
+
+  /**
+   * Utterances that began inside this segment after its own (the caller coughed within the endpointing window of an
+   * "mm-hm"): the VAD heard one segment, so they are its words too, and no later segment takes them.
+   */
+  #mergeLaterSounds(seg: Segment, speechEndMs: number): ExpectedUtterance[] {
+    const locator = this.#locator;
+    if (!locator) return [];
+    this.#transcriptFor(seg);
+    const pending = this.#d.registry.upcoming(this.#p.extra["call_sid"]).filter((u) => u !== seg.utterance);
+    const merged = locator.mergedInto(seg.startMs, speechEndMs, pending, this.#claimed);
+    const texts = [seg.utterance?.text, ...merged.map((u) => u.text)].filter(Boolean);
+    if (seg.utterance && texts.length > 1) seg.transcript = SegmentTranscript.scripted(texts.join(" "), this.#d.seed);
+    return merged;
   }
 
   #emitResults(words: TimedWord[], endMs: number, flags: { isFinal: boolean; speechFinal: boolean; fromFinalize: boolean }, delayMs = 0, onSent?: () => void): void {

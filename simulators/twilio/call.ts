@@ -116,7 +116,7 @@ export class SimulatedCall implements TwimlCall {
       },
       callerSpeaking: () => this.#line.speaking,
       speak: (utterance, bargeIn) => {
-        this.#init.registry?.expect(this.sid, utterance.words);
+        this.#init.registry?.expect(this.sid, utterance.words, utterance.mulaw);
         this.#line.speak(utterance.mulaw);
         this.recorder.turnStarted(utterance.text, this.#frameMs, utterance.durationMs, bargeIn);
       },
