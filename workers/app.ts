@@ -26,6 +26,8 @@ import { authenticate, requireOperator } from "./auth/authenticate.ts";
 import { BILLING_APIS } from "./billing/billing-api.ts";
 import { stripeWebhookRoutes } from "./billing/payments/stripe-webhook.ts";
 import { documentStripeWebhook } from "./billing/payments/stripe-webhook-spec.ts";
+import { consoleApi } from "./console/console-api.ts";
+import { consoleApp } from "./console/console-app.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
 import { webhookDeliveriesApi } from "./webhooks/delivery-routes.ts";
@@ -37,7 +39,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, consoleApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });
@@ -104,6 +106,8 @@ export function createApp() {
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/twilio", twilioRoutes);
   app.route("/stripe", stripeWebhookRoutes);
+  // The tenant console: pages, sign-in and sessions (workers/console/); it acts on /v1 with the tokens it mints.
+  app.route("/console", consoleApp);
   documentTwilioWebhooks(app);
   documentStripeWebhook(app);
   documentWebhookEvents(app);
