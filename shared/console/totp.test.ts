@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { base32Decode, base32Encode, hotp, matchTotp, totpCode } from "./totp.ts";
 
-const RFC_SECRET = new TextEncoder().encode("12345678901234567890");
+const RFC_SECRET = new Uint8Array(new TextEncoder().encode("12345678901234567890"));
 
 describe("TOTP", () => {
   it("matches the RFC 6238 SHA-1 test vectors", async () => {

@@ -22,7 +22,7 @@ export function base32Encode(bytes: Uint8Array): string {
   return out;
 }
 
-export function base32Decode(text: string): Uint8Array {
+export function base32Decode(text: string): Uint8Array<ArrayBuffer> {
   const clean = text.replace(/[\s=]/g, "").toUpperCase();
   const out: number[] = [];
   let bits = 0;
@@ -45,7 +45,7 @@ export const newTotpSecret = () => base32Encode(crypto.getRandomValues(new Uint8
 
 export const totpStep = (nowMs: number) => Math.floor(nowMs / 1000 / STEP_S);
 
-export async function hotp(secret: Uint8Array, counter: number, digits = DIGITS): Promise<string> {
+export async function hotp(secret: Uint8Array<ArrayBuffer>, counter: number, digits = DIGITS): Promise<string> {
   const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
   const message = new DataView(new ArrayBuffer(8));
   message.setUint32(0, Math.floor(counter / 2 ** 32));
