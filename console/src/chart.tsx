@@ -13,7 +13,7 @@ export interface Series {
  * A uPlot line chart over days, sized to its container (so it fits 390 px as well as 1280 px). uPlot draws to a
  * canvas, which screen readers cannot read: `summary` is the same data as text, for them and for the tests.
  */
-export function LineChart({ title, days, series, summary }: { title: string; days: number[]; series: Series[]; summary: string }) {
+export function LineChart({ title, days, series, summary, range }: { title: string; days: number[]; series: Series[]; summary: string; range?: [number, number] }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current!;
@@ -22,7 +22,7 @@ export function LineChart({ title, days, series, summary }: { title: string; day
       height: 220,
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, value: (_: uPlot, v: number | null) => (v == null ? "—" : `${Math.round(v)} ${s.unit}`) }))],
       axes: [{}, { size: 56 }],
-      scales: { x: { time: true } },
+      scales: { x: { time: true }, ...(range && { y: { range } }) },
     };
     const plot = new uPlot(opts, [days, ...series.map((s) => s.values)] as uPlot.AlignedData, el);
     const resize = new ResizeObserver(() => plot.setSize({ width: el.clientWidth, height: 220 }));

@@ -5,9 +5,10 @@ import { getTableConfig, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, it } from "vitest";
 import * as schema from "../../shared/db/schema.ts";
 import * as webhooksSchema from "../../shared/db/webhooks-schema.ts";
+import * as consoleSchema from "../../shared/db/console-schema.ts";
 
 /** Every table of the D1 schema files drizzle-kit reads (drizzle.config.ts). */
-const TABLES: SQLiteTable[] = [schema, webhooksSchema].flatMap((module) => Object.values(module as Record<string, unknown>).filter((v): v is SQLiteTable => is(v, SQLiteTable)));
+const TABLES: SQLiteTable[] = [schema, webhooksSchema, consoleSchema].flatMap((module) => Object.values(module as Record<string, unknown>).filter((v): v is SQLiteTable => is(v, SQLiteTable)));
 
 const objects = async (type: "table" | "index" | "trigger") =>
   (

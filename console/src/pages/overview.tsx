@@ -96,7 +96,7 @@ export function Overview() {
               ))}
             </section>
             <section class="charts" aria-label="Last 14 days">
-              <LineChart title="Success rate (%)" days={o.days} series={[{ label: "success", values: o.success, color: "#1a7f37", unit: "%" }]} summary={describe(o.success, "%")} />
+              <LineChart title="Success rate (%)" days={o.days} range={[0, 100]} series={[{ label: "success", values: o.success, color: "#1a7f37", unit: "%" }]} summary={describe(o.success, "%")} />
               <LineChart
                 title="Voice-to-voice latency (ms)"
                 days={o.days}

@@ -89,13 +89,14 @@ export function SecurityPage({ session, onChange }: { session: Session; onChange
         <ProblemMessage error={error} />
         <Loaded state={sessions} empty={(d) => (d.data.length === 0 ? "No other sessions." : null)}>
           {(d) => (
+            <div class="table-wrap" tabIndex={0} role="region" aria-label="Your live sessions">
             <table>
               <caption class="sr-only">Your live sessions</caption>
               <thead><tr><th scope="col">Browser</th><th scope="col">Signed in</th><th scope="col">Last active</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>
                 {d.data.map((s) => (
                   <tr key={s.id}>
-                    <td>{s.user_agent ?? "unknown"}{s.current && " (this one)"}</td>
+                    <td class="wrap">{s.user_agent?.slice(0, 80) ?? "unknown"}{s.current && " (this one)"}</td>
                     <td>{formatDate(s.created_at)}</td>
                     <td>{formatDate(s.last_seen_at)}</td>
                     <td>{!s.current && <button class="secondary" onClick={() => revoke(s.id)}>Sign out</button>}</td>
@@ -103,6 +104,7 @@ export function SecurityPage({ session, onChange }: { session: Session; onChange
                 ))}
               </tbody>
             </table>
+            </div>
           )}
         </Loaded>
       </section>

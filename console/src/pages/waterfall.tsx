@@ -55,6 +55,7 @@ export function Waterfall({ turns }: { turns: WaterfallTurn[] }) {
               />
             ))}
           </div>
+          <div class="table-wrap" tabIndex={0} role="region" aria-label={`Turn ${turn.seq} stage timings`}>
           <table class="timings">
             <caption class="sr-only">Turn {turn.seq} stages</caption>
             <thead>
@@ -76,6 +77,7 @@ export function Waterfall({ turns }: { turns: WaterfallTurn[] }) {
               ))}
             </tbody>
           </table>
+          </div>
         </section>
       ))}
     </div>
