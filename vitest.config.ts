@@ -1,8 +1,13 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { mkdirSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 import { SIMULATOR_CREDENTIALS } from "./simulators/index.ts";
 import { DEEPGRAM_ACCELERATED_SPEED, postgresBindings, simulatorUrls } from "./test/workers/simulator-ports.ts";
 import { startJwksServer } from "./test/workers/jwks-server.ts";
+
+// wrangler.toml serves the console's build as static assets, and refuses to start when its folder is missing; the
+// workers tests need no pages, so a checkout that has not built the console (`npm run console:build`) still runs them.
+mkdirSync("console/dist", { recursive: true });
 
 // Two projects: platform code runs inside workerd against real D1/KV/Durable Object storage;
 // the provider simulators and scripts are Node programs and are tested in Node.

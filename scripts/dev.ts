@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { provisionTenant } from "./lib/demo-tenant.ts";
 import { startDemoToolServer } from "./lib/demo-tool-server.ts";
 import { registerDevEndpoint } from "./lib/dev-webhook-endpoint.ts";
+import { inviteOwner, printNewMail } from "./lib/email-outbox.ts";
 import { startWebhookReceiver } from "./lib/webhook-receiver.ts";
 import { WEBHOOK_EVENT_TYPES } from "../shared/webhooks/event-catalogue.ts";
 import { DEV_STATE_DIR, DEV_STATE_FILE, type DevState } from "./lib/dev-state.ts";
@@ -90,12 +91,18 @@ Operator     X-Operator-Secret: ${platform.operatorSecret}
 Demo tenant  ${state.accountId}   API key: ${state.apiKey}
              agent ${state.agentId} on ${state.number}
 Webhooks     ${receiver.url} (endpoint ${hook.id}, every event type): deliveries are printed here, verified
+Console      ${platform.baseUrl}/console/   (emails, such as the owner's invitation below, are printed here)
 
 Try:  curl -s ${platform.baseUrl}/v1/agents -H "authorization: Bearer ${state.apiKey}"
       npm run call -- --agent ${state.agentId} --script demo/front-desk.caller.yaml
 Ctrl-C stops everything.`);
 
+// Mail has no sender locally: the outbox is printed, starting with a fresh console invitation for the demo owner.
+const stopMail = await printNewMail(platform.baseUrl, platform.operatorSecret);
+await inviteOwner(platform.baseUrl, state.apiKey);
+
 const stop = async () => {
+  stopMail();
   await tools.close();
   await receiver.close();
   await platform.close();

@@ -29,6 +29,8 @@ import { authenticate, requireOperator } from "./auth/authenticate.ts";
 import { BILLING_APIS } from "./billing/billing-api.ts";
 import { stripeWebhookRoutes } from "./billing/payments/stripe-webhook.ts";
 import { documentStripeWebhook } from "./billing/payments/stripe-webhook-spec.ts";
+import { consoleApi } from "./console/console-api.ts";
+import { consoleApp } from "./console/console-app.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { privacyApi } from "./compliance/privacy/privacy-routes.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
@@ -44,7 +46,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, consoleApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });
@@ -114,6 +116,8 @@ export function createApp() {
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/twilio", twilioRoutes);
   app.route("/stripe", stripeWebhookRoutes);
+  // The tenant console: pages, sign-in and sessions (workers/console/); it acts on /v1 with the tokens it mints.
+  app.route("/console", consoleApp);
   documentTwilioWebhooks(app);
   documentStripeWebhook(app);
   documentWebhookEvents(app);

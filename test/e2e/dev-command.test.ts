@@ -70,6 +70,10 @@ describe("npm run dev", () => {
     expect(output).toContain(`npm run call -- --agent ${s.agentId}`);
   });
 
+  it("prints the demo owner's console invitation from the local email outbox", async () => {
+    await expect.poll(() => output, { timeout: 10_000 }).toMatch(new RegExp(`✉  to owner@acme\\.example: .*\\n.*http://127\\.0\\.0\\.1:${env.DEV_PORT}/console/accept-invite#token=[\\w-]{43}`));
+  });
+
   it("rings the seeded number through the Twilio simulator: a signed webhook, a whole call, a latency table", async () => {
     const call = await run("scripts/call.ts", ["--script", "test/e2e/fixtures/short-call.caller.yaml"]);
     expect(call.stderr).toBe("");

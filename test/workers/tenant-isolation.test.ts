@@ -85,6 +85,7 @@ describe("tenant isolation", () => {
       ["PATCH", `/v1/users/${user.id}`, { role: "admin" }],
       ["DELETE", `/v1/users/${user.id}`],
       ["POST", `/v1/users/${user.id}/tokens`, {}],
+      ["POST", `/v1/users/${user.id}/invitations`, {}],
       ["DELETE", `/v1/api-keys/${key.id}`],
       ["GET", `/v1/agents/${victim.agentId}`],
       ["PATCH", `/v1/agents/${victim.agentId}`, { name: "pwned" }],

@@ -31,6 +31,7 @@ export const PROBLEM_TYPES = {
   "internal": { status: 500, title: "Internal error" },
   "billing-unavailable": { status: 503, title: "Billing is temporarily unavailable" },
   "stripe-signature-invalid": { status: 400, title: "The Stripe-Signature header does not verify" },
+  "rate-limited": { status: 429, title: "Too many attempts" },
 } as const;
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;

@@ -1,0 +1,171 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DemoTenant } from "../../scripts/lib/demo-tenant.ts";
+import { DEMO_CALLER, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
+import { DESKTOP, expectAccessible, expectNoSidewaysScroll, inviteAndAccept, launchBrowser, PHONE, screenshot, signIn } from "./console-browser.ts";
+
+/**
+ * The console in a real browser against the whole local platform: one tenant with the demo agent and one finished
+ * call; its owner signs in with TOTP, edits agents and reads the call; a viewer is shown no edit controls and the
+ * API refuses what the page would not offer.
+ */
+const world = worldPerFile();
+let browser: Browser;
+let tenant: DemoTenant;
+let callId: string;
+/** The owner's signed-in browser (a TOTP code works once, so the owner signs in once and the tests share it). */
+let owner: Page;
+
+async function ownerPage(): Promise<Page> {
+  const page = await owner.context().newPage();
+  await page.setViewportSize(DESKTOP);
+  await page.goto(`${world.platform.baseUrl}/console/`);
+  await page.getByRole("navigation", { name: "Console" }).waitFor();
+  return page;
+}
+
+async function newPage(viewport = DESKTOP): Promise<Page> {
+  // An explicit locale: the machine's (POSIX) one is no language tag Intl accepts.
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC" });
+  return context.newPage();
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  world.platform.sims.bedrock.loadScenario(DEMO_SCENARIO);
+  tenant = await tenantFor(world);
+  callId = (await placeInboundCall(world, tenant, DEMO_CALLER)).call.id;
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("tenant console in a browser", () => {
+  it("the owner accepts the invitation, turns on TOTP, and signs in again with password and code", async () => {
+    const user = (await tenant.api.get("/v1/users")).data.find((u: { role: string }) => u.role === "owner");
+    const page = await newPage();
+    await inviteAndAccept(world, tenant.apiKey, page, { id: user.id, email: user.email });
+    await page.getByRole("link", { name: "Security" }).click();
+    await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+    const totpSecret = (await page.getByTestId("totp-secret").textContent())!;
+    const { totpCode } = await import("../../shared/console/totp.ts");
+    await page.getByLabel("The 6-digit code it shows").fill(await totpCode(totpSecret, Date.now()));
+    await page.getByRole("button", { name: "Turn on" }).click();
+    await expect.poll(() => page.locator(".codes li").count()).toBe(10);
+    await page.getByRole("button", { name: "Done" }).click();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign in" }).waitFor();
+
+    const cookies = await page.context().cookies();
+    expect(cookies.filter((c) => c.name === "__Host-console_session")).toEqual([]);
+    const next = await newPage();
+    await signIn(next, world.platform.baseUrl, user.email, totpSecret);
+    const [session] = (await next.context().cookies(world.platform.baseUrl)).filter((c) => c.name === "__Host-console_session");
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: "Strict", path: "/" });
+    // The page keeps its bearer token in memory only.
+    expect(await next.evaluate(() => [localStorage.length, sessionStorage.length])).toEqual([0, 0]);
+    await expect.poll(() => next.getByRole("heading", { name: "Overview" }).isVisible()).toBe(true);
+    owner = next;
+  }, 90_000);
+
+  it("creates an agent, showing a bad value at its field, then publishes it", async () => {
+    const page = await ownerPage();
+    await page.getByRole("link", { name: "Agents", exact: true }).click();
+    await page.getByRole("link", { name: "New agent" }).click();
+    await page.getByLabel("Name").fill("Console-made agent");
+    await page.getByLabel("Temperature").fill("7");
+    await page.getByRole("button", { name: "Create agent" }).click();
+    const fieldError = page.locator("#cfg-llm-temperature-error");
+    await expect.poll(() => fieldError.textContent()).toMatch(/1/);
+    expect(await page.getByLabel("Temperature").getAttribute("aria-invalid")).toBe("true");
+    await expectAccessible(page, "agent editor with a field error");
+
+    await page.getByLabel("Temperature").fill("0.3");
+    await page.getByRole("button", { name: "Create agent" }).click();
+    await expect.poll(async () => (await page.locator(".problem").allTextContents()).join() || page.url()).toMatch(/\/console\/agents\/AGT-/);
+    await page.getByRole("button", { name: "Publish" }).click();
+    await expect.poll(() => page.getByTestId("live-version").textContent()).toBe("Live: version 1");
+    const agentId = /AGT-\w+/.exec(page.url())![0];
+    expect(await tenant.api.get(`/v1/agents/${agentId}`)).toMatchObject({ name: "Console-made agent", live_version: 1, draft: { llm: { temperature: 0.3 } } });
+  }, 60_000);
+
+  it("the finished call's page shows the transcript and a waterfall with each turn's stored timings", async () => {
+    const call = await tenant.api.get(`/v1/calls/${callId}`);
+    const page = await ownerPage();
+    await page.getByRole("link", { name: "Calls", exact: true }).click();
+    await page.getByRole("link", { name: callId }).click();
+    await page.getByRole("heading", { name: "Latency per turn" }).waitFor();
+
+    const timed = (call.turns as { seq: number; role: string; timings: Record<string, number> | null }[]).filter((t) => t.role === "agent" && t.timings?.first_audio_sent_ms != null);
+    expect(timed.length).toBeGreaterThanOrEqual(4);
+    for (const turn of timed) {
+      const section = page.getByTestId(`waterfall-${turn.seq}`);
+      for (const mark of ["stt_final_ms", "llm_first_token_ms", "tts_first_byte_ms", "first_audio_sent_ms"]) {
+        if (turn.timings![mark] == null) continue;
+        const cell = section.locator(`tr[data-stage="${mark}"] td`).nth(1);
+        expect(Number(await cell.getAttribute("data-ms")), `turn ${turn.seq} ${mark}`).toBe(turn.timings![mark]);
+      }
+    }
+    // Drawn to scale: the turn with the longest voice-to-voice has the widest bar track filled.
+    const slowest = timed.reduce((a, b) => (b.timings!.first_audio_sent_ms! > a.timings!.first_audio_sent_ms! ? b : a));
+    const lastBar = page.getByTestId(`waterfall-${slowest.seq}`).locator(".bar").last();
+    const [left, width] = await lastBar.evaluate((el) => [parseFloat((el as HTMLElement).style.left), parseFloat((el as HTMLElement).style.width)]);
+    expect(left! + width!).toBeCloseTo(100, 0);
+    expect(await page.locator(".transcript li").count()).toBe(call.turns.length);
+    await screenshot(page, "call-desktop");
+    await expectAccessible(page, "call page");
+
+    await page.setViewportSize(PHONE);
+    await expectNoSidewaysScroll(page, "call page at 390 px");
+    await screenshot(page, "call-phone");
+  }, 60_000);
+
+  it("every page passes axe and fits 1280 px and 390 px", async () => {
+    const page = await ownerPage();
+    const pages = ["/", "/calls", "/agents", `/agents/${tenant.agentId}`, "/agents/new", "/billing", "/webhooks", "/api-keys", "/users", "/security"];
+    for (const viewport of [DESKTOP, PHONE]) {
+      await page.setViewportSize(viewport);
+      for (const path of pages) {
+        await page.goto(`${world.platform.baseUrl}/console${path}`);
+        await page.locator("main h1").waitFor();
+        await page.waitForFunction(() => !document.querySelector("[aria-busy=true]"));
+        expect(await page.locator(".problem").count(), `${path} shows a problem: ${await page.locator(".problem").allTextContents()}`).toBe(0);
+        if (viewport === DESKTOP) await expectAccessible(page, path);
+        await expectNoSidewaysScroll(page, `${path} at ${viewport.width} px`);
+      }
+      await page.goto(`${world.platform.baseUrl}/console/`);
+      await page.locator(".chart canvas").first().waitFor();
+      await screenshot(page, `overview-${viewport === DESKTOP ? "desktop" : "phone"}`);
+    }
+    const signedOut = await newPage();
+    await signedOut.goto(`${world.platform.baseUrl}/console/`);
+    await signedOut.getByRole("button", { name: "Sign in" }).waitFor();
+    await expectAccessible(signedOut, "sign-in page");
+    await screenshot(signedOut, "sign-in");
+  }, 120_000);
+
+  it("a viewer sees no edit controls, and the API refuses the write the page does not offer", async () => {
+    const page = await newPage();
+    await inviteAndAccept(world, tenant.apiKey, page, { email: "viewer@acme.example", role: "viewer" });
+    await page.getByRole("link", { name: "Agents", exact: true }).click();
+    await page.getByRole("link", { name: "Front desk (demo)" }).waitFor();
+    expect(await page.getByRole("link", { name: "New agent" }).count()).toBe(0);
+    await page.getByRole("link", { name: "Front desk (demo)" }).click();
+    await page.getByLabel("System prompt").waitFor();
+    expect(await page.getByRole("button", { name: /Save draft|Publish/ }).count()).toBe(0);
+    expect(await page.getByLabel("System prompt").isDisabled()).toBe(true);
+    expect(await page.getByRole("link", { name: "API keys" }).count()).toBe(0);
+
+    // A forged request from the viewer's own page: a token without the CSRF header is refused, and a token
+    // minted properly still cannot publish.
+    const results = await page.evaluate(async (agentId) => {
+      const noCsrf = await fetch("/console/api/token", { method: "POST" });
+      const { csrf_token } = await (await fetch("/console/api/session")).json();
+      const { token } = await (await fetch("/console/api/token", { method: "POST", headers: { "x-csrf-token": csrf_token } })).json();
+      const publish = await fetch(`/v1/agents/${agentId}/publish`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+      return { noCsrf: noCsrf.status, publish: publish.status, problem: (await publish.json()).type };
+    }, tenant.agentId);
+    expect(results).toEqual({ noCsrf: 403, publish: 403, problem: expect.stringMatching(/forbidden$/) });
+  }, 60_000);
+});
