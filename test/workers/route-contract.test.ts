@@ -164,7 +164,7 @@ describe("route contract", () => {
   it("declares the operations whose response carries a secret, and documents their 409", async () => {
     const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, any>> }>();
     const flagged = ops.filter((o) => o.secretResponse).map((o) => o.name);
-    expect(flagged.sort()).toEqual(["POST /v1/api-keys", "POST /v1/operator/accounts", "POST /v1/users/{id}/tokens", "POST /v1/webhooks/endpoints", "POST /v1/webhooks/endpoints/{id}/rotate-secret"]);
+    expect(flagged.sort()).toEqual(["POST /v1/api-keys", "POST /v1/calls/{id}/live-ticket", "POST /v1/operator/accounts", "POST /v1/users/{id}/tokens", "POST /v1/webhooks/endpoints", "POST /v1/webhooks/endpoints/{id}/rotate-secret"]);
     for (const name of flagged) {
       const [method, path] = name.split(" ") as [string, string];
       const op = doc.paths[path]![method.toLowerCase()];
@@ -258,6 +258,8 @@ describe("route contract", () => {
       "POST /v1/phone-numbers/buy": async () => ({ path: "/v1/phone-numbers/buy", body: { e164: available[0].e164 } }),
       "POST /v1/calls": async () => ({ path: "/v1/calls", body: { agent_id: t.agentId, to: UK, from: t.number } }),
       "POST /v1/calls/{id}/hangup": async () => ({ path: `/v1/calls/${await dial()}/hangup`, retry: callEnded }),
+      // Like a hang-up, a ticket needs the call still live: one that ended first (409) is tried on a new call.
+      "POST /v1/calls/{id}/live-ticket": async () => ({ path: `/v1/calls/${await dial()}/live-ticket`, retry: (first) => first.status === 409 }),
       "POST /v1/calls/{id}/analyze": async () => ({ path: `/v1/calls/${await analysableCall(t)}/analyze` }),
       "POST /v1/calls/{id}/transfer": async () => ({ path: `/v1/calls/${await dial()}/transfer`, body: { to: "+14155550188", mode: "cold" }, retry: callEnded }),
       "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:contract" } }),

@@ -32,7 +32,7 @@ callLiveApi.openapi(
       "A browser's EventSource cannot send a bearer token, so the live transcript takes this ticket instead: good for one connection to this call, within 60 seconds. 409 `conflict` once the call has ended (its transcript is at `GET /v1/calls/{id}`).",
     request: { params: callParams },
     responses: { 201: jsonResponse(LiveTicket, "The ticket."), 409: problem("`conflict`: the call has ended.") },
-  }),
+  }, { secretResponse: true }),
   async (c) => {
     const { id } = c.req.valid("param");
     const accountId = c.get("principal").accountId;
