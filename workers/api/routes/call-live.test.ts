@@ -1,19 +1,19 @@
-import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CallStore, type CallMeta } from "../../../durable-objects/call/call-store.ts";
+import type { CallMeta } from "../../../durable-objects/call/call-store.ts";
+import { callSession } from "../../../shared/calls/call-session-stub.ts";
 import { newCallId } from "../../../shared/ids.ts";
 import { api, request } from "../../../test/workers/api-client.ts";
 import { telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 
-/** A call row in D1 and its object's meta, as the voice webhook leaves them (no stream yet). */
+/** A call row in D1 and its prepared object, as the voice webhook leaves them (no stream yet). */
 async function liveCall(t: TelephonyTenant, status = "in-progress"): Promise<string> {
   const id = newCallId();
   await env.DB.prepare("INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at) VALUES (?, ?, ?, 1, 'inbound', '+12125550100', ?, ?, ?)")
     .bind(id, t.accountId, t.agentId, t.number, status, new Date().toISOString())
     .run();
   const meta: CallMeta = { callId: id, accountId: t.accountId, agentId: t.agentId, agentVersion: 1, direction: "inbound", from: "+12125550100", to: t.number, callSid: null, createdAt: new Date().toISOString(), publicBaseUrl: "https://voice.test" };
-  await runInDurableObject(env.CALL_SESSION.get(env.CALL_SESSION.idFromName(id)), async (_instance, state) => void new CallStore(state.storage.sql).put("meta", meta));
+  await callSession(env, id).prepare(meta);
   return id;
 }
 
