@@ -13,6 +13,7 @@ import { hangUpCaller } from "./call/caller-leg.ts";
 import { CallerStreams } from "./call/caller-streams.ts";
 import { Deadlines, type DeadlineName } from "./call/deadlines.ts";
 import { heardOrTimeout } from "./call/hold-line.ts";
+import { LiveTranscript, type LiveOpen } from "./call/live-transcript.ts";
 import { providerFailed } from "./call/provider-failure.ts";
 import { RuntimeSlot } from "./call/runtime-slot.ts";
 import { exitReason, type StreamExit } from "./call/stream-exit.ts";
@@ -49,6 +50,7 @@ export class CallSession extends DurableObject<Env> {
   readonly #runtime = new RuntimeSlot<CallRuntime>();
   readonly #tasks: BackgroundTasks;
   readonly #transfers: CallTransfers;
+  readonly #live: LiveTranscript;
   #delivering: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -56,6 +58,7 @@ export class CallSession extends DurableObject<Env> {
     this.#store = new CallStore(ctx.storage.sql);
     this.#deadlines = new Deadlines(this.#store, ctx.storage);
     this.#streams = new CallerStreams(ctx, env, this.#store);
+    this.#live = new LiveTranscript(this.#store);
     this.#tasks = new BackgroundTasks(this.#store, (level, message, data) => this.#log(level, message, data), (p) => ctx.waitUntil(p));
     this.#transfers = new CallTransfers(ctx, env, this.#store, {
       setDeadline: (name, at) => this.#deadlines.set(name, at),
@@ -99,6 +102,16 @@ export class CallSession extends DurableObject<Env> {
     if (!this.#store.get<{ purged?: boolean }>("delivery")?.purged) return false;
     this.#store.purge([]);
     return true;
+  }
+
+  /** A one-time ticket to open this call's live transcript (./call/live-transcript.ts); null if not the account's. */
+  issueLiveTicket(accountId: string): { ticket: string; expiresAt: number } | null {
+    return this.#live.issue(accountId);
+  }
+
+  /** Redeems a ticket: the live transcript as Server-Sent Events, or why not. */
+  openLive(ticket: string): LiveOpen {
+    return this.#live.open(ticket);
   }
 
   /** An outbound call's Twilio CallSid, known once Twilio accepted the call. */
@@ -267,6 +280,7 @@ export class CallSession extends DurableObject<Env> {
     this.#store.put("outcome", full);
     emitCallEvent(this.env, meta, "call.ended", { status: full.status, end_reason: full.endReason, ended_at: full.endedAt, duration_seconds: full.durationSeconds }, "ended", (p) => this.ctx.waitUntil(p));
     this.#store.event("call.ended", { status: full.status, reason: full.endReason });
+    this.#live.ended(full);
     this.#deadlines.clearAll();
     await this.#transfers.callEnded();
     await runtime?.close(full.endReason);
@@ -330,6 +344,7 @@ export class CallSession extends DurableObject<Env> {
           }),
         setDeadline: (name, at) => this.#deadlines.set(name, at),
         log: (level, message, data) => this.#log(level, message, data),
+        turnFinished: this.#live.turnFinished,
       },
       this.#transfers.takeReturnLine(),
     );

@@ -16,6 +16,8 @@ import { apiKeysApi } from "./api/routes/api-keys.ts";
 import { auditLogApi } from "./api/routes/audit-log.ts";
 import { callControlApi } from "./api/routes/call-control.ts";
 import { callsApi } from "./api/routes/calls.ts";
+import { callRecordingApi } from "./api/routes/call-recording.ts";
+import { callLiveApi, LIVE_TRANSCRIPT_PATH } from "./api/routes/call-live.ts";
 import { consentApi } from "./api/routes/consent.ts";
 import { deadLettersApi } from "./api/routes/dead-letters.ts";
 import { doNotCallApi } from "./api/routes/do-not-call.ts";
@@ -46,7 +48,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, consoleApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, consoleApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });
@@ -89,8 +91,11 @@ export function createApp() {
   app.use("/stripe/*", limitBodies(WEBHOOK_BODY_LIMIT_BYTES));
   // A body's media type is checked per operation (415 only where a JSON body is declared and one was sent), after
   // authentication: a POST without a body, such as publish, needs no Content-Type.
-  // Operator routes (tenant bootstrap) take the operator secret; everything else a tenant credential.
-  app.use("/v1/*", (c, next) => (c.req.path.startsWith("/v1/operator/") ? requireOperator(c, next) : authenticate(c, next)));
+  // Operator routes (tenant bootstrap) take the operator secret; the live transcript its one-time ticket (checked by
+  // the call's object); everything else a tenant credential.
+  app.use("/v1/*", (c, next) =>
+    c.req.path.startsWith("/v1/operator/") ? requireOperator(c, next) : LIVE_TRANSCRIPT_PATH.test(c.req.path) && c.req.method === "GET" ? next() : authenticate(c, next),
+  );
   // Every write handler commits through `c.var.audit`: its statements and its audit entry in one D1 batch.
   app.use("/v1/*", auditWrites);
 
@@ -102,6 +107,7 @@ export function createApp() {
     description: "An API key (`ayb_live_…`) or a dashboard JWT (HS256, or RS256/ES256 from the configured JWKS).",
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "operator", { type: "apiKey", in: "header", name: "X-Operator-Secret" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "liveTicket", { type: "apiKey", in: "query", name: "ticket", description: "A one-time ticket from `POST /v1/calls/{id}/live-ticket`." });
   app.doc31("/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: {

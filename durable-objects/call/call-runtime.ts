@@ -14,7 +14,7 @@ import { CallTimers } from "./call-timers.ts";
 import type { DeadlineName } from "./deadlines.ts";
 import type { CallMeta, CallStore, StoredTurn } from "./call-store.ts";
 import { toolRound } from "./tool-turn.ts";
-import { TranscriptRecorder } from "./transcript-recorder.ts";
+import { TranscriptRecorder, type FinishedTurn } from "./transcript-recorder.ts";
 import { UsageMeter, type CallUsage } from "./usage-meter.ts";
 
 export type RuntimeDeadline = Extract<DeadlineName, "call_timers" | "hangup">;
@@ -28,6 +28,8 @@ export interface CallRuntimeHooks {
   providerFailed(error: ProviderError): void;
   setDeadline(name: RuntimeDeadline, at: number): void;
   log(level: "warn" | "error", message: string, data?: Record<string, unknown>): void;
+  /** A caller or agent turn has finished (the live transcript's viewers are told). */
+  turnFinished?(turn: FinishedTurn): void;
 }
 
 /**
@@ -174,9 +176,12 @@ export class CallRuntime {
       { setAlarm: (at) => hooks.setDeadline("call_timers", at) },
     );
     const runtime = new CallRuntime(meta, config, pipeline, timers, speed, hooks, store);
-    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics, (turn) =>
-      emitTranscriptTurn(env, meta, { ...turn, text: redactText(turn.text, config.pii_redaction ?? []) }),
-    );
+    // What leaves the object (the webhook, the live viewers) is redacted as the stored transcript is.
+    const recorder = new TranscriptRecorder(store, pipeline.ledger, pipeline.metrics, (finished) => {
+      const turn = { ...finished, text: redactText(finished.text, config.pii_redaction ?? []) };
+      emitTranscriptTurn(env, meta, turn);
+      hooks.turnFinished?.(turn);
+    });
     pipeline.observe(recorder.observe);
     pipeline.observe(runtime.usage.observe);
     pipeline.observe((frame: Frame) => runtime.#observe(frame));

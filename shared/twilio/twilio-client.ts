@@ -125,6 +125,19 @@ export class TwilioClient {
     return this.#request("DELETE", `/Recordings/${recordingSid}.json`, "idempotent");
   }
 
+  /**
+   * A recording's media (`/Recordings/{sid}.wav`), as Twilio's response with its body unread so it can be streamed
+   * on; a `range` is passed through. Not retried: the caller's client retries a stream.
+   */
+  async recordingMedia(recordingSid: string, range?: string): Promise<Response> {
+    const headers: Record<string, string> = { authorization: this.#auth };
+    if (range) headers.range = range;
+    const res = await this.fetcher(`${this.#base}/Recordings/${recordingSid}.wav`, { headers });
+    if (res.ok) return res;
+    const { text, json } = await this.#read(res);
+    throw this.#failure(res, text, json);
+  }
+
   async searchNumbers(country: string, query: { areaCode?: string; contains?: string; limit?: number }): Promise<AvailableNumber[]> {
     const params = new URLSearchParams();
     if (query.areaCode) params.set("AreaCode", query.areaCode);
@@ -165,18 +178,23 @@ export class TwilioClient {
       headers["content-type"] = "application/x-www-form-urlencoded";
     }
     const res = await this.fetcher(this.#base + path, { method, headers, body });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      /* reported below with the status */
-    }
-    if (!res.ok) {
-      const message = String(json.message ?? (text.slice(0, 200) || res.statusText));
-      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.#retry.clock.now());
-      throw new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, message, json.more_info as string | undefined, retryAfterMs);
-    }
+    const { text, json } = await this.#read(res);
+    if (!res.ok) throw this.#failure(res, text, json);
     return json as T;
+  }
+
+  async #read(res: Response): Promise<{ text: string; json: Record<string, unknown> }> {
+    const text = await res.text();
+    try {
+      return { text, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    } catch {
+      return { text, json: {} }; // reported with the status
+    }
+  }
+
+  #failure(res: Response, text: string, json: Record<string, unknown>): TwilioApiError {
+    const message = String(json.message ?? (text.slice(0, 200) || res.statusText));
+    const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.#retry.clock.now());
+    return new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, message, json.more_info as string | undefined, retryAfterMs);
   }
 }

@@ -1,3 +1,4 @@
+import { RecordingAudio } from "./recording-audio.ts";
 import { newSid } from "./sids.ts";
 import { rfc2822 } from "./twilio-dates.ts";
 import type { HttpMethod } from "./twiml.ts";
@@ -16,8 +17,8 @@ export interface RecordingOptions {
 }
 
 /**
- * A call recording (`RE…`). The simulator stores no audio; it tracks the resource's lifecycle and sends the
- * recording status callbacks the application listens for.
+ * A call recording (`RE…`): its lifecycle, the recording status callbacks the application listens for, and the
+ * audio the call carried while it was recording (served at its media URL).
  */
 export class CallRecordingResource {
   readonly sid = newSid("RE");
@@ -29,6 +30,7 @@ export class CallRecordingResource {
   startMs: number;
   durationMs = 0;
   #resumedAtMs: number | null;
+  readonly #audio = new RecordingAudio();
 
   constructor(accountSid: string, callSid: string, options: RecordingOptions, startMs: number, now: Date) {
     this.accountSid = accountSid;
@@ -54,6 +56,17 @@ export class CallRecordingResource {
     if (this.status !== "paused") return;
     this.#resumedAtMs = nowMs;
     this.status = "in-progress";
+  }
+
+  /** One call frame: the caller's audio and the agent audio played during it, kept while recording. */
+  capture(frameStartMs: number, inbound: Uint8Array, outbound: Uint8Array): void {
+    if (this.status !== "in-progress" || this.#resumedAtMs === null || frameStartMs < this.#resumedAtMs) return;
+    this.#audio.capture(this.durationMs + frameStartMs - this.#resumedAtMs, inbound, outbound);
+  }
+
+  /** The media, as `GET …/Recordings/{sid}.wav` returns it once the recording has completed. */
+  wav(): Uint8Array {
+    return this.#audio.wav(this.durationMs, this.options.channels === "dual" ? 2 : 1, this.options.track);
   }
 
   /** Stops recording; returns false if it had already finished. */

@@ -40,6 +40,7 @@ export interface SimulatedCallInit {
 }
 
 const BACKGROUND_SETTLE_MS = 5000;
+const NO_AUDIO = new Uint8Array(0);
 const ENDED: ReadonlySet<CallStatus> = new Set(["completed", "busy", "failed", "no-answer", "canceled"]);
 
 /**
@@ -346,7 +347,8 @@ export class SimulatedCall implements TwimlCall {
     try {
       this.#script.onFrame(frameStartMs);
       const audio = this.#line.nextFrame();
-      this.#stream?.frame(frameStartMs, audio);
+      const played = this.#stream?.frame(frameStartMs, audio) ?? NO_AUDIO;
+      for (const recording of this.recordings) recording.capture(frameStartMs, audio, played);
     } catch (err) {
       this.recorder.error(0, `simulator error: ${(err as Error).message}`, frameStartMs);
       void this.end("failed", "failed");

@@ -188,8 +188,9 @@ export class MediaStreamSession {
     return this.live && frameStartMs + FRAME_MS > this.#startedAtMs;
   }
 
-  frame(frameStartMs: number, callerAudio: Uint8Array): void {
-    if (!this.carriesFrame(frameStartMs)) return;
+  /** Returns the agent audio that played during the frame (what a call recording hears). */
+  frame(frameStartMs: number, callerAudio: Uint8Array): Uint8Array {
+    if (!this.carriesFrame(frameStartMs)) return new Uint8Array(0);
     this.#chunk++;
     this.#send({
       event: "media",
@@ -203,7 +204,7 @@ export class MediaStreamSession {
       },
     });
     this.record.mediaFramesSent++;
-    this.#playback.advance(frameStartMs);
+    return this.#playback.advance(frameStartMs);
   }
 
   sendDtmf(digit: string): void {

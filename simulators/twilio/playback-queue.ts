@@ -66,8 +66,9 @@ export class PlaybackQueue {
     else this.#items.push({ kind: "mark", name });
   }
 
-  /** Plays the frame [frameStartMs, frameStartMs + 20). */
-  advance(frameStartMs: number): void {
+  /** Plays the frame [frameStartMs, frameStartMs + 20); returns the audio played (shorter than a frame when it ran out). */
+  advance(frameStartMs: number): Uint8Array {
+    const played = new Uint8Array(FRAME_BYTES);
     let consumed = 0;
     while (this.#items.length > 0) {
       const head = this.#items[0]!;
@@ -83,17 +84,19 @@ export class PlaybackQueue {
         this.#listener.segmentStarted(playheadMs);
       }
       const take = Math.min(FRAME_BYTES - consumed, head.bytes.length - head.offset);
+      played.set(head.bytes.subarray(head.offset, head.offset + take), consumed);
       head.offset += take;
       consumed += take;
       this.#queuedBytes -= take;
       if (head.offset === head.bytes.length) this.#items.shift();
     }
-    if (!this.#playing) return;
+    if (!this.#playing) return played.subarray(0, 0);
     const endMs = frameStartMs + consumed / BYTES_PER_MS;
     this.#playedUntilMs = endMs;
     if (consumed > 0) this.#listener.segmentProgress(consumed, endMs);
     // Out of audio (or the next chunk has not arrived yet): the segment is over.
     if (consumed < FRAME_BYTES) this.#endSegment(endMs, false);
+    return played.subarray(0, consumed);
   }
 
   /** Drops all queued audio; every pending mark is echoed at once, in order. */

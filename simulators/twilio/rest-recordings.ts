@@ -81,3 +81,34 @@ export function deleteRecording(state: TwilioState, accountSid: string, recordin
   call.recordings.splice(call.recordings.indexOf(recording), 1);
   return { status: 204, body: null };
 }
+
+/**
+ * The media URL, `GET /Accounts/{AccountSid}/Recordings/{RecordingSid}[.wav]`: a completed recording's audio as WAV
+ * (Twilio's default without an extension). MP3 is not rendered here, so `.mp3` is answered as an unknown resource.
+ */
+export function recordingMedia(state: TwilioState, accountSid: string, file: string, range: string | undefined) {
+  const match = /^(RE[0-9a-f]{32})(\.wav)?$/.exec(file);
+  const recording = match ? findRecording(state, accountSid, match[1]!) : undefined;
+  if (!recording || recording.status !== "completed") throw new TwilioApiError(20404, `The requested resource /2010-04-01/Accounts/${accountSid}/Recordings/${file} was not found`);
+  const wav = recording.wav();
+  const headers = { "Content-Type": "audio/x-wav", "Accept-Ranges": "bytes" };
+  // One `bytes=start-[end]` range, as a media player asks for when it seeks; anything else gets the whole file.
+  const asked = /^bytes=(\d+)-(\d*)$/.exec(range ?? "");
+  if (asked) {
+    const start = Number(asked[1]);
+    const end = Math.min(asked[2] ? Number(asked[2]) : wav.length - 1, wav.length - 1);
+    if (start > end) return { status: 416, body: null, headers: { ...headers, "Content-Range": `bytes */${wav.length}` } };
+    const part = wav.subarray(start, end + 1);
+    return { status: 206, body: part, headers: { ...headers, "Content-Length": String(part.length), "Content-Range": `bytes ${start}-${end}/${wav.length}` } };
+  }
+  return { status: 200, body: wav, headers: { ...headers, "Content-Length": String(wav.length) } };
+}
+
+function findRecording(state: TwilioState, accountSid: string, recordingSid: string): CallRecordingResource | undefined {
+  for (const call of state.calls.values()) {
+    if (call.accountSid !== accountSid) continue;
+    const recording = call.recordings.find((r) => r.sid === recordingSid);
+    if (recording) return recording;
+  }
+  return undefined;
+}

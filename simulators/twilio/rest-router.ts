@@ -5,7 +5,7 @@ import { FormFields } from "./form-fields.ts";
 import { faultError, type RestFault } from "./rest-faults.ts";
 import { callListFilter, createCall, updateCall } from "./rest-calls.ts";
 import { buyNumber, listNumbers, numberOf, releaseNumber, searchLocal, updateNumber } from "./rest-numbers.ts";
-import { createRecording, deleteRecording, fetchAccountRecording, fetchRecording, listRecordings, updateRecording } from "./rest-recordings.ts";
+import { createRecording, deleteRecording, fetchAccountRecording, fetchRecording, listRecordings, recordingMedia, updateRecording } from "./rest-recordings.ts";
 import type { TwilioState } from "./simulator-state.ts";
 import { TwilioApiError } from "./twilio-api-error.ts";
 
@@ -15,6 +15,8 @@ export interface RestRequest {
   query: URLSearchParams;
   authorization: string | undefined;
   body: string;
+  /** The `Range` header (recording media). */
+  range?: string | undefined;
 }
 
 export interface RestResponse {
@@ -100,6 +102,7 @@ router
     updateRecording(state, accountSid, params.callSid!, params.recordingSid!, form))
   .get("/:accountSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => fetchAccountRecording(state, accountSid, params.recordingSid!))
   .delete("/:accountSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => deleteRecording(state, accountSid, params.recordingSid!))
+  .get("/:accountSid/Recordings/:file", ({ accountSid, params, rest }, state) => recordingMedia(state, accountSid, params.file!, rest.range))
   .get("/:accountSid/AvailablePhoneNumbers/:country/Local.json", ({ accountSid, params, fields }, state) => searchLocal(state, accountSid, params.country!, fields))
   .get("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, fields, rest }, state) => page("incoming_phone_numbers", listNumbers(state, accountSid, fields), rest.path, fields))
   .post("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, form }, state) => buyNumber(state, accountSid, form))

@@ -82,10 +82,16 @@ export interface TwilioSimulator {
 interface ServiceRequest extends IRequest {
   payload: string;
   authorization: string | undefined;
+  range: string | undefined;
 }
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (body === null || status === 204) {
     res.writeHead(status, headers).end();
+    return;
+  }
+  // Recording media: raw bytes, with the headers the route set.
+  if (body instanceof Uint8Array) {
+    res.writeHead(status, headers).end(body);
     return;
   }
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
@@ -108,14 +114,14 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
       const { pathname, searchParams } = new URL(url);
       return handleControlRequest(sim, method, pathname, searchParams, payload);
     })
-    .all("*", ({ method, url, payload, authorization }) => {
+    .all("*", ({ method, url, payload, authorization, range }) => {
       const { pathname, searchParams } = new URL(url);
-      return handleRestRequest(state, { method, path: pathname, query: searchParams, authorization, body: payload });
+      return handleRestRequest(state, { method, path: pathname, query: searchParams, authorization, body: payload, range });
     });
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
-      const out = await service.fetch({ method: req.method ?? "GET", url: new URL(req.url ?? "/", "http://simulator").href, payload: body, authorization: req.headers.authorization });
+      const out = await service.fetch({ method: req.method ?? "GET", url: new URL(req.url ?? "/", "http://simulator").href, payload: body, authorization: req.headers.authorization, range: req.headers.range });
       send(res, out.status, out.body, out.headers);
     })().catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { code: 20500, message: `Internal simulator error: ${(err as Error).message}`, more_info: "https://www.twilio.com/docs/errors/20500", status: 500 });

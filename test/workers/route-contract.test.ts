@@ -37,7 +37,8 @@ interface Operation {
 async function v1Operations(): Promise<Operation[]> {
   const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, any>> }>();
   return Object.entries(doc.paths)
-    .filter(([path]) => path.startsWith("/v1/"))
+    // The live transcript takes a one-time ticket, not a credential: workers/api/routes/call-live.test.ts walks its refusals.
+    .filter(([path]) => path.startsWith("/v1/") && path !== "/v1/calls/{id}/live")
     .flatMap(([template, item]) =>
       Object.entries<any>(item).map(([method, op]) => {
         const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
@@ -168,7 +169,7 @@ describe("route contract", () => {
   it("declares the operations whose response carries a secret, and documents their 409", async () => {
     const doc = await (await exports.default.fetch("https://api.test/openapi.json")).json<{ paths: Record<string, Record<string, any>> }>();
     const flagged = ops.filter((o) => o.secretResponse).map((o) => o.name);
-    expect(flagged.sort()).toEqual(["POST /v1/api-keys", "POST /v1/operator/accounts", "POST /v1/users/{id}/tokens", "POST /v1/webhooks/endpoints", "POST /v1/webhooks/endpoints/{id}/rotate-secret"]);
+    expect(flagged.sort()).toEqual(["POST /v1/api-keys", "POST /v1/calls/{id}/live-ticket", "POST /v1/operator/accounts", "POST /v1/users/{id}/tokens", "POST /v1/webhooks/endpoints", "POST /v1/webhooks/endpoints/{id}/rotate-secret"]);
     for (const name of flagged) {
       const [method, path] = name.split(" ") as [string, string];
       const op = doc.paths[path]![method.toLowerCase()];
@@ -278,6 +279,8 @@ describe("route contract", () => {
       "POST /v1/phone-numbers/buy": async () => ({ path: "/v1/phone-numbers/buy", body: { e164: available[0].e164 } }),
       "POST /v1/calls": async () => ({ path: "/v1/calls", body: { agent_id: t.agentId, to: UK, from: t.number } }),
       "POST /v1/calls/{id}/hangup": async () => ({ path: `/v1/calls/${await dial()}/hangup`, retry: callEnded }),
+      // Like a hang-up, a ticket needs the call still live: one that ended first (409) is tried on a new call.
+      "POST /v1/calls/{id}/live-ticket": async () => ({ path: `/v1/calls/${await dial()}/live-ticket`, retry: (first) => first.status === 409 }),
       "POST /v1/calls/{id}/analyze": async () => ({ path: `/v1/calls/${await analysableCall(t)}/analyze` }),
       "POST /v1/calls/{id}/transfer": async () => ({ path: `/v1/calls/${await dial()}/transfer`, body: { to: "+14155550188", mode: "cold" }, retry: callEnded }),
       "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:contract" } }),

@@ -103,6 +103,8 @@ describe("tenant isolation", () => {
       ["POST", `/v1/calls/${callId}/hangup`, {}],
       ["POST", `/v1/calls/${callId}/analyze`, {}],
       ["POST", `/v1/calls/${callId}/transfer`, { to: "+14155550188" }],
+      ["GET", `/v1/calls/${callId}/recording`],
+      ["POST", `/v1/calls/${callId}/live-ticket`, {}],
       ["GET", `/v1/do-not-call/${encodeURIComponent("+14155550177")}`],
       ["DELETE", `/v1/do-not-call/${encodeURIComponent("+14155550177")}`],
       ["GET", `/v1/webhooks/endpoints/${hook.id}`],
@@ -137,7 +139,9 @@ describe("tenant isolation", () => {
     const documented = Object.entries(doc.paths)
       // A month (`/v1/billing/statements/{month}`) names no resource of anyone's: the statement is always the caller's
       // own (workers/billing/routes/invoices.test.ts shows a tenant none of another's lines).
-      .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator") && !path.includes("{month}"))
+      // The live transcript takes no credential but a ticket, kept in the call's own object: another call's (any
+      // tenant's) is unknown there (workers/api/routes/call-live.test.ts); issuing one is walked here.
+      .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator") && !path.includes("{month}") && !path.endsWith("/live"))
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
     const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace(campaign.id, "{id}").replace(runId, "{run_id}").replace(workflowId, "{id}").replace("/integration-connections/slack", "/integration-connections/{name}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
     expect(walked.sort()).toEqual(documented.sort());

@@ -1,0 +1,71 @@
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { CallMeta } from "../../../durable-objects/call/call-store.ts";
+import { callSession } from "../../../shared/calls/call-session-stub.ts";
+import { newCallId } from "../../../shared/ids.ts";
+import { api, request } from "../../../test/workers/api-client.ts";
+import { telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
+
+/** A call row in D1 and its prepared object, as the voice webhook leaves them (no stream yet). */
+async function liveCall(t: TelephonyTenant, status = "in-progress"): Promise<string> {
+  const id = newCallId();
+  await env.DB.prepare("INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at) VALUES (?, ?, ?, 1, 'inbound', '+12125550100', ?, ?, ?)")
+    .bind(id, t.accountId, t.agentId, t.number, status, new Date().toISOString())
+    .run();
+  const meta: CallMeta = { callId: id, accountId: t.accountId, agentId: t.agentId, agentVersion: 1, direction: "inbound", from: "+12125550100", to: t.number, callSid: null, createdAt: new Date().toISOString(), publicBaseUrl: "https://voice.test" };
+  await callSession(env, id).prepare(meta);
+  return id;
+}
+
+const open = (callId: string, ticket?: string) => exports.default.fetch(new Request(`https://api.test/v1/calls/${callId}/live${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ""}`));
+
+async function expectRefused(res: Response) {
+  expect(res.status).toBe(401);
+  expect(res.headers.get("content-type")).toBe("application/problem+json");
+  expect(((await res.json()) as { type: string }).type).toMatch(/\/unauthenticated$/);
+}
+
+describe("live transcript tickets", () => {
+  it("opens the event stream once per ticket, only for the call it was issued for", async () => {
+    const t = await telephonyTenant();
+    const callId = await liveCall(t);
+    const other = await liveCall(t);
+    const issued = await api(t.key).post(`/v1/calls/${callId}/live-ticket`);
+    expect(issued.status).toBe(201);
+    expect(Date.parse(issued.json.expires_at) - Date.now()).toBeLessThanOrEqual(60_000);
+
+    await expectRefused(await open(other, issued.json.ticket));
+    const live = await open(callId, issued.json.ticket);
+    expect(live.status).toBe(200);
+    expect(live.headers.get("content-type")).toBe("text/event-stream");
+    await live.body!.cancel();
+    await expectRefused(await open(callId, issued.json.ticket));
+    await expectRefused(await open(callId));
+    await expectRefused(await open(callId, "lt_guessed"));
+  });
+
+  it("issues no ticket for an ended call (409) or another tenant's (404)", async () => {
+    const t = await telephonyTenant();
+    const ended = await liveCall(t, "completed");
+    const res = await request("POST", `/v1/calls/${ended}/live-ticket`, { key: t.key });
+    expect(res.status).toBe(409);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const stranger = await telephonyTenant();
+    expect((await request("POST", `/v1/calls/${await liveCall(t)}/live-ticket`, { key: stranger.key })).status).toBe(404);
+  });
+});
+
+describe("GET /v1/calls/{id}/recording", () => {
+  it("answers problem+json when the call has no recording (404) or it has not completed (409)", async () => {
+    const t = await telephonyTenant();
+    const unrecorded = await liveCall(t, "completed");
+    const none = await request("GET", `/v1/calls/${unrecorded}/recording`, { key: t.key });
+    expect(none.status).toBe(404);
+    expect(none.json.detail).toBe("the call has no recording");
+    const recording = await liveCall(t);
+    await env.DB.prepare("UPDATE calls SET recording_sid = ?, recording_status = 'in-progress' WHERE id = ?").bind(`RE${"0".repeat(32)}`, recording).run();
+    const pending = await request("GET", `/v1/calls/${recording}/recording`, { key: t.key });
+    expect(pending.status).toBe(409);
+    expect(pending.headers.get("content-type")).toBe("application/problem+json");
+  });
+});
