@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
-import { callObjectDump, deliveredCallFrom, tracesOf, twilioRecording, uniquePhone } from "./testing/person-fixtures.ts";
+import { callObjectDump, deliveredCallFrom, tracesOf, twilioRecording, uniquePhone } from "../../../test/workers/person-fixtures.ts";
 
 describe("POST /v1/privacy/erasures", () => {
   it("leaves no trace of the number outside its tombstone in any D1 table, Postgres table, KV entry or call object", { timeout: 60_000 }, async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { api, request } from "../../../test/workers/api-client.ts";
 import { telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
-import { deliveredCallFrom, uniquePhone } from "./testing/person-fixtures.ts";
+import { deliveredCallFrom, uniquePhone } from "../../../test/workers/person-fixtures.ts";
 
 const ROUTES = ["/v1/privacy/erasures", "/v1/privacy/exports"] as const;
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { withPostgres } from "../../../shared/pg/client.ts";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
-import { twilioRecording } from "../privacy/testing/person-fixtures.ts";
+import { twilioRecording } from "../../../test/workers/person-fixtures.ts";
 import { applyRetention } from "./retention-job.ts";
 
 /** The job's clock: every age below is counted back from this instant. */

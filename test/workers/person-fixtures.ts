@@ -1,11 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
-import { withPostgres } from "../../../../shared/pg/client.ts";
-import { TwilioClient } from "../../../../shared/twilio/twilio-client.ts";
-import { session, until } from "../../../../test/workers/media-stream-client.ts";
-import { inboundParams, parseConnect, twilioPost, type TelephonyTenant } from "../../../../test/workers/telephony-fixtures.ts";
-import { CallStore } from "../../../../durable-objects/call/call-store.ts";
+import { withPostgres } from "../../shared/pg/client.ts";
+import { TwilioClient } from "../../shared/twilio/twilio-client.ts";
+import { session, until } from "./media-stream-client.ts";
+import { inboundParams, parseConnect, twilioPost, type TelephonyTenant } from "./telephony-fixtures.ts";
+import { CallStore } from "../../durable-objects/call/call-store.ts";
 
 export const uniquePhone = () => `+1415${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
 const basic = (t: TelephonyTenant) => `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}`;
