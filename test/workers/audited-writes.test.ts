@@ -4,9 +4,10 @@ import { api, request } from "./api-client.ts";
 import { settleAudit } from "./audit-fixtures.ts";
 import { ensureDefaultPlan, operator, pendingDeadLetter } from "./billing-fixtures.ts";
 import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
-import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
+import { liveCall, registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
+import { createWorkflow, failedRun, sleepingRun, SLACK_WEBHOOK_URL } from "../../workers/workflows/testing/workflow-fixtures.ts";
 
 /**
  * Every write operation in /openapi.json, sent once successfully, leaves exactly one audit entry naming it (its
@@ -65,7 +66,7 @@ describe("every write is audited", () => {
       const send = async () => {
         const write = await all[name]!();
         const before = (await chain(write.chain ?? t.accountId)).length;
-        const res = await request(method!, write.path, write.operator ? { headers: { "x-operator-secret": env.OPERATOR_SECRET, ...write.headers }, body: write.body } : { key: t.key, body: write.body });
+        const res = await request(method!, write.path, write.operator ? { headers: { "x-operator-secret": env.OPERATOR_SECRET, ...write.headers }, body: write.body } : { key: t.key, body: write.body, headers: write.headers });
         return { write, before, res };
       };
       let { write, before, res } = await send();
@@ -96,6 +97,21 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
   // The Twilio simulator ends a dialled call moments after answering it (it cannot reach this Worker's webhook).
   const callEnded = (first: Awaited<ReturnType<typeof request>>) => first.json?.twilio_code === 21220;
   const hook = () => createEndpoint(t.key, receiverUrl().url, ["ping"]);
+  const campaignBody = () => ({
+    name: "Audited",
+    agent_id: t.agentId,
+    caller_ids: [t.number],
+    schedule: { start_date: "2027-01-11", end_date: "2027-01-12", calling_hours: { start: "09:00", end: "17:00" } },
+    max_concurrency: 1,
+    contacts: [{ phone: "+14155550155" }],
+  });
+  const campaign = async (...transitions: string[]) => {
+    const id = (await owner.post("/v1/campaigns", campaignBody())).json.id as string;
+    for (const step of transitions) await owner.post(`/v1/campaigns/${id}/${step}`, {});
+    return id;
+  };
+  const WAIT_A_DAY = { name: "Audited", trigger: { type: "manual" }, steps: [{ id: "wait", type: "delay", duration: "1 day" }] };
+  const connectSlack = () => owner.post("/v1/integration-connections", { integration: "slack", webhook_url: SLACK_WEBHOOK_URL });
   return {
     "POST /v1/operator/accounts": async () => ({
       path: "/v1/operator/accounts",
@@ -185,6 +201,32 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
     "POST /v1/webhooks/deliveries/replay": async () => {
       await storedMessage(t.accountId, (await hook()).id, "failed");
       return { path: "/v1/webhooks/deliveries/replay", body: { since: new Date(Date.now() - 60_000).toISOString() } };
+    },
+    "POST /v1/calls/{id}/live-ticket": async () => ({ path: `/v1/calls/${await liveCall(t)}/live-ticket` }),
+    "POST /v1/campaigns": async () => ({ path: "/v1/campaigns", body: campaignBody() }),
+    "POST /v1/campaigns/{id}/start": async () => ({ path: `/v1/campaigns/${await campaign()}/start` }),
+    "POST /v1/campaigns/{id}/pause": async () => ({ path: `/v1/campaigns/${await campaign("start")}/pause` }),
+    "POST /v1/campaigns/{id}/resume": async () => ({ path: `/v1/campaigns/${await campaign("start", "pause")}/resume` }),
+    "POST /v1/campaigns/{id}/cancel": async () => ({ path: `/v1/campaigns/${await campaign()}/cancel` }),
+    "POST /v1/campaigns/{id}/contacts": async () => ({ path: `/v1/campaigns/${await campaign()}/contacts`, body: { contacts: [{ phone: "+14155550156" }] } }),
+    "POST /v1/campaigns/{id}/contacts/remove": async () => ({ path: `/v1/campaigns/${await campaign()}/contacts/remove`, body: { phones: ["+14155550155"] } }),
+    "POST /v1/campaigns/{id}/contacts/csv": async () => ({ path: `/v1/campaigns/${await campaign()}/contacts/csv`, body: "phone\n+14155550157\n", headers: { "content-type": "text/csv" } }),
+    "POST /v1/workflows": async () => ({ path: "/v1/workflows", body: WAIT_A_DAY }),
+    "PUT /v1/workflows/{id}": async () => ({ path: `/v1/workflows/${await createWorkflow(t.key, WAIT_A_DAY)}`, body: { ...WAIT_A_DAY, name: "Renamed" } }),
+    "DELETE /v1/workflows/{id}": async () => ({ path: `/v1/workflows/${await createWorkflow(t.key, WAIT_A_DAY)}` }),
+    "POST /v1/workflows/{id}/runs": async () => ({ path: `/v1/workflows/${await createWorkflow(t.key, WAIT_A_DAY)}/runs`, body: { input: {} } }),
+    "POST /v1/workflows/{id}/runs/{run_id}/retry": async () => {
+      const { workflowId, runId } = await failedRun(t.key);
+      return { path: `/v1/workflows/${workflowId}/runs/${runId}/retry` };
+    },
+    "POST /v1/workflows/{id}/runs/{run_id}/cancel": async () => {
+      const { workflowId, runId } = await sleepingRun(t.key);
+      return { path: `/v1/workflows/${workflowId}/runs/${runId}/cancel` };
+    },
+    "POST /v1/integration-connections": async () => ({ path: "/v1/integration-connections", body: { integration: "slack", webhook_url: SLACK_WEBHOOK_URL } }),
+    "DELETE /v1/integration-connections/{name}": async () => {
+      await connectSlack();
+      return { path: "/v1/integration-connections/slack" };
     },
     "DELETE /v1/do-not-call/{phone}": async () => {
       const phone = uniquePhone();

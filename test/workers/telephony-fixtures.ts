@@ -1,4 +1,7 @@
 import { env, exports } from "cloudflare:workers";
+import type { CallMeta } from "../../durable-objects/call/call-store.ts";
+import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { newCallId } from "../../shared/ids.ts";
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import { api, createTenant, type Tenant } from "./api-client.ts";
 
@@ -71,4 +74,15 @@ export function parseConnect(twimlText: string) {
   const params = Object.fromEntries([...twimlText.matchAll(/<Parameter name="([^"]+)" value="([^"]+)"\/>/g)].map((m) => [m[1], m[2]]));
   const action = /<Connect action="([^"]+)"/.exec(twimlText)?.[1];
   return { url, params: params as Record<string, string>, action };
+}
+
+/** A call row in D1 and its prepared object, as the voice webhook leaves them (no stream yet). */
+export async function liveCall(t: TelephonyTenant, status = "in-progress"): Promise<string> {
+  const id = newCallId();
+  await env.DB.prepare("INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at) VALUES (?, ?, ?, 1, 'inbound', '+12125550100', ?, ?, ?)")
+    .bind(id, t.accountId, t.agentId, t.number, status, new Date().toISOString())
+    .run();
+  const meta: CallMeta = { callId: id, accountId: t.accountId, agentId: t.agentId, agentVersion: 1, direction: "inbound", from: "+12125550100", to: t.number, callSid: null, createdAt: new Date().toISOString(), publicBaseUrl: "https://voice.test" };
+  await callSession(env, id).prepare(meta);
+  return id;
 }

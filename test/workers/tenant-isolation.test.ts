@@ -37,8 +37,9 @@ async function cachedAgentView(agentId: string) {
   await vi.waitFor(async () => expect(await env.CONFIG_CACHE.get(`agent:${agentId}`)).not.toBeNull(), { timeout: 10_000, interval: 10 });
 }
 
+// A string body is a CSV upload (the campaign contacts route); every other body is JSON.
 const send = (key: string, method: string, path: string, body?: unknown) =>
-  method === "GET" ? api(key).get(path) : method === "PUT" ? api(key).put(path, body) : method === "DELETE" ? api(key).delete(path) : method === "PATCH" ? api(key).patch(path, body) : api(key).post(path, body);
+  method === "GET" ? api(key).get(path) : method === "PUT" ? api(key).put(path, body) : method === "DELETE" ? api(key).delete(path) : method === "PATCH" ? api(key).patch(path, body) : api(key).post(path, body, typeof body === "string" ? { "content-type": "text/csv" } : undefined);
 
 /**
  * Walks every route that takes an id with another tenant's ids: each must answer 404 and reveal nothing, and

@@ -1,21 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { CallMeta } from "../../../durable-objects/call/call-store.ts";
-import { callSession } from "../../../shared/calls/call-session-stub.ts";
-import { newCallId } from "../../../shared/ids.ts";
 import { api, request } from "../../../test/workers/api-client.ts";
-import { telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
-
-/** A call row in D1 and its prepared object, as the voice webhook leaves them (no stream yet). */
-async function liveCall(t: TelephonyTenant, status = "in-progress"): Promise<string> {
-  const id = newCallId();
-  await env.DB.prepare("INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at) VALUES (?, ?, ?, 1, 'inbound', '+12125550100', ?, ?, ?)")
-    .bind(id, t.accountId, t.agentId, t.number, status, new Date().toISOString())
-    .run();
-  const meta: CallMeta = { callId: id, accountId: t.accountId, agentId: t.agentId, agentVersion: 1, direction: "inbound", from: "+12125550100", to: t.number, callSid: null, createdAt: new Date().toISOString(), publicBaseUrl: "https://voice.test" };
-  await callSession(env, id).prepare(meta);
-  return id;
-}
+import { liveCall, telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 
 const open = (callId: string, ticket?: string) => exports.default.fetch(new Request(`https://api.test/v1/calls/${callId}/live${ticket ? `?ticket=${encodeURIComponent(ticket)}` : ""}`));
 
