@@ -12,6 +12,7 @@ import {
   newApiKeyId,
   newApiKeySecret,
   newCallId,
+  newCampaignId,
   newConsentId,
   newPhoneNumberId,
   newUserId,
@@ -29,6 +30,7 @@ const FORMATS: [string, () => string, RegExp][] = [
   ["phone number id", newPhoneNumberId, new RegExp(`^PN-${C}{10}$`)],
   ["call id", newCallId, new RegExp(`^CAL-${C}{14}$`)],
   ["consent id", newConsentId, new RegExp(`^CNS-${C}{10}$`)],
+  ["campaign id", newCampaignId, new RegExp(`^CMP-${C}{10}$`)],
   ["api key secret", newApiKeySecret, /^ayb_live_[0-9A-Za-z]{32}$/],
 ];
 const DRAWS = 2_000;

@@ -1,4 +1,5 @@
 import Stripe from "stripe";
+import { retryRateLimited } from "./rate-limit-retry.ts";
 
 export type StripeConfig = Pick<Env, "STRIPE_API_BASE_URL" | "STRIPE_SECRET_KEY">;
 
@@ -12,11 +13,12 @@ export function stripeClient(env: StripeConfig): Stripe {
   const base = new URL(env.STRIPE_API_BASE_URL || STRIPE_API);
   const protocol = base.protocol === "http:" ? "http" : "https";
   return new Stripe(env.STRIPE_SECRET_KEY, {
-    httpClient: Stripe.createFetchHttpClient(),
+    httpClient: Stripe.createFetchHttpClient(retryRateLimited((input, init) => fetch(input, init))),
     host: base.hostname,
     port: base.port ? Number(base.port) : protocol === "http" ? 80 : 443,
     protocol,
-    // The SDK retries connection errors, 409s and 5xx with the request's idempotency key (it adds one to each POST).
+    // The SDK retries connection errors, 409s and 5xx with the request's idempotency key (it adds one to each POST);
+    // the fetch retries 429s.
     maxNetworkRetries: 2,
   });
 }
