@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { TwilioClient } from "../../shared/twilio/twilio-client.ts";
 import { session } from "../../test/workers/media-stream-client.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "../../test/workers/telephony-fixtures.ts";
@@ -12,10 +12,13 @@ async function recordedCall(t: TelephonyTenant, name: string) {
   await registerWithTwilio(t);
   const twilio = new TwilioClient(env.TWILIO_API_BASE_URL, t.accountSid, t.authToken);
   const call = await twilio.createCall({ to: "+14155550142", from: t.number, twiml: `<Response><Pause length="600"/></Response>` });
-  for (const end = Date.now() + 10_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
-    const res = await fetch(`${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/Calls/${call.sid}.json`, { headers: { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}` } });
-    if ((await res.json<{ status: string }>()).status === "in-progress") break;
-  }
+  await vi.waitFor(
+    async () => {
+      const res = await fetch(`${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/Calls/${call.sid}.json`, { headers: { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}` } });
+      expect((await res.json<{ status: string }>()).status).toBe("in-progress");
+    },
+    { timeout: 10_000, interval: 20 },
+  );
   const recording = await twilio.startRecording(call.sid, "https://voice.test/twilio/recording/x");
   const status = async () => {
     const res = await fetch(`${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/Recordings/${recording.sid}.json`, { headers: { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}` } });

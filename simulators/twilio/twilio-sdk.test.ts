@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import twilio from "twilio";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { computeTwilioSignature, verifyTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import type { Account } from "./simulator-state.ts";
 import { startTwilioSimulator, type TwilioSimulator } from "./simulator.ts";
@@ -101,7 +101,7 @@ describe("call recordings through twilio-node", () => {
     platform.route("/long", `<Response><Pause length="20"/><Hangup/></Response>`);
     const call = await client.calls.create({ to: "+14155559877", from: FROM, url: `${platform.url}/long` });
     const live = async () => (await client.calls(call.sid).fetch()).status === "in-progress";
-    for (const end = Date.now() + 5_000; !(await live()) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    await vi.waitFor(async () => expect(await live()).toBe(true), { timeout: 5_000, interval: 20 });
     const recording = await client.calls(call.sid).recordings.create({ recordingChannels: "dual" });
     expect((await client.calls(call.sid).recordings(recording.sid).update({ status: "paused", pauseBehavior: "skip" })).status).toBe("paused");
     expect((await client.calls(call.sid).recordings(recording.sid).update({ status: "in-progress" })).status).toBe("in-progress");
