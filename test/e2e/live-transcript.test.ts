@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { awaitingReplies, finalCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
 const world = worldPerFile();
@@ -34,16 +34,16 @@ describe("live transcript", () => {
     });
 
     // The call's row appears at Twilio's voice webhook; a ticket can be had while it is live.
-    const deadline = Date.now() + 20_000;
-    let issued: { callId: string; ticket: string } | undefined;
-    while (!issued) {
-      if (Date.now() > deadline) throw new Error("no live call to watch");
-      const page = await tenant.api.get("/v1/calls?limit=5");
-      const row = page.data.find((c: { twilio_call_sid: string }) => c.twilio_call_sid === handle.callSid);
-      const res = row && (await fetch(`${world.platform.baseUrl}/v1/calls/${row.id}/live-ticket`, { method: "POST", headers: auth }));
-      if (res?.status === 201) issued = { callId: row.id, ticket: ((await res.json()) as { ticket: string }).ticket };
-      else await new Promise((r) => setTimeout(r, 50));
-    }
+    const issued = await vi.waitFor(
+      async () => {
+        const page = await tenant.api.get("/v1/calls?limit=5");
+        const row = page.data.find((c: { twilio_call_sid: string }) => c.twilio_call_sid === handle.callSid);
+        const res = row && (await fetch(`${world.platform.baseUrl}/v1/calls/${row.id}/live-ticket`, { method: "POST", headers: auth }));
+        if (res?.status !== 201) throw new Error("no live call to watch");
+        return { callId: row.id as string, ticket: ((await res.json()) as { ticket: string }).ticket };
+      },
+      { timeout: 20_000, interval: 50 },
+    );
     const liveUrl = (callId: string, ticket: string) => `${world.platform.baseUrl}/v1/calls/${callId}/live?ticket=${encodeURIComponent(ticket)}`;
     const live = await fetch(liveUrl(issued.callId, issued.ticket));
     expect(live.status).toBe(200);
