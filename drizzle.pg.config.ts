@@ -4,6 +4,6 @@ import { defineConfig } from "drizzle-kit";
 // (`npm run db:pg:migrate`, and the tests through the same function), so both paths run the same files.
 export default defineConfig({
   dialect: "postgresql",
-  schema: "./shared/pg/schema.ts",
+  schema: "./shared/pg/*-schema.ts",
   out: "./migrations/postgres",
 });
