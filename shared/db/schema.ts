@@ -14,6 +14,12 @@ export const accounts = sqliteTable("accounts", {
   createdAt: createdAt(),
   /** Slots campaign dials leave free for inbound calls (below max_concurrent_calls); added after created_at. */
   reservedInbound: integer("reserved_inbound").notNull().default(0),
+  /**
+   * Whether the trial gates apply (workers/compliance/verification): `approved` once the business verification case
+   * is approved, `trial` before that and while a sanctions rescreen reopens it. Accounts older than verification are
+   * approved (the column's default); the case itself lives in Postgres.
+   */
+  verification: text("verification", { enum: ["trial", "approved"] }).notNull().default("approved"),
 });
 
 export const users = sqliteTable(

@@ -1,0 +1,1 @@
+ALTER TABLE `accounts` ADD `verification` text DEFAULT 'approved' NOT NULL;
