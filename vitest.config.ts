@@ -61,6 +61,13 @@ export default defineConfig({
           name: "workers",
           include: ["workers/**/*.test.ts", "durable-objects/**/*.test.ts", "shared/**/*.test.ts", "test/workers/**/*.test.ts"],
           setupFiles: ["./test/workers/apply-migrations.ts"],
+          // One runtime per pool worker, reused by every file it runs: a fresh workerd per file re-imported the whole
+          // module graph (~5 s a file, two thirds of the project's time). Files share D1 and objects, so each test
+          // makes its own tenant and asserts on its own rows only.
+          isolate: false,
+          // A test's first request may pay for importing code no earlier file used; 5 s is too tight beside busy work.
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
           // The provider simulators run in Node on loopback; the platform's production clients talk to them unchanged.
           globalSetup: ["./test/workers/global-setup.ts"],
         },

@@ -106,9 +106,11 @@ describe("call control", () => {
     const t = await telephonyTenant();
     await registerWithTwilio(t);
     await consent(t, UK);
-    const call = (await dial(t, UK)).json;
+    const dialled = await dial(t, UK);
+    expect(dialled.status, dialled.text).toBe(201);
+    const call = dialled.json;
     const transfer = await api(t.key).post(`/v1/calls/${call.id}/transfer`, { to: "+14155550188", mode: "cold" });
-    expect(transfer.status).toBe(202);
+    expect(transfer.status, transfer.text).toBe(202);
     const events = await env.CALL_SESSION.get(env.CALL_SESSION.idFromName(call.id)).events();
     expect(events.find((e) => e.type === "call.transferred")?.data).toMatchObject({ to: "+14155550188", mode: "cold" });
     const hangup = await api(t.key).post(`/v1/calls/${call.id}/hangup`);
