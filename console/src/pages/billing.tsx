@@ -1,4 +1,4 @@
-import { useEffect } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api } from "../api.ts";
 import { DataTable, usePagedList, type Column } from "../data-table.tsx";
 import { navigate, useLocation } from "../router.ts";
@@ -60,12 +60,24 @@ export function BillingPage({ canWrite }: { canWrite: boolean }) {
   const checkout = query.get("checkout");
   const billing = useLoad(() => api<Billing>("GET", "/billing"), []);
   const ledger = usePagedList<Posting>("/billing/ledger?limit=25");
-  // Back from Checkout: Stripe's webhook credits the balance moments later, so look again until the posting lands.
+  // Back from Checkout: Stripe's webhook credits the balance moments later. Look quietly (no loading flicker) until
+  // the balance moves, then show the new balance and its posting; give up after a minute.
+  const seen = billing.data?.balance_minor;
+  const [waiting, setWaiting] = useState(!!checkout && checkout !== "cancelled");
   useEffect(() => {
-    if (!checkout || checkout === "cancelled") return;
-    const timer = setInterval(() => (billing.reload(), ledger.reload()), 1500);
+    if (!waiting || seen === undefined) return;
+    const deadline = Date.now() + 60_000;
+    const timer = setInterval(async () => {
+      const now = await api<Billing>("GET", "/billing").catch(() => null);
+      if ((now && now.balance_minor !== seen) || Date.now() > deadline) {
+        clearInterval(timer);
+        setWaiting(false);
+        billing.reload();
+        ledger.reload();
+      }
+    }, 1000);
     return () => clearInterval(timer);
-  }, [checkout]);
+  }, [waiting, seen]);
   return (
     <main id="main">
       <PageHeader title="Billing" />
