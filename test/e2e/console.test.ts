@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DemoTenant } from "../../scripts/lib/demo-tenant.ts";
@@ -139,6 +140,10 @@ describe("tenant console in a browser", () => {
     expect((await tenant.api.get("/v1/billing")).balance_minor).toBe(before + 2500);
     expect(await balance.textContent()).toContain(((before + 2500) / 100).toFixed(2));
     await expectAccessible(page, "billing page after a top-up");
+    // The month's statement, fetched with the page's bearer token and saved as a PDF.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download statement (PDF)" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^statement-\d{4}-\d{2}\.pdf$/);
+    expect((await readFile((await download.path())!)).subarray(0, 5).toString()).toBe("%PDF-");
     await screenshot(page, "billing-desktop");
     await page.setViewportSize(PHONE);
     await expectNoSidewaysScroll(page, "billing page at 390 px");
