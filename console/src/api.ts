@@ -43,7 +43,7 @@ async function toProblem(res: Response): Promise<Problem> {
   }
 }
 
-async function send<T>(path: string, init: RequestInit): Promise<T> {
+async function reach(path: string, init: RequestInit): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(path, init);
@@ -51,6 +51,11 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
     throw new Problem(0, "No connection", "the platform could not be reached; check your connection and try again");
   }
   if (!res.ok) throw await toProblem(res);
+  return res;
+}
+
+async function send<T>(path: string, init: RequestInit): Promise<T> {
+  const res = await reach(path, init);
   return (res.status === 204 ? undefined : await res.json()) as T;
 }
 
@@ -98,6 +103,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const headers: Record<string, string> = { authorization: `Bearer ${await token()}` };
   if (body !== undefined) headers["content-type"] = "application/json";
   return send<T>(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+/** A `/v1` file (a statement PDF): fetched with the bearer token, since a plain link would carry no credentials. */
+export async function apiFile(path: string): Promise<Blob> {
+  return (await reach(`/v1${path}`, { headers: { authorization: `Bearer ${await token()}` } })).blob();
 }
 
 export interface Page<T> {

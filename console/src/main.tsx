@@ -3,12 +3,15 @@ import { useEffect, useState } from "preact/hooks";
 import { loadSession, signOut, type Session } from "./api.ts";
 import { AcceptInvite } from "./pages/accept-invite.tsx";
 import { AgentEditor } from "./pages/agent-editor.tsx";
+import { AgentVersions } from "./pages/agent-versions.tsx";
 import { Agents } from "./pages/agents.tsx";
 import { ApiKeysPage } from "./pages/api-keys.tsx";
+import { AuditLogPage } from "./pages/audit-log.tsx";
 import { BillingPage } from "./pages/billing.tsx";
 import { CallPage } from "./pages/call-detail.tsx";
 import { Calls } from "./pages/calls.tsx";
 import { Overview } from "./pages/overview.tsx";
+import { NumbersPage } from "./pages/numbers.tsx";
 import { MfaSetup, SecurityPage } from "./pages/security.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { UsersPage } from "./pages/users.tsx";
@@ -22,17 +25,19 @@ const NAV = [
   { path: "/", label: "Overview", scope: "calls:read" },
   { path: "/calls", label: "Calls", scope: "calls:read" },
   { path: "/agents", label: "Agents", scope: "agents:read" },
+  { path: "/numbers", label: "Numbers", scope: "numbers:read" },
   { path: "/billing", label: "Billing", scope: "billing:read" },
   { path: "/webhooks", label: "Webhooks", scope: "account:read" },
   { path: "/api-keys", label: "API keys", scope: "keys:read" },
   { path: "/users", label: "Users", scope: "users:read" },
+  { path: "/audit-log", label: "Audit log", scope: "audit:read" },
   { path: "/security", label: "Security", scope: "calls:read" },
 ];
 
 function Routed({ session, refresh }: { session: Session; refresh: () => void }) {
   const { path } = useLocation();
   const can = (scope: string) => session.scopes.includes(scope);
-  const [, section, id] = path.split("/");
+  const [, section, id, sub] = path.split("/");
   switch (section) {
     case "":
     case undefined:
@@ -40,9 +45,14 @@ function Routed({ session, refresh }: { session: Session; refresh: () => void })
     case "calls":
       return id ? <CallPage id={id} /> : <Calls />;
     case "agents":
+      if (id && sub === "versions") return <AgentVersions id={id} canWrite={can("agents:write")} />;
       return id ? <AgentEditor id={id} canWrite={can("agents:write")} /> : <Agents canWrite={can("agents:write")} />;
     case "billing":
-      return <BillingPage />;
+      return <BillingPage canWrite={can("billing:write")} />;
+    case "numbers":
+      return <NumbersPage canWrite={can("numbers:write")} />;
+    case "audit-log":
+      return <AuditLogPage />;
     case "webhooks":
       return <WebhooksPage canWrite={can("account:write")} />;
     case "api-keys":

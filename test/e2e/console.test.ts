@@ -1,6 +1,9 @@
+import { readFile } from "node:fs/promises";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DemoTenant } from "../../scripts/lib/demo-tenant.ts";
+import { PlatformClient } from "../../scripts/lib/platform-client.ts";
+import { startWebhookReceiver } from "../../scripts/lib/webhook-receiver.ts";
 import { DEMO_CALLER, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 import { DESKTOP, expectAccessible, expectNoSidewaysScroll, inviteAndAccept, launchBrowser, PHONE, screenshot, signIn } from "./console-browser.ts";
 
@@ -121,9 +124,121 @@ describe("tenant console in a browser", () => {
     await screenshot(page, "call-phone");
   }, 60_000);
 
+  it("tops up through the simulated Checkout and sees the balance rise", async () => {
+    await PlatformClient.operator(world.platform.baseUrl, world.platform.operatorSecret).request("PATCH", `/v1/operator/accounts/${tenant.accountId}/billing`, { mode: "prepaid" });
+    const before = (await tenant.api.get("/v1/billing")).balance_minor as number;
+    const page = await ownerPage();
+    await page.getByRole("link", { name: "Billing" }).click();
+    const balance = page.getByTestId("balance");
+    const shown = (await balance.textContent())!;
+    await page.getByLabel("Amount (USD)").fill("25");
+    await page.getByRole("button", { name: "Top up through Checkout" }).click();
+    // Stripe's hosted page (the simulator's): pay with the default test card; Stripe sends the browser back.
+    await page.getByRole("button", { name: "Pay 25.00 USD" }).click();
+    await page.waitForURL(/\/console\/billing\?checkout=cs_test_/);
+    await expect.poll(() => balance.textContent(), { timeout: 30_000 }).not.toBe(shown);
+    expect((await tenant.api.get("/v1/billing")).balance_minor).toBe(before + 2500);
+    expect(await balance.textContent()).toContain(((before + 2500) / 100).toFixed(2));
+    await expectAccessible(page, "billing page after a top-up");
+    // The month's statement, fetched with the page's bearer token and saved as a PDF.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download statement (PDF)" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^statement-\d{4}-\d{2}\.pdf$/);
+    expect((await readFile((await download.path())!)).subarray(0, 5).toString()).toBe("%PDF-");
+    await screenshot(page, "billing-desktop");
+    await page.setViewportSize(PHONE);
+    await expectNoSidewaysScroll(page, "billing page at 390 px");
+    await screenshot(page, "billing-phone");
+  }, 90_000);
+
+  it("replays a failed webhook delivery once its endpoint is enabled again", async () => {
+    const receiver = await startWebhookReceiver({ print: () => {} });
+    try {
+      const page = await ownerPage();
+      await page.getByRole("link", { name: "Webhooks" }).click();
+      await page.getByLabel("URL (HTTPS)").fill(receiver.url);
+      // A type the catalogue does not have: the API's issue shows at the field.
+      await page.getByLabel("Event types").fill("call.nonsense");
+      await page.getByRole("button", { name: "Add endpoint" }).click();
+      await page.locator("#wh-events-error").waitFor();
+      expect(await page.getByLabel("Event types").getAttribute("aria-invalid")).toBe("true");
+      await page.getByLabel("Event types").fill("call.ended");
+      await page.getByRole("button", { name: "Add endpoint" }).click();
+      receiver.setSecret((await page.getByTestId("endpoint-secret").textContent())!);
+      await page.getByRole("button", { name: `Disable ${receiver.url}` }).click();
+      await page.getByRole("button", { name: `Enable ${receiver.url}` }).waitFor();
+
+      // A ping to the disabled endpoint is refused at once and not retried: a failed delivery.
+      const endpoint = (await tenant.api.get("/v1/webhooks/endpoints")).data.find((e: { url: string }) => e.url === receiver.url);
+      const { message_id } = await tenant.api.post(`/v1/webhooks/endpoints/${endpoint.id}/ping`);
+      await vi.waitFor(async () => expect((await tenant.api.get(`/v1/webhooks/deliveries/${message_id}`)).status).toBe("failed"), { timeout: 30_000, interval: 250 });
+
+      await page.getByRole("button", { name: `Enable ${receiver.url}` }).click();
+      await page.getByRole("button", { name: `Disable ${receiver.url}` }).waitFor();
+      await page.getByLabel("Status", { exact: true }).selectOption("failed");
+      await page.getByRole("button", { name: "Apply filters" }).click();
+      await page.getByRole("button", { name: `Replay ${message_id}` }).click();
+      await page.getByText(`Delivery ${message_id} sent again.`).waitFor();
+      // The same message (same webhook-id), signed, now reaches the receiver.
+      await vi.waitFor(() => expect(receiver.received.find((r) => r.webhookId === message_id)?.verified).toBe(true), { timeout: 30_000, interval: 250 });
+      await page.getByLabel("Status", { exact: true }).selectOption("succeeded");
+      await page.getByRole("button", { name: "Apply filters" }).click();
+      await expect.poll(() => page.getByTestId(`delivery-status-${message_id}`).textContent(), { timeout: 15_000 }).toBe("succeeded");
+      await expectAccessible(page, "webhooks page");
+    } finally {
+      await receiver.close();
+    }
+  }, 90_000);
+
+  it("publishes a changed draft, diffs two versions, and rolls back", async () => {
+    const agent = await tenant.api.get(`/v1/agents/${tenant.agentId}`);
+    const page = await ownerPage();
+    await page.goto(`${world.platform.baseUrl}/console/agents/${tenant.agentId}`);
+    await page.getByLabel("First message").fill("Hello from the new version.");
+    await page.getByRole("button", { name: "Save draft" }).click();
+    await page.getByText("Draft saved.").waitFor();
+    await page.getByRole("link", { name: "Versions" }).click();
+    await page.getByRole("button", { name: "Publish the draft" }).click();
+    const latest = agent.latest_version + 1;
+    await expect.poll(() => page.getByTestId("live-version").textContent()).toBe(`Live: version ${latest}`);
+
+    await page.getByLabel("From", { exact: true }).selectOption(String(agent.live_version));
+    await page.getByLabel("To", { exact: true }).selectOption(String(latest));
+    const diff = page.getByTestId("config-diff");
+    await expect.poll(() => diff.locator(".diff-add").allTextContents()).toEqual([expect.stringContaining('"first_message": "Hello from the new version."')]);
+    expect(await diff.locator(".diff-del").allTextContents()).toEqual([expect.stringContaining(JSON.stringify(agent.draft.first_message))]);
+    await expectAccessible(page, "agent versions with a diff");
+
+    await page.getByRole("button", { name: `Roll back to version ${agent.live_version}` }).click();
+    await expect.poll(() => page.getByTestId("live-version").textContent()).toBe(`Live: version ${agent.live_version}`);
+    expect((await tenant.api.get(`/v1/agents/${tenant.agentId}`)).live_version).toBe(agent.live_version);
+  }, 60_000);
+
+  it("buys a number, attaches it to an agent, and releases it; a refused import reads as the API's message", async () => {
+    const page = await ownerPage();
+    await page.getByRole("link", { name: "Numbers" }).click();
+    await page.getByLabel("Area code").fill("415");
+    await page.getByRole("button", { name: "Search" }).click();
+    const buy = page.getByRole("button", { name: /^Buy \+1415/ }).first();
+    const e164 = (await buy.getAttribute("aria-label"))!.slice("Buy ".length);
+    await buy.click();
+    await page.getByText(`Bought ${e164}.`).waitFor();
+    await page.getByLabel(`Agent for ${e164}`).selectOption({ label: "Front desk (demo)" });
+    await page.getByText(`${e164} now routes to Front desk (demo).`).waitFor();
+    const mine = async () => (await tenant.api.get("/v1/phone-numbers?limit=100")).data.find((n: { e164: string }) => n.e164 === e164);
+    expect(await mine()).toMatchObject({ agent_id: tenant.agentId, status: "active", source: "twilio" });
+    await expectAccessible(page, "numbers page with search results");
+    await page.getByRole("button", { name: `Release ${e164}` }).click();
+    await page.getByText(`${e164} released.`).waitFor();
+    expect((await mine()).status).toBe("released");
+
+    await page.getByLabel("Number (E.164)").fill("12345");
+    await page.getByRole("button", { name: "Import" }).click();
+    await expect.poll(() => page.locator(".problem").textContent()).toMatch(/e164/);
+  }, 60_000);
+
   it("every page passes axe and fits 1280 px and 390 px", async () => {
     const page = await ownerPage();
-    const pages = ["/", "/calls", "/agents", `/agents/${tenant.agentId}`, "/agents/new", "/billing", "/webhooks", "/api-keys", "/users", "/security"];
+    const pages = ["/", "/calls", "/agents", `/agents/${tenant.agentId}`, `/agents/${tenant.agentId}/versions`, "/agents/new", "/numbers", "/billing", "/webhooks", "/api-keys", "/users", "/audit-log", "/security"];
     for (const viewport of [DESKTOP, PHONE]) {
       await page.setViewportSize(viewport);
       for (const path of pages) {
@@ -133,6 +248,7 @@ describe("tenant console in a browser", () => {
         expect(await page.locator(".problem").count(), `${path} shows a problem: ${await page.locator(".problem").allTextContents()}`).toBe(0);
         if (viewport === DESKTOP) await expectAccessible(page, path);
         await expectNoSidewaysScroll(page, `${path} at ${viewport.width} px`);
+        if (path === "/audit-log") await screenshot(page, `audit-log-${viewport === DESKTOP ? "desktop" : "phone"}`);
       }
       await page.goto(`${world.platform.baseUrl}/console/`);
       await page.locator(".chart canvas").first().waitFor();
@@ -156,6 +272,17 @@ describe("tenant console in a browser", () => {
     expect(await page.getByRole("button", { name: /Save draft|Publish/ }).count()).toBe(0);
     expect(await page.getByLabel("System prompt").isDisabled()).toBe(true);
     expect(await page.getByRole("link", { name: "API keys" }).count()).toBe(0);
+    await page.getByRole("link", { name: "Versions" }).click();
+    await page.getByRole("heading", { name: "Compare" }).waitFor();
+    expect(await page.getByRole("button", { name: /Publish|Roll back/ }).count()).toBe(0);
+    await page.getByRole("link", { name: "Numbers" }).click();
+    await page.getByRole("heading", { name: "Your numbers" }).waitFor();
+    await page.waitForFunction(() => !document.querySelector("[aria-busy=true]"));
+    expect(await page.getByRole("button", { name: /Search|Import|Release/ }).count()).toBe(0);
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    await page.getByRole("heading", { name: "Deliveries" }).waitFor();
+    await page.waitForFunction(() => !document.querySelector("[aria-busy=true]"));
+    expect(await page.getByRole("button", { name: /Add endpoint|Disable|Enable|Replay/ }).count()).toBe(0);
 
     // A forged request from the viewer's own page: a token without the CSRF header is refused, and a token
     // minted properly still cannot publish.

@@ -106,7 +106,11 @@ export function AgentEditor({ id, canWrite }: { id: string; canWrite: boolean })
           return (
             <>
               <PageHeader title={agent ? agent.name : "New agent"}>
-                {agent && <p class="status" data-testid="live-version">{agent.live_version ? `Live: version ${agent.live_version}` : "Not published"}</p>}
+                {agent && (
+                  <p class="status">
+                    <span data-testid="live-version">{agent.live_version ? `Live: version ${agent.live_version}` : "Not published"}</span> · <a href={`/console/agents/${agent.id}/versions`}>Versions</a>
+                  </p>
+                )}
               </PageHeader>
               <form onSubmit={save} class="editor" key={agent?.latest_version ?? "new"} noValidate>
                 <fieldset disabled={!canWrite}>

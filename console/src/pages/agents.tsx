@@ -1,5 +1,5 @@
-import { api, type Page } from "../api.ts";
-import { formatDate, Loaded, PageHeader, useLoad } from "../ui.tsx";
+import { DataTable, usePagedList, type Column } from "../data-table.tsx";
+import { formatDate, PageHeader } from "../ui.tsx";
 
 export interface AgentRow {
   id: string;
@@ -11,33 +11,19 @@ export interface AgentRow {
   updated_at: string;
 }
 
+const COLUMNS: Column<AgentRow>[] = [
+  { header: "Name", cell: (a) => <a href={`/console/agents/${a.id}`}>{a.name}</a> },
+  { header: "Live version", cell: (a) => a.live_version ?? "not published" },
+  { header: "Latest", cell: (a) => a.latest_version },
+  { header: "Updated", cell: (a) => formatDate(a.updated_at) },
+];
+
 export function Agents({ canWrite }: { canWrite: boolean }) {
-  const state = useLoad(() => api<Page<AgentRow>>("GET", "/agents?limit=100"), []);
+  const list = usePagedList<AgentRow>("/agents?limit=50");
   return (
     <main id="main">
       <PageHeader title="Agents">{canWrite && <a class="button" href="/console/agents/new">New agent</a>}</PageHeader>
-      <Loaded state={state} empty={(p) => (p.data.length === 0 ? "No agents yet." + (canWrite ? " Create one to answer calls." : "") : null)}>
-        {(p) => (
-          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
-            <table>
-              <caption class="sr-only">Agents</caption>
-              <thead>
-                <tr><th scope="col">Name</th><th scope="col">Live version</th><th scope="col">Latest</th><th scope="col">Updated</th></tr>
-              </thead>
-              <tbody>
-                {p.data.map((a) => (
-                  <tr key={a.id}>
-                    <td><a href={`/console/agents/${a.id}`}>{a.name}</a></td>
-                    <td>{a.live_version ?? "not published"}</td>
-                    <td>{a.latest_version}</td>
-                    <td>{formatDate(a.updated_at)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Loaded>
+      <DataTable list={list} caption="Agents" columns={COLUMNS} rowKey={(a) => a.id} empty={"No agents yet." + (canWrite ? " Create one to answer calls." : "")} />
     </main>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
-import { api, type Page } from "../api.ts";
-import { Field, formatDate, Loaded, PageHeader, ProblemMessage, useLoad } from "../ui.tsx";
+import { api } from "../api.ts";
+import { DataTable, usePagedList, type Column } from "../data-table.tsx";
+import { Field, formatDate, PageHeader, ProblemMessage } from "../ui.tsx";
 
 interface ApiKey {
   id: string;
@@ -13,7 +14,7 @@ interface ApiKey {
 }
 
 export function ApiKeysPage({ canWrite, scopes }: { canWrite: boolean; scopes: string[] }) {
-  const keys = useLoad(() => api<Page<ApiKey>>("GET", "/api-keys?limit=100"), []);
+  const keys = usePagedList<ApiKey>("/api-keys?limit=50");
   const [error, setError] = useState<unknown>();
   const [secret, setSecret] = useState("");
   const create = async (e: Event) => {
@@ -35,6 +36,13 @@ export function ApiKeysPage({ canWrite, scopes }: { canWrite: boolean; scopes: s
       setError(err);
     }
   };
+  const columns: Column<ApiKey>[] = [
+    { header: "Name", cell: (k) => k.name },
+    { header: "Key", cell: (k) => <code>{k.prefix}…</code> },
+    { header: "Created", cell: (k) => formatDate(k.created_at) },
+    { header: "Last used", cell: (k) => (k.revoked_at ? `revoked ${formatDate(k.revoked_at)}` : formatDate(k.last_used_at)) },
+    { header: "Actions", hidden: true, cell: (k) => canWrite && !k.revoked_at && <button class="secondary" onClick={() => revoke(k.id)}>Revoke</button> },
+  ];
   return (
     <main id="main">
       <PageHeader title="API keys" />
@@ -52,27 +60,7 @@ export function ApiKeysPage({ canWrite, scopes }: { canWrite: boolean; scopes: s
         </p>
       )}
       <ProblemMessage error={error} />
-      <Loaded state={keys} empty={(p) => (p.data.length === 0 ? "No API keys." : null)}>
-        {(p) => (
-          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
-            <table>
-              <caption class="sr-only">API keys</caption>
-              <thead><tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>
-                {p.data.map((k) => (
-                  <tr key={k.id}>
-                    <td>{k.name}</td>
-                    <td><code>{k.prefix}…</code></td>
-                    <td>{formatDate(k.created_at)}</td>
-                    <td>{k.revoked_at ? `revoked ${formatDate(k.revoked_at)}` : formatDate(k.last_used_at)}</td>
-                    <td>{canWrite && !k.revoked_at && <button class="secondary" onClick={() => revoke(k.id)}>Revoke</button>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Loaded>
+      <DataTable list={keys} caption="API keys" columns={columns} rowKey={(k) => k.id} empty="No API keys." />
     </main>
   );
 }

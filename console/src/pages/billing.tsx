@@ -1,5 +1,10 @@
-import { api, type Page } from "../api.ts";
-import { formatDate, formatMoney, Loaded, PageHeader, useLoad } from "../ui.tsx";
+import { useEffect, useState } from "preact/hooks";
+import { api } from "../api.ts";
+import { DataTable, usePagedList, type Column } from "../data-table.tsx";
+import { navigate, useLocation } from "../router.ts";
+import { formatDate, formatMoney, Loaded, PageHeader, useLoad, Field } from "../ui.tsx";
+import { useAction } from "../use-action.tsx";
+import { Invoices } from "./billing-invoices.tsx";
 
 interface Billing {
   plan: string;
@@ -7,6 +12,7 @@ interface Billing {
   mode: string;
   billing_status: string;
   balance_minor: number;
+  edge_snapshot: { reserved_minor: number; spendable_minor: number } | null;
 }
 interface Posting {
   id: number;
@@ -19,44 +25,87 @@ interface Posting {
   posted_at?: string;
 }
 
-export function BillingPage() {
+const POSTINGS: Column<Posting>[] = [
+  { header: "When", cell: (x) => formatDate(x.posted_at ?? x.created_at) },
+  { header: "Kind", cell: (x) => x.kind },
+  { header: "Source", cell: (x) => `${x.source_type} ${x.source_id}` },
+  { header: "Effect on balance", class: "num", cell: (x) => formatMoney(x.balance_effect_minor, x.currency) },
+];
+
+/** Sends the browser to Stripe's hosted Checkout; Stripe brings it back here with `?checkout=<session>`. */
+function TopUp({ currency }: { currency: string }) {
+  const action = useAction();
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const amount = Number(new FormData(e.currentTarget as HTMLFormElement).get("amount"));
+    void action.run(async () => {
+      const link = await api<{ checkout_url: string }>("POST", "/billing/top-ups", { amount_minor: Math.round(amount * 100), currency });
+      location.assign(link.checkout_url);
+      return "Opening Checkout…";
+    });
+  };
+  return (
+    <form class="inline-form" onSubmit={submit} aria-label="Top up">
+      <Field id="top-up-amount" label={`Amount (${currency})`}>
+        <input id="top-up-amount" name="amount" type="number" min="5" step="0.01" required defaultValue="20" />
+      </Field>
+      <button type="submit">Top up through Checkout</button>
+      {action.outcome}
+    </form>
+  );
+}
+
+export function BillingPage({ canWrite }: { canWrite: boolean }) {
+  const { query } = useLocation();
+  const checkout = query.get("checkout");
   const billing = useLoad(() => api<Billing>("GET", "/billing"), []);
-  const ledger = useLoad(() => api<Page<Posting>>("GET", "/billing/ledger?limit=50"), []);
+  const ledger = usePagedList<Posting>("/billing/ledger?limit=25");
+  // Back from Checkout: Stripe's webhook credits the balance moments later. Look quietly (no loading flicker) until
+  // the balance moves, then show the new balance and its posting; give up after a minute.
+  const seen = billing.data?.balance_minor;
+  const [waiting, setWaiting] = useState(!!checkout && checkout !== "cancelled");
+  useEffect(() => {
+    if (!waiting || seen === undefined) return;
+    const deadline = Date.now() + 60_000;
+    const timer = setInterval(async () => {
+      const now = await api<Billing>("GET", "/billing").catch(() => null);
+      if ((now && now.balance_minor !== seen) || Date.now() > deadline) {
+        clearInterval(timer);
+        setWaiting(false);
+        billing.reload();
+        ledger.reload();
+      }
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [waiting, seen]);
   return (
     <main id="main">
       <PageHeader title="Billing" />
+      {checkout && (
+        <p role="status" class="notice">
+          {checkout === "cancelled" ? "Checkout was cancelled; nothing was charged." : "Payment received: the balance updates as soon as Stripe confirms it."}{" "}
+          <a href="/console/billing" onClick={(e) => (e.preventDefault(), navigate("/billing"))}>Dismiss</a>
+        </p>
+      )}
       <Loaded state={billing}>
         {(b) => (
-          <dl class="facts">
-            <div><dt>Balance</dt><dd data-testid="balance">{formatMoney(b.balance_minor, b.currency)}</dd></div>
-            <div><dt>Plan</dt><dd>{b.plan} ({b.mode})</dd></div>
-            <div><dt>Status</dt><dd>{b.billing_status}</dd></div>
-          </dl>
+          <>
+            <dl class="facts">
+              <div><dt>Balance</dt><dd data-testid="balance">{formatMoney(b.balance_minor, b.currency)}</dd></div>
+              <div><dt>Reserved by live calls</dt><dd>{formatMoney(b.edge_snapshot?.reserved_minor ?? 0, b.currency)}</dd></div>
+              <div><dt>Spendable</dt><dd>{b.edge_snapshot ? formatMoney(b.edge_snapshot.spendable_minor, b.currency) : "—"}</dd></div>
+              <div><dt>Plan</dt><dd>{b.plan} ({b.mode})</dd></div>
+              <div><dt>Status</dt><dd>{b.billing_status}</dd></div>
+            </dl>
+            {canWrite && b.mode === "prepaid" && <TopUp currency={b.currency} />}
+          </>
         )}
       </Loaded>
       <section aria-labelledby="ledger-title">
         <h2 id="ledger-title">Ledger</h2>
-        <Loaded state={ledger} empty={(p) => (p.data.length === 0 ? "No postings yet: top-ups, charges and grants appear here." : null)}>
-          {(p) => (
-            <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
-              <table>
-                <caption class="sr-only">Ledger postings, newest first</caption>
-                <thead><tr><th scope="col">When</th><th scope="col">Kind</th><th scope="col">Source</th><th scope="col">Effect on balance</th></tr></thead>
-                <tbody>
-                  {p.data.map((x) => (
-                    <tr key={x.id}>
-                      <td>{formatDate(x.posted_at ?? x.created_at)}</td>
-                      <td>{x.kind}</td>
-                      <td>{x.source_type} {x.source_id}</td>
-                      <td class="num">{formatMoney(x.balance_effect_minor, x.currency)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </Loaded>
+        <DataTable list={ledger} caption="Ledger postings, newest first" columns={POSTINGS} rowKey={(x) => x.id} empty="No postings yet: top-ups, charges and grants appear here." />
       </section>
+      <Invoices />
     </main>
   );
 }

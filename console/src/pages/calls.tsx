@@ -1,4 +1,5 @@
 import { api, type Page } from "../api.ts";
+import { Table, type Column } from "../data-table.tsx";
 import { navigate, useLocation } from "../router.ts";
 import { Field, formatDate, formatSeconds, Loaded, PageHeader, useLoad } from "../ui.tsx";
 
@@ -17,43 +18,17 @@ export interface CallRow {
 const STATUSES = ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"];
 const FILTERS = ["status", "direction", "agent_id", "success", "cursor"] as const;
 
+const CALL_COLUMNS: Column<CallRow>[] = [
+  { header: "Call", cell: (c) => <a href={`/console/calls/${c.id}`}>{c.id}</a> },
+  { header: "Started", cell: (c) => formatDate(c.created_at) },
+  { header: "Direction", cell: (c) => c.direction },
+  { header: "From → to", cell: (c) => `${c.from} → ${c.to}` },
+  { header: "Status", cell: (c) => <>{c.status}{c.end_reason && <small> ({c.end_reason})</small>}</> },
+  { header: "Duration", cell: (c) => formatSeconds(c.duration_seconds) },
+];
+
 export function CallTable({ calls }: { calls: CallRow[] }) {
-  return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
-      <table>
-        <caption class="sr-only">Calls</caption>
-        <thead>
-          <tr>
-            <th scope="col">Call</th>
-            <th scope="col">Started</th>
-            <th scope="col">Direction</th>
-            <th scope="col">From → to</th>
-            <th scope="col">Status</th>
-            <th scope="col">Duration</th>
-          </tr>
-        </thead>
-        <tbody>
-          {calls.map((c) => (
-            <tr key={c.id}>
-              <td>
-                <a href={`/console/calls/${c.id}`}>{c.id}</a>
-              </td>
-              <td>{formatDate(c.created_at)}</td>
-              <td>{c.direction}</td>
-              <td>
-                {c.from} → {c.to}
-              </td>
-              <td>
-                {c.status}
-                {c.end_reason && <small> ({c.end_reason})</small>}
-              </td>
-              <td>{formatSeconds(c.duration_seconds)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <Table caption="Calls" columns={CALL_COLUMNS} rows={calls} rowKey={(c) => c.id} />;
 }
 
 export function Calls() {

@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
-import { api, Problem, type Page } from "../api.ts";
-import { Field, formatDate, Loaded, PageHeader, ProblemMessage, useLoad } from "../ui.tsx";
+import { api, Problem } from "../api.ts";
+import { DataTable, usePagedList, type Column } from "../data-table.tsx";
+import { Field, formatDate, PageHeader, ProblemMessage } from "../ui.tsx";
 
 interface User {
   id: string;
@@ -14,7 +15,7 @@ const ROLES = ["viewer", "developer", "admin", "owner"];
 
 /** Inviting is two API calls a tenant could make: add the user, then email them a link. */
 export function UsersPage({ canWrite }: { canWrite: boolean }) {
-  const users = useLoad(() => api<Page<User>>("GET", "/users?limit=100"), []);
+  const users = usePagedList<User>("/users?limit=50");
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState("");
   const invite = async (e: Event) => {
@@ -38,6 +39,12 @@ export function UsersPage({ canWrite }: { canWrite: boolean }) {
       setError(err);
     }
   };
+  const columns: Column<User>[] = [
+    { header: "Email", cell: (u) => u.email },
+    { header: "Role", cell: (u) => u.role },
+    { header: "Added", cell: (u) => formatDate(u.created_at) },
+    { header: "Actions", hidden: true, cell: (u) => canWrite && <button class="secondary" onClick={() => resend(u.id)}>Send invitation</button> },
+  ];
   const emailIssue = error instanceof Problem ? error.errors.find((i) => i.path === "email")?.message : undefined;
   return (
     <main id="main">
@@ -55,26 +62,7 @@ export function UsersPage({ canWrite }: { canWrite: boolean }) {
       )}
       <ProblemMessage error={error} />
       {notice && <p role="status" class="notice">{notice}</p>}
-      <Loaded state={users} empty={(p) => (p.data.length === 0 ? "No users." : null)}>
-        {(p) => (
-          <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
-            <table>
-              <caption class="sr-only">Users of this account</caption>
-              <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Added</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>
-                {p.data.map((u) => (
-                  <tr key={u.id}>
-                    <td>{u.email}</td>
-                    <td>{u.role}</td>
-                    <td>{formatDate(u.created_at)}</td>
-                    <td>{canWrite && <button class="secondary" onClick={() => resend(u.id)}>Send invitation</button>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Loaded>
+      <DataTable list={users} caption="Users of this account" columns={columns} rowKey={(u) => u.id} empty="No users." />
     </main>
   );
 }

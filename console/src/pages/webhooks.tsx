@@ -1,89 +1,89 @@
 import { useState } from "preact/hooks";
-import { api, type Page } from "../api.ts";
-import { formatDate, Loaded, PageHeader, ProblemMessage, useLoad } from "../ui.tsx";
+import { api, Problem } from "../api.ts";
+import { DataTable, usePagedList, type Column } from "../data-table.tsx";
+import { Field, PageHeader } from "../ui.tsx";
+import { useAction } from "../use-action.tsx";
+import { Deliveries } from "./webhook-deliveries.tsx";
 
-interface Endpoint {
+export interface Endpoint {
   id: string;
   url: string;
   description: string;
   event_types: string[];
   enabled: boolean;
-}
-interface Delivery {
-  id: string;
-  endpoint_id: string;
-  event_type: string;
-  status: string;
-  attempts: unknown[];
-  created_at: string;
+  disabled_reason: string | null;
 }
 
+/** The API checks each type against its catalogue, so a typo comes back at the field. */
+const eventTypes = (raw: string) => raw.split(/[\s,]+/).filter(Boolean);
+
 export function WebhooksPage({ canWrite }: { canWrite: boolean }) {
-  const endpoints = useLoad(() => api<Page<Endpoint>>("GET", "/webhooks/endpoints?limit=100"), []);
-  const deliveries = useLoad(() => api<Page<Delivery>>("GET", "/webhooks/deliveries?limit=50"), []);
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState("");
-  const replay = async (id: string) => {
-    setError(undefined);
-    try {
-      await api("POST", `/webhooks/deliveries/${encodeURIComponent(id)}/replay`);
-      setNotice(`Delivery ${id} queued again.`);
-      deliveries.reload();
-    } catch (err) {
-      setError(err);
-    }
+  const endpoints = usePagedList<Endpoint>("/webhooks/endpoints?limit=50");
+  const action = useAction();
+  const [secret, setSecret] = useState("");
+  const create = (e: Event) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget as HTMLFormElement);
+    setSecret("");
+    void action.run(async () => {
+      const body = { url: String(form.get("url")), event_types: eventTypes(String(form.get("event_types"))), description: String(form.get("description")) || undefined };
+      const created = await api<Endpoint & { secret: string }>("POST", "/webhooks/endpoints", body);
+      setSecret(created.secret);
+      endpoints.reload();
+      return `Endpoint ${created.url} added.`;
+    });
   };
+  const setEnabled = (endpoint: Endpoint, enabled: boolean) =>
+    action.run(async () => {
+      await api("PATCH", `/webhooks/endpoints/${encodeURIComponent(endpoint.id)}`, { enabled });
+      endpoints.reload();
+      return `${endpoint.url} ${enabled ? "enabled" : "disabled"}.`;
+    });
+  const issues = action.error instanceof Problem ? action.error.errors : [];
+  const issueAt = (field: string) => issues.filter((i) => i.path === field || i.path.startsWith(`${field}.`)).map((i) => i.message).join("; ") || undefined;
+  const columns: Column<Endpoint>[] = [
+    { header: "URL", cell: (e) => (<>{e.url}{e.description && <><br /><small>{e.description}</small></>}</>) },
+    { header: "Events", cell: (e) => e.event_types.join(", ") },
+    { header: "State", cell: (e) => (e.enabled ? "enabled" : `disabled${e.disabled_reason ? ` (${e.disabled_reason})` : ""}`) },
+    {
+      header: "Actions",
+      hidden: true,
+      cell: (e) =>
+        canWrite && (
+          <button class="secondary" onClick={() => setEnabled(e, !e.enabled)} aria-label={`${e.enabled ? "Disable" : "Enable"} ${e.url}`}>
+            {e.enabled ? "Disable" : "Enable"}
+          </button>
+        ),
+    },
+  ];
   return (
     <main id="main">
       <PageHeader title="Webhooks" />
       <section aria-labelledby="endpoints-title">
         <h2 id="endpoints-title">Endpoints</h2>
-        <Loaded state={endpoints} empty={(p) => (p.data.length === 0 ? "No endpoints. Add one through POST /v1/webhooks/endpoints to receive call events." : null)}>
-          {(p) => (
-            <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
-              <table>
-                <caption class="sr-only">Webhook endpoints</caption>
-                <thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">State</th></tr></thead>
-                <tbody>
-                  {p.data.map((e) => (
-                    <tr key={e.id}>
-                      <td>{e.url}<br /><small>{e.description}</small></td>
-                      <td>{e.event_types.join(", ") || "all"}</td>
-                      <td>{e.enabled ? "enabled" : "disabled"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </Loaded>
+        {canWrite && (
+          <form class="inline-form" onSubmit={create} aria-label="Add an endpoint" noValidate>
+            <Field id="wh-url" label="URL (HTTPS)" error={issueAt("url")}>
+              <input id="wh-url" name="url" type="url" required aria-invalid={!!issueAt("url")} />
+            </Field>
+            <Field id="wh-events" label="Event types" hint="Comma-separated, e.g. call.ended, call.analyzed" error={issueAt("event_types")}>
+              <input id="wh-events" name="event_types" required defaultValue="call.ended, call.analyzed" aria-describedby="wh-events-hint" aria-invalid={!!issueAt("event_types")} />
+            </Field>
+            <Field id="wh-description" label="Description">
+              <input id="wh-description" name="description" maxLength={500} />
+            </Field>
+            <button type="submit">Add endpoint</button>
+          </form>
+        )}
+        {secret && (
+          <p role="status" class="notice">
+            Signing secret, shown once: store it now. <code data-testid="endpoint-secret">{secret}</code>
+          </p>
+        )}
+        {action.outcome}
+        <DataTable list={endpoints} caption="Webhook endpoints" columns={columns} rowKey={(e) => e.id} empty="No endpoints yet: add one to receive call events." />
       </section>
-      <section aria-labelledby="deliveries-title">
-        <h2 id="deliveries-title">Deliveries</h2>
-        <ProblemMessage error={error} />
-        {notice && <p role="status" class="notice">{notice}</p>}
-        <Loaded state={deliveries} empty={(p) => (p.data.length === 0 ? "No deliveries yet." : null)}>
-          {(p) => (
-            <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
-              <table>
-                <caption class="sr-only">Webhook deliveries, newest first</caption>
-                <thead><tr><th scope="col">Created</th><th scope="col">Event</th><th scope="col">Status</th><th scope="col">Attempts</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-                <tbody>
-                  {p.data.map((d) => (
-                    <tr key={d.id}>
-                      <td>{formatDate(d.created_at)}</td>
-                      <td>{d.event_type}</td>
-                      <td>{d.status}</td>
-                      <td>{d.attempts.length}</td>
-                      <td>{canWrite && d.status === "failed" && <button class="secondary" onClick={() => replay(d.id)}>Replay</button>}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </Loaded>
-      </section>
+      <Deliveries canWrite={canWrite} />
     </main>
   );
 }

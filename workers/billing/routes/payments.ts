@@ -44,9 +44,9 @@ async function billingOf(db: PgDatabase, accountId: string): Promise<BillingRow>
   return row;
 }
 
-/** Where Stripe's page sends the customer back: the billing overview (the console passes through it). */
+/** Where Stripe's page sends the customer back: the console's billing page, a person's page (not the JSON API). */
 function links(c: Context<AppEnv>): CheckoutLinks {
-  const billing = `${publicBaseUrl(c.env, c.req.raw)}/v1/billing`;
+  const billing = `${publicBaseUrl(c.env, c.req.raw)}/console/billing`;
   return { successUrl: `${billing}?checkout={CHECKOUT_SESSION_ID}`, cancelUrl: `${billing}?checkout=cancelled` };
 }
 
