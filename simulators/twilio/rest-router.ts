@@ -58,7 +58,7 @@ function page(key: string, items: unknown[], path: string, query: FormFields): R
   };
 }
 
-function faultResponse(fault: RestFault): RestResponse {
+export function faultResponse(fault: RestFault): RestResponse {
   const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
   return { status: fault.status, body: faultError(fault).toJSON(), headers };
 }
@@ -118,7 +118,7 @@ function unrouted(path: string): RestResponse {
 }
 
 /** HTTP Basic with the Account SID and its auth token; the URL's account must be the authenticated one. */
-function authenticate(state: TwilioState, authorization: string | undefined, pathAccount: string): void {
+export function authenticate(state: TwilioState, authorization: string | undefined, pathAccount: string): void {
   const match = /^Basic\s+(\S+)$/i.exec(authorization ?? "");
   const decoded = match ? Buffer.from(match[1]!, "base64").toString("utf8") : "";
   const colon = decoded.indexOf(":");
