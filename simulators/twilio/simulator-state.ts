@@ -3,6 +3,7 @@ import type { SimulatedCall } from "./call.ts";
 import { parseCallerScript, type CallerScript } from "./caller-script.ts";
 import { ConferenceRegistry } from "./conference.ts";
 import type { TwilioNetwork } from "./network-conditions.ts";
+import type { Address } from "./rest-addresses.ts";
 import { RestFaults } from "./rest-faults.ts";
 import { TrustHubState } from "./trust-hub-state.ts";
 import { PhoneNumberResource, type PhoneNumberConfig } from "./phone-number-resource.ts";
@@ -32,6 +33,7 @@ export class TwilioState {
   readonly conferences = new ConferenceRegistry();
   readonly restFaults = new RestFaults();
   readonly trustHub = new TrustHubState();
+  readonly addresses = new Map<string, Address>();
   readonly #callees = new Map<string, CallerScript>();
   readonly #refused = new Map<string, TwilioErrorCode>();
 

@@ -100,6 +100,10 @@ function assignable(state: TwilioState, bundle: Bundle, objectSid: string): bool
   return owned(state.trustHub.endUsers.get(objectSid)) || owned(state.trustHub.supportingDocuments.get(objectSid)) || (bundle.kind === "trust-product" && profile?.kind === "customer-profile" && owned(profile));
 }
 
+function onAssignedProfile(state: TwilioState, product: Bundle, numberSid: string): boolean {
+  return product.entityAssignments.some((a) => state.trustHub.bundles.get(a.objectSid)?.channelEndpointAssignments.some((c) => c.channelEndpointSid === numberSid));
+}
+
 function bundleRoutes(router: ReturnType<typeof Router<TrustHubRequest, [TwilioState], RestResponse>>, collection: "CustomerProfiles" | "TrustProducts", kind: BundleKind) {
   const bundle = (req: TrustHubRequest, state: TwilioState) => state.trustHub.bundleOf(req.accountSid, kind, req.params.sid!);
   router
@@ -132,6 +136,8 @@ function bundleRoutes(router: ReturnType<typeof Router<TrustHubRequest, [TwilioS
       if (channelEndpointType !== "phone-number") throw new TwilioApiError(20001, `ChannelEndpointType '${channelEndpointType}' is not supported`);
       const number = state.numbers.get(channelEndpointSid);
       if (!number || number.accountSid !== b.accountSid) throw new TwilioApiError(20404, `ChannelEndpointSid ${channelEndpointSid} was not found`);
+      // Twilio's SHAKEN/STIR onboarding: a number joins a trust product only once it is on the product's customer profile.
+      if (b.kind === "trust-product" && !onAssignedProfile(state, b, channelEndpointSid)) throw new TwilioApiError(20001, `${channelEndpointSid} must first be assigned to the trust product's customer profile`);
       if (b.channelEndpointAssignments.some((a) => a.channelEndpointSid === channelEndpointSid)) throw new TwilioApiError(20001, `${channelEndpointSid} is already assigned to ${b.sid}`);
       const assignment = { sid: newSid("RA"), channelEndpointType, channelEndpointSid, dateCreated: new Date() };
       b.channelEndpointAssignments.push(assignment);
@@ -157,11 +163,23 @@ function bundleRoutes(router: ReturnType<typeof Router<TrustHubRequest, [TwilioS
     });
 }
 
+/** A `customer_profile_address` document names the account's addresses (`address_sids`, one SID or a list). */
+function checkAddresses(state: TwilioState, accountSid: string, attrs: Record<string, unknown>): void {
+  const raw = attrs.address_sids;
+  const sids = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",").map((s) => s.trim()) : [];
+  if (sids.length === 0) throw new TwilioApiError(20001, "Attributes.address_sids is required for a customer_profile_address document");
+  for (const sid of sids) {
+    const address = typeof sid === "string" ? state.addresses.get(sid) : undefined;
+    if (!address || address.accountSid !== accountSid) throw new TwilioApiError(20404, `Address ${String(sid)} was not found`);
+  }
+}
+
 function itemRoutes(router: ReturnType<typeof Router<TrustHubRequest, [TwilioState], RestResponse>>, collection: "EndUsers" | "SupportingDocuments") {
   const map = (state: TwilioState) => (collection === "EndUsers" ? state.trustHub.endUsers : state.trustHub.supportingDocuments);
   router
     .post(`/${collection}`, ({ accountSid, form }, state) => {
       const fields = { friendlyName: required(form, "FriendlyName"), type: required(form, "Type"), attributes: attributes(form) };
+      if (collection === "SupportingDocuments" && fields.type === "customer_profile_address") checkAddresses(state, accountSid, fields.attributes);
       return { status: 201, body: itemJson(collection, state.trustHub.createItem(map(state), collection === "EndUsers" ? "IT" : "RD", accountSid, fields)) };
     })
     .get(`/${collection}`, ({ accountSid, rest }, state) => {

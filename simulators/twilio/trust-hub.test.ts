@@ -38,7 +38,8 @@ async function compliantProfile(name: string) {
   const profile = await th.customerProfiles.create({ friendlyName: name, email: "ops@acme.test", policySid: SECONDARY_PROFILE_POLICY, statusCallback: `${platform.url}/trust-hub/status` });
   const business = await th.endUsers.create({ friendlyName: `${name} business`, type: "customer_profile_business_information", attributes: { business_name: "Acme Dental LLC" } });
   const rep = await th.endUsers.create({ friendlyName: `${name} representative`, type: "authorized_representative_1", attributes: { first_name: "Ada", last_name: "Lovelace" } });
-  const doc = await th.supportingDocuments.create({ friendlyName: `${name} address`, type: "customer_profile_address", attributes: { address_sids: "AD00000000000000000000000000000000" } });
+  const address = await client.addresses.create({ customerName: "Acme Dental LLC", street: "1 Main St", city: "Springfield", region: "IL", postalCode: "62701", isoCountry: "US", friendlyName: name });
+  const doc = await th.supportingDocuments.create({ friendlyName: `${name} address`, type: "customer_profile_address", attributes: { address_sids: address.sid } });
   for (const sid of [business.sid, rep.sid, doc.sid]) await th.customerProfiles(profile.sid).customerProfilesEntityAssignments.create({ objectSid: sid });
   return profile;
 }
@@ -83,7 +84,11 @@ describe("Trust Hub through twilio-node", () => {
     await th.customerProfiles(profile.sid).update({ status: "pending-review" });
     await control(`trust-hub/bundles/${profile.sid}/review`, { status: "twilio-approved" });
     expect((await th.trustProducts(product.sid).trustProductsEvaluations.create({ policySid: SHAKEN_STIR_POLICY })).status).toBe("compliant");
-    const assignment = await th.trustProducts(product.sid).trustProductsChannelEndpointAssignment.create({ channelEndpointType: "phone-number", channelEndpointSid: numberSid });
+    const assignNumber = () => th.trustProducts(product.sid).trustProductsChannelEndpointAssignment.create({ channelEndpointType: "phone-number", channelEndpointSid: numberSid });
+    // The number must be on the customer profile first.
+    await expect(assignNumber()).rejects.toMatchObject({ code: 20001 });
+    await th.customerProfiles(profile.sid).customerProfilesChannelEndpointAssignment.create({ channelEndpointType: "phone-number", channelEndpointSid: numberSid });
+    const assignment = await assignNumber();
     expect(assignment).toMatchObject({ trustProductSid: product.sid, channelEndpointSid: numberSid, channelEndpointType: "phone-number" });
     expect(await th.trustProducts(product.sid).trustProductsChannelEndpointAssignment.list()).toHaveLength(1);
     expect((await th.trustProducts(product.sid).update({ status: "pending-review" })).status).toBe("pending-review");
@@ -95,6 +100,8 @@ describe("Trust Hub through twilio-node", () => {
     expect(missing).toBeInstanceOf(twilio.RestException);
     expect(missing).toMatchObject({ status: 400, code: 20001, message: "Missing required parameter Email in the post body" });
     await expect(th.endUsers.create({ friendlyName: "no type", type: "" })).rejects.toMatchObject({ code: 20001 });
+    await expect(th.supportingDocuments.create({ friendlyName: "nowhere", type: "customer_profile_address", attributes: { address_sids: "AD00000000000000000000000000000000" } })).rejects.toMatchObject({ status: 404, code: 20404 });
+    await expect(client.addresses.create({ customerName: "x", street: "1 Main St", city: "c", region: "r", postalCode: "1", isoCountry: "USA" })).rejects.toMatchObject({ code: 20001 });
     await expect(th.customerProfiles.create({ friendlyName: "x", email: "a@b.test", policySid: SHAKEN_STIR_POLICY })).rejects.toMatchObject({ code: 20001 });
 
     const profile = await compliantProfile("Errors");
