@@ -19,9 +19,9 @@ export const TRUST_HUB_STEPS = [
   "awaiting_profile_review",
   "trust_product",
   "trust_product_assignments",
+  "trust_product_numbers",
   "trust_product_evaluation",
   "trust_product_submit",
-  "trust_product_numbers",
   "awaiting_product_review",
   "done",
   "rejected",
@@ -57,6 +57,8 @@ export const trustHubRegistrations = pgTable(
     // Failed runs since the last step that went through, and the last failure: the retry job's evidence.
     failedAttempts: integer("failed_attempts").notNull().default(0),
     lastError: text("last_error"),
+    // A run holds the registration until then, so a callback and the retry job never run its steps at once.
+    leaseUntil: timestamp("lease_until", { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

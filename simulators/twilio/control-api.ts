@@ -121,7 +121,11 @@ router
   })
   .get("/rest-faults", ({ query }, sim) => ({ status: 200, body: sim.state.restFaults.snapshot(single(query.accountSid) ?? "") }))
   .post("/trust-hub/bundles/:sid/review", async ({ params, payload }, sim) => ({ status: 200, body: await reviewBundle(sim.state, params.sid!, parseBody(reviewBody, payload)) }))
-  .get("/trust-hub/resources", ({ query }, sim) => ({ status: 200, body: sim.state.trustHub.counts(single(query.accountSid) ?? "") }))
+  .get("/trust-hub/resources", ({ query }, sim) => {
+    const accountSid = single(query.accountSid) ?? "";
+    const addresses = [...sim.state.addresses.values()].filter((a) => a.accountSid === accountSid).length;
+    return { status: 200, body: { ...sim.state.trustHub.counts(accountSid), addresses } };
+  })
   .get("/trust-hub/callbacks", ({ query }, sim) => ({ status: 200, body: sim.state.trustHub.callbacks.filter((c) => c.bundleSid === single(query.bundleSid)) }))
   .get("/conferences", ({ query }, sim) => {
     const filter = { accountSid: single(query.accountSid), friendlyName: single(query.friendlyName) };

@@ -135,6 +135,6 @@ describe("Trust Hub through twilio-node", () => {
     const own = twilio(fresh.accountSid, fresh.authToken, { httpClient: new SimulatorRequestClient(sim.url) });
     await own.trusthub.v1.endUsers.create({ friendlyName: "one", type: "authorized_representative_1" });
     const counts = await control(`trust-hub/resources?accountSid=${fresh.accountSid}`);
-    expect(counts.json).toEqual({ customerProfiles: 0, trustProducts: 0, endUsers: 1, supportingDocuments: 0, entityAssignments: 0, channelEndpointAssignments: 0, evaluations: 0 });
+    expect(counts.json).toEqual({ customerProfiles: 0, trustProducts: 0, endUsers: 1, supportingDocuments: 0, entityAssignments: 0, channelEndpointAssignments: 0, evaluations: 0, addresses: 0 });
   });
 });
