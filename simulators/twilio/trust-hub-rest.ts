@@ -80,7 +80,8 @@ async function updateBundle(bundle: Bundle, form: FormFields, state: TwilioState
     const evaluation = state.trustHub.evaluate(bundle);
     if (evaluation.status !== "compliant") throw new TwilioApiError(20001, `Bundle ${bundle.sid} is not compliant: ${evaluation.results.filter((r) => !r.passed).map((r) => r.failure_reason).join("; ")}`);
     const callback = await changeStatus(state, bundle, "pending-review");
-    // Twilio posts the callback after answering; its delivery does not hold up the update.
+    // Twilio posts the callback after answering; its delivery does not hold up the update (a failed delivery is
+    // kept in the callback's result: sendWebhook does not reject).
     if (callback) void deliver(state, callback, bundle.accountSid);
     return { status: 200, body: bundleJson(bundle) };
   }

@@ -47,7 +47,11 @@ export async function deliver(state: TwilioState, callback: TrustHubCallback, ac
 }
 
 export class ReviewRefused extends Error {
-  readonly status = 409;
+  readonly status: 404 | 409;
+  constructor(status: 404 | 409, message: string) {
+    super(message);
+    this.status = status;
+  }
 }
 
 /**
@@ -57,10 +61,10 @@ export class ReviewRefused extends Error {
  */
 export async function reviewBundle(state: TwilioState, sid: string, decision: { status: BundleStatus; failureReason?: string | undefined; deliver?: boolean | undefined }) {
   const bundle = state.trustHub.bundles.get(sid);
-  if (!bundle) throw new ReviewRefused(`bundle ${sid} not found`);
+  if (!bundle) throw new ReviewRefused(404, `bundle ${sid} not found`);
   const steps: BundleStatus[] = bundle.status === "pending-review" && decision.status !== "in-review" ? ["in-review", decision.status] : [decision.status];
   if (!reviewMoveAllowed(bundle.status, steps[0]!) || (steps.length > 1 && !reviewMoveAllowed(steps[0]!, steps[1]!))) {
-    throw new ReviewRefused(`bundle ${sid} is ${bundle.status}: it cannot move to ${decision.status}`);
+    throw new ReviewRefused(409, `bundle ${sid} is ${bundle.status}: it cannot move to ${decision.status}`);
   }
   const callbacks: TrustHubCallback[] = [];
   for (const status of steps) {
