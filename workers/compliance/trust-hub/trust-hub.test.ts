@@ -2,6 +2,8 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { BASE, registerWithTwilio, telephonyTenant, twilioPost, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
+import type { TrustHubRegistration } from "../../../shared/pg/schema.ts";
+import { applyStatus } from "./registration-steps.ts";
 import { resumeTrustHubRegistrations } from "./resume-job.ts";
 import type { TrustHubBusiness } from "./trust-hub-business.ts";
 import { runTrustHub, startTrustHub, trustHubStatus, TRUST_HUB_CALLBACK_PATH } from "./trust-hub.ts";
@@ -130,6 +132,17 @@ describe("Twilio Trust Hub registration", () => {
     await review(resumed!.customer_profile!.sid, "twilio-approved", { forward: false });
     await resumeTrustHubRegistrations(env, new Date());
     expect(await trustHubStatus(env, t.accountId)).toMatchObject({ step: "awaiting_product_review", customer_profile: { status: "twilio-approved" }, assigned_numbers: 1 });
+  });
+
+  it("statuses only move forward, whatever order the callbacks and polls report them in", () => {
+    const row = { step: "awaiting_profile_review", customerProfileSid: "BU1", profileStatus: "pending-review", trustProductSid: null, trustProductStatus: null } as TrustHubRegistration;
+    expect(applyStatus(row, "BU1", "in-review", null)).toEqual({ profileStatus: "in-review" });
+    expect(applyStatus(row, "BU1", "twilio-approved", null)).toEqual({ profileStatus: "twilio-approved", step: "trust_product" });
+    const approved = { ...row, step: "trust_product", profileStatus: "twilio-approved" } as TrustHubRegistration;
+    expect(applyStatus(approved, "BU1", "in-review", null)).toEqual({});
+    // A poll that finds what a callback already stored still moves a waiting registration on.
+    expect(applyStatus({ ...row, profileStatus: "twilio-approved" }, "BU1", "twilio-approved", null)).toEqual({ step: "trust_product" });
+    expect(applyStatus(row, "BU1", "twilio-rejected", "Address mismatch")).toEqual({ profileStatus: "twilio-rejected", step: "rejected", failureReason: "Address mismatch" });
   });
 
   it("refuses a forged status callback and changes nothing", async () => {
