@@ -39,7 +39,8 @@ const businessContext = (accountId: string) => `trust-hub-business:${accountId}`
 /**
  * Starts (or, when it exists, continues) the account's registration. `business` comes from the verification case;
  * `publicBaseUrl` is the platform's public URL, which Twilio's status callbacks are sent to. A Twilio failure is not
- * thrown: it is kept on the registration (`last_error`) for the next run; an invalid `business` is.
+ * thrown: it is kept on the registration (`last_error`) for the next run; an invalid `business` is. A registration
+ * that exists keeps the business it started with.
  */
 export async function startTrustHub(env: Env, accountId: string, input: { business: TrustHubBusiness; publicBaseUrl: string }, opts: TrustHubRunOptions = {}): Promise<TrustHubView> {
   const business = trustHubBusinessSchema.parse(input.business);
