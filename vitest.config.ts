@@ -39,6 +39,7 @@ export default defineConfig({
                   TOOL_SERVER_URL: simulatorUrls.toolServer,
                   DEEPGRAM_API_BASE_URL: simulatorUrls.deepgram,
                   TWILIO_API_BASE_URL: simulatorUrls.twilio,
+                  TWILIO_TRUSTHUB_BASE_URL: `${simulatorUrls.twilio}/trusthub`,
                   STRIPE_API_BASE_URL: simulatorUrls.stripe,
                   HUBSPOT_API_BASE_URL: simulatorUrls.integrations,
                   CALCOM_API_BASE_URL: simulatorUrls.integrations,

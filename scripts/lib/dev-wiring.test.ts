@@ -21,7 +21,7 @@ describe("npm run dev's provider wiring", () => {
       real: { twilio: false, deepgram: false, bedrock: true, stripe: false },
     });
     expect(devWiring({ ...secrets, PUBLIC_BASE_URL: "https://abc.trycloudflare.com/" })).toEqual({
-      vars: { PUBLIC_BASE_URL: "https://abc.trycloudflare.com", TWILIO_API_BASE_URL: "https://api.twilio.com" },
+      vars: { PUBLIC_BASE_URL: "https://abc.trycloudflare.com", TWILIO_API_BASE_URL: "https://api.twilio.com", TWILIO_TRUSTHUB_BASE_URL: "https://trusthub.twilio.com" },
       real: { twilio: true, deepgram: false, bedrock: false, stripe: false },
     });
   });

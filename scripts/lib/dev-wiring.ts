@@ -30,6 +30,7 @@ export function devWiring(devVars: Record<string, string>): DevWiring {
   if (twilio) {
     vars.PUBLIC_BASE_URL = devVars.PUBLIC_BASE_URL!.replace(/\/+$/, "");
     vars.TWILIO_API_BASE_URL = devVars.TWILIO_API_BASE_URL || "https://api.twilio.com";
+    vars.TWILIO_TRUSTHUB_BASE_URL = devVars.TWILIO_TRUSTHUB_BASE_URL || "https://trusthub.twilio.com";
   }
   if (stripe) vars.STRIPE_API_BASE_URL = devVars.STRIPE_API_BASE_URL || "https://api.stripe.com";
   return { vars, real: { twilio, deepgram, bedrock, stripe } };

@@ -61,6 +61,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     BEDROCK_ENDPOINT: sims.bedrock.url,
     BEDROCK_REGION: SIMULATOR_CREDENTIALS.awsRegion,
     TWILIO_API_BASE_URL: sims.twilio.url,
+    TWILIO_TRUSTHUB_BASE_URL: sims.twilio.trustHubUrl,
     STRIPE_API_BASE_URL: sims.stripe.url,
     HUBSPOT_API_BASE_URL: sims.integrations.url,
     CALCOM_API_BASE_URL: sims.integrations.url,

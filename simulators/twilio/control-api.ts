@@ -4,6 +4,8 @@ import { CallerScriptError } from "./caller-script.ts";
 import { InboundCallError } from "./call-factory.ts";
 import type { TwilioSimulator } from "./simulator.ts";
 import { TwilioApiError } from "./twilio-api-error.ts";
+import { reviewBundle, ReviewRefused } from "./trust-hub-review.ts";
+import { BUNDLE_STATUSES } from "./trust-hub-state.ts";
 
 /**
  * Test and dev control surface under `/__control/…` (JSON in, JSON out). It does what the phone network and the
@@ -34,6 +36,7 @@ const restFaultBody = z.strictObject({
   retryAfterSeconds: z.number().int().min(0).optional(),
   when: z.enum(["before", "after"]).optional(),
 });
+const reviewBody = z.strictObject({ status: z.enum(BUNDLE_STATUSES), failureReason: z.string().min(1).optional(), deliver: z.boolean().optional() });
 const calleeBody = z.strictObject({ to: z.string().min(1), script: z.unknown() });
 const callBody = z.strictObject({
   from: z.string().optional(),
@@ -117,6 +120,13 @@ router
     return { status: 200, body: sim.state.restFaults.snapshot(accountSid) };
   })
   .get("/rest-faults", ({ query }, sim) => ({ status: 200, body: sim.state.restFaults.snapshot(single(query.accountSid) ?? "") }))
+  .post("/trust-hub/bundles/:sid/review", async ({ params, payload }, sim) => ({ status: 200, body: await reviewBundle(sim.state, params.sid!, parseBody(reviewBody, payload)) }))
+  .get("/trust-hub/resources", ({ query }, sim) => {
+    const accountSid = single(query.accountSid) ?? "";
+    const addresses = [...sim.state.addresses.values()].filter((a) => a.accountSid === accountSid).length;
+    return { status: 200, body: { ...sim.state.trustHub.counts(accountSid), addresses } };
+  })
+  .get("/trust-hub/callbacks", ({ query }, sim) => ({ status: 200, body: sim.state.trustHub.callbacks.filter((c) => c.bundleSid === single(query.bundleSid)) }))
   .get("/conferences", ({ query }, sim) => {
     const filter = { accountSid: single(query.accountSid), friendlyName: single(query.friendlyName) };
     return { status: 200, body: sim.state.conferences.list(filter).map((c) => c.toJSON()) };
@@ -133,7 +143,7 @@ export async function handleControlRequest(sim: TwilioSimulator, httpMethod: str
     const request = { method: httpMethod, url: `http://simulator${path}?${query}`, payload: body };
     return (await router.fetch(request, sim)) ?? { status: 404, body: { error: `no control route ${httpMethod} ${path}` } };
   } catch (err) {
-    if (err instanceof ControlError || err instanceof InboundCallError) return { status: err.status, body: { error: err.message } };
+    if (err instanceof ControlError || err instanceof InboundCallError || err instanceof ReviewRefused) return { status: err.status, body: { error: err.message } };
     if (err instanceof CallerScriptError || err instanceof RangeError) return { status: 400, body: { error: err.message } };
     if (err instanceof TwilioApiError) return { status: err.status, body: err.toJSON() };
     throw err;

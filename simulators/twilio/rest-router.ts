@@ -1,6 +1,7 @@
 import { Router, type IRequest } from "itty-router";
 import { constantTimeEqual } from "../../shared/protocol/twilio-signature.ts";
 import { callResource } from "./call-resource.ts";
+import { createAddress, listAddresses } from "./rest-addresses.ts";
 import { FormFields } from "./form-fields.ts";
 import { faultError, type RestFault } from "./rest-faults.ts";
 import { callListFilter, createCall, updateCall } from "./rest-calls.ts";
@@ -58,7 +59,7 @@ function page(key: string, items: unknown[], path: string, query: FormFields): R
   };
 }
 
-function faultResponse(fault: RestFault): RestResponse {
+export function faultResponse(fault: RestFault): RestResponse {
   const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { "Retry-After": String(fault.retryAfterSeconds) };
   return { status: fault.status, body: faultError(fault).toJSON(), headers };
 }
@@ -103,6 +104,8 @@ router
   .get("/:accountSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => fetchAccountRecording(state, accountSid, params.recordingSid!))
   .delete("/:accountSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => deleteRecording(state, accountSid, params.recordingSid!))
   .get("/:accountSid/Recordings/:file", ({ accountSid, params, rest }, state) => recordingMedia(state, accountSid, params.file!, rest.range))
+  .post("/:accountSid/Addresses.json", ({ accountSid, form }, state) => createAddress(state, accountSid, form))
+  .get("/:accountSid/Addresses.json", ({ accountSid, fields, rest }, state) => page("addresses", listAddresses(state, accountSid, fields), rest.path, fields))
   .get("/:accountSid/AvailablePhoneNumbers/:country/Local.json", ({ accountSid, params, fields }, state) => searchLocal(state, accountSid, params.country!, fields))
   .get("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, fields, rest }, state) => page("incoming_phone_numbers", listNumbers(state, accountSid, fields), rest.path, fields))
   .post("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, form }, state) => buyNumber(state, accountSid, form))
@@ -118,7 +121,7 @@ function unrouted(path: string): RestResponse {
 }
 
 /** HTTP Basic with the Account SID and its auth token; the URL's account must be the authenticated one. */
-function authenticate(state: TwilioState, authorization: string | undefined, pathAccount: string): void {
+export function authenticate(state: TwilioState, authorization: string | undefined, pathAccount: string): void {
   const match = /^Basic\s+(\S+)$/i.exec(authorization ?? "");
   const decoded = match ? Buffer.from(match[1]!, "base64").toString("utf8") : "";
   const colon = decoded.indexOf(":");

@@ -3,7 +3,9 @@ import type { SimulatedCall } from "./call.ts";
 import { parseCallerScript, type CallerScript } from "./caller-script.ts";
 import { ConferenceRegistry } from "./conference.ts";
 import type { TwilioNetwork } from "./network-conditions.ts";
+import type { Address } from "./rest-addresses.ts";
 import { RestFaults } from "./rest-faults.ts";
+import { TrustHubState } from "./trust-hub-state.ts";
 import { PhoneNumberResource, type PhoneNumberConfig } from "./phone-number-resource.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { newSid } from "./sids.ts";
@@ -30,6 +32,8 @@ export class TwilioState {
   readonly calls = new Map<string, SimulatedCall>();
   readonly conferences = new ConferenceRegistry();
   readonly restFaults = new RestFaults();
+  readonly trustHub = new TrustHubState();
+  readonly addresses = new Map<string, Address>();
   readonly #callees = new Map<string, CallerScript>();
   readonly #refused = new Map<string, TwilioErrorCode>();
 

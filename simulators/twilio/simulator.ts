@@ -10,6 +10,7 @@ import type { PhoneNumberConfig } from "./phone-number-resource.ts";
 import { searchAvailableNumbers } from "./phone-numbers.ts";
 import { TwilioNetwork, type DropWindow } from "./network-conditions.ts";
 import { handleRestRequest, type RestResponse } from "./rest-router.ts";
+import { handleTrustHubRequest, TRUSTHUB_PREFIX } from "./trust-hub-rest.ts";
 import type { SpeechSynthesizer } from "./script-runner.ts";
 import { TwilioState, type Account } from "./simulator-state.ts";
 
@@ -58,6 +59,8 @@ export interface CallSummary {
 
 export interface TwilioSimulator {
   readonly url: string;
+  /** Trust Hub's base URL (trusthub.twilio.com in production): `<url>/trusthub`. */
+  readonly trustHubUrl: string;
   readonly port: number;
   readonly host: string;
   readonly speed: number;
@@ -97,7 +100,7 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", ...headers }).end(JSON.stringify(body));
 }
 
-/** Starts the Twilio simulator: REST API under /2010-04-01, control API under /__control, on loopback. */
+/** Starts the Twilio simulator: REST API under /2010-04-01, Trust Hub under /trusthub/v1, control API under /__control, on loopback. */
 export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): Promise<TwilioSimulator> {
   const host = opts.host ?? "127.0.0.1";
   assertLoopback(host, "Twilio");
@@ -113,6 +116,10 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
     .all("/__control/*", ({ method, url, payload }) => {
       const { pathname, searchParams } = new URL(url);
       return handleControlRequest(sim, method, pathname, searchParams, payload);
+    })
+    .all(`${TRUSTHUB_PREFIX}/*`, ({ method, url, payload, authorization }) => {
+      const { pathname, searchParams } = new URL(url);
+      return handleTrustHubRequest(state, { method, path: pathname, query: searchParams, authorization, body: payload });
     })
     .all("*", ({ method, url, payload, authorization, range }) => {
       const { pathname, searchParams } = new URL(url);
@@ -131,6 +138,7 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
 
   sim = {
     url,
+    trustHubUrl: url + TRUSTHUB_PREFIX,
     port,
     host,
     speed,

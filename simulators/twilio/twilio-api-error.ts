@@ -21,6 +21,8 @@ export const TWILIO_ERRORS = {
   21422: { status: 400, message: "PhoneNumber is not available" },
   21452: { status: 400, message: "No phone numbers found in area code" },
   21609: { status: 400, message: "Invalid StatusCallback url" },
+  22203: { status: 400, message: "Unable to parse bundle status" },
+  22204: { status: 400, message: "Bundle status and properties cannot be updated in the same request" },
 } as const;
 
 export type TwilioErrorCode = keyof typeof TWILIO_ERRORS;

@@ -5,22 +5,7 @@ import { computeTwilioSignature, verifyTwilioSignature } from "../../shared/prot
 import type { Account } from "./simulator-state.ts";
 import { startTwilioSimulator, type TwilioSimulator } from "./simulator.ts";
 import { fakeSynthesize, startFakePlatform, type FakePlatform } from "./testing/fake-platform.ts";
-
-import type TwilioRequestClient from "twilio/lib/base/RequestClient.js";
-
-/** twilio-node has no base-URL option; a custom httpClient that rewrites the host is its supported extension point. */
-class SimulatorRequestClient extends twilio.RequestClient {
-  readonly #baseUrl: string;
-
-  constructor(baseUrl: string) {
-    super();
-    this.#baseUrl = baseUrl;
-  }
-
-  override request<TData>(opts: TwilioRequestClient.RequestOptions<TData>) {
-    return super.request<TData>({ ...opts, uri: opts.uri.replace(/^https:\/\/api\.twilio\.com/, this.#baseUrl) });
-  }
-}
+import { SimulatorRequestClient } from "./testing/simulator-request-client.ts";
 
 let sim: TwilioSimulator;
 let platform: FakePlatform;

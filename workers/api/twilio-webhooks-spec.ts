@@ -32,6 +32,15 @@ const CallForm = z.object(CallParams).openapi("TwilioCallWebhook");
 
 const RecordingForm = z.object({ ...CallParams, RecordingSid: z.string(), RecordingStatus: z.string() }).openapi("TwilioRecordingCallback");
 
+const TrustHubForm = z
+  .object({
+    AccountSid: CallParams.AccountSid,
+    BundleSid: z.string().openapi({ description: "The customer profile or trust product (BU…)." }),
+    Status: z.enum(["draft", "pending-review", "in-review", "twilio-rejected", "twilio-approved"]),
+    FailureReason: z.string().optional(),
+  })
+  .openapi("TwilioTrustHubStatusCallback");
+
 const form = (schema: z.ZodType) => ({ body: { required: true, content: { "application/x-www-form-urlencoded": { schema } } } });
 const callIdParam = z.object({ callId: z.string().openapi({ param: { name: "callId", in: "path" }, example: "CAL-7KQ2M9XD4HTV2R" }) });
 const twiml = (description: string) => ({ description, content: { "text/xml": { schema: z.string().openapi({ description: "TwiML" }) } } });
@@ -117,5 +126,13 @@ export function documentTwilioWebhooks(app: OpenAPIHono<AppEnv>) {
     summary: "A call recording's status callback",
     request: { params: callIdParam, ...form(RecordingForm) },
     responses: withResponseHeaders({ 204: { description: "Stored on the call." }, ...refusals }),
+  });
+  registry.registerPath({
+    ...signed,
+    method: "post",
+    path: "/twilio/trust-hub/status",
+    summary: "A Trust Hub customer profile's or SHAKEN/STIR trust product's status callback",
+    request: form(TrustHubForm),
+    responses: withResponseHeaders({ 204: { description: "Stored; the registration runs on (an approved profile gets its trust product)." }, 400: text("Unknown `Status`."), ...refusals }),
   });
 }

@@ -7,6 +7,7 @@ import { reconcileBilling } from "../billing/reconciliation.ts";
 import { applyRetention } from "../compliance/retention/retention-job.ts";
 import { dispatchCampaignWindows } from "../campaigns/campaign-windows-job.ts";
 import { startDueScheduledRuns } from "../workflows/scheduled-runs.ts";
+import { resumeTrustHubRegistrations } from "../compliance/trust-hub/resume-job.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
 export interface ScheduledJob {
@@ -24,6 +25,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "apply-retention", run: (env, now) => applyRetention(env, now) },
   { name: "dispatch-campaign-windows", run: (env, now) => dispatchCampaignWindows(env, now) },
   { name: "start-scheduled-workflows", run: (env, now) => startDueScheduledRuns(env, now) },
+  { name: "resume-trust-hub", run: (env, now) => resumeTrustHubRegistrations(env, now) },
 ];
 
 /**

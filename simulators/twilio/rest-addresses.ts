@@ -1,0 +1,74 @@
+import type { FormFields } from "./form-fields.ts";
+import { newSid } from "./sids.ts";
+import type { TwilioState } from "./simulator-state.ts";
+import { rfc2822 } from "./twilio-dates.ts";
+import { TwilioApiError } from "./twilio-api-error.ts";
+
+/** An account's postal address (`AD…`): Trust Hub's `customer_profile_address` document points at one. */
+export interface Address {
+  sid: string;
+  accountSid: string;
+  friendlyName: string;
+  customerName: string;
+  street: string;
+  streetSecondary: string | null;
+  city: string;
+  region: string;
+  postalCode: string;
+  isoCountry: string;
+  dateCreated: Date;
+}
+
+const REQUIRED = ["CustomerName", "Street", "City", "Region", "PostalCode", "IsoCountry"] as const;
+
+export const addressJson = (a: Address) => ({
+  sid: a.sid,
+  account_sid: a.accountSid,
+  friendly_name: a.friendlyName,
+  customer_name: a.customerName,
+  street: a.street,
+  street_secondary: a.streetSecondary,
+  city: a.city,
+  region: a.region,
+  postal_code: a.postalCode,
+  iso_country: a.isoCountry,
+  emergency_enabled: false,
+  validated: false,
+  verified: false,
+  date_created: rfc2822(a.dateCreated),
+  date_updated: rfc2822(a.dateCreated),
+  uri: `/2010-04-01/Accounts/${a.accountSid}/Addresses/${a.sid}.json`,
+});
+
+export function createAddress(state: TwilioState, accountSid: string, form: FormFields) {
+  const value = (name: (typeof REQUIRED)[number]) => {
+    const v = form.string(name);
+    if (v === undefined || v === "") throw new TwilioApiError(20001, `Missing required parameter ${name} in the post body`);
+    return v;
+  };
+  const isoCountry = value("IsoCountry");
+  if (!/^[A-Z]{2}$/.test(isoCountry)) throw new TwilioApiError(20001, `IsoCountry '${isoCountry}' is not an ISO 3166-1 alpha-2 code`);
+  const address: Address = {
+    sid: newSid("AD"),
+    accountSid,
+    customerName: value("CustomerName"),
+    street: value("Street"),
+    streetSecondary: form.string("StreetSecondary") ?? null,
+    city: value("City"),
+    region: value("Region"),
+    postalCode: value("PostalCode"),
+    isoCountry,
+    friendlyName: form.string("FriendlyName") ?? "",
+    dateCreated: new Date(),
+  };
+  state.addresses.set(address.sid, address);
+  return { status: 201, body: addressJson(address) };
+}
+
+export function listAddresses(state: TwilioState, accountSid: string, query: FormFields) {
+  const filters = { customerName: query.string("CustomerName"), friendlyName: query.string("FriendlyName"), isoCountry: query.string("IsoCountry") };
+  return [...state.addresses.values()]
+    .filter((a) => a.accountSid === accountSid)
+    .filter((a) => (filters.customerName === undefined || a.customerName.includes(filters.customerName)) && (filters.friendlyName === undefined || a.friendlyName === filters.friendlyName) && (filters.isoCountry === undefined || a.isoCountry === filters.isoCountry))
+    .map(addressJson);
+}
