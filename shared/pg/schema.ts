@@ -6,3 +6,4 @@
 export * from "./billing-schema.ts";
 export * from "./sanctions-schema.ts";
 export * from "./analytics-schema.ts";
+export * from "./verification-schema.ts";
