@@ -5,8 +5,10 @@
  * the registration country (for the operator's filters) and timestamps are plain.
  */
 import { check, index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
-import type { SealedSecret } from "../crypto/secret-box.ts";
 import { createdAt, oneOf } from "./columns.ts";
+
+/** shared/crypto/secret-box.ts's SealedSecret (not imported: that file is Workers code, and Node tools read this schema). */
+type SealedSecret = { keyId: string; ciphertext: string };
 
 export const VERIFICATION_STATES = ["not_started", "submitted", "screening", "in_review", "approved", "rejected", "needs_info"] as const;
 export type VerificationState = (typeof VERIFICATION_STATES)[number];
