@@ -5,7 +5,7 @@ import { api, createTenant, request } from "../../../test/workers/api-client.ts"
 import { setAccountVerification } from "../../../shared/compliance/account-verification.ts";
 import { database } from "../../../shared/db/client.ts";
 import { accounts } from "../../../shared/db/schema.ts";
-import { caseDetails, loadFixtureLists, operatorRequest, person } from "./verification-fixtures.ts";
+import { caseDetails, loadFixtureLists, operatorRequest, person, tenantInReview } from "./verification-fixtures.ts";
 
 beforeAll(loadFixtureLists, 60_000);
 
@@ -13,10 +13,8 @@ const accountVerification = async (accountId: string) => (await database(env.DB)
 
 /** A tenant on trial whose case is in review. */
 async function caseInReview(overrides: Parameters<typeof caseDetails>[0] = {}) {
-  const t = await createTenant();
+  const t = await tenantInReview(overrides);
   await setAccountVerification(database(env.DB), t.accountId, "trial");
-  await api(t.key).put("/v1/verification", caseDetails(overrides));
-  expect((await api(t.key).post("/v1/verification/submit")).json.state).toBe("in_review");
   return t;
 }
 

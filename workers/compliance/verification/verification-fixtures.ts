@@ -1,6 +1,6 @@
 /** Test fixtures: a complete verification case, the fixture sanctions lists loaded, and the operator's requests. */
 import { env } from "cloudflare:workers";
-import { request } from "../../../test/workers/api-client.ts";
+import { api, createTenant, request } from "../../../test/workers/api-client.ts";
 import { withPostgres } from "../../../shared/pg/client.ts";
 import { FIXTURE_FILES } from "../sanctions/fixtures/fixture-files.ts";
 import { loadSanctionsList } from "../sanctions/list-store.ts";
@@ -38,3 +38,19 @@ export const loadFixtureLists = () =>
   });
 
 export const operatorRequest = (method: string, path: string, body?: unknown) => request(method, path, { headers: { "x-operator-secret": env.OPERATOR_SECRET }, body });
+
+/** Makes the tenant's case editable and submittable again: a case in review is sent back to it (needs_info). */
+export async function editableCase(key: string, accountId: string): Promise<void> {
+  const { state } = (await api(key).get("/v1/verification")).json;
+  if (state === "in_review") await operatorRequest("POST", `/v1/operator/verifications/${accountId}/request-info`, { reason: "sent back by a test" });
+  else if (state !== "not_started" && state !== "needs_info") throw new Error(`the case is ${state}: no test fixture can edit it`);
+}
+
+/** A new tenant whose case is in review (its trial state as the bootstrap left it). */
+export async function tenantInReview(overrides: Partial<VerificationDetails> = {}) {
+  const t = await createTenant();
+  await api(t.key).put("/v1/verification", caseDetails(overrides));
+  const submitted = await api(t.key).post("/v1/verification/submit");
+  if (submitted.json?.state !== "in_review") throw new Error(`submission failed: ${submitted.status} ${submitted.text}`);
+  return t;
+}

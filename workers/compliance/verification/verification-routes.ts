@@ -6,7 +6,11 @@ import type { Context } from "hono";
 import { CaseSealer } from "./case-sealing.ts";
 import { caseView, readCase } from "./case-store.ts";
 import { saveDraft, screeningThreshold, submitCase } from "./case-submission.ts";
-import { VerificationCase, VerificationDetails } from "./verification-schemas.ts";
+import { IdentitySession, VerificationCase, VerificationDetails } from "./verification-schemas.ts";
+import { IDENTITY_SESSION_KIND } from "./identity-evidence.ts";
+import { ApiError } from "../../api/problem.ts";
+import { atStripe } from "../../billing/routes/payments.ts";
+import { stripeClient } from "../../billing/payments/stripe-client.ts";
 
 export const verificationApi = resourceApp();
 
@@ -69,5 +73,37 @@ verificationApi.openapi(
     const threshold = screeningThreshold(c.env.SANCTIONS_MATCH_THRESHOLD);
     const row = await withBillingDb(c.env, (db) => submitCase(db, sealer, accountId, threshold, auditTransitions(c)));
     return c.json(await caseView(sealer, accountId, row), 200);
+  },
+);
+
+verificationApi.openapi(
+  securedRoute("verification:write", {
+    method: "post",
+    path: "/verification/identity-session",
+    tags: ["Verification"],
+    summary: "Start the authorised representative's identity check (Stripe Identity: a document and a matching selfie)",
+    description:
+      "Creates a Stripe Identity VerificationSession for the case's representative; send them to its `url`. Stripe's verdict (verified, requires input, canceled) arrives by webhook and becomes evidence on the case for the operator.",
+    responses: { 201: jsonResponse(IdentitySession, "The session."), 409: problem("`conflict`: there is no case yet, or it is decided."), 502: problem("`provider-error`: Stripe refused or could not be reached."), ...UNAVAILABLE },
+  }),
+  async (c) => {
+    const accountId = c.get("principal").accountId;
+    const sealer = new CaseSealer(c.env.ENCRYPTION_KEY);
+    const details = await withBillingDb(c.env, async (db) => {
+      const row = await readCase(db, accountId);
+      if (!row || row.state === "approved" || row.state === "rejected") throw new ApiError("conflict", row ? `the verification case is ${row.state}` : "declare the case (PUT /v1/verification) before checking its representative");
+      return sealer.openDetails(accountId, row.details);
+    });
+    const session = await atStripe(() =>
+      stripeClient(c.env).identity.verificationSessions.create({
+        type: "document",
+        options: { document: { require_matching_selfie: true, require_live_capture: true } },
+        client_reference_id: accountId,
+        provided_details: { email: details.representative.email },
+        metadata: { account_id: accountId, kind: IDENTITY_SESSION_KIND },
+      }),
+    );
+    await c.var.audit.commit([], { resource: session.id });
+    return c.json({ session_id: session.id, url: session.url, client_secret: session.client_secret, status: session.status }, 201);
   },
 );

@@ -99,7 +99,7 @@ export type ScreeningMatchView = z.infer<typeof ScreeningMatch>;
 export const Evidence = z
   .discriminatedUnion("kind", [
     z.object({ kind: z.literal("sanctions_screening"), at: z.string(), threshold: z.number(), screened_names: z.number().int(), matches: z.array(ScreeningMatch) }),
-    z.object({ kind: z.literal("identity"), at: z.string(), session_id: z.string(), status: z.enum(["verified", "requires_input", "canceled"]), error_code: z.string().nullable() }),
+    z.object({ kind: z.literal("identity"), at: z.string(), event_id: z.string(), session_id: z.string(), status: z.enum(["verified", "requires_input", "canceled"]), error_code: z.string().nullable() }),
     z.object({
       kind: z.literal("decision"),
       at: z.string(),
@@ -142,3 +142,12 @@ export const Rejection = Decision.extend({
 })
   .strict()
   .openapi("VerificationRejection");
+
+export const IdentitySession = z
+  .object({
+    session_id: z.string().openapi({ example: "vs_1Pq2r3" }),
+    url: z.string().nullable().openapi({ description: "Stripe's hosted page where the representative photographs their document and takes a selfie." }),
+    client_secret: z.string().nullable().openapi({ description: "For Stripe.js's `verifyIdentity`, instead of the page." }),
+    status: z.string(),
+  })
+  .openapi("IdentitySession");
