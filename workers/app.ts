@@ -35,6 +35,8 @@ import { consoleApi } from "./console/console-api.ts";
 import { consoleApp } from "./console/console-app.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { privacyApi } from "./compliance/privacy/privacy-routes.ts";
+import { operatorVerificationsApi } from "./compliance/verification/operator-verification-routes.ts";
+import { verificationApi } from "./compliance/verification/verification-routes.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
 import { webhookDeliveriesApi } from "./webhooks/delivery-routes.ts";
 import { webhookEndpointsApi } from "./webhooks/endpoint-routes.ts";
@@ -48,7 +50,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, consoleApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, consoleApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });

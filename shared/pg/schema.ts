@@ -7,3 +7,4 @@ export * from "./billing-schema.ts";
 export * from "./sanctions-schema.ts";
 export * from "./analytics-schema.ts";
 export * from "./trust-hub-schema.ts";
+export * from "./verification-schema.ts";

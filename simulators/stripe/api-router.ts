@@ -3,6 +3,7 @@ import { apiKeyOf } from "./auth.ts";
 import { checkoutSessionRoutes } from "./checkout-sessions.ts";
 import { customerRoutes } from "./customers.ts";
 import { eventRoutes } from "./events.ts";
+import { identitySessionRoutes } from "./identity-sessions.ts";
 import { decodeForm } from "./form-body.ts";
 import type { IdempotencyStore } from "./idempotency.ts";
 import { newId } from "./ids.ts";
@@ -31,7 +32,7 @@ export interface ApiDeps {
 }
 
 const routes = Router<ApiRequest, [StripeState], ApiResponse>();
-for (const register of [customerRoutes, paymentMethodRoutes, paymentIntentRoutes, setupIntentRoutes, checkoutSessionRoutes, invoiceItemRoutes, invoiceRoutes, eventRoutes]) register(routes);
+for (const register of [customerRoutes, paymentMethodRoutes, paymentIntentRoutes, setupIntentRoutes, checkoutSessionRoutes, invoiceItemRoutes, invoiceRoutes, eventRoutes, identitySessionRoutes]) register(routes);
 
 /** The REST API under /v1: authenticate, rate-limit, replay idempotent POSTs, route, and render Stripe's errors. */
 export async function handleApiCall(deps: ApiDeps, call: ApiCall): Promise<ApiResponse & { headers: Record<string, string> }> {

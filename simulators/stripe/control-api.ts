@@ -1,5 +1,6 @@
 import { Router, type IRequest } from "itty-router";
 import { completeCheckoutSession } from "./checkout-completion.ts";
+import { DOCUMENT_ERRORS, settleVerificationSession } from "./identity-sessions.ts";
 import { isHttpUrl } from "../twilio/form-fields.ts";
 import type { StripeSimulator } from "./simulator.ts";
 import { StripeApiError } from "./stripe-error.ts";
@@ -19,6 +20,9 @@ interface ControlRequest extends IRequest {
  *   POST /__control/webhook-endpoints          {url, secret?, enabled_events?} → {id, url, secret, enabled_events}
  *   GET  /__control/webhook-deliveries         every delivery attempt, in order
  *   POST /__control/checkout/{id}/complete     {payment_method?} completes the session as the customer would
+ *   POST /__control/identity/verification_sessions/{id}/settle
+ *                                              {status: "verified"} or {status: "requires_input", code?} ends the
+ *                                              person's document and selfie check (code: a last_error code)
  */
 const router = Router<ControlRequest, [StripeSimulator], ControlResponse>({ base: "/__control" });
 router
@@ -44,6 +48,18 @@ router
       throw err;
     }
   });
+
+router.post("/identity/verification_sessions/:id/settle", ({ params, payload: json }, sim) => {
+  const code = json.code ?? "document_unverified_other";
+  if (json.status !== "verified" && json.status !== "requires_input") return badRequest('status must be "verified" or "requires_input"');
+  if (typeof code !== "string" || !(code in DOCUMENT_ERRORS)) return badRequest(`code must be one of ${Object.keys(DOCUMENT_ERRORS).join(", ")}`);
+  try {
+    return { status: 200, body: settleVerificationSession(sim.state, params.id!, json.status === "verified" ? { status: "verified" } : { status: "requires_input", code }, { id: null, idempotencyKey: null }) };
+  } catch (err) {
+    if (err instanceof StripeApiError) return { status: err.status, body: err.toJSON() };
+    throw err;
+  }
+});
 
 const badRequest = (detail: string): ControlResponse => ({ status: 400, body: { error: detail } });
 

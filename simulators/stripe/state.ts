@@ -1,6 +1,7 @@
 import { newId, unixNow } from "./ids.ts";
 import type { CheckoutSession, Customer, Invoice, InvoiceItem, PaymentIntent, PaymentMethod, SetupIntent, StripeEvent } from "./objects.ts";
 import type { WebhookDispatcher } from "./webhook-dispatcher.ts";
+import type { VerificationSession } from "./identity-sessions.ts";
 
 /** The API version the simulator answers with when a request does not pin one (Stripe-Version). */
 export const DEFAULT_API_VERSION = "2026-11-18.endive";
@@ -21,6 +22,7 @@ export class StripeState {
   readonly invoiceItems = new Map<string, InvoiceItem>();
   readonly invoices = new Map<string, Invoice>();
   readonly events = new Map<string, StripeEvent>();
+  readonly verificationSessions = new Map<string, VerificationSession>();
   #invoiceNumbers = 0;
 
   readonly baseUrl: () => string;

@@ -8,6 +8,7 @@ import { liveCall, registerWithTwilio, telephonyTenant, type TelephonyTenant } f
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 import { createWorkflow, failedRun, sleepingRun, SLACK_WEBHOOK_URL } from "../../workers/workflows/testing/workflow-fixtures.ts";
+import { caseDetails, editableCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
 
 /**
  * Every write operation in /openapi.json, sent once successfully, leaves exactly one audit entry naming it (its
@@ -191,6 +192,29 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
     "POST /v1/do-not-call": async () => ({ path: "/v1/do-not-call", body: { phone: uniquePhone(), reason: "asked" } }),
     "POST /v1/privacy/erasures": async () => ({ path: "/v1/privacy/erasures", body: { phone: uniquePhone() } }),
     "POST /v1/privacy/exports": async () => ({ path: "/v1/privacy/exports", body: { phone: uniquePhone() } }),
+    "PUT /v1/verification": async () => {
+      await editableCase(t.key, t.accountId);
+      return { path: "/v1/verification", body: caseDetails() };
+    },
+    "POST /v1/verification/submit": async () => {
+      await editableCase(t.key, t.accountId);
+      await owner.put("/v1/verification", caseDetails());
+      return { path: "/v1/verification/submit" };
+    },
+    "POST /v1/verification/identity-session": async () => {
+      await editableCase(t.key, t.accountId);
+      await owner.put("/v1/verification", caseDetails());
+      return { path: "/v1/verification/identity-session" };
+    },
+    ...Object.fromEntries(
+      ["approve", "reject", "request-info"].map((decision) => [
+        `POST /v1/operator/verifications/{id}/${decision}`,
+        async () => {
+          const reviewed = await tenantInReview();
+          return { path: `/v1/operator/verifications/${reviewed.accountId}/${decision}`, operator: true, chain: reviewed.accountId, body: { reason: "audited" } };
+        },
+      ]),
+    ),
     "PUT /v1/privacy/retention": async () => ({ path: "/v1/privacy/retention", body: { transcripts_days: 90, recordings_days: 30, call_events_days: 365, analysis_days: null } }),
     "POST /v1/webhooks/endpoints": async () => ({ path: "/v1/webhooks/endpoints", body: { url: receiverUrl().url, event_types: ["ping"] } }),
     "PATCH /v1/webhooks/endpoints/{id}": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}`, body: { description: "renamed" } }),

@@ -8,6 +8,7 @@ import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./tel
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 import { createWorkflow, failedRun, sleepingRun } from "../../workers/workflows/testing/workflow-fixtures.ts";
+import { caseDetails, editableCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
 
 /**
  * The contract every `/v1` operation keeps, walked over the operations in the generated /openapi.json, so a new
@@ -288,6 +289,25 @@ describe("route contract", () => {
       "POST /v1/do-not-call": async () => ({ path: "/v1/do-not-call", body: { phone: uniquePhone(), reason: "asked" } }),
       "POST /v1/privacy/erasures": async () => ({ path: "/v1/privacy/erasures", body: { phone: uniquePhone() } }),
       "POST /v1/privacy/exports": async () => ({ path: "/v1/privacy/exports", body: { phone: uniquePhone() } }),
+      "POST /v1/verification/submit": async () => {
+        await editableCase(t.key, t.accountId);
+        await owner.put("/v1/verification", caseDetails());
+        return { path: "/v1/verification/submit" };
+      },
+      "POST /v1/verification/identity-session": async () => {
+        await editableCase(t.key, t.accountId);
+        await owner.put("/v1/verification", caseDetails());
+        return { path: "/v1/verification/identity-session" };
+      },
+      ...Object.fromEntries(
+        ["approve", "reject", "request-info"].map((decision) => [
+          `POST /v1/operator/verifications/{id}/${decision}`,
+          async () => {
+            const reviewed = await tenantInReview();
+            return { path: `/v1/operator/verifications/${reviewed.accountId}/${decision}`, body: { reason: "contract" }, headers: { "x-operator-secret": env.OPERATOR_SECRET }, count: () => auditRows(reviewed.accountId) };
+          },
+        ]),
+      ),
       "POST /v1/webhooks/endpoints": async () => ({ path: "/v1/webhooks/endpoints", body: { url: receiverUrl().url, event_types: ["ping"] } }),
       "POST /v1/webhooks/endpoints/{id}/rotate-secret": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}/rotate-secret` }),
       "POST /v1/webhooks/endpoints/{id}/ping": async () => ({ path: `/v1/webhooks/endpoints/${(await hook()).id}/ping` }),

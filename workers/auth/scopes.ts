@@ -21,6 +21,8 @@ export const SCOPES = [
   "billing:read",
   "billing:write",
   "privacy:write",
+  "verification:read",
+  "verification:write",
 ] as const;
 
 export type Scope = (typeof SCOPES)[number];
@@ -34,7 +36,7 @@ const BUILD: Scope[] = ["agents:write", "numbers:write", "calls:write", "consent
 export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
   viewer: READ,
   developer: [...READ, ...BUILD],
-  admin: [...READ, ...BUILD, "account:write", "keys:read", "audit:read", "billing:read", "billing:write", "privacy:write"],
+  admin: [...READ, ...BUILD, "account:write", "keys:read", "audit:read", "billing:read", "billing:write", "privacy:write", "verification:read", "verification:write"],
   // Only owners manage who can access the account: users and API keys.
   owner: SCOPES,
 };

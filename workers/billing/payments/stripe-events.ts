@@ -6,6 +6,7 @@ import { rechargeIfLow } from "./auto-recharge.ts";
 import { declineReason, recordPaymentFailure } from "./payment-failures.ts";
 import { savePaymentMethod } from "./saved-payment-method.ts";
 import { creditTopUp } from "./top-up-postings.ts";
+import { recordIdentityOutcome } from "../../compliance/verification/identity-evidence.ts";
 
 export type PaymentsEnv = Env & PostgresConfig;
 export type StripeEventOutcome = { handled: true; detail: string } | { handled: false; reason: string };
@@ -55,6 +56,11 @@ export async function applyStripeEvent(env: PaymentsEnv, stripe: Stripe, db: PgD
       return invoicePaid(env, db, event.data.object);
     case "invoice.payment_failed":
       return invoicePaymentFailed(env, db, event.data.object);
+    // The representative's identity check for a verification case (workers/compliance/verification).
+    case "identity.verification_session.verified":
+    case "identity.verification_session.requires_input":
+    case "identity.verification_session.canceled":
+      return recordIdentityOutcome(env.ENCRYPTION_KEY, db, event.id, event.data.object);
     default:
       return { handled: false, reason: `unused event type ${event.type}` };
   }

@@ -51,7 +51,7 @@ function links(c: Context<AppEnv>): CheckoutLinks {
 }
 
 /** Stripe's refusals and outages are the provider's, not the caller's: a 502 naming Stripe's own message. */
-async function atStripe<T>(work: () => Promise<T>): Promise<T> {
+export async function atStripe<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
