@@ -43,7 +43,8 @@ async function toProblem(res: Response): Promise<Problem> {
   }
 }
 
-async function send<T>(path: string, init: RequestInit): Promise<T> {
+/** A successful answer, or the failure as a Problem. */
+async function request(path: string, init: RequestInit): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(path, init);
@@ -51,6 +52,11 @@ async function send<T>(path: string, init: RequestInit): Promise<T> {
     throw new Problem(0, "No connection", "the platform could not be reached; check your connection and try again");
   }
   if (!res.ok) throw await toProblem(res);
+  return res;
+}
+
+async function send<T>(path: string, init: RequestInit): Promise<T> {
+  const res = await request(path, init);
   return (res.status === 204 ? undefined : await res.json()) as T;
 }
 
@@ -98,6 +104,11 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const headers: Record<string, string> = { authorization: `Bearer ${await token()}` };
   if (body !== undefined) headers["content-type"] = "application/json";
   return send<T>(`/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+}
+
+/** A `/v1` resource that is not JSON (a call's recording), whole, as a Blob the page can hand to a media element. */
+export async function apiBlob(path: string): Promise<Blob> {
+  return (await request(`/v1${path}`, { headers: { authorization: `Bearer ${await token()}` } })).blob();
 }
 
 export interface Page<T> {

@@ -8,6 +8,7 @@ import { ApiKeysPage } from "./pages/api-keys.tsx";
 import { BillingPage } from "./pages/billing.tsx";
 import { CallPage } from "./pages/call-detail.tsx";
 import { Calls } from "./pages/calls.tsx";
+import { LiveCallPage, LiveCalls } from "./pages/live-calls.tsx";
 import { Overview } from "./pages/overview.tsx";
 import { MfaSetup, SecurityPage } from "./pages/security.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
@@ -21,6 +22,7 @@ import "./styles.css";
 const NAV = [
   { path: "/", label: "Overview", scope: "calls:read" },
   { path: "/calls", label: "Calls", scope: "calls:read" },
+  { path: "/live", label: "Live calls", scope: "calls:read" },
   { path: "/agents", label: "Agents", scope: "agents:read" },
   { path: "/billing", label: "Billing", scope: "billing:read" },
   { path: "/webhooks", label: "Webhooks", scope: "account:read" },
@@ -39,6 +41,8 @@ function Routed({ session, refresh }: { session: Session; refresh: () => void })
       return <Overview />;
     case "calls":
       return id ? <CallPage id={id} /> : <Calls />;
+    case "live":
+      return id ? <LiveCallPage id={id} canControl={can("calls:write")} /> : <LiveCalls />;
     case "agents":
       return id ? <AgentEditor id={id} canWrite={can("agents:write")} /> : <Agents canWrite={can("agents:write")} />;
     case "billing":

@@ -17,11 +17,12 @@ export interface CallRow {
 const STATUSES = ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"];
 const FILTERS = ["status", "direction", "agent_id", "success", "cursor"] as const;
 
-export function CallTable({ calls }: { calls: CallRow[] }) {
+/** `href`: where a call's link goes (its page, or its live view). */
+export function CallTable({ calls, href = (c) => `/console/calls/${c.id}`, caption = "Calls" }: { calls: CallRow[]; href?: (c: CallRow) => string; caption?: string }) {
   return (
     <div class="table-wrap" tabIndex={0} role="region" aria-label="Table (scrolls sideways on small screens)">
       <table>
-        <caption class="sr-only">Calls</caption>
+        <caption class="sr-only">{caption}</caption>
         <thead>
           <tr>
             <th scope="col">Call</th>
@@ -36,7 +37,7 @@ export function CallTable({ calls }: { calls: CallRow[] }) {
           {calls.map((c) => (
             <tr key={c.id}>
               <td>
-                <a href={`/console/calls/${c.id}`}>{c.id}</a>
+                <a href={href(c)}>{c.id}</a>
               </td>
               <td>{formatDate(c.created_at)}</td>
               <td>{c.direction}</td>
