@@ -4,7 +4,7 @@ import { formatDate, formatSeconds, Loaded, PageHeader, useLoad } from "../ui.ts
 import { Analysis, CallEvents, CostBreakdown, ToolCalls, type CallAnalysis, type CallCost, type CallEvent } from "./call-sections.tsx";
 import type { CallRow } from "./calls.tsx";
 import { RecordingPlayer } from "./recording-player.tsx";
-import { recordingSeconds, Transcript, type TranscriptTurn } from "./transcript.tsx";
+import { recordingSeconds, Transcript, type Playback, type TranscriptTurn } from "./transcript.tsx";
 import { Waterfall, type Timings } from "./waterfall.tsx";
 import "./call-pages.css";
 
@@ -14,6 +14,7 @@ interface Turn extends TranscriptTurn {
 interface CallDetail extends CallRow {
   started_at: string | null;
   recording_status: string | null;
+  metrics: { clock_speed?: number } | null;
   turns: Turn[];
   events: CallEvent[];
   cost: CallCost | null;
@@ -26,12 +27,12 @@ export const LIVE_STATUSES = ["queued", "initiated", "ringing", "in-progress"];
  * The spoken turn the recording is at: the latest-started caller or agent turn whose span holds that moment
  * (a barge-in overlaps two; the newer one is what the listener just started hearing).
  */
-function turnAt(turns: Turn[], zeroMs: number, seconds: number): number | null {
+function turnAt(turns: Turn[], clock: Pick<Playback, "zeroMs" | "speed">, seconds: number): number | null {
   let found: Turn | null = null;
   for (const t of turns) {
     if (t.role === "tool") continue;
-    const start = recordingSeconds(zeroMs, t.started_at);
-    const end = t.ended_at ? recordingSeconds(zeroMs, t.ended_at) : start;
+    const start = recordingSeconds(clock, t.started_at);
+    const end = t.ended_at ? recordingSeconds(clock, t.ended_at) : start;
     // A little slack at the start: a seek lands on the nearest sample, a hair before the turn's own instant.
     if (seconds >= start - 0.05 && seconds < Math.max(end, start + 0.05)) found = t;
   }
@@ -41,15 +42,15 @@ function turnAt(turns: Turn[], zeroMs: number, seconds: number): number | null {
 function CallView({ call }: { call: CallDetail }) {
   const audio = useRef<HTMLAudioElement>(null);
   const [seconds, setSeconds] = useState<number | null>(null);
-  const callStartMs = Date.parse(call.started_at ?? call.created_at);
+  const clock = { startMs: Date.parse(call.started_at ?? call.created_at), speed: Number(call.metrics?.clock_speed ?? 1) || 1 };
   // The recording begins when recording started (after a disclosure, if the agent plays one), not with the call.
-  const zeroMs = Date.parse(call.events.find((e) => e.type === "recording.started")?.at ?? call.started_at ?? call.created_at);
+  const recordingClock = { zeroMs: Date.parse(call.events.find((e) => e.type === "recording.started")?.at ?? call.started_at ?? call.created_at), speed: clock.speed };
   const timed = call.turns.filter((t) => t.role === "agent" && t.timings && t.timings.first_audio_sent_ms != null);
   const recorded = call.recording_status != null;
   const playback = recorded
     ? {
-        zeroMs,
-        playingSeq: seconds == null ? null : turnAt(call.turns, zeroMs, seconds),
+        ...recordingClock,
+        playingSeq: seconds == null ? null : turnAt(call.turns, recordingClock, seconds),
         seek: (to: number) => {
           if (audio.current) audio.current.currentTime = to;
         },
@@ -79,7 +80,7 @@ function CallView({ call }: { call: CallDetail }) {
       <section aria-labelledby="transcript-title">
         <h2 id="transcript-title">Transcript</h2>
         {recorded && call.turns.length > 0 && <p class="hint">Select a turn's time to play the recording from there.</p>}
-        {call.turns.length === 0 ? <p class="empty">Nothing was said on this call.</p> : <Transcript turns={call.turns} callStartMs={callStartMs} playback={playback} />}
+        {call.turns.length === 0 ? <p class="empty">Nothing was said on this call.</p> : <Transcript turns={call.turns} clock={clock} playback={playback} />}
       </section>
 
       <section aria-labelledby="latency-title">
@@ -87,8 +88,8 @@ function CallView({ call }: { call: CallDetail }) {
         {timed.length === 0 ? <p class="empty">No agent turn has timings.</p> : <Waterfall turns={timed.map((t) => ({ seq: t.seq, text: t.text, timings: t.timings! }))} />}
       </section>
 
-      <ToolCalls turns={call.turns} callStartMs={callStartMs} />
-      <CallEvents events={call.events} callStartMs={callStartMs} />
+      <ToolCalls turns={call.turns} clock={clock} />
+      <CallEvents events={call.events} clock={clock} />
       <CostBreakdown cost={call.cost} />
       <Analysis analysis={call.analysis} />
     </div>

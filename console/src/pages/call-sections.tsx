@@ -1,5 +1,5 @@
-import { formatMoney, formatSeconds } from "../ui.tsx";
-import { parseToolTurn, type TranscriptTurn } from "./transcript.tsx";
+import { formatMoney } from "../ui.tsx";
+import { callTime, parseToolTurn, type CallClock, type TranscriptTurn } from "./transcript.tsx";
 
 /** The call page's sections below the transcript: each shows what the call detail holds, or says it has nothing. */
 export interface CallEvent {
@@ -24,10 +24,8 @@ export interface CallAnalysis {
 
 const json = (v: unknown) => JSON.stringify(v, null, 2);
 
-/** Seconds into the call, as the transcript shows them. */
-export const callTime = (callStartMs: number, at: string) => formatSeconds(Math.max(0, (Date.parse(at) - callStartMs) / 1000));
 
-export function ToolCalls({ turns, callStartMs }: { turns: (TranscriptTurn & { timings: Record<string, number> | null })[]; callStartMs: number }) {
+export function ToolCalls({ turns, clock }: { turns: (TranscriptTurn & { timings: Record<string, number> | null })[]; clock: CallClock }) {
   const tools = turns.filter((t) => t.role === "tool");
   return (
     <section aria-labelledby="tools-title">
@@ -41,7 +39,7 @@ export function ToolCalls({ turns, callStartMs }: { turns: (TranscriptTurn & { t
             return (
               <li key={t.seq} data-seq={t.seq}>
                 <p class="tool-head">
-                  <time>{callTime(callStartMs, t.started_at)}</time> <strong>{tool?.name ?? "tool"}</strong>
+                  <time>{callTime(clock, t.started_at)}</time> <strong>{tool?.name ?? "tool"}</strong>
                   {t.timings?.duration_ms != null && <span> · {t.timings.duration_ms} ms</span>}
                   {tool?.result && <span class={tool.result.status === "success" ? "notice" : "field-error"}> · {tool.result.status}</span>}
                 </p>
@@ -64,7 +62,7 @@ export function ToolCalls({ turns, callStartMs }: { turns: (TranscriptTurn & { t
   );
 }
 
-export function CallEvents({ events, callStartMs }: { events: CallEvent[]; callStartMs: number }) {
+export function CallEvents({ events, clock }: { events: CallEvent[]; clock: CallClock }) {
   return (
     <section aria-labelledby="events-title">
       <h2 id="events-title">Events</h2>
@@ -78,7 +76,7 @@ export function CallEvents({ events, callStartMs }: { events: CallEvent[]; callS
             <tbody>
               {events.map((e, i) => (
                 <tr key={i}>
-                  <td>{callTime(callStartMs, e.at)}</td>
+                  <td>{callTime(clock, e.at)}</td>
                   <td>{e.type}</td>
                   <td><code>{e.data == null ? "" : JSON.stringify(e.data)}</code></td>
                 </tr>

@@ -83,7 +83,7 @@ export function LiveCallPage({ id, canControl }: { id: string; canControl: boole
       <section aria-labelledby="live-transcript-title">
         <h2 id="live-transcript-title">Transcript</h2>
         <div aria-live="polite" data-testid="live-transcript">
-          {live.turns.length === 0 ? <p class="empty">Nothing has been said yet.</p> : <Transcript turns={live.turns} callStartMs={startMs} />}
+          {live.turns.length === 0 ? <p class="empty">Nothing has been said yet.</p> : <Transcript turns={live.turns} clock={{ startMs, speed: 1 }} />}
         </div>
       </section>
     </main>

@@ -29,23 +29,37 @@ export function parseToolTurn(text: string): ToolTurnText | null {
 export interface Playback {
   /** When the recording started (epoch ms): turns before it are not in the audio. */
   zeroMs: number;
+  /** As the call clock's. */
+  speed: number;
   /** The turn being played (its seq), highlighted. */
   playingSeq: number | null;
   seek(seconds: number): void;
 }
 
-export const recordingSeconds = (zeroMs: number, at: string) => (Date.parse(at) - zeroMs) / 1000;
+/**
+ * The call's clock: where it started (epoch ms) and its call-clock seconds per wall-clock second, 1 on real calls;
+ * a simulated call run faster (CALL_CLOCK_SPEED) has call-clock audio and durations but wall-clock turn times.
+ */
+export interface CallClock {
+  startMs: number;
+  speed: number;
+}
+
+/** Seconds into the call, as the transcript, tool calls and events show them. */
+export const callTime = (clock: CallClock, at: string) => formatSeconds(Math.max(0, ((Date.parse(at) - clock.startMs) * clock.speed) / 1000));
+
+export const recordingSeconds = (playback: Pick<Playback, "zeroMs" | "speed">, at: string) => ((Date.parse(at) - playback.zeroMs) * playback.speed) / 1000;
 
 /**
  * The transcript, with each turn's time into the call and interrupted turns marked. With a recording, a spoken
  * turn's time is a button that seeks the player there, and the turn being played is highlighted.
  */
-export function Transcript({ turns, callStartMs, playback }: { turns: TranscriptTurn[]; callStartMs: number; playback?: Playback }) {
+export function Transcript({ turns, clock, playback }: { turns: TranscriptTurn[]; clock: CallClock; playback?: Playback }) {
   return (
     <ol class="transcript">
       {turns.map((t) => {
-        const time = formatSeconds(Math.max(0, (Date.parse(t.started_at) - callStartMs) / 1000));
-        const seekTo = playback && t.role !== "tool" ? recordingSeconds(playback.zeroMs, t.started_at) : -1;
+        const time = callTime(clock, t.started_at);
+        const seekTo = playback && t.role !== "tool" ? recordingSeconds(playback, t.started_at) : -1;
         const playing = playback?.playingSeq === t.seq;
         const tool = t.role === "tool" ? parseToolTurn(t.text) : null;
         return (
