@@ -10,6 +10,7 @@ import { AuditLogPage } from "./pages/audit-log.tsx";
 import { BillingPage } from "./pages/billing.tsx";
 import { CallPage } from "./pages/call-detail.tsx";
 import { Calls } from "./pages/calls.tsx";
+import { LiveCallPage, LiveCalls } from "./pages/live-calls.tsx";
 import { Overview } from "./pages/overview.tsx";
 import { NumbersPage } from "./pages/numbers.tsx";
 import { MfaSetup, SecurityPage } from "./pages/security.tsx";
@@ -24,6 +25,7 @@ import "./styles.css";
 const NAV = [
   { path: "/", label: "Overview", scope: "calls:read" },
   { path: "/calls", label: "Calls", scope: "calls:read" },
+  { path: "/live", label: "Live calls", scope: "calls:read" },
   { path: "/agents", label: "Agents", scope: "agents:read" },
   { path: "/numbers", label: "Numbers", scope: "numbers:read" },
   { path: "/billing", label: "Billing", scope: "billing:read" },
@@ -44,6 +46,8 @@ function Routed({ session, refresh }: { session: Session; refresh: () => void })
       return <Overview />;
     case "calls":
       return id ? <CallPage id={id} /> : <Calls />;
+    case "live":
+      return id ? <LiveCallPage id={id} canControl={can("calls:write")} /> : <LiveCalls />;
     case "agents":
       if (id && sub === "versions") return <AgentVersions id={id} canWrite={can("agents:write")} />;
       return id ? <AgentEditor id={id} canWrite={can("agents:write")} /> : <Agents canWrite={can("agents:write")} />;

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DemoTenant } from "../../scripts/lib/demo-tenant.ts";
 import { PlatformClient } from "../../scripts/lib/platform-client.ts";
 import { startWebhookReceiver } from "../../scripts/lib/webhook-receiver.ts";
-import { DEMO_CALLER, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
+import { awaitingReplies, DEMO_CALLER, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 import { DESKTOP, expectAccessible, expectNoSidewaysScroll, inviteAndAccept, launchBrowser, PHONE, screenshot, signIn } from "./console-browser.ts";
 
 /**
@@ -16,6 +16,8 @@ const world = worldPerFile();
 let browser: Browser;
 let tenant: DemoTenant;
 let callId: string;
+/** The call watched live, then played back. */
+let liveCallId: string;
 /** The owner's signed-in browser (a TOTP code works once, so the owner signs in once and the tests share it). */
 let owner: Page;
 
@@ -236,9 +238,98 @@ describe("tenant console in a browser", () => {
     await expect.poll(() => page.locator(".problem").textContent()).toMatch(/e164/);
   }, 60_000);
 
+  it("watches a call's transcript live; a viewer sees it without controls; the supervisor hangs up", async () => {
+    // The call is recorded, for the player test that follows; the agent waits out the caller's long silence
+    // (the ×3 call clock would otherwise end the call on its silence timeout before the supervisor acts).
+    const agent = await tenant.api.get(`/v1/agents/${tenant.agentId}`);
+    const patch = { recording: { enabled: true, disclosure: "This call is recorded." }, silence_timeout_s: 120, silence_reprompts: 3 };
+    await tenant.api.request("PATCH", `/v1/agents/${tenant.agentId}`, { config: { ...agent.draft, ...patch } });
+    await tenant.api.post(`/v1/agents/${tenant.agentId}/publish`);
+    const page = await ownerPage();
+    await page.getByRole("link", { name: "Live calls" }).click();
+    await page.getByText("No calls in progress.").waitFor();
+
+    // The caller asks one question, then stays on the line until the supervisor hangs up.
+    const handle = await world.platform.sims.twilio.startInboundCall({
+      to: tenant.number,
+      script: awaitingReplies({ maxDurationMs: 600_000, steps: [{ waitForAgent: true, replies: 2 }, { say: "What are your opening hours?" }, { waitForAgent: true }, { pause: 600_000 }] }),
+    });
+    const link = page.getByRole("table", { name: "Calls in progress" }).getByRole("link");
+    await link.waitFor({ timeout: 30_000 });
+    liveCallId = (await link.textContent())!;
+    await link.click();
+    // The caller's question, then the agent's answer (the demo scenario's hours), as each turn finishes.
+    await expect.poll(() => page.locator("main").innerText(), { timeout: 45_000 }).toMatch(/What are your opening hours\?[\s\S]*open Monday to Friday/);
+    await expectAccessible(page, "live call page");
+    await screenshot(page, "live-call-desktop");
+    await page.setViewportSize(PHONE);
+    await expectNoSidewaysScroll(page, "live call page at 390 px");
+    await screenshot(page, "live-call-phone");
+    await page.setViewportSize(DESKTOP);
+
+    // A viewer watches the same call: the transcript, but no supervisor controls, and the API refuses a forged hang-up.
+    const viewer = await newPage();
+    await inviteAndAccept(world, tenant.apiKey, viewer, { email: "watcher@acme.example", role: "viewer" });
+    await viewer.goto(`${world.platform.baseUrl}/console/live/${liveCallId}`);
+    await viewer.getByTestId("live-transcript").getByText("What are your opening hours?").waitFor({ timeout: 30_000 });
+    expect(await viewer.getByRole("button", { name: /Hang up|Transfer/ }).count()).toBe(0);
+    const forged = await viewer.evaluate(async (id) => {
+      const { csrf_token } = await (await fetch("/console/api/session")).json();
+      const { token } = await (await fetch("/console/api/token", { method: "POST", headers: { "x-csrf-token": csrf_token } })).json();
+      return (await fetch(`/v1/calls/${id}/hangup`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).status;
+    }, liveCallId);
+    expect(forged).toBe(403);
+
+    // The transfer form reports the API's field error; then the supervisor hangs up, and the live view says so.
+    await page.getByLabel("Transfer to").fill("not a number");
+    await page.getByRole("button", { name: "Transfer" }).click();
+    await expect.poll(() => page.locator("#transfer-to-error").textContent()).toBeTruthy();
+    await page.getByRole("button", { name: "Hang up", exact: true }).click();
+    await page.getByRole("button", { name: "Hang up now" }).click();
+    await page.getByTestId("live-status").getByText("The call has ended").waitFor({ timeout: 30_000 });
+    expect(await page.getByRole("button", { name: /Hang up/ }).count()).toBe(0);
+    await handle.ended;
+    const ended = await tenant.api.get(`/v1/calls/${liveCallId}`);
+    expect(ended.events.map((e: { type: string }) => e.type)).toContain("call.hangup_requested");
+  }, 120_000);
+
+  it("plays the finished call's recording, and a click on a turn seeks the player there", async () => {
+    const call = await vi.waitFor(
+      async () => {
+        const c = await tenant.api.get(`/v1/calls/${liveCallId}`);
+        if (c.recording_status !== "completed") throw new Error(`recording ${c.recording_status}`);
+        return c;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    const page = await ownerPage();
+    await page.goto(`${world.platform.baseUrl}/console/calls/${liveCallId}`);
+    const audio = page.locator("audio.recording");
+    await audio.waitFor();
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.duration), { timeout: 15_000 }).toBeGreaterThan(0);
+    await audio.evaluate((el: HTMLAudioElement) => el.play());
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.currentTime), { timeout: 15_000 }).toBeGreaterThan(0);
+    await audio.evaluate((el: HTMLAudioElement) => el.pause());
+
+    // The caller's question, seconds into the recording: call-clock seconds since recording started.
+    const question = call.turns.find((t: { role: string; text: string }) => t.role === "caller" && /opening hours/.test(t.text));
+    const startedAt = call.events.find((e: { type: string }) => e.type === "recording.started").at;
+    const expected = ((Date.parse(question.started_at) - Date.parse(startedAt)) * call.metrics.clock_speed) / 1000;
+    const turn = page.locator(`.transcript li[data-seq="${question.seq}"]`);
+    await turn.getByRole("button").click();
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.currentTime)).toBeCloseTo(expected, 1);
+    await expect.poll(() => turn.getAttribute("aria-current")).toBe("true");
+    expect(await page.locator('.transcript li[aria-current="true"]').count()).toBe(1);
+    await screenshot(page, "recorded-call-desktop");
+    await expectAccessible(page, "call page with a recording");
+    await page.setViewportSize(PHONE);
+    await expectNoSidewaysScroll(page, "call page with a recording at 390 px");
+    await screenshot(page, "recorded-call-phone");
+  }, 60_000);
+
   it("every page passes axe and fits 1280 px and 390 px", async () => {
     const page = await ownerPage();
-    const pages = ["/", "/calls", "/agents", `/agents/${tenant.agentId}`, `/agents/${tenant.agentId}/versions`, "/agents/new", "/numbers", "/billing", "/webhooks", "/api-keys", "/users", "/audit-log", "/security"];
+    const pages = ["/", "/calls", "/live", "/agents", `/agents/${tenant.agentId}`, `/agents/${tenant.agentId}/versions`, "/agents/new", "/numbers", "/billing", "/webhooks", "/api-keys", "/users", "/audit-log", "/security"];
     for (const viewport of [DESKTOP, PHONE]) {
       await page.setViewportSize(viewport);
       for (const path of pages) {

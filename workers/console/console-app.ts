@@ -21,8 +21,9 @@ consoleApp.all("/api/*", (c) => problemResponse(c, new ApiError("not-found", `no
 consoleApp.get("/*", async (c) => {
   const page = await c.env.ASSETS.fetch(new URL("/console/index.html", c.req.url));
   const headers = new Headers(page.headers);
-  // Scripts only from this origin; the page never needs to be framed.
-  headers.set("content-security-policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  // Scripts only from this origin; the page never needs to be framed. Recordings play from blob: URLs (the page
+  // fetches them with its in-memory bearer token, which an audio element could not send).
+  headers.set("content-security-policy", "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
   return new Response(page.body, { status: page.ok ? 200 : page.status, headers });
 });
 consoleApp.onError(onError);

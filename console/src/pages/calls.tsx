@@ -18,8 +18,8 @@ export interface CallRow {
 const STATUSES = ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"];
 const FILTERS = ["status", "direction", "agent_id", "success", "cursor"] as const;
 
-const CALL_COLUMNS: Column<CallRow>[] = [
-  { header: "Call", cell: (c) => <a href={`/console/calls/${c.id}`}>{c.id}</a> },
+const callColumns = (href: (c: CallRow) => string): Column<CallRow>[] => [
+  { header: "Call", cell: (c) => <a href={href(c)}>{c.id}</a> },
   { header: "Started", cell: (c) => formatDate(c.created_at) },
   { header: "Direction", cell: (c) => c.direction },
   { header: "From → to", cell: (c) => `${c.from} → ${c.to}` },
@@ -27,8 +27,9 @@ const CALL_COLUMNS: Column<CallRow>[] = [
   { header: "Duration", cell: (c) => formatSeconds(c.duration_seconds) },
 ];
 
-export function CallTable({ calls }: { calls: CallRow[] }) {
-  return <Table caption="Calls" columns={CALL_COLUMNS} rows={calls} rowKey={(c) => c.id} />;
+/** `href`: where a call's link goes (its page, or its live view). */
+export function CallTable({ calls, href = (c) => `/console/calls/${c.id}`, caption = "Calls" }: { calls: CallRow[]; href?: (c: CallRow) => string; caption?: string }) {
+  return <Table caption={caption} columns={callColumns(href)} rows={calls} rowKey={(c) => c.id} />;
 }
 
 export function Calls() {

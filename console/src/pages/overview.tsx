@@ -109,7 +109,7 @@ export function Overview() {
             </section>
             <section aria-labelledby="live-title">
               <h2 id="live-title">Live now</h2>
-              {o.live.length === 0 ? <p class="empty">No calls in progress.</p> : <CallTable calls={o.live} />}
+              {o.live.length === 0 ? <p class="empty">No calls in progress.</p> : <CallTable calls={o.live} href={(c) => `/console/live/${c.id}`} caption="Calls in progress" />}
             </section>
           </>
         )}
