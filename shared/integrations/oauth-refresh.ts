@@ -1,0 +1,55 @@
+import { and, eq } from "drizzle-orm";
+import { auditInsert } from "../audit/audit-entry.ts";
+import { SecretBox } from "../crypto/secret-box.ts";
+import { database, nowIso } from "../db/client.ts";
+import { integrationConnections } from "../db/workflows-schema.ts";
+import { emitWebhookEvent } from "../webhooks/emit-webhook-event.ts";
+import { IntegrationError, type Integration, type OAuthCredentials, type VendorUrlVar } from "./integration.ts";
+import { OAuthGrantRefusedError, refreshTokens } from "./oauth-client.ts";
+
+type RefreshEnv = Pick<Env, "DB" | "ENCRYPTION_KEY" | "OAUTH_CLIENTS" | "WEBHOOK_EVENTS" | VendorUrlVar>;
+
+/** Tokens this close to expiry are refreshed before use, so a request never races the expiry. */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
+
+const context = (accountId: string, integration: string) => `integration-connection:${accountId}:${integration}`;
+const owned = (accountId: string, integration: string) => and(eq(integrationConnections.accountId, accountId), eq(integrationConnections.integration, integration));
+
+/**
+ * The connection's tokens, refreshed first when they expire within the margin. New tokens are sealed and stored only
+ * if the row is still the one read (another request may have refreshed meanwhile; both answers are valid tokens).
+ * A refresh the vendor refuses with `invalid_grant` (revoked) marks the connection `broken`, audits it and emits
+ * `integration.connection_broken`, once: later uses read `broken` and fail without calling the vendor.
+ */
+export async function freshOAuthCredentials(env: RefreshEnv, accountId: string, integration: Integration, current: OAuthCredentials, rowUpdatedAt: string, now = Date.now()): Promise<OAuthCredentials> {
+  if (current.expires_at === undefined || Date.parse(current.expires_at) - now > REFRESH_MARGIN_MS) return current;
+  if (!integration.oauth) throw new IntegrationError(`the ${integration.title} token expired`, false);
+  const db = database(env.DB);
+  let fresh: OAuthCredentials;
+  try {
+    fresh = await refreshTokens(env, integration, current, now);
+  } catch (error) {
+    if (error instanceof OAuthGrantRefusedError) await markBroken(env, accountId, integration, error.message);
+    throw error;
+  }
+  const sealed = await new SecretBox(env.ENCRYPTION_KEY).seal(JSON.stringify(fresh), context(accountId, integration.name));
+  await db
+    .update(integrationConnections)
+    .set({ credentials: sealed, updatedAt: nowIso() })
+    .where(and(owned(accountId, integration.name), eq(integrationConnections.status, "connected"), eq(integrationConnections.updatedAt, rowUpdatedAt)))
+    .run();
+  return fresh;
+}
+
+async function markBroken(env: RefreshEnv, accountId: string, integration: Integration, reason: string): Promise<void> {
+  const db = database(env.DB);
+  const brokenAt = nowIso();
+  const [changed] = await db.batch([
+    db.update(integrationConnections).set({ status: "broken", updatedAt: brokenAt }).where(and(owned(accountId, integration.name), eq(integrationConnections.status, "connected"))).returning(),
+    auditInsert(db, { accountId, actor: "platform", action: "integration.connection_broken", resource: integration.name, detail: { integration: integration.name } }, { ifPreviousChanged: true }),
+  ]);
+  if (changed.length === 0) return;
+  const sent: Promise<unknown>[] = [];
+  emitWebhookEvent(env, { type: "integration.connection_broken", accountId, id: `evt_${accountId}_${integration.name}_broken_${brokenAt}`, createdAt: brokenAt, data: { integration: integration.name, reason: "refresh_refused", detail: reason, broken_at: brokenAt } }, (p) => sent.push(p));
+  await Promise.all(sent);
+}
