@@ -10,7 +10,8 @@ import { salesforceApi } from "./salesforce-api.ts";
 import { slackWebhooks } from "./slack-webhook.ts";
 
 /**
- * The integrations' vendor stand-ins on one loopback port (their paths do not overlap): Slack incoming webhooks,
+ * The integrations' vendor stand-ins on one loopback port (their paths do not overlap; Salesforce is asked before
+ * Slack, whose /services/ prefix it shares): Slack incoming webhooks,
  * HubSpot CRM v3 and its OAuth server, Cal.com API v2, Salesforce (OAuth and REST sObjects), Google (OAuth and
  * Calendar v3), Zapier and Make catch hooks. Control API:
  *   GET  /_control/requests?vendor=   every request received (method, path, headers, parsed body, answered status)
@@ -32,7 +33,7 @@ export async function startIntegrationsSimulator(opts: { port?: number; host?: s
   const salesforce = salesforceApi();
   const google = googleCalendarApi();
   const oauthServers: Record<string, OAuthServer> = { hubspot: hubspot.oauth, salesforce: salesforce.oauth, google: google.oauth };
-  const vendors: VendorHandler[] = [slackWebhooks(), hubspot, calcomApi(), salesforce, google, zapierHooks(), makeHooks()];
+  const vendors: VendorHandler[] = [salesforce, slackWebhooks(), hubspot, calcomApi(), google, zapierHooks(), makeHooks()];
   const requests: RecordedRequest[] = [];
   const faults = new Map<string, { status: number; count: number }>();
 

@@ -68,7 +68,8 @@ export function salesforceApi(): VendorHandler & { oauth: OAuthServer } {
     handle(request) {
       const flow = oauth.handle(request);
       if (flow) return flow;
-      if (!request.path.startsWith("/services/")) return undefined;
+      // Slack's incoming webhooks share the /services/ prefix (slack-webhook.ts).
+      if (!request.path.startsWith("/services/data/")) return undefined;
       const match = SOBJECT_PATH.exec(request.path);
       if (!match) return errors(404, "NOT_FOUND", "The requested resource does not exist");
       if (!oauth.isAccessToken(request.headers.authorization)) return errors(401, "INVALID_SESSION_ID", "Session expired or invalid");
