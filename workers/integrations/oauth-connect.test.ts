@@ -156,6 +156,16 @@ describe("OAuth connect flow (authorization code with PKCE) against the vendor s
     expect(await connection(t.key, "hubspot")).toBe("connected");
   });
 
+  it("breaks a connection whose grant is revoked mid-life: the vendor's 401 makes the platform renew once, which is refused", async () => {
+    const t = await createTenant();
+    const code = await connectThroughOAuth(t.key, "salesforce");
+    await oauthControl("salesforce", "revoke", { code });
+    const lead = await runIntegrationTool(env, t.accountId, { integration: "salesforce", action: "create_lead", name: "lead", defaults: {} }, { last_name: "L", company: "C" }, new AbortController().signal);
+    expect(lead.status).toBe("error");
+    expect(lead.content).toContain("invalid_grant");
+    expect(await connection(t.key, "salesforce")).toBe("broken");
+  });
+
   it("answers problem+json for an integration that is unknown or not connected through OAuth", async () => {
     const t = await createTenant();
     const unknown = await api(t.key).get("/v1/integrations/nope/connect");

@@ -1,4 +1,4 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { auditInsert } from "../../shared/audit/audit-entry.ts";
 import { database, nowIso } from "../../shared/db/client.ts";
 import { integrationConnections } from "../../shared/db/workflows-schema.ts";
@@ -6,7 +6,6 @@ import { sealCredentials } from "../../shared/integrations/connection-credential
 import { IntegrationError } from "../../shared/integrations/integration.ts";
 import { authorizeUrl, exchangeCode, oauthClient, OAuthGrantRefusedError } from "../../shared/integrations/oauth-client.ts";
 import { INTEGRATIONS } from "../../shared/integrations/registry.ts";
-import type { AppEnv } from "../api/app-env.ts";
 import { ApiError, notFound } from "../api/problem.ts";
 import { jsonResponse, problem, resourceApp, securedRoute, withResponseHeaders } from "../api/route.ts";
 import { publicBaseUrl } from "../twilio/public-url.ts";
@@ -81,13 +80,13 @@ const callbackRoute = createRoute({
   responses: withResponseHeaders({
     200: jsonResponse(IntegrationConnection, "Connected."),
     422: problem("`validation-error`: an unknown, used or expired `state`, a refusal by the user or vendor, or a code the vendor refused (a wrong PKCE verifier, a used code, another redirect URI)."),
-    502: problem("`provider-error`: the vendor's token endpoint failed or could not be reached; start again."),
+    502: problem("`provider-error`: the vendor's token endpoint failed, could not be reached, or refused the platform's OAuth app; start again."),
   }),
 });
 
 const refused = (path: string, code: string, detail: string) => new ApiError("validation-error", detail, { errors: [{ path, message: detail, code }] });
 
-export const oauthCallbackApp = resourceApp() as OpenAPIHono<AppEnv>;
+export const oauthCallbackApp = resourceApp();
 
 oauthCallbackApp.openapi(callbackRoute, async (c) => {
   const query = c.req.valid("query");
@@ -102,7 +101,8 @@ oauthCallbackApp.openapi(callbackRoute, async (c) => {
     tokens = await exchangeCode(c.env, integration, { code: query.code, codeVerifier: flow.codeVerifier, redirectUri: flow.redirectUri });
   } catch (error) {
     if (!(error instanceof IntegrationError)) throw error;
-    if (error instanceof OAuthGrantRefusedError || (error.status !== undefined && error.status < 500 && !error.retryable)) throw refused("code", "code_refused", error.message);
+    // The code is refused (RFC 6749's invalid_grant, a vendor's 400); anything else is the vendor's or the platform's app's failure.
+    if (error instanceof OAuthGrantRefusedError || error.status === 400) throw refused("code", "code_refused", error.message);
     throw new ApiError("provider-error", error.message);
   }
   const now = nowIso();
