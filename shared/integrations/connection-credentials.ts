@@ -1,19 +1,15 @@
 import { and, eq } from "drizzle-orm";
-import { SecretBox, type SealedSecret } from "../crypto/secret-box.ts";
 import { database } from "../db/client.ts";
 import { integrationConnections } from "../db/workflows-schema.ts";
 import { guardedFetch } from "../tools/guarded-fetch.ts";
 import { IntegrationError, type ActionContext, type Credentials, type Integration, type OAuthCredentials, type VendorUrlVar } from "./integration.ts";
 import { freshOAuthCredentials, renewingFetch } from "./oauth-refresh.ts";
+import { openSealedCredentials } from "./sealed-credentials.ts";
 
 /** What running an integration action for an account needs from the platform's env. */
 export type IntegrationEnv = Pick<Env, "DB" | "ENCRYPTION_KEY" | "TOOL_HOST_ALLOWLIST" | "PUBLIC_BASE_URL" | "DOH_URL" | "OAUTH_CLIENTS" | "WEBHOOK_EVENTS" | VendorUrlVar>;
 
-/** Associated data of a sealed connection: a ciphertext copied to another account or integration does not open. */
-const context = (accountId: string, integration: string) => `integration-connection:${accountId}:${integration}`;
-
-export const sealCredentials = (env: Pick<Env, "ENCRYPTION_KEY">, accountId: string, integration: string, credentials: Credentials): Promise<SealedSecret> =>
-  new SecretBox(env.ENCRYPTION_KEY).seal(JSON.stringify(credentials), context(accountId, integration));
+export { sealCredentials } from "./sealed-credentials.ts";
 
 /**
  * The account's opened credentials for an integration, and the version of the row they came from; an integration
@@ -28,7 +24,7 @@ async function openCredentials(env: IntegrationEnv, accountId: string, integrati
     .get();
   if (!row) throw new IntegrationError(`${integration.title} is not connected to this account`, false);
   if (row.status === "broken") throw new IntegrationError(`the ${integration.title} connection is broken; connect it again`, false);
-  const credentials = JSON.parse(await new SecretBox(env.ENCRYPTION_KEY).open(row.credentials, context(accountId, integration.name))) as Credentials;
+  const credentials = await openSealedCredentials(env, accountId, integration.name, row.credentials);
   if (!("access_token" in credentials)) return { credentials, updatedAt: row.updatedAt };
   return { credentials: await freshOAuthCredentials(env, accountId, integration, credentials as OAuthCredentials, row.updatedAt), updatedAt: row.updatedAt };
 }

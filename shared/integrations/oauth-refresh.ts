@@ -1,18 +1,17 @@
 import { and, eq } from "drizzle-orm";
 import { auditInsert } from "../audit/audit-entry.ts";
-import { SecretBox } from "../crypto/secret-box.ts";
 import { database, nowIso } from "../db/client.ts";
 import { integrationConnections } from "../db/workflows-schema.ts";
 import { emitWebhookEvent } from "../webhooks/emit-webhook-event.ts";
 import { IntegrationError, type Integration, type OAuthCredentials, type VendorUrlVar } from "./integration.ts";
 import { OAuthGrantRefusedError, refreshTokens } from "./oauth-client.ts";
+import { sealCredentials } from "./sealed-credentials.ts";
 
 type RefreshEnv = Pick<Env, "DB" | "ENCRYPTION_KEY" | "OAUTH_CLIENTS" | "WEBHOOK_EVENTS" | VendorUrlVar>;
 
 /** Tokens this close to expiry are refreshed before use, so a request never races the expiry. */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 
-const context = (accountId: string, integration: string) => `integration-connection:${accountId}:${integration}`;
 const owned = (accountId: string, integration: string) => and(eq(integrationConnections.accountId, accountId), eq(integrationConnections.integration, integration));
 
 /**
@@ -38,7 +37,7 @@ async function renewOAuthCredentials(env: RefreshEnv, accountId: string, integra
     if (error instanceof OAuthGrantRefusedError) await markBroken(env, accountId, integration, error.message);
     throw error;
   }
-  const sealed = await new SecretBox(env.ENCRYPTION_KEY).seal(JSON.stringify(fresh), context(accountId, integration.name));
+  const sealed = await sealCredentials(env, accountId, integration.name, fresh);
   await database(env.DB)
     .update(integrationConnections)
     .set({ credentials: sealed, updatedAt: nowIso() })
