@@ -43,6 +43,12 @@ export default defineConfig({
                   STRIPE_API_BASE_URL: simulatorUrls.stripe,
                   HUBSPOT_API_BASE_URL: simulatorUrls.integrations,
                   CALCOM_API_BASE_URL: simulatorUrls.integrations,
+                  HUBSPOT_APP_BASE_URL: simulatorUrls.integrations,
+                  SALESFORCE_LOGIN_URL: simulatorUrls.integrations,
+                  GOOGLE_ACCOUNTS_BASE_URL: simulatorUrls.integrations,
+                  GOOGLE_OAUTH_TOKEN_BASE_URL: simulatorUrls.integrations,
+                  GOOGLE_CALENDAR_API_BASE_URL: simulatorUrls.integrations,
+                  OAUTH_CLIENTS: SIMULATOR_CREDENTIALS.oauthClients,
                   INTEGRATIONS_SIMULATOR_URL: simulatorUrls.integrations,
                   STRIPE_SECRET_KEY: SIMULATOR_CREDENTIALS.stripeSecretKey,
                   // No endpoint is registered at the simulator: tests hand its events to the Worker, signed with this.

@@ -8,6 +8,7 @@ import type { LatencyProfileName } from "./common/latency-profile.ts";
 import { UtteranceRegistry } from "./common/utterance-registry.ts";
 import { startDeepgramSimulator, type DeepgramSimulator } from "./deepgram/index.ts";
 import { startIntegrationsSimulator, type IntegrationsSimulator } from "./integrations/index.ts";
+import { OAUTH_SIMULATOR_CLIENTS } from "./integrations/oauth-clients.ts";
 import { startStripeSimulator, type StripeSimulator } from "./stripe/index.ts";
 import { startTwilioSimulator, type TwilioSimulator } from "./twilio/index.ts";
 
@@ -18,6 +19,8 @@ export const SIMULATOR_CREDENTIALS = {
   awsSecretAccessKey: "sim-aws-secret-access-key",
   awsRegion: "us-east-1",
   stripeSecretKey: "sk_test_simulator",
+  /** `OAUTH_CLIENTS`: the OAuth apps the integration stand-ins know. */
+  oauthClients: JSON.stringify(OAUTH_SIMULATOR_CLIENTS),
 } as const;
 
 export interface Simulators {

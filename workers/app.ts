@@ -42,6 +42,7 @@ import { webhookDeliveriesApi } from "./webhooks/delivery-routes.ts";
 import { webhookEndpointsApi } from "./webhooks/endpoint-routes.ts";
 import { documentWebhookEvents } from "./webhooks/webhooks-spec.ts";
 import { integrationsApi } from "./integrations/integration-routes.ts";
+import { oauthCallbackApp, oauthConnectApi } from "./integrations/oauth-routes.ts";
 import { workflowRunsApi } from "./workflows/run-routes.ts";
 import { workflowsApi } from "./workflows/workflow-routes.ts";
 
@@ -50,7 +51,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, consoleApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, oauthConnectApi, consoleApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });
@@ -124,6 +125,8 @@ export function createApp() {
   app.openapi(healthRoute, (c) => c.json({ ok: true as const }, 200));
   app.route("/twilio", twilioRoutes);
   app.route("/stripe", stripeWebhookRoutes);
+  // Vendors send the tenant's browser back here after an OAuth consent (workers/integrations/oauth-routes.ts).
+  app.route("/", oauthCallbackApp);
   // The tenant console: pages, sign-in and sessions (workers/console/); it acts on /v1 with the tokens it mints.
   app.route("/console", consoleApp);
   documentTwilioWebhooks(app);

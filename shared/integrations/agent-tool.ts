@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { actionContext } from "./connection-credentials.ts";
+import { actionContext, type IntegrationEnv } from "./connection-credentials.ts";
 import { IntegrationError, type IntegrationAction } from "./integration.ts";
 import { findAction } from "./registry.ts";
 
@@ -17,9 +17,6 @@ export interface IntegrationToolResult {
   status: "success" | "error";
   content: string;
 }
-
-const ENV_KEYS = ["DB", "ENCRYPTION_KEY", "TOOL_HOST_ALLOWLIST", "PUBLIC_BASE_URL", "DOH_URL", "HUBSPOT_API_BASE_URL", "CALCOM_API_BASE_URL"] as const;
-type ToolEnv = Pick<Env, (typeof ENV_KEYS)[number]>;
 
 function actionOf(tool: IntegrationToolConfig): IntegrationAction {
   const found = findAction(tool.integration, tool.action);
@@ -45,7 +42,7 @@ export const integrationToolDescription = (tool: IntegrationToolConfig): string 
  * fixed inputs over the model's. Never throws: a refused input or a vendor failure is an error result the model can
  * explain to the caller.
  */
-export async function runIntegrationTool(env: ToolEnv, accountId: string, tool: IntegrationToolConfig, input: unknown, signal: AbortSignal): Promise<IntegrationToolResult> {
+export async function runIntegrationTool(env: IntegrationEnv, accountId: string, tool: IntegrationToolConfig, input: unknown, signal: AbortSignal): Promise<IntegrationToolResult> {
   const action = actionOf(tool);
   const parsed = action.input.safeParse({ ...(input && typeof input === "object" ? input : {}), ...tool.defaults });
   if (!parsed.success) return { status: "error", content: JSON.stringify({ error: `invalid input: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}` }) };

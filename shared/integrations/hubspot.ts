@@ -5,7 +5,8 @@ import { vendorRequest } from "./vendor-request.ts";
 /**
  * HubSpot CRM v3 (https://developers.hubspot.com/docs/api/crm): contacts, and call and task engagements associated
  * with a contact (HubSpot-defined association types 194 call→contact and 204 task→contact). Authenticated with a
- * private-app access token as a Bearer token.
+ * private-app access token, or an OAuth access token (v3 token endpoint, 30-minute tokens), as a Bearer token; a
+ * refresh HubSpot refuses answers `BAD_REFRESH_TOKEN` rather than OAuth's `invalid_grant`.
  */
 const CALL_TO_CONTACT = 194;
 const TASK_TO_CONTACT = 204;
@@ -123,5 +124,11 @@ export const hubspotIntegration: Integration = {
   title: "HubSpot",
   auth: { kind: "api_key", description: "A private-app access token with the crm.objects.contacts.read/write scopes." },
   baseUrlVar: "HUBSPOT_API_BASE_URL",
+  oauth: {
+    authorize: { baseUrlVar: "HUBSPOT_APP_BASE_URL", path: "/oauth/authorize" },
+    token: { baseUrlVar: "HUBSPOT_API_BASE_URL", path: "/oauth/v3/token" },
+    scopes: ["oauth", "crm.objects.contacts.read", "crm.objects.contacts.write"],
+    revokedCodes: ["BAD_REFRESH_TOKEN"],
+  },
   actions: { upsert_contact: upsertContact, log_call: logCall, create_task: createTask },
 };

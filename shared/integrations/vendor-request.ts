@@ -18,6 +18,8 @@ export async function vendorRequest(fetcher: typeof fetch, url: string, init: Re
     response = await fetcher(url, { ...request, redirect: "manual", signal: AbortSignal.any([AbortSignal.timeout(REQUEST_TIMEOUT_MS), ...(init.signal ? [init.signal] : [])]) });
   } catch (error) {
     if (error instanceof UrlRefusedError) throw new IntegrationError(error.message, false);
+    // A connection's own failure on the way (an OAuth renewal the vendor refused) keeps its meaning.
+    if (error instanceof IntegrationError) throw error;
     throw new IntegrationError(`${vendor} could not be reached (${error instanceof Error ? error.name : "network error"})`, true);
   }
   const text = await response.text();

@@ -90,6 +90,10 @@ export const WEBHOOK_EVENTS = {
       counts: z.object({ done: z.number().int(), skipped: z.number().int(), failed: z.number().int(), uncertain: z.number().int() }),
     }),
   },
+  "integration.connection_broken": {
+    description: "An OAuth integration refused to refresh the account's tokens (revoked or expired grant): its connection is `broken` until connected again.",
+    data: z.object({ integration: z.string().openapi({ example: "hubspot" }), reason: z.enum(["refresh_refused"]), detail: z.string(), broken_at: z.string() }),
+  },
   ping: {
     description: "A test event, sent on demand (`POST /v1/webhooks/endpoints/{id}/ping`).",
     data: z.object({ endpoint_id: z.string(), message: z.string() }),

@@ -1,10 +1,14 @@
+import { OAUTH_SIMULATOR_CLIENTS } from "./oauth-clients.ts";
+import { oauthServer, type OAuthErrorCode, type OAuthServer } from "./oauth-server.ts";
 import { parseJson, type VendorAnswer, type VendorHandler, type VendorRequest } from "./recorded-request.ts";
 
 /**
  * HubSpot CRM v3 stand-in (https://developers.hubspot.com/docs/api/crm): contacts (create, update, search by
  * property, batch upsert by a unique property) and call and task engagements, with the checks HubSpot makes: a
  * Bearer token, `properties` objects, `hs_timestamp` on engagements, associations naming an existing contact with
- * the HubSpot-defined type for the pair (194 call→contact, 204 task→contact).
+ * the HubSpot-defined type for the pair (194 call→contact, 204 task→contact). Authenticated by a private-app token
+ * or an OAuth access token: the OAuth server is HubSpot's (`/oauth/authorize` on app.hubspot.com, `/oauth/v3/token`
+ * on api.hubapi.com: 30-minute tokens, HubSpot's own error statuses such as `BAD_REFRESH_TOKEN`).
  */
 export const HUBSPOT_SIMULATOR_TOKEN = "pat-na1-simulator-token";
 
@@ -23,9 +27,25 @@ const error = (status: number, category: string, message: string): VendorAnswer 
   body: { status: "error", message, correlationId: crypto.randomUUID(), category },
 });
 
-export function hubspotCrm(): VendorHandler & { objects: Record<string, Map<string, CrmObject>> } {
+/** HubSpot's error statuses for OAuth failures, by grant type where they differ. */
+function hubspotOAuthError(code: OAuthErrorCode, description: string, grantType: string | null) {
+  const status =
+    code === "invalid_client" ? "BAD_CLIENT_ID" : code === "redirect_uri_mismatch" ? "BAD_REDIRECT_URI" : code === "invalid_grant" ? (grantType === "refresh_token" ? "BAD_REFRESH_TOKEN" : "BAD_AUTH_CODE") : "BAD_GRANT_TYPE";
+  return { status, message: description, correlationId: crypto.randomUUID() };
+}
+
+export function hubspotCrm(): VendorHandler & { objects: Record<string, Map<string, CrmObject>>; oauth: OAuthServer } {
   const objects: Record<string, Map<string, CrmObject>> = { contacts: new Map(), calls: new Map(), tasks: new Map() };
   let nextId = 1001;
+  const oauth = oauthServer({
+    authorizePath: "/oauth/authorize",
+    tokenPath: "/oauth/v3/token",
+    client: OAUTH_SIMULATOR_CLIENTS.hubspot,
+    defaultLifetimeS: 1800,
+    issuesRefreshToken: () => true,
+    extraFields: () => ({ token_type: "bearer" }),
+    errorBody: hubspotOAuthError,
+  });
 
   const create = (type: string, properties: Record<string, string>, associations: CrmObject["associations"]): CrmObject => {
     const now = new Date().toISOString();
@@ -36,9 +56,11 @@ export function hubspotCrm(): VendorHandler & { objects: Record<string, Map<stri
   const view = (o: CrmObject) => ({ id: o.id, properties: { ...o.properties, hs_object_id: o.id }, createdAt: o.createdAt, updatedAt: o.updatedAt, archived: false });
 
   function handle(request: VendorRequest): VendorAnswer | undefined {
+    const flow = oauth.handle(request);
+    if (flow) return flow;
     const match = /^\/crm\/v3\/objects\/(contacts|calls|tasks)(?:\/(search|batch\/upsert|[0-9]+))?$/.exec(request.path);
     if (!match) return request.path.startsWith("/crm/") ? error(404, "OBJECT_NOT_FOUND", `no route ${request.path}`) : undefined;
-    if (request.headers.authorization !== `Bearer ${HUBSPOT_SIMULATOR_TOKEN}`) {
+    if (request.headers.authorization !== `Bearer ${HUBSPOT_SIMULATOR_TOKEN}` && !oauth.isAccessToken(request.headers.authorization)) {
       return error(401, "INVALID_AUTHENTICATION", "Authentication credentials not found. This API supports OAuth 2.0 authentication and private app access tokens.");
     }
     const [, type, sub] = match as unknown as [string, string, string | undefined];
@@ -96,5 +118,5 @@ export function hubspotCrm(): VendorHandler & { objects: Record<string, Map<stri
     return { status: 201, body: view(create(type, properties, associations)) };
   }
 
-  return { vendor: "hubspot", objects, handle };
+  return { vendor: "hubspot", objects, oauth, handle };
 }

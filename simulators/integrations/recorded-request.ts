@@ -13,6 +13,7 @@ export interface VendorAnswer {
   status: number;
   body: unknown;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 export interface VendorRequest {

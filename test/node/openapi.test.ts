@@ -124,6 +124,17 @@ describe("OpenAPI document", { timeout: 30_000 }, () => {
     }
   });
 
+  it("describes the OAuth callback as authenticated by its state alone, and the connect route that starts it", async () => {
+    const doc = await openApiDocument();
+    const callback = doc.paths["/oauth/callback"].get;
+    expect(callback.security).toEqual([]);
+    expect(callback.parameters.filter((p: any) => p.in === "query").map((p: any) => [p.name, p.required ?? false])).toEqual(expect.arrayContaining([["state", true], ["code", false]]));
+    expect(Object.keys(callback.responses)).toEqual(expect.arrayContaining(["200", "422", "502"]));
+    const connect = doc.paths["/v1/integrations/{name}/connect"].get;
+    expect(connect.security).toEqual([{ bearer: ["account:write"] }]);
+    expect(resolve(doc, connect.responses["200"].content["application/json"].schema).required).toEqual(["authorize_url", "expires_at"]);
+  });
+
   it("describes the Twilio webhooks with their signature and form bodies", async () => {
     const doc = await openApiDocument();
     expect(doc.components.securitySchemes.twilioSignature).toMatchObject({ type: "apiKey", in: "header", name: "X-Twilio-Signature" });

@@ -9,6 +9,7 @@ import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhoo
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 import { createWorkflow, failedRun, sleepingRun, SLACK_WEBHOOK_URL } from "../../workers/workflows/testing/workflow-fixtures.ts";
 import { caseDetails, editableCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
+import { connectThroughOAuth } from "../../workers/integrations/testing/oauth-fixtures.ts";
 
 /**
  * Every write operation in /openapi.json, sent once successfully, leaves exactly one audit entry naming it (its
@@ -80,6 +81,14 @@ describe("every write is audited", () => {
       expect(added.map((e) => e.action), name).toEqual([template]);
       expect(added[0]!.actor, name).toEqual(write.operator ? "operator" : expect.stringMatching(/^key:KEY-/));
     }
+    expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, pending: 0 });
+  });
+
+  it("audits the OAuth callback, a write outside /v1, once, under the actor that started the flow", async () => {
+    const before = (await chain(t.accountId)).length;
+    await connectThroughOAuth(t.key, "salesforce");
+    const added = (await chain(t.accountId)).slice(before);
+    expect(added.map((e) => [e.action, e.actor])).toEqual([["GET /oauth/callback", expect.stringMatching(/^key:KEY-/)]]);
     expect((await api(t.key).get("/v1/audit-log/verify")).json).toMatchObject({ valid: true, pending: 0 });
   });
 });

@@ -4,6 +4,7 @@ import { api } from "./api-client.ts";
 import { telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { connectSlackAndHubSpot, failedRun } from "../../workers/workflows/testing/workflow-fixtures.ts";
+import { connectThroughOAuth } from "../../workers/integrations/testing/oauth-fixtures.ts";
 
 /** Columns that reads may move on their own (a key's last use is stamped after the response). */
 const VOLATILE_COLUMNS = ["last_used_at"];
@@ -47,7 +48,7 @@ const send = (key: string, method: string, path: string, body?: unknown) =>
  * route cannot skip this test.
  */
 describe("tenant isolation", () => {
-  it("answers 404 on every id-bearing route for another tenant's resources, and changes nothing", async () => {
+  it("answers 404 on every id-bearing route for another tenant's resources, and changes nothing", { timeout: 30_000 }, async () => {
     const victim = await telephonyTenant();
     const attacker = await telephonyTenant();
     const v = api(victim.key);
@@ -142,7 +143,9 @@ describe("tenant isolation", () => {
       // own (workers/billing/routes/invoices.test.ts shows a tenant none of another's lines).
       // The live transcript takes no credential but a ticket, kept in the call's own object: another call's (any
       // tenant's) is unknown there (workers/api/routes/call-live.test.ts); issuing one is walked here.
-      .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator") && !path.includes("{month}") && !path.endsWith("/live"))
+      // An integration's name (`/v1/integrations/{name}/connect`) is everyone's: connecting starts the caller's own flow,
+      // bound to its account; the attacker connects below, and the victim's state must not change.
+      .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator") && !path.includes("{month}") && !path.endsWith("/live") && !path.endsWith("/connect"))
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
     const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace(campaign.id, "{id}").replace(runId, "{run_id}").replace(workflowId, "{id}").replace("/integration-connections/slack", "/integration-connections/{name}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
     expect(walked.sort()).toEqual(documented.sort());
@@ -155,6 +158,8 @@ describe("tenant isolation", () => {
       expect(res.status, `${method} ${path}`).toBe(404);
       for (const word of secretWords) expect(res.text, `${method} ${path} leaks ${word}`).not.toContain(word);
     }
+    // The attacker connects HubSpot (which the victim has too) through OAuth: its own account gets the tokens.
+    await connectThroughOAuth(attacker.key, "hubspot");
     const after = await victimState(victim);
     expect(after).toEqual(before);
     // And the victim still sees everything.

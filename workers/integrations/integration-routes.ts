@@ -8,6 +8,7 @@ import { INTEGRATIONS } from "../../shared/integrations/registry.ts";
 import { urlRefusal } from "../../shared/tools/guarded-fetch.ts";
 import { ApiError, notFound } from "../api/problem.ts";
 import { jsonBody, jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
+import { IntegrationConnection } from "./connection-view.ts";
 
 const TAGS = ["Integrations"];
 const NameParam = z.object({ name: z.string().max(40).openapi({ param: { name: "name", in: "path" }, example: "hubspot" }) });
@@ -17,6 +18,7 @@ const IntegrationView = z
     name: z.string(),
     title: z.string(),
     auth: z.enum(["api_key", "oauth2", "incoming_webhook", "none"]),
+    oauth: z.boolean().openapi({ description: "Connectable through OAuth: `GET /v1/integrations/{name}/connect` (HubSpot also by its private-app token)." }),
     connection: z.enum(["connected", "broken", "not_connected"]).openapi({ description: "`broken`: the vendor refused the stored credentials; connect again." }),
     actions: z.array(z.object({ name: z.string(), description: z.string(), input_schema: z.unknown(), output_schema: z.unknown() })),
   })
@@ -29,8 +31,6 @@ const Connect = z
     z.object({ integration: IntegrationName, webhook_url: z.string().max(2048) }).strict(),
   ])
   .openapi("ConnectIntegration", { description: "`api_key` for API-key integrations (HubSpot: a private-app token), `webhook_url` for incoming-webhook ones (Slack)." });
-
-const Connection = z.object({ name: z.string(), connection: z.enum(["connected", "broken"]), updated_at: z.string() }).openapi("IntegrationConnection");
 
 const lookupIntegration = (name: string) => (Object.hasOwn(INTEGRATIONS, name) ? INTEGRATIONS[name] : undefined);
 
@@ -53,6 +53,7 @@ integrationsApi.openapi(
       name: integration.name,
       title: integration.title,
       auth: integration.auth.kind,
+      oauth: integration.oauth !== undefined,
       connection: integration.auth.kind === "none" ? ("connected" as const) : (status.get(integration.name) ?? ("not_connected" as const)),
       actions: Object.entries(integration.actions).map(([name, action]) => ({ name, description: action.description, input_schema: z.toJSONSchema(action.input, { io: "input" }), output_schema: z.toJSONSchema(action.output) })),
     }));
@@ -67,7 +68,7 @@ integrationsApi.openapi(
     tags: TAGS,
     summary: "Connect (or reconnect) an API-key or incoming-webhook integration; the credentials are sealed and never shown again",
     request: jsonBody(Connect),
-    responses: { 200: jsonResponse(Connection, "The connection.") },
+    responses: { 200: jsonResponse(IntegrationConnection, "The connection.") },
   }),
   async (c) => {
     const { integration: name, ...body } = c.req.valid("json");
@@ -75,7 +76,7 @@ integrationsApi.openapi(
     if (!integration) throw new ApiError("validation-error", `there is no integration "${name}"`, { errors: [{ path: "integration", message: "unknown integration", code: "unknown_integration" }] });
     const wanted = integration.auth.kind === "incoming_webhook" ? "webhook_url" : integration.auth.kind === "api_key" ? "api_key" : undefined;
     if (wanted === undefined || !(wanted in body)) {
-      const detail = wanted === undefined ? `${integration.title} is not connected with a key or a URL` : `${integration.title} is connected with \`${wanted}\``;
+      const detail = wanted === undefined ? `${integration.title} is not connected with a key or a URL: use GET /v1/integrations/${integration.name}/connect` : `${integration.title} is connected with \`${wanted}\``;
       throw new ApiError("validation-error", detail, { errors: [{ path: wanted ?? "(root)", message: detail, code: "wrong_credentials_kind" }] });
     }
     if ("webhook_url" in body) {
@@ -107,7 +108,7 @@ integrationsApi.openapi(
     tags: TAGS,
     summary: "Disconnect an integration (its sealed credentials are deleted)",
     request: { params: NameParam },
-    responses: { 200: jsonResponse(Connection, "The removed connection.") },
+    responses: { 200: jsonResponse(IntegrationConnection, "The removed connection.") },
   }),
   async (c) => {
     const { name } = c.req.valid("param");

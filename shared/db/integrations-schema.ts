@@ -1,0 +1,22 @@
+import { index, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { accounts } from "./schema.ts";
+
+/**
+ * An OAuth connect flow in progress (workers/integrations/oauth-routes.ts): its state is single-use (the callback
+ * deletes the row it reads), expires, and is bound to the account and the actor that started it. Only the state's
+ * SHA-256 is stored; the PKCE verifier is sealed with the key ring, bound to that hash.
+ */
+export const oauthStates = sqliteTable(
+  "oauth_states",
+  {
+    stateHash: text("state_hash").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id),
+    actor: text("actor").notNull(),
+    integration: text("integration").notNull(),
+    codeVerifier: text("code_verifier", { mode: "json" }).$type<{ keyId: string; ciphertext: string }>().notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+  },
+  (t) => [index("oauth_states_account").on(t.accountId, t.expiresAt)],
+);
