@@ -1,5 +1,6 @@
 import { pickCallerId } from "../../shared/campaigns/caller-id-pool.ts";
 import { isWithinWindow, nextWindowOpening } from "../../shared/campaigns/calling-window.ts";
+import { dialSchedule } from "../../shared/campaigns/retry-window.ts";
 import { recordPlacedCall } from "../../shared/calls/call-records.ts";
 import { dialOutbound, type DialRefusalReason, type OutboundDialResult } from "../../shared/calls/outbound-dial.ts";
 import type { MetaStore } from "./campaign-meta.ts";
@@ -44,9 +45,12 @@ export class CampaignDialer {
       for (const c of due) {
         if (batch.length >= budget) break;
         const zones = JSON.parse(c.zones) as string[];
-        if (!isWithinWindow(config.schedule, zones, now)) {
-          if (!openings.has(c.zones)) openings.set(c.zones, nextWindowOpening(config.schedule, zones, now));
-          const at = openings.get(c.zones)!;
+        // A retry keeps to its outcome's time of day: one that missed it (pacing, a pause) waits for the next.
+        const schedule = dialSchedule(config, c);
+        if (!isWithinWindow(schedule, zones, now)) {
+          const key = schedule === config.schedule ? c.zones : `${c.zones} ${c.outcome}`;
+          if (!openings.has(key)) openings.set(key, nextWindowOpening(schedule, zones, now));
+          const at = openings.get(key)!;
           if (at === null) this.outcomes.finish(c, c.attempts === 0 ? "skipped" : "failed", now, { reason: "schedule_ended" });
           else this.contacts.update(c.seq, { due_at: at }, now);
           continue;
