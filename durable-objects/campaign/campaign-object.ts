@@ -83,6 +83,13 @@ export class Campaign extends DurableObject<Env> {
     return { ok: true, value: { removed, total } };
   }
 
+  /** Erasure of a person (workers/compliance/privacy/erasure.ts): their contact leaves the campaign's storage. */
+  async erasePhone(phone: string, phoneHash: string, now: number): Promise<boolean> {
+    const erased = this.#contacts.erase(phone, phoneHash, now);
+    if (erased === "deleted") await this.#syncRow(now, { contactCount: this.#total() });
+    return erased !== null;
+  }
+
   start(now: number): Promise<TransitionResult<CampaignState>> {
     return this.#transition(["draft"], "scheduled", now);
   }

@@ -23,8 +23,9 @@ export class ContactOutcomes {
     const contact = this.contacts.get(seq);
     const decision = decideAfterOutcome(config.retry, config.voicemail_action, outcome, contact.attempts, now);
     if (decision.state !== "retry_scheduled") return this.finish(contact, decision.state, now, { outcome });
-    // A call that was in flight when the campaign was cancelled gets no retry.
+    // A call that was in flight when the campaign was cancelled, or its callee erased, gets no retry.
     if (state === "cancelled") return this.finish(contact, "skipped", now, { outcome, reason: "cancelled" });
+    if (contact.reason === "erased") return this.finish(contact, "skipped", now, { outcome, reason: "erased" });
     const at = nextWindowOpening(retrySchedule(config.schedule, config.retry[outcome as RetryableOutcome]), JSON.parse(contact.zones) as string[], decision.retryAfter);
     if (at === null) return this.finish(contact, "failed", now, { outcome, reason: "schedule_ended" });
     this.contacts.update(seq, { state: "retry_scheduled", outcome, due_at: at }, now);
