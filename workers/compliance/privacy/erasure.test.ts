@@ -105,7 +105,7 @@ describe("POST /v1/privacy/erasures", () => {
     expect(other.phone).toBe(bystander);
     const run = await env.DB.prepare("SELECT r.error AS run_error, s.input, s.error FROM workflow_runs r JOIN workflow_run_steps s ON s.run_id = r.id WHERE r.id = ?").bind(runId).first<Record<string, string>>();
     expect(JSON.stringify(run)).not.toContain(phone.slice(1));
-    expect(JSON.parse(run!.input)).toEqual({ id: "call", type: "outbound_call", to: hash });
+    expect(JSON.parse(run!.input!)).toEqual({ id: "call", type: "outbound_call", to: hash });
     expect(await tracesOf(phone.slice(1))).toEqual([]);
     for (const id of [neverDialled, dialled]) {
       await runInDurableObject(campaignStub(id), async (_instance, state) => {
