@@ -1,11 +1,8 @@
-import { and, eq } from "drizzle-orm";
 import { pickCallerId } from "../../shared/campaigns/caller-id-pool.ts";
 import { isWithinWindow, nextWindowOpening } from "../../shared/campaigns/calling-window.ts";
-import { auditInsert, pokeAuditChainer } from "../../shared/audit/audit-entry.ts";
-import { callAuditDetail } from "../../shared/calls/call-records.ts";
+import { dialSchedule } from "../../shared/campaigns/retry-window.ts";
+import { recordPlacedCall } from "../../shared/calls/call-records.ts";
 import { dialOutbound, type DialRefusalReason, type OutboundDialResult } from "../../shared/calls/outbound-dial.ts";
-import { database } from "../../shared/db/client.ts";
-import { calls } from "../../shared/db/schema.ts";
 import type { MetaStore } from "./campaign-meta.ts";
 import type { ContactOutcomes } from "./contact-outcomes.ts";
 import type { ContactRow, ContactStore } from "./contact-store.ts";
@@ -48,9 +45,12 @@ export class CampaignDialer {
       for (const c of due) {
         if (batch.length >= budget) break;
         const zones = JSON.parse(c.zones) as string[];
-        if (!isWithinWindow(config.schedule, zones, now)) {
-          if (!openings.has(c.zones)) openings.set(c.zones, nextWindowOpening(config.schedule, zones, now));
-          const at = openings.get(c.zones)!;
+        // A retry keeps to its outcome's time of day: one that missed it (pacing, a pause) waits for the next.
+        const schedule = dialSchedule(config, c);
+        if (!isWithinWindow(schedule, zones, now)) {
+          const key = schedule === config.schedule ? c.zones : `${c.zones} ${c.outcome}`;
+          if (!openings.has(key)) openings.set(key, nextWindowOpening(schedule, zones, now));
+          const at = openings.get(key)!;
           if (at === null) this.outcomes.finish(c, c.attempts === 0 ? "skipped" : "failed", now, { reason: "schedule_ended" });
           else this.contacts.update(c.seq, { due_at: at }, now);
           continue;
@@ -136,12 +136,6 @@ export class CampaignDialer {
   /** The placed call's Twilio sid on its record, with its audit entry, in one batch (as `POST /v1/calls` does). */
   async #recordPlaced(contact: ContactRow, callId: string, callSid: string): Promise<void> {
     const meta = this.meta.require();
-    const db = database(this.env.DB);
-    const detail = await callAuditDetail(this.env, meta.accountId, { to: contact.phone, direction: "outbound", campaign_id: meta.campaignId, consent_type: meta.config.consent_type });
-    await db.batch([
-      db.update(calls).set({ twilioCallSid: callSid }).where(and(eq(calls.id, callId), eq(calls.accountId, meta.accountId))),
-      auditInsert(db, { accountId: meta.accountId, actor: "platform", action: "call.placed", resource: callId, detail }),
-    ]);
-    pokeAuditChainer(this.env, this.waitUntil, meta.accountId);
+    await recordPlacedCall(this.env, this.waitUntil, meta.accountId, { id: callId, callSid }, { to: contact.phone, direction: "outbound", campaign_id: meta.campaignId, consent_type: meta.config.consent_type });
   }
 }

@@ -58,6 +58,21 @@ export class Campaign extends DurableObject<Env> {
     return { ok: true, value: { ...added, total } };
   }
 
+  /**
+   * Appends one contact to a campaign that has not ended (a workflow's `add_to_campaign`): while it runs, the
+   * contact is due at once and the alarm is brought forward. A phone already in the campaign is left as it is.
+   */
+  async appendContact(contact: CampaignContact, now: number): Promise<TransitionResult<{ added: boolean }>> {
+    const state = this.#meta.require().state;
+    if (state === "completed" || state === "cancelled") return { ok: false, conflict: `the campaign is ${state}; contacts can no longer be added` };
+    const added = this.#contacts.add([contact], now).added > 0;
+    if (added) {
+      await this.#syncRow(now, { contactCount: this.#total() });
+      if (ACTIVE.has(state)) await this.#scheduleAlarm(now);
+    }
+    return { ok: true, value: { added } };
+  }
+
   /** Removes never-dialled contacts from a draft or paused campaign. */
   async removeContacts(phones: string[], now: number): Promise<TransitionResult<{ removed: number; total: number }>> {
     const state = this.#meta.require().state;
@@ -66,6 +81,13 @@ export class Campaign extends DurableObject<Env> {
     const total = this.#total();
     await this.#syncRow(now, { contactCount: total });
     return { ok: true, value: { removed, total } };
+  }
+
+  /** Erasure of a person (workers/compliance/privacy/erasure.ts): their contact leaves the campaign's storage. */
+  async erasePhone(phone: string, phoneHash: string, now: number): Promise<boolean> {
+    const erased = this.#contacts.erase(phone, phoneHash, now);
+    if (erased === "deleted") await this.#syncRow(now, { contactCount: this.#total() });
+    return erased !== null;
   }
 
   start(now: number): Promise<TransitionResult<CampaignState>> {

@@ -1,6 +1,7 @@
-import type { CallOutcome, ContactState } from "../../shared/campaigns/campaign-schemas.ts";
+import type { CallOutcome, ContactState, RetryableOutcome } from "../../shared/campaigns/campaign-schemas.ts";
 import { nextWindowOpening } from "../../shared/campaigns/calling-window.ts";
 import { decideAfterOutcome } from "../../shared/campaigns/retry-decision.ts";
+import { retrySchedule } from "../../shared/campaigns/retry-window.ts";
 import { emitWebhookEvent } from "../../shared/webhooks/emit-webhook-event.ts";
 import type { MetaStore } from "./campaign-meta.ts";
 import type { ContactRow, ContactStore } from "./contact-store.ts";
@@ -16,15 +17,16 @@ export class ContactOutcomes {
     private readonly waitUntil: (p: Promise<unknown>) => void,
   ) {}
 
-  /** After a call ended with `outcome`: the retry policy decides, and a retry waits for the callee's next window. */
+  /** After a call ended with `outcome`: the retry policy decides, and a retry waits for the callee's next window (at the rule's time of day, if it names one). */
   afterCall(seq: number, outcome: CallOutcome, now: number): void {
     const { config, state } = this.meta.require();
     const contact = this.contacts.get(seq);
     const decision = decideAfterOutcome(config.retry, config.voicemail_action, outcome, contact.attempts, now);
     if (decision.state !== "retry_scheduled") return this.finish(contact, decision.state, now, { outcome });
-    // A call that was in flight when the campaign was cancelled gets no retry.
+    // A call that was in flight when the campaign was cancelled, or its callee erased, gets no retry.
     if (state === "cancelled") return this.finish(contact, "skipped", now, { outcome, reason: "cancelled" });
-    const at = nextWindowOpening(config.schedule, JSON.parse(contact.zones) as string[], decision.retryAfter);
+    if (contact.reason === "erased") return this.finish(contact, "skipped", now, { outcome, reason: "erased" });
+    const at = nextWindowOpening(retrySchedule(config.schedule, config.retry[outcome as RetryableOutcome]), JSON.parse(contact.zones) as string[], decision.retryAfter);
     if (at === null) return this.finish(contact, "failed", now, { outcome, reason: "schedule_ended" });
     this.contacts.update(seq, { state: "retry_scheduled", outcome, due_at: at }, now);
   }

@@ -76,6 +76,26 @@ export class ContactStore {
     return removed;
   }
 
+  /**
+   * Erasure: a contact never dialled is deleted; one with dials keeps its row (its calls, counts and outcome) under
+   * the number's hash, without its variables or zone name, and no longer waits for a dial. True when one was found.
+   */
+  erase(phone: string, phoneHash: string, now: number): "deleted" | "pseudonymised" | null {
+    const row = this.#sql.exec<ContactRow>("SELECT * FROM contacts WHERE phone = ?", phone).toArray()[0];
+    if (!row) return null;
+    if (this.attemptsOf([row.seq]).length === 0) {
+      this.#sql.exec("DELETE FROM contacts WHERE seq = ?", row.seq);
+      return "deleted";
+    }
+    this.#sql.exec(
+      "UPDATE contacts SET phone = ?, variables = '{}', timezone = NULL, reason = 'erased', state = CASE WHEN state IN ('pending', 'retry_scheduled') THEN 'skipped' ELSE state END, updated_at = ? WHERE seq = ?",
+      phoneHash,
+      now,
+      row.seq,
+    );
+    return "pseudonymised";
+  }
+
   get(seq: number): ContactRow {
     return this.#sql.exec<ContactRow>("SELECT * FROM contacts WHERE seq = ?", seq).one();
   }

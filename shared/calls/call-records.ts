@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { database, nowIso } from "../db/client.ts";
 import { insertSelect } from "../db/insert-select.ts";
 import { calls } from "../db/schema.ts";
@@ -45,6 +45,19 @@ export async function callAuditDetail<D extends { direction: string; to?: string
   const key = personNumber(detail);
   const number = detail[key];
   return number ? { ...detail, [key]: await phonePseudonym(env.ENCRYPTION_KEY, accountId, number) } : detail;
+}
+
+/**
+ * A call the platform placed on its own (a campaign's dial, a workflow's step): Twilio's sid on its record and its
+ * `call.placed` audit entry in one batch, as `POST /v1/calls` commits them with its request.
+ */
+export async function recordPlacedCall(env: Env, waitUntil: WaitUntil, accountId: string, call: { id: string; callSid: string }, detail: { to: string; direction: "outbound" } & Record<string, unknown>): Promise<void> {
+  const db = database(env.DB);
+  await db.batch([
+    db.update(calls).set({ twilioCallSid: call.callSid }).where(and(eq(calls.id, call.id), eq(calls.accountId, accountId))),
+    auditInsert(db, { accountId, actor: "platform", action: "call.placed", resource: call.id, detail: await callAuditDetail(env, accountId, detail) }),
+  ]);
+  pokeAuditChainer(env, waitUntil, accountId);
 }
 
 /** A call the platform declined, recorded in the account's tamper-evident audit log with the reason. */

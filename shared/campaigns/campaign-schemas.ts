@@ -40,10 +40,17 @@ export const CampaignSchedule = z
   .openapi("CampaignSchedule");
 export type CampaignSchedule = z.infer<typeof CampaignSchedule>;
 
+const LocalTimeWindow = z
+  .object({ from: hhmm, to: hhmm })
+  .strict()
+  .refine((w) => minutesOf(w.to) > minutesOf(w.from), { path: ["to"], message: "must be after from" })
+  .openapi({ description: "A local time of day for the retry (e.g. evenings, 17:00–20:00; `to` exclusive), in the callee's zones, inside the campaign's calling hours." });
+
 const RetryRule = z
   .object({
     max_attempts: z.number().int().min(1).max(10).openapi({ description: "Dials in all while this is the outcome; 1 means never retried." }),
     min_gap_minutes: z.number().int().min(1).max(14 * 24 * 60).openapi({ description: "Least time between this outcome and the next dial." }),
+    at_local_time: LocalTimeWindow.optional(),
   })
   .strict();
 export type RetryRule = z.infer<typeof RetryRule>;
@@ -95,6 +102,15 @@ export const CreateCampaign = z
     contacts: z.array(CampaignContact).max(JSON_CONTACT_BATCH_MAX).default([]),
   })
   .strict()
+  .superRefine((c, ctx) => {
+    const { start, end } = c.schedule.calling_hours;
+    for (const outcome of RETRYABLE_OUTCOMES) {
+      const at = c.retry[outcome].at_local_time;
+      if (at && (minutesOf(at.from) >= minutesOf(end) || minutesOf(at.to) <= minutesOf(start))) {
+        ctx.addIssue({ code: "custom", path: ["retry", outcome, "at_local_time"], message: `must overlap the calling hours ${start}–${end}` });
+      }
+    }
+  })
   .openapi("CreateCampaign");
 export type CreateCampaign = z.infer<typeof CreateCampaign>;
 export type CampaignConfig = Omit<CreateCampaign, "contacts" | "name" | "agent_id"> & { agent_id: string };

@@ -20,6 +20,8 @@ export const workflows = sqliteTable(
     steps: text("steps", { mode: "json" }).$type<Record<string, unknown>[]>().notNull(),
     // Schedule triggers: the next instant the scheduled job starts a run.
     nextRunAt: text("next_run_at"),
+    // Where Twilio reaches the platform for calls the runs place (the saving request's public URL; PUBLIC_BASE_URL wins).
+    publicBaseUrl: text("public_base_url"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
@@ -35,7 +37,7 @@ export const workflowRuns = sqliteTable(
     // The event that started it (`manual`, `schedule:<instant>` or a webhook event id): one run per workflow and event.
     triggerEventId: text("trigger_event_id").notNull(),
     triggerType: text("trigger_type").notNull(),
-    // Ids the event refers to (call_id, agent_id), kept for the listing; never the event's personal data.
+    // Ids the event refers to (call_id, agent_id, campaign_id), kept for the listing; never the event's personal data.
     triggerRef: text("trigger_ref", { mode: "json" }).$type<Record<string, string>>().notNull(),
     status: text("status", { enum: ["queued", "running", "sleeping", "completed", "failed", "cancelled"] }).notNull(),
     error: text("error"),

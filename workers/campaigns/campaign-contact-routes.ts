@@ -7,6 +7,7 @@ import { ApiError } from "../api/problem.ts";
 import { jsonResponse, problem, resourceApp, securedRoute } from "../api/route.ts";
 import { campaignParams, ownedCampaign } from "./campaign-routes.ts";
 import { CampaignContact, contactView, RESULTS_CSV_HEADER, resultsCsvLine } from "./campaign-views.ts";
+import { contactAnalyses } from "./contact-analyses.ts";
 
 export const campaignContactsApi = resourceApp();
 
@@ -21,7 +22,7 @@ campaignContactsApi.openapi(
     method: "get",
     path: "/campaigns/{id}/contacts",
     tags: ["Campaigns"],
-    summary: "A campaign's contacts with their state, attempts (each with its call) and outcome, in upload order",
+    summary: "A campaign's contacts with their state, attempts (each with its call), outcome and analysis outcome, in upload order",
     request: { params: campaignParams, query: PageQuery.extend({ state: z.enum(CONTACT_STATES).optional().openapi({ description: "Only contacts in this state." }) }) },
     responses: { 200: jsonResponse(pageOf(CampaignContact, "CampaignContactPage"), "A page of contacts.") },
   }),
@@ -29,7 +30,8 @@ campaignContactsApi.openapi(
     const row = await ownedCampaign(c, c.req.valid("param").id);
     const { limit, cursor, state } = c.req.valid("query");
     const rows = await campaignObject(c.env, row.id).contacts(aboveCursor(cursor), limit + 1, state);
-    return c.json(toNumberedPage(rows, limit, (r) => r.seq, contactView), 200);
+    const analyses = await contactAnalyses(c.env, row.accountId, rows.slice(0, limit));
+    return c.json(toNumberedPage(rows, limit, (r) => r.seq, (r) => contactView(r, analyses.get(r.seq))), 200);
   },
 );
 
@@ -38,7 +40,7 @@ campaignContactsApi.openapi(
     method: "get",
     path: "/campaigns/{id}/results.csv",
     tags: ["Campaigns"],
-    summary: "Every contact's result as CSV: phone, state, reason, outcome, attempts, call ids, last dial",
+    summary: "Every contact's result as CSV: phone, state, reason, outcome, attempts, call ids, last dial, analysis success and disposition",
     request: { params: campaignParams },
     responses: { 200: { description: "The results, streamed.", content: { "text/csv": { schema: z.string() } } } },
   }),
@@ -59,7 +61,8 @@ campaignContactsApi.openapi(
         const page = await stub.contacts(after, EXPORT_PAGE);
         if (page.length === 0) return controller.close();
         after = page[page.length - 1]!.seq;
-        controller.enqueue(encoder.encode(page.map(resultsCsvLine).join("")));
+        const analyses = await contactAnalyses(c.env, row.accountId, page);
+        controller.enqueue(encoder.encode(page.map((contact) => resultsCsvLine(contact, analyses.get(contact.seq))).join("")));
       },
     });
     return c.body(body, 200, { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${row.id}-results.csv"` });

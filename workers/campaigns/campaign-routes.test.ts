@@ -1,7 +1,8 @@
-import { exports } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createTenant } from "../../test/workers/api-client.ts";
-import { baseCampaign, campaignTenant } from "./campaign-fixtures.ts";
+import { baseCampaign, campaignStub, campaignTenant } from "./campaign-fixtures.ts";
 
 const NY = (n: number) => `+1212555${String(1000 + n).slice(-4)}`;
 
@@ -61,7 +62,31 @@ describe("campaign lifecycle and contacts", () => {
 
     const csv = await exports.default.fetch(new Request(`https://api.test/v1/campaigns/${id}/results.csv`, { headers: { authorization: `Bearer ${t.key}` } }));
     expect(csv.headers.get("content-type")).toContain("text/csv");
-    expect((await csv.text()).split("\r\n")).toEqual(["phone,state,reason,outcome,attempts,call_ids,last_dialed_at", `${NY(1)},skipped,cancelled,,0,,`, `${NY(2)},skipped,cancelled,,0,,`, ""]);
+    expect((await csv.text()).split("\r\n")).toEqual(["phone,state,reason,outcome,attempts,call_ids,last_dialed_at,analysis_succeeded,analysis_disposition", `${NY(1)},skipped,cancelled,,0,,,,`, `${NY(2)},skipped,cancelled,,0,,,,`, ""]);
+  });
+
+  it("shows each contact's analysis outcome once post-call analysis exists (the latest settled version of its latest analysed call)", { timeout: 30_000 }, async () => {
+    const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
+    const id = (await api(t.key).post("/v1/campaigns", { ...baseCampaign(t), contacts: [{ phone: NY(1) }, { phone: NY(2) }] })).json.id;
+    const [first, second] = [`CAL-ANALYSED${String(Date.now()).slice(-6)}`, `CAL-UNANALYSD${String(Date.now()).slice(-5)}`];
+    // Two ended dials, as the campaign's object records them after Twilio's final status.
+    await runInDurableObject(campaignStub(id), async (_instance, state) => {
+      for (const [seq, callId] of [[1, first], [2, second]] as const) {
+        state.storage.sql.exec("INSERT INTO attempts (call_id, contact_seq, attempt, from_number, intent_at, call_sid, status, outcome, ended_at) VALUES (?, ?, 1, ?, 0, ?, 'ended', 'answered', 1)", callId, seq, t.number, `CA${callId}`);
+        state.storage.sql.exec("UPDATE contacts SET state = 'done', outcome = 'answered', attempts = 1 WHERE seq = ?", seq);
+      }
+    });
+    const analysis = (version: number, status: string, succeeded: number | null, disposition: string | null) =>
+      env.DB.prepare("INSERT INTO call_analyses (call_id, analysis_version, account_id, agent_id, agent_version, status, succeeded, disposition, created_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)").bind(first, version, t.accountId, t.agentId, status, succeeded, disposition, new Date().toISOString());
+    await env.DB.batch([analysis(1, "succeeded", 0, "no_decision"), analysis(2, "succeeded", 1, "booked"), analysis(3, "queued", null, null)]);
+
+    const contacts = (await api(t.key).get(`/v1/campaigns/${id}/contacts`)).json.data;
+    expect(contacts.map((c: any) => [c.phone, c.analysis])).toEqual([
+      [NY(1), { call_id: first, succeeded: true, disposition: "booked" }],
+      [NY(2), null],
+    ]);
+    const csv = await exports.default.fetch(new Request(`https://api.test/v1/campaigns/${id}/results.csv`, { headers: { authorization: `Bearer ${t.key}` } }));
+    expect((await csv.text()).split("\r\n").slice(1, 3).map((line) => line.split(",").slice(-2))).toEqual([["true", "booked"], ["", ""]]);
   });
 
   it("keeps the valid rows of a CSV upload and reports each bad row by line", { timeout: 30_000 }, async () => {

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { campaigns } from "../../shared/db/campaigns-schema.ts";
 import { CAMPAIGN_STATES, CONTACT_STATES, CampaignSchedule, RetryPolicy, type CampaignConfig } from "../../shared/campaigns/campaign-schemas.ts";
 import type { CampaignProgress, ContactView } from "../../shared/campaigns/campaign-rpc.ts";
+import type { ContactAnalysis } from "./contact-analyses.ts";
 
 const Outcome = z.enum(["answered", "voicemail", "no_answer", "busy", "failed"]);
 const Counts = z.object(Object.fromEntries(CONTACT_STATES.map((s) => [s, z.number().int()])) as Record<(typeof CONTACT_STATES)[number], z.ZodNumber>);
@@ -70,10 +71,14 @@ export const CampaignContact = z
       }),
     ),
     next_attempt_at: z.string().nullable(),
+    analysis: z
+      .object({ call_id: z.string(), succeeded: z.boolean().nullable(), disposition: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "The post-call analysis of the contact's latest analysed call, once it exists: whether it counts as a success, and its disposition." }),
   })
   .openapi("CampaignContact");
 
-export const contactView = (c: ContactView): z.infer<typeof CampaignContact> => ({
+export const contactView = (c: ContactView, analysis: ContactAnalysis | undefined): z.infer<typeof CampaignContact> => ({
   phone: c.phone,
   timezone: c.timezone,
   variables: c.variables,
@@ -82,14 +87,16 @@ export const contactView = (c: ContactView): z.infer<typeof CampaignContact> => 
   outcome: c.outcome,
   attempts: c.attempts.map((a) => ({ ...a, status: a.status as "intent" | "placed" | "ended" | "uncertain" })),
   next_attempt_at: c.next_attempt_at,
+  analysis: analysis ?? null,
 });
 
 const csvCell = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
 
-export const RESULTS_CSV_HEADER = "phone,state,reason,outcome,attempts,call_ids,last_dialed_at\r\n";
+export const RESULTS_CSV_HEADER = "phone,state,reason,outcome,attempts,call_ids,last_dialed_at,analysis_succeeded,analysis_disposition\r\n";
 
 /** One contact as a line of the results export. */
-export function resultsCsvLine(c: ContactView): string {
+export function resultsCsvLine(c: ContactView, analysis: ContactAnalysis | undefined): string {
   const last = c.attempts[c.attempts.length - 1];
-  return [c.phone, c.state, c.reason ?? "", c.outcome ?? "", String(c.attempts.length), c.attempts.map((a) => a.call_id).join(" "), last?.dialed_at ?? ""].map(csvCell).join(",") + "\r\n";
+  const succeeded = analysis?.succeeded == null ? "" : String(analysis.succeeded);
+  return [c.phone, c.state, c.reason ?? "", c.outcome ?? "", String(c.attempts.length), c.attempts.map((a) => a.call_id).join(" "), last?.dialed_at ?? "", succeeded, analysis?.disposition ?? ""].map(csvCell).join(",") + "\r\n";
 }

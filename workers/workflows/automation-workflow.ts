@@ -13,6 +13,8 @@ export interface RunParams {
   event_type: string;
   event: Record<string, unknown>;
   steps: WorkflowStep[];
+  /** Where Twilio reaches the platform for the run's calls (the URL the workflow was saved through). */
+  public_base_url: string | null;
 }
 
 /** Action outputs: ids, statuses and flags (integration.ts). */
@@ -55,7 +57,8 @@ export class AutomationWorkflow extends WorkflowEntrypoint<Env, RunParams> {
         data.steps[definition.id] = await step.do(name, STEP_RETRIES, async () => {
           await store.attemptStarted(runId, position);
           try {
-            const output = (await executeStep(this.env, params.account_id, definition, data)) as StepOutput;
+            const context = { env: this.env, accountId: params.account_id, publicBaseUrl: params.public_base_url ?? null, waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p) };
+            const output = (await executeStep(context, definition, data)) as StepOutput;
             await store.stepSucceeded(runId, position, output);
             return output;
           } catch (error) {

@@ -14,7 +14,7 @@ export interface RunTrigger {
 
 /** Ids worth listing with a run; the event's personal data stays in the engine's run state only. */
 const triggerRef = (event: Record<string, unknown>): Record<string, string> =>
-  Object.fromEntries(["call_id", "agent_id"].filter((k) => typeof event[k] === "string").map((k) => [k, event[k] as string]));
+  Object.fromEntries(["call_id", "agent_id", "campaign_id"].filter((k) => typeof event[k] === "string").map((k) => [k, event[k] as string]));
 
 /** The statements that record a new run and its pending steps; they do nothing when the event already has its run. */
 export function runRecordStatements(env: Env, workflow: typeof workflows.$inferSelect, trigger: RunTrigger) {
@@ -52,7 +52,7 @@ export async function startInstance(env: Env, workflow: typeof workflows.$inferS
   const run = await db.select().from(workflowRuns).where(and(eq(workflowRuns.workflowId, workflow.id), eq(workflowRuns.triggerEventId, trigger.eventId))).get();
   if (!run) throw new Error(`run of ${workflow.id} for ${trigger.eventId} was not recorded`);
   if (run.status !== "queued") return run.id;
-  const params: RunParams = { account_id: workflow.accountId, workflow_id: workflow.id, workflow_name: workflow.name, run_id: run.id, event_type: trigger.eventType, event: trigger.event, steps: workflow.steps as WorkflowStep[] };
+  const params: RunParams = { account_id: workflow.accountId, workflow_id: workflow.id, workflow_name: workflow.name, run_id: run.id, event_type: trigger.eventType, event: trigger.event, steps: workflow.steps as WorkflowStep[], public_base_url: workflow.publicBaseUrl };
   try {
     await env.AUTOMATION_WORKFLOW.create({ id: run.id, params });
   } catch (error) {

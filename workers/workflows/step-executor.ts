@@ -2,6 +2,7 @@ import { NonRetryableError } from "cloudflare:workflows";
 import { actionContext } from "../../shared/integrations/connection-credentials.ts";
 import { IntegrationError } from "../../shared/integrations/integration.ts";
 import { findAction } from "../../shared/integrations/registry.ts";
+import { addToCampaign, placeOutboundCall, type CallStepContext } from "./call-steps.ts";
 import { lookup, renderValue } from "./template-language.ts";
 import type { ConditionStep } from "./workflow-schemas.ts";
 import type { WorkflowStep } from "./workflow-schemas.ts";
@@ -22,11 +23,21 @@ function actionOf(step: Extract<WorkflowStep, { type: "http" | "action" }>, data
   return { integration: step.integration, action: step.action, input: renderValue(step.input, data) };
 }
 
+/** Steps that run as one `step.do` (a condition and a delay are the engine's own). */
+export type ExecutedStep = Exclude<WorkflowStep, { type: "condition" | "delay" }>;
+
+/** Runs one step that does something: a call, a campaign contact, or an integration action (HTTP included). */
+export function executeStep(ctx: CallStepContext, step: ExecutedStep, data: RunData): Promise<unknown> {
+  if (step.type === "outbound_call") return placeOutboundCall(ctx, step, data);
+  if (step.type === "add_to_campaign") return addToCampaign(ctx, step, data);
+  return executeAction(ctx.env, ctx.accountId, step, data);
+}
+
 /**
  * Runs one HTTP or action step. A failure that cannot heal by retrying (a 4xx, a refused URL, input the action
  * refuses) is a NonRetryableError, so the engine fails the step at once; anything else is retried by the engine.
  */
-export async function executeStep(env: Env, accountId: string, step: Extract<WorkflowStep, { type: "http" | "action" }>, data: RunData): Promise<unknown> {
+async function executeAction(env: Env, accountId: string, step: Extract<WorkflowStep, { type: "http" | "action" }>, data: RunData): Promise<unknown> {
   const { integration, action, input } = actionOf(step, data);
   const found = findAction(integration, action);
   if (!found) throw new NonRetryableError(`the integration "${integration}" has no action "${action}"`);

@@ -28,13 +28,23 @@ function schemaHas(schema: z.ZodType, path: readonly string[]): boolean {
 
 /** What a template can read: the triggering event, the run, and the outputs of the steps before it. */
 function contextSchema(trigger: WorkflowTrigger, earlier: readonly WorkflowStep[]): z.ZodType {
-  const event = trigger.type === "manual" ? z.record(z.string(), z.unknown()) : trigger.type === "schedule" ? z.object({ scheduled_at: z.string() }) : WEBHOOK_EVENTS[trigger.type].data;
+  const event =
+    trigger.type === "manual"
+      ? z.record(z.string(), z.unknown())
+      : trigger.type === "schedule"
+        ? z.object({ scheduled_at: z.string() })
+        : trigger.type === "campaign.completed"
+          ? WEBHOOK_EVENTS[trigger.type].data
+          : // event-dispatch.ts adds the person's number to call events.
+            WEBHOOK_EVENTS[trigger.type].data.extend({ phone: z.string() });
   const steps: Record<string, z.ZodType> = {};
   for (const step of earlier) {
     if (step.type === "action") {
       const found = findAction(step.integration, step.action);
       if (found) steps[step.id] = found.action.output;
     } else if (step.type === "http") steps[step.id] = z.object({ ok: z.boolean() });
+    else if (step.type === "outbound_call") steps[step.id] = z.object({ call_id: z.string(), status: z.string() });
+    else if (step.type === "add_to_campaign") steps[step.id] = z.object({ campaign_id: z.string(), added: z.boolean() });
   }
   return z.object({
     event,
@@ -43,6 +53,22 @@ function contextSchema(trigger: WorkflowTrigger, earlier: readonly WorkflowStep[
     run: z.object({ id: z.string() }),
     steps: z.object(steps),
   });
+}
+
+/** The parts of a step that are templates, by their names in the body. */
+function templatedParts(step: WorkflowStep): Record<string, unknown> {
+  switch (step.type) {
+    case "http":
+      return { url: step.url, headers: step.headers, body: step.body };
+    case "action":
+      return { input: step.input };
+    case "outbound_call":
+      return { to: step.to, variables: step.variables };
+    case "add_to_campaign":
+      return { phone: step.phone, timezone: step.timezone, variables: step.variables };
+    default:
+      return {};
+  }
 }
 
 /** Templates (and condition fields) that refer to fields the run will not have, each pointed at its place in the body. */
@@ -57,7 +83,7 @@ export function templateIssues(trigger: WorkflowTrigger, steps: readonly Workflo
     if (step.type === "condition" && !schemaHas(context, step.field.split("."))) {
       issues.push({ path: `${base}.field`, message: `\`${step.field}\` is not a field this workflow's runs have`, code: "unknown_field" });
     }
-    const templated = step.type === "http" ? { url: step.url, headers: step.headers, body: step.body } : step.type === "action" ? { input: step.input } : {};
+    const templated = templatedParts(step);
     for (const { path, text } of templateStrings(templated, base)) {
       try {
         for (const placeholder of placeholdersOf(text)) {

@@ -1,7 +1,8 @@
 import type { WorkflowTrigger } from "./workflow-schemas.ts";
 
-/** The parts of a call event the trigger filters read. */
+/** The parts of an event the trigger filters read. */
 export interface CallEventFacts {
+  campaign_id?: string | null;
   agent_id: string;
   end_reason: string | null;
   succeeded?: boolean | null;
@@ -12,6 +13,7 @@ export interface CallEventFacts {
 /** Whether an event passes a workflow trigger's filters (every given filter must hold). */
 export function triggerMatches(trigger: WorkflowTrigger, facts: CallEventFacts): boolean {
   if (trigger.type === "manual" || trigger.type === "schedule") return false;
+  if (trigger.type === "campaign.completed") return !trigger.campaign_ids || (typeof facts.campaign_id === "string" && trigger.campaign_ids.includes(facts.campaign_id));
   if (trigger.agent_ids && !trigger.agent_ids.includes(facts.agent_id)) return false;
   if (trigger.end_reasons && (facts.end_reason === null || !trigger.end_reasons.includes(facts.end_reason))) return false;
   if (trigger.type === "call.ended") return true;

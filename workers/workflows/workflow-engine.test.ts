@@ -1,8 +1,12 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { insertCall } from "../../shared/calls/call-records.ts";
+import { newCallId } from "../../shared/ids.ts";
 import { webhookEventBody } from "../../shared/webhooks/emit-webhook-event.ts";
 import { api, createTenant } from "../../test/workers/api-client.ts";
+import { telephonyTenant } from "../../test/workers/telephony-fixtures.ts";
+import { baseCampaign } from "../campaigns/campaign-fixtures.ts";
 import { dispatchWorkflows } from "./event-dispatch.ts";
 import { armVendorFault, connectSlackAndHubSpot, createWorkflow, vendorRequests } from "./testing/workflow-fixtures.ts";
 
@@ -40,18 +44,23 @@ const FOLLOW_UP_STEPS = [
   { id: "wait", type: "delay", duration: "1 day" },
   { id: "callback", type: "http", url: `${env.TOOL_SERVER_URL}/echo?tag={{ run.id }}`, body: { call_id: "{{ event.call_id }}", task_id: "{{ steps.task.task_id }}" } },
 ];
+/** The callback attempt: the caller goes back into a campaign, with the task for the agent's prompt. */
+const redialStep = (campaignId: string) => ({ id: "redial", type: "add_to_campaign", campaign_id: campaignId, phone: "{{ event.phone }}", variables: { task_id: "{{ steps.task.task_id }}" } });
 
 const runsOf = async (key: string, workflowId: string) => (await api(key).get(`/v1/workflows/${workflowId}/runs`)).json.data as any[];
 
 describe("workflows on Cloudflare Workflows", () => {
-  it("on call.analyzed with success = false: creates a HubSpot task, posts to Slack, waits, then calls back; the run lists every step", async () => {
-    const t = await createTenant();
+  it("on call.analyzed with success = false: creates a HubSpot task, posts to Slack, waits, calls back and puts the caller into a campaign; the run lists every step", async () => {
+    const t = await telephonyTenant();
     await connectSlackAndHubSpot(t.key);
-    const workflowId = await createWorkflow(t.key, { trigger: { type: "call.analyzed", success: false }, steps: FOLLOW_UP_STEPS });
+    const campaign = (await api(t.key).post("/v1/campaigns", baseCampaign(t))).json;
+    const workflowId = await createWorkflow(t.key, { trigger: { type: "call.analyzed", success: false }, steps: [...FOLLOW_UP_STEPS, redialStep(campaign.id)] });
     await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
     await introspector.modifyAll(async (m) => m.disableSleeps());
 
-    const callId = `CAL-${crypto.randomUUID().slice(0, 8)}`;
+    const callId = newCallId();
+    const caller = `+1212555${String(Math.floor(Math.random() * 1e4)).padStart(4, "0")}`;
+    await insertCall(env, { id: callId, accountId: t.accountId, agentId: t.agentId, agentVersion: 1, direction: "inbound", from: caller, to: t.number, twilioCallSid: null, status: "completed" });
     // A successful call starts nothing; the failed one starts one run, and its redelivery no second one.
     expect(await dispatchWorkflows(env, analyzed(t.accountId, "CAL-SUCCEEDED", { succeeded: true, success: true }))).toEqual([]);
     const event = analyzed(t.accountId, callId);
@@ -76,11 +85,16 @@ describe("workflows on Cloudflare Workflows", () => {
       ["notify", "succeeded", 1],
       ["wait", "succeeded", 0],
       ["callback", "succeeded", 1],
+      ["redial", "succeeded", 1],
     ]);
+    expect(runs[0].steps[4].output).toEqual({ campaign_id: campaign.id, added: true });
+    const contacts = (await api(t.key).get(`/v1/campaigns/${campaign.id}/contacts`)).json.data;
+    expect(contacts).toEqual([expect.objectContaining({ phone: caller, state: "pending", variables: { task_id: runs[0].steps[0].output.task_id } })]);
     expect(runs[0].steps[0].output).toEqual({ task_id: expect.stringMatching(/^\d+$/) });
     // Inputs are the definitions (templates), so a run holds no caller data.
     expect(runs[0].steps[0].input.input.body).toBe("{{ event.summary }}");
     expect(JSON.stringify(runs)).not.toContain("could not confirm");
+    expect(JSON.stringify(runs)).not.toContain(caller);
   });
 
   it("retries a step that fails transiently (HubSpot answers 503 once)", async () => {

@@ -6,7 +6,9 @@ import { urlRefusal } from "../../shared/tools/guarded-fetch.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../api/pagination.ts";
 import { ApiError, notFound, type ProblemIssue } from "../api/problem.ts";
 import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
+import { publicBaseUrl } from "../twilio/public-url.ts";
 import { nextScheduledRun } from "./scheduled-runs.ts";
+import { referenceIssues } from "./step-references.ts";
 import { templateIssues } from "./template-fields.ts";
 import { newWorkflowId, WORKFLOW_ID_PATTERNS } from "./workflow-ids.ts";
 import { CreateWorkflow, Workflow, type WorkflowStep, type WorkflowTrigger } from "./workflow-schemas.ts";
@@ -28,9 +30,12 @@ export const workflowView = (row: typeof workflows.$inferSelect): z.infer<typeof
   updated_at: row.updatedAt,
 });
 
-/** Refused at save: templates naming fields runs will not have, unknown actions, HTTP URLs that can never be called. */
-function refuseInvalid(body: z.infer<typeof CreateWorkflow>, env: Env): void {
-  const issues: ProblemIssue[] = templateIssues(body.trigger, body.steps);
+/**
+ * Refused at save: templates naming fields runs will not have, unknown actions, HTTP URLs that can never be called,
+ * campaigns, agents and numbers the account does not have.
+ */
+async function refuseInvalid(body: z.infer<typeof CreateWorkflow>, env: Env, accountId: string): Promise<void> {
+  const issues: ProblemIssue[] = [...templateIssues(body.trigger, body.steps), ...(await referenceIssues(env, accountId, body.trigger, body.steps))];
   body.steps.forEach((step, i) => {
     if (step.type !== "http" || step.url.includes("{{")) return;
     const reason = urlRefusal(step.url, env);
@@ -53,12 +58,12 @@ workflowsApi.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    refuseInvalid(body, c.env);
-    const db = database(c.env.DB);
     const accountId = c.get("principal").accountId;
+    await refuseInvalid(body, c.env, accountId);
+    const db = database(c.env.DB);
     const row = await withFreshId(newWorkflowId, async (id) => {
       const now = nowIso();
-      const values = { id, accountId, name: body.name, enabled: body.enabled, trigger: body.trigger, triggerType: body.trigger.type, steps: body.steps, nextRunAt: nextScheduledRun(body, new Date()), createdAt: now, updatedAt: now };
+      const values = { id, accountId, name: body.name, enabled: body.enabled, trigger: body.trigger, triggerType: body.trigger.type, steps: body.steps, nextRunAt: nextScheduledRun(body, new Date()), publicBaseUrl: publicBaseUrl(c.env, c.req.raw), createdAt: now, updatedAt: now };
       const [[inserted]] = await c.var.audit.commit([db.insert(workflows).values(values).returning()], { resource: id, detail: { trigger: body.trigger.type, steps: body.steps.length } });
       return inserted!;
     });
@@ -115,14 +120,15 @@ workflowsApi.openapi(
   }),
   async (c) => {
     const body = c.req.valid("json");
-    refuseInvalid(body, c.env);
+    const accountId = c.get("principal").accountId;
+    await refuseInvalid(body, c.env, accountId);
     const db = database(c.env.DB);
     const [[row]] = await c.var.audit.commit(
       [
         db
           .update(workflows)
-          .set({ name: body.name, enabled: body.enabled, trigger: body.trigger, triggerType: body.trigger.type, steps: body.steps, nextRunAt: nextScheduledRun(body, new Date()), updatedAt: nowIso() })
-          .where(ownedWorkflow(c.req.valid("param").id, c.get("principal").accountId))
+          .set({ name: body.name, enabled: body.enabled, trigger: body.trigger, triggerType: body.trigger.type, steps: body.steps, nextRunAt: nextScheduledRun(body, new Date()), publicBaseUrl: publicBaseUrl(c.env, c.req.raw), updatedAt: nowIso() })
+          .where(ownedWorkflow(c.req.valid("param").id, accountId))
           .returning(),
       ],
       { ifChanged: true, detail: { trigger: body.trigger.type, steps: body.steps.length } },

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ID_PATTERNS } from "../../shared/ids.ts";
+import { zE164 } from "../../shared/phone/e164.ts";
 import { displayName } from "../../shared/schemas/text-fields.ts";
 import { CronError, nextRun, parseCron } from "./cron-schedule.ts";
 
@@ -54,7 +55,36 @@ export const DelayStep = z
   })
   .strict();
 
-export const WorkflowStep = z.discriminatedUnion("type", [HttpStep, ActionStep, ConditionStep, DelayStep]).openapi("WorkflowStep");
+/** Variables for the agent's prompt (or the campaign contact): each value a template. */
+const Variables = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/), Template).default({});
+
+export const OutboundCallStep = z
+  .object({
+    id: StepId,
+    type: z.literal("outbound_call"),
+    agent_id: z.string().regex(ID_PATTERNS.agent, "not a valid agent id"),
+    from: zE164.openapi({ description: "One of the account's active numbers." }),
+    to: Template.openapi({ description: "The callee: E.164 once rendered, usually a template such as `{{ event.phone }}`." }),
+    consent_type: z.enum(["outbound_calls", "marketing"]).default("outbound_calls"),
+    variables: Variables,
+    machine_detection: z.boolean().default(true),
+  })
+  .strict()
+  .openapi({ description: "Places one call through the same checks as `POST /v1/calls` (consent, do-not-call, calling hours, account status, concurrency, credit). A refusal fails the step (a full account is retried); the output is the call's id." });
+
+export const AddToCampaignStep = z
+  .object({
+    id: StepId,
+    type: z.literal("add_to_campaign"),
+    campaign_id: z.string().regex(ID_PATTERNS.campaign, "not a valid campaign id"),
+    phone: Template.openapi({ description: "E.164 once rendered, usually a template such as `{{ event.phone }}`." }),
+    timezone: Template.optional().openapi({ description: "The callee's IANA zone once rendered (needed when the area code gives none)." }),
+    variables: Variables,
+  })
+  .strict()
+  .openapi({ description: "Appends a contact to one of the account's campaigns that is not completed or cancelled; a phone already in it is left as it is (`added: false`)." });
+
+export const WorkflowStep = z.discriminatedUnion("type", [HttpStep, ActionStep, ConditionStep, DelayStep, OutboundCallStep, AddToCampaignStep]).openapi("WorkflowStep");
 export type WorkflowStep = z.infer<typeof WorkflowStep>;
 
 const UNIT_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
@@ -96,6 +126,12 @@ export const WorkflowTrigger = z
             }
           })
           .openapi({ description: "Five-field cron, UTC (e.g. `0 9 * * 1-5`). Runs start from the platform's periodic job, so at most as often as its trigger (hourly)." }),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal("campaign.completed"),
+        campaign_ids: z.array(z.string().regex(ID_PATTERNS.campaign, "not a valid campaign id")).max(50).optional().openapi({ description: "Only these campaigns (default: any of the account's)." }),
       })
       .strict(),
     z.object({ type: z.literal("manual") }).strict(),
@@ -161,7 +197,7 @@ export const WorkflowRun = z
     status: z.enum(RUN_STATUSES),
     trigger_type: z.string(),
     trigger_event_id: z.string(),
-    trigger_ref: z.record(z.string(), z.string()).openapi({ description: "Ids from the triggering event (call_id, agent_id)." }),
+    trigger_ref: z.record(z.string(), z.string()).openapi({ description: "Ids from the triggering event (call_id, agent_id, campaign_id)." }),
     error: z.string().nullable(),
     steps: z.array(WorkflowRunStep),
     created_at: z.string(),
@@ -175,3 +211,5 @@ export const StartRun = z
   .strict()
   .openapi("StartWorkflowRun");
 export type ConditionStep = z.infer<typeof ConditionStep>;
+export type OutboundCallStep = z.infer<typeof OutboundCallStep>;
+export type AddToCampaignStep = z.infer<typeof AddToCampaignStep>;

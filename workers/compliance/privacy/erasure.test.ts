@@ -1,8 +1,10 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import { callObjectDump, deliveredCallFrom, tracesOf, twilioRecording, uniquePhone } from "../../../test/workers/person-fixtures.ts";
+import { baseCampaign, campaignStub } from "../../campaigns/campaign-fixtures.ts";
 
 describe("POST /v1/privacy/erasures", () => {
   it("leaves no trace of the number outside its tombstone in any D1 table, Postgres table, KV entry or call object", { timeout: 60_000 }, async () => {
@@ -67,5 +69,48 @@ describe("POST /v1/privacy/erasures", () => {
     expect((await api(b.key).get(`/v1/do-not-call/${encodeURIComponent(phone)}`)).status).toBe(200);
     expect((await api(b.key).post("/v1/privacy/exports", { phone })).json.consent_records).toHaveLength(1);
     expect((await api(b.key).post("/v1/privacy/exports", { phone })).json.erased).toBeNull();
+  });
+
+  it("takes the number out of the account's campaign contacts and scrubs workflow run records, listing both in the receipt", { timeout: 30_000 }, async () => {
+    const t = await telephonyTenant();
+    const owner = api(t.key);
+    const phone = `+1212${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+    const bystander = "+12125550188";
+    const contacts = [{ phone, timezone: "America/New_York", variables: { first_name: "Ada" } }, { phone: bystander }];
+    const neverDialled = (await owner.post("/v1/campaigns", { ...baseCampaign(t), contacts })).json.id;
+    const dialled = (await owner.post("/v1/campaigns", { ...baseCampaign(t), contacts })).json.id;
+    // The dialled campaign called the person once and waits to retry.
+    await runInDurableObject(campaignStub(dialled), async (_instance, state) => {
+      state.storage.sql.exec("INSERT INTO attempts (call_id, contact_seq, attempt, from_number, intent_at, call_sid, status, outcome, ended_at) VALUES ('CAL-ERASEDDIALLED1', 1, 1, ?, 0, 'CAERASED', 'ended', 'no_answer', 1)", t.number);
+      state.storage.sql.exec("UPDATE contacts SET state = 'retry_scheduled', outcome = 'no_answer', attempts = 1 WHERE seq = 1");
+    });
+    // A run whose step was defined with the number, and whose error quotes it without its `+`.
+    const runId = `WFR-ERASE${crypto.randomUUID().slice(0, 6)}`;
+    const now = new Date().toISOString();
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO workflow_runs (id, account_id, workflow_id, trigger_event_id, trigger_type, trigger_ref, status, error, created_at, updated_at) VALUES (?, ?, 'WFL-ERASE', 'manual', 'manual', '{}', 'failed', ?, ?, ?)").bind(runId, t.accountId, `refused ${phone.slice(1)}`, now, now),
+      env.DB.prepare("INSERT INTO workflow_run_steps (run_id, position, step_id, type, status, input, output, attempts, error) VALUES (?, 0, 'call', 'outbound_call', 'failed', ?, NULL, 1, ?)").bind(runId, JSON.stringify({ id: "call", type: "outbound_call", to: phone }), `refused ${phone.slice(1)}`),
+    ]);
+
+    const res = await owner.post("/v1/privacy/erasures", { phone });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.removed).toMatchObject({ campaign_contacts: 2, workflow_runs: 1 });
+    const hash = res.json.phone_hash;
+
+    const listed = async (id: string) => (await owner.get(`/v1/campaigns/${id}/contacts`)).json.data as any[];
+    expect((await listed(neverDialled)).map((c) => c.phone)).toEqual([bystander]);
+    expect((await owner.get(`/v1/campaigns/${neverDialled}`)).json.contact_count).toBe(1);
+    const [kept, other] = await listed(dialled);
+    expect(kept).toMatchObject({ phone: hash, timezone: null, variables: {}, state: "skipped", reason: "erased", outcome: "no_answer", attempts: [expect.objectContaining({ call_id: "CAL-ERASEDDIALLED1" })] });
+    expect(other.phone).toBe(bystander);
+    const run = await env.DB.prepare("SELECT r.error AS run_error, s.input, s.error FROM workflow_runs r JOIN workflow_run_steps s ON s.run_id = r.id WHERE r.id = ?").bind(runId).first<Record<string, string>>();
+    expect(JSON.stringify(run)).not.toContain(phone.slice(1));
+    expect(JSON.parse(run!.input!)).toEqual({ id: "call", type: "outbound_call", to: hash });
+    expect(await tracesOf(phone.slice(1))).toEqual([]);
+    for (const id of [neverDialled, dialled]) {
+      await runInDurableObject(campaignStub(id), async (_instance, state) => {
+        expect(JSON.stringify(state.storage.sql.exec("SELECT * FROM contacts").toArray())).not.toContain(phone.slice(1));
+      });
+    }
   });
 });

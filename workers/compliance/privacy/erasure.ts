@@ -9,6 +9,7 @@ import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { ApiError } from "../../api/problem.ts";
 import { findTombstone } from "../../../shared/compliance/phone-tombstone.ts";
+import { eraseCampaignContacts, workflowRunScrub } from "./automation-erasure.ts";
 import { callRecords, idGroups, personCalls } from "./person-calls.ts";
 
 export interface ErasureReceipt {
@@ -26,6 +27,10 @@ export interface ErasureReceipt {
     security_events: number;
     dead_letters: number;
     call_objects: number;
+    /** Campaigns whose contact of this number was deleted (never dialled) or kept under its hash (dialled). */
+    campaign_contacts: number;
+    /** Workflow runs whose step records named the number, now under its hash. */
+    workflow_runs: number;
   };
   /** Calls kept for billing and usage, with the number replaced by its hash. */
   calls_pseudonymised: number;
@@ -39,7 +44,8 @@ export interface ErasureReceipt {
  *  2. in one D1 batch with its audit entry: their calls' turns, events and analyses; their consent history and
  *     do-not-call entry; stored webhook messages, idempotent responses, security events and dead letters that name
  *     them; the number in the call rows (kept for billing) replaced by its hash; the tombstone;
- *  3. the delivered calls' objects, whose tombstones name them.
+ *  3. the delivered calls' objects, whose tombstones name them; the account's campaigns' objects, which hold their
+ *     contacts; workflow run records naming the number are scrubbed in step 2 (outputs keep ids only).
  * Analytics in Postgres hold no caller's number (call_facts keeps the account's own), so nothing is done there.
  */
 export async function erasePerson(
@@ -77,7 +83,8 @@ export async function erasePerson(
     db.select({ count: sql<number>`count(*)` }).from(deadLetters).where(and(like(deadLetters.body, mentions), like(deadLetters.body, `%${accountId}%`))),
   ]);
 
-  const statements: BatchItem<"sqlite">[] = [];
+  const runs = await workflowRunScrub(db, accountId, phone, phoneHash);
+  const statements: BatchItem<"sqlite">[] = [...runs.statements];
   for (const ids of idGroups(callIds)) {
     statements.push(db.delete(callTurns).where(and(eq(callTurns.accountId, accountId), inArray(callTurns.callId, ids))));
     statements.push(db.delete(callEvents).where(and(eq(callEvents.accountId, accountId), inArray(callEvents.callId, ids))));
@@ -112,16 +119,18 @@ export async function erasePerson(
     stored_responses: counted(storedResponses[0]),
     security_events: counted(security[0]),
     dead_letters: counted(letters[0]),
+    workflow_runs: runs.runs,
   };
   await commit(statements, { removed, calls_pseudonymised: personal.length });
 
   let forgotten = 0;
   for (const id of callIds) if (await callSession(env, id).forget()) forgotten++;
+  const campaignContacts = await eraseCampaignContacts(env, db, accountId, phone, phoneHash, now);
 
   return {
     phone_hash: phoneHash,
     erased_at: erasedAt,
-    removed: { ...removed, call_objects: forgotten },
+    removed: { ...removed, call_objects: forgotten, campaign_contacts: campaignContacts },
     calls_pseudonymised: personal.length,
     kept: { do_not_call: keepDoNotCall, refused_consent_types: refused },
   };

@@ -19,6 +19,8 @@ export const ErasureReceipt = z
       security_events: z.number().int(),
       dead_letters: z.number().int(),
       call_objects: z.number().int().openapi({ description: "Delivered calls' objects that forgot the call." }),
+      campaign_contacts: z.number().int().openapi({ description: "Campaigns that held the number: a contact never dialled is deleted, a dialled one keeps its calls and outcome under the number's hash." }),
+      workflow_runs: z.number().int().openapi({ description: "Workflow runs whose step records named the number, now under its hash (outputs keep ids only)." }),
     }),
     calls_pseudonymised: z.number().int().openapi({ description: "Calls kept for billing and usage, the number replaced by its hash." }),
     kept: z.object({ do_not_call: z.boolean(), refused_consent_types: z.array(z.string()) }).openapi({ description: "The refusals the tombstone keeps in force." }),

@@ -1,0 +1,1 @@
+ALTER TABLE `workflows` ADD `public_base_url` text;
