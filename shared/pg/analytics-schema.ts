@@ -30,6 +30,13 @@ export const callFacts = pgTable(
     interruptions: integer("interruptions").notNull(),
     toolCalls: integer("tool_calls").notNull(),
     providerFailures: integer("provider_failures").notNull(),
+    /**
+     * The success verdict of the call's latest post-call analysis (null: none yet, or no verdict: a descriptive rubric,
+     * no rubric, a failed or skipped analysis), and that analysis's version: set after the facts, by the verdict
+     * message the analysis consumer puts on the facts' queue (workers/analytics/call-verdicts.ts).
+     */
+    succeeded: boolean("succeeded"),
+    analysisVersion: integer("analysis_version"),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.callId] }), index("call_facts_account_started").on(t.accountId, t.startedAt)],
@@ -102,6 +109,9 @@ export const callRollups = pgTable(
     interruptions: bigint("interruptions", { mode: "number" }).notNull(),
     toolCalls: bigint("tool_calls", { mode: "number" }).notNull(),
     providerFailures: bigint("provider_failures", { mode: "number" }).notNull(),
+    /** Calls with a success verdict (call_facts.succeeded not null), and those of them that succeeded: `success_rate`. */
+    judgedCalls: integer("judged_calls").notNull().default(0),
+    succeededCalls: integer("succeeded_calls").notNull().default(0),
     // Per stage, the non-empty buckets in ascending order and their counts (two arrays unnest together).
     v2vBuckets: integer("v2v_buckets").array().notNull(),
     v2vCounts: integer("v2v_counts").array().notNull(),

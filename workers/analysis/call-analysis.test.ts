@@ -9,8 +9,9 @@ describe("post-call analysis", () => {
     const t = await createTenant();
     const agent = await agentWithAnalysis(t, FULL_ANALYSIS);
     const callId = await finishedCall(t, agent, BOOKING_CALL);
-    const { sent, requests, result } = await deliver(t, callId, agent);
+    const { sent, verdicts, requests, result } = await deliver(t, callId, agent);
     expect(result.explicitAcks).toEqual(["m1"]);
+    expect(verdicts).toEqual([{ type: "call.verdict", account_id: t.accountId, call_id: callId, analysis_version: 1, succeeded: true }]);
     expect(requests).toBe(1);
     const [analysis] = await analysisOf(t, callId);
     expect(analysis).toMatchObject({
@@ -46,8 +47,9 @@ describe("post-call analysis", () => {
     const t = await createTenant();
     const agent = await agentWithAnalysis(t, FULL_ANALYSIS);
     const callId = await finishedCall(t, agent, [...BOOKING_CALL, ["caller", "ANALYSIS_INVALID_ALWAYS"]]);
-    const { requests, sent } = await deliver(t, callId, agent);
+    const { requests, sent, verdicts } = await deliver(t, callId, agent);
     expect(requests).toBe(2);
+    expect(verdicts).toEqual([expect.objectContaining({ call_id: callId, analysis_version: 1, succeeded: null })]);
     const [analysis] = await analysisOf(t, callId);
     expect(analysis).toMatchObject({ status: "failed", attempts: 2, summary: null, structured_data: null });
     expect(analysis.reason).toMatch(/^the model's answer was invalid after 2 attempts: .*unexpected_field/);
