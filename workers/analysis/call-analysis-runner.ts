@@ -14,7 +14,7 @@ import { chargeAnalysis } from "./analysis-charges.ts";
 import { analysisSystemPrompt, spokenTurns, transcriptMessage, transcriptText } from "./analysis-prompt.ts";
 import { TransientModelError, type AnalysisModel, type ToolAnswer } from "./analysis-model.ts";
 import { AnalysisStore, type AnalysisRow, type SettledAnalysis } from "./analysis-store.ts";
-import { analysisToolSchema, verdictSucceeded } from "./analysis-tool-schema.ts";
+import { analysisToolSchema, asksForAnalysis, verdictSucceeded } from "./analysis-tool-schema.ts";
 
 /** An invalid answer is retried once, with the validation errors shown to the model. */
 const MAX_ATTEMPTS = 2;
@@ -45,12 +45,11 @@ export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, de
   const agentId = existing?.agentId ?? request.agent_id;
   const agentVersion = existing?.agentVersion ?? request.agent_version;
   const agent = await agentVersionConfig(env, accountId, agentId, agentVersion);
-  // Quality is judged in the analysis's request: an agent with a `quality` config alone gets the default analysis.
-  const asked = agent?.config.analysis ?? (agent?.config.quality === undefined ? undefined : {});
-  const parsed = asked === undefined ? undefined : AnalysisConfig.safeParse(asked);
+  // An agent without `analysis` gets the defaults (a summary); quality is judged in the same request.
+  const parsed = agent ? AnalysisConfig.safeParse(agent.config.analysis ?? {}) : undefined;
   const quality = agent?.config.quality === undefined ? undefined : QualityConfig.safeParse(agent.config.quality);
-  // Most agents ask for no analysis: their calls leave no row.
-  if (!existing && !parsed?.success) return;
+  // An unknown agent, or one that asks for nothing (`summary: false` alone), leaves no row.
+  if (!existing && (!parsed?.success || !asksForAnalysis(agent!.config))) return;
   if (!existing) await store.queue({ callId, analysisVersion: version, accountId, agentId, agentVersion }, now());
 
   const settle = async (result: Partial<SettledAnalysis> & Pick<SettledAnalysis, "status">) => {
