@@ -1,0 +1,1 @@
+CREATE INDEX "turn_facts_agent_latency" ON "turn_facts" USING btree ("account_id","call_id","voice_to_voice_ms","stt_ms","llm_ttft_ms","tts_ttfb_ms","platform_overhead_ms") WHERE "turn_facts"."role" = 'agent';
