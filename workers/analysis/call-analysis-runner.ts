@@ -31,7 +31,8 @@ export interface RunnerDeps {
  * settles the queued row charges the tokens (workers/analysis/analysis-charges.ts) and emits `call.analyzed`. A
  * settled analysis's success verdict goes to the call's analytics facts (`sendVerdict`) on every delivery: the
  * facts' consumer takes each (call, version) once. A transient model failure is thrown (the queue retries);
- * everything else settles the row: succeeded, failed with the reason, or skipped (a call shorter than `min_turns`). The agent's `quality` config is judged in the same request.
+ * everything else settles the row: succeeded, failed with the reason, or skipped (a call shorter than `min_turns`).
+ * The agent's `quality` config is judged in the same request.
  */
 export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, deps: RunnerDeps): Promise<void> {
   const now = deps.now ?? (() => new Date().toISOString());
