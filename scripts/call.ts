@@ -76,7 +76,7 @@ try {
   const recording = await ended;
   console.log(`\n${call.status} (${call.end_reason}); ${recording.clears.length} barge-in(s)\n`);
   console.log(formatLatencyTable(call, recording));
-  // call.analyzed comes only for an agent with an analysis or quality config, after the analysis queue ran the model.
+  // call.analyzed comes after the analysis queue ran the model: for every agent but one with `analysis.summary: false` alone.
   const events = [["call.ended", 15_000], ...((await analysisExpected(api, callId)) ? [["call.analyzed", 30_000] as const] : [])] as const;
   for (const [type, timeoutMs] of events) {
     const webhook = await callEventDelivery(api, callId, type, timeoutMs);

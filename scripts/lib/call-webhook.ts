@@ -1,3 +1,4 @@
+import { asksForAnalysis } from "../../workers/analysis/analysis-tool-schema.ts";
 import type { PlatformClient } from "./platform-client.ts";
 
 interface Delivery {
@@ -13,7 +14,7 @@ export type CallEventType = "call.ended" | "call.analyzed";
  * The tenant's side of a finished call: its `call.ended` (or `call.analyzed`) webhook as the delivery log shows it.
  * The local receiver of `npm run dev` answers 2xx only to a delivery whose signature it verified, so a success means
  * verified. Null when no endpoint of the account takes that type; undefined when the delivery is not done within
- * `timeoutMs` (an agent without an analysis config sends no `call.analyzed`).
+ * `timeoutMs`.
  */
 export async function callEventDelivery(api: PlatformClient, callId: string, type: CallEventType, timeoutMs = 15_000): Promise<Delivery | null | undefined> {
   const endpoints = await api.get<{ data: { event_types: string[]; enabled: boolean }[] }>("/v1/webhooks/endpoints?limit=100");
@@ -28,11 +29,14 @@ export async function callEventDelivery(api: PlatformClient, callId: string, typ
   return undefined;
 }
 
-/** Whether the call's agent version asks for an analysis (or quality), i.e. whether a `call.analyzed` will come. */
+/**
+ * Whether the call's agent version asks for an analysis, i.e. whether a `call.analyzed` will come: every agent does
+ * (a summary by default) unless it turned the summary off and asks for nothing else.
+ */
 export async function analysisExpected(api: PlatformClient, callId: string): Promise<boolean> {
   const call = await api.get<{ agent_id: string; agent_version: number }>(`/v1/calls/${callId}`);
   const version = await api.get<{ config: { analysis?: unknown; quality?: unknown } }>(`/v1/agents/${call.agent_id}/versions/${call.agent_version}`);
-  return version.config.analysis !== undefined || version.config.quality !== undefined;
+  return asksForAnalysis(version.config);
 }
 
 export function formatCallEventDelivery(type: CallEventType, delivery: Delivery | undefined): string {

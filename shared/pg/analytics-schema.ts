@@ -1,5 +1,6 @@
 /** The Postgres tier's analytics tables: call and turn facts, and their hourly rollups. */
 import { bigint, boolean, check, foreignKey, index, integer, pgTable, primaryKey, text, timestamp, unique } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
 import { oneOf } from "./columns.ts";
 import { CURRENCIES } from "./billing-schema.ts";
 
@@ -30,12 +31,23 @@ export const callFacts = pgTable(
     interruptions: integer("interruptions").notNull(),
     toolCalls: integer("tool_calls").notNull(),
     providerFailures: integer("provider_failures").notNull(),
+    /**
+     * The success verdict of the call's latest post-call analysis (null: none yet, or no verdict: a descriptive rubric,
+     * no rubric, a failed or skipped analysis), and that analysis's version: set after the facts, by the verdict
+     * message the analysis consumer puts on the facts' queue (workers/analytics/call-verdicts.ts).
+     */
+    succeeded: boolean("succeeded"),
+    analysisVersion: integer("analysis_version"),
     recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.callId] }), index("call_facts_account_started").on(t.accountId, t.startedAt)],
 );
 
-/** One row per turn of a call in call_facts, with its latency spans in ms (null where the turn has none). */
+/**
+ * One row per turn of a call in call_facts, with its latency spans in ms (null where the turn has none).
+ * `turn_facts_agent_latency` covers what the raw-row percentiles read of agent turns (workers/analytics/
+ * report-queries.ts), so a short range's join is an index-only scan per call instead of a heap lookup per turn.
+ */
 export const turnFacts = pgTable(
   "turn_facts",
   {
@@ -54,6 +66,9 @@ export const turnFacts = pgTable(
   (t) => [
     primaryKey({ columns: [t.accountId, t.callId, t.turn] }),
     foreignKey({ name: "turn_facts_call_fk", columns: [t.accountId, t.callId], foreignColumns: [callFacts.accountId, callFacts.callId] }).onDelete("cascade"),
+    index("turn_facts_agent_latency")
+      .on(t.accountId, t.callId, t.voiceToVoiceMs, t.sttMs, t.llmTtftMs, t.ttsTtfbMs, t.platformOverheadMs)
+      .where(sql`${t.role} = 'agent'`),
   ],
 );
 
@@ -102,6 +117,9 @@ export const callRollups = pgTable(
     interruptions: bigint("interruptions", { mode: "number" }).notNull(),
     toolCalls: bigint("tool_calls", { mode: "number" }).notNull(),
     providerFailures: bigint("provider_failures", { mode: "number" }).notNull(),
+    /** Calls with a success verdict (call_facts.succeeded not null), and those of them that succeeded: `success_rate`. */
+    judgedCalls: integer("judged_calls").notNull().default(0),
+    succeededCalls: integer("succeeded_calls").notNull().default(0),
     // Per stage, the non-empty buckets in ascending order and their counts (two arrays unnest together).
     v2vBuckets: integer("v2v_buckets").array().notNull(),
     v2vCounts: integer("v2v_counts").array().notNull(),

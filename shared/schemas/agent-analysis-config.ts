@@ -56,9 +56,12 @@ export const StructuredDataSchema = boundedJson(z.record(z.string(), z.unknown()
 export const AnalysisConfig = z
   .object({
     summary: z
-      .object({ enabled: z.boolean().default(true), prompt: z.string().min(1).max(2_000).optional().openapi({ description: "How to summarise (default: a few sentences)." }) })
-      .strict()
-      .default({ enabled: true }),
+      .union([
+        z.boolean(),
+        z.object({ enabled: z.boolean().default(true), prompt: z.string().min(1).max(2_000).optional().openapi({ description: "How to summarise (default: a few sentences)." }) }).strict(),
+      ])
+      .default({ enabled: true })
+      .openapi({ description: "On by default, for every agent (an agent without `analysis` too); `false` (or `{\"enabled\": false}`) turns it off." }),
     structured_data: StructuredDataSchema.optional(),
     success_evaluation: SuccessRubric.optional(),
     sentiment: z.boolean().default(false).openapi({ description: "Judge the caller's sentiment: positive, neutral, negative or unknown." }),
@@ -82,3 +85,6 @@ export const AnalysisConfig = z
 
 export type AnalysisConfig = z.infer<typeof AnalysisConfig>;
 export type SuccessRubric = z.infer<typeof SuccessRubric>;
+
+/** The summary setting, whichever form it was written in. */
+export const summaryOf = (config: AnalysisConfig): { enabled: boolean; prompt?: string } => (typeof config.summary === "boolean" ? { enabled: config.summary } : config.summary);

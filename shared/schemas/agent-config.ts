@@ -174,8 +174,8 @@ export const AgentConfig = z
       .strict()
       .default({ enabled: false, disclosure: "This call may be recorded." }),
     pii_redaction: PiiRedaction.optional(),
-    analysis: AnalysisConfig.optional().openapi({ description: "Post-call analysis: summary, structured data, success, sentiment, disposition. Unset: none." }),
-    quality: QualityConfig.optional().openapi({ description: "Quality management: a weighted scorecard and compliance checks, evaluated with the post-call analysis (which then runs with its defaults if `analysis` is unset). Unset: none." }),
+    analysis: AnalysisConfig.optional().openapi({ description: "Post-call analysis: summary, structured data, success, sentiment, disposition. Unset: a summary only (`analysis.summary: false` turns it off)." }),
+    quality: QualityConfig.optional().openapi({ description: "Quality management: a weighted scorecard and compliance checks, evaluated with the post-call analysis. Unset: none." }),
   })
   .strict()
   .superRefine((cfg, ctx) => {

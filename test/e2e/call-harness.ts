@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll } from "vitest";
 import type { CallRecording } from "../../simulators/twilio/index.ts";
-import type { Scenario } from "../../simulators/bedrock/index.ts";
+import type { RequestRecord, Scenario } from "../../simulators/bedrock/index.ts";
+import { ANALYSIS_TOOL_NAME } from "../../shared/analysis/analysis-request.ts";
 import { parseCallerScript } from "../../simulators/twilio/caller-script.ts";
 import { REPLY_END_MARK_PREFIX } from "../../shared/protocol/reply-end-mark.ts";
 import type { CallDetail } from "../../scripts/lib/call-report.ts";
@@ -17,6 +18,8 @@ export const DEMO_CALLER = readFileSync(`${ROOT}demo/front-desk.caller.yaml`, "u
 export interface CallWorld {
   platform: LocalPlatform;
   tools: ToolServer;
+  /** The calls placeInboundCall placed, whose post-call analyses ask the model after them. */
+  placed: { tenant: DemoTenant; callId: string }[];
   close(): Promise<void>;
 }
 
@@ -29,7 +32,7 @@ export const SPEED = 3;
 export async function startWorld(opts: { vars?: Record<string, string>; persistDir?: string; port?: number } = {}): Promise<CallWorld> {
   const platform = await startLocalPlatform({ speed: SPEED, vars: opts.vars, persistDir: opts.persistDir, port: opts.port });
   const tools = await startDemoToolServer(900);
-  return { platform, tools, close: async () => (await tools.close(), await platform.close()) };
+  return { platform, tools, placed: [], close: async () => (await tools.close(), await platform.close()) };
 }
 
 /** One world for a test file: started before its tests, closed after them (the object is filled in by beforeAll). */
@@ -64,7 +67,30 @@ export async function placeInboundCall(world: CallWorld, tenant: DemoTenant, scr
   const handle = await world.platform.sims.twilio.startInboundCall({ to: tenant.number, script: awaitingReplies(script) });
   const recording = await handle.ended;
   const call = await finalCall(tenant, (c) => c.twilio_call_sid === handle.callSid);
+  world.placed.push({ tenant, callId: call.id });
   return { recording, call };
+}
+
+/** Post-call analysis requests: the forced analysis tool (workers/analysis/), whatever the simulator answered. */
+const isAnalysisRequest = (r: RequestRecord) => (r.body as { toolConfig?: { toolChoice?: { tool?: { name?: string } } } })?.toolConfig?.toolChoice?.tool?.name === ANALYSIS_TOOL_NAME;
+
+/** The model requests of the calls themselves: the analysis each call gets after it ends (a summary by default) left out. */
+export const conversationRequests = (world: CallWorld) => world.platform.sims.bedrock.requests().filter((r) => !isAnalysisRequest(r));
+
+/**
+ * Waits until the analysis of every call placed so far is settled, so that faults armed on the model next (a
+ * throttle) are taken by the call under test, not by an earlier call's analysis.
+ */
+export async function analysesSettled(world: CallWorld, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (const { tenant, callId } of world.placed) {
+    for (;;) {
+      const { analysis } = await tenant.api.get<{ analysis: { status: string }[] }>(`/v1/calls/${callId}`);
+      if (analysis.length > 0 && analysis[0]!.status !== "queued") break;
+      if (Date.now() > end) throw new Error(`the analysis of ${callId} was not settled within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
 }
 
 export async function finalCall(tenant: DemoTenant, match: (c: any) => boolean, timeoutMs = 20_000): Promise<CallDetail & Record<string, any>> {

@@ -93,6 +93,9 @@ describe("npm run dev", () => {
     expect(output).toMatch(ended);
     // And npm run call shows it from the delivery log: delivered, which the local receiver answers only once verified.
     expect(call.stdout).toMatch(new RegExp(`Webhook call\\.ended → WHE-\\w+: delivered, receiver verified its signature \\(204\\)\\n  \\{"call_id":"${callId}"`));
+    // The demo agent has no analysis config: its summary (on by default) comes as call.analyzed, verified by the receiver.
+    await expect.poll(() => output, { timeout: 10_000 }).toMatch(new RegExp(`webhook  call\\.analyzed\\s+signature verified .*"call_id":"${callId}".*"status":"succeeded".*"summary":"Thanks\\.`));
+    expect(call.stdout).toMatch(new RegExp(`Webhook call\\.analyzed → WHE-\\w+: delivered, receiver verified its signature \\(204\\)\\n  \\{"call_id":"${callId}"`));
   }, 90_000);
 
   it("refuses a voice webhook whose signature does not match, and one signed with another token", async () => {

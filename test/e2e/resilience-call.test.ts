@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { latencyProfiles, type LatencyProfile } from "../../simulators/common/latency-profile.ts";
-import { agentTurns, callerTurns, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
+import { agentTurns, callerTurns, conversationRequests, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
 const world = worldPerFile();
 
@@ -137,11 +137,11 @@ describe("a model throttled on its primary and its fallback", () => {
       rules: [{ id: "throttled", when: { lastUserTextMatches: "saturday\\?$" }, throttle: true }, ...DEMO_SCENARIO.rules],
     });
     const tenant = await tenantFor(world, { llm: { model: HAIKU, fallback_model: SONNET } });
-    const before = world.platform.sims.bedrock.requests().length;
+    const before = conversationRequests(world).length;
     const { recording, call } = await placeInboundCall(world, tenant, {
       steps: [{ waitForAgent: true }, { say: "Are you open on Saturday?" }, { waitForAgent: true }, { say: "What are your opening hours?" }, { waitForAgent: true }, { say: "Thanks, bye!" }, { waitForAgent: true }],
     });
-    const requests = world.platform.sims.bedrock.requests().slice(before);
+    const requests = conversationRequests(world).slice(before);
     const throttled = requests.filter((r) => r.ruleId === "throttled");
     // Both models were tried (with retries) and every try was throttled.
     expect(new Set(throttled.map((r) => r.modelId))).toEqual(new Set([HAIKU, SONNET]));

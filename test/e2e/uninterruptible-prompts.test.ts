@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentTurns, callerTurns, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
+import { agentTurns, callerTurns, conversationRequests, DEMO_SCENARIO, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
 /**
  * Lines the caller must hear in full: the closing line (the hang-up follows it) and the recording disclosure
@@ -14,7 +14,7 @@ describe("uninterruptible prompts end to end", () => {
   it("the closing line plays in full over a caller barging in, and the call still hangs up", async () => {
     world.platform.sims.bedrock.loadScenario(DEMO_SCENARIO);
     const tenant = await tenantFor(world, { silence_timeout_s: 3, silence_reprompts: 0, closing_message: CLOSING });
-    const modelCalls = world.platform.sims.bedrock.requests().length;
+    const modelCalls = conversationRequests(world).length;
     const { recording, call } = await placeInboundCall(world, tenant, {
       // Greeting, then silence until the agent gives up; the caller talks over its closing line.
       steps: [{ waitForAgent: true }, { say: "Wait, wait, I still have a question about my bill", interruptAfterMs: 600 }, { pause: 20_000 }],
@@ -24,7 +24,7 @@ describe("uninterruptible prompts end to end", () => {
     expect(closing).toMatchObject({ text: CLOSING, interrupted: false });
     // The caller was heard and transcribed, but the call was ending: the model was not asked.
     expect(callerTurns(call).map((t) => t.text)).toEqual(["Wait, wait, I still have a question about my bill"]);
-    expect(world.platform.sims.bedrock.requests().length).toBe(modelCalls);
+    expect(conversationRequests(world).length).toBe(modelCalls);
     // The platform hung up (the scripted caller would have stayed on the line for another 20 s of call time).
     expect(recording.endReason).not.toBe("caller-hangup");
     expect(call.status).toBe("completed");

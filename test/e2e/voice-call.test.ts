@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { agentTurns, callerTurns, DEMO_CALLER, DEMO_SCENARIO, finalCall, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
+import { agentTurns, analysesSettled, callerTurns, conversationRequests, DEMO_CALLER, DEMO_SCENARIO, finalCall, placeInboundCall, tenantFor, worldPerFile } from "./call-harness.ts";
 
 const world = worldPerFile();
 
@@ -102,13 +102,15 @@ describe("a call end to end through the simulators (webhook → TwiML → media 
   it("retries a throttled model and falls back to the fallback model, invisibly to the caller", async () => {
     world.platform.sims.bedrock.loadScenario(DEMO_SCENARIO);
     const tenant = await tenantFor(world, { llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0", fallback_model: "us.anthropic.claude-sonnet-4-5-20250929-v1:0" } });
-    const before = world.platform.sims.bedrock.requests().length;
+    // The earlier calls' analyses must not take the throttles.
+    await analysesSettled(world);
+    const before = conversationRequests(world).length;
     // Every try on the configured model is throttled (the first request and its retries); the fallback answers.
     world.platform.sims.bedrock.throttleNext(4);
     const { call } = await placeInboundCall(world, tenant, {
       steps: [{ waitForAgent: true }, { say: "What are your opening hours on Saturday?" }, { waitForAgent: true }, { say: "Thank you, bye!" }, { waitForAgent: true }],
     });
-    const requests = world.platform.sims.bedrock.requests().slice(before);
+    const requests = conversationRequests(world).slice(before);
     expect(requests.slice(0, 4).map((r) => [r.modelId, r.status])).toEqual(Array(4).fill(["us.anthropic.claude-haiku-4-5-20251001-v1:0", 429]));
     expect([requests[4]!.modelId, requests[4]!.status]).toEqual(["us.anthropic.claude-sonnet-4-5-20250929-v1:0", 200]);
     expect(agentTurns(call)[1]!.text).toBe("On Saturdays we're open from nine until one. Would you like to book a visit?");

@@ -41,17 +41,20 @@ describe("POST /v1/calls/{id}/analyze", () => {
     expect(analyses.map((a: { analysis_version: number }) => a.analysis_version)).toEqual([2, 1]);
   });
 
-  it("refuses a call that has not ended, and an agent without an analysis config, with 409", async () => {
+  it("refuses a call that has not ended, and an agent that turned the summary off and asks for nothing else, with 409", async () => {
     const t = await createTenant();
     const agent = await agentWithAnalysis(t, FULL_ANALYSIS);
     const live = await finishedCall(t, agent, BOOKING_CALL, "in-progress");
     const res = await api(t.key).post(`/v1/calls/${live}/analyze`);
     expect([res.status, res.json.type]).toEqual([409, "https://docs.ayb.dev/problems/conflict"]);
-    const plain = await agentWithAnalysis(t, undefined);
-    const other = await finishedCall(t, plain, BOOKING_CALL);
+    const silent = await agentWithAnalysis(t, { summary: false });
+    const other = await finishedCall(t, silent, BOOKING_CALL);
     const refused = await api(t.key).post(`/v1/calls/${other}/analyze`);
     expect(refused.status).toBe(409);
-    expect(refused.json.detail).toMatch(/no live version with an `analysis` or `quality` config/);
+    expect(refused.json.detail).toMatch(/no live version that asks for an analysis/);
+    // Without any `analysis` config, the summary is still asked for.
+    const plain = await agentWithAnalysis(t, undefined);
+    expect((await api(t.key).post(`/v1/calls/${await finishedCall(t, plain, BOOKING_CALL)}/analyze`)).status).toBe(202);
   });
 
   it("is a 404 for another tenant's call, which keeps no analysis; the filters never show another tenant's calls", { timeout: 60_000 }, async () => {

@@ -7,6 +7,7 @@ import { ID_PATTERNS } from "../../shared/ids.ts";
 import { ApiError, notFound } from "../api/problem.ts";
 import { IdParam, jsonResponse, problem, resourceApp, securedRoute } from "../api/route.ts";
 import { AnalysisStore } from "./analysis-store.ts";
+import { asksForAnalysis } from "./analysis-tool-schema.ts";
 
 const ENDED = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
 
@@ -32,7 +33,7 @@ callAnalysisApi.openapi(
     request: { params: IdParam(ID_PATTERNS.call, "CAL-7KQ2M9XD4HTV2R") },
     responses: {
       202: jsonResponse(AnalysisQueued, "The analysis is queued."),
-      409: problem("`conflict`: the call has not ended, or the agent's live version has neither an `analysis` nor a `quality` config."),
+      409: problem("`conflict`: the call has not ended, or the agent's live version asks for no analysis (`analysis.summary: false` and nothing else, no `quality`)."),
     },
   }),
   async (c) => {
@@ -43,7 +44,7 @@ callAnalysisApi.openapi(
     if (!call) throw notFound("call");
     if (!ENDED.has(call.status)) throw new ApiError("conflict", `the call is ${call.status}; it can be analysed once it has ended`);
     const live = await liveAgentVersion(c.env, accountId, call.agentId);
-    if (!live?.config.analysis && !live?.config.quality) throw new ApiError("conflict", `agent ${call.agentId} has no live version with an \`analysis\` or \`quality\` config; add one and publish it`);
+    if (!live || !asksForAnalysis(live.config)) throw new ApiError("conflict", `agent ${call.agentId} has no live version that asks for an analysis (its \`analysis.summary\` is false and nothing else is asked); change it and publish it`);
     const version = (await store.latestVersion(id)) + 1;
     const db = database(c.env.DB);
     const [claimed] = await c.var.audit.commit(

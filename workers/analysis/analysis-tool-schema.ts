@@ -1,6 +1,6 @@
 import { SENTIMENTS } from "../../shared/analysis/analysis-request.ts";
-import type { AnalysisConfig, SuccessRubric } from "../../shared/schemas/agent-analysis-config.ts";
-import type { QualityConfig } from "../../shared/schemas/agent-quality-config.ts";
+import { AnalysisConfig, summaryOf, type SuccessRubric } from "../../shared/schemas/agent-analysis-config.ts";
+import { QualityConfig } from "../../shared/schemas/agent-quality-config.ts";
 import { qualityToolProperties } from "../quality/quality-tool-schema.ts";
 
 /**
@@ -11,13 +11,26 @@ import { qualityToolProperties } from "../quality/quality-tool-schema.ts";
  */
 export function analysisToolSchema(config: AnalysisConfig, quality?: QualityConfig): Record<string, unknown> {
   const properties: Record<string, unknown> = {};
-  if (config.summary.enabled) properties.summary = { type: "string", minLength: 1, description: config.summary.prompt ?? "What happened on the call, in two or three sentences." };
+  const summary = summaryOf(config);
+  if (summary.enabled) properties.summary = { type: "string", minLength: 1, description: summary.prompt ?? "What happened on the call, in two or three sentences." };
   if (config.structured_data) properties.structured_data = { ...config.structured_data, description: "The fields to extract from the call." };
   if (config.success_evaluation) properties.success = rubricSchema(config.success_evaluation);
   if (config.sentiment) properties.sentiment = { type: "string", enum: SENTIMENTS, description: "The caller's sentiment over the call (unknown: the caller said too little to tell)." };
   if (config.disposition) properties.disposition = { type: "string", enum: config.disposition.tags, description: "The one tag that best describes how the call ended." };
   if (quality) Object.assign(properties, qualityToolProperties(quality));
   return { type: "object", properties, required: Object.keys(properties), additionalProperties: false };
+}
+
+/**
+ * Whether an agent's config asks the analysis for anything: a summary unless `analysis.summary` is false (an agent
+ * without `analysis` too), or any other part, or a `quality` config. An invalid config asks (its analysis is then
+ * marked failed with the reason).
+ */
+export function asksForAnalysis(config: { analysis?: unknown; quality?: unknown }): boolean {
+  const analysis = AnalysisConfig.safeParse(config.analysis ?? {});
+  const quality = config.quality === undefined ? undefined : QualityConfig.safeParse(config.quality);
+  if (!analysis.success || (quality && !quality.success)) return true;
+  return Object.keys(analysisToolSchema(analysis.data, quality?.data).properties as object).length > 0;
 }
 
 function rubricSchema(rubric: SuccessRubric): Record<string, unknown> {

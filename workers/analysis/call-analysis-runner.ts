@@ -8,12 +8,13 @@ import { AnalysisConfig } from "../../shared/schemas/agent-analysis-config.ts";
 import { redactText } from "../../shared/compliance/pii-detector.ts";
 import { QualityConfig } from "../../shared/schemas/agent-quality-config.ts";
 import { emitWebhookEvent } from "../../shared/webhooks/emit-webhook-event.ts";
+import type { VerdictMessage } from "../analytics/call-verdicts.ts";
 import { callQuality } from "../quality/call-quality.ts";
 import { chargeAnalysis } from "./analysis-charges.ts";
 import { analysisSystemPrompt, spokenTurns, transcriptMessage, transcriptText } from "./analysis-prompt.ts";
 import { TransientModelError, type AnalysisModel, type ToolAnswer } from "./analysis-model.ts";
-import { AnalysisStore, type SettledAnalysis } from "./analysis-store.ts";
-import { analysisToolSchema, verdictSucceeded } from "./analysis-tool-schema.ts";
+import { AnalysisStore, type AnalysisRow, type SettledAnalysis } from "./analysis-store.ts";
+import { analysisToolSchema, asksForAnalysis, verdictSucceeded } from "./analysis-tool-schema.ts";
 
 /** An invalid answer is retried once, with the validation errors shown to the model. */
 const MAX_ATTEMPTS = 2;
@@ -28,8 +29,10 @@ export interface RunnerDeps {
  * Runs one analysis of a call, at most once per (call, analysis version): a settled analysis is left alone (but for
  * its tokens' charge, if an earlier delivery failed to post it), and of two concurrent deliveries only the one that
  * settles the queued row charges the tokens (workers/analysis/analysis-charges.ts) and emits `call.analyzed`. A
- * transient model failure is thrown (the queue retries); everything else settles the row: succeeded, failed with the
- * reason, or skipped (a call shorter than `min_turns`). The agent's `quality` config is judged in the same request.
+ * settled analysis's success verdict goes to the call's analytics facts (`sendVerdict`) on every delivery: the
+ * facts' consumer takes each (call, version) once. A transient model failure is thrown (the queue retries);
+ * everything else settles the row: succeeded, failed with the reason, or skipped (a call shorter than `min_turns`).
+ * The agent's `quality` config is judged in the same request.
  */
 export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, deps: RunnerDeps): Promise<void> {
   const now = deps.now ?? (() => new Date().toISOString());
@@ -38,17 +41,16 @@ export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, de
   const existing = await store.find(accountId, callId, version);
   if (existing && existing.status !== "queued") {
     if (existing.cost === null && existing.model !== null) await chargeAnalysis(env, { ...existing, model: existing.model });
-    return;
+    return sendVerdict(env, existing);
   }
   const agentId = existing?.agentId ?? request.agent_id;
   const agentVersion = existing?.agentVersion ?? request.agent_version;
   const agent = await agentVersionConfig(env, accountId, agentId, agentVersion);
-  // Quality is judged in the analysis's request: an agent with a `quality` config alone gets the default analysis.
-  const asked = agent?.config.analysis ?? (agent?.config.quality === undefined ? undefined : {});
-  const parsed = asked === undefined ? undefined : AnalysisConfig.safeParse(asked);
+  // An agent without `analysis` gets the defaults (a summary); quality is judged in the same request.
+  const parsed = agent ? AnalysisConfig.safeParse(agent.config.analysis ?? {}) : undefined;
   const quality = agent?.config.quality === undefined ? undefined : QualityConfig.safeParse(agent.config.quality);
-  // Most agents ask for no analysis: their calls leave no row.
-  if (!existing && !parsed?.success) return;
+  // An unknown agent, or one that asks for nothing (`summary: false` alone), leaves no row.
+  if (!existing && (!parsed?.success || !asksForAnalysis(agent!.config))) return;
   if (!existing) await store.queue({ callId, analysisVersion: version, accountId, agentId, agentVersion }, now());
 
   const settle = async (result: Partial<SettledAnalysis> & Pick<SettledAnalysis, "status">) => {
@@ -57,6 +59,7 @@ export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, de
     try {
       // A failure here is retried by the queue; the redelivery finds the row settled and charges what is missing.
       if (row.model !== null) await chargeAnalysis(env, { accountId, callId, analysisVersion: version, ...row, model: row.model });
+      await sendVerdict(env, { accountId, callId, analysisVersion: version, ...row });
     } finally {
       const settled = await store.find(accountId, callId, version);
       if (settled) emitWebhookEvent(env, { type: "call.analyzed", accountId, id: `evt_${callId}_analyzed_${version}`, data: { call_id: callId, agent_id: agentId, ...callAnalysisView(settled) } }, deps.waitUntil);
@@ -102,6 +105,18 @@ export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, de
     }
   }
   return settle({ status: "failed", reason: `the model's answer was invalid after ${MAX_ATTEMPTS} attempts: ${problem}`, ...usage });
+}
+
+/** Puts the analysis's verdict on the facts' queue (workers/analytics/call-verdicts.ts): only a succeeded analysis has one. */
+async function sendVerdict(env: Env, a: Pick<AnalysisRow, "accountId" | "callId" | "analysisVersion" | "status" | "succeeded">): Promise<void> {
+  const verdict: VerdictMessage = {
+    type: "call.verdict",
+    account_id: a.accountId,
+    call_id: a.callId,
+    analysis_version: a.analysisVersion,
+    succeeded: a.status === "succeeded" ? a.succeeded : null,
+  };
+  await env.CALL_EVENTS.send(verdict);
 }
 
 /** What is wrong with an answer ("" when nothing is). */

@@ -9,8 +9,9 @@ describe("post-call analysis", () => {
     const t = await createTenant();
     const agent = await agentWithAnalysis(t, FULL_ANALYSIS);
     const callId = await finishedCall(t, agent, BOOKING_CALL);
-    const { sent, requests, result } = await deliver(t, callId, agent);
+    const { sent, verdicts, requests, result } = await deliver(t, callId, agent);
     expect(result.explicitAcks).toEqual(["m1"]);
+    expect(verdicts).toEqual([{ type: "call.verdict", account_id: t.accountId, call_id: callId, analysis_version: 1, succeeded: true }]);
     expect(requests).toBe(1);
     const [analysis] = await analysisOf(t, callId);
     expect(analysis).toMatchObject({
@@ -46,8 +47,9 @@ describe("post-call analysis", () => {
     const t = await createTenant();
     const agent = await agentWithAnalysis(t, FULL_ANALYSIS);
     const callId = await finishedCall(t, agent, [...BOOKING_CALL, ["caller", "ANALYSIS_INVALID_ALWAYS"]]);
-    const { requests, sent } = await deliver(t, callId, agent);
+    const { requests, sent, verdicts } = await deliver(t, callId, agent);
     expect(requests).toBe(2);
+    expect(verdicts).toEqual([expect.objectContaining({ call_id: callId, analysis_version: 1, succeeded: null })]);
     const [analysis] = await analysisOf(t, callId);
     expect(analysis).toMatchObject({ status: "failed", attempts: 2, summary: null, structured_data: null });
     expect(analysis.reason).toMatch(/^the model's answer was invalid after 2 attempts: .*unexpected_field/);
@@ -94,14 +96,24 @@ describe("post-call analysis", () => {
     expect((await analysisOf(t, refusedCall))[0]).toMatchObject({ status: "failed", reason: "the model refused the request: ValidationException: The provided model identifier is invalid.", attempts: 0 });
   });
 
-  it("leaves no analysis for an agent that asks for none", async () => {
+  it("summarises the calls of an agent without an analysis config, and leaves none for an agent with `summary: false`", async () => {
     const t = await createTenant();
-    const agent = await agentWithAnalysis(t, undefined);
-    const callId = await finishedCall(t, agent, BOOKING_CALL);
-    const { requests, sent, result } = await deliver(t, callId, agent);
-    expect(result.explicitAcks).toEqual(["m1"]);
-    expect([requests, sent.length]).toEqual([0, 0]);
-    expect(await analysisOf(t, callId)).toEqual([]);
+    const plain = await agentWithAnalysis(t, undefined);
+    const summarised = await finishedCall(t, plain, BOOKING_CALL);
+    const byDefault = await deliver(t, summarised, plain);
+    expect(byDefault.requests).toBe(1);
+    const [analysis] = await analysisOf(t, summarised);
+    expect(analysis).toMatchObject({ status: "succeeded", summary: "I need a cleaning. Goodbye!", structured_data: null, success: null, succeeded: null, sentiment: null, disposition: null });
+    expect(byDefault.sent.map((e) => e.type)).toEqual(["call.analyzed"]);
+
+    for (const summary of [false, { enabled: false }]) {
+      const silent = await agentWithAnalysis(t, { summary });
+      const callId = await finishedCall(t, silent, BOOKING_CALL);
+      const { requests, sent, verdicts, result } = await deliver(t, callId, silent);
+      expect(result.explicitAcks).toEqual(["m1"]);
+      expect([requests, sent.length, verdicts.length]).toEqual([0, 0, 0]);
+      expect(await analysisOf(t, callId)).toEqual([]);
+    }
   });
 
   it("reads only the account's own call: another tenant's ids in a message analyse nothing", async () => {

@@ -7,12 +7,13 @@ import { AnalysisModel } from "./analysis-model.ts";
 
 /**
  * Delivers one `call-analysis` message to the consumer: the transcript from D1, the real Bedrock client against the
- * simulator (whose analysis rules make the answers exact), the rows in D1. The webhook queue is replaced by a
- * recorder, so a test sees which `call.analyzed` events were emitted; the model is the real one, counted. `overrides`
+ * simulator (whose analysis rules make the answers exact), the rows in D1. The webhook and facts queues are replaced
+ * by recorders, so a test sees which `call.analyzed` events and verdict messages were sent; the model is the real one, counted. `overrides`
  * replace bindings (Postgres down, say).
  */
 export async function deliver(t: Tenant, callId: string, agent: { id: string; version: number }, analysisVersion = 1, model: Pick<AnalysisModel, "answer"> = new AnalysisModel(env), overrides: Partial<Env> = {}) {
   const sent: { type: string; id: string; data: Record<string, unknown> }[] = [];
+  const verdicts: unknown[] = [];
   let requests = 0;
   const counted = {
     answer: (...args: Parameters<AnalysisModel["answer"]>) => {
@@ -20,13 +21,13 @@ export async function deliver(t: Tenant, callId: string, agent: { id: string; ve
       return model.answer(...args);
     },
   };
-  const recordingEnv = { ...env, ...overrides, WEBHOOK_EVENTS: { send: async (body: never) => void sent.push(body) } } as unknown as Env;
+  const recordingEnv = { ...env, ...overrides, WEBHOOK_EVENTS: { send: async (body: never) => void sent.push(body) }, CALL_EVENTS: { send: async (body: unknown) => void verdicts.push(body) } } as unknown as Env;
   const ctx = createExecutionContext();
   const body = { ...firstAnalysisRequest({ callId, accountId: t.accountId, agentId: agent.id, agentVersion: agent.version }), analysis_version: analysisVersion };
   const batch = createMessageBatch("call-analysis", [{ id: "m1", timestamp: new Date(), attempts: 1, body }]);
   await consumeCallAnalysis(batch, recordingEnv, ctx, { model: counted });
   const result = await getQueueResult(batch, ctx);
-  return { sent, requests, result };
+  return { sent, verdicts, requests, result };
 }
 
 /** The call's analyses as `GET /v1/calls/{id}` lists them, newest first. */

@@ -3,7 +3,7 @@ import type { LatencyStage } from "../../shared/pg/schema.ts";
 
 /**
  * Sums over call_facts or its hourly rollups, which share these column names (`calls` is 1 per fact row, the number
- * of calls per rollup row). Minutes are the billed duration.
+ * of calls per rollup row; `judged_calls` and `succeeded_calls` likewise). Minutes are the billed duration.
  */
 export const CALL_MEASURES = {
   count: "sum(c.calls)::int",
@@ -13,6 +13,8 @@ export const CALL_MEASURES = {
   interruptions: "coalesce(sum(c.interruptions), 0)::float8",
   tool_calls: "coalesce(sum(c.tool_calls), 0)::float8",
   provider_failures: "coalesce(sum(c.provider_failures), 0)::float8",
+  // Of the calls whose latest analysis gave a success verdict; null when none did.
+  success_rate: "round(sum(c.succeeded_calls)::numeric / nullif(sum(c.judged_calls), 0), 4)::float8",
 } as const;
 
 /** Latency spans of agent turns (turn_facts columns), each measured at these percentiles. */

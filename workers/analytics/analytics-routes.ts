@@ -23,10 +23,10 @@ const CallAnalytics = z
           direction: z.string().optional(),
           end_reason: z.string().nullable().optional(),
         })
-        // Each measure is a number (null where a percentile has no samples); strings only so the keys above fit the same index type.
+        // Each measure is a number (null where a percentile has no samples, or no call has a success verdict); strings only so the keys above fit the same index type.
         .catchall(z.union([z.number(), z.string(), z.null()]))
         .openapi({
-          description: `One per bucket and group, in order; buckets without calls are absent. Each requested measure is a field: ${MEASURES.join(", ")}. Latency percentiles are ms over agent turns (null when no turn has that span).`,
+          description: `One per bucket and group, in order; buckets without calls are absent. Each requested measure is a field: ${MEASURES.join(", ")}. Latency percentiles are ms over agent turns (null when no turn has that span). \`success_rate\` is the share (0–1) of calls whose latest post-call analysis judged them successful, among those it gave a verdict (null when none did).`,
         }),
     ),
   })

@@ -43,7 +43,8 @@ export function reportQueries(accountId: string, q: AnalyticsQuery, timeZone: st
 
   if (source === "turns") {
     // Each call's period is computed once in a subquery, so the grouping and the selected expressions name one column.
-    const facts = sql`(select ${periodOf(sql`c.started_at`)} as period, 1 as calls, c.* from call_facts c
+    const facts = sql`(select ${periodOf(sql`c.started_at`)} as period, 1 as calls,
+      (c.succeeded is not null)::int as judged_calls, coalesce(c.succeeded::int, 0) as succeeded_calls, c.* from call_facts c
       where c.account_id = ${accountId} and c.started_at >= ${from} and c.started_at < ${to}) c`;
     const byKeys = sql`group by ${keys} order by ${keys}`;
     return {

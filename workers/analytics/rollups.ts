@@ -22,7 +22,7 @@ export async function rollUpCalls(db: Executor, filter: SQL): Promise<void> {
 export const rollUpCall = (db: Executor, accountId: string, callId: string) => rollUpCalls(db, sql`c.account_id = ${accountId} and c.call_id = ${callId}`);
 
 const KEY = "account_id, grain, hour, agent_id, agent_version, number, direction, end_reason";
-const SUMS = ["calls", "duration_s", "cost_minor", "turns", "interruptions", "tool_calls", "provider_failures"];
+const SUMS = ["calls", "duration_s", "cost_minor", "turns", "interruptions", "tool_calls", "provider_failures", "judged_calls", "succeeded_calls"];
 const STAGES = Object.keys(LATENCY_STAGES);
 const HISTOGRAMS = STAGES.flatMap((stage) => [`${stage}_buckets`, `${stage}_counts`]);
 
@@ -64,7 +64,8 @@ function rollupStatement(filter: SQL): SQL {
     sums as (
       select account_id, ${sql.raw(GRAIN)} as grain, hour, agent_id, agent_version, number, direction, end_reason, ${sql.raw(DIMS)} as dims,
         count(*) as calls, coalesce(sum(duration_s), 0) as duration_s, coalesce(sum(cost_minor), 0) as cost_minor,
-        sum(turns) as turns, sum(interruptions) as interruptions, sum(tool_calls) as tool_calls, sum(provider_failures) as provider_failures
+        sum(turns) as turns, sum(interruptions) as interruptions, sum(tool_calls) as tool_calls, sum(provider_failures) as provider_failures,
+        count(succeeded) as judged_calls, count(*) filter (where succeeded) as succeeded_calls
       from facts
       group by account_id, hour, ${sql.raw(GRAIN_SETS)}
     ),

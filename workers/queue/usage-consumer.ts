@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { recordCallFacts } from "../analytics/call-facts.ts";
+import { recordVerdict, VerdictMessage } from "../analytics/call-verdicts.ts";
 import { PricingError } from "../billing/pricing.ts";
 import { settleCall } from "../billing/settlement.ts";
 import { UsageMessage } from "../billing/usage-message.ts";
@@ -19,14 +21,18 @@ export const retryDelaySeconds = (attempts: number): number => Math.min(MAX_RETR
 /** A failure of this message alone (Postgres refused a statement, its rate card is incomplete), not of the connection. */
 const failsAlone = (error: unknown) => error instanceof PricingError || postgresError(error) !== undefined;
 
+/** What the `call-events` queue carries: a finished call's usage, and later its analyses' verdicts. */
+const CallEventMessage = z.discriminatedUnion("type", [UsageMessage, VerdictMessage]);
+
 const log = (level: "warn" | "error", message: string, data: Record<string, unknown>) => console[level](JSON.stringify({ level, message, ...data }));
 
 /**
  * Settles each finished call's usage (workers/billing/settlement.ts) over one Postgres pool per batch. Delivery is
  * at-least-once and settlement idempotent, so a redelivered message changes nothing. A malformed message is
  * acknowledged and logged, never retried; any failure (Postgres down, an incomplete rate card) retries the message
- * with a growing delay. The first failure that is not the message's own retries the rest of the batch unread:
- * Postgres (or D1) is unreachable, and each message would only wait for the same refusal.
+ * with a growing delay. A verdict message (workers/analytics/call-verdicts.ts) sets the verdict on the call's facts;
+ * one that arrives before them waits with the same delays. The first failure that is not the message's own retries
+ * the rest of the batch unread: Postgres (or D1) is unreachable, and each message would only wait for the same refusal.
  */
 export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const pending = new Set(batch.messages);
@@ -38,7 +44,7 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
   try {
     await withPostgres(env, async (db) => {
       for (const message of batch.messages) {
-        const parsed = UsageMessage.safeParse(message.body);
+        const parsed = CallEventMessage.safeParse(message.body);
         if (!parsed.success) {
           log("error", "malformed usage event dropped", { id: message.id, issues: parsed.error.issues.length });
           message.ack();
@@ -46,6 +52,12 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
           continue;
         }
         try {
+          if (parsed.data.type === "call.verdict") {
+            if ((await recordVerdict(db, parsed.data)) === "no-facts") message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+            else message.ack();
+            pending.delete(message);
+            continue;
+          }
           const settled = await settleCall(env, db, parsed.data);
           if (settled.kind === "no-billing-account" || settled.kind === "unknown-call") log("warn", "usage not charged", { id: parsed.data.id, account_id: parsed.data.account_id, reason: settled.kind });
           // After the charge, so facts carry its cost; a failure here retries the message, whose settlement is then a no-op.
@@ -56,7 +68,7 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
           if (!failsAlone(error)) return retryPending(error);
           message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
           pending.delete(message);
-          log("error", "usage not settled; retrying", { id: parsed.data.id, error: String(error) });
+          log("error", "usage not settled; retrying", { id: message.id, call_id: parsed.data.call_id, error: String(error) });
         }
       }
     });
