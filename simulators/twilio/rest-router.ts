@@ -4,6 +4,7 @@ import { callResource } from "./call-resource.ts";
 import { FormFields } from "./form-fields.ts";
 import { faultError, type RestFault } from "./rest-faults.ts";
 import { callListFilter, createCall, updateCall } from "./rest-calls.ts";
+import { createMessage, fetchMessage, listMessages } from "./rest-messages.ts";
 import { buyNumber, listNumbers, numberOf, releaseNumber, searchLocal, updateNumber } from "./rest-numbers.ts";
 import { createRecording, deleteRecording, fetchAccountRecording, fetchRecording, listRecordings, recordingMedia, updateRecording } from "./rest-recordings.ts";
 import type { TwilioState } from "./simulator-state.ts";
@@ -103,6 +104,9 @@ router
   .get("/:accountSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => fetchAccountRecording(state, accountSid, params.recordingSid!))
   .delete("/:accountSid/Recordings/:recordingSid.json", ({ accountSid, params }, state) => deleteRecording(state, accountSid, params.recordingSid!))
   .get("/:accountSid/Recordings/:file", ({ accountSid, params, rest }, state) => recordingMedia(state, accountSid, params.file!, rest.range))
+  .post("/:accountSid/Messages.json", ({ accountSid, form }, state) => createMessage(state, accountSid, form))
+  .get("/:accountSid/Messages.json", ({ accountSid, fields, rest }, state) => page("messages", listMessages(state, accountSid, fields), rest.path, fields))
+  .get("/:accountSid/Messages/:messageSid.json", ({ accountSid, params }, state) => fetchMessage(state, accountSid, params.messageSid!))
   .get("/:accountSid/AvailablePhoneNumbers/:country/Local.json", ({ accountSid, params, fields }, state) => searchLocal(state, accountSid, params.country!, fields))
   .get("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, fields, rest }, state) => page("incoming_phone_numbers", listNumbers(state, accountSid, fields), rest.path, fields))
   .post("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, form }, state) => buyNumber(state, accountSid, form))

@@ -1,5 +1,5 @@
 /** Twilio SIDs: a two-letter type prefix and 32 lowercase hex digits (34 characters). */
-export type SidPrefix = "AC" | "CA" | "CF" | "MZ" | "PN" | "RE";
+export type SidPrefix = "AC" | "CA" | "CF" | "MG" | "MZ" | "PN" | "RE" | "SM";
 
 export function newSid(prefix: SidPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
