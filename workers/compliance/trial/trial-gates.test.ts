@@ -4,26 +4,13 @@ import { api } from "../../../test/workers/api-client.ts";
 import { operator } from "../../../test/workers/billing-fixtures.ts";
 import { inboundParams, parseConnect, registerWithTwilio, telephonyTenant, twilioPost, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import { baseCampaign } from "../../campaigns/campaign-fixtures.ts";
+import { verifyCallee } from "./verified-number-fixtures.ts";
 
 const VERIFICATION_REQUIRED = "https://docs.ayb.dev/problems/verification-required";
 const CALLEE = "+12125550142";
 
 const setVerification = (t: TelephonyTenant, verification: "trial" | "approved") => env.DB.prepare("UPDATE accounts SET verification = ? WHERE id = ?").bind(verification, t.accountId).run();
 const dial = (t: TelephonyTenant, to = CALLEE) => api(t.key).post("/v1/calls", { agent_id: t.agentId, to, from: t.number });
-
-/** The code the tenant's number texted to `to`, read where the callee's phone would show it. */
-async function textedCode(t: TelephonyTenant, to: string): Promise<string> {
-  const res = await fetch(`${env.TWILIO_API_BASE_URL}/__control/messages?${new URLSearchParams({ to, accountSid: t.accountSid })}`);
-  const sent = await res.json<{ body: string; from: string }[]>();
-  expect(sent.at(-1)!.from).toBe(t.number);
-  return /\b(\d{6})\b/.exec(sent.at(-1)!.body)![1]!;
-}
-
-async function verifyCallee(t: TelephonyTenant, phone: string): Promise<void> {
-  expect((await api(t.key).post("/v1/verified-numbers", { phone })).status).toBe(202);
-  const checked = await api(t.key).post(`/v1/verified-numbers/${encodeURIComponent(phone)}/check`, { code: await textedCode(t, phone) });
-  expect(checked.json).toMatchObject({ phone, status: "verified" });
-}
 
 async function trialTenant(): Promise<TelephonyTenant> {
   const t = await telephonyTenant({ verification: "trial" });

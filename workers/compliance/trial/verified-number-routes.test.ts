@@ -2,20 +2,14 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
+import { checkPath, textedCode } from "./verified-number-fixtures.ts";
 
 const PHONE = "+12125550188";
-const checkPath = (phone: string) => `/v1/verified-numbers/${encodeURIComponent(phone)}/check`;
 
 async function tenant(): Promise<TelephonyTenant> {
   const t = await telephonyTenant({ verification: "trial" });
   await registerWithTwilio(t);
   return t;
-}
-
-/** The last code texted to `to` by the tenant's Twilio account (the simulator's record of what was sent). */
-async function textedCode(t: TelephonyTenant, to: string): Promise<string> {
-  const sent = await (await fetch(`${env.TWILIO_API_BASE_URL}/__control/messages?${new URLSearchParams({ to, accountSid: t.accountSid })}`)).json<{ body: string }[]>();
-  return /\b(\d{6})\b/.exec(sent.at(-1)!.body)![1]!;
 }
 
 const otherThan = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, "0");
