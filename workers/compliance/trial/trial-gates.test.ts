@@ -1,9 +1,11 @@
+import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { operator } from "../../../test/workers/billing-fixtures.ts";
 import { inboundParams, parseConnect, registerWithTwilio, telephonyTenant, twilioPost, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
-import { baseCampaign } from "../../campaigns/campaign-fixtures.ts";
+import worker from "../../index.ts";
+import { baseCampaign, campaignTenant } from "../../campaigns/campaign-fixtures.ts";
 import { verifyCallee } from "./verified-number-fixtures.ts";
 
 const VERIFICATION_REQUIRED = "https://docs.ayb.dev/problems/verification-required";
@@ -97,5 +99,26 @@ describe("trial gates", () => {
     expect(start.json.type).toBe(VERIFICATION_REQUIRED);
     await setVerification(t, "approved");
     expect((await api(t.key).post(`/v1/campaigns/${created.json.id}/start`)).status).toBe(200);
+  });
+
+  it("skips a running campaign's contacts that the account, sent back to trial, has not verified", { timeout: 30_000 }, async () => {
+    const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
+    const seq = Math.floor(Math.random() * 9000) + 1000;
+    const [verified, unverified] = [`+1212557${seq}`, `+1212558${seq}`];
+    await verifyCallee(t, verified);
+    const id = (await api(t.key).post("/v1/campaigns", { ...baseCampaign(t), contacts: [{ phone: verified }, { phone: unverified }] })).json.id;
+    expect((await api(t.key).post(`/v1/campaigns/${id}/start`)).status).toBe(200);
+    await setVerification(t, "trial");
+
+    // 09:00 in New York, inside the campaign's hours: the cron tick dials through the checks.
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.parse("2027-01-13T14:00:00Z"), cron: "17 * * * *" }), env);
+    const contacts = (await api(t.key).get(`/v1/campaigns/${id}/contacts`)).json.data;
+    // The verified callee passes the trial gate and meets the next check (no consent is recorded).
+    expect(contacts.map((c: { phone: string; state: string; reason: string }) => [c.phone, c.state, c.reason])).toEqual(
+      expect.arrayContaining([
+        [verified, "skipped", "consent_no_record"],
+        [unverified, "skipped", "verification_required"],
+      ]),
+    );
   });
 });
