@@ -3,6 +3,9 @@ import { actionContext } from "../../shared/integrations/connection-credentials.
 import { IntegrationError } from "../../shared/integrations/integration.ts";
 import { findAction } from "../../shared/integrations/registry.ts";
 import { lookup, renderValue } from "./template-language.ts";
+import { E164_PATTERN } from "../../shared/phone/e164.ts";
+import { sendSms } from "../../shared/twilio/send-sms.ts";
+import { TwilioApiError } from "../../shared/twilio/twilio-client.ts";
 import type { ConditionStep } from "./workflow-schemas.ts";
 import type { WorkflowStep } from "./workflow-schemas.ts";
 import type { z } from "@hono/zod-openapi";
@@ -26,7 +29,8 @@ function actionOf(step: Extract<WorkflowStep, { type: "http" | "action" }>, data
  * Runs one HTTP or action step. A failure that cannot heal by retrying (a 4xx, a refused URL, input the action
  * refuses) is a NonRetryableError, so the engine fails the step at once; anything else is retried by the engine.
  */
-export async function executeStep(env: Env, accountId: string, step: Extract<WorkflowStep, { type: "http" | "action" }>, data: RunData): Promise<unknown> {
+export async function executeStep(env: Env, accountId: string, step: Extract<WorkflowStep, { type: "http" | "action" | "sms" }>, data: RunData): Promise<unknown> {
+  if (step.type === "sms") return textStep(env, accountId, step, data);
   const { integration, action, input } = actionOf(step, data);
   const found = findAction(integration, action);
   if (!found) throw new NonRetryableError(`the integration "${integration}" has no action "${action}"`);
@@ -37,6 +41,22 @@ export async function executeStep(env: Env, accountId: string, step: Extract<Wor
     return found.action.output.parse(output);
   } catch (error) {
     if (error instanceof IntegrationError && !error.retryable) throw new NonRetryableError(error.message);
+    throw error;
+  }
+}
+
+/** An SMS step: Twilio's 4xx (a bad number, a body too long) and an account that cannot text are final. */
+async function textStep(env: Env, accountId: string, step: Extract<WorkflowStep, { type: "sms" }>, data: RunData): Promise<{ message_sid: string; from: string }> {
+  const to = String(renderValue(step.to, data)).trim();
+  const body = String(renderValue(step.body, data));
+  if (!E164_PATTERN.test(to)) throw new NonRetryableError(`the step's "to" rendered to "${to}", not an E.164 number`);
+  if (body === "" || [...body].length > 1600) throw new NonRetryableError("the step's body rendered empty or over 1600 characters");
+  try {
+    const sent = await sendSms(env, accountId, { to, body });
+    if (sent.kind === "rejected") throw new NonRetryableError(sent.detail);
+    return { message_sid: sent.sid, from: sent.from };
+  } catch (error) {
+    if (error instanceof TwilioApiError && error.status < 500 && error.status !== 429) throw new NonRetryableError(`Twilio refused the text (${error.code}): ${error.message}`);
     throw error;
   }
 }

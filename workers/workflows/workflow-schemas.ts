@@ -54,7 +54,17 @@ export const DelayStep = z
   })
   .strict();
 
-export const WorkflowStep = z.discriminatedUnion("type", [HttpStep, ActionStep, ConditionStep, DelayStep]).openapi("WorkflowStep");
+export const SmsStep = z
+  .object({
+    id: StepId,
+    type: z.literal("sms"),
+    to: Template.openapi({ description: "A template rendering to an E.164 number, e.g. `{{ event.from }}`." }),
+    body: Template.openapi({ description: "The text (a template); at most 1600 characters once rendered." }),
+  })
+  .strict()
+  .openapi({ description: "Texts `to` from the account's oldest active number through its Twilio account; output `{ message_sid, from }`." });
+
+export const WorkflowStep = z.discriminatedUnion("type", [HttpStep, ActionStep, ConditionStep, DelayStep, SmsStep]).openapi("WorkflowStep");
 export type WorkflowStep = z.infer<typeof WorkflowStep>;
 
 const UNIT_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
