@@ -21,6 +21,7 @@ import { callLiveApi, LIVE_TRANSCRIPT_PATH } from "./api/routes/call-live.ts";
 import { consentApi } from "./api/routes/consent.ts";
 import { deadLettersApi } from "./api/routes/dead-letters.ts";
 import { doNotCallApi } from "./api/routes/do-not-call.ts";
+import { verifiedNumbersApi } from "./compliance/trial/verified-number-routes.ts";
 import { phoneNumberPurchaseApi } from "./api/routes/phone-number-purchase.ts";
 import { phoneNumbersApi } from "./api/routes/phone-numbers.ts";
 import { usersApi } from "./api/routes/users.ts";
@@ -51,7 +52,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, oauthConnectApi, consoleApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, verifiedNumbersApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, oauthConnectApi, consoleApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });

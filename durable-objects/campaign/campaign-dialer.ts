@@ -8,7 +8,7 @@ import type { ContactOutcomes } from "./contact-outcomes.ts";
 import type { ContactRow, ContactStore } from "./contact-store.ts";
 
 /** Refusals that concern the account, not the contact: the campaign pauses, the contact waits. */
-const ACCOUNT_REFUSALS: ReadonlySet<DialRefusalReason> = new Set(["account_suspended", "billing_suspended", "insufficient_credit"]);
+const ACCOUNT_REFUSALS: ReadonlySet<DialRefusalReason> = new Set(["account_suspended", "billing_suspended", "insufficient_credit", "trial_minutes_exhausted"]);
 const CONCURRENCY_RETRY_MS = 15_000;
 const HOURS_RETRY_MS = 15 * 60_000;
 
@@ -122,7 +122,7 @@ export class CampaignDialer {
           this.#putBack(contact, now, now);
           return this.pause(result.reason, now);
         }
-        // Consent, do-not-call, an unknown area code: this contact may not be called. It was never dialled.
+        // Consent, do-not-call, an unknown area code, a callee a trial account has not verified: this contact may not be called. It was never dialled.
         this.contacts.update(contact.seq, { attempts: contact.attempts }, now);
         return this.outcomes.finish(contact, "skipped", now, { reason: result.reason });
     }

@@ -11,6 +11,7 @@ import { admitCall, type RefusalReason } from "./call-admission.ts";
 import { auditCallRefusal, insertCall } from "./call-records.ts";
 import { giveBackCall } from "./call-release.ts";
 import { erasedRefusal } from "../compliance/phone-tombstone.ts";
+import { trialDialRefusal } from "../compliance/trial-gates.ts";
 import { checkConsent, type ConsentReason, type ConsentType } from "./consent-check.ts";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";
 
@@ -31,7 +32,13 @@ export interface OutboundDialRequest {
 }
 
 /** Why a dial was refused: the same codes the API and the audit log use (`consent_…`, `calling_hours_…`, gate reasons). */
-export type DialRefusalReason = `consent_${Exclude<ConsentReason, "opted_in">}` | "calling_hours_outside_hours" | "calling_hours_unknown_area_code" | RefusalReason;
+export type DialRefusalReason =
+  | `consent_${Exclude<ConsentReason, "opted_in">}`
+  | "calling_hours_outside_hours"
+  | "calling_hours_unknown_area_code"
+  /** An account on trial dials only numbers it verified (shared/compliance/trial-gates.ts). */
+  | "verification_required"
+  | RefusalReason;
 
 export type OutboundDialResult =
   | { kind: "placed"; callId: string; callSid: string; agentVersion: number }
@@ -45,8 +52,8 @@ export type OutboundDialResult =
 type WaitUntil = (p: Promise<unknown>) => void;
 
 /**
- * Places one consented outbound call: the checks every outbound dial passes, in order (caller ID, live agent,
- * consent and do-not-call, calling hours in the callee's zones, credentials, then account status, concurrency and
+ * Places one consented outbound call: the checks every outbound dial passes, in order (caller ID, live agent, a
+ * trial account's verified callees and minutes, consent and do-not-call, calling hours in the callee's zones, credentials, then account status, concurrency and
  * the billing reservation in the account's gate), then the call's record and object, then Twilio. Shared by
  * `POST /v1/calls` and the campaign objects, so a campaign dial can never skip a check a single call passes.
  */
@@ -65,6 +72,9 @@ export async function dialOutbound(env: Env, waitUntil: WaitUntil, req: Outbound
   if (!fromNumber) return { kind: "rejected", field: "from", detail: `${req.from} is not one of this account's active numbers` };
   const agent = await liveAgentVersion(env, req.accountId, req.agentId);
   if (!agent) return { kind: "rejected", field: "agent_id", detail: "the agent does not exist, is archived, or was never published" };
+
+  const trial = await trialDialRefusal(db, req.accountId, req.to);
+  if (trial) return refuse(trial.reason, trial.detail);
 
   const checked = await checkConsent(db, req.accountId, req.to, req.consentType, now);
   // An erased callee's refusals outlive their records (shared/compliance/phone-tombstone.ts).

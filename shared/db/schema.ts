@@ -20,6 +20,8 @@ export const accounts = sqliteTable("accounts", {
    * approved (the column's default); the case itself lives in Postgres.
    */
   verification: text("verification", { enum: ["trial", "approved"] }).notNull().default("approved"),
+  /** The call minutes an account may use while on trial (shared/compliance/trial-gates.ts); set by the operator. */
+  trialMinutes: integer("trial_minutes").notNull().default(60),
 });
 
 export const users = sqliteTable(

@@ -35,6 +35,13 @@ export interface AvailableNumber {
   iso_country?: string;
 }
 
+export interface TwilioMessage {
+  sid: string;
+  status: string;
+  to: string;
+  from: string;
+}
+
 type Form = Record<string, string | string[] | number | boolean | undefined>;
 
 export interface CreateCallParams {
@@ -154,6 +161,11 @@ export class TwilioClient {
   async findNumber(phoneNumber: string): Promise<TwilioNumber | undefined> {
     const res = await this.#request<{ incoming_phone_numbers: TwilioNumber[] }>("GET", `/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(phoneNumber)}`, "idempotent");
     return res.incoming_phone_numbers[0];
+  }
+
+  /** An SMS from one of the account's numbers; like a call, retried only when Twilio refused it outright (429). */
+  sendMessage(p: { to: string; from: string; body: string; statusCallback?: string }): Promise<TwilioMessage> {
+    return this.#request("POST", "/Messages.json", "refused-only", { To: p.to, From: p.from, Body: p.body, StatusCallback: p.statusCallback });
   }
 
   /** Points a number's voice webhook at the platform, or (empty strings) un-points it. */

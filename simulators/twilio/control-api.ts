@@ -127,6 +127,13 @@ router
     return { status: 200, body: { ...sim.state.trustHub.counts(accountSid), addresses } };
   })
   .get("/trust-hub/callbacks", ({ query }, sim) => ({ status: 200, body: sim.state.trustHub.callbacks.filter((c) => c.bundleSid === single(query.bundleSid)) }))
+  // What was texted where: tests read a sent verification code here, as a phone would.
+  .get("/messages", ({ query }, sim) => {
+    const to = single(query.to);
+    const accountSid = single(query.accountSid);
+    const sent = sim.state.messages.all().filter((m) => (!to || m.to === to) && (!accountSid || m.accountSid === accountSid));
+    return { status: 200, body: sent.map((m) => ({ sid: m.sid, accountSid: m.accountSid, from: m.from, to: m.to, body: m.body, status: m.status })) };
+  })
   .get("/conferences", ({ query }, sim) => {
     const filter = { accountSid: single(query.accountSid), friendlyName: single(query.friendlyName) };
     return { status: 200, body: sim.state.conferences.list(filter).map((c) => c.toJSON()) };

@@ -5,6 +5,7 @@ import { createAddress, listAddresses } from "./rest-addresses.ts";
 import { FormFields } from "./form-fields.ts";
 import { faultError, type RestFault } from "./rest-faults.ts";
 import { callListFilter, createCall, updateCall } from "./rest-calls.ts";
+import { createMessage, fetchMessage, listMessages } from "./rest-messages.ts";
 import { buyNumber, listNumbers, numberOf, releaseNumber, searchLocal, updateNumber } from "./rest-numbers.ts";
 import { createRecording, deleteRecording, fetchAccountRecording, fetchRecording, listRecordings, recordingMedia, updateRecording } from "./rest-recordings.ts";
 import type { TwilioState } from "./simulator-state.ts";
@@ -106,6 +107,9 @@ router
   .get("/:accountSid/Recordings/:file", ({ accountSid, params, rest }, state) => recordingMedia(state, accountSid, params.file!, rest.range))
   .post("/:accountSid/Addresses.json", ({ accountSid, form }, state) => createAddress(state, accountSid, form))
   .get("/:accountSid/Addresses.json", ({ accountSid, fields, rest }, state) => page("addresses", listAddresses(state, accountSid, fields), rest.path, fields))
+  .post("/:accountSid/Messages.json", ({ accountSid, form }, state) => createMessage(state, accountSid, form))
+  .get("/:accountSid/Messages.json", ({ accountSid, fields, rest }, state) => page("messages", listMessages(state, accountSid, fields), rest.path, fields))
+  .get("/:accountSid/Messages/:messageSid.json", ({ accountSid, params }, state) => fetchMessage(state, accountSid, params.messageSid!))
   .get("/:accountSid/AvailablePhoneNumbers/:country/Local.json", ({ accountSid, params, fields }, state) => searchLocal(state, accountSid, params.country!, fields))
   .get("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, fields, rest }, state) => page("incoming_phone_numbers", listNumbers(state, accountSid, fields), rest.path, fields))
   .post("/:accountSid/IncomingPhoneNumbers.json", ({ accountSid, form }, state) => buyNumber(state, accountSid, form))

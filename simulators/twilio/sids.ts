@@ -1,6 +1,6 @@
 /** Twilio SIDs: a two-letter type prefix and 32 lowercase hex digits (34 characters). */
-/** AD addresses; Trust Hub: BU bundles, IT end users, RD supporting documents, BV entity and RA channel-endpoint assignments, EL evaluations. */
-export type SidPrefix = "AC" | "CA" | "CF" | "MZ" | "PN" | "RE" | "AD" | "BU" | "IT" | "RD" | "BV" | "RA" | "EL";
+/** MG messaging services, SM messages; AD addresses; Trust Hub: BU bundles, IT end users, RD supporting documents, BV entity and RA channel-endpoint assignments, EL evaluations. */
+export type SidPrefix = "AC" | "CA" | "CF" | "MG" | "MZ" | "PN" | "RE" | "SM" | "AD" | "BU" | "IT" | "RD" | "BV" | "RA" | "EL";
 
 export function newSid(prefix: SidPrefix): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));

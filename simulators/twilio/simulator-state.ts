@@ -2,6 +2,7 @@ import type { UtteranceRegistry } from "../common/utterance-registry.ts";
 import type { SimulatedCall } from "./call.ts";
 import { parseCallerScript, type CallerScript } from "./caller-script.ts";
 import { ConferenceRegistry } from "./conference.ts";
+import { MessageLog } from "./message-log.ts";
 import type { TwilioNetwork } from "./network-conditions.ts";
 import type { Address } from "./rest-addresses.ts";
 import { RestFaults } from "./rest-faults.ts";
@@ -31,6 +32,7 @@ export class TwilioState {
   readonly numbers = new Map<string, PhoneNumberResource>();
   readonly calls = new Map<string, SimulatedCall>();
   readonly conferences = new ConferenceRegistry();
+  readonly messages = new MessageLog();
   readonly restFaults = new RestFaults();
   readonly trustHub = new TrustHubState();
   readonly addresses = new Map<string, Address>();

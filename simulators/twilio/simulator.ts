@@ -176,6 +176,7 @@ export async function startTwilioSimulator(opts: TwilioSimulatorOptions = {}): P
     },
     close: async () => {
       await Promise.all([...state.calls.values()].map((c) => c.end(c.status === "in-progress" ? "completed" : "canceled", "simulator-closed")));
+      await state.messages.settle();
       await closeServer(server);
     },
   };

@@ -20,9 +20,15 @@ export const TWILIO_ERRORS = {
   21421: { status: 400, message: "PhoneNumber is invalid" },
   21422: { status: 400, message: "PhoneNumber is not available" },
   21452: { status: 400, message: "No phone numbers found in area code" },
+  21602: { status: 400, message: "Message body is required" },
+  21603: { status: 400, message: "A 'From' phone number is required" },
+  21604: { status: 400, message: "A 'To' phone number is required" },
+  21606: { status: 400, message: "The 'From' phone number provided is not a valid message-capable Twilio phone number for this destination/account" },
   21609: { status: 400, message: "Invalid StatusCallback url" },
   22203: { status: 400, message: "Unable to parse bundle status" },
   22204: { status: 400, message: "Bundle status and properties cannot be updated in the same request" },
+  21617: { status: 400, message: "The concatenated message body exceeds the 1600 character limit" },
+  21705: { status: 400, message: "The Messaging Service is invalid" },
 } as const;
 
 export type TwilioErrorCode = keyof typeof TWILIO_ERRORS;

@@ -7,6 +7,7 @@ import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
 import { liveCall, registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
+import { checkPath, textedCode } from "../../workers/compliance/trial/verified-number-fixtures.ts";
 import { createWorkflow, failedRun, sleepingRun, SLACK_WEBHOOK_URL } from "../../workers/workflows/testing/workflow-fixtures.ts";
 import { caseDetails, editableCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
 import { connectThroughOAuth } from "../../workers/integrations/testing/oauth-fixtures.ts";
@@ -260,6 +261,17 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
     "DELETE /v1/integration-connections/{name}": async () => {
       await connectSlack();
       return { path: "/v1/integration-connections/slack" };
+    },
+    "POST /v1/verified-numbers": async () => ({ path: "/v1/verified-numbers", body: { phone: uniquePhone() } }),
+    "POST /v1/verified-numbers/{phone}/check": async () => {
+      const phone = uniquePhone();
+      await owner.post("/v1/verified-numbers", { phone });
+      return { path: checkPath(phone), body: { code: await textedCode(t, phone) } };
+    },
+    "DELETE /v1/verified-numbers/{phone}": async () => {
+      const phone = uniquePhone();
+      await owner.post("/v1/verified-numbers", { phone });
+      return { path: `/v1/verified-numbers/${encodeURIComponent(phone)}` };
     },
     "DELETE /v1/do-not-call/{phone}": async () => {
       const phone = uniquePhone();

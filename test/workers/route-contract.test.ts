@@ -9,6 +9,7 @@ import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhoo
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 import { createWorkflow, failedRun, sleepingRun } from "../../workers/workflows/testing/workflow-fixtures.ts";
 import { caseDetails, editableCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
+import { checkPath, textedCode } from "../../workers/compliance/trial/verified-number-fixtures.ts";
 
 /**
  * The contract every `/v1` operation keeps, walked over the operations in the generated /openapi.json, so a new
@@ -287,6 +288,12 @@ describe("route contract", () => {
       "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:contract" } }),
       "POST /v1/consent/revoke": async () => ({ path: "/v1/consent/revoke", body: { phone: uniquePhone(), consent_type: "marketing", source: "ivr" } }),
       "POST /v1/do-not-call": async () => ({ path: "/v1/do-not-call", body: { phone: uniquePhone(), reason: "asked" } }),
+      "POST /v1/verified-numbers": async () => ({ path: "/v1/verified-numbers", body: { phone: uniquePhone() } }),
+      "POST /v1/verified-numbers/{phone}/check": async () => {
+        const phone = uniquePhone();
+        await owner.post("/v1/verified-numbers", { phone });
+        return { path: checkPath(phone), body: { code: await textedCode(t, phone) } };
+      },
       "POST /v1/privacy/erasures": async () => ({ path: "/v1/privacy/erasures", body: { phone: uniquePhone() } }),
       "POST /v1/privacy/exports": async () => ({ path: "/v1/privacy/exports", body: { phone: uniquePhone() } }),
       "POST /v1/verification/submit": async () => {

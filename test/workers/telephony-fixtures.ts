@@ -18,9 +18,9 @@ let n = 0;
 const hex32 = (seed: number) => seed.toString(16).padStart(32, "0");
 
 /** A tenant with Twilio credentials, a published agent and a number routed to it. */
-export async function telephonyTenant(opts: { agentConfig?: Record<string, unknown>; maxConcurrentCalls?: number } = {}): Promise<TelephonyTenant> {
+export async function telephonyTenant(opts: { agentConfig?: Record<string, unknown>; maxConcurrentCalls?: number; verification?: "trial" | "approved" } = {}): Promise<TelephonyTenant> {
   const seq = ++n + Math.floor(Math.random() * 1e9);
-  const tenant = await createTenant({ max_concurrent_calls: opts.maxConcurrentCalls ?? 10 });
+  const tenant = await createTenant({ max_concurrent_calls: opts.maxConcurrentCalls ?? 10, verification: opts.verification ?? "approved" });
   const a = api(tenant.key);
   const accountSid = `AC${hex32(seq)}`;
   const authToken = `token-${seq}-0123456789abcdef`;

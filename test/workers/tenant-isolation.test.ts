@@ -48,6 +48,7 @@ const send = (key: string, method: string, path: string, body?: unknown) =>
  * route cannot skip this test.
  */
 describe("tenant isolation", () => {
+  // Some ninety requests and a full snapshot of the victim's rows twice: seconds of work on a busy machine.
   it("answers 404 on every id-bearing route for another tenant's resources, and changes nothing", { timeout: 30_000 }, async () => {
     const victim = await telephonyTenant();
     const attacker = await telephonyTenant();
@@ -57,6 +58,10 @@ describe("tenant isolation", () => {
     const number = (await v.get("/v1/phone-numbers")).json.data[0];
     await v.post("/v1/do-not-call", { phone: "+14155550177", reason: "asked" });
     await v.post("/v1/consent", { phone: "+14155550166", consent_type: "marketing", source: "web form" });
+    // A code pending for a callee (texting it is verified-number-routes.test.ts's concern).
+    await env.DB.prepare("INSERT INTO verified_numbers (account_id, phone, status, code_hash, code_expires_at, attempts, created_at) VALUES (?, '+14155550144', 'pending', 'k1:00', '2999-01-01T00:00:00Z', 0, '2026-11-01T00:00:00Z')")
+      .bind(victim.accountId)
+      .run();
     // The victim's agent view and versions are cached in KV, so a cross-tenant hit there is tried too.
     expect((await v.get(`/v1/agents/${victim.agentId}`)).status).toBe(200);
     await cachedAgentView(victim.agentId);
@@ -109,6 +114,8 @@ describe("tenant isolation", () => {
       ["POST", `/v1/calls/${callId}/live-ticket`, {}],
       ["GET", `/v1/do-not-call/${encodeURIComponent("+14155550177")}`],
       ["DELETE", `/v1/do-not-call/${encodeURIComponent("+14155550177")}`],
+      ["POST", `/v1/verified-numbers/${encodeURIComponent("+14155550144")}/check`, { code: "123456" }],
+      ["DELETE", `/v1/verified-numbers/${encodeURIComponent("+14155550144")}`],
       ["GET", `/v1/webhooks/endpoints/${hook.id}`],
       ["PATCH", `/v1/webhooks/endpoints/${hook.id}`, { enabled: false }],
       ["DELETE", `/v1/webhooks/endpoints/${hook.id}`],
@@ -147,11 +154,11 @@ describe("tenant isolation", () => {
       // bound to its account; the attacker connects below, and the victim's state must not change.
       .filter(([path]) => path.startsWith("/v1/") && path.includes("{") && !path.startsWith("/v1/operator") && !path.includes("{month}") && !path.endsWith("/live") && !path.endsWith("/connect"))
       .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`));
-    const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace(campaign.id, "{id}").replace(runId, "{run_id}").replace(workflowId, "{id}").replace("/integration-connections/slack", "/integration-connections/{name}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}")}`);
+    const walked = routes.map(([m, p]) => `${m} ${p.replace(user.id, "{id}").replace(key.id, "{id}").replace(victim.agentId, "{id}").replace(number.id, "{id}").replace(callId, "{id}").replace(hook.id, "{id}").replace(messageId, "{id}").replace(campaign.id, "{id}").replace(runId, "{run_id}").replace(workflowId, "{id}").replace("/integration-connections/slack", "/integration-connections/{name}").replace("/versions/1", "/versions/{version}").replace(encodeURIComponent("+14155550177"), "{phone}").replace(encodeURIComponent("+14155550144"), "{phone}")}`);
     expect(walked.sort()).toEqual(documented.sort());
 
     const before = await victimState(victim);
-    for (const table of ["agent_versions", "consent_records", "audit_log", "audit_heads", "calls", "do_not_call"]) expect(before.rows[table], table).not.toEqual([]);
+    for (const table of ["agent_versions", "consent_records", "audit_log", "audit_heads", "calls", "do_not_call", "verified_numbers"]) expect(before.rows[table], table).not.toEqual([]);
     expect(Object.keys(before.kv)).toEqual(expect.arrayContaining([`agent:${victim.agentId}`, `agent-version:${victim.agentId}:1`]));
     for (const [method, path, body] of routes) {
       const res = await send(attacker.key, method, path, body);

@@ -32,6 +32,7 @@ export const PROBLEM_TYPES = {
   "billing-unavailable": { status: 503, title: "Billing is temporarily unavailable" },
   "stripe-signature-invalid": { status: 400, title: "The Stripe-Signature header does not verify" },
   "rate-limited": { status: 429, title: "Too many attempts" },
+  "verification-required": { status: 403, title: "The account's business is not verified yet" },
 } as const;
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;

@@ -1,3 +1,4 @@
+import { refuseCampaignsOnTrial } from "../compliance/trial/trial-guards.ts";
 import { z } from "@hono/zod-openapi";
 import { and, eq, inArray } from "drizzle-orm";
 import type { Context } from "hono";
@@ -35,7 +36,7 @@ campaignsApi.openapi(
     tags: ["Campaigns"],
     summary: "Create an outbound campaign (a draft) with its first contacts",
     description:
-      "Every dial later passes the same checks as `POST /v1/calls` (consent, do-not-call, calling hours, account status, concurrency, credit). `max_concurrency` may not exceed the account's `max_concurrent_calls` less its `reserved_inbound`. Calling hours must sit inside 08:00–21:00 (the callee's local time in its own zone and its area code's). More contacts: `POST /v1/campaigns/{id}/contacts` (JSON, 1,000 a batch) or `/contacts/csv` (text/csv, up to 100,000 rows).",
+      "An account on trial is refused with 403 `verification-required`. Every dial later passes the same checks as `POST /v1/calls` (consent, do-not-call, calling hours, account status, concurrency, credit). `max_concurrency` may not exceed the account's `max_concurrent_calls` less its `reserved_inbound`. Calling hours must sit inside 08:00–21:00 (the callee's local time in its own zone and its area code's). More contacts: `POST /v1/campaigns/{id}/contacts` (JSON, 1,000 a batch) or `/contacts/csv` (text/csv, up to 100,000 rows).",
     request: jsonBody(CreateCampaign),
     responses: { 201: jsonResponse(Campaign, "The campaign, in `draft`; `POST …/start` schedules it.") },
   }),
@@ -43,6 +44,7 @@ campaignsApi.openapi(
     const body = c.req.valid("json");
     const accountId = c.get("principal").accountId;
     const db = database(c.env.DB);
+    await refuseCampaignsOnTrial(db, accountId);
     const [account, owned] = await Promise.all([
       db.select().from(accounts).where(eq(accounts.id, accountId)).get(),
       db.select({ e164: phoneNumbers.e164 }).from(phoneNumbers).where(and(eq(phoneNumbers.accountId, accountId), eq(phoneNumbers.status, "active"), inArray(phoneNumbers.e164, body.caller_ids))).all(),
@@ -124,12 +126,14 @@ for (const [action, { summary }] of Object.entries(TRANSITIONS) as [keyof typeof
       path: `/campaigns/{id}/${action}`,
       tags: ["Campaigns"],
       summary,
-      description: "409 `conflict` when the campaign's state does not allow it.",
+      description: action === "start" || action === "resume" ? "409 `conflict` when the campaign's state does not allow it; 403 `verification-required` while the account is on trial." : "409 `conflict` when the campaign's state does not allow it.",
       request: { params: campaignParams },
       responses: { 200: jsonResponse(Campaign, "The campaign after the change.") },
     }),
     async (c) => {
       const row = await ownedCampaign(c, c.req.valid("param").id);
+      // Starting or resuming dials; pausing and cancelling stay open to an account sent back to trial.
+      if (action === "start" || action === "resume") await refuseCampaignsOnTrial(database(c.env.DB), row.accountId);
       const stub = campaignObject(c.env, row.id);
       const result: TransitionResult<string> = await stub[action](Date.now());
       if (!result.ok) throw new ApiError("conflict", result.conflict);

@@ -58,7 +58,7 @@ export const CampaignContact = z
     timezone: z.string().nullable(),
     variables: z.record(z.string(), z.string()),
     state: z.enum(CONTACT_STATES),
-    reason: z.string().nullable().openapi({ description: "Why it was skipped (`consent_no_record`, `consent_do_not_call`, `calling_hours_unknown_area_code`, `schedule_ended`, `cancelled`…) or is uncertain (`dial_unconfirmed`)." }),
+    reason: z.string().nullable().openapi({ description: "Why it was skipped (`consent_no_record`, `consent_do_not_call`, `calling_hours_unknown_area_code`, `verification_required`, `schedule_ended`, `cancelled`…) or is uncertain (`dial_unconfirmed`)." }),
     outcome: Outcome.nullable(),
     attempts: z.array(
       z.object({

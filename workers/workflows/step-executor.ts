@@ -4,6 +4,9 @@ import { IntegrationError } from "../../shared/integrations/integration.ts";
 import { findAction } from "../../shared/integrations/registry.ts";
 import { addToCampaign, placeOutboundCall, type CallStepContext } from "./call-steps.ts";
 import { lookup, renderValue } from "./template-language.ts";
+import { E164_PATTERN } from "../../shared/phone/e164.ts";
+import { sendSms } from "../../shared/twilio/send-sms.ts";
+import { TwilioApiError } from "../../shared/twilio/twilio-client.ts";
 import type { ConditionStep } from "./workflow-schemas.ts";
 import type { WorkflowStep } from "./workflow-schemas.ts";
 import type { z } from "@hono/zod-openapi";
@@ -26,10 +29,11 @@ function actionOf(step: Extract<WorkflowStep, { type: "http" | "action" }>, data
 /** Steps that run as one `step.do` (a condition and a delay are the engine's own). */
 export type ExecutedStep = Exclude<WorkflowStep, { type: "condition" | "delay" }>;
 
-/** Runs one step that does something: a call, a campaign contact, or an integration action (HTTP included). */
+/** Runs one step that does something: a call, a campaign contact, a text, or an integration action (HTTP included). */
 export function executeStep(ctx: CallStepContext, step: ExecutedStep, data: RunData): Promise<unknown> {
   if (step.type === "outbound_call") return placeOutboundCall(ctx, step, data);
   if (step.type === "add_to_campaign") return addToCampaign(ctx, step, data);
+  if (step.type === "sms") return textStep(ctx.env, ctx.accountId, step, data);
   return executeAction(ctx.env, ctx.accountId, step, data);
 }
 
@@ -48,6 +52,22 @@ async function executeAction(env: Env, accountId: string, step: Extract<Workflow
     return found.action.output.parse(output);
   } catch (error) {
     if (error instanceof IntegrationError && !error.retryable) throw new NonRetryableError(error.message);
+    throw error;
+  }
+}
+
+/** An SMS step: Twilio's 4xx (a bad number, a body too long) and an account that cannot text are final. */
+async function textStep(env: Env, accountId: string, step: Extract<WorkflowStep, { type: "sms" }>, data: RunData): Promise<{ message_sid: string; from: string }> {
+  const to = String(renderValue(step.to, data)).trim();
+  const body = String(renderValue(step.body, data));
+  if (!E164_PATTERN.test(to)) throw new NonRetryableError(`the step's "to" rendered to "${to}", not an E.164 number`);
+  if (body === "" || [...body].length > 1600) throw new NonRetryableError("the step's body rendered empty or over 1600 characters");
+  try {
+    const sent = await sendSms(env, accountId, { to, body });
+    if (sent.kind === "rejected") throw new NonRetryableError(sent.detail);
+    return { message_sid: sent.sid, from: sent.from };
+  } catch (error) {
+    if (error instanceof TwilioApiError && error.status < 500 && error.status !== 429) throw new NonRetryableError(`Twilio refused the text (${error.code}): ${error.message}`);
     throw error;
   }
 }

@@ -5,7 +5,7 @@ import { insertCall } from "../../shared/calls/call-records.ts";
 import { newCallId } from "../../shared/ids.ts";
 import { webhookEventBody } from "../../shared/webhooks/emit-webhook-event.ts";
 import { api, createTenant } from "../../test/workers/api-client.ts";
-import { telephonyTenant } from "../../test/workers/telephony-fixtures.ts";
+import { registerWithTwilio, telephonyTenant } from "../../test/workers/telephony-fixtures.ts";
 import { baseCampaign } from "../campaigns/campaign-fixtures.ts";
 import { dispatchWorkflows } from "./event-dispatch.ts";
 import { armVendorFault, connectSlackAndHubSpot, createWorkflow, vendorRequests } from "./testing/workflow-fixtures.ts";
@@ -189,5 +189,26 @@ describe("workflows on Cloudflare Workflows", () => {
     expect(run).toMatchObject({ id: runId, status: "completed" });
     expect(run.steps.map((s: any) => [s.status, s.output])).toEqual([["succeeded", { passed: false }], ["skipped", null]]);
     expect(await (await fetch(`${env.TOOL_SERVER_URL}/seen?tag=${marker}`)).text()).not.toContain("POST");
+  });
+
+  it("texts a templated message through the account's Twilio in an sms step; a number that is not E.164 fails the step at once", async () => {
+    const t = await telephonyTenant();
+    await registerWithTwilio(t);
+    const workflowId = await createWorkflow(t.key, {
+      trigger: { type: "manual" },
+      steps: [{ id: "text", type: "sms", to: "{{ event.phone }}", body: "Hi {{ event.name }}, see you at {{ event.time }}." }],
+    });
+    const phone = `+1212555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    await api(t.key).post(`/v1/workflows/${workflowId}/runs`, { input: { phone, name: "Ada", time: "9:30" } });
+    await api(t.key).post(`/v1/workflows/${workflowId}/runs`, { input: { phone: "tomorrow", name: "Bob", time: "10:00" } });
+    await vi.waitFor(async () => expect((await runsOf(t.key, workflowId)).map((r) => r.status).sort()).toEqual(["completed", "failed"]), { timeout: 30_000 });
+
+    const runs = await runsOf(t.key, workflowId);
+    const done = runs.find((r) => r.status === "completed");
+    expect(done.steps[0].output).toMatchObject({ message_sid: expect.stringMatching(/^SM/), from: t.number });
+    const sent = await (await fetch(`${env.TWILIO_API_BASE_URL}/__control/messages?${new URLSearchParams({ to: phone, accountSid: t.accountSid })}`)).json<{ body: string; from: string }[]>();
+    expect(sent).toEqual([expect.objectContaining({ body: "Hi Ada, see you at 9:30.", from: t.number })]);
+    const failed = runs.find((r) => r.status === "failed");
+    expect(failed.steps[0]).toMatchObject({ status: "failed", attempts: 1, error: expect.stringContaining("not an E.164 number") });
   });
 });

@@ -84,7 +84,17 @@ export const AddToCampaignStep = z
   .strict()
   .openapi({ description: "Appends a contact to one of the account's campaigns that is not completed or cancelled; a phone already in it is left as it is (`added: false`)." });
 
-export const WorkflowStep = z.discriminatedUnion("type", [HttpStep, ActionStep, ConditionStep, DelayStep, OutboundCallStep, AddToCampaignStep]).openapi("WorkflowStep");
+export const SmsStep = z
+  .object({
+    id: StepId,
+    type: z.literal("sms"),
+    to: Template.openapi({ description: "A template rendering to an E.164 number, e.g. `{{ event.from }}`." }),
+    body: Template.openapi({ description: "The text (a template); at most 1600 characters once rendered." }),
+  })
+  .strict()
+  .openapi({ description: "Texts `to` from the account's oldest active number through its Twilio account; output `{ message_sid, from }`." });
+
+export const WorkflowStep = z.discriminatedUnion("type", [HttpStep, ActionStep, ConditionStep, DelayStep, OutboundCallStep, AddToCampaignStep, SmsStep]).openapi("WorkflowStep");
 export type WorkflowStep = z.infer<typeof WorkflowStep>;
 
 const UNIT_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;

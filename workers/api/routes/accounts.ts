@@ -23,6 +23,8 @@ const Account = z
     region: z.enum(["us", "eu"]),
     max_concurrent_calls: z.number().int(),
     reserved_inbound: z.number().int().openapi({ description: "Concurrent-call slots campaigns leave free for inbound calls." }),
+    verification: z.enum(["trial", "approved"]).openapi({ description: "`trial` until the business verification case is approved: one phone number, outbound calls only to verified numbers (`/v1/verified-numbers`), no campaigns, and `trial_minutes` call minutes." }),
+    trial_minutes: z.number().int().openapi({ description: "The call minutes the account may use while on trial." }),
     created_at: z.string(),
   })
   .openapi("Account");
@@ -35,8 +37,12 @@ const accountView = (a: AccountRow): z.infer<typeof Account> => ({
   region: a.region,
   max_concurrent_calls: a.maxConcurrentCalls,
   reserved_inbound: a.reservedInbound,
+  verification: a.verification,
+  trial_minutes: a.trialMinutes,
   created_at: a.createdAt,
 });
+
+const TrialMinutes = z.number().int().min(0).max(100_000).openapi({ description: "The call minutes the account may use while on trial (default 60)." });
 
 const CreateAccount = z
   .object({
@@ -45,6 +51,8 @@ const CreateAccount = z
     owner_email: emailAddress(),
     owner_name: displayName(200).optional(),
     max_concurrent_calls: z.number().int().min(1).max(10_000).default(10),
+    verification: z.enum(["trial", "approved"]).default("trial").openapi({ description: "A new business starts on trial until its verification case is approved; `approved` skips the trial (accounts the operator vouches for)." }),
+    trial_minutes: TrialMinutes.default(60),
     billing: NewAccountBilling.optional().openapi({ description: "Creates the account's billing side (Postgres) with it; without it the account has none until `PATCH /v1/operator/accounts/{id}/billing`." }),
   })
   .strict()
@@ -63,6 +71,7 @@ const UpdateAccountOperator = z
   .object({
     status: z.enum(["active", "suspended", "closed"]).optional(),
     max_concurrent_calls: z.number().int().min(1).max(10_000).optional(),
+    trial_minutes: TrialMinutes.optional(),
   })
   .strict();
 
@@ -99,7 +108,7 @@ accountsApi.openapi(
       const { values: keyValues, secret } = await newApiKey(newApiKeyId(), { accountId, name: "Owner key", scopes: SCOPES, createdBy: `user:${ownerId}` });
       const [[account], [owner], [key]] = await c.var.audit.commit(
         [
-          db.insert(accounts).values({ id: accountId, name: input.name, region: input.region, maxConcurrentCalls: input.max_concurrent_calls, createdAt: now }).returning(),
+          db.insert(accounts).values({ id: accountId, name: input.name, region: input.region, maxConcurrentCalls: input.max_concurrent_calls, verification: input.verification, trialMinutes: input.trial_minutes, createdAt: now }).returning(),
           db.insert(users).values({ id: ownerId, accountId, email: input.owner_email.toLowerCase(), name: input.owner_name, role: "owner", createdAt: now }).returning(),
           db.insert(apiKeys).values(keyValues).returning(),
         ],
@@ -119,7 +128,7 @@ accountsApi.openapi(
   operatorRoute({
     method: "patch",
     path: "/operator/accounts/{id}",
-    summary: "Suspend, reactivate or change the limits of an account (operator only)",
+    summary: "Suspend, reactivate or change the limits of an account (its concurrency, its trial minutes) (operator only)",
     request: { params: IdParam(ID_PATTERNS.account, "AYB-7KQ2-M9XD-4HTV"), ...jsonBody(UpdateAccountOperator) },
     responses: { 200: jsonResponse(Account, "The updated account.") },
   }),
@@ -128,7 +137,7 @@ accountsApi.openapi(
     const input = c.req.valid("json");
     const db = database(c.env.DB);
     const [[row]] = await c.var.audit.commit(
-      [db.update(accounts).set({ status: input.status, maxConcurrentCalls: input.max_concurrent_calls }).where(eq(accounts.id, id)).returning()],
+      [db.update(accounts).set({ status: input.status, maxConcurrentCalls: input.max_concurrent_calls, trialMinutes: input.trial_minutes }).where(eq(accounts.id, id)).returning()],
       { accountId: id, ifChanged: true },
     );
     if (!row) throw notFound("account");

@@ -9,6 +9,7 @@ import type { AppEnv } from "../app-env.ts";
 import type { RefusalReason } from "../../../shared/calls/call-admission.ts";
 import { callAuditDetail } from "../../../shared/calls/call-records.ts";
 import { dialOutbound, type DialRefusalReason } from "../../../shared/calls/outbound-dial.ts";
+import { TRIAL_DETAILS } from "../../../shared/compliance/trial-gates.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
@@ -37,6 +38,7 @@ const Transfer = z
 
 const GATE_PROBLEMS: Record<RefusalReason, ProblemType> = {
   account_suspended: "account-suspended",
+  trial_minutes_exhausted: "verification-required",
   insufficient_credit: "insufficient-credit",
   billing_suspended: "billing-suspended",
   concurrency_limit: "concurrency-limit",
@@ -47,10 +49,13 @@ const REFUSAL_DETAILS: Partial<Record<RefusalReason, string>> = {
   concurrency_limit: "the account is at its concurrent-call limit; retry when a call ends",
   insufficient_credit: "the account's spendable credit (its balance less what calls in progress reserve) cannot cover a new call; top up, or retry when a call ends",
   billing_suspended: "the account's billing is suspended; calls are refused until it is active again",
+  trial_minutes_exhausted: TRIAL_DETAILS.minutes,
 };
 
 const refusalProblem = (reason: DialRefusalReason): ProblemType =>
-  reason.startsWith("consent_") ? "consent-required" : reason.startsWith("calling_hours_") ? "calling-hours" : GATE_PROBLEMS[reason as RefusalReason];
+  reason === "verification_required"
+    ? "verification-required"
+    : reason.startsWith("consent_") ? "consent-required" : reason.startsWith("calling_hours_") ? "calling-hours" : GATE_PROBLEMS[reason as RefusalReason];
 
 export const callControlApi = resourceApp();
 
@@ -61,7 +66,7 @@ callControlApi.openapi(
     tags: ["Calls"],
     summary: "Place an outbound call (requires the callee's recorded, unexpired consent)",
     description:
-      "Refused with 403 `consent-required` when the callee has no opted-in, unexpired consent of `consent_type` or is on the do-not-call list; 403 `calling-hours` outside 08:00–21:00 in the callee's local time (US numbers, by area code); 429 `concurrency-limit` at the account's limit; 402 `insufficient-credit` when a prepaid account's spendable credit cannot cover the call's reservation; 402 `billing-suspended` while the account's billing is suspended. Twilio's own errors come back as `provider-error` with `twilio_code`.",
+      "Refused with 403 `consent-required` when the callee has no opted-in, unexpired consent of `consent_type` or is on the do-not-call list; 403 `calling-hours` outside 08:00–21:00 in the callee's local time (US numbers, by area code); 429 `concurrency-limit` at the account's limit; 402 `insufficient-credit` when a prepaid account's spendable credit cannot cover the call's reservation; 402 `billing-suspended` while the account's billing is suspended; 403 `verification-required` when an account on trial calls a number it has not verified (`/v1/verified-numbers`) or has used its trial minutes. Twilio's own errors come back as `provider-error` with `twilio_code`.",
     request: jsonBody(CreateCall),
     responses: { 201: jsonResponse(Call, "The call, queued at Twilio.") },
   }),

@@ -1,3 +1,4 @@
+import { refuseSecondNumberOnTrial } from "../../compliance/trial/trial-guards.ts";
 import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { database, nowIso, type Database } from "../../../shared/db/client.ts";
@@ -127,7 +128,7 @@ phoneNumbersApi.openapi(
     tags: ["Phone numbers"],
     summary: "Buy a number through the account's Twilio, or import one it already has (Twilio or SIP), optionally assigning an agent",
     description:
-      "Without `source`, buys `e164` on the account's Twilio (IncomingPhoneNumbers) with its webhooks pointed at the platform. With `source`, imports an existing number; a Twilio number is re-pointed at the platform. Twilio's refusals come back as `provider-error` with `twilio_code`; nothing is recorded then.",
+      "Without `source`, buys `e164` on the account's Twilio (IncomingPhoneNumbers) with its webhooks pointed at the platform. With `source`, imports an existing number; a Twilio number is re-pointed at the platform. Twilio's refusals come back as `provider-error` with `twilio_code`; nothing is recorded then. An account on trial holds one number: a second is refused with 403 `verification-required`.",
     request: jsonBody(CreatePhoneNumber),
     responses: {
       201: jsonResponse(PhoneNumber, "The bought or imported number, active."),
@@ -139,6 +140,7 @@ phoneNumbersApi.openapi(
     const accountId = c.get("principal").accountId;
     const db = database(c.env.DB);
     if (input.agent_id) await assertAssignable(db, accountId, input.agent_id);
+    await refuseSecondNumberOnTrial(db, accountId);
     // A Twilio number is bought or re-pointed before it is recorded, so a number Twilio refuses is never recorded
     // half-way.
     const base = publicBaseUrl(c.env, c.req.raw);

@@ -1,3 +1,4 @@
+import { verifiedNumbers } from "../../../shared/db/verified-numbers-schema.ts";
 import { and, desc, eq, inArray, like, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { callSession } from "../../../shared/calls/call-session-stub.ts";
@@ -96,6 +97,8 @@ export async function erasePerson(
     db.update(calls).set({ toNumber: phoneHash }).where(and(eq(calls.accountId, accountId), eq(calls.toNumber, phone))),
     db.delete(consentRecords).where(and(eq(consentRecords.accountId, accountId), eq(consentRecords.phone, phone))),
     db.delete(doNotCall).where(and(eq(doNotCall.accountId, accountId), eq(doNotCall.phone, phone))),
+    // A verified callee number is the person's too: a trial account verifies them again if it must call them.
+    db.delete(verifiedNumbers).where(and(eq(verifiedNumbers.accountId, accountId), eq(verifiedNumbers.phone, phone))),
     db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.accountId, accountId), like(idempotencyKeys.responseBody, mentions))),
     db.delete(securityEvents).where(and(eq(securityEvents.accountId, accountId), like(securityEvents.detail, mentions))),
     db.delete(deadLetters).where(and(like(deadLetters.body, mentions), like(deadLetters.body, `%${accountId}%`))),

@@ -1,0 +1,54 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { accounts, calls } from "../db/schema.ts";
+import { verifiedNumbers } from "../db/verified-numbers-schema.ts";
+
+/**
+ * The limits of an account whose business is not verified yet (`accounts.verification = 'trial'`): one phone
+ * number, outbound calls only to numbers it verified by a texted code, no campaigns, and `accounts.trial_minutes`
+ * call minutes in all. The API answers each with the problem `verification-required` and one of these details.
+ */
+const SUBMIT = "submit the business verification case at /v1/verification";
+
+export const TRIAL_DETAILS = {
+  second_number: `the account is on trial and may hold one phone number; ${SUBMIT} to add more`,
+  campaigns: `the account is on trial and cannot run campaigns; ${SUBMIT}`,
+  minutes: `the account is on trial and has used its trial call minutes; ${SUBMIT} to lift the cap`,
+  callee: (to: string) => `the account is on trial and calls only numbers it has verified: verify ${to} (POST /v1/verified-numbers, then POST /v1/verified-numbers/{phone}/check with the texted code), or ${SUBMIT}`,
+} as const;
+
+/**
+ * Why an account on trial may not dial `to` now (null when it may, or is not on trial): the callee is not verified,
+ * or the trial minutes are used. Checked before consent, so a trial account hears about its trial first.
+ */
+export async function trialDialRefusal(db: Database, accountId: string, to: string): Promise<{ reason: "verification_required" | "trial_minutes_exhausted"; detail: string } | null> {
+  const account = await db.select({ verification: accounts.verification, trialMinutes: accounts.trialMinutes }).from(accounts).where(eq(accounts.id, accountId)).get();
+  if (account?.verification !== "trial") return null;
+  if (!(await calleeVerified(db, accountId, to))) return { reason: "verification_required", detail: TRIAL_DETAILS.callee(to) };
+  if ((await callMinutesUsed(db, accountId)) >= account.trialMinutes) return { reason: "trial_minutes_exhausted", detail: TRIAL_DETAILS.minutes };
+  return null;
+}
+
+export async function isOnTrial(db: Database, accountId: string): Promise<boolean> {
+  const row = await db.select({ verification: accounts.verification }).from(accounts).where(eq(accounts.id, accountId)).get();
+  return row?.verification === "trial";
+}
+
+async function calleeVerified(db: Database, accountId: string, phone: string): Promise<boolean> {
+  const row = await db
+    .select({ phone: verifiedNumbers.phone })
+    .from(verifiedNumbers)
+    .where(and(eq(verifiedNumbers.accountId, accountId), eq(verifiedNumbers.phone, phone), eq(verifiedNumbers.status, "verified")))
+    .get();
+  return row !== undefined;
+}
+
+/** The account's call minutes so far, each call rounded up to the minute as carriers bill it. */
+export async function callMinutesUsed(db: Database, accountId: string): Promise<number> {
+  const row = await db
+    .select({ minutes: sql<number>`coalesce(sum((${calls.durationSeconds} + 59) / 60), 0)` })
+    .from(calls)
+    .where(eq(calls.accountId, accountId))
+    .get();
+  return Number(row?.minutes ?? 0);
+}
