@@ -20,10 +20,11 @@ export const workflows = sqliteTable(
     steps: text("steps", { mode: "json" }).$type<Record<string, unknown>[]>().notNull(),
     // Schedule triggers: the next instant the scheduled job starts a run.
     nextRunAt: text("next_run_at"),
-    // Where Twilio reaches the platform for calls the runs place (the saving request's public URL; PUBLIC_BASE_URL wins).
-    publicBaseUrl: text("public_base_url"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    // Where Twilio reaches the platform for calls the runs place (the saving request's public URL; PUBLIC_BASE_URL wins);
+    // added after updated_at.
+    publicBaseUrl: text("public_base_url"),
   },
   (t) => [index("workflows_account").on(t.accountId, t.createdAt), index("workflows_trigger").on(t.accountId, t.triggerType), index("workflows_next_run").on(t.nextRunAt)],
 );

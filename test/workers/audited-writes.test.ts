@@ -4,7 +4,7 @@ import { api, request } from "./api-client.ts";
 import { settleAudit } from "./audit-fixtures.ts";
 import { ensureDefaultPlan, operator, pendingDeadLetter } from "./billing-fixtures.ts";
 import { PLATFORM_AUDIT_CHAIN } from "../../workers/billing/platform-audit.ts";
-import { liveCall, registerWithTwilio, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
+import { liveCall, registerWithTwilio, ringingCallee, telephonyTenant, type TelephonyTenant } from "./telephony-fixtures.ts";
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 import { checkPath, textedCode } from "../../workers/compliance/trial/verified-number-fixtures.ts";
@@ -28,8 +28,6 @@ interface Write {
   chain?: string;
   /** Whose chain records it, when the response names it (a new account); by default the test tenant's. */
   accountId?: (res: Awaited<ReturnType<typeof request>>) => string;
-  /** A first attempt that lost a race in the fixture (the simulator ended the call): prepare again. */
-  retry?: (first: Awaited<ReturnType<typeof request>>) => boolean;
 }
 
 const UK = "+442071838750";
@@ -66,14 +64,9 @@ describe("every write is audited", () => {
     for (const name of writes) {
       const [method] = name.split(" ");
       // Prepared first: a fixture's own set-up writes are audited too, and must not be counted.
-      const send = async () => {
-        const write = await all[name]!();
-        const before = (await chain(write.chain ?? t.accountId)).length;
-        const res = await request(method!, write.path, write.operator ? { headers: { "x-operator-secret": env.OPERATOR_SECRET, ...write.headers }, body: write.body } : { key: t.key, body: write.body, headers: write.headers });
-        return { write, before, res };
-      };
-      let { write, before, res } = await send();
-      for (let attempt = 1; attempt < 5 && write.retry?.(res); attempt++) ({ write, before, res } = await send());
+      const write = await all[name]!();
+      const before = (await chain(write.chain ?? t.accountId)).length;
+      const res = await request(method!, write.path, write.operator ? { headers: { "x-operator-secret": env.OPERATOR_SECRET, ...write.headers }, body: write.body } : { key: t.key, body: write.body, headers: write.headers });
       expect(res.status, `${name}: ${res.text}`).toBeLessThan(300);
       const accountId = write.accountId?.(res) ?? write.chain ?? t.accountId;
       const entries = await chain(accountId);
@@ -101,12 +94,12 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
   const user = async () => (await owner.post("/v1/users", { email: `u-${crypto.randomUUID()}@audit.test`, role: "viewer" })).json.id as string;
   const agent = async () => (await owner.post("/v1/agents", { name: "Audited", config: { system_prompt: "Hi.", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } })).json.id as string;
   const number = async () => (await owner.post("/v1/phone-numbers", { e164: uniquePhone(), source: "sip" })).json.id as string;
+  /** A call that stays live (ringing) while it is controlled. */
   const dial = async () => {
-    await owner.post("/v1/consent", { phone: UK, consent_type: "outbound_calls", source: "web_form:audit" });
-    return (await owner.post("/v1/calls", { agent_id: t.agentId, to: UK, from: t.number })).json.id as string;
+    const to = await ringingCallee();
+    await owner.post("/v1/consent", { phone: to, consent_type: "outbound_calls", source: "web_form:audit" });
+    return (await owner.post("/v1/calls", { agent_id: t.agentId, to, from: t.number })).json.id as string;
   };
-  // The Twilio simulator ends a dialled call moments after answering it (it cannot reach this Worker's webhook).
-  const callEnded = (first: Awaited<ReturnType<typeof request>>) => first.json?.twilio_code === 21220;
   const hook = () => createEndpoint(t.key, receiverUrl().url, ["ping"]);
   const campaignBody = () => ({
     name: "Audited",
@@ -194,9 +187,9 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
       await owner.post("/v1/consent", { phone: UK, consent_type: "outbound_calls", source: "web_form:audit" });
       return { path: "/v1/calls", body: { agent_id: t.agentId, to: UK, from: t.number } };
     },
-    "POST /v1/calls/{id}/hangup": async () => ({ path: `/v1/calls/${await dial()}/hangup`, retry: callEnded }),
+    "POST /v1/calls/{id}/hangup": async () => ({ path: `/v1/calls/${await dial()}/hangup`}),
     "POST /v1/calls/{id}/analyze": async () => ({ path: `/v1/calls/${await analysableCall(t)}/analyze` }),
-    "POST /v1/calls/{id}/transfer": async () => ({ path: `/v1/calls/${await dial()}/transfer`, body: { to: "+14155550188", mode: "cold" }, retry: callEnded }),
+    "POST /v1/calls/{id}/transfer": async () => ({ path: `/v1/calls/${await dial()}/transfer`, body: { to: "+14155550188", mode: "cold" }}),
     "POST /v1/consent": async () => ({ path: "/v1/consent", body: { phone: uniquePhone(), consent_type: "marketing", source: "web_form:audit" } }),
     "POST /v1/consent/revoke": async () => ({ path: "/v1/consent/revoke", body: { phone: uniquePhone(), consent_type: "marketing", source: "ivr" } }),
     "POST /v1/do-not-call": async () => ({ path: "/v1/do-not-call", body: { phone: uniquePhone(), reason: "asked" } }),

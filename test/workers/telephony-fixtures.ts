@@ -86,3 +86,15 @@ export async function liveCall(t: TelephonyTenant, status = "in-progress"): Prom
   await callSession(env, id).prepare(meta);
   return id;
 }
+
+/**
+ * A London number of its own whose phone, at the Twilio simulator, rings for two minutes: a call dialled to it stays
+ * live while a test controls it. (The simulator cannot reach this Worker's voice webhook, so an answered call ends
+ * moments later, and a transfer or hang-up racing that end loses under load.)
+ */
+export async function ringingCallee(): Promise<string> {
+  const phone = `+4420718${String(Math.floor(Math.random() * 1e5)).padStart(5, "0")}`;
+  const res = await fetch(`${env.TWILIO_API_BASE_URL}/__control/callees`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ to: phone, script: { ringMs: 120_000 } }) });
+  if (res.status !== 204) throw new Error(`Twilio simulator callee script failed: ${res.status} ${await res.text()}`);
+  return phone;
+}

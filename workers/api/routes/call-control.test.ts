@@ -3,7 +3,7 @@ import { phonePseudonym } from "../../../shared/audit/phone-pseudonym.ts";
 import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
 import { describe, expect, it, vi } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
-import { telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
+import { ringingCallee, telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 
 const UK = "+442071838750";
 
@@ -105,8 +105,9 @@ describe("call control", () => {
   it("hangs up and transfers a live call through Twilio, recording the transfer", async () => {
     const t = await telephonyTenant();
     await registerWithTwilio(t);
-    await consent(t, UK);
-    const dialled = await dial(t, UK);
+    const to = await ringingCallee();
+    await consent(t, to);
+    const dialled = await dial(t, to);
     expect(dialled.status, dialled.text).toBe(201);
     const call = dialled.json;
     const transfer = await api(t.key).post(`/v1/calls/${call.id}/transfer`, { to: "+14155550188", mode: "cold" });
