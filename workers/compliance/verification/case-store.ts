@@ -7,6 +7,7 @@ import type { PgDatabase } from "../../../shared/pg/client.ts";
 import { verificationCases } from "../../../shared/pg/schema.ts";
 import type { CaseSealer } from "./case-sealing.ts";
 import type { Evidence, VerificationCase, VerificationDetails } from "./verification-schemas.ts";
+import type { TrustHubView } from "../trust-hub/trust-hub.ts";
 
 export type CaseRow = typeof verificationCases.$inferSelect;
 export type CaseDb = Pick<PgDatabase, "select" | "insert" | "update">;
@@ -41,9 +42,12 @@ export async function updateCase(tx: CaseDb, accountId: string, changes: Partial
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
 
-/** What the tenant reads: its declared details and the decision, not the evidence (screening stays the operator's). */
-export async function caseView(sealer: CaseSealer, accountId: string, row: CaseRow | undefined): Promise<VerificationCase> {
-  if (!row) return { account_id: accountId, state: "not_started", details: null, decision_reason: null, submitted_at: null, decided_at: null, updated_at: null };
+/**
+ * What the tenant reads: its declared details and the decision, not the evidence (screening stays the operator's);
+ * `trustHub`: the Twilio Trust Hub registration's progress, where the caller read it.
+ */
+export async function caseView(sealer: CaseSealer, accountId: string, row: CaseRow | undefined, trustHub: TrustHubView | null = null): Promise<VerificationCase> {
+  if (!row) return { account_id: accountId, state: "not_started", details: null, decision_reason: null, submitted_at: null, decided_at: null, updated_at: null, trust_hub: trustHub };
   return {
     account_id: accountId,
     state: row.state,
@@ -52,9 +56,10 @@ export async function caseView(sealer: CaseSealer, accountId: string, row: CaseR
     submitted_at: iso(row.submittedAt),
     decided_at: iso(row.decidedAt),
     updated_at: iso(row.updatedAt),
+    trust_hub: trustHub,
   };
 }
 
-export async function reviewedView(sealer: CaseSealer, row: CaseRow): Promise<VerificationCase & { evidence: Evidence[] }> {
-  return { ...(await caseView(sealer, row.accountId, row)), evidence: await sealer.openEvidence(row.accountId, row.evidence) };
+export async function reviewedView(sealer: CaseSealer, row: CaseRow, trustHub: TrustHubView | null = null): Promise<VerificationCase & { evidence: Evidence[] }> {
+  return { ...(await caseView(sealer, row.accountId, row, trustHub)), evidence: await sealer.openEvidence(row.accountId, row.evidence) };
 }

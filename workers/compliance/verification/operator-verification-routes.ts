@@ -17,7 +17,9 @@ import { ApiError, notFound } from "../../api/problem.ts";
 import { IdParam, jsonBody, jsonResponse, operatorRoute, problem, resourceApp } from "../../api/route.ts";
 import { UNAVAILABLE, withBillingDb } from "../../billing/billing-db.ts";
 import { decideCase, type CaseDecision, type DecisionRequest } from "./case-decisions.ts";
+import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { CaseSealer } from "./case-sealing.ts";
+import { registerApprovedAccount } from "./trust-hub-handoff.ts";
 import { readCase, reviewedView } from "./case-store.ts";
 import { Decision, Rejection, ReviewedCase } from "./verification-schemas.ts";
 
@@ -103,7 +105,9 @@ async function decide(c: Context<AppEnv>, accountId: string, request: DecisionRe
       return gate ? c.var.audit.commit([setAccountVerification(database(c.env.DB), accountId, gate)], audit) : c.var.audit.commit([], audit);
     }),
   );
-  return c.json(await reviewedView(sealer, row), 200);
+  const view = await reviewedView(sealer, row);
+  if (request.decision === "approved") registerApprovedAccount(c.env, (p) => c.executionCtx.waitUntil(p), accountId, view.details, publicBaseUrl(c.env, c.req.raw));
+  return c.json(view, 200);
 }
 
 const decisionRoute = (path: string, summary: string) => ({

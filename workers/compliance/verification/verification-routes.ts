@@ -3,6 +3,7 @@ import { withBillingDb, UNAVAILABLE } from "../../billing/billing-db.ts";
 import { jsonBody, jsonResponse, problem, resourceApp, securedRoute } from "../../api/route.ts";
 import type { AppEnv } from "../../api/app-env.ts";
 import type { Context } from "hono";
+import { trustHubStatus } from "../trust-hub/trust-hub.ts";
 import { CaseSealer } from "./case-sealing.ts";
 import { caseView, readCase } from "./case-store.ts";
 import { saveDraft, screeningThreshold, submitCase } from "./case-submission.ts";
@@ -32,7 +33,7 @@ verificationApi.openapi(
   async (c) => {
     const accountId = c.get("principal").accountId;
     const sealer = new CaseSealer(c.env.ENCRYPTION_KEY);
-    const view = await withBillingDb(c.env, async (db) => caseView(sealer, accountId, await readCase(db, accountId)));
+    const view = await withBillingDb(c.env, async (db) => caseView(sealer, accountId, await readCase(db, accountId), await trustHubStatus(c.env, accountId)));
     return c.json(view, 200);
   },
 );

@@ -1,7 +1,8 @@
 /** The verification case on the wire: what a tenant declares (PUT /v1/verification) and what it and the operator read. */
 import { z } from "@hono/zod-openapi";
-import { VERIFICATION_STATES } from "../../../shared/pg/schema.ts";
+import { TRUST_HUB_STATUSES, VERIFICATION_STATES } from "../../../shared/pg/schema.ts";
 import { displayName, emailAddress } from "../../../shared/schemas/text-fields.ts";
+import { trustHubBusinessSchema } from "../trust-hub/trust-hub-business.ts";
 import { isCountryCode } from "./countries.ts";
 
 export const Country = z
@@ -55,6 +56,23 @@ const BeneficialOwner = z
   .strict()
   .openapi("BeneficialOwner");
 
+const business = trustHubBusinessSchema.shape;
+
+/** What Twilio's Trust Hub needs that the case does not already say; with it, approval registers the account there. */
+const TrustHubDetails = z
+  .object({
+    business_type: business.businessType,
+    industry_code: business.industry.openapi({ description: "Twilio's industry code, such as HEALTHCARE, RETAIL or TECHNOLOGY.", example: "HEALTHCARE" }),
+    registration_identifier: business.registrationIdentifier.openapi({ description: "What `registration.number` is (EIN, DUNS, VAT, …)." }),
+    regions_of_operation: business.regionsOfOperation,
+    representative_phone: business.representative.shape.phoneNumber.openapi({ description: "The representative's phone, E.164.", example: "+14155550177" }),
+    representative_position: business.representative.shape.position,
+  })
+  .strict()
+  .openapi("TrustHubDetails", {
+    description: "Optional. With it, approving the case registers the account's Secondary Customer Profile and SHAKEN/STIR trust product with Twilio's Trust Hub (`trust_hub` in the case shows the progress).",
+  });
+
 export const VerificationDetails = z
   .object({
     legal_name: text(200),
@@ -72,6 +90,7 @@ export const VerificationDetails = z
     expected_monthly_minutes: z.number().int().min(0).max(100_000_000),
     representative: Representative,
     beneficial_owners: z.array(BeneficialOwner).max(4),
+    trust_hub: TrustHubDetails.optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -111,6 +130,19 @@ export const Evidence = z
   .openapi("VerificationEvidence");
 export type Evidence = z.infer<typeof Evidence>;
 
+const BundleProgress = z.object({ sid: z.string(), status: z.enum(TRUST_HUB_STATUSES).nullable() }).nullable();
+
+const TrustHubProgress = z
+  .object({
+    step: z.string().openapi({ description: "Where the registration is (`awaiting_profile_review`, `awaiting_product_review`, `done`, …)." }),
+    customer_profile: BundleProgress,
+    trust_product: BundleProgress,
+    assigned_numbers: z.number().int(),
+    failure_reason: z.string().nullable().openapi({ description: "Twilio's reason, when it rejected a bundle." }),
+    last_error: z.string().nullable().openapi({ description: "The last failed attempt's error; the hourly job retries." }),
+  })
+  .openapi("TrustHubProgress");
+
 export const VerificationCase = z
   .object({
     account_id: z.string(),
@@ -120,6 +152,7 @@ export const VerificationCase = z
     submitted_at: z.string().nullable(),
     decided_at: z.string().nullable(),
     updated_at: z.string().nullable(),
+    trust_hub: TrustHubProgress.nullable().openapi({ description: "The Twilio Trust Hub registration, once approval started it (null before, or without `details.trust_hub`)." }),
   })
   .openapi("VerificationCase");
 export type VerificationCase = z.infer<typeof VerificationCase>;
