@@ -1,19 +1,14 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, Problem } from "./api.ts";
+import type { TranscriptTurn } from "./pages/transcript.tsx";
 
 /**
  * A live call's transcript over Server-Sent Events (`GET /v1/calls/{id}/live`). EventSource cannot send a bearer
  * token, so each connection takes a one-time ticket from `POST /v1/calls/{id}/live-ticket`; a dropped stream is
  * reopened with a fresh ticket (a spent one is refused), and the turns it replays are merged by `seq`.
  */
-export interface LiveTurn {
-  seq: number;
-  role: "caller" | "agent" | "tool";
-  text: string;
-  interrupted: boolean;
-  started_at: string;
-  ended_at: string | null;
-}
+/** A finished turn, as the call page's transcript shows it. */
+export type LiveTurn = TranscriptTurn;
 
 export interface LiveEnd {
   status: string;

@@ -9,7 +9,7 @@ import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhoo
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 import { checkPath, textedCode } from "../../workers/compliance/trial/verified-number-fixtures.ts";
 import { createWorkflow, failedRun, sleepingRun, SLACK_WEBHOOK_URL } from "../../workers/workflows/testing/workflow-fixtures.ts";
-import { caseDetails, editableCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
+import { caseDetails, editableCase, filledCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
 import { connectThroughOAuth } from "../../workers/integrations/testing/oauth-fixtures.ts";
 
 /**
@@ -199,16 +199,8 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
       await editableCase(t.key, t.accountId);
       return { path: "/v1/verification", body: caseDetails() };
     },
-    "POST /v1/verification/submit": async () => {
-      await editableCase(t.key, t.accountId);
-      await owner.put("/v1/verification", caseDetails());
-      return { path: "/v1/verification/submit" };
-    },
-    "POST /v1/verification/identity-session": async () => {
-      await editableCase(t.key, t.accountId);
-      await owner.put("/v1/verification", caseDetails());
-      return { path: "/v1/verification/identity-session" };
-    },
+    "POST /v1/verification/submit": async () => (await filledCase(t.key, t.accountId), { path: "/v1/verification/submit" }),
+    "POST /v1/verification/identity-session": async () => (await filledCase(t.key, t.accountId), { path: "/v1/verification/identity-session" }),
     ...Object.fromEntries(
       ["approve", "reject", "request-info"].map((decision) => [
         `POST /v1/operator/verifications/{id}/${decision}`,

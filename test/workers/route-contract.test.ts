@@ -8,7 +8,7 @@ import { registerWithTwilio, ringingCallee, telephonyTenant, type TelephonyTenan
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 import { createWorkflow, failedRun, sleepingRun } from "../../workers/workflows/testing/workflow-fixtures.ts";
-import { caseDetails, editableCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
+import { filledCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
 import { checkPath, textedCode } from "../../workers/compliance/trial/verified-number-fixtures.ts";
 
 /**
@@ -296,16 +296,8 @@ describe("route contract", () => {
       },
       "POST /v1/privacy/erasures": async () => ({ path: "/v1/privacy/erasures", body: { phone: uniquePhone() } }),
       "POST /v1/privacy/exports": async () => ({ path: "/v1/privacy/exports", body: { phone: uniquePhone() } }),
-      "POST /v1/verification/submit": async () => {
-        await editableCase(t.key, t.accountId);
-        await owner.put("/v1/verification", caseDetails());
-        return { path: "/v1/verification/submit" };
-      },
-      "POST /v1/verification/identity-session": async () => {
-        await editableCase(t.key, t.accountId);
-        await owner.put("/v1/verification", caseDetails());
-        return { path: "/v1/verification/identity-session" };
-      },
+      "POST /v1/verification/submit": async () => (await filledCase(t.key, t.accountId), { path: "/v1/verification/submit" }),
+      "POST /v1/verification/identity-session": async () => (await filledCase(t.key, t.accountId), { path: "/v1/verification/identity-session" }),
       ...Object.fromEntries(
         ["approve", "reject", "request-info"].map((decision) => [
           `POST /v1/operator/verifications/{id}/${decision}`,

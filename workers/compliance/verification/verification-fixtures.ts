@@ -46,6 +46,12 @@ export async function editableCase(key: string, accountId: string): Promise<void
   else if (state !== "not_started" && state !== "needs_info") throw new Error(`the case is ${state}: no test fixture can edit it`);
 }
 
+/** Makes the tenant's case editable and fills it in, ready to submit (or to start an identity session on). */
+export async function filledCase(key: string, accountId: string): Promise<void> {
+  await editableCase(key, accountId);
+  await api(key).put("/v1/verification", caseDetails());
+}
+
 /** A new tenant whose case is in review (its trial state as the bootstrap left it). */
 export async function tenantInReview(overrides: Partial<VerificationDetails> = {}) {
   const t = await createTenant();
