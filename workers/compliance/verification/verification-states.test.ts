@@ -13,8 +13,8 @@ describe("the verification state machine", () => {
       "in_review→approved",
       "in_review→rejected",
       "in_review→needs_info",
-      "needs_info→submitted",
       "approved→in_review",
+      "needs_info→submitted",
     ]);
   });
 
