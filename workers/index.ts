@@ -2,6 +2,7 @@ import { consumeCallAnalysis } from "./analysis/analysis-consumer.ts";
 import { createApp } from "./app.ts";
 import { DEAD_LETTER_SOURCES, storeDeadLetters } from "./queue/dead-letters.ts";
 import { consumeUsage } from "./queue/usage-consumer.ts";
+import { consumeRescreens } from "./compliance/verification/rescreen-consumer.ts";
 import { runScheduledJobs } from "./scheduled/jobs.ts";
 import { consumeWebhookDeliveries } from "./webhooks/delivery-consumer.ts";
 import { consumeWebhookEvents } from "./webhooks/event-fanout.ts";
@@ -22,6 +23,7 @@ export default {
     if (batch.queue === "webhook-events") return consumeWebhookEvents(batch, env);
     if (batch.queue === "webhook-deliveries") return consumeWebhookDeliveries(batch, env, ctx);
     if (batch.queue === "call-analysis") return consumeCallAnalysis(batch, env, ctx);
+    if (batch.queue === "sanctions-rescreens") return consumeRescreens(batch, env, ctx);
     return consumeUsage(batch, env);
   },
   scheduled: (controller, env) => runScheduledJobs(controller, env),

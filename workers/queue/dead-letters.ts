@@ -3,7 +3,7 @@ import { database } from "../../shared/db/client.ts";
 import { deadLetters } from "../../shared/db/schema.ts";
 
 /** Each dead-letter queue and the queue its messages came from (wrangler.toml's `dead_letter_queue`). */
-export const DEAD_LETTER_SOURCES: Readonly<Record<string, string>> = { "call-events-dlq": "call-events", "call-analysis-dlq": "call-analysis" };
+export const DEAD_LETTER_SOURCES: Readonly<Record<string, string>> = { "call-events-dlq": "call-events", "call-analysis-dlq": "call-analysis", "sanctions-rescreens-dlq": "sanctions-rescreens" };
 
 /**
  * A dead letter's key: the body's own id when it has one (a usage event's id stays the same when it is redriven and

@@ -4,7 +4,7 @@ import { deadLetters } from "../../shared/db/schema.ts";
 import type { AuditedCommit } from "../api/audited-commit.ts";
 
 /** The producer binding of each queue a dead letter can be sent back to. */
-const PRODUCERS: Readonly<Record<string, (env: Env) => Queue>> = { "call-events": (env) => env.CALL_EVENTS, "call-analysis": (env) => env.CALL_ANALYSIS };
+const PRODUCERS: Readonly<Record<string, (env: Env) => Queue>> = { "call-events": (env) => env.CALL_EVENTS, "call-analysis": (env) => env.CALL_ANALYSIS, "sanctions-rescreens": (env) => env.SANCTIONS_RESCREENS };
 
 /** Queues take at most 100 messages per sendBatch. */
 const SEND_BATCH_SIZE = 100;

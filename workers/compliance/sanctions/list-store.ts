@@ -58,11 +58,24 @@ export async function loadSanctionsList(db: PgDatabase, source: SanctionsSource,
 
 /** The newest version of each list, as one index (a list never loaded contributes nothing). */
 export async function readSanctionsIndex(db: PgDatabase): Promise<SanctionsIndex> {
-  const versions = await db
+  return readVersionsIndex(db, await newestVersions(db));
+}
+
+export interface ListVersion {
+  id: number;
+  source: SanctionsSource;
+}
+
+/** The newest version of each list that was ever loaded. */
+export const newestVersions = (db: PgDatabase): Promise<ListVersion[]> =>
+  db
     .selectDistinctOn([sanctionsListVersions.source], { id: sanctionsListVersions.id, source: sanctionsListVersions.source })
     .from(sanctionsListVersions)
     .where(inArray(sanctionsListVersions.source, [...SANCTIONS_LIST_SOURCES]))
     .orderBy(sanctionsListVersions.source, desc(sanctionsListVersions.id));
+
+/** The given list versions as one index (rescreening reads the one version it screens against). */
+export async function readVersionsIndex(db: PgDatabase, versions: readonly ListVersion[]): Promise<SanctionsIndex> {
   const index = new SanctionsIndex([]);
   for (const { id, source } of versions) {
     const [entryRows, aliasRows, addressRows] = await Promise.all([

@@ -31,7 +31,7 @@ export async function saveDraft(db: PgDatabase, sealer: CaseSealer, accountId: s
 /** The names screening looks at: the business's legal and trade names, its representative and its owners. */
 export const screenedNames = (d: VerificationDetails) => [d.legal_name, ...d.trade_names, d.representative.name, ...d.beneficial_owners.map((o) => o.name)];
 
-const matchView = (m: ScreeningMatch): ScreeningMatchView => ({
+export const matchView = (m: ScreeningMatch): ScreeningMatchView => ({
   input: m.input,
   source: m.entry.source,
   ent_num: m.entry.entNum,

@@ -117,7 +117,17 @@ export type ScreeningMatchView = z.infer<typeof ScreeningMatch>;
 
 export const Evidence = z
   .discriminatedUnion("kind", [
-    z.object({ kind: z.literal("sanctions_screening"), at: z.string(), threshold: z.number(), screened_names: z.number().int(), matches: z.array(ScreeningMatch) }),
+    z.object({
+      kind: z.literal("sanctions_screening"),
+      at: z.string(),
+      threshold: z.number(),
+      screened_names: z.number().int(),
+      matches: z.array(ScreeningMatch),
+      list_version: z
+        .object({ source: z.enum(["sdn", "consolidated"]), version_id: z.number().int() })
+        .optional()
+        .openapi({ description: "Set on a rescreen: the new list version whose matches reopened the approved case (only matches not already in the evidence)." }),
+    }),
     z.object({ kind: z.literal("identity"), at: z.string(), event_id: z.string(), session_id: z.string(), status: z.enum(["verified", "requires_input", "canceled"]), error_code: z.string().nullable() }),
     z.object({
       kind: z.literal("decision"),

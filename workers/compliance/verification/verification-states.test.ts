@@ -13,6 +13,7 @@ describe("the verification state machine", () => {
       "in_review→approved",
       "in_review→rejected",
       "in_review→needs_info",
+      "approved→in_review",
       "needs_info→submitted",
     ]);
   });
@@ -29,7 +30,8 @@ describe("the verification state machine", () => {
     expect(refused.problem).toBe("conflict");
     expect(refused.status).toBe(409);
     expect(refused.message).toBe("the verification case is not_started and cannot become approved (from not_started it can become submitted)");
-    expect(() => assertTransition("approved", "needs_info")).toThrow("(approved is final)");
+    expect(() => assertTransition("approved", "needs_info")).toThrow("(from approved it can become in_review)");
+    expect(() => assertTransition("rejected", "in_review")).toThrow("(rejected is final)");
   });
 
   it("lets the tenant edit only a case not yet submitted or sent back", () => {

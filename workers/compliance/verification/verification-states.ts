@@ -1,7 +1,7 @@
 /**
  * The verification case's state machine. A tenant edits its case while it is `not_started` or `needs_info`, and
  * submits it; submission screens it and hands it to the operator (`in_review`), who approves, rejects or asks for
- * information. Every transition is audited with its actor and reason (verification-transition.ts).
+ * information. A new sanctions list version that matches an approved case reopens it for review. Every transition is audited with its actor and reason (verification-transition.ts).
  */
 import type { VerificationState } from "../../../shared/pg/schema.ts";
 import { ApiError } from "../../api/problem.ts";
@@ -12,7 +12,8 @@ const NEXT: Record<VerificationState, readonly VerificationState[]> = {
   screening: ["in_review"],
   in_review: ["approved", "rejected", "needs_info"],
   needs_info: ["submitted"],
-  approved: [],
+  // Only rescreening reopens an approved case: a new list version matched it (rescreen-case.ts).
+  approved: ["in_review"],
   rejected: [],
 };
 
