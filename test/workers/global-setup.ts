@@ -6,8 +6,27 @@ import { startDeepgramSimulator } from "../../simulators/deepgram/index.ts";
 import { startToolServer } from "../node/tool-server.ts";
 import { DEEPGRAM_ACCELERATED_SPEED, SIMULATOR_PORTS } from "./simulator-ports.ts";
 
-/** Runs the provider simulators and the Postgres tier for the workerd tests on the ports vitest.config.ts handed to the Worker. */
+/** The running simulators, shared by the projects that set up in this process (workers and workers-clock). */
+const SHARED = Symbol.for("aybiza.workers-test-services");
+type Shared = { started: Promise<() => Promise<void>>; users: number };
+
+/**
+ * Runs the provider simulators and the Postgres tier for the workerd tests on the ports vitest.config.ts handed to the
+ * Worker: once per test run, whichever workerd project sets up first, closed when the last one tears down.
+ */
 export default async function setup(_project: TestProject) {
+  const holder = globalThis as unknown as Record<symbol, Shared | undefined>;
+  const shared = (holder[SHARED] ??= { started: startServices(), users: 0 });
+  shared.users++;
+  const close = await shared.started;
+  return async () => {
+    if (--shared.users > 0) return;
+    holder[SHARED] = undefined;
+    await close();
+  };
+}
+
+async function startServices(): Promise<() => Promise<void>> {
   // A real Postgres, migrated, behind the bridge the Worker's Neon driver connects through (shared by all test files).
   const postgres = startLocalPostgres({ port: SIMULATOR_PORTS.postgres, bridgePort: SIMULATOR_PORTS.postgresBridge });
   const sims = await startSimulators({ profile: "instant", speed: 20, ports: SIMULATOR_PORTS });
