@@ -8,3 +8,4 @@ export * from "./sanctions-schema.ts";
 export * from "./analytics-schema.ts";
 export * from "./trust-hub-schema.ts";
 export * from "./verification-schema.ts";
+export * from "./verification-documents-schema.ts";
