@@ -216,6 +216,10 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
       await owner.put("/v1/verification", caseDetails());
       return { path: "/v1/verification/identity-session" };
     },
+    "POST /v1/verification/documents": async () => {
+      await editableCase(t.key, t.accountId);
+      return { path: "/v1/verification/documents?kind=other", body: "%PDF-1.7\naudited\n", headers: { "content-type": "application/pdf" } };
+    },
     ...Object.fromEntries(
       ["approve", "reject", "request-info"].map((decision) => [
         `POST /v1/operator/verifications/{id}/${decision}`,

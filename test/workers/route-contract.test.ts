@@ -30,7 +30,7 @@ interface Operation {
   scope?: string;
   roles: Role[];
   hasBody: boolean;
-  /** The body is JSON (every body but the campaign CSV upload's). */
+  /** The body is JSON (every body but the campaign CSV upload's and the verification document's). */
   jsonBody: boolean;
   /** The response carries a secret: shown once, a replay is 409 `secret-already-shown`. */
   secretResponse: boolean;
@@ -305,6 +305,10 @@ describe("route contract", () => {
         await editableCase(t.key, t.accountId);
         await owner.put("/v1/verification", caseDetails());
         return { path: "/v1/verification/identity-session" };
+      },
+      "POST /v1/verification/documents": async () => {
+        await editableCase(t.key, t.accountId);
+        return { path: "/v1/verification/documents?kind=other", body: "%PDF-1.7\ncontract\n", headers: { "content-type": "application/pdf" } };
       },
       ...Object.fromEntries(
         ["approve", "reject", "request-info"].map((decision) => [
