@@ -100,7 +100,7 @@ export class SecretBox {
     return new TextDecoder().decode(await this.openBytes({ keyId: secret.keyId, sealed: bytes }, context));
   }
 
-  async openBytes({ keyId, sealed }: SealedBytes, context: string): Promise<Uint8Array> {
+  async openBytes({ keyId, sealed }: SealedBytes, context: string): Promise<Uint8Array<ArrayBuffer>> {
     const key = this.#keys.get(keyId);
     if (!key) throw new SecretBoxError(
         `secret was encrypted with key "${keyId}", which is not in ENCRYPTION_KEY; keep retired keys listed after the current one until every secret is re-encrypted`,

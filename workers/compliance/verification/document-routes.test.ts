@@ -24,9 +24,9 @@ const PDF = [0x25, 0x50, 0x44, 0x46, 0x2d, 0x31, 0x2e, 0x37, 0x0a];
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const JPEG = [0xff, 0xd8, 0xff, 0xe0];
 
-const upload = async (key: string, body: Uint8Array, contentType: string, kind = "registration_certificate") => {
+const upload = async (key: string, body: Uint8Array, contentType: string, kind = "registration_certificate", headers: Record<string, string> = {}) => {
   const res = await exports.default.fetch(
-    new Request(`https://api.test/v1/verification/documents?kind=${kind}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": contentType }, body }),
+    new Request(`https://api.test/v1/verification/documents?kind=${kind}`, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": contentType, ...headers }, body }),
   );
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined };
@@ -102,6 +102,20 @@ describe("/v1/verification/documents", () => {
     }
     expect((await upload(t.key, file(PDF, DOCUMENT_MAX_BYTES), "application/pdf")).status).toBe(201);
     expect((await api(t.key).get("/v1/verification/documents")).json.data.map((d: { size_bytes: number }) => d.size_bytes)).toEqual([DOCUMENT_MAX_BYTES]);
+    expect(await storedObjects(t.accountId)).toHaveLength(1);
+  });
+
+  it("stores the exact bytes of an upload sent with an Idempotency-Key (hashed as bytes, not decoded as text), and replays it", async () => {
+    const t = await createTenant();
+    const bytes = file(JPEG);
+    const headers = { "idempotency-key": crypto.randomUUID() };
+    const first = await upload(t.key, bytes, "image/jpeg", "other", headers);
+    expect(first.status, first.text).toBe(201);
+    expect(new Uint8Array(await (await download(t.accountId, first.json.id)).arrayBuffer())).toEqual(bytes);
+    const replay = await upload(t.key, bytes, "image/jpeg", "other", headers);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.json).toEqual(first.json);
+    expect((await upload(t.key, file(JPEG), "image/jpeg", "other", headers)).json.type).toBe("https://docs.ayb.dev/problems/idempotency-key-reused");
     expect(await storedObjects(t.accountId)).toHaveLength(1);
   });
 
