@@ -100,6 +100,12 @@ describe("/v1/verification/documents", () => {
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       expect(res.json.type).toBe(`https://docs.ayb.dev/problems/${problemType}`);
     }
+    // Streamed, with no Content-Length to refuse it by, the limit still holds.
+    const streamed = await exports.default.fetch(
+      new Request("https://api.test/v1/verification/documents", { method: "POST", headers: { authorization: `Bearer ${t.key}`, "content-type": "application/pdf" }, body: new Blob([file(PDF, DOCUMENT_MAX_BYTES + 1)]).stream() }),
+    );
+    expect(streamed.status).toBe(413);
+    expect(await storedObjects(t.accountId)).toEqual([]);
     expect((await upload(t.key, file(PDF, DOCUMENT_MAX_BYTES), "application/pdf")).status).toBe(201);
     expect((await api(t.key).get("/v1/verification/documents")).json.data.map((d: { size_bytes: number }) => d.size_bytes)).toEqual([DOCUMENT_MAX_BYTES]);
     expect(await storedObjects(t.accountId)).toHaveLength(1);
