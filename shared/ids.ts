@@ -32,6 +32,7 @@ export const newPhoneNumberId = () => `PN-${randomString(10)}`;
 export const newCallId = () => `CAL-${randomString(14)}`;
 export const newConsentId = () => `CNS-${randomString(10)}`;
 export const newCampaignId = () => `CMP-${randomString(10)}`;
+export const newDocumentId = () => `DOC-${randomString(14)}`;
 
 /** A secret API key: shown once, stored only as a hash. ~190 bits of entropy. */
 export const newApiKeySecret = () => `ayb_live_${randomString(32, KEY_ALPHABET)}`;
@@ -47,6 +48,7 @@ export const ID_PATTERNS = {
   call: new RegExp(`^CAL-${ALPHA}{14}$`),
   consent: new RegExp(`^CNS-${ALPHA}{10}$`),
   campaign: new RegExp(`^CMP-${ALPHA}{10}$`),
+  document: new RegExp(`^DOC-${ALPHA}{14}$`),
 } as const;
 
 /** Runs `insert` with fresh ids until one does not collide (a collision is astronomically rare, never silent). */

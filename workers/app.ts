@@ -38,6 +38,8 @@ import { auditWrites } from "./middleware/audit-writes.ts";
 import { privacyApi } from "./compliance/privacy/privacy-routes.ts";
 import { operatorVerificationsApi } from "./compliance/verification/operator-verification-routes.ts";
 import { verificationApi } from "./compliance/verification/verification-routes.ts";
+import { verificationDocumentsApi } from "./compliance/verification/document-routes.ts";
+import { DOCUMENT_MAX_BYTES } from "./compliance/verification/document-content.ts";
 import { twilioRoutes } from "./twilio/routes.ts";
 import { webhookDeliveriesApi } from "./webhooks/delivery-routes.ts";
 import { webhookEndpointsApi } from "./webhooks/endpoint-routes.ts";
@@ -52,7 +54,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, verifiedNumbersApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, oauthConnectApi, consoleApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, verifiedNumbersApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, verificationDocumentsApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, oauthConnectApi, consoleApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });
@@ -87,10 +89,14 @@ export function createApp() {
       maxAge: 600,
     }),
   );
-  // The campaign CSV upload is streamed under its own, larger limit (workers/campaigns/campaign-contact-routes.ts).
+  // The campaign CSV upload is streamed under its own, larger limit (workers/campaigns/campaign-contact-routes.ts);
+  // a verification document (raw bytes, workers/compliance/verification/document-routes.ts) under its own too.
   const apiBodies = limitBodies(API_BODY_LIMIT_BYTES);
   const csvBodies = limitBodies(CSV_UPLOAD_MAX_BYTES);
-  app.use("/v1/*", (c, next) => (/^\/v1\/campaigns\/[^/]+\/contacts\/csv$/.test(c.req.path) ? csvBodies(c, next) : apiBodies(c, next)));
+  const documentBodies = limitBodies(DOCUMENT_MAX_BYTES);
+  app.use("/v1/*", (c, next) =>
+    (/^\/v1\/campaigns\/[^/]+\/contacts\/csv$/.test(c.req.path) ? csvBodies : c.req.path === "/v1/verification/documents" ? documentBodies : apiBodies)(c, next),
+  );
   app.use("/twilio/*", limitBodies(WEBHOOK_BODY_LIMIT_BYTES));
   app.use("/stripe/*", limitBodies(WEBHOOK_BODY_LIMIT_BYTES));
   // A body's media type is checked per operation (415 only where a JSON body is declared and one was sent), after

@@ -76,6 +76,18 @@ describe("SecretBox", () => {
     await expectRejection(new SecretBox(K2).open(old, CONTEXT), /key "k1", which is not in ENCRYPTION_KEY/);
   });
 
+  it("seals bytes that are not text, opens them under a rotated ring, and refuses them tampered or in another context", async () => {
+    const bytes = new Uint8Array([0xff, 0xd8, 0xff, 0x00, 0x80, 0xfe]);
+    const sealed = await new SecretBox(K1).sealBytes(bytes, CONTEXT);
+    expect(sealed.keyId).toBe("k1");
+    expect(sealed.sealed.length).toBe(12 + bytes.length + 16);
+    expect(await new SecretBox(`${K2},${K1}`).openBytes(sealed, CONTEXT)).toEqual(bytes);
+    const tampered = sealed.sealed.slice();
+    tampered[12]! ^= 0x01;
+    await expectRejection(new SecretBox(K1).openBytes({ keyId: "k1", sealed: tampered }, CONTEXT), /could not be decrypted/);
+    await expectRejection(new SecretBox(K1).openBytes(sealed, "another-owner"), /could not be decrypted/);
+  });
+
   it.each([
     ["", /ENCRYPTION_KEY is not set/],
     [" , ", /ENCRYPTION_KEY is not set/],

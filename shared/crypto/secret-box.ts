@@ -14,6 +14,13 @@ export interface SealedSecret {
   ciphertext: string;
 }
 
+/** Sealed bytes and the id of the key that sealed them. */
+export interface SealedBytes {
+  keyId: string;
+  /** iv ‖ ciphertext+tag */
+  sealed: Uint8Array;
+}
+
 export class SecretBoxError extends Error {
   override name = "SecretBoxError";
 }
@@ -68,37 +75,42 @@ export class SecretBox {
   }
 
   async seal(plaintext: string, context: string): Promise<SealedSecret> {
+    const { keyId, sealed } = await this.sealBytes(encoder.encode(plaintext), context);
+    return { keyId, ciphertext: bytesToBase64(sealed) };
+  }
+
+  /** Seals bytes (a document): `sealed` is iv ‖ ciphertext+tag; store `keyId` beside it, so rotation can open it. */
+  async sealBytes(plaintext: Uint8Array, context: string): Promise<SealedBytes> {
     const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
     const key = await this.#keys.get(this.#currentKeyId)!;
-    const sealed = new Uint8Array(
-      await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, key, encoder.encode(plaintext)),
-    );
-    const out = new Uint8Array(IV_BYTES + sealed.length);
-    out.set(iv);
-    out.set(sealed, IV_BYTES);
-    return { keyId: this.#currentKeyId, ciphertext: bytesToBase64(out) };
+    const ciphertext = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, key, plaintext));
+    const sealed = new Uint8Array(IV_BYTES + ciphertext.length);
+    sealed.set(iv);
+    sealed.set(ciphertext, IV_BYTES);
+    return { keyId: this.#currentKeyId, sealed };
   }
 
   async open(secret: SealedSecret, context: string): Promise<string> {
-    const key = this.#keys.get(secret.keyId);
-    if (!key) throw new SecretBoxError(
-        `secret was encrypted with key "${secret.keyId}", which is not in ENCRYPTION_KEY; keep retired keys listed after the current one until every secret is re-encrypted`,
-      );
-    const unreadable = new SecretBoxError(`secret could not be decrypted with key "${secret.keyId}" (wrong key or tampered data)`);
     let bytes: Uint8Array;
     try {
       bytes = base64ToBytes(secret.ciphertext);
     } catch {
-      throw unreadable;
+      bytes = new Uint8Array();
     }
-    if (bytes.length < IV_BYTES + TAG_BYTES) throw unreadable;
-    try {
-      const plain = await crypto.subtle.decrypt(
-        { name: "AES-GCM", iv: bytes.subarray(0, IV_BYTES), additionalData: encoder.encode(context) },
-        await key,
-        bytes.subarray(IV_BYTES),
+    return new TextDecoder().decode(await this.openBytes({ keyId: secret.keyId, sealed: bytes }, context));
+  }
+
+  async openBytes({ keyId, sealed }: SealedBytes, context: string): Promise<Uint8Array<ArrayBuffer>> {
+    const key = this.#keys.get(keyId);
+    if (!key) throw new SecretBoxError(
+        `secret was encrypted with key "${keyId}", which is not in ENCRYPTION_KEY; keep retired keys listed after the current one until every secret is re-encrypted`,
       );
-      return new TextDecoder().decode(plain);
+    const unreadable = new SecretBoxError(`secret could not be decrypted with key "${keyId}" (wrong key or tampered data)`);
+    if (sealed.length < IV_BYTES + TAG_BYTES) throw unreadable;
+    try {
+      return new Uint8Array(
+        await crypto.subtle.decrypt({ name: "AES-GCM", iv: sealed.subarray(0, IV_BYTES), additionalData: encoder.encode(context) }, await key, sealed.subarray(IV_BYTES)),
+      );
     } catch {
       // Never include the ciphertext or key material in the message.
       throw unreadable;

@@ -9,3 +9,4 @@ export * from "./analytics-schema.ts";
 export * from "./trust-hub-schema.ts";
 export * from "./verification-schema.ts";
 export * from "./rescreening-schema.ts";
+export * from "./verification-documents-schema.ts";

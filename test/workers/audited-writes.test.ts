@@ -201,6 +201,10 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
     },
     "POST /v1/verification/submit": async () => (await filledCase(t.key, t.accountId), { path: "/v1/verification/submit" }),
     "POST /v1/verification/identity-session": async () => (await filledCase(t.key, t.accountId), { path: "/v1/verification/identity-session" }),
+    "POST /v1/verification/documents": async () => {
+      await editableCase(t.key, t.accountId);
+      return { path: "/v1/verification/documents?kind=other", body: "%PDF-1.7\naudited\n", headers: { "content-type": "application/pdf" } };
+    },
     ...Object.fromEntries(
       ["approve", "reject", "request-info"].map((decision) => [
         `POST /v1/operator/verifications/{id}/${decision}`,

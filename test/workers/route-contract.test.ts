@@ -8,7 +8,7 @@ import { registerWithTwilio, ringingCallee, telephonyTenant, type TelephonyTenan
 import { createEndpoint, receiverUrl, storedMessage } from "../../workers/webhooks/testing/webhook-fixtures.ts";
 import { analysableCall } from "../../workers/analysis/testing-fixtures.ts";
 import { createWorkflow, failedRun, sleepingRun } from "../../workers/workflows/testing/workflow-fixtures.ts";
-import { filledCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
+import { editableCase, filledCase, tenantInReview } from "../../workers/compliance/verification/verification-fixtures.ts";
 import { checkPath, textedCode } from "../../workers/compliance/trial/verified-number-fixtures.ts";
 
 /**
@@ -30,7 +30,7 @@ interface Operation {
   scope?: string;
   roles: Role[];
   hasBody: boolean;
-  /** The body is JSON (every body but the campaign CSV upload's). */
+  /** The body is JSON (every body but the campaign CSV upload's and the verification document's). */
   jsonBody: boolean;
   /** The response carries a secret: shown once, a replay is 409 `secret-already-shown`. */
   secretResponse: boolean;
@@ -298,6 +298,10 @@ describe("route contract", () => {
       "POST /v1/privacy/exports": async () => ({ path: "/v1/privacy/exports", body: { phone: uniquePhone() } }),
       "POST /v1/verification/submit": async () => (await filledCase(t.key, t.accountId), { path: "/v1/verification/submit" }),
       "POST /v1/verification/identity-session": async () => (await filledCase(t.key, t.accountId), { path: "/v1/verification/identity-session" }),
+      "POST /v1/verification/documents": async () => {
+        await editableCase(t.key, t.accountId);
+        return { path: "/v1/verification/documents?kind=other", body: "%PDF-1.7\ncontract\n", headers: { "content-type": "application/pdf" } };
+      },
       ...Object.fromEntries(
         ["approve", "reject", "request-info"].map((decision) => [
           `POST /v1/operator/verifications/{id}/${decision}`,

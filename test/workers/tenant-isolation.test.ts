@@ -179,6 +179,7 @@ describe("tenant isolation", () => {
     const v = api(victim.key);
     const consented = "+14155550166";
     await v.post("/v1/consent", { phone: consented, consent_type: "marketing", source: "web form" });
+    expect((await v.post("/v1/verification/documents?kind=other", "%PDF-1.7\nvictim\n", { "content-type": "application/pdf" })).status).toBe(201);
     const victimNumber = (await v.get("/v1/phone-numbers")).json.data[0];
     await env.DB.prepare(
       "INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at) VALUES ('CAL-2222222222XXZZ', ?, ?, 1, 'inbound', '+12125550100', ?, 'completed', '2026-11-01T00:00:00Z')",
@@ -220,6 +221,8 @@ describe("tenant isolation", () => {
       `/v1/calls?to=${encodeURIComponent(victim.number)}`,
       `/v1/phone-numbers?agent_id=${victim.agentId}`,
       `/v1/consent?phone=${encodeURIComponent(consented)}`,
+      // The account is the caller's: the victim's verification documents are not listed.
+      "/v1/verification/documents",
     ];
     for (const path of filtered) {
       const res = await api(attacker.key).get(path);

@@ -51,7 +51,7 @@ export const idempotency =
       accountId: accountId || "operator",
       key,
       principal: actor,
-      requestHash: await sha256Hex(`${c.req.method} ${c.req.path}\n${await c.req.text()}`),
+      requestHash: await requestHash(c),
     };
     const db = database(c.env.DB);
     const where = and(eq(idempotencyKeys.accountId, claim.accountId), eq(idempotencyKeys.key, key));
@@ -82,6 +82,20 @@ export const idempotency =
     const body = await c.res.clone().text();
     await db.update(idempotencyKeys).set({ status: c.res.status, responseBody: body, responseHeaders: headers }).where(where).run();
   };
+
+/**
+ * Hashes the method, path and body's bytes. Read as bytes, not text: a binary upload (a verification document) read
+ * as text would be cached as text, and handed back to its handler re-encoded, not as sent. A UTF-8 body hashes as
+ * its text did.
+ */
+async function requestHash(c: Context<AppEnv>): Promise<string> {
+  const head = new TextEncoder().encode(`${c.req.method} ${c.req.path}\n`);
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  const all = new Uint8Array(head.length + body.length);
+  all.set(head);
+  all.set(body, head.length);
+  return sha256Hex(all);
+}
 
 /** Claims the key for this request, or returns the live row of an earlier request that holds it. */
 async function claimKey(db: Database, claim: Pick<StoredRequest, "accountId" | "key" | "principal" | "requestHash">): Promise<StoredRequest | undefined> {

@@ -22,6 +22,8 @@ import { CaseSealer } from "./case-sealing.ts";
 import { registerApprovedAccount } from "./trust-hub-handoff.ts";
 import { readCase, reviewedView } from "./case-store.ts";
 import { Decision, Rejection, ReviewedCase } from "./verification-schemas.ts";
+import { ReviewedCaseWithDocuments } from "./document-schemas.ts";
+import { documentView, listDocuments } from "./document-store.ts";
 
 export const operatorVerificationsApi = resourceApp();
 
@@ -80,16 +82,16 @@ operatorVerificationsApi.openapi(
   operatorRoute({
     method: "get",
     path: "/operator/verifications/{id}",
-    summary: "One account's verification case, decrypted, with its evidence (screening matches, identity checks, decisions)",
+    summary: "One account's verification case, decrypted, with its evidence (screening matches, identity checks, decisions) and documents",
     request: { params: AccountParam },
-    responses: { 200: jsonResponse(ReviewedCase, "The case."), ...UNAVAILABLE },
+    responses: { 200: jsonResponse(ReviewedCaseWithDocuments, "The case, with its documents (download each from `…/documents/{doc_id}`)."), ...UNAVAILABLE },
   }),
   async (c) => {
     const { id } = c.req.valid("param");
     const sealer = new CaseSealer(c.env.ENCRYPTION_KEY);
-    const row = await withBillingDb(c.env, (db) => readCase(db, id));
+    const [row, documents] = await withBillingDb(c.env, (db) => Promise.all([readCase(db, id), listDocuments(db, id)]));
     if (!row) throw notFound("verification case");
-    return c.json(await reviewedView(sealer, row), 200);
+    return c.json({ ...(await reviewedView(sealer, row)), documents: documents.map(documentView) }, 200);
   },
 );
 
