@@ -8,6 +8,7 @@ import { applyRetention } from "../compliance/retention/retention-job.ts";
 import { dispatchCampaignWindows } from "../campaigns/campaign-windows-job.ts";
 import { startDueScheduledRuns } from "../workflows/scheduled-runs.ts";
 import { resumeTrustHubRegistrations } from "../compliance/trust-hub/resume-job.ts";
+import { purgeExpiredFlows } from "../integrations/oauth-states.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
 export interface ScheduledJob {
@@ -26,6 +27,7 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "dispatch-campaign-windows", run: (env, now) => dispatchCampaignWindows(env, now) },
   { name: "start-scheduled-workflows", run: (env, now) => startDueScheduledRuns(env, now) },
   { name: "resume-trust-hub", run: (env, now) => resumeTrustHubRegistrations(env, now) },
+  { name: "purge-oauth-states", run: async (env, now) => ({ deleted: await purgeExpiredFlows(env, now) }) },
 ];
 
 /**
