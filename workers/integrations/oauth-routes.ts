@@ -82,15 +82,10 @@ oauthConnectApi.openapi(
 
 /**
  * `return_to` as a path on the platform's origin, or a 422: resolving it against the origin and comparing origins
- * also catches `//evil.example`, `/\\evil.example` and `javascript:`, which a prefix check would let through.
+ * also catches `//evil.example`, `/\evil.example` and `javascript:`, which a prefix check would let through.
  */
 function sameOriginPath(base: string, returnTo: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(returnTo, base);
-  } catch {
-    url = undefined;
-  }
+  const url = URL.canParse(returnTo, base) ? new URL(returnTo, base) : undefined;
   if (!url || url.origin !== new URL(base).origin) {
     const detail = `return_to must be on this platform's origin (${new URL(base).origin})`;
     throw new ApiError("validation-error", detail, { errors: [{ path: "return_to", message: detail, code: "cross_origin" }] });
