@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { database } from "./client.ts";
 import { securityEventCounts, securityEvents } from "./schema.ts";
 
-export type SecurityEventKind = "twilio_signature_invalid" | "stream_token_invalid" | "stream_before_start";
+export type SecurityEventKind = "twilio_signature_invalid" | "stream_token_invalid" | "stream_before_start" | "oauth_browser_mismatch";
 
 /** Rows kept per kind, source and minute; everything beyond is only counted (security_event_counts). */
 export const SECURITY_EVENT_SAMPLES_PER_MINUTE = 10;

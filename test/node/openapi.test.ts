@@ -124,14 +124,17 @@ describe("OpenAPI document", { timeout: 30_000 }, () => {
     }
   });
 
-  it("describes the OAuth callback as authenticated by its state alone, and the connect route that starts it", async () => {
+  it("describes the OAuth callback as authenticated by its state and the flow's cookie, and the connect route that starts it and sets the cookie", async () => {
     const doc = await openApiDocument();
     const callback = doc.paths["/oauth/callback"].get;
     expect(callback.security).toEqual([]);
     expect(callback.parameters.filter((p: any) => p.in === "query").map((p: any) => [p.name, p.required ?? false])).toEqual(expect.arrayContaining([["state", true], ["code", false]]));
-    expect(Object.keys(callback.responses)).toEqual(expect.arrayContaining(["200", "422", "502"]));
+    expect(Object.keys(callback.responses)).toEqual(expect.arrayContaining(["200", "302", "403", "422", "502"]));
+    expect(callback.responses["302"].headers.Location).toBeDefined();
     const connect = doc.paths["/v1/integrations/{name}/connect"].get;
     expect(connect.security).toEqual([{ bearer: ["account:write"] }]);
+    expect(connect.parameters.map((p: any) => [p.name, p.in])).toEqual(expect.arrayContaining([["return_to", "query"]]));
+    expect(connect.responses["200"].headers["Set-Cookie"]).toBeDefined();
     expect(resolve(doc, connect.responses["200"].content["application/json"].schema).required).toEqual(["authorize_url", "expires_at"]);
   });
 

@@ -18,7 +18,7 @@ const tokenRequests = async (vendor: string, marker: string) => (await vendorReq
 describe("OAuth connect flow (authorization code with PKCE) against the vendor stand-ins", () => {
   it("connects HubSpot: the authorize URL carries state and an S256 challenge, the callback exchanges the code with its verifier, and actions use the sealed token", async () => {
     const t = await createTenant();
-    const { url, state } = await startConnect(t.key, "hubspot");
+    const { url, state, cookie } = await startConnect(t.key, "hubspot");
     expect(url.pathname).toBe("/oauth/authorize");
     expect(Object.fromEntries(url.searchParams)).toMatchObject({
       response_type: "code",
@@ -32,7 +32,7 @@ describe("OAuth connect flow (authorization code with PKCE) against the vendor s
 
     const back = await consent(url);
     const code = back.searchParams.get("code")!;
-    const res = await callback(back);
+    const res = await callback(back, cookie);
     expect(res.status, res.text).toBe(200);
     expect(res.json).toMatchObject({ name: "hubspot", connection: "connected" });
 
@@ -58,7 +58,7 @@ describe("OAuth connect flow (authorization code with PKCE) against the vendor s
     expect(audit.results).toEqual([expect.objectContaining({ resource: "hubspot", actor: expect.stringMatching(/^key:/) })]);
 
     // The same callback again: the state was single-use.
-    const replay = await callback(back);
+    const replay = await callback(back, cookie);
     expect(replay.status).toBe(422);
     expect(replay.headers.get("content-type")).toContain("application/problem+json");
     expect(replay.json.errors[0]).toMatchObject({ path: "state", code: "unknown_state" });
@@ -72,7 +72,7 @@ describe("OAuth connect flow (authorization code with PKCE) against the vendor s
     expect((await request("GET", "/oauth/callback?code=x")).json.errors[0]).toMatchObject({ path: "state" });
 
     const denied = await startConnect(t.key, "google_calendar");
-    const deniedAnswer = await request("GET", `/oauth/callback?state=${denied.state}&error=access_denied`);
+    const deniedAnswer = await request("GET", `/oauth/callback?state=${denied.state}&error=access_denied`, { headers: { cookie: denied.cookie } });
     expect(deniedAnswer.status).toBe(422);
     expect(deniedAnswer.json.errors[0]).toMatchObject({ code: "authorization_refused" });
 
@@ -81,7 +81,7 @@ describe("OAuth connect flow (authorization code with PKCE) against the vendor s
     const b = await startConnect(t.key, "google_calendar");
     const swapped = new URL(a.url);
     swapped.searchParams.set("state", b.state);
-    const res = await callback(await consent(swapped));
+    const res = await callback(await consent(swapped), b.cookie);
     expect(res.status).toBe(422);
     expect(res.json.errors[0]).toMatchObject({ path: "code", code: "code_refused" });
     expect(res.json.detail).toContain("invalid code verifier");
@@ -92,7 +92,7 @@ describe("OAuth connect flow (authorization code with PKCE) against the vendor s
     const t = await createTenant();
     const flow = { accountId: t.accountId, actor: "user:USR-TEST", integration: "salesforce", redirectUri: "https://api.test/oauth/callback" };
     const fresh = await startFlow(env, flow);
-    expect(await consumeFlow(env, fresh.state)).toMatchObject({ accountId: t.accountId, actor: "user:USR-TEST", integration: "salesforce" });
+    expect(await consumeFlow(env, fresh.state)).toMatchObject({ accountId: t.accountId, actor: "user:USR-TEST", integration: "salesforce", bindingHash: createHash("sha256").update(fresh.browserNonce).digest("hex"), returnTo: null });
     expect(await consumeFlow(env, fresh.state)).toBeUndefined();
     const late = await startFlow(env, flow);
     expect(await consumeFlow(env, late.state, Date.now() + OAUTH_STATE_TTL_MS + 1)).toBeUndefined();

@@ -14,15 +14,22 @@ export interface StartedFlow {
   state: string;
   codeChallenge: string;
   expiresAt: string;
+  /** The nonce for the starting browser's cookie; only its SHA-256 is stored. */
+  browserNonce: string;
 }
 
 /**
- * Starts a connect flow: a fresh state and PKCE verifier, stored (hashed, sealed) for the account and actor. The
- * account's expired flows are deleted on the way, so abandoned ones do not pile up.
+ * Starts a connect flow: a fresh state, PKCE verifier and browser nonce, stored (hashed, sealed) for the account and
+ * actor. The account's expired flows are deleted on the way; the scheduled sweep takes everyone else's.
  */
-export async function startFlow(env: Pick<Env, "DB" | "ENCRYPTION_KEY">, flow: { accountId: string; actor: string; integration: string; redirectUri: string }, now = Date.now()): Promise<StartedFlow> {
+export async function startFlow(
+  env: Pick<Env, "DB" | "ENCRYPTION_KEY">,
+  flow: { accountId: string; actor: string; integration: string; redirectUri: string; returnTo?: string | null },
+  now = Date.now(),
+): Promise<StartedFlow> {
   const state = randomToken();
   const verifier = randomToken();
+  const browserNonce = randomToken();
   const stateHash = await sha256Hex(state);
   const expiresAt = new Date(now + OAUTH_STATE_TTL_MS).toISOString();
   const db = database(env.DB);
@@ -31,12 +38,13 @@ export async function startFlow(env: Pick<Env, "DB" | "ENCRYPTION_KEY">, flow: {
     db.insert(oauthStates).values({
       stateHash,
       ...flow,
+      bindingHash: await sha256Hex(browserNonce),
       codeVerifier: await new SecretBox(env.ENCRYPTION_KEY).seal(verifier, verifierContext(stateHash)),
       expiresAt,
       createdAt: nowIso(),
     }),
   ]);
-  return { state, codeChallenge: await codeChallenge(verifier), expiresAt };
+  return { state, codeChallenge: await codeChallenge(verifier), expiresAt, browserNonce };
 }
 
 export interface ConsumedFlow {
@@ -45,6 +53,8 @@ export interface ConsumedFlow {
   integration: string;
   redirectUri: string;
   codeVerifier: string;
+  bindingHash: string;
+  returnTo: string | null;
 }
 
 /**
@@ -56,6 +66,13 @@ export async function consumeFlow(env: Pick<Env, "DB" | "ENCRYPTION_KEY">, state
   const [row] = await database(env.DB).delete(oauthStates).where(eq(oauthStates.stateHash, stateHash)).returning();
   if (!row || Date.parse(row.expiresAt) <= now) return undefined;
   const codeVerifier = await new SecretBox(env.ENCRYPTION_KEY).open(row.codeVerifier, verifierContext(stateHash));
-  return { accountId: row.accountId, actor: row.actor, integration: row.integration, redirectUri: row.redirectUri, codeVerifier };
+  const { accountId, actor, integration, redirectUri, bindingHash, returnTo } = row;
+  return { accountId, actor, integration, redirectUri, codeVerifier, bindingHash, returnTo };
+}
+
+/** The scheduled sweep: deletes every account's flows that expired before `now` (abandoned at the vendor). */
+export async function purgeExpiredFlows(env: Pick<Env, "DB">, now: Date): Promise<number> {
+  const deleted = await database(env.DB).delete(oauthStates).where(lt(oauthStates.expiresAt, now.toISOString())).returning({ stateHash: oauthStates.stateHash });
+  return deleted.length;
 }
 

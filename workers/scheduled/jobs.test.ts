@@ -2,6 +2,8 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../index.ts";
+import { createTenant } from "../../test/workers/api-client.ts";
+import { OAUTH_STATE_TTL_MS, startFlow } from "../integrations/oauth-states.ts";
 import { runScheduledJobs, type ScheduledJob } from "./jobs.ts";
 
 const CRON = "17 * * * *";
@@ -28,6 +30,18 @@ describe("scheduled handler", () => {
     await trigger();
     const { results } = await env.DB.prepare("SELECT key FROM idempotency_keys WHERE account_id = ? ORDER BY key").bind(account).all();
     expect(results).toEqual([{ key: "a-day-old" }, { key: "fresh" }]);
+  });
+
+  it("deletes OAuth connect flows that expired before the trigger's time and keeps the others", async () => {
+    const t = await createTenant();
+    const flow = { accountId: t.accountId, actor: "user:USR-TEST", integration: "hubspot", redirectUri: "https://api.test/oauth/callback" };
+    // Started 10 minutes and 1 ms before the trigger: expired 1 ms before it. Started 10 minutes before: expires at it.
+    const expired = await startFlow(env, flow, SCHEDULED_AT - OAUTH_STATE_TTL_MS - 1);
+    const atTheEdge = await startFlow(env, flow, SCHEDULED_AT - OAUTH_STATE_TTL_MS);
+    await trigger();
+    const { results } = await env.DB.prepare("SELECT expires_at FROM oauth_states WHERE account_id = ?").bind(t.accountId).all();
+    expect(results).toEqual([{ expires_at: atTheEdge.expiresAt }]);
+    expect(expired.expiresAt).toBe("2026-03-02T11:59:59.999Z");
   });
 
   it("runs every job although one fails, then reports the failure", async () => {
