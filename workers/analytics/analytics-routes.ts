@@ -3,14 +3,15 @@ import { jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
 import { UNAVAILABLE, withBillingDb } from "../billing/billing-db.ts";
 import { AnalyticsQuery, MEASURES } from "./analytics-query.ts";
 import { analyticsReport } from "./analytics-report.ts";
+import { REPORT_SOURCES } from "./report-queries.ts";
 
 const CallAnalytics = z
   .object({
     time_zone: z.string().openapi({ description: "The account's IANA time zone, in which buckets are cut (UTC without a billing side)." }),
     currency: z.string().nullable().openapi({ description: "The currency of `cost` (in minor units); null without a billing side." }),
-    source: z.enum(["turns", "rollups"]).openapi({
+    source: z.enum(REPORT_SOURCES).openapi({
       description:
-        "What answered: `turns`, the raw call and turn rows (ranges under 48 hours, ends not on whole hours, or a zone whose offset is not whole hours), with exact percentiles; `rollups`, the hourly rollups, with the same counts and sums and each percentile within 2 % of the exact one.",
+        "What answered: `turns`, the raw call and turn rows (ranges under 48 hours, ends not on whole hours, or a zone whose offset is not whole hours), with exact percentiles; `rollups`, the hourly rollups, with the same counts and sums and each percentile within 2 % of the exact one; `daily_rollups`, the daily rollups in the account's zone (days, weeks or a total over 7 days or more, from local midnight to local midnight), with the very answers of the hourly ones.",
     }),
     rows: z.array(
       z
