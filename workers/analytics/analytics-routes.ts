@@ -42,7 +42,7 @@ analyticsApi.openapi(
     tags: ["Analytics"],
     summary: "Call counts, minutes, cost and latency percentiles over time and by agent, version, number, direction or end reason",
     description:
-      "Calls are placed by when they started. `minutes` is the billed duration; `cost` is the settled charge in minor units. Latency percentiles (`v2v`, `stt`, `llm_ttft`, `tts_ttfb`, `overhead` × `p50`, `p90`, `p99`) are never averaged across buckets: short ranges compute them over the raw turn rows (`percentile_cont`), ranges of 48 hours or more on whole hours over hourly mergeable log-scale histograms, within 2 % (`source` says which). A call appears once it has been settled.",
+      "Calls are placed by when they started. `minutes` is the billed duration; `cost` is the settled charge in minor units. Latency percentiles (`v2v`, `stt`, `llm_ttft`, `tts_ttfb`, `overhead` × `p50`, `p90`, `p99`) are never averaged across buckets: short ranges compute them over the raw turn rows (`percentile_cont`), ranges of 48 hours or more on whole hours over hourly mergeable log-scale histograms, within 2 %, and day, week or total reports over 7 days or more from local midnight to local midnight over daily ones in the account's zone, with the same answers (`source` says which). A call appears once it has been settled.",
     request: { query: AnalyticsQuery },
     responses: { 200: jsonResponse(CallAnalytics, "The series or breakdown."), ...UNAVAILABLE },
   }),
