@@ -18,6 +18,8 @@ export interface AnalyticsPlan extends SeedPlan {
 }
 
 export const ANALYTICS_FULL: AnalyticsPlan = { calls: 1_000_000, tenantCalls: 100_000, otherTenants: 90, turnsPerCall: 10, reps: 20 };
+/** A few minutes on the shared machine: the tenant's hours as dense as the full run's third, few other tenants. */
+export const ANALYTICS_REDUCED: AnalyticsPlan = { calls: 40_000, tenantCalls: 30_000, otherTenants: 10, turnsPerCall: 10, reps: 5 };
 export const ANALYTICS_SMALL: AnalyticsPlan = { calls: 3_000, tenantCalls: 1_000, otherTenants: 20, turnsPerCall: 10, reps: 2 };
 
 const DAY_MS = 86_400_000;
