@@ -35,7 +35,7 @@ export function renderAnalytics(r: AnalyticsResults): string[] {
   const ms = (v: number) => v.toFixed(0);
   const lines = [
     `Seeded ${r.seed.rows.call_facts!.toLocaleString("en")} calls and ${r.seed.rows.turn_facts!.toLocaleString("en")} turns; the tenant ${r.seed.rows["call_facts (tenant)"]!.toLocaleString("en")} calls and ${r.seed.rows["turn_facts (tenant)"]!.toLocaleString("en")} turns over 30 days.`,
-    `Rollups: ${r.seed.rows.call_rollups_hourly!.toLocaleString("en")} rows (the tenant's ${r.seed.rows["call_rollups_hourly (tenant)"]!.toLocaleString("en")}: 6 grains × 720 hours × their groups).`,
+    `Rollups: ${r.seed.rows.call_rollups_hourly!.toLocaleString("en")} rows (the tenant's ${r.seed.rows["call_rollups_hourly (tenant)"]!.toLocaleString("en")}: 6 grains × 720 hours × their groups); daily rollups: the tenant's ${r.seed.rows["call_rollups_daily (tenant)"]!.toLocaleString("en")} rows (6 grains × 30 days × their groups).`,
     `Seeding: facts ${ms(r.seed.factsS)} s, turns ${ms(r.seed.turnsS)} s, rollups ${ms(r.seed.rollupsS)} s, vacuum analyze ${ms(r.seed.analyzeS)} s. Each query: 1 warm-up, then ${r.plan.reps} runs through \`analyticsReport\` over the Neon driver and the WebSocket bridge.`,
     "",
     `| dashboard query | source | rows | p50 ms | p95 ms | max ms | p95 < ${DASHBOARD_P95_TARGET_MS} ms |`,
