@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
+import { eq, sql, TransactionRollbackError } from "drizzle-orm";
+import backfill from "../../migrations/postgres/0017_analytics_daily_rollups_backfill.sql?raw";
 import { describe, expect, it } from "vitest";
-import { withPostgres } from "../../shared/pg/client.ts";
-import { billingAccounts } from "../../shared/pg/schema.ts";
+import { withPostgres, type PgDatabase } from "../../shared/pg/client.ts";
+import { billingAccounts, callRollupsDaily } from "../../shared/pg/schema.ts";
 import { api } from "../../test/workers/api-client.ts";
 import { billedTenant } from "../../test/workers/billing-fixtures.ts";
 import { seedFacts, type SeededCall } from "./testing-fixtures.ts";
@@ -117,5 +118,31 @@ describe("GET /v1/analytics/calls over the daily rollups", () => {
     await seedFacts(t.accountId, [{ startedAt: "2026-06-10T22:30:00Z", costMinor: 9 }]);
     const after = await query(t.key, { from: "2026-05-31T22:00:00Z", to: "2026-06-30T22:00:00Z", interval: "day", measures: "count,cost" });
     expect([after.json.source, after.json.rows]).toEqual(["daily_rollups", [{ start: "2026-06-10T22:00:00Z", local_start: "2026-06-11T00:00:00", count: 1, cost: 9 }]]);
+  });
+
+  it("backfills the daily rows the consumer would have written (the custom migration)", async () => {
+    const t = await billedTenant({ time_zone: "America/New_York" });
+    await seedFacts(t.accountId, callsAround("2026-10-30T04:10:00Z"));
+    const ofTenant = (db: Pick<PgDatabase, "select">) =>
+      db.select().from(callRollupsDaily).where(eq(callRollupsDaily.accountId, t.accountId)).orderBy(callRollupsDaily.grain, callRollupsDaily.day, callRollupsDaily.agentId, callRollupsDaily.agentVersion, callRollupsDaily.number, callRollupsDaily.direction, callRollupsDaily.endReason);
+    const kept = await withPostgres(env, ofTenant);
+    expect(kept.length).toBeGreaterThan(6);
+    // Rebuilt from the facts alone, inside a transaction rolled back, so the other tests' rows are untouched (the
+    // table lock first, so their writers wait for it rather than take row locks in an order of their own).
+    let rebuilt: typeof kept = [];
+    await withPostgres(env, (db) =>
+      db
+        .transaction(async (tx) => {
+          await tx.execute(sql`lock table call_rollups_daily in exclusive mode`);
+          await tx.execute(sql`delete from call_rollups_daily`);
+          await tx.execute(sql.raw(backfill));
+          rebuilt = await ofTenant(tx);
+          tx.rollback();
+        })
+        .catch((e: unknown) => {
+          if (!(e instanceof TransactionRollbackError)) throw e;
+        }),
+    );
+    expect(rebuilt).toEqual(kept);
   });
 });
