@@ -53,9 +53,9 @@ export async function analyticsReport(db: PgDatabase, accountId: string, q: Anal
 }
 
 /**
- * Daily rollups first, for days, weeks or a total over a week or more (`dailyRollupsFit`). Hourly rollups are in UTC: they answer exactly only when the range starts and ends on whole hours and every hour
- * in it starts a local hour too (not in zones half an hour off, like Asia/Kolkata), so that no hour straddles two
- * periods.
+ * Daily rollups first, for days, weeks or a total over a week or more (`dailyRollupsFit`). Hourly rollups are in
+ * UTC: they answer exactly only when the range starts and ends on whole hours and every hour in it starts a local
+ * hour too (not in zones half an hour off, like Asia/Kolkata), so that no hour straddles two periods.
  */
 async function reportSource(db: PgDatabase, accountId: string, q: AnalyticsQuery, timeZone: string): Promise<ReportSource> {
   const from = Date.parse(q.from);
