@@ -79,7 +79,7 @@ export async function seedAnalytics(db: PgDatabase, plan: SeedPlan): Promise<See
       order by c.started_at, k`),
   );
 
-  // The bench tenant's calls only: hourly histograms of six grains barely merge for tenants with a few calls an hour,
+  // The bench tenant's calls only (hourly and daily rollups, as the consumer adds both): hourly histograms of six grains barely merge for tenants with a few calls an hour,
   // so rolling up the others' 900k calls would cost this shared machine many minutes, and the tenant's queries read
   // its own rows by index prefix (account, grain, hour) whatever the others hold.
   const rollupsS = await timed(() =>
@@ -89,10 +89,10 @@ export async function seedAnalytics(db: PgDatabase, plan: SeedPlan): Promise<See
     }),
   );
   // Vacuumed too, as autovacuum leaves tables that grow by appends: index-only scans need the visibility map.
-  const analyzeS = await timed(() => db.execute(sql`vacuum analyze call_facts, turn_facts, call_rollups_hourly`));
+  const analyzeS = await timed(() => db.execute(sql`vacuum analyze call_facts, turn_facts, call_rollups_hourly, call_rollups_daily`));
 
   const rows: Record<string, number> = {};
-  for (const table of ["call_facts", "turn_facts", "call_rollups_hourly"]) {
+  for (const table of ["call_facts", "turn_facts", "call_rollups_hourly", "call_rollups_daily"]) {
     const all = await db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`);
     const tenant = await db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)} where account_id = ${BENCH_TENANT}`);
     rows[table] = all.rows[0]!.n;

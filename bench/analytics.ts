@@ -18,6 +18,8 @@ export interface AnalyticsPlan extends SeedPlan {
 }
 
 export const ANALYTICS_FULL: AnalyticsPlan = { calls: 1_000_000, tenantCalls: 100_000, otherTenants: 90, turnsPerCall: 10, reps: 20 };
+/** A few minutes on the shared machine: the tenant's hours as dense as the full run's third, few other tenants. */
+export const ANALYTICS_REDUCED: AnalyticsPlan = { calls: 40_000, tenantCalls: 30_000, otherTenants: 10, turnsPerCall: 10, reps: 5 };
 export const ANALYTICS_SMALL: AnalyticsPlan = { calls: 3_000, tenantCalls: 1_000, otherTenants: 20, turnsPerCall: 10, reps: 2 };
 
 const DAY_MS = 86_400_000;
@@ -120,7 +122,7 @@ async function compareWithRaw(
     exact = await analyticsReport(db, BENCH_TENANT, rawQuery);
     samples.push(performance.now() - t0);
   }
-  if (exact!.source !== "turns" || fromRollups.source !== "rollups") throw new Error(`expected rollups against turns, got ${fromRollups.source} and ${exact!.source}`);
+  if (exact!.source !== "turns" || fromRollups.source === "turns") throw new Error(`expected rollups against turns, got ${fromRollups.source} and ${exact!.source}`);
   if (exact!.rows.length !== fromRollups.rows.length) throw new Error(`rollups answered ${fromRollups.rows.length} rows, the raw rows ${exact!.rows.length}`);
   let maxRelativeDeviation = 0;
   exact!.rows.forEach((row, i) => {

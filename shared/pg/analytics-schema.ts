@@ -97,6 +97,31 @@ const rollupKey = {
   endReason: text("end_reason"),
 };
 
+/** What a rollup row sums, hourly or daily. */
+const rollupMeasures = {
+  calls: integer("calls").notNull(),
+  durationS: bigint("duration_s", { mode: "number" }).notNull(),
+  costMinor: bigint("cost_minor", { mode: "number" }).notNull(),
+  turns: bigint("turns", { mode: "number" }).notNull(),
+  interruptions: bigint("interruptions", { mode: "number" }).notNull(),
+  toolCalls: bigint("tool_calls", { mode: "number" }).notNull(),
+  providerFailures: bigint("provider_failures", { mode: "number" }).notNull(),
+  /** Calls with a success verdict (call_facts.succeeded not null), and those of them that succeeded: `success_rate`. */
+  judgedCalls: integer("judged_calls").notNull().default(0),
+  succeededCalls: integer("succeeded_calls").notNull().default(0),
+  // Per stage, the non-empty buckets in ascending order and their counts (two arrays unnest together).
+  v2vBuckets: integer("v2v_buckets").array().notNull(),
+  v2vCounts: integer("v2v_counts").array().notNull(),
+  sttBuckets: integer("stt_buckets").array().notNull(),
+  sttCounts: integer("stt_counts").array().notNull(),
+  llmTtftBuckets: integer("llm_ttft_buckets").array().notNull(),
+  llmTtftCounts: integer("llm_ttft_counts").array().notNull(),
+  ttsTtfbBuckets: integer("tts_ttfb_buckets").array().notNull(),
+  ttsTtfbCounts: integer("tts_ttfb_counts").array().notNull(),
+  overheadBuckets: integer("overhead_buckets").array().notNull(),
+  overheadCounts: integer("overhead_counts").array().notNull(),
+};
+
 /**
  * call_facts summed per account, hour and grain, with the mergeable latency histograms of their agent turns: per
  * stage, how many spans fell in each log-scale bucket (`<stage>_buckets`, `<stage>_counts`; workers/analytics/
@@ -110,30 +135,37 @@ export const callRollups = pgTable(
   "call_rollups_hourly",
   {
     ...rollupKey,
-    calls: integer("calls").notNull(),
-    durationS: bigint("duration_s", { mode: "number" }).notNull(),
-    costMinor: bigint("cost_minor", { mode: "number" }).notNull(),
-    turns: bigint("turns", { mode: "number" }).notNull(),
-    interruptions: bigint("interruptions", { mode: "number" }).notNull(),
-    toolCalls: bigint("tool_calls", { mode: "number" }).notNull(),
-    providerFailures: bigint("provider_failures", { mode: "number" }).notNull(),
-    /** Calls with a success verdict (call_facts.succeeded not null), and those of them that succeeded: `success_rate`. */
-    judgedCalls: integer("judged_calls").notNull().default(0),
-    succeededCalls: integer("succeeded_calls").notNull().default(0),
-    // Per stage, the non-empty buckets in ascending order and their counts (two arrays unnest together).
-    v2vBuckets: integer("v2v_buckets").array().notNull(),
-    v2vCounts: integer("v2v_counts").array().notNull(),
-    sttBuckets: integer("stt_buckets").array().notNull(),
-    sttCounts: integer("stt_counts").array().notNull(),
-    llmTtftBuckets: integer("llm_ttft_buckets").array().notNull(),
-    llmTtftCounts: integer("llm_ttft_counts").array().notNull(),
-    ttsTtfbBuckets: integer("tts_ttfb_buckets").array().notNull(),
-    ttsTtfbCounts: integer("tts_ttfb_counts").array().notNull(),
-    overheadBuckets: integer("overhead_buckets").array().notNull(),
-    overheadCounts: integer("overhead_counts").array().notNull(),
+    ...rollupMeasures,
   },
   (t) => [
     unique("call_rollups_hourly_key").on(t.accountId, t.grain, t.hour, t.agentId, t.agentVersion, t.number, t.direction, t.endReason).nullsNotDistinct(),
     check("call_rollups_hourly_grain", oneOf("grain", ROLLUP_GRAINS)),
+  ],
+);
+
+/**
+ * The same sums and histograms per account, grain and local day of the account's time zone (`day`: the instant the
+ * day starts; 23 or 25 hours across a daylight-saving change). A day is only a day in one zone, so `time_zone` is part
+ * of the key: rows are written in the zone the account has when its call is recorded, and a report reads them only
+ * where every day row of its range is in the account's present zone (otherwise it falls back to the hourly rollups;
+ * workers/analytics/analytics-report.ts). Maintained in the same transactions as the hourly rows.
+ */
+export const callRollupsDaily = pgTable(
+  "call_rollups_daily",
+  {
+    accountId: rollupKey.accountId,
+    grain: rollupKey.grain,
+    day: timestamp("day", { withTimezone: true }).notNull(),
+    timeZone: text("time_zone").notNull(),
+    agentId: rollupKey.agentId,
+    agentVersion: rollupKey.agentVersion,
+    number: rollupKey.number,
+    direction: rollupKey.direction,
+    endReason: rollupKey.endReason,
+    ...rollupMeasures,
+  },
+  (t) => [
+    unique("call_rollups_daily_key").on(t.accountId, t.grain, t.day, t.timeZone, t.agentId, t.agentVersion, t.number, t.direction, t.endReason).nullsNotDistinct(),
+    check("call_rollups_daily_grain", oneOf("grain", ROLLUP_GRAINS)),
   ],
 );

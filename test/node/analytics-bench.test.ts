@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ANALYTICS_SMALL, DASHBOARD, runAnalyticsBench } from "../../bench/analytics.ts";
 import { renderAnalytics } from "../../bench/analytics-run.ts";
-import { ROLLUP_MIN_RANGE_HOURS } from "../../workers/analytics/analytics-report.ts";
+import { DAILY_ROLLUP_MIN_RANGE_DAYS, ROLLUP_MIN_RANGE_HOURS } from "../../workers/analytics/analytics-report.ts";
 
 // Bench section 9 at small scale: the seeding, every dashboard query and the comparison with the raw rows run
 // end to end against a real Postgres; no figure is asserted (speed is the full bench's business).
@@ -14,10 +14,16 @@ describe("analytics bench (small scale)", () => {
       turn_facts: ANALYTICS_SMALL.calls * ANALYTICS_SMALL.turnsPerCall,
       "turn_facts (tenant)": ANALYTICS_SMALL.tenantCalls * ANALYTICS_SMALL.turnsPerCall,
     });
-    // Month and week on whole hours: the rollups; the last day: the raw rows.
-    const expected = DASHBOARD.map((d) => [d.name, Date.parse(d.params.to!) - Date.parse(d.params.from!) >= ROLLUP_MIN_RANGE_HOURS * 3_600_000 ? "rollups" : "turns"]);
+    // Month and week (UTC midnights) by day or in total: the daily rollups; by hour: the hourly ones; the last day: the raw rows.
+    const sourceOf = (params: Record<string, string>) => {
+      const rangeMs = Date.parse(params.to!) - Date.parse(params.from!);
+      if (params.interval !== "hour" && rangeMs >= DAILY_ROLLUP_MIN_RANGE_DAYS * 86_400_000) return "daily_rollups";
+      return rangeMs >= ROLLUP_MIN_RANGE_HOURS * 3_600_000 ? "rollups" : "turns";
+    };
+    const expected = DASHBOARD.map((d) => [d.name, sourceOf(d.params)]);
     expect(result.queries.map((q) => [q.name, q.source])).toEqual(expected);
-    expect(expected.map(([, source]) => source)).toContain("turns");
+    expect(new Set(expected.map(([, source]) => source))).toEqual(new Set(["daily_rollups", "rollups", "turns"]));
+    expect(result.seed.rows["call_rollups_daily (tenant)"]).toBeGreaterThan(0);
     for (const q of result.queries) {
       expect(q.rows, q.name).toBeGreaterThan(0);
       expect(q.ms.n).toBe(ANALYTICS_SMALL.reps);

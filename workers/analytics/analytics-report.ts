@@ -14,20 +14,22 @@ export interface Report {
   rows: ReportRow[];
 }
 
-/** Ranges at least this long read the hourly rollups (when they can: `rollupsFit`); shorter ones the raw rows. */
+/** Ranges at least this long read the hourly rollups (when they can: `reportSource`); shorter ones the raw rows. */
 export const ROLLUP_MIN_RANGE_HOURS = 48;
+/** Day, week or total reports over at least this many days read the daily rollups (when they can). */
+export const DAILY_ROLLUP_MIN_RANGE_DAYS = 7;
 const HOUR_MS = 3_600_000;
 
 /**
  * Answers an analytics query for one account (report-queries.ts builds the statements). Long ranges read the
- * hourly rollups: counts and sums are exact there too, latency percentiles come from merged histograms, within
+ * hourly rollups, or the daily ones for days, weeks or a total over a week or more: counts and sums are exact there too, latency percentiles come from merged histograms, within
  * 2 % of the raw rows' (latency-histogram.ts). Short ranges read the raw rows and percentiles are exact. Either
  * way a percentile is computed over all the samples of its period and group, never averaged across buckets.
  */
 export async function analyticsReport(db: PgDatabase, accountId: string, q: AnalyticsQuery): Promise<Report> {
   const [settings] = await db.select({ timeZone: billingAccounts.timeZone, currency: billingAccounts.currency }).from(billingAccounts).where(eq(billingAccounts.accountId, accountId));
   const timeZone = settings?.timeZone ?? "UTC";
-  const source = await reportSource(db, q, timeZone);
+  const source = await reportSource(db, accountId, q, timeZone);
   const queries = reportQueries(accountId, q, timeZone, source);
   const callRows = await rowsOf(db, queries.calls);
   const latencyRows = queries.latency ? await rowsOf(db, queries.latency) : [];
@@ -51,13 +53,14 @@ export async function analyticsReport(db: PgDatabase, accountId: string, q: Anal
 }
 
 /**
- * Rollups are hourly in UTC: they answer exactly only when the range starts and ends on whole hours and every hour
- * in it starts a local hour too (not in zones half an hour off, like Asia/Kolkata), so that no hour straddles two
- * periods.
+ * Daily rollups first, for days, weeks or a total over a week or more (`dailyRollupsFit`). Hourly rollups are in
+ * UTC: they answer exactly only when the range starts and ends on whole hours and every hour in it starts a local
+ * hour too (not in zones half an hour off, like Asia/Kolkata), so that no hour straddles two periods.
  */
-async function reportSource(db: PgDatabase, q: AnalyticsQuery, timeZone: string): Promise<ReportSource> {
+async function reportSource(db: PgDatabase, accountId: string, q: AnalyticsQuery, timeZone: string): Promise<ReportSource> {
   const from = Date.parse(q.from);
   const to = Date.parse(q.to);
+  if (q.interval !== "hour" && to - from >= DAILY_ROLLUP_MIN_RANGE_DAYS * 24 * HOUR_MS && (await dailyRollupsFit(db, accountId, from, to, timeZone))) return "daily_rollups";
   if (to - from < ROLLUP_MIN_RANGE_HOURS * HOUR_MS || from % HOUR_MS !== 0 || to % HOUR_MS !== 0) return "turns";
   const [fits] = await rowsOf(
     db,
@@ -65,6 +68,24 @@ async function reportSource(db: PgDatabase, q: AnalyticsQuery, timeZone: string)
         from generate_series(${new Date(from).toISOString()}::timestamptz, ${new Date(to - HOUR_MS).toISOString()}::timestamptz, interval '1 hour') h`,
   );
   return fits?.fits ? "rollups" : "turns";
+}
+
+/**
+ * Daily rows answer a range that starts and ends at local midnights when all of them that could hold its calls are of
+ * the account's present zone. A day row of another zone is left from before the zone changed (or written by a call
+ * recorded while it changed): its day straddles the present zone's days, so the range falls back to the hourly rows.
+ * Such rows are not rewritten: a range of days after the change reads daily rows again. The margin covers a day of
+ * another zone starting up to a day before `from`.
+ */
+async function dailyRollupsFit(db: PgDatabase, accountId: string, from: number, to: number, timeZone: string): Promise<boolean> {
+  const [fromTs, toTs] = [new Date(from).toISOString(), new Date(to).toISOString()];
+  const [fits] = await rowsOf(
+    db,
+    sql`select date_trunc('day', ${fromTs}::timestamptz, ${timeZone}) = ${fromTs}::timestamptz and date_trunc('day', ${toTs}::timestamptz, ${timeZone}) = ${toTs}::timestamptz
+          and not exists (select 1 from call_rollups_daily r where r.account_id = ${accountId} and r.grain = 'all'
+            and r.day > ${fromTs}::timestamptz - interval '2 days' and r.day < ${toTs}::timestamptz and r.time_zone <> ${timeZone}) as fits`,
+  );
+  return Boolean(fits?.fits);
 }
 
 /** The requested percentiles of one stage's merged histogram (a rollup latency row), rounded to 0.1 ms as the raw path's. */

@@ -92,7 +92,7 @@ describe("GET /v1/analytics/calls over the hourly rollups", () => {
     ]);
     const params = { from: "2026-05-01T00:00:00Z", to: "2026-07-01T00:00:00Z", measures: "count,cost,v2v_p50" };
     const ofA = await query(a.key, params);
-    expect(ofA.json.source).toBe("rollups");
+    expect(ofA.json.source).toBe("daily_rollups");
     expect(ofA.json.rows).toEqual([{ count: 1, cost: 10, v2v_p50: expect.any(Number) }]);
     expect(Math.abs(ofA.json.rows[0].v2v_p50 - 150)).toBeLessThanOrEqual(3);
     expect((await query(a.key, { ...params, group_by: "agent" })).json.rows).toEqual([{ agent_id: "AGT-AAAAAAAAAA", count: 1, cost: 10, v2v_p50: expect.any(Number) }]);

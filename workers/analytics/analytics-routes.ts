@@ -3,14 +3,15 @@ import { jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
 import { UNAVAILABLE, withBillingDb } from "../billing/billing-db.ts";
 import { AnalyticsQuery, MEASURES } from "./analytics-query.ts";
 import { analyticsReport } from "./analytics-report.ts";
+import { REPORT_SOURCES } from "./report-queries.ts";
 
 const CallAnalytics = z
   .object({
     time_zone: z.string().openapi({ description: "The account's IANA time zone, in which buckets are cut (UTC without a billing side)." }),
     currency: z.string().nullable().openapi({ description: "The currency of `cost` (in minor units); null without a billing side." }),
-    source: z.enum(["turns", "rollups"]).openapi({
+    source: z.enum(REPORT_SOURCES).openapi({
       description:
-        "What answered: `turns`, the raw call and turn rows (ranges under 48 hours, ends not on whole hours, or a zone whose offset is not whole hours), with exact percentiles; `rollups`, the hourly rollups, with the same counts and sums and each percentile within 2 % of the exact one.",
+        "What answered: `turns`, the raw call and turn rows (ranges under 48 hours, ends not on whole hours, or a zone whose offset is not whole hours), with exact percentiles; `rollups`, the hourly rollups, with the same counts and sums and each percentile within 2 % of the exact one; `daily_rollups`, the daily rollups in the account's zone (days, weeks or a total over 7 days or more, from local midnight to local midnight), with the very answers of the hourly ones.",
     }),
     rows: z.array(
       z
@@ -41,7 +42,7 @@ analyticsApi.openapi(
     tags: ["Analytics"],
     summary: "Call counts, minutes, cost and latency percentiles over time and by agent, version, number, direction or end reason",
     description:
-      "Calls are placed by when they started. `minutes` is the billed duration; `cost` is the settled charge in minor units. Latency percentiles (`v2v`, `stt`, `llm_ttft`, `tts_ttfb`, `overhead` × `p50`, `p90`, `p99`) are never averaged across buckets: short ranges compute them over the raw turn rows (`percentile_cont`), ranges of 48 hours or more on whole hours over hourly mergeable log-scale histograms, within 2 % (`source` says which). A call appears once it has been settled.",
+      "Calls are placed by when they started. `minutes` is the billed duration; `cost` is the settled charge in minor units. Latency percentiles (`v2v`, `stt`, `llm_ttft`, `tts_ttfb`, `overhead` × `p50`, `p90`, `p99`) are never averaged across buckets: short ranges compute them over the raw turn rows (`percentile_cont`), ranges of 48 hours or more on whole hours over hourly mergeable log-scale histograms, within 2 %, and day, week or total reports over 7 days or more from local midnight to local midnight over daily ones in the account's zone, with the same answers (`source` says which). A call appears once it has been settled.",
     request: { query: AnalyticsQuery },
     responses: { 200: jsonResponse(CallAnalytics, "The series or breakdown."), ...UNAVAILABLE },
   }),

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { database } from "../../shared/db/client.ts";
 import { callEvents, callTurns } from "../../shared/db/schema.ts";
 import { withPostgres } from "../../shared/pg/client.ts";
-import { callFacts, callRollups, ledgerPostings, ROLLUP_GRAINS, turnFacts } from "../../shared/pg/schema.ts";
+import { callFacts, callRollups, callRollupsDaily, ledgerPostings, ROLLUP_GRAINS, turnFacts } from "../../shared/pg/schema.ts";
 import { api, createTenant } from "../../test/workers/api-client.ts";
 import { billingAccount, finishedCall, usageMessage } from "../../test/workers/billing-fixtures.ts";
 import { consumeUsage } from "../queue/usage-consumer.ts";
@@ -94,11 +94,15 @@ describe("call facts from the usage queue", () => {
       expect(counts.map((c) => c.reduce((a, b) => a + b, 0)), r.grain).toEqual([2, 2, 2, 2, 2]);
     }
 
-    // A day reads the turn rows (exact); a month reads the rollups: the same sums, the percentile within 2 %.
+    // And the daily rollups, in the same transaction: once.
+    const daily = await withPostgres(env, (db) => db.select().from(callRollupsDaily).where(eq(callRollupsDaily.accountId, t.accountId)));
+    expect(daily.map((r) => [r.grain, r.calls, r.costMinor, r.v2vCounts.reduce((a, b) => a + b, 0)]).sort()).toEqual(ROLLUP_GRAINS.map((g) => [g, 1, 14, 2]).sort());
+
+    // A day reads the turn rows (exact); a month reads the daily rollups: the same sums, the percentile within 2 %.
     const day = await api(t.key).get("/v1/analytics/calls?from=2026-05-04T00:00:00Z&to=2026-05-05T00:00:00Z&measures=count,minutes,cost,v2v_p50");
     expect(day.json).toMatchObject({ source: "turns", rows: [{ count: 1, minutes: 1.02, cost: 14, v2v_p50: 775 }] });
     const month = await api(t.key).get("/v1/analytics/calls?from=2026-05-01T00:00:00Z&to=2026-06-01T00:00:00Z&measures=count,minutes,cost,v2v_p50");
-    expect(month.json).toMatchObject({ source: "rollups", rows: [{ count: 1, minutes: 1.02, cost: 14 }] });
+    expect(month.json).toMatchObject({ source: "daily_rollups", rows: [{ count: 1, minutes: 1.02, cost: 14 }] });
     expect(Math.abs(month.json.rows[0].v2v_p50 - 775)).toBeLessThanOrEqual(0.02 * 775);
   });
 

@@ -68,9 +68,22 @@ describe("success_rate: analysis verdicts in the call facts", () => {
       ]);
     }
 
-    // A later re-run without a verdict takes A out of the judged calls: 1 of 2.
+    // The daily rollups moved with the hourly ones: a week by day and agent reads them.
+    const week = { from: "2026-05-01T00:00:00Z", to: "2026-05-08T00:00:00Z", measures: "count,success_rate" };
+    const byDay = await query(t.key, { ...week, interval: "day", group_by: "agent" });
+    expect([byDay.json.source, byDay.json.rows.map((r: Record<string, unknown>) => [r.start, r.agent_id, r.count, r.success_rate])]).toEqual([
+      "daily_rollups",
+      [
+        ["2026-05-04T00:00:00Z", "AGT-AAAAAAAAAA", 4, 0.6667],
+        ["2026-05-04T00:00:00Z", "AGT-BBBBBBBBBB", 1, null],
+      ],
+    ]);
+
+    // A later re-run without a verdict takes A out of the judged calls: 1 of 2, hourly and daily.
     await deliverVerdicts(t.accountId, [[id("A"), 2, null]]);
     const total = await query(t.key, { ...day, group_by: "direction" });
     expect(total.json.rows).toEqual([{ direction: "inbound", count: 5, success_rate: 0.5 }]);
+    const weekTotal = await query(t.key, { ...week, group_by: "direction" });
+    expect([weekTotal.json.source, weekTotal.json.rows]).toEqual(["daily_rollups", [{ direction: "inbound", count: 5, success_rate: 0.5 }]]);
   }, 30_000);
 });

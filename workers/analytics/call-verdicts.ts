@@ -23,7 +23,7 @@ export type VerdictOutcome = "recorded" | "stale" | "no-facts";
 const flag = (b: boolean) => (b ? 1 : 0);
 
 /**
- * Sets the call's verdict on its facts and moves its counts in the hourly rollups (`judged_calls`, `succeeded_calls`)
+ * Sets the call's verdict on its facts and moves its counts in the hourly and daily rollups (`judged_calls`, `succeeded_calls`)
  * by the difference from the verdict it replaces, in one transaction. Only a newer analysis version replaces a
  * verdict, so a redelivery, or an older version arriving late, changes nothing. The fact row is locked first, then
  * the call's rollup rows in key order (as the rollup upsert takes them), so concurrent writers never deadlock.
@@ -38,15 +38,31 @@ export async function recordVerdict(db: PgDatabase, message: VerdictMessage): Pr
     const judged = flag(message.succeeded !== null) - flag(fact.succeeded !== null);
     const succeeded = flag(message.succeeded === true) - flag(fact.succeeded === true);
     if (judged === 0 && succeeded === 0) return "recorded";
-    // Each grain's row of the call's hour holds the call's value of its own dimension (the others are null).
-    const callRows = sql`from call_facts c where c.account_id = ${message.account_id} and c.call_id = ${message.call_id}
-      and r.account_id = c.account_id and r.hour = date_trunc('hour', c.started_at, 'UTC') and case r.grain
-        when 'all' then true when 'agent' then r.agent_id = c.agent_id
-        when 'agent_version' then r.agent_id = c.agent_id and r.agent_version = c.agent_version
-        when 'number' then r.number = c.number when 'direction' then r.direction = c.direction
-        else r.end_reason is not distinct from c.end_reason end`;
-    await tx.execute(sql`select 1 from call_rollups_hourly r where exists (select 1 ${callRows}) order by r.grain for update of r`);
-    await tx.execute(sql`update call_rollups_hourly r set judged_calls = r.judged_calls + ${judged}, succeeded_calls = r.succeeded_calls + ${succeeded} ${callRows}`);
+    // Hourly rows, then daily ones, each in key order, as the rollup upsert takes them (rollups.ts).
+    for (const rollup of ROLLUPS) {
+      const callRows = callRollupRows(message, rollup);
+      await tx.execute(sql`select 1 from ${sql.raw(rollup.table)} r where exists (select 1 ${callRows}) order by r.grain for update of r`);
+      await tx.execute(sql`update ${sql.raw(rollup.table)} r set judged_calls = r.judged_calls + ${judged}, succeeded_calls = r.succeeded_calls + ${succeeded} ${callRows}`);
+    }
     return "recorded";
   });
 }
+
+/**
+ * A daily row is matched in its own zone: the call counted in the day of the zone its rows were written in. Should
+ * the account's zone have changed since, a row of the new zone whose day holds the call's start matches as well;
+ * reports do not read daily rows over a range with rows of two zones (analytics-report.ts), so it is never read.
+ */
+const ROLLUPS = [
+  { table: "call_rollups_hourly", period: "r.hour = date_trunc('hour', c.started_at, 'UTC')" },
+  { table: "call_rollups_daily", period: "r.day = date_trunc('day', c.started_at, r.time_zone)" },
+];
+
+/** Each grain's row of the call's period holds the call's value of its own dimension (the others are null). */
+const callRollupRows = (message: VerdictMessage, rollup: (typeof ROLLUPS)[number]) =>
+  sql`from call_facts c where c.account_id = ${message.account_id} and c.call_id = ${message.call_id}
+    and r.account_id = c.account_id and ${sql.raw(rollup.period)} and case r.grain
+      when 'all' then true when 'agent' then r.agent_id = c.agent_id
+      when 'agent_version' then r.agent_id = c.agent_id and r.agent_version = c.agent_version
+      when 'number' then r.number = c.number when 'direction' then r.direction = c.direction
+      else r.end_reason is not distinct from c.end_reason end`;

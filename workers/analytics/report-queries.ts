@@ -2,8 +2,12 @@ import { sql, type SQL } from "drizzle-orm";
 import type { LatencyStage } from "../../shared/pg/schema.ts";
 import { CALL_MEASURES, GROUPINGS, isLatencyMeasure, LATENCY_STAGES, PERCENTILES, type AnalyticsQuery, type CallMeasure, type LatencyMeasure } from "./analytics-query.ts";
 
-/** Where a report reads: the raw facts (exact percentiles) or the hourly rollups (percentiles within 2 %). */
-export type ReportSource = "turns" | "rollups";
+/**
+ * Where a report reads: the raw facts (exact percentiles), the hourly rollups or the daily ones (both with
+ * percentiles within 2 %, and equal to each other: histograms merge exactly).
+ */
+export const REPORT_SOURCES = ["turns", "rollups", "daily_rollups"] as const;
+export type ReportSource = (typeof REPORT_SOURCES)[number];
 
 export interface ReportQueries {
   /** One row per period and group: `start`, `local_start`, the group's columns and each call measure. */
@@ -25,7 +29,8 @@ export const splitLatencyMeasure = (m: LatencyMeasure) => {
  * lead with it), and turns are joined on (account, call) with the account repeated, so no other tenant's row can
  * enter. Periods are cut in the account's time zone by Postgres (`date_trunc(unit, ts, zone)`): from rollups, each
  * UTC hour is truncated as one instant, which is exact when the range's ends and the zone's offsets are whole hours
- * (`analyticsReport` reads rollups only then).
+ * (`analyticsReport` reads rollups only then). Daily rows are local days of `timeZone` (`day` is the instant one starts),
+ * read only for a range from local midnight to local midnight, in days or weeks or as one total.
  */
 export function reportQueries(accountId: string, q: AnalyticsQuery, timeZone: string, source: ReportSource): ReportQueries {
   const from = sql`${new Date(q.from).toISOString()}::timestamptz`;
@@ -58,19 +63,22 @@ export function reportQueries(accountId: string, q: AnalyticsQuery, timeZone: st
   }
 
   const grain = q.group_by ?? "all";
-  const inRange = sql`r.account_id = ${accountId} and r.grain = ${grain} and r.hour >= ${from} and r.hour < ${to}`;
+  const [table, start] = source === "daily_rollups" ? ["call_rollups_daily", "day"] : ["call_rollups_hourly", "hour"];
+  const zoned = source === "daily_rollups" ? sql` and r.time_zone = ${timeZone}` : sql``;
+  const inRange = sql`r.account_id = ${accountId} and r.grain = ${grain} and r.${sql.raw(start)} >= ${from} and r.${sql.raw(start)} < ${to}${zoned}`;
+  const rollupRows = sql`(select ${periodOf(sql.raw(`r.${start}`))} as period, r.* from ${sql.raw(table)} r where ${inRange})`;
   const stages = [...new Set(latencyMeasures.map((m) => splitLatencyMeasure(m).stage))];
   const groupNames = sql.raw(["period", ...(q.group_by ? GROUPINGS[q.group_by] : [])].map((col) => `r.${col}`).join(", "));
   return {
     calls: sql`select ${selectKeys}${callMeasures}
-      from (select ${periodOf(sql`r.hour`)} as period, r.* from call_rollups_hourly r where ${inRange}) c
+      from ${rollupRows} c
       group by ${keys} order by ${keys}`,
-    // Histograms are merged by adding counts per bucket over the period's hours, then gathered as two arrays.
+    // Histograms are merged by adding counts per bucket over the period's hours (or days), then gathered as two arrays.
     latency: stages.length
       ? sql`select ${selectKeys}, c.stage, array_agg(c.bucket order by c.bucket) as buckets, array_agg(c.n order by c.bucket) as counts
           from (
             select ${groupNames}, st.stage, b.bucket, sum(b.n)::int as n
-            from (select ${periodOf(sql`r.hour`)} as period, r.* from call_rollups_hourly r where ${inRange}) r
+            from ${rollupRows} r
             cross join lateral (values ${sql.raw(stages.map((stage) => `('${stage}', r.${stage}_buckets, r.${stage}_counts)`).join(", "))}) st(stage, buckets, counts)
             cross join lateral unnest(st.buckets, st.counts) b(bucket, n)
             group by ${groupNames}, st.stage, b.bucket

@@ -5,7 +5,7 @@ import { LATENCY_STAGES } from "./analytics-query.ts";
 type Executor = Pick<PgDatabase, "execute">;
 
 /**
- * Adds the calls matching `filter` (over `call_facts c`) and their agent turns to the hourly rollups. Called in the
+ * Adds the calls matching `filter` (over `call_facts c`) and their agent turns to the hourly and the daily rollups. Called in the
  * transaction that inserts a call's facts, for that call only (`recordCallFacts`): the facts' primary key makes a
  * redelivery insert nothing and so roll up nothing, and the rollups commit with the facts or not at all. That is
  * why the rollups are kept here rather than by a scheduled job, which would need a watermark, and a way to tell a
@@ -16,12 +16,27 @@ type Executor = Pick<PgDatabase, "execute">;
  * and never deadlock; histograms already there are merged with the new ones.
  */
 export async function rollUpCalls(db: Executor, filter: SQL): Promise<void> {
-  await db.execute(rollupStatement(filter));
+  // Hourly rows first, then daily, as the verdict updates lock them (call-verdicts.ts): one lock order.
+  await db.execute(rollupStatement(filter, HOURLY));
+  await db.execute(rollupStatement(filter, DAILY));
 }
 
 export const rollUpCall = (db: Executor, accountId: string, callId: string) => rollUpCalls(db, sql`c.account_id = ${accountId} and c.call_id = ${callId}`);
 
-const KEY = "account_id, grain, hour, agent_id, agent_version, number, direction, end_reason";
+/** Where a rollup statement writes, and how it places a call: its period columns (part of the table's key) and their values. */
+interface RollupTarget {
+  table: string;
+  period: string[];
+  /** The period columns over `call_facts c`, and what they need joined to it. */
+  periodOf: string;
+  join: string;
+}
+const HOURLY: RollupTarget = { table: "call_rollups_hourly", period: ["hour"], periodOf: "date_trunc('hour', c.started_at, 'UTC') as hour", join: "" };
+/** Days are cut in the zone the account has now (billing_accounts.time_zone, UTC without a row), which the row records. */
+const DAILY: RollupTarget = { table: "call_rollups_daily", period: ["day", "time_zone"], periodOf: "date_trunc('day', c.started_at, z.time_zone) as day, z.time_zone",
+  join: "cross join lateral (select coalesce((select a.time_zone from billing_accounts a where a.account_id = c.account_id), 'UTC') as time_zone) z",
+};
+const DIMENSIONS = "agent_id, agent_version, number, direction, end_reason";
 const SUMS = ["calls", "duration_s", "cost_minor", "turns", "interruptions", "tool_calls", "provider_failures", "judged_calls", "succeeded_calls"];
 const STAGES = Object.keys(LATENCY_STAGES);
 const HISTOGRAMS = STAGES.flatMap((stage) => [`${stage}_buckets`, `${stage}_counts`]);
@@ -42,16 +57,19 @@ const DIMS = "row(agent_id, agent_version, number, direction, end_reason)::text"
  * join the row's sums. An upsert onto a row already there adds the sums and merges the histograms
  * (`histogram_buckets_add`, `histogram_counts_add`: counts added per bucket).
  */
-function rollupStatement(filter: SQL): SQL {
+function rollupStatement(filter: SQL, target: RollupTarget): SQL {
+  const table = target.table;
+  const period = target.period.join(", ");
+  const KEY = `account_id, grain, ${period}, ${DIMENSIONS}`;
   const spans = Object.entries(LATENCY_STAGES).map(([stage, column]) => `('${stage}', t.${column})`);
   const arrays = STAGES.flatMap((stage) => [
     `coalesce(min(buckets) filter (where stage = '${stage}'), '{}') as ${stage}_buckets`,
     `coalesce(min(counts) filter (where stage = '${stage}'), '{}') as ${stage}_counts`,
   ]);
   const merged = [
-    ...SUMS.map((col) => `${col} = call_rollups_hourly.${col} + excluded.${col}`),
+    ...SUMS.map((col) => `${col} = ${table}.${col} + excluded.${col}`),
     ...STAGES.flatMap((stage) => {
-      const [old, added] = [`call_rollups_hourly.${stage}`, `excluded.${stage}`];
+      const [old, added] = [`${table}.${stage}`, `excluded.${stage}`];
       return [
         `${stage}_buckets = histogram_buckets_add(${old}_buckets, ${added}_buckets)`,
         `${stage}_counts = histogram_counts_add(${old}_buckets, ${old}_counts, ${added}_buckets, ${added}_counts)`,
@@ -59,35 +77,39 @@ function rollupStatement(filter: SQL): SQL {
     }),
   ];
   const key = KEY.split(", ").map((c) => `u.${c}`).join(", ");
-  return sql`insert into call_rollups_hourly (${sql.raw(KEY)}, ${sql.raw(SUMS.join(", "))}, ${sql.raw(HISTOGRAMS.join(", "))})
-    with facts as (select c.*, date_trunc('hour', c.started_at, 'UTC') as hour from call_facts c where ${filter}),
+  const samePeriod = target.period.map((col) => `h.${col} = u.${col}`).join(" and ");
+  return sql`insert into ${sql.raw(table)} (${sql.raw(KEY)}, ${sql.raw(SUMS.join(", "))}, ${sql.raw(HISTOGRAMS.join(", "))})
+    with facts as (
+      select c.*, ${sql.raw(target.periodOf)} from call_facts c
+      ${sql.raw(target.join)} where ${filter}
+    ),
     sums as (
-      select account_id, ${sql.raw(GRAIN)} as grain, hour, agent_id, agent_version, number, direction, end_reason, ${sql.raw(DIMS)} as dims,
+      select account_id, ${sql.raw(GRAIN)} as grain, ${sql.raw(period)}, agent_id, agent_version, number, direction, end_reason, ${sql.raw(DIMS)} as dims,
         count(*) as calls, coalesce(sum(duration_s), 0) as duration_s, coalesce(sum(cost_minor), 0) as cost_minor,
         sum(turns) as turns, sum(interruptions) as interruptions, sum(tool_calls) as tool_calls, sum(provider_failures) as provider_failures,
         count(succeeded) as judged_calls, count(*) filter (where succeeded) as succeeded_calls
       from facts
-      group by account_id, hour, ${sql.raw(GRAIN_SETS)}
+      group by account_id, ${sql.raw(period)}, ${sql.raw(GRAIN_SETS)}
     ),
     spans as (
-      select c.account_id, c.hour, c.agent_id, c.agent_version, c.number, c.direction, c.end_reason, v.stage, latency_bucket(v.ms) as bucket
+      select c.account_id, ${sql.raw(target.period.map((col) => `c.${col}`).join(", "))}, c.agent_id, c.agent_version, c.number, c.direction, c.end_reason, v.stage, latency_bucket(v.ms) as bucket
       from facts c
       join turn_facts t on t.account_id = c.account_id and t.call_id = c.call_id and t.role = 'agent'
       cross join lateral (values ${sql.raw(spans.join(", "))}) v(stage, ms)
       where v.ms is not null
     ),
     buckets as (
-      select account_id, ${sql.raw(GRAIN)} as grain, hour, ${sql.raw(DIMS)} as dims, stage, bucket, count(*)::int as n
+      select account_id, ${sql.raw(GRAIN)} as grain, ${sql.raw(period)}, ${sql.raw(DIMS)} as dims, stage, bucket, count(*)::int as n
       from spans
-      group by account_id, hour, stage, bucket, ${sql.raw(GRAIN_SETS)}
+      group by account_id, ${sql.raw(period)}, stage, bucket, ${sql.raw(GRAIN_SETS)}
     ),
     stages as (
-      select account_id, grain, hour, dims, stage, array_agg(bucket order by bucket) as buckets, array_agg(n order by bucket) as counts
-      from buckets group by 1, 2, 3, 4, 5
+      select account_id, grain, ${sql.raw(period)}, dims, stage, array_agg(bucket order by bucket) as buckets, array_agg(n order by bucket) as counts
+      from buckets group by account_id, grain, ${sql.raw(period)}, dims, stage
     ),
-    histograms as (select account_id, grain, hour, dims, ${sql.raw(arrays.join(", "))} from stages group by 1, 2, 3, 4)
+    histograms as (select account_id, grain, ${sql.raw(period)}, dims, ${sql.raw(arrays.join(", "))} from stages group by account_id, grain, ${sql.raw(period)}, dims)
     select ${sql.raw(key)}, ${sql.raw(SUMS.map((c) => `u.${c}`).join(", "))}, ${sql.raw(HISTOGRAMS.map((c) => `coalesce(h.${c}, '{}')`).join(", "))}
-    from sums u left join histograms h on h.account_id = u.account_id and h.grain = u.grain and h.hour = u.hour and h.dims = u.dims
+    from sums u left join histograms h on h.account_id = u.account_id and h.grain = u.grain and ${sql.raw(samePeriod)} and h.dims = u.dims
     order by ${sql.raw(key)}
-    on conflict on constraint call_rollups_hourly_key do update set ${sql.raw(merged.join(", "))}`;
+    on conflict on constraint ${sql.raw(`${table}_key`)} do update set ${sql.raw(merged.join(", "))}`;
 }

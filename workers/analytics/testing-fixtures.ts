@@ -12,6 +12,8 @@ export interface SeededCall {
   durationS?: number;
   costMinor?: number;
   endReason?: string;
+  /** The call's post-call success verdict (none when omitted). */
+  succeeded?: boolean | null;
   /** Agent turns' voice-to-voice ms; `stt` their speech-to-text ms (one per turn where given). */
   v2v?: number[];
   stt?: number[];
@@ -40,6 +42,8 @@ export async function seedFacts(accountId: string, seededCalls: SeededCall[]): P
         interruptions: 0,
         toolCalls: 0,
         providerFailures: 0,
+        succeeded: c.succeeded ?? null,
+        analysisVersion: c.succeeded === undefined ? null : 1,
       });
       // Each agent turn answers a caller turn, whose latency fields are empty: percentiles must skip them.
       const turns = v2v.flatMap((ms, i) => [
