@@ -17,12 +17,13 @@ export const oauthStates = sqliteTable(
     integration: text("integration").notNull(),
     codeVerifier: text("code_verifier", { mode: "json" }).$type<{ keyId: string; ciphertext: string }>().notNull(),
     redirectUri: text("redirect_uri").notNull(),
+    expiresAt: text("expires_at").notNull(),
+    createdAt: text("created_at").notNull(),
+    // Added after created_at (the browser binding came later).
     // Flows stored before the binding existed have "", which no cookie's hash matches: they fail closed.
     bindingHash: text("binding_hash").notNull().default(""),
     // Where the callback sends the browser (a same-origin path, checked at connect); null: the console's integrations page.
     returnTo: text("return_to"),
-    expiresAt: text("expires_at").notNull(),
-    createdAt: text("created_at").notNull(),
   },
   (t) => [index("oauth_states_account").on(t.accountId, t.expiresAt)],
 );
