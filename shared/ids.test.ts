@@ -14,6 +14,7 @@ import {
   newCallId,
   newCampaignId,
   newConsentId,
+  newDocumentId,
   newPhoneNumberId,
   newUserId,
   randomString,
@@ -31,6 +32,7 @@ const FORMATS: [string, () => string, RegExp][] = [
   ["call id", newCallId, new RegExp(`^CAL-${C}{14}$`)],
   ["consent id", newConsentId, new RegExp(`^CNS-${C}{10}$`)],
   ["campaign id", newCampaignId, new RegExp(`^CMP-${C}{10}$`)],
+  ["verification document id", newDocumentId, new RegExp(`^DOC-${C}{14}$`)],
   ["api key secret", newApiKeySecret, /^ayb_live_[0-9A-Za-z]{32}$/],
 ];
 const DRAWS = 2_000;

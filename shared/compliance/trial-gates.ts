@@ -15,6 +15,7 @@ export const TRIAL_DETAILS = {
   campaigns: `the account is on trial and cannot run campaigns; ${SUBMIT}`,
   minutes: `the account is on trial and has used its trial call minutes; ${SUBMIT} to lift the cap`,
   callee: (to: string) => `the account is on trial and calls only numbers it has verified: verify ${to} (POST /v1/verified-numbers, then POST /v1/verified-numbers/{phone}/check with the texted code), or ${SUBMIT}`,
+  textee: (to: string) => `the account is on trial and texts only numbers it has verified: verify ${to} (POST /v1/verified-numbers, then POST /v1/verified-numbers/{phone}/check with the texted code), or ${SUBMIT}`,
 } as const;
 
 /**
@@ -27,6 +28,12 @@ export async function trialDialRefusal(db: Database, accountId: string, to: stri
   if (!(await calleeVerified(db, accountId, to))) return { reason: "verification_required", detail: TRIAL_DETAILS.callee(to) };
   if ((await callMinutesUsed(db, accountId)) >= account.trialMinutes) return { reason: "trial_minutes_exhausted", detail: TRIAL_DETAILS.minutes };
   return null;
+}
+
+/** Why an account on trial may not text `to` from a workflow (null when it may): like calls, only verified numbers. */
+export async function trialTextRefusal(db: Database, accountId: string, to: string): Promise<string | null> {
+  if (!(await isOnTrial(db, accountId)) || (await calleeVerified(db, accountId, to))) return null;
+  return TRIAL_DETAILS.textee(to);
 }
 
 export async function isOnTrial(db: Database, accountId: string): Promise<boolean> {

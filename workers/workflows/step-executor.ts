@@ -5,6 +5,8 @@ import { findAction } from "../../shared/integrations/registry.ts";
 import { addToCampaign, placeOutboundCall, type CallStepContext } from "./call-steps.ts";
 import { lookup, renderValue } from "./template-language.ts";
 import { E164_PATTERN } from "../../shared/phone/e164.ts";
+import { trialTextRefusal } from "../../shared/compliance/trial-gates.ts";
+import { database } from "../../shared/db/client.ts";
 import { sendSms } from "../../shared/twilio/send-sms.ts";
 import { TwilioApiError } from "../../shared/twilio/twilio-client.ts";
 import type { ConditionStep } from "./workflow-schemas.ts";
@@ -62,6 +64,8 @@ async function textStep(env: Env, accountId: string, step: Extract<WorkflowStep,
   const body = String(renderValue(step.body, data));
   if (!E164_PATTERN.test(to)) throw new NonRetryableError(`the step's "to" rendered to "${to}", not an E.164 number`);
   if (body === "" || [...body].length > 1600) throw new NonRetryableError("the step's body rendered empty or over 1600 characters");
+  const refusal = await trialTextRefusal(database(env.DB), accountId, to);
+  if (refusal) throw new NonRetryableError(refusal);
   try {
     const sent = await sendSms(env, accountId, { to, body });
     if (sent.kind === "rejected") throw new NonRetryableError(sent.detail);

@@ -210,5 +210,15 @@ describe("workflows on Cloudflare Workflows", () => {
     expect(sent).toEqual([expect.objectContaining({ body: "Hi Ada, see you at 9:30.", from: t.number })]);
     const failed = runs.find((r) => r.status === "failed");
     expect(failed.steps[0]).toMatchObject({ status: "failed", attempts: 1, error: expect.stringContaining("not an E.164 number") });
+
+    // Back on trial, the account texts only numbers it verified, as it calls only them: the step fails at once.
+    await env.DB.prepare("UPDATE accounts SET verification = 'trial' WHERE id = ?").bind(t.accountId).run();
+    const stranger = `+1212555${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    await api(t.key).post(`/v1/workflows/${workflowId}/runs`, { input: { phone: stranger, name: "Cy", time: "11:00" } });
+    await vi.waitFor(async () => expect((await runsOf(t.key, workflowId)).filter((r) => r.status === "failed")).toHaveLength(2), { timeout: 30_000 });
+    const refused = (await runsOf(t.key, workflowId)).find((r) => r.status === "failed" && r.id !== failed.id);
+    expect(refused.steps[0]).toMatchObject({ status: "failed", attempts: 1, error: expect.stringContaining("on trial and texts only numbers it has verified") });
+    const texted = await (await fetch(`${env.TWILIO_API_BASE_URL}/__control/messages?${new URLSearchParams({ to: stranger, accountSid: t.accountSid })}`)).json();
+    expect(texted).toEqual([]);
   });
 });
