@@ -128,6 +128,10 @@ describe("tenant console in a browser", () => {
 
   it("tops up through the simulated Checkout and sees the balance rise", async () => {
     await PlatformClient.operator(world.platform.baseUrl, world.platform.operatorSecret).request("PATCH", `/v1/operator/accounts/${tenant.accountId}/billing`, { mode: "prepaid" });
+    // Postings other than the top-up (earlier calls' analysis charges) may land meanwhile: they are counted from
+    // the ledger, after the newest posting seen now.
+    const lastPosting = ((await tenant.api.get("/v1/billing/ledger?limit=1")).data[0]?.id as number | undefined) ?? 0;
+    const postingsSince = async () => ((await tenant.api.get("/v1/billing/ledger?limit=100")).data as { id: number; kind: string; balance_effect_minor: number }[]).filter((p) => p.id > lastPosting);
     const before = (await tenant.api.get("/v1/billing")).balance_minor as number;
     const page = await ownerPage();
     await page.getByRole("link", { name: "Billing" }).click();
@@ -139,8 +143,15 @@ describe("tenant console in a browser", () => {
     await page.getByRole("button", { name: "Pay 25.00 USD" }).click();
     await page.waitForURL(/\/console\/billing\?checkout=cs_test_/);
     await expect.poll(() => balance.textContent(), { timeout: 30_000 }).not.toBe(shown);
-    expect((await tenant.api.get("/v1/billing")).balance_minor).toBe(before + 2500);
-    expect(await balance.textContent()).toContain(((before + 2500) / 100).toFixed(2));
+    expect((await postingsSince()).filter((p) => p.kind === "top_up").map((p) => p.balance_effect_minor)).toEqual([2500]);
+    const balanceNow = async () => {
+      const [since, billing] = [await postingsSince(), await tenant.api.get("/v1/billing")];
+      return { moved: billing.balance_minor - before, posted: since.reduce((sum, p) => sum + p.balance_effect_minor, 0), balance: billing.balance_minor as number };
+    };
+    await expect.poll(async () => { const { moved, posted } = await balanceNow(); return moved - posted; }, { timeout: 30_000 }).toBe(0);
+    // The page shows the API's balance (read again, since a charge may have landed after the page saw the credit).
+    await page.reload();
+    await expect.poll(async () => (await balance.textContent())!.includes(((await balanceNow()).balance / 100).toFixed(2)), { timeout: 30_000 }).toBe(true);
     await expectAccessible(page, "billing page after a top-up");
     // The month's statement, fetched with the page's bearer token and saved as a PDF.
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download statement (PDF)" }).click()]);
@@ -317,8 +328,8 @@ describe("tenant console in a browser", () => {
     const expected = ((Date.parse(question.started_at) - Date.parse(startedAt)) * call.metrics.clock_speed) / 1000;
     const turn = page.locator(`.transcript li[data-seq="${question.seq}"]`);
     await turn.getByRole("button").click();
-    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.currentTime)).toBeCloseTo(expected, 1);
-    await expect.poll(() => turn.getAttribute("aria-current")).toBe("true");
+    await expect.poll(() => audio.evaluate((el: HTMLAudioElement) => el.currentTime), { timeout: 10_000 }).toBeCloseTo(expected, 1);
+    await expect.poll(() => turn.getAttribute("aria-current"), { timeout: 10_000 }).toBe("true");
     expect(await page.locator('.transcript li[aria-current="true"]').count()).toBe(1);
     await screenshot(page, "recorded-call-desktop");
     await expectAccessible(page, "call page with a recording");

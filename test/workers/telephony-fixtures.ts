@@ -15,11 +15,14 @@ export interface TelephonyTenant extends Tenant {
 }
 
 let n = 0;
+/** Where this module's run of numbers starts, at random among 8,000,000 (exchanges 200–999, as NANP requires). */
+const NUMBER_START = Math.floor(Math.random() * 8_000_000);
 const hex32 = (seed: number) => seed.toString(16).padStart(32, "0");
 
 /** A tenant with Twilio credentials, a published agent and a number routed to it. */
 export async function telephonyTenant(opts: { agentConfig?: Record<string, unknown>; maxConcurrentCalls?: number; verification?: "trial" | "approved" } = {}): Promise<TelephonyTenant> {
-  const seq = ++n + Math.floor(Math.random() * 1e9);
+  const index = ++n;
+  const seq = index + Math.floor(Math.random() * 1e9);
   const tenant = await createTenant({ max_concurrent_calls: opts.maxConcurrentCalls ?? 10, verification: opts.verification ?? "approved" });
   const a = api(tenant.key);
   const accountSid = `AC${hex32(seq)}`;
@@ -30,7 +33,10 @@ export async function telephonyTenant(opts: { agentConfig?: Record<string, unkno
     config: { system_prompt: "You answer the phone.", first_message: "Hello!", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" }, ...opts.agentConfig },
   });
   await a.post(`/v1/agents/${agent.json.id}/publish`);
-  const number = `+1415555${String(seq % 10000).padStart(4, "0")}`;
+  // Consecutive from a random start: unique within this module's run (files may share a D1, where a number is active
+  // on one account only), and apart from other runs' but by a one-in-many-thousands overlap. A San Francisco overlay
+  // number no test writes out.
+  const number = `+1341${2_000_000 + ((NUMBER_START + index) % 8_000_000)}`;
   // Imported as reaching the platform over the tenant's SIP trunk: the webhooks are the same as for a Twilio number,
   // and the import needs no number at the Twilio simulator (a Twilio import looks the number up there and re-points it).
   const pn = await a.post("/v1/phone-numbers", { e164: number, source: "sip", agent_id: agent.json.id });

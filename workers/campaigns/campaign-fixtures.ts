@@ -26,7 +26,7 @@ export async function simCalls(t: TelephonyTenant): Promise<SimCall[]> {
 export async function campaignTenant(opts: { maxConcurrentCalls: number; reservedInbound: number }) {
   const t = await telephonyTenant({ maxConcurrentCalls: opts.maxConcurrentCalls });
   await registerWithTwilio(t);
-  const nyNumber = `+1212555${t.number.slice(-4)}`;
+  const nyNumber = `+1212${t.number.slice(-7)}`;
   const pn = await api(t.key).post("/v1/phone-numbers", { e164: nyNumber, source: "sip", agent_id: t.agentId });
   if (pn.status !== 201) throw new Error(`number import failed: ${pn.text}`);
   await simControl("numbers", { accountSid: t.accountSid, phoneNumber: nyNumber });
