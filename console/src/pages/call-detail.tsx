@@ -24,17 +24,20 @@ interface CallDetail extends CallRow {
 export const LIVE_STATUSES = ["queued", "initiated", "ringing", "in-progress"];
 
 /**
- * The spoken turn the recording is at: the latest-started caller or agent turn whose span holds that moment
- * (a barge-in overlaps two; the newer one is what the listener just started hearing).
+ * The spoken turn the recording is at: of the caller and agent turns whose span holds that moment, the one that
+ * started nearest to it. A barge-in overlaps two, and the newer is what the listener just started hearing; a seek
+ * to a turn's start may also fall in the slack of a turn that began a few milliseconds later, and must not pick it.
  */
 function turnAt(turns: Turn[], clock: Pick<Playback, "zeroMs" | "speed">, seconds: number): number | null {
-  let found: Turn | null = null;
+  let found: { seq: number; distance: number } | null = null;
   for (const t of turns) {
     if (t.role === "tool") continue;
     const start = recordingSeconds(clock, t.started_at);
     const end = t.ended_at ? recordingSeconds(clock, t.ended_at) : start;
     // A little slack at the start: a seek lands on the nearest sample, a hair before the turn's own instant.
-    if (seconds >= start - 0.05 && seconds < Math.max(end, start + 0.05)) found = t;
+    if (seconds < start - 0.05 || seconds >= Math.max(end, start + 0.05)) continue;
+    const distance = Math.abs(seconds - start);
+    if (!found || distance <= found.distance) found = { seq: t.seq, distance };
   }
   return found?.seq ?? null;
 }
