@@ -62,10 +62,11 @@ async function errorBody(response: Response): Promise<string> {
 }
 
 /**
- * Opens a Deepgram socket, retrying retryable failures after each of `delaysMs`. Returns undefined when
+ * Opens a Deepgram socket, retrying retryable failures after each of `delaysMs` (unless `giveUpOn` says the caller
+ * has a better answer to that one than waiting). Returns undefined when
  * `stillWanted()` turns false meanwhile (the client was closed); throws the last ProviderError otherwise.
  */
-export async function openWithRetries(opts: OpenSocketOptions & { delaysMs: readonly number[]; stillWanted: () => boolean }): Promise<WebSocket | undefined> {
+export async function openWithRetries(opts: OpenSocketOptions & { delaysMs: readonly number[]; stillWanted: () => boolean; giveUpOn?: (error: ProviderError) => boolean }): Promise<WebSocket | undefined> {
   let lastError: ProviderError | undefined;
   for (const delayMs of opts.delaysMs) {
     if (delayMs > 0) await sleep(delayMs);
@@ -78,7 +79,7 @@ export async function openWithRetries(opts: OpenSocketOptions & { delaysMs: read
     } catch (error) {
       lastError = error instanceof ProviderError ? error : new ProviderError(opts.provider, errorText(error), true, undefined, { cause: error });
       logEvent("warn", opts.provider, "connect_failed", { error: lastError.message, retryable: lastError.retryable });
-      if (!lastError.retryable) break;
+      if (!lastError.retryable || opts.giveUpOn?.(lastError)) break;
     }
   }
   throw lastError ?? new ProviderError(opts.provider, `could not open the ${opts.label}`, true);

@@ -11,10 +11,13 @@
  * what it had not finished is sent again on a fresh one, resuming past the audio already delivered.
  *
  * Sockets per call: one, two for a few seconds around a move (never a third: no standby opens while an old socket
- * drains). Deepgram caps a project at 40 (Pay-as-you-go) or 80 (Growth) concurrent speak sockets.
+ * drains). Deepgram caps a project at 40 (Pay-as-you-go) or 80 (Growth) concurrent speak sockets; a call it refuses
+ * one (429) speaks each chunk through REST `/v1/speak` instead (`speak-rest.ts`), and asks for a socket again after
+ * REST_MODE_MS: under load a call may sound a little later, but it never goes silent or fails for want of a socket.
  */
 import { SPEAK_MESSAGE_TYPES, parseServerMessage, speakServerMessage, type SpeakServerMessage } from "./deepgram-messages.ts";
 import { binaryPayload, closeQuietly, deepgramUrl, logEvent, openWithRetries, RECONNECT_DELAYS_MS, watchSocket } from "./deepgram-socket.ts";
+import { REST_MODE_MS, RestSpeaker, type RestSend } from "./speak-rest.ts";
 import { FlushGroup } from "./flush-group.ts";
 import { ProviderError, type TextToSpeech, type TextToSpeechConfig, type TextToSpeechListener } from "./provider-types.ts";
 import { SpeakBudget } from "./speak-budget.ts";
@@ -26,17 +29,21 @@ export interface DeepgramTextToSpeechOptions {
   listener: TextToSpeechListener;
   fetcher?: typeof fetch;
   reconnectDelaysMs?: readonly number[];
+  /** How long chunks go through REST after a refusal for concurrency (REST_MODE_MS). */
+  restModeMs?: number;
 }
 
 interface SpeakLink {
   socket: WebSocket;
   budget: SpeakBudget;
   /** Groups sent on this socket whose `Flushed` hasn't arrived, oldest first. */
-  inFlight: FlushGroup<SpeakLink>[];
+  inFlight: FlushGroup<Carrier>[];
   /** Clears sent whose `Cleared` hasn't arrived: audio and Flushed before it belong to forgotten groups. */
   clearsInFlight: number;
   openedAtWallMs: number;
 }
+
+type Carrier = SpeakLink | RestSend;
 
 /** A socket that lived this long was healthy; its loss starts a fresh reconnect budget. */
 const HEALTHY_SOCKET_MS = 5000;
@@ -59,6 +66,10 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     unknownMessages: 0,
     invalidMessages: 0,
     droppedAudioBytes: 0,
+    /** Speak sockets Deepgram refused for the project's concurrency limit. */
+    socketRefusals: 0,
+    /** Chunks synthesised through REST meanwhile. */
+    restChunks: 0,
   };
   readonly #o: DeepgramTextToSpeechOptions;
   readonly #fetch: typeof fetch;
@@ -73,7 +84,8 @@ export class DeepgramTextToSpeech implements TextToSpeech {
   #failure: ProviderError | undefined;
   #drops = 0;
   /** Every chunk not yet done, in order; the head is the one the listener hears next. */
-  #groups: FlushGroup<SpeakLink>[] = [];
+  #groups: FlushGroup<Carrier>[] = [];
+  readonly #rest: RestSpeaker;
   /** Bumped by clear(): a delivery loop under way stops. */
   #generation = 0;
   #learned = { bytes: 0, characters: 0 };
@@ -83,18 +95,26 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     this.#fetch = options.fetcher ?? ((input, init) => fetch(input, init));
     this.#delaysMs = options.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
     this.#now = () => options.listener.callClockMs?.() ?? Date.now();
+    this.#rest = new RestSpeaker(
+      { baseUrl: options.baseUrl, apiKey: options.apiKey, voice: options.config.voice, fetcher: this.#fetch },
+      {
+        delivered: () => this.#deliver(),
+        finished: () => this.#pump(),
+        failed: (error) => this.#fail(error),
+      },
+    );
   }
 
   connect(): Promise<void> {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new ProviderError("deepgram-tts", "the TTS socket is closed", false));
-    if (this.#active) return Promise.resolve();
+    if (this.#active || this.#rest.active()) return Promise.resolve();
     return this.#open();
   }
 
   speak(id: number, text: string): void {
     if (this.#closed || this.#failure) return;
-    this.#groups.push(new FlushGroup<SpeakLink>({ id, text }));
+    this.#groups.push(new FlushGroup<Carrier>({ id, text }));
     if (text.trim().length === 0) {
       // Completes once everything before it has, never inside this call.
       queueMicrotask(() => this.#deliver());
@@ -117,12 +137,14 @@ export class DeepgramTextToSpeech implements TextToSpeech {
       }
     }
     for (const link of this.#retiring.splice(0)) this.#shut(link);
+    this.#rest.abortAll();
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#groups = [];
+    this.#rest.abortAll();
     for (const link of this.#links()) this.#shut(link);
     this.#active = undefined;
     this.#standby = undefined;
@@ -153,8 +175,11 @@ export class DeepgramTextToSpeech implements TextToSpeech {
         label: `speak socket for voice "${voice}"`,
         delaysMs: this.#delaysMs,
         stillWanted: () => !this.#closed && !this.#failure,
+        // Waiting does not free a socket another call holds: REST answers now.
+        giveUpOn: (error) => error.status === 429,
       });
     } catch (error) {
+      if ((error as ProviderError).status === 429) return this.#refused(error as ProviderError);
       this.#fail(error as ProviderError);
       throw error;
     }
@@ -179,6 +204,7 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     if (this.#standby && (!this.#active || this.#active.budget.isLow(now))) this.#rotate();
     const active = this.#active;
     if (!active) {
+      if (this.#rest.active()) return this.#pumpRest();
       void this.#open().catch(() => {
         // reported through listener.failed
       });
@@ -219,7 +245,7 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     else this.#retiring.push(old);
   }
 
-  #send(link: SpeakLink, group: FlushGroup<SpeakLink>, now: number): boolean {
+  #send(link: SpeakLink, group: FlushGroup<Carrier>, now: number): boolean {
     const texts = group.speakTexts();
     try {
       for (const text of texts) link.socket.send(JSON.stringify({ type: "Speak", text }));
@@ -234,6 +260,24 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     this.stats.characters += characters;
     this.stats.flushes++;
     return true;
+  }
+
+  #refused(error: ProviderError): void {
+    this.stats.socketRefusals++;
+    const forMs = this.#o.restModeMs ?? REST_MODE_MS;
+    this.#rest.refused(forMs);
+    logEvent("warn", "deepgram-tts", "speak_socket_refused", { error: error.message, fallback: "rest", forMs });
+    // Straight to REST: asking for a socket again now would be refused again.
+    this.#pumpRest();
+  }
+
+  /** Every chunk not yet sent goes out through REST at once; their audio is still handed on strictly in order. */
+  #pumpRest(): void {
+    for (const group of this.#groups) {
+      if (group.link || group.flushed) continue;
+      this.stats.characters += this.#rest.send(group, this.#bytesPerCharacter());
+      this.stats.restChunks++;
+    }
   }
 
   #bytesPerCharacter(): number {
@@ -360,6 +404,7 @@ export class DeepgramTextToSpeech implements TextToSpeech {
     if (this.#failure || this.#closed) return;
     this.#failure = error;
     this.#groups = [];
+    this.#rest.abortAll();
     for (const link of this.#links()) closeQuietly(link.socket, 1000, "");
     this.#active = undefined;
     this.#standby = undefined;
