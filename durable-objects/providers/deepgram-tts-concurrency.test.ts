@@ -9,7 +9,7 @@ import { DEEPGRAM, speech } from "./testing/deepgram-sim.ts";
  * in front of the simulator by the fetcher the client takes; everything else reaches the simulator.
  */
 class Recorder implements TextToSpeechListener {
-  readonly events: { kind: "audio" | "done"; id: number; bytes: number }[] = [];
+  readonly events: ({ kind: "audio"; id: number; bytes: number } | { kind: "done"; id: number })[] = [];
   readonly failures: ProviderError[] = [];
   onAudio: ((id: number) => void) | undefined;
   audio(id: number, mulaw: Uint8Array): void {
