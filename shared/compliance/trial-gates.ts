@@ -1,6 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { accounts, calls } from "../db/schema.ts";
+import { accounts, calls, phoneNumbers } from "../db/schema.ts";
 import { verifiedNumbers } from "../db/verified-numbers-schema.ts";
 
 /**
@@ -34,6 +34,21 @@ export async function trialDialRefusal(db: Database, accountId: string, to: stri
 export async function trialTextRefusal(db: Database, accountId: string, to: string): Promise<string | null> {
   if (!(await isOnTrial(db, accountId)) || (await calleeVerified(db, accountId, to))) return null;
   return TRIAL_DETAILS.textee(to);
+}
+
+/**
+ * The one number an account on trial takes inbound calls on: its oldest active number (stable while it holds it).
+ * An account sent back to trial (a sanctions rescreen) keeps the numbers it bought while approved, but only this
+ * one answers.
+ */
+export async function trialInboundNumber(db: Database, accountId: string): Promise<string | undefined> {
+  const first = await db
+    .select({ e164: phoneNumbers.e164 })
+    .from(phoneNumbers)
+    .where(and(eq(phoneNumbers.accountId, accountId), eq(phoneNumbers.status, "active")))
+    .orderBy(asc(phoneNumbers.createdAt), asc(phoneNumbers.id))
+    .get();
+  return first?.e164;
 }
 
 export async function isOnTrial(db: Database, accountId: string): Promise<boolean> {
