@@ -65,12 +65,29 @@ async function calleeVerified(db: Database, accountId: string, phone: string): P
   return row !== undefined;
 }
 
-/** The account's call minutes so far, each call rounded up to the minute as carriers bill it. */
-export async function callMinutesUsed(db: Database, accountId: string): Promise<number> {
+/**
+ * The account's call minutes so far, each call rounded up to the minute as carriers bill it: finished calls by
+ * Twilio's duration, and calls in progress (or ended, before Twilio's final duration arrives) by the time since they
+ * were answered. Counting live calls is what keeps concurrent calls from overrunning a trial's cap: admission and
+ * each call's lease renewal (every 30 s) compare it with the cap.
+ */
+export async function callMinutesUsed(db: Database, accountId: string, now = new Date()): Promise<number> {
+  const elapsedSeconds = sql`max(cast((julianday(coalesce(${calls.endedAt}, ${now.toISOString()})) - julianday(coalesce(${calls.answeredAt}, ${calls.createdAt}))) * 86400 as integer), 0)`;
   const row = await db
-    .select({ minutes: sql<number>`coalesce(sum((${calls.durationSeconds} + 59) / 60), 0)` })
+    .select({
+      minutes: sql<number>`coalesce(sum(case
+        when ${calls.durationSeconds} is not null then (${calls.durationSeconds} + 59) / 60
+        when ${calls.status} = 'in-progress' or (${calls.status} = 'completed' and ${calls.endedAt} is not null) then (${elapsedSeconds} + 59) / 60
+        else 0 end), 0)`,
+    })
     .from(calls)
     .where(eq(calls.accountId, accountId))
     .get();
   return Number(row?.minutes ?? 0);
+}
+
+/** Whether an account on trial has used its call minutes (false for an approved one). */
+export async function trialMinutesExhausted(db: Database, accountId: string, now = new Date()): Promise<boolean> {
+  const account = await db.select({ verification: accounts.verification, trialMinutes: accounts.trialMinutes }).from(accounts).where(eq(accounts.id, accountId)).get();
+  return account?.verification === "trial" && (await callMinutesUsed(db, accountId, now)) >= account.trialMinutes;
 }

@@ -83,6 +83,20 @@ describe("trial gates", () => {
     expect((await dial(t)).json.type).toBe("https://docs.ayb.dev/problems/consent-required");
   });
 
+  it("counts the minutes of calls still in progress, so concurrent calls cannot run past the cap", async () => {
+    const t = await trialTenant();
+    await verifyCallee(t, CALLEE);
+    // Two calls answered 29½ minutes ago and still going: no finished call yet, but 2 × 30 minutes used.
+    const answeredAt = new Date(Date.now() - 29.5 * 60_000).toISOString();
+    for (const n of [1, 2]) {
+      await env.DB.prepare("INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at, answered_at) VALUES (?, ?, ?, 1, 'outbound', ?, ?, 'in-progress', ?, ?)")
+        .bind(`CAL-TRIALLIVE${n}${t.accountId.slice(-4)}`, t.accountId, t.agentId, t.number, CALLEE, answeredAt, answeredAt)
+        .run();
+    }
+    expect((await dial(t)).json).toMatchObject({ type: VERIFICATION_REQUIRED, reason: "trial_minutes_exhausted" });
+    expect((await twilioPost("/twilio/voice", inboundParams(t), t.authToken)).text).not.toContain("<Connect>");
+  });
+
   it("answers an account sent back to trial on its first number only, refusing calls to the others as not in service", async () => {
     const t = await telephonyTenant();
     // Bought while approved; created after the tenant's first number, so it is the second by age.
