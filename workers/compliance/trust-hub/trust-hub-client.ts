@@ -20,6 +20,10 @@ interface Named {
   friendly_name: string;
 }
 
+export interface TrustHubItem extends Named {
+  attributes: Record<string, unknown>;
+}
+
 interface Page<T> {
   results: T[];
 }
@@ -70,13 +74,18 @@ export class TrustHubClient {
     return this.#request("POST", `${this.#trustHub}/${collection}/${sid}`, "refused-only", { Status: "pending-review" });
   }
 
-  async findItem(collection: "EndUsers" | "SupportingDocuments", friendlyName: string): Promise<Named | undefined> {
-    const page = await this.#request<Page<Named>>("GET", `${this.#trustHub}/${collection}?PageSize=${PAGE_SIZE}`, "idempotent");
+  async findItem(collection: "EndUsers" | "SupportingDocuments", friendlyName: string): Promise<TrustHubItem | undefined> {
+    const page = await this.#request<Page<TrustHubItem>>("GET", `${this.#trustHub}/${collection}?PageSize=${PAGE_SIZE}`, "idempotent");
     return page.results.find((item) => item.friendly_name === friendlyName);
   }
 
   createItem(collection: "EndUsers" | "SupportingDocuments", form: { friendlyName: string; type: string; attributes: Record<string, unknown> }): Promise<Named> {
     return this.#request("POST", `${this.#trustHub}/${collection}`, "refused-only", { FriendlyName: form.friendlyName, Type: form.type, Attributes: JSON.stringify(form.attributes) });
+  }
+
+  /** Replaces an item's attributes: repeating it changes nothing more. */
+  updateItem(collection: "EndUsers" | "SupportingDocuments", sid: string, attributes: Record<string, unknown>): Promise<TrustHubItem> {
+    return this.#request("POST", `${this.#trustHub}/${collection}/${sid}`, "idempotent", { Attributes: JSON.stringify(attributes) });
   }
 
   async assignedObjects(collection: BundleCollection, sid: string): Promise<string[]> {
