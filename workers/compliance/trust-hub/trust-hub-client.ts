@@ -1,4 +1,4 @@
-import { parseRetryAfter, TwilioApiError } from "../../../shared/twilio/twilio-api-error.ts";
+import { readTwilioBody, twilioFailure } from "../../../shared/twilio/twilio-api-error.ts";
 import { DEFAULT_RETRY_POLICY, withTwilioRetry, type RetrySafety } from "../../../shared/twilio/twilio-retry.ts";
 
 /**
@@ -143,17 +143,8 @@ export class TrustHubClient {
       headers["content-type"] = "application/x-www-form-urlencoded";
     }
     const res = await this.#fetch(url, { method, headers, body });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      // not JSON: reported with the status below
-    }
-    if (!res.ok) {
-      const message = String(json.message ?? (text.slice(0, 200) || res.statusText));
-      throw new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, message, json.more_info as string | undefined, parseRetryAfter(res.headers.get("retry-after"), Date.now()));
-    }
-    return json as T;
+    const read = await readTwilioBody(res);
+    if (!res.ok) throw twilioFailure(res, read, Date.now());
+    return read.json as T;
   }
 }
