@@ -30,7 +30,8 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "start-scheduled-workflows", run: (env, now) => startDueScheduledRuns(env, now) },
   { name: "resume-trust-hub", run: (env, now) => resumeTrustHubRegistrations(env, now) },
   { name: "enqueue-sanctions-rescreens", run: (env) => enqueueRescreens(env) },
-  { name: "sweep-orphan-documents", run: (env, now) => sweepOrphanDocuments(env, now) },
+  // R2 stamps an upload with the real clock, so an object's age is measured against it, not the trigger's time.
+  { name: "sweep-orphan-documents", run: (env) => sweepOrphanDocuments(env, new Date()) },
   { name: "purge-oauth-states", run: async (env, now) => ({ deleted: await purgeExpiredFlows(env, now) }) },
 ];
 
