@@ -69,6 +69,23 @@ describe("a call's concurrency lease", () => {
     expect((await session(second).state()).ended).toBe(false);
   });
 
+  it("ends a trial account's call once its calls in progress, this one included, use the trial minutes", async () => {
+    const t = await telephonyTenant({ verification: "trial" });
+    const callId = (await acceptedCall(t)).params.call_id!;
+    // Another call has been live for half an hour, and so (its row says) has this one: 2 × 31 minutes of a 60-minute cap.
+    const halfAnHourAgo = new Date(Date.now() - 30 * 60_000 - 1_000).toISOString();
+    await env.DB.prepare("UPDATE calls SET created_at = ? WHERE id = ?").bind(halfAnHourAgo, callId).run();
+    await env.DB.prepare("INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at, answered_at) VALUES (?, ?, ?, 1, 'outbound', ?, '+12125550142', 'in-progress', ?, ?)")
+      .bind(`CAL-LIVETRIAL${t.accountId.slice(-6)}`, t.accountId, t.agentId, t.number, halfAnHourAgo, halfAnHourAgo)
+      .run();
+    await dueNow(callId, "lease");
+    expect(await runDurableObjectAlarm(session(callId))).toBe(true);
+    expect((await session(callId).events()).map((e) => e.type)).toContain("trial_minutes_exhausted");
+    expect((await session(callId).state()).ended).toBe(true);
+    const row = await env.DB.prepare("SELECT end_reason FROM calls WHERE id = ?").bind(callId).first<{ end_reason: string }>();
+    expect(row!.end_reason).toBe("trial_minutes_exhausted");
+  });
+
   describe("on a prepaid account whose credit cannot cover the next renewal period", () => {
     /** A tenant whose ledger snapshot holds exactly one reservation window (3 minutes at 1 €/min): its first call takes it all. */
     async function prepaidTenant() {

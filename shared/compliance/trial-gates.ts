@@ -1,6 +1,6 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { accounts, calls } from "../db/schema.ts";
+import { accounts, calls, phoneNumbers } from "../db/schema.ts";
 import { verifiedNumbers } from "../db/verified-numbers-schema.ts";
 
 /**
@@ -36,6 +36,21 @@ export async function trialTextRefusal(db: Database, accountId: string, to: stri
   return TRIAL_DETAILS.textee(to);
 }
 
+/**
+ * The one number an account on trial takes inbound calls on: its oldest active number (stable while it holds it).
+ * An account sent back to trial (a sanctions rescreen) keeps the numbers it bought while approved, but only this
+ * one answers.
+ */
+export async function trialInboundNumber(db: Database, accountId: string): Promise<string | undefined> {
+  const first = await db
+    .select({ e164: phoneNumbers.e164 })
+    .from(phoneNumbers)
+    .where(and(eq(phoneNumbers.accountId, accountId), eq(phoneNumbers.status, "active")))
+    .orderBy(asc(phoneNumbers.createdAt), asc(phoneNumbers.id))
+    .get();
+  return first?.e164;
+}
+
 export async function isOnTrial(db: Database, accountId: string): Promise<boolean> {
   const row = await db.select({ verification: accounts.verification }).from(accounts).where(eq(accounts.id, accountId)).get();
   return row?.verification === "trial";
@@ -50,12 +65,29 @@ async function calleeVerified(db: Database, accountId: string, phone: string): P
   return row !== undefined;
 }
 
-/** The account's call minutes so far, each call rounded up to the minute as carriers bill it. */
-export async function callMinutesUsed(db: Database, accountId: string): Promise<number> {
+/**
+ * The account's call minutes so far, each call rounded up to the minute as carriers bill it: finished calls by
+ * Twilio's duration, and calls in progress (or ended, before Twilio's final duration arrives) by the time since they
+ * were answered. Counting live calls is what keeps concurrent calls from overrunning a trial's cap: admission and
+ * each call's lease renewal (every 30 s) compare it with the cap.
+ */
+export async function callMinutesUsed(db: Database, accountId: string, now = new Date()): Promise<number> {
+  const elapsedSeconds = sql`max(cast((julianday(coalesce(${calls.endedAt}, ${now.toISOString()})) - julianday(coalesce(${calls.answeredAt}, ${calls.createdAt}))) * 86400 as integer), 0)`;
   const row = await db
-    .select({ minutes: sql<number>`coalesce(sum((${calls.durationSeconds} + 59) / 60), 0)` })
+    .select({
+      minutes: sql<number>`coalesce(sum(case
+        when ${calls.durationSeconds} is not null then (${calls.durationSeconds} + 59) / 60
+        when ${calls.status} = 'in-progress' or (${calls.status} = 'completed' and ${calls.endedAt} is not null) then (${elapsedSeconds} + 59) / 60
+        else 0 end), 0)`,
+    })
     .from(calls)
     .where(eq(calls.accountId, accountId))
     .get();
   return Number(row?.minutes ?? 0);
+}
+
+/** Whether an account on trial has used its call minutes (false for an approved one). */
+export async function trialMinutesExhausted(db: Database, accountId: string, now = new Date()): Promise<boolean> {
+  const account = await db.select({ verification: accounts.verification, trialMinutes: accounts.trialMinutes }).from(accounts).where(eq(accounts.id, accountId)).get();
+  return account?.verification === "trial" && (await callMinutesUsed(db, accountId, now)) >= account.trialMinutes;
 }

@@ -24,3 +24,20 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
+
+/** A Twilio response's body as text and as JSON ({} when it is empty or not JSON: the failure reports the status). */
+export async function readTwilioBody(res: Response): Promise<{ text: string; json: Record<string, unknown> }> {
+  const text = await res.text();
+  try {
+    return { text, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  } catch {
+    return { text, json: {} };
+  }
+}
+
+/** The error a failed Twilio response stands for: its status, Twilio's code and message, and any `Retry-After`. */
+export function twilioFailure(res: Response, body: { text: string; json: Record<string, unknown> }, nowMs: number): TwilioApiError {
+  const { text, json } = body;
+  const message = String(json.message ?? (text.slice(0, 200) || res.statusText));
+  return new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, message, json.more_info as string | undefined, parseRetryAfter(res.headers.get("retry-after"), nowMs));
+}

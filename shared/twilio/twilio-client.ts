@@ -1,4 +1,4 @@
-import { parseRetryAfter, TwilioApiError } from "./twilio-api-error.ts";
+import { readTwilioBody, twilioFailure } from "./twilio-api-error.ts";
 import { DEFAULT_RETRY_POLICY, withTwilioRetry, type RetryPolicy, type RetrySafety } from "./twilio-retry.ts";
 
 /**
@@ -141,8 +141,7 @@ export class TwilioClient {
     if (range) headers.range = range;
     const res = await this.fetcher(`${this.#base}/Recordings/${recordingSid}.wav`, { headers });
     if (res.ok) return res;
-    const { text, json } = await this.#read(res);
-    throw this.#failure(res, text, json);
+    throw twilioFailure(res, await readTwilioBody(res), this.#retry.clock.now());
   }
 
   async searchNumbers(country: string, query: { areaCode?: string; contains?: string; limit?: number }): Promise<AvailableNumber[]> {
@@ -190,23 +189,8 @@ export class TwilioClient {
       headers["content-type"] = "application/x-www-form-urlencoded";
     }
     const res = await this.fetcher(this.#base + path, { method, headers, body });
-    const { text, json } = await this.#read(res);
-    if (!res.ok) throw this.#failure(res, text, json);
-    return json as T;
-  }
-
-  async #read(res: Response): Promise<{ text: string; json: Record<string, unknown> }> {
-    const text = await res.text();
-    try {
-      return { text, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-    } catch {
-      return { text, json: {} }; // reported with the status
-    }
-  }
-
-  #failure(res: Response, text: string, json: Record<string, unknown>): TwilioApiError {
-    const message = String(json.message ?? (text.slice(0, 200) || res.statusText));
-    const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.#retry.clock.now());
-    return new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, message, json.more_info as string | undefined, retryAfterMs);
+    const read = await readTwilioBody(res);
+    if (!res.ok) throw twilioFailure(res, read, this.#retry.clock.now());
+    return read.json as T;
   }
 }

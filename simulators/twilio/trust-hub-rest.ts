@@ -187,7 +187,20 @@ function itemRoutes(router: ReturnType<typeof Router<TrustHubRequest, [TwilioSta
       const items = [...map(state).values()].filter((i) => i.accountSid === accountSid);
       return trustHubPage(items.map((i) => itemJson(collection, i)), rest.path.slice(TRUSTHUB_PREFIX.length), rest.query);
     })
-    .get(`/${collection}/:sid`, ({ accountSid, params }, state) => ({ status: 200, body: itemJson(collection, state.trustHub.itemOf(map(state), accountSid, params.sid!)) }));
+    .get(`/${collection}/:sid`, ({ accountSid, params }, state) => ({ status: 200, body: itemJson(collection, state.trustHub.itemOf(map(state), accountSid, params.sid!)) }))
+    // Twilio's update: a new FriendlyName and/or Attributes (replaced whole), as a rejected bundle's details are fixed.
+    .post(`/${collection}/:sid`, ({ accountSid, params, form }, state) => {
+      const item = state.trustHub.itemOf(map(state), accountSid, params.sid!);
+      const friendlyName = form.string("FriendlyName");
+      if (form.string("Attributes") !== undefined) {
+        const next = attributes(form);
+        if (collection === "SupportingDocuments" && item.type === "customer_profile_address") checkAddresses(state, accountSid, next);
+        item.attributes = next;
+      }
+      if (friendlyName) item.friendlyName = friendlyName;
+      item.dateUpdated = new Date();
+      return { status: 200, body: itemJson(collection, item) };
+    });
 }
 
 const router = Router<TrustHubRequest, [TwilioState], RestResponse>({

@@ -120,7 +120,11 @@ describe("Trust Hub through twilio-node", () => {
     expect((await th.customerProfiles(profile.sid).fetch()).errors).toEqual([{ code: 22215, message: "Address does not match" }]);
     const rejected = await platform.waitForRequest((r) => r.params.BundleSid === profile.sid && r.params.Status === "twilio-rejected");
     expect(rejected.params.FailureReason).toBe("Address does not match");
-    // A rejected profile may be fixed and submitted again.
+    // A rejected profile may be fixed (its end users updated in place) and submitted again.
+    const fixedUser = await th.endUsers(lateUser.sid).update({ attributes: { first_name: "Grace", last_name: "Hopper" } });
+    expect(fixedUser).toMatchObject({ sid: lateUser.sid, friendlyName: "late", attributes: { first_name: "Grace", last_name: "Hopper" } });
+    expect((await th.endUsers(lateUser.sid).fetch()).attributes).toEqual({ first_name: "Grace", last_name: "Hopper" });
+    await expect(th.endUsers("IT00000000000000000000000000000000").update({ attributes: {} })).rejects.toMatchObject({ status: 404, code: 20404 });
     expect((await th.customerProfiles(profile.sid).update({ status: "pending-review" })).status).toBe("pending-review");
 
     const other = sim.addAccount();

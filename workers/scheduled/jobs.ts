@@ -9,6 +9,7 @@ import { dispatchCampaignWindows } from "../campaigns/campaign-windows-job.ts";
 import { startDueScheduledRuns } from "../workflows/scheduled-runs.ts";
 import { resumeTrustHubRegistrations } from "../compliance/trust-hub/resume-job.ts";
 import { enqueueRescreens } from "../compliance/verification/rescreen-enqueue.ts";
+import { sweepOrphanDocuments } from "../compliance/verification/orphan-documents-job.ts";
 import { purgeExpiredFlows } from "../integrations/oauth-states.ts";
 
 /** A periodic job: it runs on every cron trigger, with the trigger's scheduled time as its clock. */
@@ -29,6 +30,8 @@ export const SCHEDULED_JOBS: readonly ScheduledJob[] = [
   { name: "start-scheduled-workflows", run: (env, now) => startDueScheduledRuns(env, now) },
   { name: "resume-trust-hub", run: (env, now) => resumeTrustHubRegistrations(env, now) },
   { name: "enqueue-sanctions-rescreens", run: (env) => enqueueRescreens(env) },
+  // R2 stamps an upload with the real clock, so an object's age is measured against it, not the trigger's time.
+  { name: "sweep-orphan-documents", run: (env) => sweepOrphanDocuments(env, new Date()) },
   { name: "purge-oauth-states", run: async (env, now) => ({ deleted: await purgeExpiredFlows(env, now) }) },
 ];
 

@@ -59,7 +59,7 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   if (!agent) return refuse(owner.account_id, "agent_not_published", NOT_IN_SERVICE);
 
   const callId = newCallId();
-  const refusal = await admitCall(c.env, owner.account_id, callId);
+  const refusal = await admitCall(c.env, owner.account_id, callId, { inboundTo: to! });
   if (refusal) return refuse(owner.account_id, refusal.reason, refusal.message);
 
   // From here on the call holds a slot: whatever fails gives it back, with the call's row, and the caller hears a

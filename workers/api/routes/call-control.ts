@@ -39,6 +39,8 @@ const Transfer = z
 const GATE_PROBLEMS: Record<RefusalReason, ProblemType> = {
   account_suspended: "account-suspended",
   trial_minutes_exhausted: "verification-required",
+  // Inbound only (a call to a trial account's second number); listed so every gate refusal has its problem.
+  trial_number_limit: "verification-required",
   insufficient_credit: "insufficient-credit",
   billing_suspended: "billing-suspended",
   concurrency_limit: "concurrency-limit",

@@ -2,6 +2,7 @@ import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
+import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
 import { operator } from "../../../test/workers/billing-fixtures.ts";
 import { inboundParams, parseConnect, registerWithTwilio, telephonyTenant, twilioPost, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import worker from "../../index.ts";
@@ -80,6 +81,38 @@ describe("trial gates", () => {
     expect((await dial(t)).json.reason).toBe("trial_minutes_exhausted");
     await setVerification(t, "approved");
     expect((await dial(t)).json.type).toBe("https://docs.ayb.dev/problems/consent-required");
+  });
+
+  it("counts the minutes of calls still in progress, so concurrent calls cannot run past the cap", async () => {
+    const t = await trialTenant();
+    await verifyCallee(t, CALLEE);
+    // Two calls answered 29½ minutes ago and still going: no finished call yet, but 2 × 30 minutes used.
+    const answeredAt = new Date(Date.now() - 29.5 * 60_000).toISOString();
+    for (const n of [1, 2]) {
+      await env.DB.prepare("INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at, answered_at) VALUES (?, ?, ?, 1, 'outbound', ?, ?, 'in-progress', ?, ?)")
+        .bind(`CAL-TRIALLIVE${n}${t.accountId.slice(-4)}`, t.accountId, t.agentId, t.number, CALLEE, answeredAt, answeredAt)
+        .run();
+    }
+    expect((await dial(t)).json).toMatchObject({ type: VERIFICATION_REQUIRED, reason: "trial_minutes_exhausted" });
+    expect((await twilioPost("/twilio/voice", inboundParams(t), t.authToken)).text).not.toContain("<Connect>");
+  });
+
+  it("answers an account sent back to trial on its first number only, refusing calls to the others as not in service", async () => {
+    const t = await telephonyTenant();
+    // Bought while approved; created after the tenant's first number, so it is the second by age.
+    const second = `+1341${String(Math.floor(Math.random() * 8_000_000) + 2_000_000)}`;
+    expect((await api(t.key).post("/v1/phone-numbers", { e164: second, source: "sip", agent_id: t.agentId })).status).toBe(201);
+    await setVerification(t, "trial");
+
+    expect(parseConnect((await twilioPost("/twilio/voice", inboundParams(t), t.authToken)).text).params.call_id).toMatch(/^CAL-/);
+    const refused = await twilioPost("/twilio/voice", inboundParams(t, { To: second }), t.authToken);
+    expect(refused.text).toMatch(/<Say>The number you have called is not in service\. Goodbye\.<\/Say><Hangup\/>/);
+    await settleAudit(t.accountId);
+    const reasons = await env.DB.prepare("SELECT detail FROM audit_log WHERE account_id = ? AND action = 'call.refused'").bind(t.accountId).all<{ detail: string }>();
+    expect(reasons.results.map((r) => JSON.parse(r.detail).reason)).toEqual(["trial_number_limit"]);
+
+    await setVerification(t, "approved");
+    expect(parseConnect((await twilioPost("/twilio/voice", inboundParams(t, { To: second }), t.authToken)).text).params.call_id).toMatch(/^CAL-/);
   });
 
   it("refuses creating and starting campaigns on trial", async () => {

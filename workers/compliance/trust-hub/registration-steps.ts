@@ -28,10 +28,17 @@ export class TrustHubStepError extends Error {
  */
 const nameOf = (row: TrustHubRegistration, what: string) => `aybiza ${row.accountId} ${what}`;
 
+/** Attributes are flat strings (end users, documents): equal when every key holds the same value. */
+const sameAttributes = (a: Record<string, unknown>, b: Record<string, unknown>) =>
+  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([key, value]) => JSON.stringify(b[key]) === JSON.stringify(value));
+
 async function ensureItem(ctx: StepContext, collection: "EndUsers" | "SupportingDocuments", what: string, type: string, attributes: Record<string, unknown>): Promise<string> {
   const friendlyName = nameOf(ctx.row, what);
   const found = await ctx.client.findItem(collection, friendlyName);
-  return (found ?? (await ctx.client.createItem(collection, { friendlyName, type, attributes }))).sid;
+  if (!found) return (await ctx.client.createItem(collection, { friendlyName, type, attributes })).sid;
+  // A resubmission after Twilio's rejection carries fixed details: the item made the first time takes them.
+  if (!sameAttributes(found.attributes ?? {}, attributes)) await ctx.client.updateItem(collection, found.sid, attributes);
+  return found.sid;
 }
 
 async function ensureBundle(ctx: StepContext, collection: BundleCollection, what: string, policySid: string) {
@@ -72,9 +79,10 @@ export function applyStatus(row: TrustHubRegistration, bundleSid: string, status
 }
 
 async function submit(ctx: StepContext, collection: BundleCollection, sid: string, next: TrustHubStep): Promise<StepOutcome> {
-  // A submit whose answer was lost has already moved the bundle on: only a draft is submitted.
+  // A submit whose answer was lost has already moved the bundle on: only a draft (or a rejected bundle being
+  // resubmitted with its fixes) is submitted.
   const bundle = await ctx.client.fetchBundle(collection, sid);
-  const submitted = bundle.status === "draft" ? await ctx.client.submitBundle(collection, sid) : bundle;
+  const submitted = bundle.status === "draft" || bundle.status === "twilio-rejected" ? await ctx.client.submitBundle(collection, sid) : bundle;
   return { step: next, ...(collection === "CustomerProfiles" ? { profileStatus: submitted.status } : { trustProductStatus: submitted.status }) };
 }
 

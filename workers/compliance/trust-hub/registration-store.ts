@@ -11,7 +11,7 @@ export async function insertRegistration(db: PgDatabase, row: typeof trustHubReg
   await db.insert(trustHubRegistrations).values(row).onConflictDoNothing({ target: trustHubRegistrations.accountId });
 }
 
-export async function readRegistration(db: PgDatabase, accountId: string): Promise<TrustHubRegistration | undefined> {
+export async function readRegistration(db: Pick<PgDatabase, "select">, accountId: string): Promise<TrustHubRegistration | undefined> {
   const [row] = await db.select().from(trustHubRegistrations).where(eq(trustHubRegistrations.accountId, accountId));
   return row;
 }
@@ -38,6 +38,32 @@ export async function claimRegistration(db: PgDatabase, accountId: string, now: 
 export async function updateRegistration(db: PgDatabase, accountId: string, patch: RegistrationPatch): Promise<TrustHubRegistration> {
   const [row] = await db.update(trustHubRegistrations).set({ ...patch, updatedAt: new Date() }).where(eq(trustHubRegistrations.accountId, accountId)).returning();
   return row!;
+}
+
+/**
+ * Sends a rejected registration back to the step that makes the rejected bundle, with the fixed business: the
+ * profile's first step when Twilio rejected the profile, the trust product's when it rejected the product (the
+ * approved profile stands). Undefined when the registration is not rejected (a concurrent resubmission took it).
+ */
+export async function reopenRejected(db: PgDatabase, accountId: string, business: { businessKeyId: string; businessCiphertext: string }): Promise<TrustHubRegistration | undefined> {
+  const row = await readRegistration(db, accountId);
+  if (row?.step !== "rejected") return undefined;
+  const profileRejected = row.profileStatus === "twilio-rejected";
+  const [reopened] = await db
+    .update(trustHubRegistrations)
+    .set({
+      ...business,
+      step: profileRejected ? "profile" : "trust_product",
+      // Cleared so the new review's statuses count (a stored status only moves forward).
+      ...(profileRejected ? { profileStatus: null } : { trustProductStatus: null }),
+      failureReason: null,
+      failedAttempts: 0,
+      lastError: null,
+      updatedAt: new Date(),
+    })
+    .where(and(eq(trustHubRegistrations.accountId, accountId), eq(trustHubRegistrations.step, "rejected")))
+    .returning();
+  return reopened;
 }
 
 /** Registrations a run could move on: neither finished nor waiting on a run that holds them. */

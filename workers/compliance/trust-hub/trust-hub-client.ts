@@ -1,4 +1,4 @@
-import { parseRetryAfter, TwilioApiError } from "../../../shared/twilio/twilio-api-error.ts";
+import { readTwilioBody, twilioFailure } from "../../../shared/twilio/twilio-api-error.ts";
 import { DEFAULT_RETRY_POLICY, withTwilioRetry, type RetrySafety } from "../../../shared/twilio/twilio-retry.ts";
 
 /**
@@ -18,6 +18,10 @@ export interface Bundle {
 interface Named {
   sid: string;
   friendly_name: string;
+}
+
+export interface TrustHubItem extends Named {
+  attributes: Record<string, unknown>;
 }
 
 interface Page<T> {
@@ -70,13 +74,18 @@ export class TrustHubClient {
     return this.#request("POST", `${this.#trustHub}/${collection}/${sid}`, "refused-only", { Status: "pending-review" });
   }
 
-  async findItem(collection: "EndUsers" | "SupportingDocuments", friendlyName: string): Promise<Named | undefined> {
-    const page = await this.#request<Page<Named>>("GET", `${this.#trustHub}/${collection}?PageSize=${PAGE_SIZE}`, "idempotent");
+  async findItem(collection: "EndUsers" | "SupportingDocuments", friendlyName: string): Promise<TrustHubItem | undefined> {
+    const page = await this.#request<Page<TrustHubItem>>("GET", `${this.#trustHub}/${collection}?PageSize=${PAGE_SIZE}`, "idempotent");
     return page.results.find((item) => item.friendly_name === friendlyName);
   }
 
   createItem(collection: "EndUsers" | "SupportingDocuments", form: { friendlyName: string; type: string; attributes: Record<string, unknown> }): Promise<Named> {
     return this.#request("POST", `${this.#trustHub}/${collection}`, "refused-only", { FriendlyName: form.friendlyName, Type: form.type, Attributes: JSON.stringify(form.attributes) });
+  }
+
+  /** Replaces an item's attributes: repeating it changes nothing more. */
+  updateItem(collection: "EndUsers" | "SupportingDocuments", sid: string, attributes: Record<string, unknown>): Promise<TrustHubItem> {
+    return this.#request("POST", `${this.#trustHub}/${collection}/${sid}`, "idempotent", { Attributes: JSON.stringify(attributes) });
   }
 
   async assignedObjects(collection: BundleCollection, sid: string): Promise<string[]> {
@@ -134,17 +143,8 @@ export class TrustHubClient {
       headers["content-type"] = "application/x-www-form-urlencoded";
     }
     const res = await this.#fetch(url, { method, headers, body });
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      // not JSON: reported with the status below
-    }
-    if (!res.ok) {
-      const message = String(json.message ?? (text.slice(0, 200) || res.statusText));
-      throw new TwilioApiError(res.status, typeof json.code === "number" ? json.code : null, message, json.more_info as string | undefined, parseRetryAfter(res.headers.get("retry-after"), Date.now()));
-    }
-    return json as T;
+    const read = await readTwilioBody(res);
+    if (!res.ok) throw twilioFailure(res, read, Date.now());
+    return read.json as T;
   }
 }

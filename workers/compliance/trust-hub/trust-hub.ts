@@ -5,7 +5,7 @@ import { SecretBox } from "../../../shared/crypto/secret-box.ts";
 import { withPostgres, type PgDatabase } from "../../../shared/pg/client.ts";
 import type { TrustHubRegistration, TrustHubStatus } from "../../../shared/pg/schema.ts";
 import { twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
-import { claimRegistration, insertRegistration, readRegistration, updateRegistration } from "./registration-store.ts";
+import { claimRegistration, insertRegistration, readRegistration, reopenRejected, updateRegistration } from "./registration-store.ts";
 import { isActive, STEPS, TrustHubStepError } from "./registration-steps.ts";
 import { trustHubBusinessSchema, type TrustHubBusiness } from "./trust-hub-business.ts";
 import { TrustHubClient } from "./trust-hub-client.ts";
@@ -53,6 +53,21 @@ export async function startTrustHub(env: Env, accountId: string, input: { busine
       businessKeyId: sealed.keyId,
       businessCiphertext: sealed.ciphertext,
     });
+    await runRegistration(env, db, accountId, opts);
+    return viewOf((await readRegistration(db, accountId))!);
+  });
+}
+
+/**
+ * Resubmits a registration Twilio rejected, with the business as fixed: the rejected bundle's steps run again (each
+ * finds what it made the first time by name, and end users take the fixed attributes) and the bundle goes back to
+ * review. Null when there is no rejected registration to resubmit.
+ */
+export async function resubmitTrustHub(env: Env, accountId: string, fixed: TrustHubBusiness, opts: TrustHubRunOptions = {}): Promise<TrustHubView | null> {
+  const business = trustHubBusinessSchema.parse(fixed);
+  const sealed = await new SecretBox(env.ENCRYPTION_KEY).seal(JSON.stringify(business), businessContext(accountId));
+  return withPostgres(env, async (db) => {
+    if (!(await reopenRejected(db, accountId, { businessKeyId: sealed.keyId, businessCiphertext: sealed.ciphertext }))) return null;
     await runRegistration(env, db, accountId, opts);
     return viewOf((await readRegistration(db, accountId))!);
   });

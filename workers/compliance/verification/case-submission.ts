@@ -8,6 +8,7 @@ import type { PgDatabase } from "../../../shared/pg/client.ts";
 import { DEFAULT_SCREENING_THRESHOLD, screenNames, type ScreeningMatch } from "../sanctions/screen-names.ts";
 import type { CaseSealer } from "./case-sealing.ts";
 import { insertCase, lockCase, readCase, updateCase, type CaseRow } from "./case-store.ts";
+import { fixesRejectedTrustHub } from "./trust-hub-resubmission.ts";
 import { assertEditable, assertTransition, type Transition } from "./verification-states.ts";
 import type { Evidence, ScreeningMatchView, VerificationDetails } from "./verification-schemas.ts";
 import { ApiError } from "../../api/problem.ts";
@@ -15,16 +16,21 @@ import { ApiError } from "../../api/problem.ts";
 /** Records the transitions in the audit chain; runs inside the Postgres transaction, so a failed record undoes them. */
 export type RecordTransitions = (transitions: Transition[], detail: Record<string, unknown>) => Promise<unknown>;
 
-/** Saves the declared details of a case that is `not_started` (creating it) or `needs_info`; `record` audits it. */
-export async function saveDraft(db: PgDatabase, sealer: CaseSealer, accountId: string, details: VerificationDetails, record: () => Promise<unknown>): Promise<CaseRow> {
+/**
+ * Saves the declared details of a case that is `not_started` (creating it) or `needs_info`; `record` audits it. An
+ * approved case whose Trust Hub registration Twilio rejected takes its fixed `trust_hub` part
+ * (trust-hub-resubmission.ts): `resubmitTrustHub` then tells the caller to resubmit the registration.
+ */
+export async function saveDraft(db: PgDatabase, sealer: CaseSealer, accountId: string, details: VerificationDetails, record: () => Promise<unknown>): Promise<{ row: CaseRow; resubmitTrustHub: boolean }> {
   return db.transaction(async (tx) => {
     const current = await lockCase(tx, accountId);
-    if (current) assertEditable(current.state);
+    const resubmitTrustHub = current !== undefined && (await fixesRejectedTrustHub(tx, sealer, current, details));
+    if (current && !resubmitTrustHub) assertEditable(current.state);
     const row = current
       ? await updateCase(tx, accountId, { details: await sealer.sealDetails(accountId, details), country: details.registration.country })
       : await insertCase(tx, sealer, accountId, details);
     await record();
-    return row;
+    return { row, resubmitTrustHub };
   });
 }
 

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
@@ -28,6 +28,21 @@ async function approvedTenant(details: ReturnType<typeof caseDetails>) {
   return t;
 }
 
+/** Twilio's reviewers decide on a bundle; the signed callbacks the simulator made are posted to the Worker as Twilio would. */
+async function twilioReviews(bundleSid: string, status: string, failureReason?: string): Promise<void> {
+  const res = await fetch(`${env.TWILIO_API_BASE_URL}/__control/trust-hub/bundles/${bundleSid}/review`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ status, deliver: false, ...(failureReason && { failureReason }) }),
+  });
+  for (const cb of (await res.json<{ callbacks: { url: string; params: Record<string, string>; signature: string }[] }>()).callbacks) {
+    const posted = await exports.default.fetch(
+      new Request(cb.url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": cb.signature }, body: new URLSearchParams(cb.params).toString() }),
+    );
+    expect(posted.status).toBe(204);
+  }
+}
+
 describe("approval hands the business to Twilio's Trust Hub", () => {
   it("registers the Secondary Customer Profile of an approved case that carries Trust Hub details, and the tenant follows it", async () => {
     const t = await approvedTenant(caseDetails({ trust_hub: TRUST_HUB }));
@@ -38,6 +53,44 @@ describe("approval hands the business to Twilio's Trust Hub", () => {
     // What the simulator was given: one profile, its two end users (business and representative), the address.
     const counts = await (await fetch(`${env.TWILIO_API_BASE_URL}/__control/trust-hub/resources?accountSid=${t.accountSid}`)).json();
     expect(counts).toMatchObject({ addresses: 1 });
+  });
+
+  it("shows Twilio's rejection, and resubmits the same profile once the tenant fixes the case's Trust Hub part", { timeout: 60_000 }, async () => {
+    const t = await approvedTenant(caseDetails({ trust_hub: TRUST_HUB }));
+    const a = api(t.key);
+    await vi.waitFor(async () => expect((await a.get("/v1/verification")).json.trust_hub).toMatchObject({ step: "awaiting_profile_review", last_error: null }), { timeout: 20_000, interval: 200 });
+    const profileSid = (await a.get("/v1/verification")).json.trust_hub.customer_profile.sid;
+    const fixed = caseDetails({ trust_hub: { ...TRUST_HUB, business_type: "Corporation" } });
+    // An approved case is not edited while Twilio reviews.
+    const early = await a.put("/v1/verification", fixed);
+    expect(early.status).toBe(409);
+    expect(early.json.detail).toContain("approved");
+
+    await twilioReviews(profileSid, "twilio-rejected", "Business type does not match the registry");
+    expect((await a.get("/v1/verification")).json.trust_hub).toMatchObject({ step: "rejected", customer_profile: { status: "twilio-rejected" }, failure_reason: "Business type does not match the registry" });
+    // Only the Trust Hub part may change: the rest was reviewed and approved.
+    const renamed = await a.put("/v1/verification", { ...fixed, legal_name: "Another Business Ltd" });
+    expect(renamed.status).toBe(409);
+    expect(renamed.json.detail).toContain("only the trust_hub part");
+
+    const resubmitted = await a.put("/v1/verification", fixed);
+    expect(resubmitted.status, resubmitted.text).toBe(200);
+    expect(resubmitted.json).toMatchObject({
+      state: "approved",
+      details: { legal_name: "Brightsmile Dental Clinics Ltd", trust_hub: { business_type: "Corporation" } },
+      trust_hub: { step: "awaiting_profile_review", customer_profile: { sid: profileSid, status: "pending-review" }, failure_reason: null, last_error: null },
+    });
+    // The same resources at Twilio, the business end user fixed in place.
+    const auth = { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}` };
+    const endUsers = await (await fetch(`${env.TWILIO_TRUSTHUB_BASE_URL}/v1/EndUsers`, { headers: auth })).json<{ results: { type: string; attributes: Record<string, string> }[] }>();
+    expect(endUsers.results.find((u) => u.type === "customer_profile_business_information")!.attributes.business_type).toBe("Corporation");
+    const counts = await (await fetch(`${env.TWILIO_API_BASE_URL}/__control/trust-hub/resources?accountSid=${t.accountSid}`)).json();
+    expect(counts).toMatchObject({ customerProfiles: 1, endUsers: 2, supportingDocuments: 1, addresses: 1 });
+
+    // Twilio's new review counts: the approved profile moves on to the SHAKEN/STIR product.
+    await twilioReviews(profileSid, "twilio-approved");
+    expect((await a.get("/v1/verification")).json.trust_hub).toMatchObject({ step: "awaiting_product_review", customer_profile: { status: "twilio-approved" } });
+    expect((await a.put("/v1/verification", fixed)).status).toBe(409);
   });
 
   it("approves a case without Trust Hub details all the same, and registers nothing", async () => {

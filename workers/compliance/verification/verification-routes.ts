@@ -1,5 +1,5 @@
 /** The tenant's verification case: `/v1/verification` (read and written by the account's owners and admins). */
-import { withBillingDb, UNAVAILABLE } from "../../billing/billing-db.ts";
+import { asBillingUnavailable, withBillingDb, UNAVAILABLE } from "../../billing/billing-db.ts";
 import { jsonBody, jsonResponse, problem, resourceApp, securedRoute } from "../../api/route.ts";
 import type { AppEnv } from "../../api/app-env.ts";
 import type { Context } from "hono";
@@ -8,6 +8,7 @@ import { CaseSealer } from "./case-sealing.ts";
 import { caseView, readCase } from "./case-store.ts";
 import { saveDraft, screeningThreshold, submitCase } from "./case-submission.ts";
 import { IdentitySession, VerificationCase, VerificationDetails } from "./verification-schemas.ts";
+import { resubmitFixed } from "./trust-hub-resubmission.ts";
 import { IDENTITY_SESSION_KIND } from "./identity-evidence.ts";
 import { ApiError } from "../../api/problem.ts";
 import { atStripe } from "../../billing/routes/payments.ts";
@@ -45,7 +46,7 @@ verificationApi.openapi(
     tags: ["Verification"],
     summary: "Declare the business, its authorised representative and its beneficial owners (25 % or more)",
     description:
-      "Replaces what the case declares, while it is `not_started` or `needs_info`. Names, dates of birth, document numbers and addresses are encrypted at rest.",
+      "Replaces what the case declares, while it is `not_started` or `needs_info`. Names, dates of birth, document numbers and addresses are encrypted at rest. Once Twilio rejects the Trust Hub registration of an approved case (`trust_hub.step` `rejected`, with `trust_hub.failure_reason`), the approved details with only the `trust_hub` part fixed are taken too, and resubmit the registration to Twilio's review.",
     request: jsonBody(VerificationDetails),
     responses: { 200: jsonResponse(VerificationCase, "The case as saved."), ...CONFLICT, ...UNAVAILABLE },
   }),
@@ -53,8 +54,9 @@ verificationApi.openapi(
     const accountId = c.get("principal").accountId;
     const details = c.req.valid("json");
     const sealer = new CaseSealer(c.env.ENCRYPTION_KEY);
-    const row = await withBillingDb(c.env, (db) => saveDraft(db, sealer, accountId, details, () => c.var.audit.commit([], { resource: accountId })));
-    return c.json(await caseView(sealer, accountId, row), 200);
+    const saved = await withBillingDb(c.env, (db) => saveDraft(db, sealer, accountId, details, () => c.var.audit.commit([], { resource: accountId })));
+    const trustHub = saved.resubmitTrustHub ? await asBillingUnavailable(() => resubmitFixed(c.env, accountId, details)) : null;
+    return c.json(await caseView(sealer, accountId, saved.row, trustHub), 200);
   },
 );
 
