@@ -10,12 +10,14 @@ import { AuditLogPage } from "./pages/audit-log.tsx";
 import { BillingPage } from "./pages/billing.tsx";
 import { CallPage } from "./pages/call-detail.tsx";
 import { Calls } from "./pages/calls.tsx";
+import { IntegrationsPage } from "./pages/integrations.tsx";
 import { LiveCallPage, LiveCalls } from "./pages/live-calls.tsx";
 import { Overview } from "./pages/overview.tsx";
 import { NumbersPage } from "./pages/numbers.tsx";
 import { MfaSetup, SecurityPage } from "./pages/security.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
 import { UsersPage } from "./pages/users.tsx";
+import { VerificationPage } from "./pages/verification.tsx";
 import { WebhooksPage } from "./pages/webhooks.tsx";
 import { onLinkClick, useLocation } from "./router.ts";
 import { ProblemMessage } from "./ui.tsx";
@@ -30,6 +32,9 @@ const NAV = [
   { path: "/numbers", label: "Numbers", scope: "numbers:read" },
   { path: "/billing", label: "Billing", scope: "billing:read" },
   { path: "/webhooks", label: "Webhooks", scope: "account:read" },
+  { path: "/integrations", label: "Integrations", scope: "agents:read" },
+  // Shown to every role: the trial limits concern everyone, and the page says who may see the case.
+  { path: "/verification", label: "Verification", scope: "account:read" },
   { path: "/api-keys", label: "API keys", scope: "keys:read" },
   { path: "/users", label: "Users", scope: "users:read" },
   { path: "/audit-log", label: "Audit log", scope: "audit:read" },
@@ -59,6 +64,10 @@ function Routed({ session, refresh }: { session: Session; refresh: () => void })
       return <AuditLogPage />;
     case "webhooks":
       return <WebhooksPage canWrite={can("account:write")} />;
+    case "integrations":
+      return <IntegrationsPage canWrite={can("account:write")} />;
+    case "verification":
+      return <VerificationPage canRead={can("verification:read")} canWrite={can("verification:write")} canVerifyNumbers={can("consent:write")} />;
     case "api-keys":
       return <ApiKeysPage canWrite={can("keys:write")} scopes={session.scopes} />;
     case "users":

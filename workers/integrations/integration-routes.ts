@@ -20,6 +20,8 @@ const IntegrationView = z
     auth: z.enum(["api_key", "oauth2", "incoming_webhook", "none"]),
     oauth: z.boolean().openapi({ description: "Connectable through OAuth: `GET /v1/integrations/{name}/connect` (HubSpot also by its private-app token)." }),
     connection: z.enum(["connected", "broken", "not_connected"]).openapi({ description: "`broken`: the vendor refused the stored credentials; connect again." }),
+    connected_at: z.string().nullable().openapi({ description: "When the account first connected it (null when not connected, or built in)." }),
+    updated_at: z.string().nullable().openapi({ description: "When its credentials last changed: a reconnect, or an OAuth token refresh." }),
     actions: z.array(z.object({ name: z.string(), description: z.string(), input_schema: z.unknown(), output_schema: z.unknown() })),
   })
   .openapi("Integration");
@@ -48,13 +50,15 @@ integrationsApi.openapi(
   }),
   async (c) => {
     const rows = await database(c.env.DB).select().from(integrationConnections).where(eq(integrationConnections.accountId, c.get("principal").accountId)).all();
-    const status = new Map(rows.map((r) => [r.integration, r.status]));
+    const connections = new Map(rows.map((r) => [r.integration, r]));
     const data = Object.values(INTEGRATIONS).map((integration) => ({
       name: integration.name,
       title: integration.title,
       auth: integration.auth.kind,
       oauth: integration.oauth !== undefined,
-      connection: integration.auth.kind === "none" ? ("connected" as const) : (status.get(integration.name) ?? ("not_connected" as const)),
+      connection: integration.auth.kind === "none" ? ("connected" as const) : (connections.get(integration.name)?.status ?? ("not_connected" as const)),
+      connected_at: connections.get(integration.name)?.createdAt ?? null,
+      updated_at: connections.get(integration.name)?.updatedAt ?? null,
       actions: Object.entries(integration.actions).map(([name, action]) => ({ name, description: action.description, input_schema: z.toJSONSchema(action.input, { io: "input" }), output_schema: z.toJSONSchema(action.output) })),
     }));
     return c.json({ data }, 200);

@@ -48,6 +48,8 @@ describe("OAuth connect flow (authorization code with PKCE) against the vendor s
     const row = await env.DB.prepare("SELECT credentials FROM integration_connections WHERE account_id = ? AND integration = 'hubspot'").bind(t.accountId).first<{ credentials: string }>();
     expect(row!.credentials).not.toMatch(/at-|rt-/);
     expect(await connection(t.key, "hubspot")).toBe("connected");
+    const listed = (await api(t.key).get("/v1/integrations")).json.data.find((i: { name: string }) => i.name === "hubspot");
+    expect(listed).toMatchObject({ connected_at: res.json.updated_at, updated_at: res.json.updated_at });
     const email = `oauth-${crypto.randomUUID()}@example.com`;
     expect((await saveContact(t.accountId, email)).status).toBe("success");
     const [crm] = await vendorRequests("hubspot", email);
@@ -86,6 +88,25 @@ describe("OAuth connect flow (authorization code with PKCE) against the vendor s
     expect(res.json.errors[0]).toMatchObject({ path: "code", code: "code_refused" });
     expect(res.json.detail).toContain("invalid code verifier");
     expect(await connection(t.key, "google_calendar")).toBe("not_connected");
+  });
+
+  it("sends a browser refused at the callback back to its page with the refusal in connect_error", async () => {
+    const t = await createTenant();
+    const html = "text/html,application/xhtml+xml";
+    const denied = await startConnect(t.key, "hubspot", "?return_to=/console/integrations%3Ftab%3Dcrm");
+    const back = new URL(denied.url.searchParams.get("redirect_uri")!);
+    back.search = new URLSearchParams({ state: denied.state, error: "access_denied" }).toString();
+    const res = await callback(back, denied.cookie, html);
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get("location")!);
+    expect(location.pathname + "?tab=" + location.searchParams.get("tab")).toBe("/console/integrations?tab=crm");
+    expect(location.searchParams.get("connect_error")).toBe("HubSpot did not authorize the connection: access_denied");
+    expect(await connection(t.key, "hubspot")).toBe("not_connected");
+
+    // An unknown state has no page of its own: the console's integrations page.
+    const unknown = await callback(new URL("https://api.test/oauth/callback?state=not-a-state&code=x"), undefined, html);
+    expect(new URL(unknown.headers.get("location")!).pathname).toBe("/console/integrations");
+    expect(new URL(unknown.headers.get("location")!).searchParams.get("connect_error")).toMatch(/unknown, already used or expired/);
   });
 
   it("takes a state once and not after it expired", async () => {

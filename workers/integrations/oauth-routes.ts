@@ -1,4 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { AppEnv } from "../api/app-env.ts";
 import { auditInsert } from "../../shared/audit/audit-entry.ts";
 import { database, nowIso } from "../../shared/db/client.ts";
 import { integrationConnections } from "../../shared/db/workflows-schema.ts";
@@ -111,7 +113,10 @@ const callbackRoute = createRoute({
   request: { query: CallbackQuery },
   responses: withResponseHeaders({
     200: jsonResponse(IntegrationConnection, "Connected (`Accept: application/json`)."),
-    302: { description: "Connected: back to the flow's `return_to`.", headers: { Location: { description: "The same-origin page.", schema: { type: "string" } } } },
+    302: {
+      description: "Connected: back to the flow's `return_to` with `?connected={name}`. Refused, for a browser (`Accept` with `text/html`): back there with `?connect_error=` and the refusal's detail, the same as the problem's below.",
+      headers: { Location: { description: "The same-origin page.", schema: { type: "string" } } },
+    },
     403: problem("`forbidden`: this browser did not start the flow (the `__Secure-oauth_flow` cookie is missing or belongs to another flow); nothing is connected and the state is used up."),
     422: problem("`validation-error`: an unknown, used or expired `state`, a refusal by the user or vendor, or a code the vendor refused (a wrong PKCE verifier, a used code, another redirect URI)."),
     502: problem("`provider-error`: the vendor's token endpoint failed, could not be reached, or refused the platform's OAuth app; start again."),
@@ -122,10 +127,33 @@ const refused = (path: string, code: string, detail: string) => new ApiError("va
 
 export const oauthCallbackApp = resourceApp();
 
+type CallbackContext = Context<AppEnv>;
+type Flow = Awaited<ReturnType<typeof consumeFlow>>;
+
+/** The flow's same-origin page (default the console's integrations page) with `params` added. */
+function backTo(c: CallbackContext, flow: Flow, params: Record<string, string>): string {
+  const back = new URL(flow?.returnTo ?? CONSOLE_INTEGRATIONS, publicBaseUrl(c.env, c.req.raw));
+  for (const [name, value] of Object.entries(params)) back.searchParams.set(name, value);
+  return back.toString();
+}
+
 oauthCallbackApp.openapi(callbackRoute, async (c) => {
   const query = c.req.valid("query");
   clearFlowCookie(c);
   const flow = await consumeFlow(c.env, query.state);
+  try {
+    const connected = await connect(c, query, flow);
+    if (c.req.header("accept")?.includes("application/json")) return c.json(connected, 200);
+    return c.redirect(backTo(c, flow, { connected: connected.name }), 302);
+  } catch (error) {
+    // A browser's navigation (it asks for HTML) goes back to the page it came from, which shows the refusal; an
+    // API client keeps the problem+json.
+    if (!(error instanceof ApiError) || !c.req.header("accept")?.includes("text/html")) throw error;
+    return c.redirect(backTo(c, flow, { connect_error: error.message }), 302);
+  }
+});
+
+async function connect(c: CallbackContext, query: z.infer<typeof CallbackQuery>, flow: Flow): Promise<z.infer<typeof IntegrationConnection>> {
   if (!flow) throw refused("state", "unknown_state", "this state is unknown, already used or expired; start connecting again");
   const integration = INTEGRATIONS[flow.integration]!;
   const mismatch = await browserMismatch(c, flow.bindingHash);
@@ -157,8 +185,5 @@ oauthCallbackApp.openapi(callbackRoute, async (c) => {
       .returning(),
     auditInsert(db, { accountId: flow.accountId, actor: flow.actor, action: `GET ${CALLBACK_PATH}`, resource: integration.name, requestId: c.get("requestId"), detail: { integration: integration.name, auth: "oauth2" } }),
   ]);
-  if (c.req.header("accept")?.includes("application/json")) return c.json({ name: integration.name, connection: row!.status, updated_at: row!.updatedAt }, 200);
-  const back = new URL(flow.returnTo ?? CONSOLE_INTEGRATIONS, publicBaseUrl(c.env, c.req.raw));
-  back.searchParams.set("connected", integration.name);
-  return c.redirect(back.toString(), 302);
-});
+  return { name: integration.name, connection: row!.status, updated_at: row!.updatedAt };
+}

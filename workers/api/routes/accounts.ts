@@ -13,6 +13,7 @@ import { ApiError, notFound } from "../problem.ts";
 import { createAccountWithBilling } from "../../billing/account-bootstrap.ts";
 import { BillingSettings, NewAccountBilling } from "../../billing/billing-schemas.ts";
 import { billingSettingsView } from "../../billing/billing-settings.ts";
+import { callMinutesUsed } from "../../../shared/compliance/trial-gates.ts";
 import { IdParam, jsonBody, jsonResponse, operatorRoute, resourceApp, securedRoute } from "../route.ts";
 
 const Account = z
@@ -41,6 +42,11 @@ const accountView = (a: AccountRow): z.infer<typeof Account> => ({
   trial_minutes: a.trialMinutes,
   created_at: a.createdAt,
 });
+
+/** The caller's own account also says how much of its trial it used (the operator's views do not need it). */
+const OwnAccount = Account.extend({
+  trial_minutes_used: z.number().int().openapi({ description: "Call minutes used so far, each call rounded up to the minute: while on trial, calls stop at `trial_minutes`." }),
+}).openapi("OwnAccount");
 
 const TrialMinutes = z.number().int().min(0).max(100_000).openapi({ description: "The call minutes the account may use while on trial (default 60)." });
 
@@ -152,12 +158,14 @@ accountsApi.openapi(
     path: "/accounts/me",
     tags: ["Account"],
     summary: "The caller's account",
-    responses: { 200: jsonResponse(Account, "The account.") },
+    responses: { 200: jsonResponse(OwnAccount, "The account.") },
   }),
   async (c) => {
-    const row = await database(c.env.DB).select().from(accounts).where(eq(accounts.id, c.get("principal").accountId)).get();
+    const db = database(c.env.DB);
+    const accountId = c.get("principal").accountId;
+    const row = await db.select().from(accounts).where(eq(accounts.id, accountId)).get();
     if (!row) throw notFound("account");
-    return c.json(accountView(row), 200);
+    return c.json({ ...accountView(row), trial_minutes_used: await callMinutesUsed(db, accountId) }, 200);
   },
 );
 

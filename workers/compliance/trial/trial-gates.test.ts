@@ -64,6 +64,8 @@ describe("trial gates", () => {
     await env.DB.prepare("INSERT INTO calls (id, account_id, agent_id, agent_version, direction, from_number, to_number, status, created_at, duration_seconds) VALUES (?, ?, ?, 1, 'inbound', ?, ?, 'completed', ?, ?)")
       .bind(`CAL-TRIALUSED${t.accountId.slice(-4)}`, t.accountId, t.agentId, CALLEE, t.number, new Date().toISOString(), 59 * 60 + 1)
       .run();
+    // The tenant reads what it used of the cap (the console's verification page shows it).
+    expect((await api(t.key).get("/v1/accounts/me")).json).toMatchObject({ verification: "trial", trial_minutes: 60, trial_minutes_used: 60 });
     const refused = await dial(t);
     expect(refused.status).toBe(403);
     expect(refused.json).toMatchObject({ type: VERIFICATION_REQUIRED, reason: "trial_minutes_exhausted", detail: expect.stringContaining("trial call minutes") });

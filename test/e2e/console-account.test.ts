@@ -1,0 +1,156 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DemoTenant } from "../../scripts/lib/demo-tenant.ts";
+import { PlatformClient } from "../../scripts/lib/platform-client.ts";
+import { tenantFor, worldPerFile } from "./call-harness.ts";
+import { DESKTOP, expectAccessible, expectNoSidewaysScroll, inviteAndAccept, launchBrowser, PHONE, screenshot } from "./console-browser.ts";
+
+/**
+ * The console's account pages in a real browser against the whole local platform: an owner connects HubSpot through
+ * the stand-in's OAuth server and disconnects it; the owner of an account on trial reads its trial limits, verifies
+ * a number with the code texted to it, and declares its business case, each refusal shown at its field.
+ */
+const world = worldPerFile();
+let browser: Browser;
+let tenant: DemoTenant;
+
+async function newPage(viewport = DESKTOP): Promise<Page> {
+  // An explicit locale: the machine's (POSIX) one is no language tag Intl accepts.
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "UTC" });
+  return context.newPage();
+}
+
+async function ownerOf(api: PlatformClient): Promise<{ id: string; email: string }> {
+  return (await api.get("/v1/users")).data.find((u: { role: string }) => u.role === "owner");
+}
+
+/** Both viewports: axe (no serious or critical violation) and nothing sticking out sideways. */
+async function expectUsable(page: Page, label: string): Promise<void> {
+  for (const viewport of [DESKTOP, PHONE]) {
+    await page.setViewportSize(viewport);
+    await expectAccessible(page, `${label} at ${viewport.width} px`);
+    await expectNoSidewaysScroll(page, `${label} at ${viewport.width} px`);
+    await screenshot(page, `${label.replaceAll(" ", "-")}-${viewport === DESKTOP ? "desktop" : "phone"}`);
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+/** The last 6-digit code the tenant's Twilio account texted to `to`, read where the callee's phone would show it. */
+async function textedCode(accountSid: string, to: string): Promise<string> {
+  const res = await fetch(`${world.platform.sims.twilio.url}/__control/messages?${new URLSearchParams({ to, accountSid })}`);
+  const sent = (await res.json()) as { body: string }[];
+  const code = /\b(\d{6})\b/.exec(sent.at(-1)?.body ?? "")?.[1];
+  if (!code) throw new Error(`no code was texted to ${to}`);
+  return code;
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  tenant = await tenantFor(world);
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("console account pages in a browser", () => {
+  it("connects HubSpot through its OAuth server, lands back on the integrations page, disconnects it, and shows a refused callback", async () => {
+    const page = await newPage();
+    await inviteAndAccept(world, tenant.apiKey, page, await ownerOf(tenant.api));
+    await page.getByRole("link", { name: "Integrations" }).click();
+    await page.getByRole("button", { name: "Connect HubSpot" }).click();
+
+    // The stand-in consents at once and sends the browser to the platform's callback, which comes back here.
+    await page.waitForURL((url) => url.pathname === "/console/integrations" && url.searchParams.get("connected") === "hubspot");
+    await page.getByRole("status").filter({ hasText: "HubSpot is connected." }).waitFor();
+    const row = page.getByRole("row", { name: /HubSpot/ });
+    await expect.poll(() => row.textContent()).toMatch(/^HubSpotconnected/);
+    const listed = (await tenant.api.get("/v1/integrations")).data.find((i: { name: string }) => i.name === "hubspot");
+    expect(listed).toMatchObject({ connection: "connected", connected_at: expect.any(String), updated_at: expect.any(String) });
+    await expectUsable(page, "integrations connected");
+
+    await page.getByRole("button", { name: "Disconnect HubSpot" }).click();
+    await page.getByRole("status").filter({ hasText: "HubSpot disconnected." }).waitFor();
+    await expect.poll(() => row.textContent()).toMatch(/^HubSpotnot connected/);
+    expect((await tenant.api.get("/v1/integrations")).data.find((i: { name: string }) => i.name === "hubspot")).toMatchObject({ connection: "not_connected", connected_at: null });
+
+    // A callback the platform refuses (here a used state) sends the browser back to the page, which says why.
+    await page.goto(`${world.platform.baseUrl}/oauth/callback?state=used-or-unknown&code=x`);
+    await page.waitForURL((url) => url.pathname === "/console/integrations");
+    await page.getByRole("alert").filter({ hasText: "unknown, already used or expired" }).waitFor();
+  }, 90_000);
+
+  it("an account on trial shows its limits, verifies a number by its texted code, and declares its case", async () => {
+    const { baseUrl, operatorSecret, sims } = world.platform;
+    const created = await PlatformClient.operator(baseUrl, operatorSecret).post("/v1/operator/accounts", { name: "Trial Bakery", owner_email: "owner@trial-bakery.example" });
+    const api = PlatformClient.withKey(baseUrl, created.api_key.key);
+    const twilio = sims.twilio.addAccount();
+    await api.put("/v1/accounts/me/credentials/twilio", { account_sid: twilio.accountSid, auth_token: twilio.authToken });
+    const number = sims.twilio.addNumber({ accountSid: twilio.accountSid, voiceUrl: `${baseUrl}/twilio/voice`, statusCallback: `${baseUrl}/twilio/status` });
+    await api.post("/v1/phone-numbers", { e164: String(number.phone_number), source: "twilio", provider_sid: number.sid });
+
+    const page = await newPage();
+    await inviteAndAccept(world, created.api_key.key, page, await ownerOf(api));
+    await page.getByRole("link", { name: "Verification" }).click();
+    await expect.poll(() => page.getByTestId("trial-minutes").textContent()).toBe("0 of 60");
+    await expect.poll(() => page.getByTestId("case-state").textContent()).toMatch(/^Not started/);
+    await page.waitForFunction(() => !document.querySelector("[aria-busy=true]"));
+    await expectUsable(page, "verification trial");
+
+    // A number that is not E.164: the API's message appears at the field.
+    const phone = page.getByLabel("Phone number (E.164)");
+    await phone.fill("555 0100");
+    await page.getByRole("button", { name: "Text a code" }).click();
+    await expect.poll(() => phone.getAttribute("aria-invalid")).toBe("true");
+    await page.locator("#vn-phone-error").waitFor();
+
+    const callee = "+14155550123";
+    await phone.fill(callee);
+    await page.getByRole("button", { name: "Text a code" }).click();
+    await page.getByRole("status").filter({ hasText: `A 6-digit code was texted to ${callee}.` }).waitFor();
+    const code = await textedCode(twilio.accountSid, callee);
+    const codeField = page.getByLabel(`Code texted to ${callee}`);
+    await codeField.fill(String((Number(code) + 1) % 1_000_000).padStart(6, "0"));
+    await page.getByRole("button", { name: "Verify", exact: true }).click();
+    await expect.poll(() => codeField.getAttribute("aria-invalid")).toBe("true");
+    await codeField.fill(code);
+    await page.getByRole("button", { name: "Verify", exact: true }).click();
+    await page.getByRole("status").filter({ hasText: `${callee} is verified.` }).waitFor();
+    await expect.poll(() => page.getByRole("row", { name: new RegExp(`\\${callee}`) }).textContent()).toMatch(/verified/);
+    expect((await api.get("/v1/verified-numbers")).data).toMatchObject([{ phone: callee, status: "verified" }]);
+
+    // The business case: a website that is no URL comes back at its field; corrected, the case is saved.
+    const business = page.getByRole("group", { name: "The business" });
+    for (const [label, value] of [
+      ["Legal name", "Trial Bakery Ltd"], ["Registration number", "12345678"], ["Registered in (2 letters)", "US"], ["Address", "1 Main St"], ["City", "Springfield"],
+      ["Postal code", "12345"], ["Country (2 letters, such as US)", "US"], ["Website", "not a url"], ["Industry", "Bakeries"],
+      ["What your agents will do", "Take cake orders and answer questions about opening hours."], ["Expected call minutes a month", "500"],
+    ]) await business.getByLabel(label!, { exact: true }).fill(value!);
+    const rep = page.getByRole("group", { name: "Authorised representative" });
+    for (const [label, value] of [["Full name", "Pat Baker"], ["Date of birth", "1980-04-17"], ["Nationality (2 letters)", "US"], ["Address", "2 Main St"], ["City", "Springfield"], ["Postal code", "12345"], ["Country (2 letters, such as US)", "US"], ["Position", "Director"], ["Email", "pat@trial-bakery.example"]]) {
+      await rep.getByLabel(label!, { exact: true }).fill(value!);
+    }
+    await page.getByRole("button", { name: "Save the case" }).click();
+    const website = page.getByLabel("Website", { exact: true });
+    await expect.poll(() => website.getAttribute("aria-invalid")).toBe("true");
+    await page.locator("#case-website-error").waitFor();
+    await website.fill("https://trial-bakery.example");
+    await page.getByRole("button", { name: "Save the case" }).click();
+    await page.getByRole("status").filter({ hasText: "The case is saved." }).waitFor();
+    expect(await api.get("/v1/verification")).toMatchObject({ state: "not_started", details: { legal_name: "Trial Bakery Ltd", representative: { name: "Pat Baker" }, beneficial_owners: [] } });
+    await page.getByRole("button", { name: "Submit for review" }).waitFor();
+    await expectUsable(page, "verification case declared");
+  }, 120_000);
+
+  it("a developer sees the trial limits but not the case, and no connect buttons", async () => {
+    const page = await newPage();
+    await inviteAndAccept(world, tenant.apiKey, page, { email: "dev@acme.example", role: "developer" });
+    await page.getByRole("link", { name: "Verification" }).click();
+    await page.getByText("Only the account's owners and admins see and change its verification case").waitFor();
+    await page.getByText("The account is verified: no trial limits apply.").waitFor();
+    await page.getByRole("link", { name: "Integrations" }).click();
+    await page.getByRole("row", { name: /HubSpot/ }).waitFor();
+    expect(await page.getByRole("button", { name: /Connect|Disconnect/ }).count()).toBe(0);
+    await expectUsable(page, "integrations developer");
+  }, 60_000);
+});
