@@ -45,6 +45,8 @@ export function renderAnalytics(r: AnalyticsResults): string[] {
     "",
     `The rollups' answer to the reference query has the raw rows' counts, minutes and cost exactly, and its percentiles within ${(r.rawReference.maxRelativeDeviation * 100).toFixed(2)} % of percentile_cont's (bound: 2 %).`,
     "",
+    `After the tenant moved to ${r.zoneChange.timeZone}, its daily rollups were rebuilt from its facts in ${r.zoneChange.rebuildS.toFixed(1)} s (${r.zoneChange.rows.toLocaleString("en")} rows), as the queue consumer does after a zone change.`,
+    "",
     "## Plans (EXPLAIN ANALYZE, BUFFERS)",
   ];
   for (const q of [...r.queries, { name: `reference: ${r.rawReference.name}, from the raw rows`, plans: r.rawReference.plans }]) {

@@ -2,12 +2,15 @@
  * Bench section 9: one tenant's analytics dashboard over a seeded Postgres (bench/analytics-seed.ts). Each dashboard
  * query runs through `analyticsReport`, the route's own function, over the Neon driver and the WebSocket bridge as
  * the Worker reaches Postgres, `reps` times; its wall-clock latency is summarised, its statements EXPLAIN ANALYZEd.
- * One reference query reads 30 days from the raw rows, to show what the rollups save.
+ * One reference query reads 30 days from the raw rows, to show what the rollups save. Last, the tenant moves to a
+ * zone half an hour off UTC, and the rebuild of its daily rollups (what the queue consumer runs then) is timed.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { withPostgres, type PgDatabase } from "../shared/pg/client.ts";
+import { billingAccounts, callRollupsDaily } from "../shared/pg/schema.ts";
 import { AnalyticsQuery } from "../workers/analytics/analytics-query.ts";
 import { analyticsReport, type Report } from "../workers/analytics/analytics-report.ts";
+import { dailyRollupsRebuild, rebuildDailyRollups } from "../workers/analytics/daily-rollups-rebuild.ts";
 import { reportQueries, type ReportSource } from "../workers/analytics/report-queries.ts";
 import { startLocalPostgres } from "../scripts/lib/local-postgres.ts";
 import { BENCH_TENANT, seedAnalytics, WINDOW_DAYS, WINDOW_START, type SeedPlan, type SeedTimings } from "./analytics-seed.ts";
@@ -52,6 +55,8 @@ export interface AnalyticsResults {
   queries: QueryResult[];
   /** The first dashboard query answered from the raw rows instead (no rollups): its ms, and its largest deviation. */
   rawReference: { name: string; ms: Summary; plans: string[]; maxRelativeDeviation: number };
+  /** The tenant's daily rollups rebuilt after it moved to `timeZone`: how long, and how many rows it then has. */
+  zoneChange: { timeZone: string; rebuildS: number; rows: number };
 }
 
 export async function runAnalyticsBench(plan: AnalyticsPlan, log: (line: string) => void): Promise<AnalyticsResults> {
@@ -95,7 +100,8 @@ export async function runAnalyticsBench(plan: AnalyticsPlan, log: (line: string)
       }
 
       const rawReference = await compareWithRaw(db, plan, explain, log);
-      return { plan, seed, queries, rawReference };
+      const zoneChange = await rebuildInNewZone(db, log);
+      return { plan, seed, queries, rawReference, zoneChange };
     });
   } finally {
     await pg.close();
@@ -135,4 +141,28 @@ async function compareWithRaw(
   const ms = summarize(samples);
   log(`reference, ${name} from the raw rows: p50 ${ms.p50.toFixed(0)} ms; rollups within ${(maxRelativeDeviation * 100).toFixed(2)} %`);
   return { name, ms, plans: await explain(rawQuery, "turns"), maxRelativeDeviation };
+}
+
+/** Asia/Kolkata (+05:30): no day row of UTC survives, and no UTC hour tiles its days. */
+const NEW_ZONE = "Asia/Kolkata";
+const KOLKATA_OFFSET_MS = 5.5 * 3_600_000;
+
+/**
+ * Moves the tenant to NEW_ZONE and rebuilds its daily rollups as the queue consumer does after a zone change (one
+ * transaction over all its facts); a week of the new zone's days must then read them.
+ */
+async function rebuildInNewZone(db: PgDatabase, log: (line: string) => void): Promise<AnalyticsResults["zoneChange"]> {
+  await db
+    .insert(billingAccounts)
+    .values({ accountId: BENCH_TENANT, planId: "payg", currency: "USD", timeZone: NEW_ZONE })
+    .onConflictDoUpdate({ target: billingAccounts.accountId, set: { timeZone: NEW_ZONE } });
+  const t0 = performance.now();
+  const outcome = await rebuildDailyRollups(db, dailyRollupsRebuild(BENCH_TENANT));
+  const rebuildS = (performance.now() - t0) / 1000;
+  const localMidnight = (days: number) => new Date(Date.parse(at(days)) - KOLKATA_OFFSET_MS).toISOString();
+  const week = await analyticsReport(db, BENCH_TENANT, AnalyticsQuery.parse({ from: localMidnight(WINDOW_DAYS - 7), to: localMidnight(WINDOW_DAYS), interval: "day", measures: "count" }));
+  if (outcome !== "rebuilt" || week.source !== "daily_rollups") throw new Error(`the rebuild was ${outcome}; a week of ${NEW_ZONE} days then read ${week.source}`);
+  const rows = await db.$count(callRollupsDaily, eq(callRollupsDaily.accountId, BENCH_TENANT));
+  log(`zone change to ${NEW_ZONE}: daily rollups rebuilt in ${rebuildS.toFixed(1)} s (${rows} rows)`);
+  return { timeZone: NEW_ZONE, rebuildS, rows };
 }

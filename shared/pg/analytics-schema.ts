@@ -148,7 +148,8 @@ export const callRollups = pgTable(
  * day starts; 23 or 25 hours across a daylight-saving change). A day is only a day in one zone, so `time_zone` is part
  * of the key: rows are written in the zone the account has when its call is recorded, and a report reads them only
  * where every day row of its range is in the account's present zone (otherwise it falls back to the hourly rollups;
- * workers/analytics/analytics-report.ts). Maintained in the same transactions as the hourly rows.
+ * workers/analytics/analytics-report.ts). Maintained in the same transactions as the hourly rows; a zone change
+ * rebuilds the account's rows from its facts (workers/analytics/daily-rollups-rebuild.ts).
  */
 export const callRollupsDaily = pgTable(
   "call_rollups_daily",

@@ -30,6 +30,7 @@ describe("analytics bench (small scale)", () => {
       expect(q.plans.join("\n"), q.name).toMatch(/Execution Time/);
     }
     expect(result.rawReference.maxRelativeDeviation).toBeLessThanOrEqual(0.02);
+    expect(result.zoneChange).toMatchObject({ timeZone: "Asia/Kolkata", rows: expect.any(Number) });
     expect(renderAnalytics(result).join("\n")).toContain("## Plans");
   }, 240_000);
 });

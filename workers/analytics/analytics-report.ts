@@ -72,10 +72,10 @@ async function reportSource(db: PgDatabase, accountId: string, q: AnalyticsQuery
 
 /**
  * Daily rows answer a range that starts and ends at local midnights when all of them that could hold its calls are of
- * the account's present zone. A day row of another zone is left from before the zone changed (or written by a call
- * recorded while it changed): its day straddles the present zone's days, so the range falls back to the hourly rows.
- * Such rows are not rewritten: a range of days after the change reads daily rows again. The margin covers a day of
- * another zone starting up to a day before `from`.
+ * the account's present zone. A day row of another zone is left from before the zone changed: its day straddles the
+ * present zone's days, so the range falls back to the hourly rows until the rebuild the change queued has recut the
+ * account's days in the new zone (daily-rollups-rebuild.ts). The margin covers a day of another zone starting up to a
+ * day before `from`.
  */
 async function dailyRollupsFit(db: PgDatabase, accountId: string, from: number, to: number, timeZone: string): Promise<boolean> {
   const [fromTs, toTs] = [new Date(from).toISOString(), new Date(to).toISOString()];

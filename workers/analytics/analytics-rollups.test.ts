@@ -52,7 +52,7 @@ describe("GET /v1/analytics/calls over the hourly rollups", () => {
     // Whole hours, 72 of them: the rollups. One second earlier: the same calls, read from the raw rows.
     const long = { from: "2026-05-04T00:00:00Z", to: "2026-05-07T00:00:00Z", measures: MEASURES };
     const raw = { ...long, from: "2026-05-03T23:59:59Z" };
-    const variants: Record<string, string>[] = [{}, { interval: "day" }, { interval: "hour" }, { group_by: "agent" }, { group_by: "agent_version", interval: "day" }, { group_by: "number" }, { group_by: "direction" }, { group_by: "end_reason", interval: "week" }];
+    const variants: Record<string, string>[] = [{}, { interval: "day" }, { interval: "hour" }, { group_by: "agent", interval: "hour" }, { group_by: "agent" }, { group_by: "agent_version", interval: "day" }, { group_by: "number" }, { group_by: "direction" }, { group_by: "end_reason", interval: "week" }];
     for (const extra of variants) {
       const fromRollups = await query(t.key, { ...long, ...extra });
       const fromTurns = await query(t.key, { ...raw, ...extra });

@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { PgDatabase } from "../../shared/pg/client.ts";
 import { callFacts } from "../../shared/pg/schema.ts";
+import { dailyRollupsLock } from "./rollups.ts";
 
 /**
  * The message the analysis consumer puts on the facts' queue (`call-events`, beside the usage message) once an
@@ -30,6 +31,7 @@ const flag = (b: boolean) => (b ? 1 : 0);
  */
 export async function recordVerdict(db: PgDatabase, message: VerdictMessage): Promise<VerdictOutcome> {
   return db.transaction(async (tx) => {
+    await tx.execute(dailyRollupsLock(message.account_id, "shared"));
     const where = and(eq(callFacts.accountId, message.account_id), eq(callFacts.callId, message.call_id));
     const [fact] = await tx.select({ succeeded: callFacts.succeeded, version: callFacts.analysisVersion }).from(callFacts).where(where).for("update");
     if (!fact) return "no-facts";
@@ -50,8 +52,9 @@ export async function recordVerdict(db: PgDatabase, message: VerdictMessage): Pr
 
 /**
  * A daily row is matched in its own zone: the call counted in the day of the zone its rows were written in. Should
- * the account's zone have changed since, a row of the new zone whose day holds the call's start matches as well;
- * reports do not read daily rows over a range with rows of two zones (analytics-report.ts), so it is never read.
+ * the account's zone have changed since (its rebuild still queued), a row of the new zone whose day holds the call's
+ * start matches as well; reports do not read daily rows over a range with rows of two zones (analytics-report.ts),
+ * and the rebuild replaces them all from the facts, so it is never read.
  */
 const ROLLUPS = [
   { table: "call_rollups_hourly", period: "r.hour = date_trunc('hour', c.started_at, 'UTC')" },

@@ -69,22 +69,27 @@ export function reportQueries(accountId: string, q: AnalyticsQuery, timeZone: st
   const rollupRows = sql`(select ${periodOf(sql.raw(`r.${start}`))} as period, r.* from ${sql.raw(table)} r where ${inRange})`;
   const stages = [...new Set(latencyMeasures.map((m) => splitLatencyMeasure(m).stage))];
   const groupNames = sql.raw(["period", ...(q.group_by ? GROUPINGS[q.group_by] : [])].map((col) => `r.${col}`).join(", "));
+  const stageHistograms = (row: string) => sql.raw(`(values ${stages.map((stage) => `('${stage}', ${row}.${stage}_buckets, ${row}.${stage}_counts)`).join(", ")}) st(stage, buckets, counts)`);
   return {
     calls: sql`select ${selectKeys}${callMeasures}
       from ${rollupRows} c
       group by ${keys} order by ${keys}`,
-    // Histograms are merged by adding counts per bucket over the period's hours (or days), then gathered as two arrays.
-    latency: stages.length
-      ? sql`select ${selectKeys}, c.stage, array_agg(c.bucket order by c.bucket) as buckets, array_agg(c.n order by c.bucket) as counts
+    latency: !stages.length
+      ? null
+      : q.interval === start
+        ? // Hours over hourly rows, days over daily ones: each period and group is one row, whose histograms are the
+          // answer as stored (buckets ascending); merging would only unnest and gather them again.
+          sql`select ${selectKeys}, st.stage, st.buckets, st.counts from ${rollupRows} c cross join lateral ${stageHistograms("c")} order by ${keys}, st.stage`
+        : // Histograms are merged by adding counts per bucket over the period's hours (or days), then gathered as two arrays.
+          sql`select ${selectKeys}, c.stage, array_agg(c.bucket order by c.bucket) as buckets, array_agg(c.n order by c.bucket) as counts
           from (
             select ${groupNames}, st.stage, b.bucket, sum(b.n)::int as n
             from ${rollupRows} r
-            cross join lateral (values ${sql.raw(stages.map((stage) => `('${stage}', r.${stage}_buckets, r.${stage}_counts)`).join(", "))}) st(stage, buckets, counts)
+            cross join lateral ${stageHistograms("r")}
             cross join lateral unnest(st.buckets, st.counts) b(bucket, n)
             group by ${groupNames}, st.stage, b.bucket
           ) c
-          group by ${keys}, c.stage order by ${keys}, c.stage`
-      : null,
+          group by ${keys}, c.stage order by ${keys}, c.stage`,
   };
 }
 

@@ -18,10 +18,24 @@ type Executor = Pick<PgDatabase, "execute">;
 export async function rollUpCalls(db: Executor, filter: SQL): Promise<void> {
   // Hourly rows first, then daily, as the verdict updates lock them (call-verdicts.ts): one lock order.
   await db.execute(rollupStatement(filter, HOURLY));
-  await db.execute(rollupStatement(filter, DAILY));
+  await rollUpDays(db, filter);
 }
 
-export const rollUpCall = (db: Executor, accountId: string, callId: string) => rollUpCalls(db, sql`c.account_id = ${accountId} and c.call_id = ${callId}`);
+/** The daily rollups alone: what a rebuild of an account's days writes (daily-rollups-rebuild.ts). */
+export const rollUpDays = (db: Executor, filter: SQL) => db.execute(rollupStatement(filter, DAILY));
+
+export async function rollUpCall(db: Executor, accountId: string, callId: string): Promise<void> {
+  await db.execute(dailyRollupsLock(accountId, "shared"));
+  await rollUpCalls(db, sql`c.account_id = ${accountId} and c.call_id = ${callId}`);
+}
+
+/**
+ * Taken shared (until the transaction ends) by whatever adds a call to the account's daily rows (its facts, its
+ * verdict), and exclusively by a rebuild of those rows (daily-rollups-rebuild.ts): a call is counted before a rebuild
+ * or after it, never in between, where it would be counted twice or not at all.
+ */
+export const dailyRollupsLock = (accountId: string, mode: "shared" | "exclusive") =>
+  sql`select ${sql.raw(mode === "shared" ? "pg_advisory_xact_lock_shared" : "pg_advisory_xact_lock")}(hashtext(${`call_rollups_daily:${accountId}`}))`;
 
 /** Where a rollup statement writes, and how it places a call: its period columns (part of the table's key) and their values. */
 interface RollupTarget {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { recordCallFacts } from "../analytics/call-facts.ts";
 import { recordVerdict, VerdictMessage } from "../analytics/call-verdicts.ts";
+import { DailyRollupsRebuildMessage, rebuildDailyRollups } from "../analytics/daily-rollups-rebuild.ts";
 import { PricingError } from "../billing/pricing.ts";
 import { settleCall } from "../billing/settlement.ts";
 import { UsageMessage } from "../billing/usage-message.ts";
@@ -21,8 +22,11 @@ export const retryDelaySeconds = (attempts: number): number => Math.min(MAX_RETR
 /** A failure of this message alone (Postgres refused a statement, its rate card is incomplete), not of the connection. */
 const failsAlone = (error: unknown) => error instanceof PricingError || postgresError(error) !== undefined;
 
-/** What the `call-events` queue carries: a finished call's usage, and later its analyses' verdicts. */
-const CallEventMessage = z.discriminatedUnion("type", [UsageMessage, VerdictMessage]);
+/**
+ * What the `call-events` queue carries: a finished call's usage, and later its analyses' verdicts; and, after an
+ * account's time zone changes, the rebuild of its daily rollups.
+ */
+const CallEventMessage = z.discriminatedUnion("type", [UsageMessage, VerdictMessage, DailyRollupsRebuildMessage]);
 
 const log = (level: "warn" | "error", message: string, data: Record<string, unknown>) => console[level](JSON.stringify({ level, message, ...data }));
 
@@ -31,7 +35,8 @@ const log = (level: "warn" | "error", message: string, data: Record<string, unkn
  * at-least-once and settlement idempotent, so a redelivered message changes nothing. A malformed message is
  * acknowledged and logged, never retried; any failure (Postgres down, an incomplete rate card) retries the message
  * with a growing delay. A verdict message (workers/analytics/call-verdicts.ts) sets the verdict on the call's facts;
- * one that arrives before them waits with the same delays. The first failure that is not the message's own retries
+ * one that arrives before them waits with the same delays. A rebuild message recuts an account's daily rollups in its
+ * new zone (workers/analytics/daily-rollups-rebuild.ts). The first failure that is not the message's own retries
  * the rest of the batch unread: Postgres (or D1) is unreachable, and each message would only wait for the same refusal.
  */
 export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Promise<void> {
@@ -58,6 +63,12 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
             pending.delete(message);
             continue;
           }
+          if (parsed.data.type === "analytics.daily_rebuild") {
+            await rebuildDailyRollups(db, parsed.data);
+            message.ack();
+            pending.delete(message);
+            continue;
+          }
           const settled = await settleCall(env, db, parsed.data);
           if (settled.kind === "no-billing-account" || settled.kind === "unknown-call") log("warn", "usage not charged", { id: parsed.data.id, account_id: parsed.data.account_id, reason: settled.kind });
           // After the charge, so facts carry its cost; a failure here retries the message, whose settlement is then a no-op.
@@ -68,7 +79,7 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
           if (!failsAlone(error)) return retryPending(error);
           message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
           pending.delete(message);
-          log("error", "usage not settled; retrying", { id: message.id, call_id: parsed.data.call_id, error: String(error) });
+          log("error", "usage not settled; retrying", { id: message.id, account_id: parsed.data.account_id, call_id: "call_id" in parsed.data ? parsed.data.call_id : undefined, error: String(error) });
         }
       }
     });

@@ -7,6 +7,7 @@ import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { billingAccounts } from "../../../shared/pg/schema.ts";
 import { notFound } from "../../api/problem.ts";
 import { IdParam, jsonBody, jsonResponse, operatorRoute, problem, resourceApp, securedRoute } from "../../api/route.ts";
+import { dailyRollupsRebuild } from "../../analytics/daily-rollups-rebuild.ts";
 import { UNAVAILABLE, withBillingDb } from "../billing-db.ts";
 import { BillingSettings, Currency, UpdateBilling } from "../billing-schemas.ts";
 import { billingSettingsView, updateBillingSettings } from "../billing-settings.ts";
@@ -33,7 +34,7 @@ accountBillingApi.openapi(
     method: "patch",
     path: "/operator/accounts/{id}/billing",
     summary: "Set an account's plan, currency, mode, time zone, low-balance threshold or billing status",
-    description: "Creates the account's billing side (plan `payg`, USD, postpaid, UTC) if it has none. The currency cannot change once the account has postings.",
+    description: "Creates the account's billing side (plan `payg`, USD, postpaid, UTC) if it has none. The currency cannot change once the account has postings. A time-zone change queues a rebuild of the account's daily analytics rollups in the new zone; until it has run, analytics reports over the old days read hourly rollups or raw rows.",
     request: { params: IdParam(ID_PATTERNS.account, "AYB-7KQ2-M9XD-4HTV"), ...jsonBody(UpdateBilling) },
     responses: { 200: jsonResponse(BillingSettings, "The account's billing settings."), ...UNAVAILABLE },
   }),
@@ -47,6 +48,8 @@ accountBillingApi.openapi(
       await pushBalanceSnapshot(c.env, id, db);
       return updated;
     });
+    // Daily analytics rollups are cut at the old zone's midnights: rebuilt off the request (a no-op if it is unchanged).
+    if (changes.time_zone !== undefined) await c.env.CALL_EVENTS.send(dailyRollupsRebuild(id));
     await c.var.audit.commit([], { accountId: id, resource: id, detail: { billing: changes } });
     return c.json(billingSettingsView(settings), 200);
   },
