@@ -34,6 +34,7 @@ import { stripeWebhookRoutes } from "./billing/payments/stripe-webhook.ts";
 import { documentStripeWebhook } from "./billing/payments/stripe-webhook-spec.ts";
 import { consoleApi } from "./console/console-api.ts";
 import { consoleApp } from "./console/console-app.ts";
+import { userPhonesApi } from "./console/user-phone-routes.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { privacyApi } from "./compliance/privacy/privacy-routes.ts";
 import { operatorVerificationsApi } from "./compliance/verification/operator-verification-routes.ts";
@@ -54,7 +55,7 @@ const API_BODY_LIMIT_BYTES = 256 * 1024;
 const WEBHOOK_BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Every resource's routes, mounted under /v1. */
-const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, verifiedNumbersApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, verificationDocumentsApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, oauthConnectApi, consoleApi];
+const RESOURCES = [accountsApi, usersApi, apiKeysApi, agentsApi, phoneNumberPurchaseApi, phoneNumbersApi, callsApi, callRecordingApi, callLiveApi, callAnalysisApi, agentQualityApi, callControlApi, consentApi, doNotCallApi, verifiedNumbersApi, auditLogApi, ...BILLING_APIS, analyticsApi, deadLettersApi, webhookEndpointsApi, webhookDeliveriesApi, privacyApi, verificationApi, verificationDocumentsApi, operatorVerificationsApi, campaignsApi, campaignContactsApi, workflowsApi, workflowRunsApi, integrationsApi, oauthConnectApi, consoleApi, userPhonesApi];
 
 const limitBodies = (maxSize: number) =>
   bodyLimit({ maxSize, onError: (c) => problemResponse(c, new ApiError("payload-too-large", `request bodies are limited to ${maxSize} bytes`)) });

@@ -16,6 +16,7 @@ import { Overview } from "./pages/overview.tsx";
 import { NumbersPage } from "./pages/numbers.tsx";
 import { MfaSetup, SecurityPage } from "./pages/security.tsx";
 import { SignIn } from "./pages/sign-in.tsx";
+import { SsoReturn } from "./pages/sso-return.tsx";
 import { UsersPage } from "./pages/users.tsx";
 import { VerificationPage } from "./pages/verification.tsx";
 import { WebhooksPage } from "./pages/webhooks.tsx";
@@ -55,7 +56,7 @@ function Routed({ session, refresh }: { session: Session; refresh: () => void })
       return id ? <LiveCallPage id={id} canControl={can("calls:write")} /> : <LiveCalls />;
     case "agents":
       if (id && sub === "versions") return <AgentVersions id={id} canWrite={can("agents:write")} />;
-      return id ? <AgentEditor id={id} canWrite={can("agents:write")} /> : <Agents canWrite={can("agents:write")} />;
+      return id ? <AgentEditor id={id} canWrite={can("agents:write")} canCall={can("calls:write")} userId={session.user.id} /> : <Agents canWrite={can("agents:write")} />;
     case "billing":
       return <BillingPage canWrite={can("billing:write")} />;
     case "numbers":
@@ -126,6 +127,7 @@ function App() {
   if (state.error) return <main id="main"><h1>Console unavailable</h1><ProblemMessage error={state.error} /></main>;
   if (state.session === undefined) return <p aria-busy="true">Loading…</p>;
   if (path === "/accept-invite") return <AcceptInvite onDone={refresh} />;
+  if (path === "/sso") return <SsoReturn onDone={refresh} />;
   const session = state.session;
   if (!session || session.stage === "mfa") return <SignIn stage={session?.stage ?? null} onDone={refresh} />;
   if (session.stage === "mfa_setup") {

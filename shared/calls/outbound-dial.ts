@@ -13,6 +13,7 @@ import { giveBackCall } from "./call-release.ts";
 import { erasedRefusal } from "../compliance/phone-tombstone.ts";
 import { trialDialRefusal } from "../compliance/trial-gates.ts";
 import { checkConsent, type ConsentReason, type ConsentType } from "./consent-check.ts";
+import { selfTestRefusal } from "./self-test-callee.ts";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";
 
 export interface OutboundDialRequest {
@@ -21,6 +22,8 @@ export interface OutboundDialRequest {
   to: string;
   from: string;
   consentType: ConsentType;
+  /** The signed-in user placing the call (null for an API key or a campaign): a `self_test` call dials only their own number. */
+  userId?: string | null;
   variables: Record<string, string>;
   machineDetection: boolean;
   publicBaseUrl: string;
@@ -38,6 +41,8 @@ export type DialRefusalReason =
   | "calling_hours_unknown_area_code"
   /** An account on trial dials only numbers it verified (shared/compliance/trial-gates.ts). */
   | "verification_required"
+  /** A `self_test` dial to a number other than the calling user's own verified one. */
+  | "self_test_not_own_number"
   | RefusalReason;
 
 export type OutboundDialResult =
@@ -53,7 +58,7 @@ type WaitUntil = (p: Promise<unknown>) => void;
 
 /**
  * Places one consented outbound call: the checks every outbound dial passes, in order (caller ID, live agent, a
- * trial account's verified callees and minutes, consent and do-not-call, calling hours in the callee's zones, credentials, then account status, concurrency and
+ * trial account's verified callees and minutes, consent (a `self_test` call: only the user's own number) and do-not-call, calling hours in the callee's zones, credentials, then account status, concurrency and
  * the billing reservation in the account's gate), then the call's record and object, then Twilio. Shared by
  * `POST /v1/calls` and the campaign objects, so a campaign dial can never skip a check a single call passes.
  */
@@ -76,6 +81,10 @@ export async function dialOutbound(env: Env, waitUntil: WaitUntil, req: Outbound
   const trial = await trialDialRefusal(db, req.accountId, req.to);
   if (trial) return refuse(trial.reason, trial.detail);
 
+  if (req.consentType === "self_test") {
+    const notOwn = await selfTestRefusal(db, req.accountId, req.userId ?? null, req.to);
+    if (notOwn) return refuse("self_test_not_own_number", notOwn);
+  }
   const checked = await checkConsent(db, req.accountId, req.to, req.consentType, now);
   // An erased callee's refusals outlive their records (shared/compliance/phone-tombstone.ts).
   const erased = checked.allowed ? await erasedRefusal(db, env.ENCRYPTION_KEY, req.accountId, req.to, req.consentType, checked.record?.capturedAt ?? null) : null;

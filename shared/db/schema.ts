@@ -196,7 +196,8 @@ export const consentRecords = sqliteTable(
     id: text("id").primaryKey(),
     accountId: text("account_id").notNull().references(() => accounts.id),
     phone: text("phone").notNull(),
-    consentType: text("consent_type", { enum: ["outbound_calls", "marketing", "recording"] }).notNull(),
+    // `self_test`: a console user's test call to their own verified number (workers/console/user-phone-routes.ts).
+    consentType: text("consent_type", { enum: ["outbound_calls", "marketing", "recording", "self_test"] }).notNull(),
     status: text("status", { enum: ["opted_in", "opted_out"] }).notNull(),
     source: text("source").notNull(),
     capturedAt: text("captured_at").notNull(),

@@ -172,6 +172,12 @@ function fixtures(t: TelephonyTenant): Record<string, () => Promise<Write>> {
     "POST /v1/users/{id}/tokens": async () => ({ path: `/v1/users/${await user()}/tokens` }),
     "POST /v1/users/{id}/invitations": async () => ({ path: `/v1/users/${await user()}/invitations` }),
     "PUT /v1/console-policy": async () => ({ path: "/v1/console-policy", body: { require_mfa: false } }),
+    "POST /v1/users/{id}/phone": async () => ({ path: `/v1/users/${await user()}/phone`, body: { phone: uniquePhone() } }),
+    "POST /v1/users/{id}/phone/check": async () => {
+      const [id, phone] = [await user(), uniquePhone()];
+      await owner.post(`/v1/users/${id}/phone`, { phone });
+      return { path: `/v1/users/${id}/phone/check`, body: { code: await textedCode(t, phone) } };
+    },
     "POST /v1/api-keys": async () => ({ path: "/v1/api-keys", body: { name: "ci", scopes: ["agents:read"] } }),
     "DELETE /v1/api-keys/{id}": async () => ({ path: `/v1/api-keys/${(await owner.post("/v1/api-keys", { name: "gone", scopes: ["agents:read"] })).json.id}` }),
     "POST /v1/agents": async () => ({ path: "/v1/agents", body: { name: "Audited", config: { system_prompt: "Hi.", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } } }),

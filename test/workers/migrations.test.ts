@@ -11,9 +11,10 @@ import * as workflowsSchema from "../../shared/db/workflows-schema.ts";
 import * as consoleSchema from "../../shared/db/console-schema.ts";
 import * as integrationsSchema from "../../shared/db/integrations-schema.ts";
 import * as verifiedNumbersSchema from "../../shared/db/verified-numbers-schema.ts";
+import * as userPhonesSchema from "../../shared/db/user-phones-schema.ts";
 
 /** Every table of the D1 schema files drizzle-kit reads (drizzle.config.ts). */
-const TABLES: SQLiteTable[] = [schema, webhooksSchema, privacySchema, campaignsSchema, workflowsSchema, consoleSchema, integrationsSchema, verifiedNumbersSchema].flatMap((module) => Object.values(module as Record<string, unknown>).filter((v): v is SQLiteTable => is(v, SQLiteTable)));
+const TABLES: SQLiteTable[] = [schema, webhooksSchema, privacySchema, campaignsSchema, workflowsSchema, consoleSchema, integrationsSchema, verifiedNumbersSchema, userPhonesSchema].flatMap((module) => Object.values(module as Record<string, unknown>).filter((v): v is SQLiteTable => is(v, SQLiteTable)));
 
 const objects = async (type: "table" | "index" | "trigger") =>
   (

@@ -272,6 +272,12 @@ describe("route contract", () => {
       "POST /v1/users": async () => ({ path: "/v1/users", body: { email: `u-${crypto.randomUUID()}@contract.test`, role: "viewer" } }),
       "POST /v1/users/{id}/tokens": async () => ({ path: `/v1/users/${user.id}/tokens` }),
       "POST /v1/users/{id}/invitations": async () => ({ path: `/v1/users/${user.id}/invitations` }),
+      "POST /v1/users/{id}/phone": async () => ({ path: `/v1/users/${user.id}/phone`, body: { phone: uniquePhone() } }),
+      "POST /v1/users/{id}/phone/check": async () => {
+        const phone = uniquePhone();
+        await owner.post(`/v1/users/${user.id}/phone`, { phone });
+        return { path: `/v1/users/${user.id}/phone/check`, body: { code: await textedCode(t, phone) } };
+      },
       "POST /v1/api-keys": async () => ({ path: "/v1/api-keys", body: { name: "ci", scopes: ["agents:read"] } }),
       "POST /v1/agents": async () => ({ path: "/v1/agents", body: { name: "Contract", config: { system_prompt: "Hi.", first_message: "Hello!", llm: { model: "us.anthropic.claude-haiku-4-5-20251001-v1:0" } } } }),
       "POST /v1/agents/{id}/publish": async () => ({ path: `/v1/agents/${t.agentId}/publish` }),

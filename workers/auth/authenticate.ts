@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { MiddlewareHandler } from "hono";
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
+import { decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
 import { database, nowIso } from "../../shared/db/client.ts";
 import { accounts, apiKeys, users } from "../../shared/db/schema.ts";
 import { sha256Hex } from "../../shared/crypto/sha256.ts";
@@ -9,6 +9,7 @@ import { tokenKey } from "../../shared/auth/token-keys.ts";
 import { IsolateMemo } from "../../shared/cache/isolate-memo.ts";
 import { ApiError } from "../api/problem.ts";
 import type { AppEnv } from "../api/app-env.ts";
+import { jwtRejection, JwtRejection, verifyWithJwks } from "./jwks-verify.ts";
 import type { Principal } from "./principal.ts";
 import { ROLE_SCOPES, type Scope } from "./scopes.ts";
 
@@ -22,7 +23,6 @@ const checkedKeys = new IsolateMemo<Principal>({ ttlMs: 5_000, maxEntries: 1_000
 /** Called when a key is revoked or its account closed, so this isolate stops accepting it now. */
 export const forgetApiKeys = (match: { keyId?: string; accountId?: string }) =>
   checkedKeys.deleteWhere((p) => p.accountId === match.accountId || (match.keyId !== undefined && p.actor === `key:${match.keyId}`));
-const remoteKeySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
 const unauthenticated = (detail: string) =>
   new ApiError("unauthenticated", detail, { headers: { "www-authenticate": 'Bearer realm="api"' } });
@@ -92,39 +92,24 @@ async function verifySignature(env: Env, token: string): Promise<JWTPayload> {
   } catch {
     throw unauthenticated("the bearer token is neither an API key nor a JWT");
   }
-  const options = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, requiredClaims: ["exp"] };
-  try {
-    if (alg === "HS256") {
-      return (await jwtVerify(token, await tokenKey(env.JWT_SECRET, "dashboard"), { ...options, algorithms: ["HS256"] })).payload;
+  const expected = { issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE, names: { issuer: "JWT_ISSUER", audience: "JWT_AUDIENCE" } };
+  if (alg === "HS256") {
+    try {
+      return (await jwtVerify(token, await tokenKey(env.JWT_SECRET, "dashboard"), { issuer: expected.issuer, audience: expected.audience, requiredClaims: ["exp"], algorithms: ["HS256"] })).payload;
+    } catch (err) {
+      throw unauthenticated(jwtRejection(err as { code?: string; claim?: string; message: string }, expected.names));
     }
-    if (alg === "RS256" || alg === "ES256") {
-      if (!env.JWKS_URL) throw unauthenticated(`${alg} tokens need JWKS_URL to be configured`);
-      let keys = remoteKeySets.get(env.JWKS_URL);
-      if (!keys) remoteKeySets.set(env.JWKS_URL, (keys = createRemoteJWKSet(new URL(env.JWKS_URL))));
-      return (await jwtVerify(token, keys, { ...options, algorithms: ["RS256", "ES256"] })).payload;
+  }
+  if (alg === "RS256" || alg === "ES256") {
+    if (!env.JWKS_URL) throw unauthenticated(`${alg} tokens need JWKS_URL to be configured`);
+    try {
+      return await verifyWithJwks(env.JWKS_URL, token, expected);
+    } catch (err) {
+      if (err instanceof JwtRejection) throw unauthenticated(err.message);
+      throw err;
     }
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    throw unauthenticated(jwtRejection(err as { code?: string; claim?: string; message: string }));
   }
   throw unauthenticated(`unsupported token algorithm ${alg}; use HS256, RS256 or ES256`);
-}
-
-/** jose's error codes, translated into what the client should do. */
-function jwtRejection(err: { code?: string; claim?: string; message: string }): string {
-  switch (err.code) {
-    case "ERR_JWT_EXPIRED":
-      return "the token has expired; mint a new one (POST /v1/users/{id}/tokens or your SSO provider)";
-    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
-      if (err.claim === "exp") return "the token must carry an `exp` claim: tokens that never expire are not accepted";
-      return `the token's "${err.claim}" claim is not accepted here (expected iss=${"`JWT_ISSUER`"}, aud=${"`JWT_AUDIENCE`"})`;
-    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
-      return "the token's signature does not verify; it was not issued for this platform";
-    case "ERR_JWKS_NO_MATCHING_KEY":
-      return "no key in the configured JWKS matches the token's kid";
-    default:
-      return `the token was rejected: ${err.message}`;
-  }
 }
 
 async function jwtPrincipal(env: Env, token: string): Promise<Principal> {

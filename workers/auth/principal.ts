@@ -9,3 +9,6 @@ export interface Principal {
   role?: Role;
   scopes: ReadonlySet<Scope>;
 }
+
+/** The user behind a principal (`user:USR-…`), or null for an API key or the operator. */
+export const principalUserId = (p: Principal): string | null => (p.kind === "user" ? p.actor.slice("user:".length) : null);

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { onError, ApiError, problemResponse } from "../api/problem.ts";
 import { mfaRoutes } from "./mfa-routes.ts";
 import { sessionRoutes } from "./session-routes.ts";
+import { ssoRoutes } from "./sso-sign-in.ts";
 
 /**
  * The console: its pages are static assets (console/, built by Vite into console/dist/console/), which Workers
@@ -15,6 +16,7 @@ consoleApp.use("/api/*", async (c, next) => {
   c.header("cache-control", "no-store");
 });
 consoleApp.route("/api", sessionRoutes);
+consoleApp.route("/api", ssoRoutes);
 consoleApp.route("/api/mfa", mfaRoutes);
 consoleApp.all("/api/*", (c) => problemResponse(c, new ApiError("not-found", `no route for ${c.req.method} ${c.req.path}`)));
 

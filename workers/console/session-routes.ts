@@ -30,7 +30,7 @@ const AcceptInvite = z.object({ token: z.string().min(20).max(100), password: Pa
  * Requests without a session (sign-in, accepting an invitation) must come from the console's own origin: the
  * browser sets `Origin` on every cross-site POST, and no page elsewhere may sign a victim into an attacker's login.
  */
-function requireSameOrigin(c: Context<ConsoleEnv>): void {
+export function requireSameOrigin(c: Context<ConsoleEnv>): void {
   const origin = c.req.header("origin");
   if (origin && origin !== new URL(c.req.url).origin) throw new ApiError("forbidden", "cross-site requests are refused");
 }

@@ -3,6 +3,7 @@ import { api, Problem } from "../api.ts";
 import { navigate } from "../router.ts";
 import { Field, Loaded, PageHeader, ProblemMessage, useLoad } from "../ui.tsx";
 import type { AgentRow } from "./agents.tsx";
+import { CallMe } from "./call-me.tsx";
 
 /** The fields edited one by one (uncontrolled inputs, so a failed save keeps what was typed); everything else in the config is edited as JSON below them. */
 const FIELDS = [
@@ -57,7 +58,8 @@ function compose(form: FormData): { name: string; config: Config } | Problem {
   return { name: String(form.get("name")), config };
 }
 
-export function AgentEditor({ id, canWrite }: { id: string; canWrite: boolean }) {
+/** `canCall`: the user may place calls, so a published agent offers "Call me" (to `userId`'s own number). */
+export function AgentEditor({ id, canWrite, canCall, userId }: { id: string; canWrite: boolean; canCall: boolean; userId: string }) {
   const isNew = id === "new";
   const state = useLoad(() => (isNew ? Promise.resolve(null) : api<AgentRow>("GET", `/agents/${encodeURIComponent(id)}`)), [id]);
   const [error, setError] = useState<unknown>();
@@ -146,6 +148,7 @@ export function AgentEditor({ id, canWrite }: { id: string; canWrite: boolean })
                   </div>
                 )}
               </form>
+              {agent?.live_version && canCall && <CallMe agentId={agent.id} userId={userId} />}
             </>
           );
         }}

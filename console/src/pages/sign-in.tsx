@@ -1,11 +1,13 @@
 import { useState } from "preact/hooks";
 import { consoleCall, Problem, type Session } from "../api.ts";
-import { Field, PageHeader, ProblemMessage } from "../ui.tsx";
+import { Field, PageHeader, ProblemMessage, useLoad } from "../ui.tsx";
 
 /** Email and password, then the authenticator code when the user has TOTP on. */
 export function SignIn({ stage, onDone }: { stage: Session["stage"] | null; onDone: () => void }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
+  // Shown only where SSO is configured; without it (or if this fails) the password form is all there is.
+  const sso = useLoad(() => consoleCall<{ enabled: boolean; login_url: string | null }>("GET", "/sso"), []);
 
   const submit = (path: string, read: (form: FormData) => unknown) => async (e: Event) => {
     e.preventDefault();
@@ -52,6 +54,13 @@ export function SignIn({ stage, onDone }: { stage: Session["stage"] | null; onDo
           Sign in
         </button>
       </form>
+      {sso.data?.enabled && sso.data.login_url && (
+        <p>
+          <a class="button secondary" href={sso.data.login_url}>
+            Sign in with SSO
+          </a>
+        </p>
+      )}
       <p class="hint">No password yet? Ask an owner of your account to invite you.</p>
     </main>
   );

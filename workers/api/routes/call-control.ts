@@ -12,6 +12,7 @@ import { dialOutbound, type DialRefusalReason } from "../../../shared/calls/outb
 import { TRIAL_DETAILS } from "../../../shared/compliance/trial-gates.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
+import { principalUserId } from "../../auth/principal.ts";
 import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
 import { callSession } from "../../../shared/calls/call-session-stub.ts";
 import type { TwilioFailure } from "../../../durable-objects/call/call-transfer.ts";
@@ -24,7 +25,10 @@ const CreateCall = z
     agent_id: z.string().regex(ID_PATTERNS.agent, "not a valid agent id"),
     to: zE164,
     from: zE164.openapi({ description: "One of the account's active numbers (the caller ID)." }),
-    consent_type: z.enum(["outbound_calls", "marketing"]).default("outbound_calls"),
+    consent_type: z
+      .enum(["outbound_calls", "marketing", "self_test"])
+      .default("outbound_calls")
+      .openapi({ description: "`self_test`: a signed-in user calls their own verified number (`POST /v1/users/{id}/phone`) to try an agent; refused for any other number and for API keys." }),
     variables: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/), z.string().max(1_000)).default({}),
     machine_detection: z.boolean().default(true).openapi({ description: "Detect answering machines and apply the agent's voicemail behaviour." }),
   })
@@ -57,7 +61,7 @@ const REFUSAL_DETAILS: Partial<Record<RefusalReason, string>> = {
 const refusalProblem = (reason: DialRefusalReason): ProblemType =>
   reason === "verification_required"
     ? "verification-required"
-    : reason.startsWith("consent_") ? "consent-required" : reason.startsWith("calling_hours_") ? "calling-hours" : GATE_PROBLEMS[reason as RefusalReason];
+    : reason.startsWith("consent_") || reason === "self_test_not_own_number" ? "consent-required" : reason.startsWith("calling_hours_") ? "calling-hours" : GATE_PROBLEMS[reason as RefusalReason];
 
 export const callControlApi = resourceApp();
 
@@ -68,7 +72,7 @@ callControlApi.openapi(
     tags: ["Calls"],
     summary: "Place an outbound call (requires the callee's recorded, unexpired consent)",
     description:
-      "Refused with 403 `consent-required` when the callee has no opted-in, unexpired consent of `consent_type` or is on the do-not-call list; 403 `calling-hours` outside 08:00–21:00 in the callee's local time (US numbers, by area code); 429 `concurrency-limit` at the account's limit; 402 `insufficient-credit` when a prepaid account's spendable credit cannot cover the call's reservation; 402 `billing-suspended` while the account's billing is suspended; 403 `verification-required` when an account on trial calls a number it has not verified (`/v1/verified-numbers`) or has used its trial minutes. Twilio's own errors come back as `provider-error` with `twilio_code`.",
+      "Refused with 403 `consent-required` when the callee has no opted-in, unexpired consent of `consent_type` or is on the do-not-call list, or a `self_test` call is not to the calling user's own verified number (`reason`: `self_test_not_own_number`); 403 `calling-hours` outside 08:00–21:00 in the callee's local time (US numbers, by area code); 429 `concurrency-limit` at the account's limit; 402 `insufficient-credit` when a prepaid account's spendable credit cannot cover the call's reservation; 402 `billing-suspended` while the account's billing is suspended; 403 `verification-required` when an account on trial calls a number it has not verified (`/v1/verified-numbers`) or has used its trial minutes. Twilio's own errors come back as `provider-error` with `twilio_code`.",
     request: jsonBody(CreateCall),
     responses: { 201: jsonResponse(Call, "The call, queued at Twilio.") },
   }),
@@ -83,6 +87,7 @@ callControlApi.openapi(
       to: body.to,
       from: body.from,
       consentType: body.consent_type,
+      userId: principalUserId(c.get("principal")),
       variables: body.variables,
       machineDetection: body.machine_detection,
       publicBaseUrl: publicBaseUrl(c.env, c.req.raw),

@@ -5,6 +5,7 @@ import { api } from "../../../test/workers/api-client.ts";
 import { snapshotOf } from "../../../test/workers/balance-snapshots.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import { fetchWithEnv } from "../../../test/workers/worker-with-env.ts";
+import { textedCode } from "../../compliance/trial/verified-number-fixtures.ts";
 
 const UK = "+442071838750";
 const ALASKA = "+19075550142"; // area code 907: Alaska time, and Hawaii-Aleutian time on the Aleutians
@@ -71,6 +72,25 @@ describe("calling hours (08:00–21:00 in the callee's zone)", () => {
     vi.useRealTimers();
     expect(res.status).toBe(201);
     expect(await refusals(t.accountId)).toEqual([]);
+  });
+
+  it("holds a self_test call to the user's own verified number to the same hours", async () => {
+    const NEW_YORK = "+12125550143";
+    const t = await telephonyTenant();
+    await registerWithTwilio(t);
+    at("2026-01-15T12:55:00Z"); // 07:55 in New York; the user's token and code are minted on the same clock
+    const user = (await api(t.key).post("/v1/users", { email: `me-${crypto.randomUUID()}@hours.test`, role: "developer" })).json;
+    const me = api((await api(t.key).post(`/v1/users/${user.id}/tokens`)).json.token);
+    await me.post(`/v1/users/${user.id}/phone`, { phone: NEW_YORK });
+    await me.post(`/v1/users/${user.id}/phone/check`, { code: await textedCode(t, NEW_YORK) });
+    const callMe = () => me.post("/v1/calls", { agent_id: t.agentId, to: NEW_YORK, from: t.number, consent_type: "self_test" });
+    const early = await callMe();
+    at("2026-01-15T13:01:00Z"); // 08:01
+    const inHours = await callMe();
+    vi.useRealTimers();
+    expect(early.json).toMatchObject({ type: "https://docs.ayb.dev/problems/calling-hours", reason: "calling_hours_outside_hours" });
+    expect(inHours.status, inHours.text).toBe(201);
+    expect(await refusals(t.accountId)).toEqual(["calling_hours_outside_hours"]);
   });
 
   it("refuses an area code whose zone is unknown", async () => {

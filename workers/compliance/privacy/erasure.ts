@@ -1,4 +1,5 @@
 import { verifiedNumbers } from "../../../shared/db/verified-numbers-schema.ts";
+import { userPhones } from "../../../shared/db/user-phones-schema.ts";
 import { and, desc, eq, inArray, like, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import { callSession } from "../../../shared/calls/call-session-stub.ts";
@@ -99,6 +100,8 @@ export async function erasePerson(
     db.delete(doNotCall).where(and(eq(doNotCall.accountId, accountId), eq(doNotCall.phone, phone))),
     // A verified callee number is the person's too: a trial account verifies them again if it must call them.
     db.delete(verifiedNumbers).where(and(eq(verifiedNumbers.accountId, accountId), eq(verifiedNumbers.phone, phone))),
+    // So is a console user's own number ("Call me"): the user proves it again to be called on it.
+    db.delete(userPhones).where(and(eq(userPhones.accountId, accountId), eq(userPhones.phone, phone))),
     db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.accountId, accountId), like(idempotencyKeys.responseBody, mentions))),
     db.delete(securityEvents).where(and(eq(securityEvents.accountId, accountId), like(securityEvents.detail, mentions))),
     db.delete(deadLetters).where(and(like(deadLetters.body, mentions), like(deadLetters.body, `%${accountId}%`))),

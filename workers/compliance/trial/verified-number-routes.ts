@@ -1,14 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { and, count, eq, gt, lt, sql } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { database, type Database } from "../../../shared/db/client.ts";
 import { verificationTexts, verifiedNumbers } from "../../../shared/db/verified-numbers-schema.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
-import { sendSms } from "../../../shared/twilio/send-sms.ts";
-import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../../api/pagination.ts";
 import { ApiError, notFound } from "../../api/problem.ts";
 import { jsonBody, jsonResponse, resourceApp, securedRoute } from "../../api/route.ts";
-import { CODE_TTL_MS, codeMatches, hashCode, MAX_CODE_ATTEMPTS, newCode, TEXTS_PER_HOUR } from "./verification-code.ts";
+import { CODE_TTL_MS, codeMatches, hashCode, MAX_CODE_ATTEMPTS, TEXTS_PER_HOUR } from "./verification-code.ts";
+import { textVerificationCode } from "./verification-text.ts";
 
 const VerifiedNumber = z
   .object({
@@ -49,19 +48,6 @@ async function ownRow(db: Database, accountId: string, phone: string): Promise<R
   return row;
 }
 
-/** 429 once the account sent `TEXTS_PER_HOUR` codes in the last hour; Retry-After is when its oldest leaves the window. */
-async function refuseOverTextLimit(db: Database, accountId: string, nowMs: number): Promise<void> {
-  const since = new Date(nowMs - 3_600_000).toISOString();
-  const window = await db
-    .select({ n: count(), oldest: sql<string>`min(${verificationTexts.sentAt})` })
-    .from(verificationTexts)
-    .where(and(eq(verificationTexts.accountId, accountId), gt(verificationTexts.sentAt, since)))
-    .get();
-  if ((window?.n ?? 0) < TEXTS_PER_HOUR) return;
-  const retryAfterS = Math.max(1, Math.ceil((Date.parse(window!.oldest) + 3_600_000 - nowMs) / 1000));
-  throw new ApiError("rate-limited", `the account sent ${TEXTS_PER_HOUR} verification codes in the last hour; try again in ${Math.ceil(retryAfterS / 60)} minutes`, { headers: { "retry-after": String(retryAfterS) } });
-}
-
 export const verifiedNumbersApi = resourceApp();
 
 verifiedNumbersApi.openapi(
@@ -86,27 +72,15 @@ verifiedNumbersApi.openapi(
       await c.var.audit.commit([], { resource: await c.var.audit.phone(phone), detail: { already_verified: true } });
       return c.json(view(existing), 200);
     }
-    const nowMs = Date.now();
-    await refuseOverTextLimit(db, accountId, nowMs);
-
-    const code = newCode();
-    let sent;
-    try {
-      sent = await sendSms(c.env, accountId, { to: phone, body: `Your verification code is ${code}. It expires in ${CODE_TTL_MS / 60_000} minutes.` });
-    } catch (err) {
-      if (!(err instanceof TwilioApiError)) throw err;
-      throw new ApiError("provider-error", `Twilio refused the text: ${err.message}`, { status: err.status >= 500 ? 502 : 422, twilio_code: err.code, more_info: err.moreInfo });
-    }
-    if (sent.kind === "rejected") throw new ApiError("conflict", sent.detail);
-
+    const { code, nowMs, text } = await textVerificationCode(c.env, db, accountId, phone);
     const now = new Date(nowMs).toISOString();
     const pending = { status: "pending" as const, codeHash: await hashCode(c.env.ENCRYPTION_KEY, accountId, phone, code), codeExpiresAt: new Date(nowMs + CODE_TTL_MS).toISOString(), attempts: 0 };
     const [, [row]] = await c.var.audit.commit(
       [
-        db.insert(verificationTexts).values({ messageSid: sent.sid, accountId, sentAt: now }),
+        db.insert(verificationTexts).values(text),
         db.insert(verifiedNumbers).values({ accountId, phone, createdAt: now, ...pending }).onConflictDoUpdate({ target: [verifiedNumbers.accountId, verifiedNumbers.phone], set: pending }).returning(),
       ],
-      { resource: await c.var.audit.phone(phone), detail: { message_sid: sent.sid } },
+      { resource: await c.var.audit.phone(phone), detail: { message_sid: text.messageSid } },
     );
     return c.json(view(row!), 202);
   },
