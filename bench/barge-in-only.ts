@@ -3,7 +3,8 @@
  * rest; writes bench/results/barge-in.json and .md. `npm run bench` runs it with everything else.
  */
 import { writeFileSync } from "node:fs";
-import { bargeInTargets, renderBargeIn, runBargeIn } from "./barge-in.ts";
+import { runBargeIn } from "./barge-in.ts";
+import { bargeInTargets, renderBargeIn } from "./barge-in-report.ts";
 import { machine } from "./report.ts";
 
 const BIN = new URL("../node_modules/.bin", import.meta.url).pathname;

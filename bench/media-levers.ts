@@ -6,7 +6,7 @@
  * pair's ratio (rounds repeat every pair). Optionally beside CPU busy loops, which emulate a slower CPU. The
  * simulators of both sides run in this Node process (their share is in the table).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { startBusyLoops } from "./busy-loops.ts";
 import { median } from "./stats.ts";
 import { ResourceMonitor, resourceCost } from "./resource-cost.ts";
 import { placeCalls, sleep, startWorld } from "./world.ts";
@@ -58,7 +58,7 @@ export interface MediaLeversResult {
 
 export async function runMediaLevers(plan: MediaLeverPlan, log: (line: string) => void): Promise<MediaLeversResult> {
   const [baseline, ...levers] = plan.variants ?? MEDIA_VARIANTS;
-  const busy: ChildProcess[] = Array.from({ length: plan.busyLoops }, () => spawn(process.execPath, ["-e", "for(;;){}"], { stdio: "ignore" }));
+  const busy = startBusyLoops(plan.busyLoops);
   const rows = [baseline!, ...levers].map((v) => ({ v, cpu: [] as number[], ratios: [] as number[], worker: [] as number[], node: [] as number[], failed: 0, msgs: [] as MediaLeverResult["messagesPerCallSecond"][] }));
   let callerNo = 20_000;
   try {
@@ -117,7 +117,7 @@ export async function runMediaLevers(plan: MediaLeverPlan, log: (line: string) =
       }
     }
   } finally {
-    for (const b of busy) b.kill();
+    busy.stop();
   }
   return {
     calls: plan.calls,

@@ -1,16 +1,19 @@
-/** Writes bench/results/latest.json and latest.md, and renders the same tables for stdout. */
+/** The run's record (BenchResults), its targets, and its Markdown report (written by ./results-files.ts). */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import os from "node:os";
 import type { EndpointResult } from "./api-throughput.ts";
-import { bargeInTargets, renderBargeIn, type BargeInResult } from "./barge-in.ts";
+import type { BargeInResult } from "./barge-in.ts";
+import { bargeInTargets, renderBargeIn } from "./barge-in-report.ts";
+import { renderSideBySide, type StoredResults } from "./compare.ts";
 import type { HotPathCase } from "./hot-path.ts";
+import { table } from "./markdown.ts";
 import type { RealisticResult } from "./realistic-profile.ts";
+import { realisticTargets, renderRealistic } from "./realistic-report.ts";
 import { fmt } from "./stats.ts";
 import type { TurnOverheadResult } from "./turn-overhead.ts";
 import type { BurstResult } from "./webhook-burst.ts";
 
-const HERE = new URL("./", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
 
 export interface Machine {
@@ -28,6 +31,8 @@ export interface BenchResults {
   startedAt: string;
   durationS: number;
   mode: "full" | "smoke";
+  /** CPU busy loops the whole run had beside it (`--busy N`, emulating a slower CPU model); absent in older results. */
+  busyLoops?: number;
   machine: Machine;
   hotPath: HotPathCase[];
   turnOverhead: TurnOverheadResult;
@@ -78,8 +83,6 @@ export function targets(r: Omit<BenchResults, "targets">): Target[] {
   const l50 = level(50) ?? top;
   const l100 = level(100) ?? top;
   const agent = r.api.find((a) => a.name.startsWith("GET /v1/agents"));
-  const off = r.realistic.modes.find((m) => m.profile === "realistic" && !m.earlyStart);
-  const baseline = r.realistic.modes.filter((m) => m.profile === "twilio-baseline");
   const out: Target[] = [];
   if (l50) {
     out.push({ name: `Overhead p50 at ${l50.concurrency} calls`, goal: "≤ 5 ms", measured: `${fmt(l50.overhead.p50)} ms`, met: l50.overhead.p50 <= 5 });
@@ -92,6 +95,13 @@ export function targets(r: Omit<BenchResults, "targets">): Target[] {
       measured: `max ${fmt(l100.pacing.maxLatenessMs)} ms late, ${l100.pacing.late40} of ${l100.pacing.frames} frames > 40 ms; max gap ${fmt(l100.pacing.maxGapMs)} ms`,
       met: l100.pacing.maxLatenessMs <= 40 && l100.failedCalls === 0,
     });
+  }
+  for (const l of new Set([l50, l100])) {
+    if (!l) continue;
+    const cost = l.resources.cpuMsPerCallMinute;
+    out.push({ name: `workerd CPU per call-minute at ${l.concurrency} calls`, goal: "≤ 150 ms", measured: `${fmt(cost, 0)} ms`, met: cost <= 150 });
+  }
+  if (l100) {
     out.push({
       name: "Memory per concurrent call",
       goal: "≤ 2 MB",
@@ -107,48 +117,36 @@ export function targets(r: Omit<BenchResults, "targets">): Target[] {
     met: burst.failures === 0 && burst.chain.valid && burst.chain.pending === 0,
   });
   if (agent) out.push({ name: "KV-cached agent read", goal: "≥ 2,000 req/s", measured: `${fmt(agent.requestsPerSecond, 0)} req/s`, met: agent.requestsPerSecond >= 2000 });
-  if (off) {
-    out.push({
-      name: "Turn gap vs simulated provider time (realistic, p50)",
-      goal: "within 20 ms",
-      measured: `platform share ${fmt(off.overhead.p50)} ms (turn gap p50 ${fmt(off.turnGap.p50, 0)} ms)`,
-      met: off.overhead.p50 <= 20,
-    });
-  }
-  for (const m of baseline) {
-    out.push({
-      name: `Voice-to-voice vs Twilio's 885 ms turn gap, with its per-stage figures, early start ${m.earlyStart ? "on" : "off"}`,
-      goal: "< 885 ms at p50",
-      measured: `${fmt(m.v2v.p50, 0)} ms p50 (p90 ${fmt(m.v2v.p90, 0)})`,
-      met: m.v2v.p50 < 885,
-    });
-  }
+  out.push(...realisticTargets(r.realistic));
   out.push(...bargeInTargets(r.bargeIn));
   return out;
 }
 
-/** A Markdown table (and the blank line after it); `align` has one letter per column, l or r. */
-function table(head: string[], align: string, rows: (string | number)[][]): string[] {
-  const rule = [...align].map((a) => (a === "r" ? "---:" : "---")).join("|");
-  return [`| ${head.join(" | ")} |`, `|${rule}|`, ...rows.map((row) => `| ${row.join(" | ")} |`), ""];
+/** Runs shown beside this one: the run it replaced, and the quiet or busy counterpart (./results-files.ts). */
+export interface Sides {
+  previous?: StoredResults | undefined;
+  quiet?: StoredResults | undefined;
+  busy?: StoredResults | undefined;
 }
 
-const onOff = (on: boolean) => (on ? "on" : "off");
-
-export function renderMarkdown(r: BenchResults): string {
+export function renderMarkdown(r: BenchResults, sides: Sides = {}): string {
   const m = r.machine;
   const to = r.turnOverhead;
   const re = r.realistic;
   const L: string[] = [
-    `# Benchmark results (${r.mode})`,
+    `# Benchmark results (${r.mode}${r.busyLoops ? `, beside ${r.busyLoops} CPU busy loops` : ""})`,
     "",
     `${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB · Node ${m.node} · workerd ${m.workerd} (wrangler ${m.wrangler}) · ${m.os} · commit ${m.commit} · ${r.startedAt} · ${fmt(r.durationS, 0)} s`,
     "",
+    ...(r.busyLoops ? [`**Beside ${r.busyLoops} CPU busy loops** (\`--busy ${r.busyLoops}\`: child processes spinning \`for(;;){}\`), emulating a slower CPU model: every figure below was measured with them running.`, ""] : []),
     "Percentiles are medians over repetitions (n = all samples). Times in ms. Method and caveats: bench/README.md.",
     "",
-    "## Targets (issue 6)",
+    "## Targets (issues 6 and 19)",
     "",
     ...table(["Target", "Goal", "Measured", ""], "llll", r.targets.map((t) => [t.name, t.goal, t.measured, t.met ? "met" : "**missed**"])),
+    ...(sides.previous ? renderSideBySide("Side by side with the previous run", ["Previous", "Now"], sides.previous, r) : []),
+    ...(sides.busy ? renderSideBySide("Quiet vs busy (the last run beside busy loops, results/busy.md)", ["Quiet", "Busy"], r, sides.busy) : []),
+    ...(sides.quiet ? renderSideBySide("Quiet vs busy (the last quiet run, results/latest.md)", ["Quiet", "Busy"], sides.quiet, r) : []),
     "## 1. Per-turn platform overhead (instant profile, real-time call clock)",
     "",
     "Overhead = turn gap − simulated provider time = the platform's four hops (Twilio → STT socket, final → model request, first clause → TTS flush, first TTS byte → Twilio).",
@@ -216,32 +214,7 @@ export function renderMarkdown(r: BenchResults): string {
         `${fmt(a.rate429 * 100, 1)} %`,
       ]),
     ),
-    "## 5. Voice-to-voice with published provider figures",
-    "",
-    `Voice-to-voice = end of caller speech → first agent audio at Twilio. Twilio's published cascaded baseline: ${re.twilio.platformTurnGapMs} ms platform turn gap, ${re.twilio.mouthToEarMs} ms mouth-to-ear (≈${re.twilio.telephonyMs} ms of it telephony we do not model).`,
-    "",
-    "`realistic`: Bedrock Claude Haiku first token ~700 ms, Nova-3 final ~250 ms after the end of speech, endpointing included (at a 300 ms endpoint it comes with the endpoint), Aura-2 ~200 ms, Twilio media transit ~20 ms each way. `twilio-baseline`: the stage budget behind Twilio's 885 ms (STT 350 ms incl. endpointing, LLM first token 375 ms, TTS 100 ms).",
-    "",
-    ...table(
-      ["Profile", "Early start", "n", "V2V p50", "p90", "p95", "p99", "As heard (20 ms frames) p50", "Platform p50", "Est. mouth-to-ear p50", "vs Twilio 885 / 1,115"],
-      "llrrrrrrrrl",
-      re.modes.map((md) => {
-        const m2e = md.v2v.p50 + re.twilio.telephonyMs;
-        const vs = (v: number, limit: number) => (v < limit ? "below" : "above");
-        return [md.profile, onOff(md.earlyStart), md.v2v.n, fmt(md.v2v.p50, 0), fmt(md.v2v.p90, 0), fmt(md.v2v.p95, 0), fmt(md.v2v.p99, 0), fmt(md.v2vCaller.p50, 0), fmt(md.overhead.p50), fmt(m2e, 0), `${vs(md.v2v.p50, re.twilio.platformTurnGapMs)} / ${vs(m2e, re.twilio.mouthToEarMs)}`];
-      }),
-    ),
-    "Stacked per-stage breakdown (p50 of each stage; stage p50s need not add up to the v2v p50):",
-    "",
-    ...table(
-      ["Profile", "Early start", "Endpointing", "STT final", "LLM first token", "First clause", "TTS first byte", "Platform", "Sum", "V2V p50", "Model asked before final"],
-      "llrrrrrrrrr",
-      re.modes.map((md) => {
-        const s = md.stagesP50;
-        const sum = s.endpointingMs + s.sttMs + s.llmFirstTokenMs + s.firstClauseMs + s.ttsFirstByteMs + s.platformMs;
-        return [md.profile, onOff(md.earlyStart), fmt(s.endpointingMs, 0), fmt(s.sttMs, 0), fmt(s.llmFirstTokenMs, 0), fmt(s.firstClauseMs, 0), fmt(s.ttsFirstByteMs, 0), fmt(s.platformMs), fmt(sum, 0), fmt(md.v2v.p50, 0), `${fmt(md.llmBeforeFinalShare * 100, 0)} %`];
-      }),
-    ),
+    ...renderRealistic(re),
     "## 6. Simultaneous inbound calls to one account (signed webhooks, all sent at once)",
     "",
     ...table(
@@ -266,15 +239,4 @@ export function renderMarkdown(r: BenchResults): string {
   L.push(...renderBargeIn(r.bargeIn));
   if (to.notes.length) L.push("Notes: " + to.notes.slice(0, 5).join("; "), "");
   return L.join("\n");
-}
-
-export function writeResults(r: BenchResults): { json: string; md: string } {
-  const dir = `${HERE}results`;
-  mkdirSync(dir, { recursive: true });
-  const suffix = r.mode === "smoke" ? "smoke" : "latest";
-  const json = `${dir}/${suffix}.json`;
-  const md = `${dir}/${suffix}.md`;
-  writeFileSync(json, JSON.stringify(r, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : typeof v === "number" ? Math.round(v * 1000) / 1000 : v), 2) + "\n");
-  writeFileSync(md, renderMarkdown(r) + "\n");
-  return { json, md };
 }

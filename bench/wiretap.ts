@@ -7,7 +7,8 @@
  * What it records, per call:
  * - Twilio (WebSocket client): when each caller media frame was sent (frame k carries caller audio ms [20(k-1), 20k)),
  *   and when each agent media message arrived;
- * - Deepgram listen (server): when each binary audio message arrived (cumulative bytes), and every final result;
+ * - Deepgram listen, Nova `/v1/listen` or Flux `/v2/listen` (server): when each binary audio message arrived
+ *   (cumulative bytes), and every final result (Flux: every `EndOfTurn`);
  * - Deepgram speak (server): Speak texts and Flushes received, binary audio frames sent;
  * - Bedrock (HTTP/1.1): when each request arrived, and when the first text delta and the delta that completes the
  *   first clause (the platform's chunker rule) were written, per request id.
@@ -28,7 +29,7 @@ export interface TwilioTap {
 
 export interface ListenFinal {
   at: number;
-  /** Audio ms (since the socket's first byte) where the final was decided: start + duration. */
+  /** Audio ms (since the socket's first byte) where the final was decided: start + duration (Flux: the window's end). */
   endAudioMs: number;
   transcript: string;
   speechFinal: boolean;
@@ -39,6 +40,7 @@ export interface ListenTap {
   recvAt: number[];
   /** Cumulative audio bytes after each received message. */
   recvBytes: number[];
+  /** Nova's `speech_final` results, or Flux's `EndOfTurn`s. */
   finals: ListenFinal[];
 }
 
@@ -92,6 +94,10 @@ export class WireTap {
           if (msg.type === "Results") {
             s.tap.finals.push({ at: now, endAudioMs: (msg.start + msg.duration) * 1000, transcript: msg.channel?.alternatives?.[0]?.transcript ?? "", speechFinal: !!msg.speech_final });
           }
+        } else if (s?.kind === "listen" && typeof data === "string" && data.startsWith('{"type":"TurnInfo"') && data.includes('"event":"EndOfTurn"')) {
+          // Flux's EndOfTurn is the turn's final: the audio up to its window's end decided it.
+          const msg = JSON.parse(data);
+          s.tap.finals.push({ at: now, endAudioMs: msg.audio_window_end * 1000, transcript: msg.transcript ?? "", speechFinal: true });
         } else if (s?.kind === "speak" && typeof data !== "string") {
           s.tap.audioSent.push(now);
         }
@@ -140,7 +146,7 @@ export class WireTap {
     wssProto.handleUpgrade = function (this: any, req: any, socket: unknown, head: unknown, cb: (ws: any, req: any) => void) {
       const url = new URL(req.url ?? "/", "http://x");
       return origUpgrade.call(this, req, socket, head, (ws: any, r: any) => {
-        if (url.pathname === "/v1/listen") {
+        if (url.pathname === "/v1/listen" || url.pathname === "/v2/listen") {
           const extra = url.searchParams.getAll("extra").find((e) => e.startsWith("call_sid:"));
           const t: ListenTap = { callSid: extra?.slice("call_sid:".length) ?? "", recvAt: [], recvBytes: [], finals: [] };
           tap.listen.push(t);
