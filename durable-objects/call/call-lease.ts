@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { database } from "../../shared/db/client.ts";
 import { accounts } from "../../shared/db/schema.ts";
+import { callAccountGate } from "../../shared/residency/residency.ts";
 import { LEASE_TTL_MS } from "../account-gate.ts";
 import type { CallMeta, CallStore } from "./call-store.ts";
 
@@ -16,7 +17,7 @@ export type LeaseEnd = "lease_lost" | "insufficient_credit";
  * go on; otherwise the end reason for the call to end politely with.
  */
 export async function renewLease(env: Env, meta: CallMeta, store: CallStore): Promise<LeaseEnd | null> {
-  const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(meta.accountId));
+  const gate = callAccountGate(env, meta.accountId, meta.callId);
   const renewed = await gate.renew(meta.callId);
   if (renewed === "renewed") return null;
   if (renewed === "insufficient_credit") {

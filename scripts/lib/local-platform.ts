@@ -71,6 +71,8 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     GOOGLE_OAUTH_TOKEN_BASE_URL: sims.integrations.url,
     GOOGLE_CALENDAR_API_BASE_URL: sims.integrations.url,
     TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
+    // Local workerd refuses Durable Object jurisdictions (shared/residency/).
+    DO_JURISDICTIONS: "emulated",
     CALL_CLOCK_SPEED: String(speed),
     ...(postgres && { PG_WS_PROXY: postgres.config.PG_WS_PROXY }),
     ...opts.vars,
@@ -90,9 +92,11 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
   };
   const root = opts.root ?? ROOT;
   const persist = opts.persistDir ?? mkdtempSync(join(tmpdir(), "voice-platform-"));
-  // The same SQL files a deploy applies, into this run's local D1.
-  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
-  if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  // The same SQL files a deploy applies, into this run's local D1 databases (DB_EU: EU accounts' call records).
+  for (const binding of ["DB", "DB_EU"]) {
+    const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", binding, "--local", "--persist-to", persist], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+    if (migrate.status !== 0) throw new Error(`applying D1 migrations to ${binding} failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  }
   const logs: string[] = [];
   // wrangler's dev server (real workerd). Unlike its test harness, it lets the Worker's outbound WebSockets
   // (Deepgram) reach the simulators directly. Its public URL is a dev-only proxy (a second workerd whose single
