@@ -52,6 +52,20 @@ describe("residency", () => {
     expect(detail.json.events.length).toBe(eu.events);
   });
 
+  it("exports and erases an EU caller's call records from DB_EU", async () => {
+    const { t, callId } = await deliveredCall("eu");
+    const caller = "+12125550123"; // inboundParams' From
+    const exported = await api(t.key).post("/v1/privacy/exports", { phone: caller });
+    expect(exported.json.calls.map((c: { id: string }) => c.id)).toEqual([callId]);
+    const erased = await api(t.key).post("/v1/privacy/erasures", { phone: caller });
+    expect(erased.status, erased.text).toBe(200);
+    expect(erased.json.calls_pseudonymised).toBe(1);
+    expect(erased.json.removed.call_events).toBeGreaterThan(0);
+    expect(await callRows(env.DB_EU, callId)).toMatchObject({ turns: 0, events: 0 });
+    const row = await env.DB_EU.prepare("SELECT from_number FROM calls WHERE id = ?").bind(callId).first<{ from_number: string }>();
+    expect(row?.from_number).toMatch(/^ph:/);
+  });
+
   it("keeps a US account's call in the global namespace and DB", async () => {
     const { callId, active } = await deliveredCall("us");
     expect(callId).toMatch(/^CAL-[^E]/);
