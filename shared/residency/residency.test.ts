@@ -1,8 +1,8 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../test/workers/api-client.ts";
 import { liveStream, session, until } from "../../test/workers/media-stream-client.ts";
-import { telephonyTenant } from "../../test/workers/telephony-fixtures.ts";
+import { registerWithTwilio, telephonyTenant } from "../../test/workers/telephony-fixtures.ts";
 import { accountGate, callObjects, regionOfCall } from "./residency.ts";
 
 const callRows = async (db: D1Database, callId: string) => ({
@@ -22,6 +22,8 @@ async function deliveredCall(region: "us" | "eu") {
   await until(() => callRows(records, live.callId), (r) => r.calls[0]?.status === "completed" && r.events > 0, 10_000);
   return { t, callId: live.callId, active };
 }
+
+afterEach(() => vi.useRealTimers());
 
 describe("residency", () => {
   it("runs an EU account's call in the EU jurisdiction, found by its call id, with its records in DB_EU only", async () => {
@@ -64,6 +66,23 @@ describe("residency", () => {
     expect(await callRows(env.DB_EU, callId)).toMatchObject({ turns: 0, events: 0 });
     const row = await env.DB_EU.prepare("SELECT from_number FROM calls WHERE id = ?").bind(callId).first<{ from_number: string }>();
     expect(row?.from_number).toMatch(/^ph:/);
+  });
+
+  it("places an EU account's outbound call with its record in DB_EU", async () => {
+    const t = await telephonyTenant({ region: "eu" });
+    await registerWithTwilio(t);
+    const callee = "+442071838750";
+    await api(t.key).post("/v1/consent", { phone: callee, consent_type: "outbound_calls", source: "web_form:test", captured_at: "2025-01-01T00:00:00Z" });
+    // Within the callee's calling hours, whenever the test runs (the Worker shares the test's clock).
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(new Date("2026-01-15T12:00:00Z"));
+    const res = await api(t.key).post("/v1/calls", { agent_id: t.agentId, to: callee, from: t.number });
+    vi.useRealTimers();
+    expect(res.status, res.text).toBe(201);
+    expect(res.json.id).toMatch(/^CAL-EU-/);
+    expect(res.json.twilio_call_sid).toMatch(/^CA/);
+    expect((await callRows(env.DB_EU, res.json.id)).calls).toHaveLength(1);
+    expect((await callRows(env.DB, res.json.id)).calls).toEqual([]);
   });
 
   it("keeps a US account's call in the global namespace and DB", async () => {
