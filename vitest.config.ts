@@ -49,6 +49,8 @@ const workersRuntime = () =>
           // No endpoint is registered at the simulator: tests hand its events to the Worker, signed with this.
           STRIPE_WEBHOOK_SECRET: "whsec_test_workers",
           TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
+          // Local workerd refuses Durable Object jurisdictions (shared/residency/).
+          DO_JURISDICTIONS: "emulated",
           // Size of the campaign run in workers/campaigns/campaign-run.test.ts (60 unless raised, e.g. to 1000).
           CAMPAIGN_CONTACTS: process.env.CAMPAIGN_CONTACTS ?? "",
           JWKS_URL: jwks.url,

@@ -50,6 +50,13 @@ describe("ids", () => {
     expect(seen.size).toBe(DRAWS);
   });
 
+  it("an EU account's call id carries its region (shared/residency/) and passes the call id pattern", () => {
+    const id = newCallId("eu");
+    expect(id).toMatch(new RegExp(`^CAL-EU-${C}{14}$`));
+    expect(ID_PATTERNS.call.test(id)).toBe(true);
+    expect(ID_PATTERNS.call.test("CAL-US-AAAAAAAAAAAAAA")).toBe(false);
+  });
+
   it("the shared validation patterns accept exactly the documented formats", () => {
     const patterns = Object.values(ID_PATTERNS);
     expect(patterns).toHaveLength(FORMATS.length - 1);

@@ -29,7 +29,9 @@ export const newUserId = () => `USR-${randomString(10)}`;
 export const newApiKeyId = () => `KEY-${randomString(10)}`;
 export const newAgentId = () => `AGT-${randomString(10)}`;
 export const newPhoneNumberId = () => `PN-${randomString(10)}`;
-export const newCallId = () => `CAL-${randomString(14)}`;
+/** An EU account's call ids carry their region (shared/residency/), so a call id alone finds its object and records. */
+export const EU_CALL_ID_PREFIX = "CAL-EU-";
+export const newCallId = (region: "us" | "eu" = "us") => `${region === "eu" ? EU_CALL_ID_PREFIX : "CAL-"}${randomString(14)}`;
 export const newConsentId = () => `CNS-${randomString(10)}`;
 export const newCampaignId = () => `CMP-${randomString(10)}`;
 export const newDocumentId = () => `DOC-${randomString(14)}`;
@@ -45,7 +47,7 @@ export const ID_PATTERNS = {
   apiKey: new RegExp(`^KEY-${ALPHA}{10}$`),
   agent: new RegExp(`^AGT-${ALPHA}{10}$`),
   phoneNumber: new RegExp(`^PN-${ALPHA}{10}$`),
-  call: new RegExp(`^CAL-${ALPHA}{14}$`),
+  call: new RegExp(`^CAL-(?:EU-)?${ALPHA}{14}$`),
   consent: new RegExp(`^CNS-${ALPHA}{10}$`),
   campaign: new RegExp(`^CMP-${ALPHA}{10}$`),
   document: new RegExp(`^DOC-${ALPHA}{14}$`),

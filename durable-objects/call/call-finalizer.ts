@@ -3,6 +3,7 @@ import { firstAnalysisRequest } from "../../shared/analysis/analysis-request.ts"
 import { database } from "../../shared/db/client.ts";
 import { callEvents, calls, callTurns } from "../../shared/db/schema.ts";
 import { redactJson } from "../../shared/compliance/pii-detector.ts";
+import { callAccountGate, callRecordsDbOf } from "../../shared/residency/residency.ts";
 import { callRedactionKinds, redactTurnText } from "./call-pii-redaction.ts";
 import type { CallMeta, CallStore, StoredEvent } from "./call-store.ts";
 
@@ -73,7 +74,7 @@ export async function deliverFinishedCall(env: Env, meta: CallMeta, store: CallS
   const delivery = store.get<Delivery>("delivery") ?? { written: false, usageQueued: false, failures: 0 };
   try {
     if (!delivery.written) {
-      await env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(meta.accountId)).release(meta.callId);
+      await callAccountGate(env, meta.accountId, meta.callId).release(meta.callId);
       await writeCallToD1(env, meta, store, outcome, !delivery.purged);
       delivery.written = true;
     }
@@ -124,7 +125,7 @@ export function purgeDeliveredCall(store: CallStore): void {
  * writes them once); the call row comes last, so D1 shows the call as ended only once its transcript is complete.
  */
 async function writeCallToD1(env: Env, meta: CallMeta, store: CallStore, outcome: CallOutcome, withRecords: boolean): Promise<void> {
-  const db = database(env.DB);
+  const db = database(callRecordsDbOf(env, meta.callId));
   const kinds = withRecords ? await callRedactionKinds(env, meta) : [];
   const turns = store.turns().map((t) => ({
     callId: meta.callId,

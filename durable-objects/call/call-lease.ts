@@ -2,6 +2,7 @@ import { eq } from "drizzle-orm";
 import { database } from "../../shared/db/client.ts";
 import { accounts } from "../../shared/db/schema.ts";
 import { trialMinutesExhausted } from "../../shared/compliance/trial-gates.ts";
+import { callAccountGate } from "../../shared/residency/residency.ts";
 import { LEASE_TTL_MS } from "../account-gate.ts";
 import type { CallMeta, CallStore } from "./call-store.ts";
 
@@ -23,7 +24,7 @@ export type LeaseEnd = "lease_lost" | "insufficient_credit" | "trial_minutes_exh
 export async function renewLease(env: Env, meta: CallMeta, store: CallStore): Promise<LeaseEnd | null> {
   const end = await renewSlot(env, meta, store);
   if (end) return end;
-  if (await trialMinutesExhausted(database(env.DB), meta.accountId)) {
+  if (await trialMinutesExhausted(env, meta.accountId)) {
     store.event("trial_minutes_exhausted", {});
     return "trial_minutes_exhausted";
   }
@@ -31,7 +32,7 @@ export async function renewLease(env: Env, meta: CallMeta, store: CallStore): Pr
 }
 
 async function renewSlot(env: Env, meta: CallMeta, store: CallStore): Promise<LeaseEnd | null> {
-  const gate = env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(meta.accountId));
+  const gate = callAccountGate(env, meta.accountId, meta.callId);
   const renewed = await gate.renew(meta.callId);
   if (renewed === "renewed") return null;
   if (renewed === "insufficient_credit") {

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { database } from "../../shared/db/client.ts";
 import { calls } from "../../shared/db/schema.ts";
+import { callRecordsDbOf } from "../../shared/residency/residency.ts";
 import { callerLeg } from "./caller-leg.ts";
 import type { CallStore } from "./call-store.ts";
 
@@ -17,7 +18,7 @@ export async function startRecording(env: Env, store: CallStore): Promise<void> 
   const recording = await leg.twilio.startRecording(leg.callSid, `${meta.publicBaseUrl}/twilio/recording/${meta.callId}`);
   store.put(RECORDING_SID_KEY, recording.sid);
   store.event("recording.started", { recording_sid: recording.sid });
-  await database(env.DB).update(calls).set({ recordingSid: recording.sid, recordingStatus: recording.status }).where(eq(calls.id, meta.callId)).run();
+  await database(callRecordsDbOf(env, meta.callId)).update(calls).set({ recordingSid: recording.sid, recordingStatus: recording.status }).where(eq(calls.id, meta.callId)).run();
 }
 
 /**

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { database } from "../../shared/db/client.ts";
 import { calls } from "../../shared/db/schema.ts";
+import { callRecordsDbOf } from "../../shared/residency/residency.ts";
 import type { TwilioClient } from "../../shared/twilio/twilio-client.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../shared/twilio/twilio-credentials.ts";
 import type { CallStore } from "./call-store.ts";
@@ -18,7 +19,7 @@ export async function callerLeg(env: Env, store: CallStore): Promise<{ twilio: T
  * is a call event (its final status callback, if any, still arrives).
  */
 export async function hangUpCaller(env: Env, store: CallStore): Promise<"completed" | "canceled"> {
-  const row = await database(env.DB).select({ status: calls.status }).from(calls).where(eq(calls.id, store.meta!.callId)).get();
+  const row = await database(callRecordsDbOf(env, store.meta!.callId)).select({ status: calls.status }).from(calls).where(eq(calls.id, store.meta!.callId)).get();
   const status = row?.status === "in-progress" ? "completed" : "canceled";
   try {
     const leg = await callerLeg(env, store);

@@ -1,5 +1,5 @@
 import { outcomeOfTwilioCall } from "../../shared/campaigns/retry-decision.ts";
-import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { callRecordsDbOf, callSession } from "../../shared/residency/residency.ts";
 import type { TwilioClient } from "../../shared/twilio/twilio-client.ts";
 import type { MetaStore } from "./campaign-meta.ts";
 import type { ContactOutcomes } from "./contact-outcomes.ts";
@@ -49,7 +49,7 @@ export class CallSettler {
     if (match) {
       this.contacts.placed(a.call_id, match.sid);
       await callSession(this.env, a.call_id).setCallSid(match.sid);
-      await this.env.DB.prepare("UPDATE calls SET twilio_call_sid = ? WHERE id = ? AND twilio_call_sid IS NULL").bind(match.sid, a.call_id).run();
+      await callRecordsDbOf(this.env, a.call_id).prepare("UPDATE calls SET twilio_call_sid = ? WHERE id = ? AND twilio_call_sid IS NULL").bind(match.sid, a.call_id).run();
       return;
     }
     if (now - a.intent_at < RECONCILE_GRACE_MS) return;

@@ -3,7 +3,7 @@
  * state, migrations applied) wired to the provider simulators (Twilio, Deepgram, Bedrock, Stripe) on loopback. Used by the demo, the call CLI,
  * the end-to-end tests and the benchmark.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -71,6 +71,8 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     GOOGLE_OAUTH_TOKEN_BASE_URL: sims.integrations.url,
     GOOGLE_CALENDAR_API_BASE_URL: sims.integrations.url,
     TOOL_HOST_ALLOWLIST: "127.0.0.1,localhost",
+    // Local workerd refuses Durable Object jurisdictions (shared/residency/).
+    DO_JURISDICTIONS: "emulated",
     CALL_CLOCK_SPEED: String(speed),
     ...(postgres && { PG_WS_PROXY: postgres.config.PG_WS_PROXY }),
     ...opts.vars,
@@ -90,9 +92,9 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
   };
   const root = opts.root ?? ROOT;
   const persist = opts.persistDir ?? mkdtempSync(join(tmpdir(), "voice-platform-"));
-  // The same SQL files a deploy applies, into this run's local D1.
-  const migrate = spawnSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
-  if (migrate.status !== 0) throw new Error(`applying D1 migrations failed:\n${migrate.stdout}\n${migrate.stderr}`);
+  // The same SQL files a deploy applies, into this run's local D1 databases (DB_EU: EU accounts' call records), side
+  // by side: each is a wrangler process of its own.
+  await Promise.all(["DB", "DB_EU"].map((binding) => applyD1Migrations(root, persist, binding)));
   const logs: string[] = [];
   // wrangler's dev server (real workerd). Unlike its test harness, it lets the Worker's outbound WebSockets
   // (Deepgram) reach the simulators directly. Its public URL is a dev-only proxy (a second workerd whose single
@@ -137,4 +139,16 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
       if (!opts.persistDir) rmSync(persist, { recursive: true, force: true });
     },
   };
+}
+
+/** `wrangler d1 migrations apply <binding> --local` into `persist`; rejects with wrangler's output when it fails. */
+function applyD1Migrations(root: string, persist: string, binding: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("wrangler", ["d1", "migrations", "apply", binding, "--local", "--persist-to", persist], { cwd: root, env: { ...process.env, CI: "true" } });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`applying D1 migrations to ${binding} failed:\n${output}`))));
+  });
 }

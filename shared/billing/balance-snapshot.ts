@@ -2,6 +2,7 @@ import { and, eq, max, sql } from "drizzle-orm";
 import { withPostgres, type PgDatabase, type PostgresConfig } from "../pg/client.ts";
 import { billingAccounts, ledgerPostings, rateCards, type BILLING_MODES, type BILLING_STATUSES, type Currency } from "../pg/schema.ts";
 import { reservePerMinuteMinor } from "./reservation-rate.ts";
+import { accountGate, accountRegion, callAccountGate } from "../residency/residency.ts";
 
 /**
  * What the edge knows of an account's money: the ledger's balance at one posting, pushed to the account's gate
@@ -55,7 +56,7 @@ export async function readBalanceSnapshot(db: PgDatabase, accountId: string): Pr
  */
 export async function pushBalanceSnapshot(env: Env & PostgresConfig, accountId: string, db?: PgDatabase): Promise<BalanceSnapshot | null> {
   const snapshot = db ? await readBalanceSnapshot(db, accountId) : await withPostgres(env, (pg) => readBalanceSnapshot(pg, accountId));
-  if (snapshot) await env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId)).setBalance(snapshot);
+  if (snapshot) await accountGate(env, accountId, await accountRegion(env, accountId)).setBalance(snapshot);
   return snapshot;
 }
 
@@ -66,5 +67,5 @@ export async function pushBalanceSnapshot(env: Env & PostgresConfig, accountId: 
  */
 export async function settleReservation(env: Env & PostgresConfig, accountId: string, callId: string, db?: PgDatabase): Promise<boolean> {
   const snapshot = db ? await readBalanceSnapshot(db, accountId) : await withPostgres(env, (pg) => readBalanceSnapshot(pg, accountId));
-  return env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId)).settle(callId, snapshot ?? undefined);
+  return callAccountGate(env, accountId, callId).settle(callId, snapshot ?? undefined);
 }

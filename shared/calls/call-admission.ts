@@ -3,6 +3,7 @@ import { database } from "../db/client.ts";
 import { accounts } from "../db/schema.ts";
 import type { GateRefusal } from "../../durable-objects/account-gate.ts";
 import { callMinutesUsed, trialInboundNumber } from "../compliance/trial-gates.ts";
+import { accountGate, callAccountGate } from "../residency/residency.ts";
 
 export type RefusalReason = "account_suspended" | "trial_minutes_exhausted" | "trial_number_limit" | GateRefusal;
 
@@ -21,10 +22,8 @@ const MESSAGES: Record<RefusalReason, string> = {
   concurrency_limit: "All of our lines are busy right now. Please call back in a few minutes. Goodbye.",
 };
 
-const accountGate = (env: Env, accountId: string) => env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId));
-
 /** Gives back what `admitCall` took (the slot and any credit reservation), for a call that will not happen after all. */
-export const releaseCall = (env: Env, accountId: string, callId: string): Promise<void> => accountGate(env, accountId).withdraw(callId);
+export const releaseCall = (env: Env, accountId: string, callId: string): Promise<void> => callAccountGate(env, accountId, callId).withdraw(callId);
 
 /**
  * The account-level checks every new call passes: the account is active (D1), then, in the account's gate, keyed by
@@ -40,11 +39,11 @@ export async function admitCall(env: Env, accountId: string, callId: string, opt
   if (!account || account.status !== "active") return refusal("account_suspended");
   if (account.verification === "trial") {
     if (opts.inboundTo !== undefined && (await trialInboundNumber(db, accountId)) !== opts.inboundTo) return refusal("trial_number_limit");
-    if ((await callMinutesUsed(db, accountId)) >= account.trialMinutes) return refusal("trial_minutes_exhausted");
+    if ((await callMinutesUsed(env, accountId, account.region)) >= account.trialMinutes) return refusal("trial_minutes_exhausted");
   }
   // A campaign dial sees a smaller limit, so `reserved_inbound` slots stay free for callers.
   const limit = account.maxConcurrentCalls - (opts.keepInboundReserve ? account.reservedInbound : 0);
-  const admitted = await accountGate(env, accountId).admit(callId, limit);
+  const admitted = await accountGate(env, accountId, account.region).admit(callId, limit);
   return admitted.admitted ? null : refusal(admitted.reason);
 }
 

@@ -6,7 +6,7 @@ import { checkCallingHours } from "../phone/calling-hours.ts";
 import { liveAgentVersion } from "../agents/live-agent.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../twilio/twilio-credentials.ts";
 import { TwilioApiError, type TwilioCall } from "../twilio/twilio-client.ts";
-import { callSession } from "./call-session-stub.ts";
+import { accountRegion, callSession } from "../residency/residency.ts";
 import { admitCall, type RefusalReason } from "./call-admission.ts";
 import { auditCallRefusal, insertCall } from "./call-records.ts";
 import { giveBackCall } from "./call-release.ts";
@@ -78,7 +78,7 @@ export async function dialOutbound(env: Env, waitUntil: WaitUntil, req: Outbound
   const agent = await liveAgentVersion(env, req.accountId, req.agentId);
   if (!agent) return { kind: "rejected", field: "agent_id", detail: "the agent does not exist, is archived, or was never published" };
 
-  const trial = await trialDialRefusal(db, req.accountId, req.to);
+  const trial = await trialDialRefusal(env, req.accountId, req.to);
   if (trial) return refuse(trial.reason, trial.detail);
 
   if (req.consentType === "self_test") {
@@ -98,7 +98,7 @@ export async function dialOutbound(env: Env, waitUntil: WaitUntil, req: Outbound
   const creds = await twilioCredentialsForAccount(env, req.accountId);
   if (!creds) return { kind: "rejected", field: "credentials", detail: "store the account's Twilio credentials first (PUT /v1/accounts/me/credentials/twilio)" };
 
-  const callId = newCallId();
+  const callId = newCallId(await accountRegion(env, req.accountId));
   const refusal = await admitCall(env, req.accountId, callId, { keepInboundReserve: req.keepInboundReserve ?? false });
   if (refusal) return refuse(refusal.reason, refusal.message);
 

@@ -1,7 +1,8 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import { database, type Database } from "../db/client.ts";
 import { accounts, calls, phoneNumbers } from "../db/schema.ts";
 import { verifiedNumbers } from "../db/verified-numbers-schema.ts";
+import { callRecordsDb, type Region } from "../residency/residency.ts";
 
 /**
  * The limits of an account whose business is not verified yet (`accounts.verification = 'trial'`): one phone
@@ -22,11 +23,12 @@ export const TRIAL_DETAILS = {
  * Why an account on trial may not dial `to` now (null when it may, or is not on trial): the callee is not verified,
  * or the trial minutes are used. Checked before consent, so a trial account hears about its trial first.
  */
-export async function trialDialRefusal(db: Database, accountId: string, to: string): Promise<{ reason: "verification_required" | "trial_minutes_exhausted"; detail: string } | null> {
-  const account = await db.select({ verification: accounts.verification, trialMinutes: accounts.trialMinutes }).from(accounts).where(eq(accounts.id, accountId)).get();
+export async function trialDialRefusal(env: Pick<Env, "DB" | "DB_EU">, accountId: string, to: string): Promise<{ reason: "verification_required" | "trial_minutes_exhausted"; detail: string } | null> {
+  const db = database(env.DB);
+  const account = await db.select({ verification: accounts.verification, trialMinutes: accounts.trialMinutes, region: accounts.region }).from(accounts).where(eq(accounts.id, accountId)).get();
   if (account?.verification !== "trial") return null;
   if (!(await calleeVerified(db, accountId, to))) return { reason: "verification_required", detail: TRIAL_DETAILS.callee(to) };
-  if ((await callMinutesUsed(db, accountId)) >= account.trialMinutes) return { reason: "trial_minutes_exhausted", detail: TRIAL_DETAILS.minutes };
+  if ((await callMinutesUsed(env, accountId, account.region)) >= account.trialMinutes) return { reason: "trial_minutes_exhausted", detail: TRIAL_DETAILS.minutes };
   return null;
 }
 
@@ -66,14 +68,14 @@ async function calleeVerified(db: Database, accountId: string, phone: string): P
 }
 
 /**
- * The account's call minutes so far, each call rounded up to the minute as carriers bill it: finished calls by
- * Twilio's duration, and calls in progress (or ended, before Twilio's final duration arrives) by the time since they
- * were answered. Counting live calls is what keeps concurrent calls from overrunning a trial's cap: admission and
- * each call's lease renewal (every 30 s) compare it with the cap.
+ * The account's call minutes so far (from its region's call records), each call rounded up to the minute as carriers
+ * bill it: finished calls by Twilio's duration, and calls in progress (or ended, before Twilio's final duration
+ * arrives) by the time since they were answered. Counting live calls is what keeps concurrent calls from overrunning
+ * a trial's cap: admission and each call's lease renewal (every 30 s) compare it with the cap.
  */
-export async function callMinutesUsed(db: Database, accountId: string, now = new Date()): Promise<number> {
+export async function callMinutesUsed(env: Pick<Env, "DB" | "DB_EU">, accountId: string, region: Region, now = new Date()): Promise<number> {
   const elapsedSeconds = sql`max(cast((julianday(coalesce(${calls.endedAt}, ${now.toISOString()})) - julianday(coalesce(${calls.answeredAt}, ${calls.createdAt}))) * 86400 as integer), 0)`;
-  const row = await db
+  const row = await database(callRecordsDb(env, region))
     .select({
       minutes: sql<number>`coalesce(sum(case
         when ${calls.durationSeconds} is not null then (${calls.durationSeconds} + 59) / 60
@@ -87,7 +89,7 @@ export async function callMinutesUsed(db: Database, accountId: string, now = new
 }
 
 /** Whether an account on trial has used its call minutes (false for an approved one). */
-export async function trialMinutesExhausted(db: Database, accountId: string, now = new Date()): Promise<boolean> {
-  const account = await db.select({ verification: accounts.verification, trialMinutes: accounts.trialMinutes }).from(accounts).where(eq(accounts.id, accountId)).get();
-  return account?.verification === "trial" && (await callMinutesUsed(db, accountId, now)) >= account.trialMinutes;
+export async function trialMinutesExhausted(env: Pick<Env, "DB" | "DB_EU">, accountId: string, now = new Date()): Promise<boolean> {
+  const account = await database(env.DB).select({ verification: accounts.verification, trialMinutes: accounts.trialMinutes, region: accounts.region }).from(accounts).where(eq(accounts.id, accountId)).get();
+  return account?.verification === "trial" && (await callMinutesUsed(env, accountId, account.region, now)) >= account.trialMinutes;
 }

@@ -1,11 +1,13 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
+import { callSession } from "../../shared/residency/residency.ts";
 import { inboundParams, parseConnect, twilioPost, type TelephonyTenant } from "./telephony-fixtures.ts";
 
 /** Twilio's side of a call's media stream, driven frame by frame from workerd tests. */
 
-export const session = (callId: string) => env.CALL_SESSION.get(env.CALL_SESSION.idFromName(callId));
+/** The call's object, in the region its id names (shared/residency/). */
+export const session = (callId: string) => callSession(env, callId);
 
 export async function acceptedCall(t: TelephonyTenant) {
   const res = await twilioPost("/twilio/voice", inboundParams(t), t.authToken);

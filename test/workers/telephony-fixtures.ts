@@ -1,6 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";
-import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { callSession } from "../../shared/residency/residency.ts";
 import { newCallId } from "../../shared/ids.ts";
 import { computeTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import { api, createTenant, type Tenant } from "./api-client.ts";
@@ -20,10 +20,10 @@ const NUMBER_START = Math.floor(Math.random() * 8_000_000);
 const hex32 = (seed: number) => seed.toString(16).padStart(32, "0");
 
 /** A tenant with Twilio credentials, a published agent and a number routed to it. */
-export async function telephonyTenant(opts: { agentConfig?: Record<string, unknown>; maxConcurrentCalls?: number; verification?: "trial" | "approved" } = {}): Promise<TelephonyTenant> {
+export async function telephonyTenant(opts: { agentConfig?: Record<string, unknown>; maxConcurrentCalls?: number; verification?: "trial" | "approved"; region?: "us" | "eu" } = {}): Promise<TelephonyTenant> {
   const index = ++n;
   const seq = index + Math.floor(Math.random() * 1e9);
-  const tenant = await createTenant({ max_concurrent_calls: opts.maxConcurrentCalls ?? 10, verification: opts.verification ?? "approved" });
+  const tenant = await createTenant({ max_concurrent_calls: opts.maxConcurrentCalls ?? 10, verification: opts.verification ?? "approved", region: opts.region ?? "us" });
   const a = api(tenant.key);
   const accountSid = `AC${hex32(seq)}`;
   const authToken = `token-${seq}-0123456789abcdef`;

@@ -8,6 +8,7 @@ import { postOnce } from "../../shared/pg/ledger-postings.ts";
 import { analysisCharges, billingAccounts } from "../../shared/pg/schema.ts";
 import { rateCard } from "../billing/call-charges.ts";
 import { priceCall, type PricedLine } from "../billing/pricing.ts";
+import { callRecordsDbOf } from "../../shared/residency/residency.ts";
 
 export interface MeteredAnalysis {
   accountId: string;
@@ -35,7 +36,7 @@ export async function chargeAnalysis(env: Env, analysis: MeteredAnalysis): Promi
     return charged;
   });
   if (cost) {
-    await database(env.DB)
+    await database(callRecordsDbOf(env, analysis.callId))
       .update(callAnalyses)
       .set({ cost })
       .where(and(eq(callAnalyses.callId, analysis.callId), eq(callAnalyses.analysisVersion, analysis.analysisVersion), eq(callAnalyses.accountId, analysis.accountId)))

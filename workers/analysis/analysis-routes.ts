@@ -7,6 +7,7 @@ import { ID_PATTERNS } from "../../shared/ids.ts";
 import { ApiError, notFound } from "../api/problem.ts";
 import { IdParam, jsonResponse, problem, resourceApp, securedRoute } from "../api/route.ts";
 import { AnalysisStore } from "./analysis-store.ts";
+import { callRecordsDbOf, regionOfCall } from "../../shared/residency/residency.ts";
 import { asksForAnalysis } from "./analysis-tool-schema.ts";
 
 const ENDED = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
@@ -39,24 +40,26 @@ callAnalysisApi.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const accountId = c.get("principal").accountId;
-    const store = new AnalysisStore(c.env.DB);
+    const store = new AnalysisStore(callRecordsDbOf(c.env, id));
     const call = await store.call(accountId, id);
     if (!call) throw notFound("call");
     if (!ENDED.has(call.status)) throw new ApiError("conflict", `the call is ${call.status}; it can be analysed once it has ended`);
     const live = await liveAgentVersion(c.env, accountId, call.agentId);
     if (!live || !asksForAnalysis(live.config)) throw new ApiError("conflict", `agent ${call.agentId} has no live version that asks for an analysis (its \`analysis.summary\` is false and nothing else is asked); change it and publish it`);
     const version = (await store.latestVersion(id)) + 1;
-    const db = database(c.env.DB);
-    const [claimed] = await c.var.audit.commit(
-      [
-        db
-          .insert(callAnalyses)
-          .values({ callId: id, analysisVersion: version, accountId, agentId: call.agentId, agentVersion: live.version, status: "queued", createdAt: new Date().toISOString() })
-          .onConflictDoNothing()
-          .returning({ version: callAnalyses.analysisVersion }),
-      ],
-      { detail: { analysis_version: version, agent_version: live.version } },
-    );
+    const claim = database(callRecordsDbOf(c.env, id))
+      .insert(callAnalyses)
+      .values({ callId: id, analysisVersion: version, accountId, agentId: call.agentId, agentVersion: live.version, status: "queued", createdAt: new Date().toISOString() })
+      .onConflictDoNothing()
+      .returning({ version: callAnalyses.analysisVersion });
+    const audit = { detail: { analysis_version: version, agent_version: live.version } };
+    let claimed: { version: number }[];
+    if (regionOfCall(id) === "us") [claimed] = await c.var.audit.commit([claim], audit);
+    else {
+      // An EU call's analyses are in DB_EU, which the audit entry's batch cannot span: the claim is written first.
+      claimed = await claim.all();
+      if (claimed.length > 0) await c.var.audit.commit([], audit);
+    }
     if (claimed.length === 0) throw new ApiError("conflict", "another analysis of this call was requested at the same moment; try again");
     const message: CallAnalysisRequest = { type: "call.analyze", account_id: accountId, call_id: id, agent_id: call.agentId, agent_version: live.version, analysis_version: version };
     try {

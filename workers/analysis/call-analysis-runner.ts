@@ -15,6 +15,7 @@ import { analysisSystemPrompt, spokenTurns, transcriptMessage, transcriptText } 
 import { TransientModelError, type AnalysisModel, type ToolAnswer } from "./analysis-model.ts";
 import { AnalysisStore, type AnalysisRow, type SettledAnalysis } from "./analysis-store.ts";
 import { analysisToolSchema, asksForAnalysis, verdictSucceeded } from "./analysis-tool-schema.ts";
+import { callRecordsDbOf } from "../../shared/residency/residency.ts";
 
 /** An invalid answer is retried once, with the validation errors shown to the model. */
 const MAX_ATTEMPTS = 2;
@@ -36,8 +37,8 @@ export interface RunnerDeps {
  */
 export async function runCallAnalysis(env: Env, request: CallAnalysisRequest, deps: RunnerDeps): Promise<void> {
   const now = deps.now ?? (() => new Date().toISOString());
-  const store = new AnalysisStore(env.DB);
   const { account_id: accountId, call_id: callId, analysis_version: version } = request;
+  const store = new AnalysisStore(callRecordsDbOf(env, callId));
   const existing = await store.find(accountId, callId, version);
   if (existing && existing.status !== "queued") {
     if (existing.cost === null && existing.model !== null) await chargeAnalysis(env, { ...existing, model: existing.model });

@@ -5,6 +5,7 @@ import type { PgDatabase } from "../../shared/pg/client.ts";
 import { callCharges, callFacts, turnFacts } from "../../shared/pg/schema.ts";
 import type { UsageMessage } from "../billing/usage-message.ts";
 import { rollUpCall } from "./rollups.ts";
+import { callRecordsDbOf } from "../../shared/residency/residency.ts";
 
 /** Postgres binds at most 65,535 parameters per statement; a turn row binds 11. */
 const TURN_ROWS_PER_INSERT = 1_000;
@@ -22,7 +23,7 @@ export type FactsOutcome = "recorded" | "already-recorded" | "unknown-call";
  * nothing twice.
  */
 export async function recordCallFacts(env: Env, db: PgDatabase, message: UsageMessage): Promise<FactsOutcome> {
-  const d1 = database(env.DB);
+  const d1 = database(callRecordsDbOf(env, message.call_id));
   const [call] = await d1
     .select()
     .from(calls)

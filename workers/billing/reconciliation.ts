@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { BalanceSnapshot } from "../../shared/billing/balance-snapshot.ts";
 import { withPostgres, type PgDatabase, type PostgresConfig } from "../../shared/pg/client.ts";
 import { reconciliationRuns, type ReconciliationFinding } from "../../shared/pg/schema.ts";
+import { accountGate, accountRegion } from "../../shared/residency/residency.ts";
 
 /**
  * A snapshot may trail the ledger while a posting's push is on its way; only a posting older than this that the
@@ -90,7 +91,7 @@ export async function reconcileBilling(env: Env & PostgresConfig, now: Date): Pr
     const priced = await pricedUsage(db);
     const findings: ReconciliationFinding[] = [];
     for (const account of accounts) {
-      const snapshot = await env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(account.accountId)).balance();
+      const snapshot = await accountGate(env, account.accountId, await accountRegion(env, account.accountId)).balance();
       findings.push(...(await gateFindings(db, account, snapshot, now)));
       const pricedMinor = priced?.get(account.accountId) ?? 0;
       if (priced && pricedMinor !== account.callChargesMinor) {

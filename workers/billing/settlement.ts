@@ -8,6 +8,7 @@ import { rechargeIfLow } from "./payments/auto-recharge.ts";
 import { stripeClient } from "./payments/stripe-client.ts";
 import type { MeteredCall } from "./pricing.ts";
 import type { UsageMessage } from "./usage-message.ts";
+import { callRecordsDbOf, regionOfCall } from "../../shared/residency/residency.ts";
 
 export type Settlement =
   | { kind: "charged" | "already-charged"; cost: CallCost }
@@ -31,7 +32,8 @@ const NO_RECORDING = new Set(["failed", "absent"]);
  */
 export async function settleCall(env: Env & PostgresConfig, db: PgDatabase, message: UsageMessage): Promise<Settlement> {
   const d1 = database(env.DB);
-  const [call] = await d1
+  const records = database(callRecordsDbOf(env, message.call_id));
+  const [call] = await records
     .select({ direction: calls.direction, recordingSid: calls.recordingSid, recordingStatus: calls.recordingStatus, recordingDurationSeconds: calls.recordingDurationSeconds })
     .from(calls)
     .where(and(eq(calls.id, message.call_id), eq(calls.accountId, message.account_id)))
@@ -40,14 +42,14 @@ export async function settleCall(env: Env & PostgresConfig, db: PgDatabase, mess
   const charge = await chargeCall(db, { accountId: message.account_id, callId: message.call_id, usageEventId: message.id, agentId: message.agent_id, metered: meteredCall(message, call) });
   // The charge replaces the call's reservation in the gate, with the balance read after it committed.
   await settleReservation(env, message.account_id, message.call_id, db);
-  const cost = charge.kind === "no-billing-account" ? [] : [d1.update(calls).set({ cost: charge.cost }).where(eq(calls.id, message.call_id))];
-  await d1.batch([
-    d1
-      .insert(usageEvents)
-      .values({ id: message.id, accountId: message.account_id, callId: message.call_id, endedAt: message.ended_at, durationSeconds: message.duration_seconds, usage: message.usage, receivedAt: new Date().toISOString() })
-      .onConflictDoNothing(),
-    ...cost,
-  ]);
+  const cost = charge.kind === "no-billing-account" ? [] : [records.update(calls).set({ cost: charge.cost }).where(eq(calls.id, message.call_id))];
+  const usage = d1
+    .insert(usageEvents)
+    .values({ id: message.id, accountId: message.account_id, callId: message.call_id, endedAt: message.ended_at, durationSeconds: message.duration_seconds, usage: message.usage, receivedAt: new Date().toISOString() })
+    .onConflictDoNothing();
+  // Usage is billing data (global); an EU call's row is in DB_EU, which no batch with DB spans. Both writes are idempotent.
+  if (regionOfCall(message.call_id) === "us") await d1.batch([usage, ...cost]);
+  else await Promise.all([usage.run(), ...cost.map((s) => s.run())]);
   if (charge.kind !== "no-billing-account") await rechargeIfLow(env, stripeClient(env), db, message.account_id);
   return charge;
 }

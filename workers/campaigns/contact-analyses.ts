@@ -3,6 +3,7 @@ import type { ContactView } from "../../shared/campaigns/campaign-rpc.ts";
 import { database } from "../../shared/db/client.ts";
 import { callAnalyses } from "../../shared/db/schema.ts";
 import { idGroups } from "../compliance/privacy/person-calls.ts";
+import { accountRecordsDb } from "../../shared/residency/residency.ts";
 
 /** The settled post-call analysis of a contact's latest analysed dial. */
 export interface ContactAnalysis {
@@ -19,7 +20,7 @@ export interface ContactAnalysis {
 export async function contactAnalyses(env: Env, accountId: string, contacts: readonly ContactView[]): Promise<Map<number, ContactAnalysis>> {
   const callIds = contacts.flatMap((c) => c.attempts.filter((a) => a.status === "ended").map((a) => a.call_id));
   const latest = new Map<string, { version: number; succeeded: boolean | null; disposition: string | null }>();
-  const db = database(env.DB);
+  const db = database(await accountRecordsDb(env, accountId));
   for (const ids of idGroups(callIds)) {
     const rows = await db
       .select({ callId: callAnalyses.callId, version: callAnalyses.analysisVersion, succeeded: callAnalyses.succeeded, disposition: callAnalyses.disposition })

@@ -5,6 +5,7 @@ import { notFound } from "../api/problem.ts";
 import { IdParam, jsonResponse, problem, resourceApp, securedRoute } from "../api/route.ts";
 import { QualityStore } from "./quality-store.ts";
 import { qualityTrends } from "./quality-trends.ts";
+import { accountRecordsDb } from "../../shared/residency/residency.ts";
 
 const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 400;
@@ -82,7 +83,7 @@ agentQualityApi.openapi(
     const { id } = c.req.valid("param");
     const query = c.req.valid("query");
     const accountId = c.get("principal").accountId;
-    const store = new QualityStore(c.env.DB);
+    const store = new QualityStore(c.env.DB, await accountRecordsDb(c.env, accountId));
     if (!(await store.agentExists(accountId, id))) throw notFound("agent");
     const to = new Date(query.to ?? Date.now()).toISOString();
     const from = new Date(query.from ?? Date.parse(to) - DEFAULT_RANGE_DAYS * DAY_MS).toISOString();
@@ -104,7 +105,7 @@ agentQualityApi.openapi(
     const { id } = c.req.valid("param");
     const { limit, agent_version } = c.req.valid("query");
     const accountId = c.get("principal").accountId;
-    const store = new QualityStore(c.env.DB);
+    const store = new QualityStore(c.env.DB, await accountRecordsDb(c.env, accountId));
     if (!(await store.agentExists(accountId, id))) throw notFound("agent");
     const rows = await store.lowestScoring(accountId, id, limit, agent_version);
     const report = rows.map((r) => ({

@@ -18,13 +18,16 @@ const qualityColumns = {
 
 /**
  * D1 reads of an agent's call quality: each call counts once, by its latest settled analysis that judged quality
- * (violation_count is set exactly when the agent had a `quality` config), placed by when the call started.
+ * (violation_count is set exactly when the agent had a `quality` config), placed by when the call started. The agent
+ * is in `db`; its calls and analyses in `records`, the account's region's (shared/residency/).
  */
 export class QualityStore {
   readonly #db;
+  readonly #records;
 
-  constructor(db: D1Database) {
+  constructor(db: D1Database, records: D1Database) {
     this.#db = database(db);
+    this.#records = database(records);
   }
 
   async agentExists(accountId: string, agentId: string): Promise<boolean> {
@@ -37,7 +40,7 @@ export class QualityStore {
 
   /** The agent's judged calls that started in [from, to), oldest first. */
   inRange(accountId: string, agentId: string, from: string, to: string) {
-    return this.#db
+    return this.#records
       .select(qualityColumns)
       .from(callAnalyses)
       .innerJoin(calls, and(eq(calls.id, callAnalyses.callId), eq(calls.accountId, callAnalyses.accountId)))
@@ -49,7 +52,7 @@ export class QualityStore {
 
   /** The agent's lowest-scoring calls (a scorecard was judged), lowest first. */
   lowestScoring(accountId: string, agentId: string, limit: number, agentVersion?: number) {
-    return this.#db
+    return this.#records
       .select(qualityColumns)
       .from(callAnalyses)
       .innerJoin(calls, and(eq(calls.id, callAnalyses.callId), eq(calls.accountId, callAnalyses.accountId)))

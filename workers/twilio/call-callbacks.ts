@@ -5,12 +5,12 @@ import { calls } from "../../shared/db/schema.ts";
 import { recordSecurityEvent } from "../../shared/db/security-events.ts";
 import { verifyTwilioSignature } from "../../shared/protocol/twilio-signature.ts";
 import type { AppEnv } from "../api/app-env.ts";
-import type { CallRow } from "../../shared/calls/call-records.ts";
+import { callWithSid, type CallRow } from "../../shared/calls/call-records.ts";
 import { twilioCredentialsForAccount, type TwilioCredentials } from "../../shared/twilio/twilio-credentials.ts";
 import { publicRequestUrl } from "./public-url.ts";
 import { twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
 import { APOLOGY_LINE } from "../../shared/calls/call-lines.ts";
-import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { callRecordsDbOf, callSession } from "../../shared/residency/residency.ts";
 import { connectCall } from "./voice-webhook.ts";
 import { accountSidCandidates, authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
 
@@ -32,8 +32,7 @@ interface VerifiedCall {
 export async function verifiedCall(c: Context<AppEnv>): Promise<VerifiedCall | Response> {
   const params = await readTwilioForm(c.req.raw);
   const callId = c.req.param("callId");
-  const where = callId ? eq(calls.id, callId) : eq(calls.twilioCallSid, params.get("CallSid") ?? "");
-  const call = await database(c.env.DB).select().from(calls).where(where).get();
+  const call = callId ? await database(callRecordsDbOf(c.env, callId)).select().from(calls).where(eq(calls.id, callId)).get() : await callWithSid(c.env, params.get("CallSid") ?? "");
   if (!call && !callId) return refusedCallStatus(c, params);
   const creds = call ? await twilioCredentialsForAccount(c.env, call.accountId) : undefined;
   if (!call || !creds || params.get("AccountSid") !== creds.accountSid) {
@@ -61,7 +60,7 @@ export async function statusCallback(c: Context<AppEnv>): Promise<Response> {
   const status = v.params.get("CallStatus") ?? "";
   if (!(status in RANK)) return c.text(`unknown CallStatus ${status}`, 400);
   if (RANK[status]! > RANK[v.call.status]! && !FINAL.has(status)) {
-    await database(c.env.DB)
+    await database(callRecordsDbOf(c.env, v.call.id))
       .update(calls)
       .set({ status: status as CallRow["status"], twilioCallSid: v.params.get("CallSid") ?? v.call.twilioCallSid, answeredAt: status === "in-progress" ? new Date().toISOString() : v.call.answeredAt })
       .where(eq(calls.id, v.call.id))
@@ -82,7 +81,7 @@ export async function statusCallback(c: Context<AppEnv>): Promise<Response> {
 export async function streamUpgrade(c: Context<AppEnv>): Promise<Response> {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") return c.text("expected a WebSocket upgrade", 426);
   const callId = c.req.param("callId") ?? "";
-  const call = await database(c.env.DB).select({ accountId: calls.accountId }).from(calls).where(eq(calls.id, callId)).get();
+  const call = await database(callRecordsDbOf(c.env, callId)).select({ accountId: calls.accountId }).from(calls).where(eq(calls.id, callId)).get();
   const creds = call ? await twilioCredentialsForAccount(c.env, call.accountId) : undefined;
   const url = publicRequestUrl(c.env, c.req.raw).replace(/^http/, "ws");
   if (!creds || !(await verifyTwilioSignature(creds.authToken, url, {}, c.req.header("x-twilio-signature")))) {
@@ -119,7 +118,7 @@ export async function recordingCallback(c: Context<AppEnv>): Promise<Response> {
   const v = await verifiedCall(c);
   if (v instanceof Response) return v;
   const duration = Number.parseInt(v.params.get("RecordingDuration") ?? "", 10);
-  await database(c.env.DB)
+  await database(callRecordsDbOf(c.env, v.call.id))
     .update(calls)
     .set({ recordingSid: v.params.get("RecordingSid"), recordingStatus: v.params.get("RecordingStatus"), ...(Number.isFinite(duration) ? { recordingDurationSeconds: duration } : {}) })
     .where(eq(calls.id, v.call.id))

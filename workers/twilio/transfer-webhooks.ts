@@ -2,7 +2,7 @@ import { Hono, type Context } from "hono";
 import type { AppEnv } from "../api/app-env.ts";
 import { twimlResponse } from "../../shared/twilio/twiml.ts";
 import { streamUpgrade, verifiedCall } from "./call-callbacks.ts";
-import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { callSession } from "../../shared/residency/residency.ts";
 
 /**
  * A warm transfer's target leg calls back here (`/twilio/transfer/{callId}/…`, signed by the call's Twilio

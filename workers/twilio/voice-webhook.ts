@@ -1,18 +1,18 @@
 import type { Context } from "hono";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { database } from "../../shared/db/client.ts";
 import { calls } from "../../shared/db/schema.ts";
 import { newCallId } from "../../shared/ids.ts";
 import { normalizeE164 } from "../../shared/phone/e164.ts";
 import type { AppEnv } from "../api/app-env.ts";
 import { admitCall, releaseCall } from "../../shared/calls/call-admission.ts";
-import { auditCallRefusal, recordAcceptedCall, type CallRow } from "../../shared/calls/call-records.ts";
+import { auditCallRefusal, callWithSid, recordAcceptedCall, type CallRow } from "../../shared/calls/call-records.ts";
 import { giveBackCall } from "../../shared/calls/call-release.ts";
 import { agentVersionConfig, liveAgentVersion } from "../../shared/agents/live-agent.ts";
 import { resolveNumberRoute } from "../services/number-routing.ts";
 import type { CallMeta } from "../../durable-objects/call/call-store.ts";
 import { publicBaseUrl } from "./public-url.ts";
-import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { accountRegion, callRecordsDbOf, callSession } from "../../shared/residency/residency.ts";
 import { connectTwiml } from "../../shared/twilio/connect-twiml.ts";
 import { refusalTwiml, twiml, twimlResponse } from "../../shared/twilio/twiml.ts";
 import { accountSidCandidates, authenticateTwilioRequest, forbidden, readTwilioForm } from "./webhook-auth.ts";
@@ -38,7 +38,7 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   if (outboundCallId) return answerOutbound(c, outboundCallId, verified.map((v) => v.accountId), params);
   // Twilio retries a webhook that timed out, and a captured request can be replayed: the same CallSid gets the
   // same call, not a second record, object and concurrency slot.
-  const known = callSid ? await callBySid(c.env, callSid, verified.map((v) => v.accountId)) : undefined;
+  const known = callSid ? await callWithSid(c.env, callSid, verified.map((v) => v.accountId)) : undefined;
   if (known) return answerKnownCall(c, known);
 
   const to = normalizeE164(params.get("To") ?? "");
@@ -58,7 +58,7 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   const agent = await liveAgentVersion(c.env, owner.account_id, owner.agent_id);
   if (!agent) return refuse(owner.account_id, "agent_not_published", NOT_IN_SERVICE);
 
-  const callId = newCallId();
+  const callId = newCallId(await accountRegion(c.env, owner.account_id));
   const refusal = await admitCall(c.env, owner.account_id, callId, { inboundTo: to! });
   if (refusal) return refuse(owner.account_id, refusal.reason, refusal.message);
 
@@ -75,7 +75,7 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
     if (!recorded) {
       // A duplicate delivered in parallel recorded the call first: this one never existed.
       await releaseCall(c.env, owner.account_id, callId);
-      const first = await callBySid(c.env, callSid!, [owner.account_id]);
+      const first = await callWithSid(c.env, callSid!, [owner.account_id]);
       return first ? answerKnownCall(c, first) : twimlResponse(refusalTwiml(UNAVAILABLE));
     }
     const meta: CallMeta = { callId, accountId: owner.account_id, agentId: owner.agent_id, agentVersion: agent.version, direction: "inbound", from, to: to!, callSid, createdAt: new Date().toISOString(), publicBaseUrl: publicBaseUrl(c.env, c.req.raw) };
@@ -88,15 +88,6 @@ export async function voiceWebhook(c: Context<AppEnv>): Promise<Response> {
   }
 }
 
-/** The first call recorded for a CallSid (by insertion order, so parallel duplicates agree on it). */
-const callBySid = (env: Env, callSid: string, accountIds: string[]) =>
-  database(env.DB)
-    .select()
-    .from(calls)
-    .where(and(eq(calls.twilioCallSid, callSid), inArray(calls.accountId, accountIds)))
-    .orderBy(sql`rowid`)
-    .get();
-
 /** A repeated webhook for a call already taken: the same stream again while it is live, a hang-up once it ended. */
 async function answerKnownCall(c: Context<AppEnv>, call: CallRow): Promise<Response> {
   if (call.endedAt !== null) return twimlResponse(twiml({ verb: "Hangup" }));
@@ -105,11 +96,12 @@ async function answerKnownCall(c: Context<AppEnv>, call: CallRow): Promise<Respo
 
 /** An outbound call we created: Twilio fetches its `Url` once the callee answers (with `AnsweredBy` under AMD). */
 async function answerOutbound(c: Context<AppEnv>, callId: string, accountIds: string[], params: URLSearchParams): Promise<Response> {
-  const row = await database(c.env.DB).select().from(calls).where(eq(calls.id, callId)).get();
+  const records = database(callRecordsDbOf(c.env, callId));
+  const row = await records.select().from(calls).where(eq(calls.id, callId)).get();
   if (!row || !accountIds.includes(row.accountId) || row.direction !== "outbound") return twimlResponse(refusalTwiml(NOT_IN_SERVICE));
   const session = callSession(c.env, callId);
   const answeredBy = params.get("AnsweredBy");
-  await database(c.env.DB)
+  await records
     .update(calls)
     .set({ twilioCallSid: params.get("CallSid") ?? row.twilioCallSid, status: "in-progress", answeredAt: new Date().toISOString(), answeredBy })
     .where(eq(calls.id, callId))

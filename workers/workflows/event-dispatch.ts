@@ -6,6 +6,7 @@ import type { WebhookEvent } from "../../shared/webhooks/event-catalogue.ts";
 import { startRun } from "./run-starter.ts";
 import { triggerMatches, type CallEventFacts } from "./trigger-match.ts";
 import type { WorkflowTrigger } from "./workflow-schemas.ts";
+import { callRecordsDbOf } from "../../shared/residency/residency.ts";
 
 const TRIGGER_EVENTS = new Set(["call.ended", "call.analyzed", "campaign.completed"]);
 
@@ -40,7 +41,7 @@ export async function dispatchWorkflows(env: Env, event: WebhookEvent): Promise<
 async function eventFacts(env: Env, accountId: string, data: Record<string, unknown>): Promise<CallEventFacts & { phone: string | null }> {
   const call =
     typeof data.call_id === "string"
-      ? await database(env.DB).select({ endReason: calls.endReason, direction: calls.direction, from: calls.fromNumber, to: calls.toNumber }).from(calls).where(and(eq(calls.id, data.call_id), eq(calls.accountId, accountId))).get()
+      ? await database(callRecordsDbOf(env, data.call_id)).select({ endReason: calls.endReason, direction: calls.direction, from: calls.fromNumber, to: calls.toNumber }).from(calls).where(and(eq(calls.id, data.call_id), eq(calls.accountId, accountId))).get()
       : undefined;
   const endReason = typeof data.end_reason === "string" ? data.end_reason : (call?.endReason ?? null);
   const direction = call?.direction ?? data.direction;

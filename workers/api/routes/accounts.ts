@@ -165,7 +165,7 @@ accountsApi.openapi(
     const accountId = c.get("principal").accountId;
     const row = await db.select().from(accounts).where(eq(accounts.id, accountId)).get();
     if (!row) throw notFound("account");
-    return c.json({ ...accountView(row), trial_minutes_used: await callMinutesUsed(db, accountId) }, 200);
+    return c.json({ ...accountView(row), trial_minutes_used: await callMinutesUsed(c.env, accountId, row.region) }, 200);
   },
 );
 

@@ -7,14 +7,14 @@ import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
 import type { AppEnv } from "../app-env.ts";
 import type { RefusalReason } from "../../../shared/calls/call-admission.ts";
-import { callAuditDetail } from "../../../shared/calls/call-records.ts";
+import { callAuditDetail, type CallRow } from "../../../shared/calls/call-records.ts";
 import { dialOutbound, type DialRefusalReason } from "../../../shared/calls/outbound-dial.ts";
 import { TRIAL_DETAILS } from "../../../shared/compliance/trial-gates.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
 import { publicBaseUrl } from "../../twilio/public-url.ts";
 import { principalUserId } from "../../auth/principal.ts";
 import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
-import { callSession } from "../../../shared/calls/call-session-stub.ts";
+import { callRecordsDbOf, callSession, regionOfCall } from "../../../shared/residency/residency.ts";
 import type { TwilioFailure } from "../../../durable-objects/call/call-transfer.ts";
 import { ApiError, notFound, type ProblemType } from "../problem.ts";
 import { IdParam, jsonBody, jsonResponse, resourceApp, securedRoute } from "../route.ts";
@@ -79,7 +79,6 @@ callControlApi.openapi(
   async (c) => {
     const body = c.req.valid("json");
     const accountId = c.get("principal").accountId;
-    const db = database(c.env.DB);
 
     const result = await dialOutbound(c.env, (p) => c.executionCtx.waitUntil(p), {
       accountId,
@@ -108,7 +107,14 @@ callControlApi.openapi(
     const { callId, callSid, agentVersion } = result;
     // The placed call and its audit entry commit last, so the answer is what happened.
     const detail = await callAuditDetail(c.env, accountId, { to: body.to, from: body.from, agent_version: agentVersion, consent_type: body.consent_type, direction: "outbound" });
-    const [[updated]] = await c.var.audit.commit([db.update(calls).set({ twilioCallSid: callSid }).where(eq(calls.id, callId)).returning()], { resource: callId, detail });
+    const setSid = database(callRecordsDbOf(c.env, callId)).update(calls).set({ twilioCallSid: callSid }).where(eq(calls.id, callId)).returning();
+    let updated: CallRow | undefined;
+    if (regionOfCall(callId) === "us") [[updated]] = await c.var.audit.commit([setSid], { resource: callId, detail });
+    else {
+      // An EU call's record is in DB_EU, which the audit entry's batch cannot span: the record is written first.
+      [updated] = await setSid.all();
+      await c.var.audit.commit([], { resource: callId, detail });
+    }
     return c.json(callView(updated!), 201);
   },
 );
@@ -117,7 +123,7 @@ const callParams = IdParam(ID_PATTERNS.call, "CAL-7KQ2M9XD4HTV2R");
 
 async function liveCall(c: Context<AppEnv>, id: string) {
   const accountId = c.get("principal").accountId;
-  const call = await database(c.env.DB).select().from(calls).where(and(eq(calls.id, id), eq(calls.accountId, accountId))).get();
+  const call = await database(callRecordsDbOf(c.env, id)).select().from(calls).where(and(eq(calls.id, id), eq(calls.accountId, accountId))).get();
   if (!call) throw notFound("call");
   if (!["queued", "initiated", "ringing", "in-progress"].includes(call.status) || !call.twilioCallSid) {
     throw new ApiError("conflict", `the call is ${call.status}; only a live call can be controlled`);

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { database } from "../../../shared/db/client.ts";
 import { calls } from "../../../shared/db/schema.ts";
-import { callSession } from "../../../shared/calls/call-session-stub.ts";
+import { callRecordsDbOf, callSession } from "../../../shared/residency/residency.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { ApiError, notFound } from "../problem.ts";
 import { IdParam, jsonResponse, problem, resourceApp, securedRoute, withResponseHeaders } from "../route.ts";
@@ -36,7 +36,7 @@ callLiveApi.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const accountId = c.get("principal").accountId;
-    const [call] = await database(c.env.DB).select({ status: calls.status }).from(calls).where(and(eq(calls.id, id), eq(calls.accountId, accountId))).limit(1).all();
+    const [call] = await database(callRecordsDbOf(c.env, id)).select({ status: calls.status }).from(calls).where(and(eq(calls.id, id), eq(calls.accountId, accountId))).limit(1).all();
     if (!call) throw notFound("call");
     const issued = LIVE.includes(call.status) ? await callSession(c.env, id).issueLiveTicket(accountId) : null;
     if (!issued) throw new ApiError("conflict", "the call has ended; its transcript is at GET /v1/calls/{id}", { call_id: id });

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { database } from "../../../shared/db/client.ts";
 import { calls } from "../../../shared/db/schema.ts";
+import { callRecordsDbOf } from "../../../shared/residency/residency.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { TwilioApiError } from "../../../shared/twilio/twilio-client.ts";
 import { twilioClient, twilioCredentialsForAccount } from "../../../shared/twilio/twilio-credentials.ts";
@@ -41,7 +42,7 @@ callRecordingApi.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const accountId = c.get("principal").accountId;
-    const [call] = await database(c.env.DB)
+    const [call] = await database(callRecordsDbOf(c.env, id))
       .select({ recordingSid: calls.recordingSid, recordingStatus: calls.recordingStatus })
       .from(calls)
       .where(and(eq(calls.id, id), eq(calls.accountId, accountId)))

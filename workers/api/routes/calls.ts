@@ -9,6 +9,7 @@ import { CURRENCIES, RATE_COMPONENTS } from "../../../shared/pg/schema.ts";
 import type { CallCost as SettledCost } from "../../billing/call-charges.ts";
 import { PRICED_UNITS } from "../../billing/pricing.ts";
 import { zE164 } from "../../../shared/phone/e164.ts";
+import { accountRecordsDb, callRecordsDbOf, callSession } from "../../../shared/residency/residency.ts";
 import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../pagination.ts";
 import { notFound } from "../problem.ts";
 import { IdParam, jsonResponse, resourceApp, securedRoute } from "../route.ts";
@@ -127,7 +128,7 @@ const turnView = (t: TurnRow): z.infer<typeof CallTurn> => ({
 const LIVE = new Set(["queued", "initiated", "ringing", "in-progress"]);
 
 async function liveTurns(env: Env, callId: string): Promise<z.infer<typeof CallTurn>[]> {
-  const state = await env.CALL_SESSION.get(env.CALL_SESSION.idFromName(callId)).state();
+  const state = await callSession(env, callId).state();
   return state.turns.map((t) =>
     turnView({ ...t, callId, accountId: "", voiceToVoiceMs: t.timings?.voice_to_voice_ms ?? null, platformOverheadMs: t.timings?.platform_overhead_ms ?? null }),
   );
@@ -166,7 +167,8 @@ callsApi.openapi(
   }),
   async (c) => {
     const q = c.req.valid("query");
-    const rows = await database(c.env.DB)
+    const records = database(await accountRecordsDb(c.env, c.get("principal").accountId));
+    const rows = await records
       .select()
       .from(calls)
       .where(
@@ -179,7 +181,7 @@ callsApi.openapi(
           q.to ? eq(calls.toNumber, q.to) : undefined,
           q.created_after ? gte(calls.createdAt, utc(q.created_after)) : undefined,
           q.created_before ? lt(calls.createdAt, utc(q.created_before)) : undefined,
-          q.success || q.sentiment || q.disposition ? inArray(calls.id, latestAnalysisMatching(database(c.env.DB), c.get("principal").accountId, q)) : undefined,
+          q.success || q.sentiment || q.disposition ? inArray(calls.id, latestAnalysisMatching(records, c.get("principal").accountId, q)) : undefined,
           afterCursor(q.cursor, calls.createdAt, calls.id),
         ),
       )
@@ -202,7 +204,7 @@ callsApi.openapi(
   async (c) => {
     const { id } = c.req.valid("param");
     const accountId = c.get("principal").accountId;
-    const db = database(c.env.DB);
+    const db = database(callRecordsDbOf(c.env, id));
     const [[call], turns, events, analyses] = await db.batch([
       db.select().from(calls).where(and(eq(calls.id, id), eq(calls.accountId, accountId))).limit(1),
       db.select().from(callTurns).where(and(eq(callTurns.callId, id), eq(callTurns.accountId, accountId))).orderBy(asc(callTurns.seq)),

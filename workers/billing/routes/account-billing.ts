@@ -5,6 +5,7 @@ import { database } from "../../../shared/db/client.ts";
 import { accounts } from "../../../shared/db/schema.ts";
 import { ID_PATTERNS } from "../../../shared/ids.ts";
 import { billingAccounts } from "../../../shared/pg/schema.ts";
+import { accountGate, accountRegion } from "../../../shared/residency/residency.ts";
 import { notFound } from "../../api/problem.ts";
 import { IdParam, jsonBody, jsonResponse, operatorRoute, problem, resourceApp, securedRoute } from "../../api/route.ts";
 import { dailyRollupsRebuild } from "../../analytics/daily-rollups-rebuild.ts";
@@ -70,7 +71,7 @@ accountBillingApi.openapi(
       return { settings, ledger: settings ? await readBalanceSnapshot(db, accountId) : null };
     });
     if (!settings || !ledger) throw notFound("billing account");
-    const gate = c.env.ACCOUNT_GATE.get(c.env.ACCOUNT_GATE.idFromName(accountId));
+    const gate = accountGate(c.env, accountId, await accountRegion(c.env, accountId));
     const [edge, credit] = await Promise.all([gate.balance(), gate.credit()]);
     return c.json(
       {

@@ -2,7 +2,7 @@ import { verifiedNumbers } from "../../../shared/db/verified-numbers-schema.ts";
 import { userPhones } from "../../../shared/db/user-phones-schema.ts";
 import { and, desc, eq, inArray, like, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { callSession } from "../../../shared/calls/call-session-stub.ts";
+import { accountRegion, callRecordsDb, callSession } from "../../../shared/residency/residency.ts";
 import { database } from "../../../shared/db/client.ts";
 import { privacyTombstones } from "../../../shared/db/privacy-schema.ts";
 import { callAnalyses, callEvents, calls, callTurns, consentRecords, deadLetters, doNotCall, idempotencyKeys, securityEvents } from "../../../shared/db/schema.ts";
@@ -60,13 +60,15 @@ export async function erasePerson(
   now = new Date(),
 ): Promise<ErasureReceipt> {
   const db = database(env.DB);
+  const region = await accountRegion(env, accountId);
+  const callsDb = database(callRecordsDb(env, region));
   const erasedAt = now.toISOString();
-  const personal = await personCalls(db, accountId, phone);
+  const personal = await personCalls(callsDb, accountId, phone);
   const callIds = personal.map((c) => c.id);
   const recorded = personal.filter((c) => c.recordingSid);
   await deleteRecordings(env, accountId, recorded.map((c) => c.recordingSid!));
 
-  const records = await callRecords(db, accountId, callIds);
+  const records = await callRecords(callsDb, accountId, callIds);
   const history = await db.select().from(consentRecords).where(and(eq(consentRecords.accountId, accountId), eq(consentRecords.phone, phone))).orderBy(desc(consentRecords.capturedAt)).all();
   const listed = await db.select().from(doNotCall).where(and(eq(doNotCall.accountId, accountId), eq(doNotCall.phone, phone))).get();
   const previous = await findTombstone(db, env.ENCRYPTION_KEY, accountId, phone);
@@ -86,16 +88,21 @@ export async function erasePerson(
   ]);
 
   const runs = await workflowRunScrub(db, accountId, phone, phoneHash);
-  const statements: BatchItem<"sqlite">[] = [...runs.statements];
+  const callStatements: BatchItem<"sqlite">[] = [];
   for (const ids of idGroups(callIds)) {
-    statements.push(db.delete(callTurns).where(and(eq(callTurns.accountId, accountId), inArray(callTurns.callId, ids))));
-    statements.push(db.delete(callEvents).where(and(eq(callEvents.accountId, accountId), inArray(callEvents.callId, ids))));
-    statements.push(db.delete(callAnalyses).where(and(eq(callAnalyses.accountId, accountId), inArray(callAnalyses.callId, ids))));
-    statements.push(db.update(calls).set({ recordingSid: null, recordingStatus: null }).where(and(eq(calls.accountId, accountId), inArray(calls.id, ids))));
+    callStatements.push(callsDb.delete(callTurns).where(and(eq(callTurns.accountId, accountId), inArray(callTurns.callId, ids))));
+    callStatements.push(callsDb.delete(callEvents).where(and(eq(callEvents.accountId, accountId), inArray(callEvents.callId, ids))));
+    callStatements.push(callsDb.delete(callAnalyses).where(and(eq(callAnalyses.accountId, accountId), inArray(callAnalyses.callId, ids))));
+    callStatements.push(callsDb.update(calls).set({ recordingSid: null, recordingStatus: null }).where(and(eq(calls.accountId, accountId), inArray(calls.id, ids))));
   }
+  callStatements.push(
+    callsDb.update(calls).set({ fromNumber: phoneHash }).where(and(eq(calls.accountId, accountId), eq(calls.fromNumber, phone))),
+    callsDb.update(calls).set({ toNumber: phoneHash }).where(and(eq(calls.accountId, accountId), eq(calls.toNumber, phone))),
+  );
+  // An EU account's call records are in DB_EU, which the audit entry's batch cannot span: they are erased first.
+  if (region === "eu") await callsDb.batch(callStatements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  const statements: BatchItem<"sqlite">[] = [...runs.statements, ...(region === "us" ? callStatements : [])];
   statements.push(
-    db.update(calls).set({ fromNumber: phoneHash }).where(and(eq(calls.accountId, accountId), eq(calls.fromNumber, phone))),
-    db.update(calls).set({ toNumber: phoneHash }).where(and(eq(calls.accountId, accountId), eq(calls.toNumber, phone))),
     db.delete(consentRecords).where(and(eq(consentRecords.accountId, accountId), eq(consentRecords.phone, phone))),
     db.delete(doNotCall).where(and(eq(doNotCall.accountId, accountId), eq(doNotCall.phone, phone))),
     // A verified callee number is the person's too: a trial account verifies them again if it must call them.

@@ -3,6 +3,7 @@ import { database } from "../../../shared/db/client.ts";
 import { consentRecords, doNotCall } from "../../../shared/db/schema.ts";
 import { findTombstone } from "../../../shared/compliance/phone-tombstone.ts";
 import { callRecords, personCalls } from "./person-calls.ts";
+import { accountRecordsDb } from "../../../shared/residency/residency.ts";
 
 /**
  * Everything the account holds about `phone` (a data subject access request): their calls with each one's
@@ -11,9 +12,10 @@ import { callRecords, personCalls } from "./person-calls.ts";
  */
 export async function exportPerson(env: Env, accountId: string, phone: string, now = new Date()) {
   const db = database(env.DB);
-  const personal = await personCalls(db, accountId, phone);
+  const callsDb = database(await accountRecordsDb(env, accountId));
+  const personal = await personCalls(callsDb, accountId, phone);
   const records = await callRecords(
-    db,
+    callsDb,
     accountId,
     personal.map((c) => c.id),
   );

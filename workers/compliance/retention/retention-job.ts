@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { callSession } from "../../../shared/calls/call-session-stub.ts";
+import { accountRegion, callRecordsDb, callSession } from "../../../shared/residency/residency.ts";
 import { database } from "../../../shared/db/client.ts";
 import { retentionPolicies, retentionRuns } from "../../../shared/db/privacy-schema.ts";
 import { callAnalyses, callEvents, calls, callTurns } from "../../../shared/db/schema.ts";
@@ -47,16 +47,20 @@ export async function applyRetention(env: Env, now: Date): Promise<Record<string
 async function applyPolicy(env: Env, policy: Policy, now: Date) {
   const db = database(env.DB);
   const accountId = policy.accountId;
+  // The policy and its runs are global; the calls it applies to are in the account's region.
+  const region = await accountRegion(env, accountId);
+  const records = callRecordsDb(env, region);
+  const rdb = database(records);
   const cutoffs = {
     transcripts: cutoffOf(now, policy.transcriptsDays),
     recordings: cutoffOf(now, policy.recordingsDays),
     call_events: cutoffOf(now, policy.callEventsDays),
     analysis: cutoffOf(now, policy.analysisDays),
   };
-  const transcriptCalls = cutoffs.transcripts ? await dueCalls(env.DB, accountId, cutoffs.transcripts, "EXISTS (SELECT 1 FROM call_turns t WHERE t.call_id = c.id)") : [];
-  const recordedCalls = cutoffs.recordings ? await dueCalls(env.DB, accountId, cutoffs.recordings, "c.recording_sid IS NOT NULL") : [];
-  const eventCalls = cutoffs.call_events ? await dueCalls(env.DB, accountId, cutoffs.call_events, "EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id)") : [];
-  const analysedCalls = cutoffs.analysis ? await dueCalls(env.DB, accountId, cutoffs.analysis, "EXISTS (SELECT 1 FROM call_analyses a WHERE a.call_id = c.id)") : [];
+  const transcriptCalls = cutoffs.transcripts ? await dueCalls(records, accountId, cutoffs.transcripts, "EXISTS (SELECT 1 FROM call_turns t WHERE t.call_id = c.id)") : [];
+  const recordedCalls = cutoffs.recordings ? await dueCalls(records, accountId, cutoffs.recordings, "c.recording_sid IS NOT NULL") : [];
+  const eventCalls = cutoffs.call_events ? await dueCalls(records, accountId, cutoffs.call_events, "EXISTS (SELECT 1 FROM call_events e WHERE e.call_id = c.id)") : [];
+  const analysedCalls = cutoffs.analysis ? await dueCalls(records, accountId, cutoffs.analysis, "EXISTS (SELECT 1 FROM call_analyses a WHERE a.call_id = c.id)") : [];
   if (transcriptCalls.length + recordedCalls.length + eventCalls.length + analysedCalls.length === 0) return null;
 
   // Outside D1 first: each step finds the same rows again if a later one fails, so the next run finishes it.
@@ -73,18 +77,24 @@ async function applyPolicy(env: Env, policy: Policy, now: Date) {
 
   const counts = { transcript_turns: 0, recordings: recordedCalls.length, call_events: 0, analyses: 0, turn_facts: turnFactRows, call_objects: 0 };
   const statements: BatchItem<"sqlite">[] = [];
-  for (const ids of idGroups(transcriptIds)) counts.transcript_turns += await db.$count(callTurns, and(eq(callTurns.accountId, accountId), inArray(callTurns.callId, ids)));
-  for (const ids of idGroups(eventCalls.map((c) => c.id))) counts.call_events += await db.$count(callEvents, and(eq(callEvents.accountId, accountId), inArray(callEvents.callId, ids)));
-  for (const ids of idGroups(analysedCalls.map((c) => c.id))) counts.analyses += await db.$count(callAnalyses, and(eq(callAnalyses.accountId, accountId), inArray(callAnalyses.callId, ids)));
-  for (const ids of idGroups(transcriptIds)) statements.push(db.delete(callTurns).where(and(eq(callTurns.accountId, accountId), inArray(callTurns.callId, ids))));
-  for (const ids of idGroups(eventCalls.map((c) => c.id))) statements.push(db.delete(callEvents).where(and(eq(callEvents.accountId, accountId), inArray(callEvents.callId, ids))));
-  for (const ids of idGroups(analysedCalls.map((c) => c.id))) statements.push(db.delete(callAnalyses).where(and(eq(callAnalyses.accountId, accountId), inArray(callAnalyses.callId, ids))));
+  for (const ids of idGroups(transcriptIds)) counts.transcript_turns += await rdb.$count(callTurns, and(eq(callTurns.accountId, accountId), inArray(callTurns.callId, ids)));
+  for (const ids of idGroups(eventCalls.map((c) => c.id))) counts.call_events += await rdb.$count(callEvents, and(eq(callEvents.accountId, accountId), inArray(callEvents.callId, ids)));
+  for (const ids of idGroups(analysedCalls.map((c) => c.id))) counts.analyses += await rdb.$count(callAnalyses, and(eq(callAnalyses.accountId, accountId), inArray(callAnalyses.callId, ids)));
+  for (const ids of idGroups(transcriptIds)) statements.push(rdb.delete(callTurns).where(and(eq(callTurns.accountId, accountId), inArray(callTurns.callId, ids))));
+  for (const ids of idGroups(eventCalls.map((c) => c.id))) statements.push(rdb.delete(callEvents).where(and(eq(callEvents.accountId, accountId), inArray(callEvents.callId, ids))));
+  for (const ids of idGroups(analysedCalls.map((c) => c.id))) statements.push(rdb.delete(callAnalyses).where(and(eq(callAnalyses.accountId, accountId), inArray(callAnalyses.callId, ids))));
   for (const ids of idGroups(recordedCalls.map((c) => c.id))) {
-    statements.push(db.update(calls).set({ recordingSid: null, recordingStatus: "deleted" }).where(and(eq(calls.accountId, accountId), inArray(calls.id, ids))));
+    statements.push(rdb.update(calls).set({ recordingSid: null, recordingStatus: "deleted" }).where(and(eq(calls.accountId, accountId), inArray(calls.id, ids))));
   }
   for (const id of transcriptIds) if (await callSession(env, id).forget()) counts.call_objects++;
   const ranAt = now.toISOString();
   const applied = Object.fromEntries(Object.entries(cutoffs).filter((e): e is [string, string] => e[1] !== null));
-  await db.batch([db.insert(retentionRuns).values({ accountId, ranAt, cutoffs: applied, deleted: counts }), ...statements]);
+  const run = db.insert(retentionRuns).values({ accountId, ranAt, cutoffs: applied, deleted: counts });
+  if (region === "us") await db.batch([run, ...statements]);
+  else {
+    // No batch spans DB and DB_EU: the deletions go first, so a run is only recorded once they happened.
+    await rdb.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+    await run.run();
+  }
   return counts;
 }
