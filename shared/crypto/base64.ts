@@ -1,7 +1,8 @@
 /** Base64 helpers that run the same in workerd and Node (no Buffer). */
 export function bytesToBase64(bytes: Uint8Array): string {
   let binary = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  // `apply` reads the typed array as an array-like; spreading it walks its iterator, ~4× slower per media message.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000) as unknown as number[]);
   return btoa(binary);
 }
 
