@@ -144,9 +144,13 @@ export const parseTwilioMessage = (text: string): ParseResult<TwilioMessage> => 
 export const parseTwilioServerMessage = (text: string): ParseResult<TwilioServerMessage> =>
   parseWith(twilioServerMessageSchema, text);
 
-/** Outbound audio: base64 μ-law 8 kHz, no file header, any size. Returns the JSON text frame. */
+/**
+ * Outbound audio: base64 μ-law 8 kHz, no file header, any size. Returns the JSON text frame. Built as text, not by
+ * JSON.stringify (which scans every payload character for escapes): a stream sid (`MZ` + hex, validated at `start`)
+ * and base64 never need escaping.
+ */
 export const buildMediaMessage = (streamSid: string, payloadBase64: string): string =>
-  JSON.stringify({ event: "media", streamSid, media: { payload: payloadBase64 } } satisfies TwilioServerMediaMessage);
+  `{"event":"media","streamSid":"${streamSid}","media":{"payload":"${payloadBase64}"}}`;
 
 /** Twilio echoes the mark once the audio queued before it has played (or has been cleared). */
 export const buildMarkMessage = (streamSid: string, name: string): string =>

@@ -92,6 +92,18 @@ describe("PlaybackStage media message size", () => {
     expect(w.log).not.toContainEqual({ mark: "chunk-1" });
   });
 
+  it("sends the audio byte for byte however the synthesiser split it into pieces (messages within a piece and across pieces)", () => {
+    const w = wire(80);
+    const pieces = [100, 1500, 640, 7, 1113].map((n, p) => Uint8Array.from({ length: n }, (_, i) => (p * 50 + i) % 251));
+    for (const mulaw of pieces) w.stage.handle({ kind: "agent_audio", turnId: 1, chunkId: 0, mulaw });
+    w.stage.handle({ kind: "agent_audio_done", turnId: 1, chunkId: 0 });
+    vi.advanceTimersByTime(2000);
+    expect(w.media().flat()).toEqual(pieces.flatMap((p) => [...p]));
+    // The first piece goes out at once as it is (never waited for); then whole 80 ms messages, some spanning pieces.
+    expect(w.media().map((m) => m.length)).toEqual([100, 640, 640, 640, 640, 640, 60]);
+    expect(w.log.at(-1)).toEqual({ mark: "chunk-0" });
+  });
+
   it("rounds any configured size to whole 20 ms frames within 20–80 ms", () => {
     expect([undefined, 0, 20, 30, 40, 60, 80, 200, Number.NaN].map(mediaMessageMs)).toEqual([20, 20, 20, 40, 40, 60, 80, 80, 20]);
   });

@@ -239,8 +239,18 @@ export function mediaMessageMs(ms: number | undefined): number {
   return Number.isFinite(frames) ? Math.min(4, Math.max(1, frames)) * FRAME_MS : DEFAULT_MEDIA_MESSAGE_MS;
 }
 
-/** Removes and returns up to `n` bytes from the front of the chunk's unsent audio. */
+/**
+ * Removes and returns up to `n` bytes from the front of the chunk's unsent audio: a view of the head piece when it
+ * holds them all (the usual case: TTS audio arrives in pieces of many frames), a copy only across pieces.
+ */
 function take(chunk: Chunk, n: number): Uint8Array {
+  const head = chunk.pieces[0]!;
+  if (head.length >= n) {
+    if (head.length === n) chunk.pieces.shift();
+    else chunk.pieces[0] = head.subarray(n);
+    chunk.sentBytes += n;
+    return head.subarray(0, n);
+  }
   const out = new Uint8Array(Math.min(n, chunk.receivedBytes - chunk.sentBytes));
   let filled = 0;
   while (filled < out.length) {
