@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api } from "../../test/workers/api-client.ts";
 import { baseCampaign, campaignStub, campaignTenant, consent, simCalls, simControl } from "./campaign-fixtures.ts";
 
@@ -135,11 +135,10 @@ describe(`a campaign of ${CAMPAIGN_CONTACTS} contacts against the Twilio simulat
 });
 
 async function waitForCallsToEnd(t: { accountSid: string }) {
-  const deadline = Date.now() + 30_000;
-  while ((await simCalls(t as never)).some((c) => !FINAL.has(c.status))) {
-    if (Date.now() > deadline) throw new Error("simulated calls did not end within 30 s");
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await vi.waitFor(
+    async () => expect((await simCalls(t as never)).filter((c) => !FINAL.has(c.status)).map((c) => `${c.callSid} ${c.status}`), "simulated calls still live").toEqual([]),
+    { timeout: 30_000, interval: 20 },
+  );
 }
 
 async function allContacts(key: string, id: string) {
