@@ -32,6 +32,7 @@ export type AttemptRow = {
 
 export const DIALABLE_STATES = ["pending", "retry_scheduled"] as const;
 const OPEN_STATES = "('pending', 'in_progress', 'retry_scheduled')";
+const BOUND_PARAMETERS = 100;
 
 /** The campaign's contacts and their dials in the object's SQLite storage; every method is synchronous. */
 export class ContactStore {
@@ -179,7 +180,12 @@ export class ContactStore {
   }
 
   attemptsOf(seqs: readonly number[]): AttemptRow[] {
-    if (seqs.length === 0) return [];
-    return this.#sql.exec<AttemptRow>(`SELECT * FROM attempts WHERE contact_seq IN (${seqs.map(() => "?").join(",")}) ORDER BY contact_seq, attempt`, ...seqs).toArray();
+    const rows: AttemptRow[] = [];
+    // SQLite here binds at most 100 parameters a statement, and a page asks for 101 contacts (its limit, plus one).
+    for (let i = 0; i < seqs.length; i += BOUND_PARAMETERS) {
+      const group = seqs.slice(i, i + BOUND_PARAMETERS);
+      rows.push(...this.#sql.exec<AttemptRow>(`SELECT * FROM attempts WHERE contact_seq IN (${group.map(() => "?").join(",")})`, ...group).toArray());
+    }
+    return rows.sort((a, b) => a.contact_seq - b.contact_seq || a.attempt - b.attempt);
   }
 }

@@ -32,6 +32,11 @@ export interface OutboundDialRequest {
   keepInboundReserve?: boolean;
   /** Runs once the call is admitted and prepared, just before Twilio is asked: a campaign persists its dial intent here. */
   beforeTwilio?: (callId: string) => Promise<void>;
+  /**
+   * The caller settles a lost answer itself from the intent it recorded in `beforeTwilio` (a workflow step): when
+   * Twilio's answer is lost (5xx, unreachable) the call may exist, so it stays prepared, holding its slot.
+   */
+  keepUnconfirmed?: boolean;
 }
 
 /** Why a dial was refused: the same codes the API and the audit log use (`consent_…`, `calling_hours_…`, gate reasons). */
@@ -51,8 +56,15 @@ export type OutboundDialResult =
   | { kind: "refused"; reason: DialRefusalReason; detail: string }
   /** The request itself cannot be dialled (not audited): `field` names what to fix. */
   | { kind: "rejected"; field: "from" | "agent_id" | "credentials"; detail: string }
-  /** Twilio refused or was not reached: the call is recorded as failed and its slot given back. */
-  | { kind: "provider_failed"; callId: string; reason: string; error: unknown };
+  /** Twilio refused or was not reached: the call is recorded as failed and its slot given back (unless `unconfirmed`). */
+  | {
+      kind: "provider_failed";
+      callId: string;
+      reason: string;
+      error: unknown;
+      /** With `keepUnconfirmed` and a lost answer: the call stays prepared and holds its slot; the caller settles it. */
+      unconfirmed?: true;
+    };
 
 type WaitUntil = (p: Promise<unknown>) => void;
 
@@ -132,6 +144,8 @@ export async function dialOutbound(env: Env, waitUntil: WaitUntil, req: Outbound
     // Refused by Twilio, or Twilio not reached at all (network, timeout): either way no call will report back,
     // so the record is failed and its concurrency slot released here.
     const reason = err instanceof TwilioApiError ? `twilio_error:${err.code ?? err.status}` : "twilio_unreachable";
+    // A 5xx or no answer at all may hide a call Twilio did create (its Calls API has no idempotency key).
+    if (req.keepUnconfirmed && !(err instanceof TwilioApiError && err.status < 500)) return { kind: "provider_failed", callId, reason, error: err, unconfirmed: true };
     await session.finalize({ status: "failed", endReason: reason, durationSeconds: null });
     await auditCallRefusal(env, waitUntil, req.accountId, { reason, to: req.to, from: req.from, direction: "outbound" }, req.requestId ?? undefined);
     return { kind: "provider_failed", callId, reason, error: err };

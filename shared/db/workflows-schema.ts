@@ -1,11 +1,11 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { accounts } from "./schema.ts";
 
 /**
  * The D1 tables of the automation engine (workers/workflows/) and of integrations (workers/integrations/), apart
- * from schema.ts; drizzle-kit reads every shared/db/*schema.ts. Runs execute on Cloudflare Workflows; these rows are
- * what the API shows of them. Step inputs are the step's definition (templates, never rendered values) and outputs
- * keep ids, so erasing a caller never has to reach a run.
+ * from schema.ts; drizzle-kit reads every shared/db/*schema.ts. Runs execute on Cloudflare Workflows, which holds
+ * ids only; these rows are what runs work from and what the API shows of them. Step inputs are the step's definition
+ * (templates, never rendered values); the event and outputs are here too, so an erasure reaches all of a run in D1.
  */
 export const workflows = sqliteTable(
   "workflows",
@@ -45,6 +45,9 @@ export const workflowRuns = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
     finishedAt: text("finished_at"),
+    // The triggering event's data, read by the steps at step time: it never enters the engine's run state, so an
+    // erasure reaches it here (added after finished_at).
+    event: text("event", { mode: "json" }).$type<Record<string, unknown>>(),
   },
   (t) => [uniqueIndex("workflow_runs_event").on(t.workflowId, t.triggerEventId), index("workflow_runs_workflow").on(t.accountId, t.workflowId, t.createdAt)],
 );
@@ -66,6 +69,19 @@ export const workflowRunSteps = sqliteTable(
   },
   (t) => [uniqueIndex("workflow_run_steps_position").on(t.runId, t.position)],
 );
+
+/**
+ * An `outbound_call` step's dial, recorded before Twilio is asked (Twilio's Calls API has no idempotency key): a
+ * retried step finds its call here, on the call's row or in Twilio's call list instead of dialling again. Ids only.
+ */
+export const workflowDialIntents = sqliteTable("workflow_dial_intents", {
+  runId: text("run_id").notNull(),
+  position: integer("position").notNull(),
+  callId: text("call_id").notNull(),
+  intentAt: integer("intent_at").notNull(),
+  // Set once Twilio's answer (or its call list) gave the call's sid.
+  callSid: text("call_sid"),
+}, (t) => [primaryKey({ columns: [t.runId, t.position] })]);
 
 /** A tenant's connection to an integration: its credentials sealed with the key ring (bound to account and integration). */
 export const integrationConnections = sqliteTable(

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api } from "../../test/workers/api-client.ts";
 import { baseCampaign, campaignStub, campaignTenant, simCalls } from "./campaign-fixtures.ts";
 
@@ -57,13 +57,8 @@ describe("a dial cut off between its intent and Twilio's answer (the object cras
   });
 });
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits, up to its deadline, until `condition` holds (vi.waitFor retries the assertion). */
+const waitFor = (condition: () => Promise<boolean>, timeoutMs = 10_000) => vi.waitFor(async () => expect(await condition(), "condition not met in time").toBe(true), { timeout: timeoutMs, interval: 20 });
 
 describe("a call in flight when its campaign is cancelled", () => {
   it("settles with its outcome and is not retried", { timeout: 60_000 }, async () => {

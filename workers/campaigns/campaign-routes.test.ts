@@ -65,6 +65,19 @@ describe("campaign lifecycle and contacts", () => {
     expect((await csv.text()).split("\r\n")).toEqual(["phone,state,reason,outcome,attempts,call_ids,last_dialed_at,analysis_succeeded,analysis_disposition", `${NY(1)},skipped,cancelled,,0,,,,`, `${NY(2)},skipped,cancelled,,0,,,,`, ""]);
   });
 
+  it("lists a full page of 100 contacts with their attempts (more than SQLite binds in one statement)", { timeout: 30_000 }, async () => {
+    const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
+    const contacts = Array.from({ length: 101 }, (_, i) => ({ phone: `+1212556${String(1000 + i)}` }));
+    const id = (await api(t.key).post("/v1/campaigns", { ...baseCampaign(t), contacts })).json.id;
+    await runInDurableObject(campaignStub(id), async (_instance, state) => {
+      for (let seq = 1; seq <= 101; seq++) state.storage.sql.exec("INSERT INTO attempts (call_id, contact_seq, attempt, from_number, intent_at, call_sid, status, outcome, ended_at) VALUES (?, ?, 1, ?, 0, NULL, 'ended', 'no_answer', 1)", `CAL-PAGE${id.slice(-6)}${seq}`, seq, t.number);
+    });
+    const page = await api(t.key).get(`/v1/campaigns/${id}/contacts?limit=100`);
+    expect(page.status, page.text).toBe(200);
+    expect(page.json.data).toHaveLength(100);
+    expect(page.json.data.map((c: any) => c.attempts.length)).toEqual(Array(100).fill(1));
+  });
+
   it("shows each contact's analysis outcome once post-call analysis exists (the latest settled version of its latest analysed call)", { timeout: 30_000 }, async () => {
     const t = await campaignTenant({ maxConcurrentCalls: 5, reservedInbound: 1 });
     const id = (await api(t.key).post("/v1/campaigns", { ...baseCampaign(t), contacts: [{ phone: NY(1) }, { phone: NY(2) }] })).json.id;

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api } from "../../test/workers/api-client.ts";
 import { baseCampaign, campaignStub, campaignTenant, consent, simCalls, simControl } from "./campaign-fixtures.ts";
 
@@ -11,6 +11,8 @@ const RESERVED_INBOUND = 2;
 const MAX_CONCURRENCY = ACCOUNT_LIMIT - RESERVED_INBOUND;
 const AREA_CODES = ["212", "312", "415", "907"]; // New York, Chicago, Los Angeles, Anchorage + Adak
 const FINAL = new Set(["completed", "busy", "no-answer", "failed", "canceled"]);
+/** About a second of real time per contact on the shared 2-core machine (60: ~45 s; 1000 overran ten minutes). */
+const RUN_TIMEOUT_MS = Math.max(600_000, CAMPAIGN_CONTACTS * 2_000);
 
 /** Each contact's scripted fate at the simulator, by position: most miss, a few answer, a few may not be called. */
 function fate(i: number): "answer" | "machine" | "no-answer" | "busy" | "failed" | "no_consent" | "do_not_call" {
@@ -22,7 +24,7 @@ function fate(i: number): "answer" | "machine" | "no-answer" | "busy" | "failed"
 const gate = (accountId: string) => env.ACCOUNT_GATE.get(env.ACCOUNT_GATE.idFromName(accountId));
 
 describe(`a campaign of ${CAMPAIGN_CONTACTS} contacts against the Twilio simulator, on the campaign's own clock`, () => {
-  it("keeps concurrency within its limit beside inbound calls, holds windows, follows the retry policy, survives a restart and ends every contact", { timeout: 600_000 }, async () => {
+  it("keeps concurrency within its limit beside inbound calls, holds windows, follows the retry policy, survives a restart and ends every contact", { timeout: RUN_TIMEOUT_MS }, async () => {
     const t = await campaignTenant({ maxConcurrentCalls: ACCOUNT_LIMIT, reservedInbound: RESERVED_INBOUND });
     const seq = Math.floor(Math.random() * 9000) + 1000;
     const phones = Array.from({ length: CAMPAIGN_CONTACTS }, (_, i) => `+1${AREA_CODES[i % AREA_CODES.length]}${String(2000000 + (seq % 8000) * 1000 + i)}`);
@@ -135,11 +137,10 @@ describe(`a campaign of ${CAMPAIGN_CONTACTS} contacts against the Twilio simulat
 });
 
 async function waitForCallsToEnd(t: { accountSid: string }) {
-  const deadline = Date.now() + 30_000;
-  while ((await simCalls(t as never)).some((c) => !FINAL.has(c.status))) {
-    if (Date.now() > deadline) throw new Error("simulated calls did not end within 30 s");
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await vi.waitFor(
+    async () => expect((await simCalls(t as never)).filter((c) => !FINAL.has(c.status)).map((c) => `${c.callSid} ${c.status}`), "simulated calls still live").toEqual([]),
+    { timeout: 30_000, interval: 20 },
+  );
 }
 
 async function allContacts(key: string, id: string) {

@@ -12,7 +12,7 @@ const tool = (accountId: string, integration: string, action: string, input: unk
   runIntegrationTool(env, accountId, { integration, action, name: `${integration}_${action}`, defaults: {} }, input, new AbortController().signal);
 /** The same action as a workflow step runs it. */
 const step = (accountId: string, integration: string, action: string, input: Record<string, unknown>) =>
-  executeStep({ env, accountId, publicBaseUrl: null, waitUntil: () => undefined }, { id: "s", type: "action", integration, action, input } as Parameters<typeof executeStep>[1], RUN);
+  executeStep({ env, accountId, publicBaseUrl: null, waitUntil: () => undefined, step: { runId: "run", position: 0 } }, { id: "s", type: "action", integration, action, input } as Parameters<typeof executeStep>[1], RUN);
 
 describe("Salesforce, Google Calendar, Zapier and Make actions", () => {
   it("Salesforce: connects through OAuth, takes the API base from instance_url, and creates a Lead then a Task on it", async () => {

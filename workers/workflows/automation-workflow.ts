@@ -1,42 +1,45 @@
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep as EngineStep, type WorkflowStepConfig } from "cloudflare:workers";
+import { NonRetryableError } from "cloudflare:workflows";
 import { engineStepName } from "./engine-step-name.ts";
 import { runStore } from "./run-store.ts";
 import { conditionHolds, executeStep, type RunData } from "./step-executor.ts";
-import { durationMs, type WorkflowStep } from "./workflow-schemas.ts";
+import { durationMs } from "./workflow-schemas.ts";
 
-/** What a run is created with: the workflow's steps as they were when it started (edits do not reach runs in flight). */
+/**
+ * What a run is created with: ids only. The engine keeps its params and step results beyond our reach, so the
+ * event, the steps (as they were when the run started) and their outputs live in D1 (run-store.ts), read at step
+ * time, where a caller's erasure reaches them.
+ */
 export interface RunParams {
   account_id: string;
   workflow_id: string;
-  workflow_name: string;
   run_id: string;
-  event_type: string;
-  event: Record<string, unknown>;
-  steps: WorkflowStep[];
-  /** Where Twilio reaches the platform for the run's calls (the URL the workflow was saved through). */
-  public_base_url: string | null;
 }
-
-/** Action outputs: ids, statuses and flags (integration.ts). */
-type StepOutput = Record<string, string | number | boolean | null>;
 
 /** Transient failures (network, 408, 429, 5xx) are retried by the engine with backoff. */
 export const STEP_RETRIES: WorkflowStepConfig = { retries: { limit: 3, delay: "10 seconds", backoff: "exponential" }, timeout: "2 minutes" };
 
+/** What the engine keeps of a failed attempt: whether to retry it. Its message may quote personal data; D1 has it. */
+const ENGINE_ERROR = "the attempt failed; its error is in the run's step record";
+const engineFacing = (error: unknown) => (error instanceof NonRetryableError ? new NonRetryableError(ENGINE_ERROR) : new Error(ENGINE_ERROR));
+
 /**
- * One workflow run on Cloudflare Workflows: each step is a `step.do` (retried by the engine, its result kept across
- * restarts), a delay is a `step.sleep`. Every change is mirrored into D1 (run-store.ts) from inside a step, so a
- * replay after eviction does not write twice.
+ * One workflow run on Cloudflare Workflows: each step is a `step.do` (retried by the engine, its completion kept
+ * across restarts), a delay is a `step.sleep`. Every change is written to D1 (run-store.ts) from inside a step, so a
+ * replay after eviction does not write twice; steps return nothing to the engine, and later steps read earlier
+ * outputs from D1.
  */
 export class AutomationWorkflow extends WorkflowEntrypoint<Env, RunParams> {
   override async run(event: Readonly<WorkflowEvent<RunParams>>, step: EngineStep): Promise<{ completed: true; stopped_at?: string }> {
-    const params = event.payload;
+    const { account_id: accountId, workflow_id: workflowId, run_id: runId } = event.payload;
     const store = runStore(this.env.DB);
-    const runId = params.run_id;
-    const data: RunData = { event: params.event, event_type: params.event_type, workflow: { id: params.workflow_id, name: params.workflow_name }, run: { id: runId }, steps: {} };
+    // Read on every replay, outside any step, so nothing of it enters the engine's state.
+    const record = await store.runRecord(runId);
+    if (!record) throw new NonRetryableError(`run ${runId} has no record`);
+    const data: RunData = { event: record.event, event_type: record.eventType, workflow: { id: workflowId, name: record.workflowName }, run: { id: runId }, steps: record.outputs };
     await step.do("start", async () => store.runStarted(runId));
 
-    for (const [position, definition] of params.steps.entries()) {
+    for (const [position, definition] of record.steps.entries()) {
       const name = engineStepName(position, definition);
       if (definition.type === "delay") {
         await step.do(`${name}:sleep`, async () => store.stepSleeping(runId, position));
@@ -54,16 +57,16 @@ export class AutomationWorkflow extends WorkflowEntrypoint<Env, RunParams> {
         continue;
       }
       try {
-        data.steps[definition.id] = await step.do(name, STEP_RETRIES, async () => {
+        await step.do(name, STEP_RETRIES, async () => {
           await store.attemptStarted(runId, position);
           try {
-            const context = { env: this.env, accountId: params.account_id, publicBaseUrl: params.public_base_url ?? null, waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p) };
-            const output = (await executeStep(context, definition, data)) as StepOutput;
+            const context = { env: this.env, accountId, publicBaseUrl: record.publicBaseUrl, waitUntil: (p: Promise<unknown>) => this.ctx.waitUntil(p), step: { runId, position } };
+            const output = await executeStep(context, definition, data);
             await store.stepSucceeded(runId, position, output);
-            return output;
+            data.steps[definition.id] = output;
           } catch (error) {
             await store.attemptFailed(runId, position, errorText(error));
-            throw error;
+            throw engineFacing(error);
           }
         });
       } catch (error) {

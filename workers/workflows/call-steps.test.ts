@@ -1,13 +1,15 @@
+import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api } from "../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant } from "../../test/workers/telephony-fixtures.ts";
-import { baseCampaign, simCalls } from "../campaigns/campaign-fixtures.ts";
+import { baseCampaign, simCalls, simControl } from "../campaigns/campaign-fixtures.ts";
 import { createWorkflow } from "./testing/workflow-fixtures.ts";
 
 /** Outside the US: no calling-hours gate, so the test does not depend on the hour it runs at. */
 const UK = "+442071838750";
 const UK_UNCONSENTED = "+442071838751";
+const UK_LOST_ANSWER = "+442071838752";
 
 async function runToEnd(key: string, workflowId: string, input: Record<string, unknown>) {
   const runId = (await api(key).post(`/v1/workflows/${workflowId}/runs`, { input })).json.id as string;
@@ -49,6 +51,28 @@ describe("workflow steps that reach callees", () => {
 
     const malformed = await runToEnd(t.key, workflowId, { phone: "not a number" });
     expect(malformed).toMatchObject({ status: "failed", error: expect.stringContaining("the rendered `to` is not an E.164 number") });
+  });
+
+  it("outbound_call whose Twilio answer was lost after the call was placed finds that call on retry: one call at the simulator", { timeout: 60_000 }, async () => {
+    const t = await telephonyTenant();
+    await registerWithTwilio(t);
+    expect((await api(t.key).post("/v1/consent", { phone: UK_LOST_ANSWER, consent_type: "outbound_calls", source: "web_form:test" })).status).toBe(201);
+    const workflowId = await createWorkflow(t.key, { trigger: { type: "manual" }, steps: [{ id: "call", type: "outbound_call", agent_id: t.agentId, from: t.number, to: "{{ event.phone }}" }] });
+    await using introspector = await introspectWorkflow(env.AUTOMATION_WORKFLOW);
+    await introspector.modifyAll(async (m) => m.disableRetryDelays());
+    // Twilio creates the call, then its edge answers 503: the attempt cannot tell whether a call exists.
+    await simControl("rest-faults", { accountSid: t.accountSid, status: 503, when: "after", count: 1 });
+
+    const run = await runToEnd(t.key, workflowId, { phone: UK_LOST_ANSWER });
+    expect(run.steps[0]).toMatchObject({ status: "succeeded", attempts: 2, output: { call_id: expect.stringMatching(/^CAL-/), status: "placed" } });
+    const placed = (await simCalls(t)).filter((c) => c.to === UK_LOST_ANSWER);
+    expect(placed).toHaveLength(1);
+    // The step's call is the one Twilio created: its record carries that call's sid, and it was audited once.
+    const callId = run.steps[0].output.call_id;
+    const row = await env.DB.prepare("SELECT twilio_call_sid FROM calls WHERE id = ?").bind(callId).first<{ twilio_call_sid: string }>();
+    expect(row).toEqual({ twilio_call_sid: placed[0]!.callSid });
+    const audits = await env.DB.prepare("SELECT count(*) AS n FROM audit_log WHERE account_id = ? AND action = 'call.placed' AND resource = ?").bind(t.accountId, callId).first<{ n: number }>();
+    expect(audits).toEqual({ n: 1 });
   });
 
   it("add_to_campaign is refused cleanly once the campaign is cancelled, at run time and at save", { timeout: 60_000 }, async () => {

@@ -4,7 +4,7 @@ import { dialOutbound } from "../../shared/calls/outbound-dial.ts";
 import { campaignObject } from "../../shared/campaigns/campaign-rpc.ts";
 import { CampaignContact } from "../../shared/campaigns/campaign-schemas.ts";
 import { zE164 } from "../../shared/phone/e164.ts";
-import { TwilioApiError } from "../../shared/twilio/twilio-client.ts";
+import { settleRecordedDial, stepDialIntents, type StepKey } from "./step-dial-intents.ts";
 import { renderTemplate, renderValue } from "./template-language.ts";
 import type { AddToCampaignStep, OutboundCallStep } from "./workflow-schemas.ts";
 
@@ -15,6 +15,8 @@ export interface CallStepContext {
   /** Where Twilio reaches the platform: PUBLIC_BASE_URL, else the URL the workflow was saved through. */
   publicBaseUrl: string | null;
   waitUntil: (p: Promise<unknown>) => void;
+  /** The run's step being executed: a dial is recorded under it before Twilio is asked. */
+  step: StepKey;
 }
 
 /** Rendered variables as the strings a prompt (or a contact) holds. */
@@ -29,14 +31,20 @@ const renderedText = (template: string, data: unknown): string => {
 /**
  * Places the call through the shared outbound dial, so a workflow's call passes every check `POST /v1/calls` does.
  * Errors name reasons, never the number (a run's error is listed with it). A full account (concurrency) and an
- * unreachable Twilio are retried by the engine; any other refusal fails the step at once.
+ * unreachable Twilio are retried by the engine; any other refusal fails the step at once. The dial is recorded
+ * under the step before Twilio is asked, so an attempt that follows one cut off after it finds that call instead
+ * of dialling again (./step-dial-intents.ts).
  */
 export async function placeOutboundCall(ctx: CallStepContext, step: OutboundCallStep, data: unknown): Promise<{ call_id: string; status: "placed" }> {
+  const intents = stepDialIntents(ctx.env.DB);
+  const recorded = await intents.find(ctx.step);
+  if (recorded) return { call_id: await settleRecordedDial({ ...ctx, consentType: step.consent_type }, ctx.step, recorded), status: "placed" };
   const to = zE164.safeParse(renderedText(step.to, data));
   if (!to.success) throw new NonRetryableError("the rendered `to` is not an E.164 number");
   const base = ctx.env.PUBLIC_BASE_URL || ctx.publicBaseUrl;
   if (!base) throw new NonRetryableError("no public URL for Twilio to reach the platform: set PUBLIC_BASE_URL, or save the workflow again");
-  const result = await dialOutbound(ctx.env, ctx.waitUntil, {
+  let intentCallId: string | null = null;
+  const dial = dialOutbound(ctx.env, ctx.waitUntil, {
     accountId: ctx.accountId,
     agentId: step.agent_id,
     to: to.data,
@@ -46,9 +54,20 @@ export async function placeOutboundCall(ctx: CallStepContext, step: OutboundCall
     machineDetection: step.machine_detection,
     publicBaseUrl: base.replace(/\/+$/, ""),
     requestId: null,
+    keepUnconfirmed: true,
+    beforeTwilio: async (callId) => {
+      await intents.record(ctx.step, callId, Date.now());
+      intentCallId = callId;
+    },
+  });
+  const result = await dial.catch(async (error: unknown) => {
+    // Failed before Twilio was asked (the dial gave the call back): the next attempt dials afresh.
+    if (intentCallId) await intents.drop(ctx.step);
+    throw error;
   });
   switch (result.kind) {
     case "placed":
+      await intents.placed(ctx.step, result.callSid);
       await recordPlacedCall(ctx.env, ctx.waitUntil, ctx.accountId, { id: result.callId, callSid: result.callSid }, { to: to.data, direction: "outbound", consent_type: step.consent_type, agent_version: result.agentVersion });
       return { call_id: result.callId, status: "placed" };
     case "refused":
@@ -57,8 +76,11 @@ export async function placeOutboundCall(ctx: CallStepContext, step: OutboundCall
     case "rejected":
       throw new NonRetryableError(`${result.field}: ${result.detail}`);
     case "provider_failed":
-      if (result.error instanceof TwilioApiError && result.error.status < 500) throw new NonRetryableError(`Twilio refused call ${result.callId}: ${result.reason}`);
-      throw new Error(`Twilio did not place call ${result.callId}: ${result.reason}`);
+      // Kept unconfirmed: the retry settles the recorded dial (found, or `dial_unconfirmed`), never dials again.
+      if (result.unconfirmed) throw new Error(`Twilio's answer for call ${result.callId} was lost (${result.reason}); the retry looks the call up at Twilio`);
+      // Otherwise Twilio refused it (4xx): no call exists, so a retry of the run may dial.
+      await intents.drop(ctx.step);
+      throw new NonRetryableError(`Twilio refused call ${result.callId}: ${result.reason}`);
   }
 }
 

@@ -6,7 +6,7 @@ import { afterCursor, PageQuery, pageOf, pageOrder, toPage } from "../api/pagina
 import { ApiError, notFound } from "../api/problem.ts";
 import { jsonBody, jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
 import { engineStepName } from "./engine-step-name.ts";
-import { cancelledStatements, retryingStatements } from "./run-store.ts";
+import { cancelledStatements, outputExcerpt, retryingStatements } from "./run-store.ts";
 import { runRecordStatements, startInstance } from "./run-starter.ts";
 import { WORKFLOW_ID_PATTERNS } from "./workflow-ids.ts";
 import { ownedWorkflow, WorkflowIdParam } from "./workflow-routes.ts";
@@ -29,7 +29,7 @@ const runView = (run: RunRow, steps: StepRow[]): z.infer<typeof WorkflowRun> => 
   trigger_event_id: run.triggerEventId,
   trigger_ref: run.triggerRef,
   error: run.error,
-  steps: steps.map((s) => ({ position: s.position, step_id: s.stepId, type: s.type, status: s.status, input: s.input, output: s.output ?? null, attempts: s.attempts, error: s.error, started_at: s.startedAt, finished_at: s.finishedAt })),
+  steps: steps.map((s) => ({ position: s.position, step_id: s.stepId, type: s.type, status: s.status, input: s.input, output: outputExcerpt(s.output), attempts: s.attempts, error: s.error, started_at: s.startedAt, finished_at: s.finishedAt })),
   created_at: run.createdAt,
   updated_at: run.updatedAt,
   finished_at: run.finishedAt,

@@ -12,7 +12,7 @@ export interface RunTrigger {
   event: Record<string, unknown>;
 }
 
-/** Ids worth listing with a run; the event's personal data stays in the engine's run state only. */
+/** Ids worth listing with a run (the event itself is kept apart, for the steps). */
 const triggerRef = (event: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(["call_id", "agent_id", "campaign_id"].filter((k) => typeof event[k] === "string").map((k) => [k, event[k] as string]));
 
@@ -25,7 +25,7 @@ export function runRecordStatements(env: Env, workflow: typeof workflows.$inferS
   return [
     db
       .insert(workflowRuns)
-      .values({ id: runId, accountId: workflow.accountId, workflowId: workflow.id, triggerEventId: trigger.eventId, triggerType: trigger.eventType, triggerRef: triggerRef(trigger.event), status: "queued", createdAt: now, updatedAt: now })
+      .values({ id: runId, accountId: workflow.accountId, workflowId: workflow.id, triggerEventId: trigger.eventId, triggerType: trigger.eventType, triggerRef: triggerRef(trigger.event), event: trigger.event, status: "queued", createdAt: now, updatedAt: now })
       .onConflictDoNothing(),
     // Inserted only with the run row above (a redelivered event's run keeps its steps).
     db
@@ -52,7 +52,8 @@ export async function startInstance(env: Env, workflow: typeof workflows.$inferS
   const run = await db.select().from(workflowRuns).where(and(eq(workflowRuns.workflowId, workflow.id), eq(workflowRuns.triggerEventId, trigger.eventId))).get();
   if (!run) throw new Error(`run of ${workflow.id} for ${trigger.eventId} was not recorded`);
   if (run.status !== "queued") return run.id;
-  const params: RunParams = { account_id: workflow.accountId, workflow_id: workflow.id, workflow_name: workflow.name, run_id: run.id, event_type: trigger.eventType, event: trigger.event, steps: workflow.steps as WorkflowStep[], public_base_url: workflow.publicBaseUrl };
+  // Ids only: the run reads its event and steps from D1 (automation-workflow.ts).
+  const params: RunParams = { account_id: workflow.accountId, workflow_id: workflow.id, run_id: run.id };
   try {
     await env.AUTOMATION_WORKFLOW.create({ id: run.id, params });
   } catch (error) {

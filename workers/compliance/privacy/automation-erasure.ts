@@ -1,16 +1,19 @@
 import { and, eq, inArray, like, or, sql } from "drizzle-orm";
 import { campaignObject } from "../../../shared/campaigns/campaign-rpc.ts";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Database } from "../../../shared/db/client.ts";
 import { campaigns } from "../../../shared/db/campaigns-schema.ts";
 import { workflowRuns, workflowRunSteps } from "../../../shared/db/workflows-schema.ts";
 import { idGroups } from "./person-calls.ts";
 
 /**
- * The account's workflow runs whose step records name the number (a step defined with it, an error quoting it),
- * and the statements that put its hash in their place. Step outputs keep ids, and run rows only the event's ids,
- * so what is left of a run is ids and statuses. The number is matched with and without its `+`.
+ * The account's workflow runs whose records name the number (an event carrying it, a step defined with it, an error
+ * quoting it), and the statements that put its hash in their place; a run started by one of the person's calls keeps
+ * only the event's ids (a call's event carries its analysis). The engine holds ids only (params, step results,
+ * errors: workers/workflows/automation-workflow.ts), so D1 is all there is to reach. The number is matched with
+ * and without its `+`.
  */
-export async function workflowRunScrub(db: Database, accountId: string, phone: string, phoneHash: string) {
+export async function workflowRunScrub(db: Database, accountId: string, phone: string, phoneHash: string, callIds: readonly string[]) {
   const forms = [phone, phone.slice(1)];
   const mentions = (column: typeof workflowRunSteps.input | typeof workflowRunSteps.output | typeof workflowRunSteps.error) => or(...forms.map((f) => like(column, `%${f}%`)))!;
   const scrubbed = (column: typeof workflowRunSteps.input | typeof workflowRunSteps.output | typeof workflowRunSteps.error) =>
@@ -19,13 +22,31 @@ export async function workflowRunScrub(db: Database, accountId: string, phone: s
     .selectDistinct({ id: workflowRunSteps.runId })
     .from(workflowRunSteps)
     .innerJoin(workflowRuns, eq(workflowRuns.id, workflowRunSteps.runId))
-    .where(and(eq(workflowRuns.accountId, accountId), or(mentions(workflowRunSteps.input), mentions(workflowRunSteps.output), mentions(workflowRunSteps.error), ...forms.map((f) => like(workflowRuns.error, `%${f}%`)))))
+    .where(
+      and(
+        eq(workflowRuns.accountId, accountId),
+        or(mentions(workflowRunSteps.input), mentions(workflowRunSteps.output), mentions(workflowRunSteps.error), ...forms.flatMap((f) => [like(workflowRuns.error, `%${f}%`), like(workflowRuns.event, `%${f}%`)])),
+      ),
+    )
     .all();
-  const ids = runs.map((r) => r.id);
-  const statements = idGroups(ids).flatMap((group) => [
+  const callRuns = (
+    await Promise.all(
+      idGroups([...callIds]).map((group) =>
+        db.select({ id: workflowRuns.id }).from(workflowRuns).where(and(eq(workflowRuns.accountId, accountId), inArray(sql`${workflowRuns.triggerRef} ->> 'call_id'`, group))).all(),
+      ),
+    )
+  ).flat();
+  const ids = [...new Set([...runs, ...callRuns].map((r) => r.id))];
+  const statements: BatchItem<"sqlite">[] = idGroups(ids).flatMap((group) => [
     db.update(workflowRunSteps).set({ input: scrubbed(workflowRunSteps.input), output: scrubbed(workflowRunSteps.output), error: scrubbed(workflowRunSteps.error) }).where(inArray(workflowRunSteps.runId, group)),
-    db.update(workflowRuns).set({ error: sql`replace(replace(${workflowRuns.error}, ${phone}, ${phoneHash}), ${forms[1]}, ${phoneHash})` }).where(and(eq(workflowRuns.accountId, accountId), inArray(workflowRuns.id, group))),
+    db
+      .update(workflowRuns)
+      .set({ error: sql`replace(replace(${workflowRuns.error}, ${phone}, ${phoneHash}), ${forms[1]}, ${phoneHash})`, event: sql`replace(replace(${workflowRuns.event}, ${phone}, ${phoneHash}), ${forms[1]}, ${phoneHash})` })
+      .where(and(eq(workflowRuns.accountId, accountId), inArray(workflowRuns.id, group))),
   ]);
+  for (const group of idGroups(callRuns.map((r) => r.id))) {
+    statements.push(db.update(workflowRuns).set({ event: sql`${workflowRuns.triggerRef}` }).where(and(eq(workflowRuns.accountId, accountId), inArray(workflowRuns.id, group))));
+  }
   return { runs: ids.length, statements };
 }
 

@@ -1,10 +1,11 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import { callObjectDump, deliveredCallFrom, tracesOf, twilioRecording, uniquePhone } from "../../../test/workers/person-fixtures.ts";
 import { baseCampaign, campaignStub } from "../../campaigns/campaign-fixtures.ts";
+import { createWorkflow } from "../../workflows/testing/workflow-fixtures.ts";
 
 describe("POST /v1/privacy/erasures", () => {
   it("leaves no trace of the number outside its tombstone in any D1 table, Postgres table, KV entry or call object", { timeout: 60_000 }, async () => {
@@ -112,5 +113,47 @@ describe("POST /v1/privacy/erasures", () => {
         expect(JSON.stringify(state.storage.sql.exec("SELECT * FROM contacts").toArray())).not.toContain(phone.slice(1));
       });
     }
+  });
+
+  it("finds the number nowhere in what the Workflows engine holds for a run (params, step results, errors), and scrubs the run's D1 records", { timeout: 60_000 }, async () => {
+    const t = await telephonyTenant();
+    const owner = api(t.key);
+    const phone = uniquePhone();
+    // The event carries the number; a step sends it out, a condition reads it, and a text step fails quoting it.
+    const workflowId = await createWorkflow(t.key, {
+      trigger: { type: "manual" },
+      steps: [
+        { id: "post", type: "http", url: `${env.TOOL_SERVER_URL}/echo?tag={{ run.id }}`, body: { phone: "{{ event.phone }}" } },
+        { id: "check", type: "condition", field: "event.phone", op: "exists" },
+        { id: "text", type: "sms", to: "tel:{{ event.phone }}", body: "Hello" },
+      ],
+    });
+    const runId = (await owner.post(`/v1/workflows/${workflowId}/runs`, { input: { phone, name: "Ada" } })).json.id as string;
+    let run: any;
+    await vi.waitFor(
+      async () => {
+        run = (await owner.get(`/v1/workflows/${workflowId}/runs/${runId}`)).json;
+        expect(run.status).toBe("failed");
+      },
+      { timeout: 30_000, interval: 20 },
+    );
+    expect(run.steps.map((s: any) => s.status)).toEqual(["succeeded", "succeeded", "failed"]);
+    expect(run.error).toContain(phone);
+
+    // Every event of the instance's history: its params, each step's start, result and attempts, its error.
+    const history: unknown[] = [];
+    using subscription = await (await env.AUTOMATION_WORKFLOW.get(runId)).subscribe();
+    for (let next = await subscription.next(); !next.done; next = await subscription.next()) history.push(next.value);
+    expect(history).toContainEqual(expect.objectContaining({ type: "workflow_started", params: { account_id: t.accountId, workflow_id: workflowId, run_id: runId } }));
+    expect(history).toContainEqual(expect.objectContaining({ type: "workflow_errored" }));
+    expect(history.filter((e: any) => e.type === "step_completed").map((e: any) => e.stepName)).toEqual(["start-1", "0:post-1", "1:check-1", "2:text:failed-1"]);
+    for (const form of [phone, phone.slice(1), "Ada"]) expect(JSON.stringify(history)).not.toContain(form);
+
+    const res = await owner.post("/v1/privacy/erasures", { phone });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.removed).toMatchObject({ workflow_runs: 1 });
+    expect(await tracesOf(phone.slice(1))).toEqual([]);
+    const after = (await owner.get(`/v1/workflows/${workflowId}/runs/${runId}`)).json;
+    expect(after.error).toContain(res.json.phone_hash);
   });
 });

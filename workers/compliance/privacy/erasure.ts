@@ -87,7 +87,7 @@ export async function erasePerson(
     db.select({ count: sql<number>`count(*)` }).from(deadLetters).where(and(like(deadLetters.body, mentions), like(deadLetters.body, `%${accountId}%`))),
   ]);
 
-  const runs = await workflowRunScrub(db, accountId, phone, phoneHash);
+  const runs = await workflowRunScrub(db, accountId, phone, phoneHash, callIds);
   const callStatements: BatchItem<"sqlite">[] = [];
   for (const ids of idGroups(callIds)) {
     callStatements.push(callsDb.delete(callTurns).where(and(eq(callTurns.accountId, accountId), inArray(callTurns.callId, ids))));
