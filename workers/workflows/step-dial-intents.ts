@@ -1,7 +1,7 @@
 import { NonRetryableError } from "cloudflare:workflows";
 import { and, eq, ne } from "drizzle-orm";
 import { recordPlacedCall } from "../../shared/calls/call-records.ts";
-import { callSession } from "../../shared/calls/call-session-stub.ts";
+import { callRecordsDbOf, callSession } from "../../shared/residency/residency.ts";
 import { database } from "../../shared/db/client.ts";
 import { calls } from "../../shared/db/schema.ts";
 import { workflowDialIntents } from "../../shared/db/workflows-schema.ts";
@@ -53,7 +53,8 @@ interface SettleContext {
  */
 export async function settleRecordedDial(ctx: SettleContext, key: StepKey, intent: Intent): Promise<string> {
   if (intent.callSid) return intent.callId;
-  const db = database(ctx.env.DB);
+  // The call's row lives in its region's call records (the call id says which).
+  const db = database(callRecordsDbOf(ctx.env, intent.callId));
   const call = await db.select({ to: calls.toNumber, from: calls.fromNumber, sid: calls.twilioCallSid }).from(calls).where(and(eq(calls.id, intent.callId), eq(calls.accountId, ctx.accountId))).get();
   // The row has the sid once Twilio's webhooks for the call arrived.
   const sid = call ? (call.sid ?? (await listedCall(ctx, intent, call.to, call.from))) : null;
@@ -79,7 +80,7 @@ async function listedCall(ctx: SettleContext, intent: Intent, to: string, from: 
   const listed = await twilioClient(ctx.env, creds).listCallsTo(to, new Date(since));
   for (const c of listed) {
     if (c.from !== from || Date.parse(c.date_created ?? "") < since) continue;
-    const held = await database(ctx.env.DB).select({ id: calls.id }).from(calls).where(and(eq(calls.twilioCallSid, c.sid), ne(calls.id, intent.callId))).get();
+    const held = await database(callRecordsDbOf(ctx.env, intent.callId)).select({ id: calls.id }).from(calls).where(and(eq(calls.twilioCallSid, c.sid), ne(calls.id, intent.callId))).get();
     if (!held) return c.sid;
   }
   return null;
