@@ -92,9 +92,10 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
   };
   const root = opts.root ?? ROOT;
   const persist = opts.persistDir ?? mkdtempSync(join(tmpdir(), "voice-platform-"));
-  // The same SQL files a deploy applies, into this run's local D1 databases (DB_EU: EU accounts' call records), side
-  // by side: each is a wrangler process of its own.
-  await Promise.all(["DB", "DB_EU"].map((binding) => applyD1Migrations(root, persist, binding)));
+  // The same SQL files a deploy applies, into this run's local D1 databases (DB_EU: EU accounts' call records), one
+  // after the other: each is a wrangler process with its own workerd on the same persist directory, and two at once
+  // can find its SQLite files locked (SQLITE_BUSY, the runtime fails to start).
+  for (const binding of ["DB", "DB_EU"]) await applyD1Migrations(root, persist, binding);
   const logs: string[] = [];
   // wrangler's dev server (real workerd). Unlike its test harness, it lets the Worker's outbound WebSockets
   // (Deepgram) reach the simulators directly. Its public URL is a dev-only proxy (a second workerd whose single
