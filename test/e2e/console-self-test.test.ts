@@ -6,7 +6,8 @@ import { DESKTOP, expectAccessible, inviteAndAccept, launchBrowser, screenshot }
 
 /**
  * "Call me" in a real browser: a developer proves their own number with the texted code, presses "Call me" on the
- * agent's page, and the simulated Twilio places the agent's call to that number.
+ * agent's page, the simulated Twilio places the agent's call to that number, and the developer watches the call's
+ * transcript live from the page's link.
  */
 const world = worldPerFile();
 let browser: Browser;
@@ -30,7 +31,7 @@ function textedCode(to: string): string | undefined {
 }
 
 describe("Call me", () => {
-  it("a user verifies their own number, presses Call me, and the agent calls that number", async () => {
+  it("a user verifies their own number, presses Call me, the agent calls that number, and its live transcript appears", async () => {
     const context = await browser.newContext({ viewport: DESKTOP, locale: "en-GB", timezoneId: "UTC" });
     const page = await context.newPage();
     await inviteAndAccept(world, tenant.apiKey, page, { email: `tester-${crypto.randomUUID()}@acme.example`, role: "developer" });
@@ -53,6 +54,10 @@ describe("Call me", () => {
     const call = await tenant.api.get(`/v1/calls/${callId}`);
     expect(call).toMatchObject({ to: OWN, twilio_call_sid: dialled()!.callSid });
     await screenshot(page, "agent-call-me");
+
+    // The call placed from the console, watched live from its link: the agent's greeting streams in.
+    await shown.getByRole("link", { name: callId }).click();
+    await page.getByTestId("live-transcript").getByText("thanks for calling Acme Dental").waitFor({ timeout: 30_000 });
 
     await world.platform.sims.twilio.hangUp(dialled()!.callSid);
     await world.platform.sims.twilio.waitForCallEnd(dialled()!.callSid);
