@@ -1,37 +1,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DeepgramTextToSpeech } from "./deepgram-tts.ts";
-import type { ProviderError, TextToSpeechListener } from "./provider-types.ts";
 import { DEEPGRAM, speech } from "./testing/deepgram-sim.ts";
+import { TtsRecorder } from "./testing/tts-recorder.ts";
 
 /**
  * A project's speak sockets are all in use (Deepgram: 40 or 80 per project): the call speaks through REST
  * `/v1/speak` instead of failing. The refusal is Deepgram's own answer to the upgrade (429 with its JSON error), put
  * in front of the simulator by the fetcher the client takes; everything else reaches the simulator.
  */
-class Recorder implements TextToSpeechListener {
-  readonly events: ({ kind: "audio"; id: number; bytes: number } | { kind: "done"; id: number })[] = [];
-  readonly failures: ProviderError[] = [];
-  onAudio: ((id: number) => void) | undefined;
-  audio(id: number, mulaw: Uint8Array): void {
-    this.events.push({ kind: "audio", id, bytes: mulaw.length });
-    this.onAudio?.(id);
-  }
-  done(id: number): void {
-    this.events.push({ kind: "done", id });
-  }
-  failed(error: ProviderError): void {
-    this.failures.push(error);
-  }
-  get doneIds(): number[] {
-    return this.events.filter((e) => e.kind === "done").map((e) => e.id);
-  }
-  bytes(id: number): number {
-    return this.events.reduce((n, e) => n + (e.kind === "audio" && e.id === id ? e.bytes : 0), 0);
-  }
-  get shape(): string[] {
-    return this.events.map((e) => `${e.kind}:${e.id}`).filter((s, i, all) => s !== all[i - 1]);
-  }
-}
 
 /** Refuses speak upgrades while `full` is true, as Deepgram does when the project's sockets are all taken. */
 class BusyProject {
@@ -53,7 +29,7 @@ class BusyProject {
 
 const open: DeepgramTextToSpeech[] = [];
 function client(project: BusyProject, restModeMs?: number) {
-  const listener = new Recorder();
+  const listener = new TtsRecorder();
   const tts = new DeepgramTextToSpeech({ baseUrl: DEEPGRAM.baseUrl(), apiKey: DEEPGRAM.apiKey(), config: { voice: "aura-2-thalia-en" }, listener, fetcher: project.fetcher, ...(restModeMs === undefined ? {} : { restModeMs }) });
   open.push(tts);
   return { tts, listener };

@@ -1,41 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { DeepgramTextToSpeech } from "./deepgram-tts.ts";
-import { ProviderError, type TextToSpeechListener } from "./provider-types.ts";
+import { ProviderError } from "./provider-types.ts";
 import { splitSpeakText } from "./speak-text.ts";
 import { DEEPGRAM, dropNextSocket, speech } from "./testing/deepgram-sim.ts";
+import { TtsRecorder } from "./testing/tts-recorder.ts";
 import { FakeDeepgram, SocketProxy } from "./testing/socket-proxy.ts";
-
-type Event = { kind: "audio"; id: number; bytes: Uint8Array } | { kind: "done"; id: number };
-
-class Recorder implements TextToSpeechListener {
-  readonly events: Event[] = [];
-  readonly failures: ProviderError[] = [];
-  onAudio: ((id: number) => void) | undefined;
-  audio(id: number, mulaw: Uint8Array): void {
-    this.events.push({ kind: "audio", id, bytes: mulaw });
-    this.onAudio?.(id);
-  }
-  done(id: number): void {
-    this.events.push({ kind: "done", id });
-  }
-  failed(error: ProviderError): void {
-    this.failures.push(error);
-  }
-  get doneIds(): number[] {
-    return this.events.filter((e) => e.kind === "done").map((e) => e.id);
-  }
-  bytes(id: number): number {
-    return this.events.reduce((n, e) => n + (e.kind === "audio" && e.id === id ? e.bytes.length : 0), 0);
-  }
-  /** Event kinds with consecutive repeats collapsed: `audio:1, done:1, audio:2, done:2`. */
-  get shape(): string[] {
-    return this.events.map((e) => `${e.kind}:${e.id}`).filter((s, i, all) => s !== all[i - 1]);
-  }
-}
 
 const open: DeepgramTextToSpeech[] = [];
 function client(opts: { fetcher?: typeof fetch; voice?: string } = {}) {
-  const listener = new Recorder();
+  const listener = new TtsRecorder();
   const tts = new DeepgramTextToSpeech({ baseUrl: DEEPGRAM.baseUrl(), apiKey: DEEPGRAM.apiKey(), config: { voice: opts.voice ?? "aura-2-thalia-en" }, listener, ...(opts.fetcher ? { fetcher: opts.fetcher } : {}) });
   open.push(tts);
   return { tts, listener };

@@ -1,5 +1,6 @@
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { accounts, users } from "./schema.ts";
+import { textedCodeColumns } from "./verified-numbers-schema.ts";
 
 /**
  * A user's own phone number, proved by a 6-digit code texted to it and typed back: the one number a `self_test`
@@ -16,12 +17,5 @@ export const userPhones = sqliteTable("user_phones", {
     .notNull()
     .references(() => accounts.id),
   phone: text("phone").notNull(),
-  status: text("status", { enum: ["pending", "verified"] }).notNull(),
-  /** `<key id>:<HMAC-SHA256 hex>` of the pending code; null once verified. */
-  codeHash: text("code_hash"),
-  codeExpiresAt: text("code_expires_at"),
-  /** Wrong codes typed against the pending code; a new code starts again from 0. */
-  attempts: integer("attempts").notNull().default(0),
-  createdAt: text("created_at").notNull(),
-  verifiedAt: text("verified_at"),
+  ...textedCodeColumns(),
 });

@@ -1,6 +1,18 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { accounts } from "./schema.ts";
 
+/** A number proved by a texted code: the state of its pending code, shared by `verified_numbers` and `user_phones`. */
+export const textedCodeColumns = () => ({
+  status: text("status", { enum: ["pending", "verified"] }).notNull(),
+  /** `<key id>:<HMAC-SHA256 hex>` of the pending code; null once verified. */
+  codeHash: text("code_hash"),
+  codeExpiresAt: text("code_expires_at"),
+  /** Wrong codes typed against the pending code; a new code starts again from 0. */
+  attempts: integer("attempts").notNull().default(0),
+  createdAt: text("created_at").notNull(),
+  verifiedAt: text("verified_at"),
+});
+
 /**
  * Callee numbers an account on trial has proved it reaches: a 6-digit code texted to the number and typed back
  * (workers/compliance/trial/). A trial account calls out only to `verified` numbers (shared/compliance/trial-gates.ts).
@@ -11,14 +23,7 @@ export const verifiedNumbers = sqliteTable(
   {
     accountId: text("account_id").notNull().references(() => accounts.id),
     phone: text("phone").notNull(),
-    status: text("status", { enum: ["pending", "verified"] }).notNull(),
-    /** `<key id>:<HMAC-SHA256 hex>` of the pending code; null once verified. */
-    codeHash: text("code_hash"),
-    codeExpiresAt: text("code_expires_at"),
-    /** Wrong codes typed against the pending code; a new code starts again from 0. */
-    attempts: integer("attempts").notNull().default(0),
-    createdAt: text("created_at").notNull(),
-    verifiedAt: text("verified_at"),
+    ...textedCodeColumns(),
   },
   (t) => [primaryKey({ columns: [t.accountId, t.phone] })],
 );
