@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DeepgramTextToSpeech } from "./deepgram-tts.ts";
-import { DEEPGRAM, speech } from "./testing/deepgram-sim.ts";
+import { closedAfterEach, DEEPGRAM, speech } from "./testing/deepgram-sim.ts";
 import { TtsRecorder } from "./testing/tts-recorder.ts";
 
 /**
@@ -27,17 +27,13 @@ class BusyProject {
   };
 }
 
-const open: DeepgramTextToSpeech[] = [];
+const open = closedAfterEach<DeepgramTextToSpeech>();
 function client(project: BusyProject, restModeMs?: number) {
   const listener = new TtsRecorder();
   const tts = new DeepgramTextToSpeech({ baseUrl: DEEPGRAM.baseUrl(), apiKey: DEEPGRAM.apiKey(), config: { voice: "aura-2-thalia-en" }, listener, fetcher: project.fetcher, ...(restModeMs === undefined ? {} : { restModeMs }) });
   open.push(tts);
   return { tts, listener };
 }
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((t) => t.close()));
-});
-
 const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 8000, interval: 10 });
 
 const FIRST = "Sure, I can help with that.";
