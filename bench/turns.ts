@@ -144,28 +144,32 @@ export function analyzeCall(tap: WireTap, call: PlacedCall, bedrockLog: RequestR
     sample.overheadMs = sample.turnGapMs - sample.providerMs;
     turns.push(sample);
   }
-  return { turns, playback: playbackOf(tw.agentMedia, replyStarts), missing };
+  return { turns, playback: playbackOf(tw.agentMedia, replyStarts, tw.agentMediaMs), missing };
 }
 
-/** Frame pacing at Twilio, reply by reply (a reply runs from its first frame to the next reply's first frame). */
-export function playbackOf(arrivals: readonly number[], replyStarts: number[]): PlaybackSample {
+/**
+ * Frame pacing at Twilio, reply by reply (a reply runs from its first frame to the next reply's first frame). Each
+ * message is due when the audio before it in the reply has played (`durationsMs`, 20 ms each when not given): a
+ * message later than that by more than 20 / 40 ms is late, and the schedule restarts from it.
+ */
+export function playbackOf(arrivals: readonly number[], replyStarts: number[], durationsMs: readonly number[] = []): PlaybackSample {
   const starts = [...new Set(replyStarts)].sort((a, b) => a - b);
   const out: PlaybackSample = { maxGapMs: 0, frames: arrivals.length, late20: 0, late40: 0, maxLatenessMs: 0 };
   for (let r = 0; r < starts.length; r++) {
     const from = lowerBound(arrivals, starts[r]!);
     const to = r + 1 < starts.length ? lowerBound(arrivals, starts[r + 1]!) : arrivals.length;
-    let anchor = arrivals[from]!;
-    let n = 0;
-    for (let i = from; i < to; i++, n++) {
+    let due = arrivals[from]!;
+    for (let i = from; i < to; i++) {
       const t = arrivals[i]!;
       if (i > from) out.maxGapMs = Math.max(out.maxGapMs, t - arrivals[i - 1]!);
-      const lateness = t - (anchor + 20 * n);
+      const lateness = t - due;
       out.maxLatenessMs = Math.max(out.maxLatenessMs, lateness);
       if (lateness > 20) {
         out.late20++;
         if (lateness > 40) out.late40++;
-        anchor = t - 20 * n;
+        due = t;
       }
+      due += durationsMs[i] ?? 20;
     }
   }
   return out;

@@ -25,6 +25,8 @@ export interface TwilioTap {
   mediaSent: number[];
   /** Arrival times of the agent's media messages. */
   agentMedia: number[];
+  /** Audio each of those messages carries (ms of μ-law 8 kHz): 20 per message by default, 80 with 80 ms messages. */
+  agentMediaMs: number[];
 }
 
 export interface ListenFinal {
@@ -105,7 +107,7 @@ export class WireTap {
         if (data.startsWith('{"event":"media"')) twilioOf.get(this)?.mediaSent.push(now);
         else if (data.startsWith('{"event":"start"')) {
           const msg = JSON.parse(data);
-          const t: TwilioTap = { callSid: msg.start.callSid, startSentAt: now, mediaSent: [], agentMedia: [] };
+          const t: TwilioTap = { callSid: msg.start.callSid, startSentAt: now, mediaSent: [], agentMedia: [], agentMediaMs: [] };
           twilioOf.set(this, t);
           tap.twilio.set(t.callSid, t);
         }
@@ -131,7 +133,10 @@ export class WireTap {
         } else {
           const t = twilioOf.get(this);
           // `{"event":"media"` vs `{"event":"mark"`: bytes 10-11 are "me" / "ma".
-          if (t && !isBinary && data[10] === 0x6d && data[11] === 0x65) t.agentMedia.push(now);
+          if (t && !isBinary && data[10] === 0x6d && data[11] === 0x65) {
+            t.agentMedia.push(now);
+            t.agentMediaMs.push(payloadMs(data));
+          }
         }
       }
       return origEmit.call(this, event, ...args);
@@ -236,4 +241,15 @@ export function lowerBound(sorted: readonly number[], v: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Milliseconds of μ-law 8 kHz audio in a Twilio media message: its base64 payload's bytes / 8. */
+function payloadMs(data: Buffer): number {
+  const start = data.indexOf('"payload":"');
+  if (start < 0) return 20;
+  const from = start + 11;
+  const end = data.indexOf(34, from); // the closing quote
+  const b64 = end - from;
+  const padding = (data[end - 1] === 0x3d ? 1 : 0) + (data[end - 2] === 0x3d ? 1 : 0);
+  return ((b64 / 4) * 3 - padding) / 8;
 }

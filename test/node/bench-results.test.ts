@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { headlineFigures } from "../../bench/compare.ts";
 import { targets, type BenchResults } from "../../bench/report.ts";
 import { readResults, writeResults } from "../../bench/results-files.ts";
+import { playbackOf } from "../../bench/turns.ts";
 
 // The bench's results files and its side-by-side report, on made-up runs (the bench itself is too slow for npm test).
 const summary = (p50: number) => ({ reps: 1, n: 4, p50, p90: p50, p95: p50, p99: p50 * 2, min: p50, max: p50 });
@@ -75,6 +76,15 @@ const tempDir = () => {
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe("bench results", () => {
+  it("paces agent media by the audio each message carries: 80 ms messages 80 ms apart are on time, one 50 ms behind is late", () => {
+    const every80 = [0, 80, 160, 240, 320];
+    expect(playbackOf(every80, [0], [80, 80, 80, 80, 80])).toMatchObject({ late20: 0, late40: 0, maxLatenessMs: 0, frames: 5 });
+    // Read as 20 ms messages, the same stream looks late from the second message on.
+    expect(playbackOf(every80, [0])).toMatchObject({ late20: 4, late40: 4 });
+    // The fourth message is 50 ms behind its audio's schedule; the schedule then restarts from it.
+    expect(playbackOf([0, 80, 160, 290, 370], [0], [80, 80, 80, 80, 80])).toMatchObject({ late20: 1, late40: 1, maxLatenessMs: 50 });
+  });
+
   it("sets the CPU per call-minute and Flux targets, and reports speculation wasted and cache tokens per lever", () => {
     const r = run("aaa", { cpu: 160, fluxV2v: 850 });
     const byName = Object.fromEntries(r.targets.map((t) => [t.name, t]));
