@@ -114,7 +114,7 @@ const callbackRoute = createRoute({
   responses: withResponseHeaders({
     200: jsonResponse(IntegrationConnection, "Connected (`Accept: application/json`)."),
     302: {
-      description: "Connected: back to the flow's `return_to` with `?connected={name}`. Refused, for a browser (`Accept` with `text/html`): back there with `?connect_error=` and the refusal's detail, the same as the problem's below.",
+      description: "Connected: back to the flow's `return_to` with `?connected={name}`. Refused, for a browser (`Accept` with `text/html`): back there with `?connect_error=` and the refusal's detail, the same as the problem's below, except a browser that did not start the flow, which gets the 403.",
       headers: { Location: { description: "The same-origin page.", schema: { type: "string" } } },
     },
     403: problem("`forbidden`: this browser did not start the flow (the `__Secure-oauth_flow` cookie is missing or belongs to another flow); nothing is connected and the state is used up."),
@@ -147,8 +147,9 @@ oauthCallbackApp.openapi(callbackRoute, async (c) => {
     return c.redirect(backTo(c, flow, { connected: connected.name }), 302);
   } catch (error) {
     // A browser's navigation (it asks for HTML) goes back to the page it came from, which shows the refusal; an
-    // API client keeps the problem+json.
-    if (!(error instanceof ApiError) || !c.req.header("accept")?.includes("text/html")) throw error;
+    // API client keeps the problem+json. A browser that did not start the flow (forbidden) is not sent to that
+    // flow's page: it is not where it came from, and a login-CSRF victim should see the refusal itself.
+    if (!(error instanceof ApiError) || error.problem === "forbidden" || !c.req.header("accept")?.includes("text/html")) throw error;
     return c.redirect(backTo(c, flow, { connect_error: error.message }), 302);
   }
 });
