@@ -20,11 +20,16 @@ afterAll(async () => {
 });
 
 /** The local D1 database file (miniflare keeps one SQLite file per database under v3/d1). */
+/** The Worker's main D1 (`DB`): of the local databases (`DB`, and `DB_EU` for EU call records), the one holding named accounts. */
 function d1(): DatabaseSync {
   const dir = join(persistDir, "v3", "d1", "miniflare-D1DatabaseObject");
-  const file = readdirSync(dir).find((f) => f.endsWith(".sqlite"));
-  if (!file) throw new Error(`no D1 database under ${dir}`);
-  return new DatabaseSync(join(dir, file), { readOnly: true });
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".sqlite"))) {
+    const db = new DatabaseSync(join(dir, file), { readOnly: true });
+    // DB_EU keeps id-only account rows (empty name) for its records' foreign key.
+    if (db.prepare("SELECT 1 FROM accounts WHERE name != '' LIMIT 1").get()) return db;
+    db.close();
+  }
+  throw new Error(`no D1 database with accounts under ${dir}`);
 }
 
 async function poll<T>(read: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
