@@ -43,7 +43,7 @@ export class CallSettler {
 
   async #reconcile(twilio: TwilioClient, a: AttemptRow, now: number): Promise<void> {
     const contact = this.contacts.get(a.contact_seq);
-    const found = await twilio.listCallsTo(contact.phone, new Date(a.intent_at - CLOCK_SKEW_MS));
+    const found = await twilio.listCallsTo(contact.phone);
     const match = found.find((c) => c.from === a.from_number && !this.contacts.sidKnown(c.sid) && Date.parse(c.date_created ?? "") >= a.intent_at - CLOCK_SKEW_MS);
     if (this.contacts.attempt(a.call_id)?.status !== "intent") return;
     if (match) {

@@ -104,12 +104,11 @@ export class TwilioClient {
     return this.#request("GET", `/Calls/${callSid}.json`, "idempotent");
   }
 
-  /**
-   * Calls to `to` that started on or after `startedOnOrAfter`'s UTC date (Twilio's `StartTime>=YYYY-MM-DD` filter,
-   * sent as the `StartTime>` parameter like Twilio's helper libraries do), newest first, first page only.
-   */
-  async listCallsTo(to: string, startedOnOrAfter: Date, pageSize = 50): Promise<TwilioCall[]> {
-    const params = new URLSearchParams({ To: to, "StartTime>": startedOnOrAfter.toISOString().slice(0, 10), PageSize: String(pageSize) });
+  /** Calls to `to`, newest first, first page only. */
+  async listCallsTo(to: string, pageSize = 50): Promise<TwilioCall[]> {
+    // No StartTime filter: a call just created is still queued, with no start time, and StartTime filters leave it
+    // out. The caller matches `date_created` itself; Twilio lists newest first.
+    const params = new URLSearchParams({ To: to, PageSize: String(pageSize) });
     const res = await this.#request<{ calls: TwilioCall[] }>("GET", `/Calls.json?${params}`, "idempotent");
     return res.calls;
   }

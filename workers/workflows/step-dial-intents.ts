@@ -77,7 +77,7 @@ async function listedCall(ctx: SettleContext, intent: Intent, to: string, from: 
   const creds = await twilioCredentialsForAccount(ctx.env, ctx.accountId);
   if (!creds) return null;
   // A failed lookup throws: the engine tries the step again, and a run that fails keeps the intent (no redial).
-  const listed = await twilioClient(ctx.env, creds).listCallsTo(to, new Date(since));
+  const listed = await twilioClient(ctx.env, creds).listCallsTo(to);
   for (const c of listed) {
     if (c.from !== from || Date.parse(c.date_created ?? "") < since) continue;
     const held = await database(callRecordsDbOf(ctx.env, intent.callId)).select({ id: calls.id }).from(calls).where(and(eq(calls.twilioCallSid, c.sid), ne(calls.id, intent.callId))).get();
