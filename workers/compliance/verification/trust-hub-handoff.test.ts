@@ -2,20 +2,10 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
-import { caseDetails, loadFixtureLists, operatorRequest } from "./verification-fixtures.ts";
+import { caseDetails, loadFixtureLists, operatorRequest, TRUST_HUB } from "./verification-fixtures.ts";
 import { trustHubBusinessOf } from "./trust-hub-handoff.ts";
-import type { VerificationDetails } from "./verification-schemas.ts";
 
 beforeAll(loadFixtureLists, 60_000);
-
-const TRUST_HUB: NonNullable<VerificationDetails["trust_hub"]> = {
-  business_type: "Limited Liability Corporation",
-  industry_code: "HEALTHCARE",
-  registration_identifier: "VAT",
-  regions_of_operation: ["EUROPE", "USA_AND_CANADA"],
-  representative_phone: "+447700900123",
-  representative_position: "Director",
-};
 
 /** A tenant whose Twilio account the simulator knows, with its case (carrying `trust_hub` or not) approved. */
 async function approvedTenant(details: ReturnType<typeof caseDetails>) {

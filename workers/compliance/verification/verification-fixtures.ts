@@ -60,3 +60,13 @@ export async function tenantInReview(overrides: Partial<VerificationDetails> = {
   if (submitted.json?.state !== "in_review") throw new Error(`submission failed: ${submitted.status} ${submitted.text}`);
   return t;
 }
+
+/** A case's Trust Hub part, as the handoff and journey tests declare it. */
+export const TRUST_HUB: NonNullable<VerificationDetails["trust_hub"]> = {
+  business_type: "Limited Liability Corporation",
+  industry_code: "HEALTHCARE",
+  registration_identifier: "VAT",
+  regions_of_operation: ["EUROPE", "USA_AND_CANADA"],
+  representative_phone: "+447700900123",
+  representative_position: "Director",
+};

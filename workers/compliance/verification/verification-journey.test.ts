@@ -4,21 +4,11 @@ import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import { deliver, eventAbout } from "../../billing/payments/testing/stripe-fixtures.ts";
 import { TRUST_HUB_CALLBACK_PATH } from "../trust-hub/trust-hub.ts";
-import type { VerificationDetails } from "./verification-schemas.ts";
-import { caseDetails, loadFixtureLists, operatorRequest } from "./verification-fixtures.ts";
+import { caseDetails, loadFixtureLists, operatorRequest, TRUST_HUB } from "./verification-fixtures.ts";
 
 beforeAll(loadFixtureLists, 60_000);
 
 const VERIFICATION_REQUIRED = "https://docs.ayb.dev/problems/verification-required";
-
-const TRUST_HUB: NonNullable<VerificationDetails["trust_hub"]> = {
-  business_type: "Limited Liability Corporation",
-  industry_code: "HEALTHCARE",
-  registration_identifier: "VAT",
-  regions_of_operation: ["EUROPE", "USA_AND_CANADA"],
-  representative_phone: "+447700900123",
-  representative_position: "Director",
-};
 
 const postJson = (url: string, body: unknown) => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
