@@ -30,7 +30,7 @@ async function runRecordThenEntry(record: { run(): Promise<unknown> }, entry: { 
  * The account's row in an EU records database, for the calls' foreign key: only its id and region (the account's
  * data stays in DB; README, Compliance: where data lives). Written with each new call, a no-op once there.
  */
-const accountAnchor = (db: Database, accountId: string) => db.insert(accounts).values({ id: accountId, name: "", region: "eu", createdAt: nowIso() }).onConflictDoNothing();
+export const accountAnchor = (db: Database, accountId: string) => db.insert(accounts).values({ id: accountId, name: "", region: "eu", createdAt: nowIso() }).onConflictDoNothing();
 
 export async function insertCall(env: Env, call: NewCall): Promise<CallRow> {
   const now = nowIso();

@@ -17,6 +17,7 @@ export interface Address {
   postalCode: string;
   isoCountry: string;
   dateCreated: Date;
+  dateUpdated: Date;
 }
 
 const REQUIRED = ["CustomerName", "Street", "City", "Region", "PostalCode", "IsoCountry"] as const;
@@ -36,7 +37,7 @@ export const addressJson = (a: Address) => ({
   validated: false,
   verified: false,
   date_created: rfc2822(a.dateCreated),
-  date_updated: rfc2822(a.dateCreated),
+  date_updated: rfc2822(a.dateUpdated),
   uri: `/2010-04-01/Accounts/${a.accountSid}/Addresses/${a.sid}.json`,
 });
 
@@ -60,6 +61,7 @@ export function createAddress(state: TwilioState, accountSid: string, form: Form
     isoCountry,
     friendlyName: form.string("FriendlyName") ?? "",
     dateCreated: new Date(),
+    dateUpdated: new Date(),
   };
   state.addresses.set(address.sid, address);
   return { status: 201, body: addressJson(address) };
@@ -71,4 +73,42 @@ export function listAddresses(state: TwilioState, accountSid: string, query: For
     .filter((a) => a.accountSid === accountSid)
     .filter((a) => (filters.customerName === undefined || a.customerName.includes(filters.customerName)) && (filters.friendlyName === undefined || a.friendlyName === filters.friendlyName) && (filters.isoCountry === undefined || a.isoCountry === filters.isoCountry))
     .map(addressJson);
+}
+
+function addressOf(state: TwilioState, accountSid: string, sid: string): Address {
+  const address = state.addresses.get(sid);
+  if (!address || address.accountSid !== accountSid) throw new TwilioApiError(20404, `The requested resource /2010-04-01/Accounts/${accountSid}/Addresses/${sid}.json was not found`);
+  return address;
+}
+
+export const fetchAddress = (state: TwilioState, accountSid: string, sid: string) => ({ status: 200, body: addressJson(addressOf(state, accountSid, sid)) });
+
+/** The fields an update may change (Twilio's Address update); a required one may not be emptied. */
+const UPDATABLE = [
+  ["FriendlyName", "friendlyName", false],
+  ["CustomerName", "customerName", true],
+  ["Street", "street", true],
+  ["StreetSecondary", "streetSecondary", false],
+  ["City", "city", true],
+  ["Region", "region", true],
+  ["PostalCode", "postalCode", true],
+] as const;
+
+/**
+ * Updates the fields given. IsoCountry is not among Twilio's update parameters and, like any field Twilio does not
+ * know, is ignored: an address in another country is a new Address. An empty StreetSecondary clears it.
+ */
+export function updateAddress(state: TwilioState, accountSid: string, sid: string, form: FormFields) {
+  const address = addressOf(state, accountSid, sid);
+  const next = { ...address };
+  for (const [name, key, required] of UPDATABLE) {
+    const value = form.string(name);
+    if (value === undefined) continue;
+    if (required && value === "") throw new TwilioApiError(20001, `${name} may not be empty`);
+    if (key === "streetSecondary") next.streetSecondary = value === "" ? null : value;
+    else next[key] = value;
+  }
+  const updated: Address = { ...next, dateUpdated: new Date() };
+  state.addresses.set(sid, updated);
+  return { status: 200, body: addressJson(updated) };
 }

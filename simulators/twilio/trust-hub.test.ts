@@ -134,6 +134,20 @@ describe("Trust Hub through twilio-node", () => {
     await expect(forged.trusthub.v1.customerProfiles.list()).rejects.toMatchObject({ status: 401, code: 20003 });
   });
 
+  it("updates an Address in place (a rejected profile's address fixed), its country excepted", async () => {
+    const created = await client.addresses.create({ customerName: "Acme Dental LLC", street: "1 Main St", city: "Springfield", region: "IL", postalCode: "62701", isoCountry: "US", friendlyName: "moving" });
+    const updated = await client.addresses(created.sid).update({ street: "9 Oak Ave", streetSecondary: "Suite 4", city: "Chicago", postalCode: "60601" });
+    expect(updated).toMatchObject({ sid: created.sid, friendlyName: "moving", customerName: "Acme Dental LLC", street: "9 Oak Ave", streetSecondary: "Suite 4", city: "Chicago", region: "IL", postalCode: "60601", isoCountry: "US" });
+    expect(await client.addresses(created.sid).fetch()).toMatchObject({ street: "9 Oak Ave", city: "Chicago", postalCode: "60601" });
+    expect((await client.addresses(created.sid).update({ streetSecondary: "" })).streetSecondary).toBeNull();
+    await expect(client.addresses(created.sid).update({ street: "" })).rejects.toMatchObject({ status: 400, code: 20001 });
+    await expect(client.addresses("AD00000000000000000000000000000000").update({ city: "Nowhere" })).rejects.toMatchObject({ status: 404, code: 20404 });
+    const other = sim.addAccount();
+    const stranger = twilio(other.accountSid, other.authToken, { httpClient: new SimulatorRequestClient(sim.url) });
+    await expect(stranger.addresses(created.sid).update({ city: "Elsewhere" })).rejects.toMatchObject({ status: 404, code: 20404 });
+    expect((await client.addresses(created.sid).fetch()).city).toBe("Chicago");
+  });
+
   it("counts an account's resources for tests that prove a resumed run made no duplicates", async () => {
     const fresh = sim.addAccount();
     const own = twilio(fresh.accountSid, fresh.authToken, { httpClient: new SimulatorRequestClient(sim.url) });

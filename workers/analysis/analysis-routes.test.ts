@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { api, createTenant, type Tenant } from "../../test/workers/api-client.ts";
 import { agentWithAnalysis, BOOKING_CALL, finishedCall, FULL_ANALYSIS } from "./testing-fixtures.ts";
@@ -39,6 +40,21 @@ describe("POST /v1/calls/{id}/analyze", () => {
     await settled(t, callId, 2);
     const analyses = (await api(t.key).get(`/v1/calls/${callId}`)).json.analysis;
     expect(analyses.map((a: { analysis_version: number }) => a.analysis_version)).toEqual([2, 1]);
+  });
+
+  it("analyses an EU account's call from its transcript in DB_EU, and stores the analysis there only", { timeout: 60_000 }, async () => {
+    const t = await createTenant({ region: "eu" });
+    const agent = await agentWithAnalysis(t, FULL_ANALYSIS);
+    const callId = await finishedCall(t, agent, BOOKING_CALL, "completed", "eu");
+    expect(callId).toMatch(/^CAL-EU-/);
+    const res = await api(t.key).post(`/v1/calls/${callId}/analyze`);
+    expect(res.status, res.text).toBe(202);
+    // The booking's answers come from the transcript, which only DB_EU holds.
+    expect(await settled(t, callId, 1)).toMatchObject({ status: "succeeded", sentiment: "positive", disposition: "booked", succeeded: true });
+    const analyses = async (db: D1Database) => (await db.prepare("SELECT analysis_version, status FROM call_analyses WHERE call_id = ?").bind(callId).all()).results;
+    expect(await analyses(env.DB_EU)).toEqual([{ analysis_version: 1, status: "succeeded" }]);
+    expect(await analyses(env.DB)).toEqual([]);
+    expect(await listed(t, "disposition=booked")).toEqual([callId]);
   });
 
   it("refuses a call that has not ended, and an agent that turned the summary off and asks for nothing else, with 409", async () => {

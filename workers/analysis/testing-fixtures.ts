@@ -1,7 +1,9 @@
 import { env } from "cloudflare:workers";
 import { database } from "../../shared/db/client.ts";
 import { calls, callTurns } from "../../shared/db/schema.ts";
+import { accountAnchor } from "../../shared/calls/call-records.ts";
 import { newCallId } from "../../shared/ids.ts";
+import { callRecordsDb, type Region } from "../../shared/residency/residency.ts";
 import { api, type Tenant } from "../../test/workers/api-client.ts";
 
 export const MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
@@ -32,10 +34,17 @@ export async function agentWithAnalysis(t: Tenant, analysis: unknown): Promise<{
   return { id: created.json.id, version: published.json.version };
 }
 
-/** A finished call with its transcript in D1, as the call's object leaves it. */
-export async function finishedCall(t: Tenant, agent: { id: string; version: number }, turns: ["caller" | "agent", string][], status: "completed" | "in-progress" = "completed"): Promise<string> {
-  const id = newCallId();
-  const db = database(env.DB);
+/** A finished call with its transcript in its region's D1 (an EU account's: DB_EU), as the call's object leaves it. */
+export async function finishedCall(
+  t: Tenant,
+  agent: { id: string; version: number },
+  turns: ["caller" | "agent", string][],
+  status: "completed" | "in-progress" = "completed",
+  region: Region = "us",
+): Promise<string> {
+  const id = newCallId(region);
+  const db = database(callRecordsDb(env, region));
+  if (region === "eu") await accountAnchor(db, t.accountId).run();
   await db
     .insert(calls)
     .values({ id, accountId: t.accountId, agentId: agent.id, agentVersion: agent.version, direction: "inbound", fromNumber: "+14155550100", toNumber: "+16285550100", status, createdAt: new Date().toISOString() })

@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, createTenant, type Tenant } from "../../test/workers/api-client.ts";
 import { finishedCall, MODEL } from "../analysis/testing-fixtures.ts";
@@ -13,9 +14,9 @@ async function agentWithTwoVersions(t: Tenant) {
   return created.json.id as string;
 }
 
-/** A judged call of that version: the transcript in D1 and its analysis settled by the consumer. */
-async function judgedCall(t: Tenant, id: string, version: number, turns: ["caller" | "agent", string][]) {
-  const callId = await finishedCall(t, { id, version }, turns);
+/** A judged call of that version: the transcript in the region's D1 and its analysis settled by the consumer. */
+async function judgedCall(t: Tenant, id: string, version: number, turns: ["caller" | "agent", string][], region: "us" | "eu" = "us") {
+  const callId = await finishedCall(t, { id, version }, turns, "completed", region);
   await deliver(t, callId, { id, version });
   return callId;
 }
@@ -69,6 +70,27 @@ describe("GET /v1/agents/{id}/quality and /coaching", () => {
     await deliver(t, callId, { id, version: 1 }, 2);
     const series = (await api(t.key).get(`/v1/agents/${id}/quality`)).json.series;
     expect(series.map((p: { calls: number; violations: number }) => [p.calls, p.violations])).toEqual([[1, 4]]);
+  });
+
+  it("reads an EU account's trends and coaching from its analyses in DB_EU", async () => {
+    const t = await createTenant({ region: "eu" });
+    const id = await agentWithTwoVersions(t);
+    const bad = await judgedCall(t, id, 1, VIOLATING_CALL, "eu");
+    const good = await judgedCall(t, id, 2, COMPLIANT_CALL, "eu");
+    const analyses = async (db: D1Database) => (await db.prepare("SELECT count(*) AS n FROM call_analyses WHERE account_id = ?").bind(t.accountId).first<{ n: number }>())!.n;
+    expect([await analyses(env.DB_EU), await analyses(env.DB)]).toEqual([2, 0]);
+
+    const series = (await api(t.key).get(`/v1/agents/${id}/quality`)).json.series;
+    expect(series.map((p: { agent_version: number; calls: number; average_score: number; violations: number }) => [p.agent_version, p.calls, p.average_score, p.violations])).toEqual([
+      [1, 1, 25, 4],
+      [2, 1, 100, 0],
+    ]);
+    const coaching = await api(t.key).get(`/v1/agents/${id}/coaching`);
+    expect(coaching.json.calls.map((c: { call_id: string; score: number }) => [c.call_id, c.score])).toEqual([
+      [bad, 25],
+      [good, 100],
+    ]);
+    expect(coaching.json.calls[0].violations).toEqual(VIOLATIONS);
   });
 
   it("answers 404 for another tenant's agent, and shows nothing of it", async () => {

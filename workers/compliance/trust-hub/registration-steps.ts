@@ -1,7 +1,7 @@
 import type { TrustHubRegistration, TrustHubStatus, TrustHubStep } from "../../../shared/pg/schema.ts";
 import type { RegistrationPatch } from "./registration-store.ts";
 import { authorizedRepresentative, businessInformation, type TrustHubBusiness } from "./trust-hub-business.ts";
-import type { BundleCollection, TrustHubClient } from "./trust-hub-client.ts";
+import type { AddressFields, BundleCollection, TrustHubClient, TwilioAddress } from "./trust-hub-client.ts";
 
 /** Twilio's policies (the same SIDs in every account). */
 export const SECONDARY_CUSTOMER_PROFILE_POLICY = "RNdfbf3fae0e1107f8aded0e7cead80bf5";
@@ -38,6 +38,28 @@ async function ensureItem(ctx: StepContext, collection: "EndUsers" | "Supporting
   if (!found) return (await ctx.client.createItem(collection, { friendlyName, type, attributes })).sid;
   // A resubmission after Twilio's rejection carries fixed details: the item made the first time takes them.
   if (!sameAttributes(found.attributes ?? {}, attributes)) await ctx.client.updateItem(collection, found.sid, attributes);
+  return found.sid;
+}
+
+const sameAddress = (found: TwilioAddress, a: AddressFields) =>
+  found.customer_name === a.customerName &&
+  found.street === a.street &&
+  (found.street_secondary ?? undefined) === a.streetSecondary &&
+  found.city === a.city &&
+  found.region === a.region &&
+  found.postal_code === a.postalCode;
+
+/**
+ * The business's Address. A resubmission after Twilio's rejection may carry a fixed address: the Address made the
+ * first time takes it in place. Twilio keeps an Address's country, so an address moved abroad is a new Address (found
+ * by name in its country on a resumed run), which the document step then points at.
+ */
+async function ensureAddress(ctx: StepContext): Promise<string> {
+  const friendlyName = nameOf(ctx.row, "address");
+  const wanted: AddressFields = { customerName: ctx.business.legalName, ...ctx.business.address };
+  const found = await ctx.client.findAddress(friendlyName, wanted.isoCountry);
+  if (!found) return (await ctx.client.createAddress(friendlyName, wanted)).sid;
+  if (!sameAddress(found, wanted)) await ctx.client.updateAddress(found.sid, wanted);
   return found.sid;
 }
 
@@ -112,12 +134,7 @@ export const STEPS: Record<ActiveStep, (ctx: StepContext) => Promise<StepOutcome
     step: "address",
     representativeEndUserSid: await ensureItem(ctx, "EndUsers", "authorized representative", "authorized_representative_1", authorizedRepresentative(ctx.business)),
   }),
-  address: async (ctx) => {
-    const friendlyName = nameOf(ctx.row, "address");
-    const found = await ctx.client.findAddress(friendlyName);
-    const address = found ?? (await ctx.client.createAddress({ friendlyName, customerName: ctx.business.legalName, ...ctx.business.address }));
-    return { step: "supporting_document", addressSid: address.sid };
-  },
+  address: async (ctx) => ({ step: "supporting_document", addressSid: await ensureAddress(ctx) }),
   supporting_document: async (ctx) => ({
     step: "profile_assignments",
     supportingDocumentSid: await ensureItem(ctx, "SupportingDocuments", "address document", "customer_profile_address", { address_sids: sidOf(ctx.row.addressSid, "address") }),

@@ -30,6 +30,29 @@ interface Page<T> {
 
 type Form = Record<string, string | undefined>;
 
+/** An Address as Twilio answers it (api.twilio.com, 2010-04-01). */
+export interface TwilioAddress extends Named {
+  customer_name: string;
+  street: string;
+  street_secondary: string | null;
+  city: string;
+  region: string;
+  postal_code: string;
+  iso_country: string;
+}
+
+export interface AddressFields {
+  customerName: string;
+  street: string;
+  streetSecondary?: string | undefined;
+  city: string;
+  region: string;
+  postalCode: string;
+  isoCountry: string;
+}
+
+const addressForm = (a: AddressFields): Form => ({ CustomerName: a.customerName, Street: a.street, StreetSecondary: a.streetSecondary, City: a.city, Region: a.region, PostalCode: a.postalCode });
+
 /** Every list is read as one page of this size: an account holds a handful of Trust Hub resources. */
 const PAGE_SIZE = 1000;
 
@@ -111,22 +134,22 @@ export class TrustHubClient {
     return this.#request("POST", `${this.#trustHub}/${collection}/${sid}/Evaluations`, "idempotent", { PolicySid: policySid });
   }
 
-  async findAddress(friendlyName: string): Promise<Named | undefined> {
-    const page = await this.#request<{ addresses: Named[] }>("GET", `${this.#api}/Addresses.json?${new URLSearchParams({ FriendlyName: friendlyName, PageSize: "50" })}`, "idempotent");
+  /** The Address of this name in this country: Twilio never moves an Address to another country. */
+  async findAddress(friendlyName: string, isoCountry: string): Promise<TwilioAddress | undefined> {
+    const page = await this.#request<{ addresses: TwilioAddress[] }>("GET", `${this.#api}/Addresses.json?${new URLSearchParams({ FriendlyName: friendlyName, IsoCountry: isoCountry, PageSize: "50" })}`, "idempotent");
     return page.addresses[0];
   }
 
-  createAddress(form: { friendlyName: string; customerName: string; street: string; streetSecondary?: string | undefined; city: string; region: string; postalCode: string; isoCountry: string }): Promise<Named> {
-    return this.#request("POST", `${this.#api}/Addresses.json`, "refused-only", {
-      FriendlyName: form.friendlyName,
-      CustomerName: form.customerName,
-      Street: form.street,
-      StreetSecondary: form.streetSecondary,
-      City: form.city,
-      Region: form.region,
-      PostalCode: form.postalCode,
-      IsoCountry: form.isoCountry,
-    });
+  createAddress(friendlyName: string, address: AddressFields): Promise<TwilioAddress> {
+    return this.#request("POST", `${this.#api}/Addresses.json`, "refused-only", { FriendlyName: friendlyName, ...addressForm(address), IsoCountry: address.isoCountry });
+  }
+
+  /**
+   * Sets every field but the country, which Twilio keeps (an empty StreetSecondary clears a second line the fixed
+   * address no longer has). Repeating it changes nothing more.
+   */
+  updateAddress(sid: string, address: AddressFields): Promise<TwilioAddress> {
+    return this.#request("POST", `${this.#api}/Addresses/${sid}.json`, "idempotent", { ...addressForm(address), StreetSecondary: address.streetSecondary ?? "" });
   }
 
   #request<T>(method: "GET" | "POST", url: string, safety: RetrySafety, form?: Form): Promise<T> {

@@ -6,7 +6,7 @@ import type { TrustHubRegistration } from "../../../shared/pg/schema.ts";
 import { applyStatus } from "./registration-steps.ts";
 import { resumeTrustHubRegistrations } from "./resume-job.ts";
 import type { TrustHubBusiness } from "./trust-hub-business.ts";
-import { runTrustHub, startTrustHub, trustHubStatus, TRUST_HUB_CALLBACK_PATH } from "./trust-hub.ts";
+import { resubmitTrustHub, runTrustHub, startTrustHub, trustHubStatus, TRUST_HUB_CALLBACK_PATH } from "./trust-hub.ts";
 
 const BUSINESS: TrustHubBusiness = {
   legalName: "Acme Dental LLC",
@@ -43,6 +43,15 @@ async function trustHubTenant(): Promise<TrustHubTenant> {
 }
 
 const resources = async (t: TelephonyTenant) => control(`trust-hub/resources?accountSid=${t.accountSid}`);
+
+/** The Address the account's `customer_profile_address` document names, as Twilio answers it. */
+async function documentAddress(t: TelephonyTenant): Promise<Record<string, string | null>> {
+  const auth = { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}` };
+  const docs = await (await fetch(`${env.TWILIO_TRUSTHUB_BASE_URL}/v1/SupportingDocuments`, { headers: auth })).json<{ results: { attributes: { address_sids: string | string[] } }[] }>();
+  expect(docs.results).toHaveLength(1);
+  const [sid] = [docs.results[0]!.attributes.address_sids].flat();
+  return (await fetch(`${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/Addresses/${sid}.json`, { headers: auth })).json();
+}
 
 /** Twilio's reviewers decide; the signed callbacks the simulator made are handed to the Worker as Twilio would post them. */
 async function review(sid: string, status: string, opts: { forward?: boolean; failureReason?: string } = {}) {
@@ -88,6 +97,28 @@ describe("Twilio Trust Hub registration", () => {
     expect(await trustHubStatus(env, t.accountId)).toMatchObject({ step: "rejected", customer_profile: { status: "twilio-rejected" }, trust_product: null, failure_reason: "Business name does not match the EIN" });
     expect(await resources(t)).toMatchObject({ trustProducts: 0 });
   });
+
+  it("a profile resubmitted with a fixed address updates its Address at Twilio, or makes a new one in another country", async () => {
+    const t = await trustHubTenant();
+    const profileSid = (await start(t)).customer_profile!.sid;
+    const first = await documentAddress(t);
+    expect(first).toMatchObject({ street: "1 Main St", city: "Springfield", iso_country: "US" });
+
+    await review(profileSid, "twilio-rejected", { failureReason: "Address mismatch" });
+    const fixed = { ...BUSINESS, address: { street: "200 Capitol Ave", streetSecondary: "Suite 5", city: "Chicago", region: "IL", postalCode: "60601", isoCountry: "US" } };
+    expect(await resubmitTrustHub(env, t.accountId, fixed)).toMatchObject({ step: "awaiting_profile_review", customer_profile: { sid: profileSid, status: "pending-review" }, last_error: null });
+    // The same Address, fixed in place: the document still names it.
+    expect(await documentAddress(t)).toMatchObject({ sid: first.sid, customer_name: "Acme Dental LLC", street: "200 Capitol Ave", street_secondary: "Suite 5", city: "Chicago", region: "IL", postal_code: "60601", iso_country: "US" });
+
+    // Twilio keeps an Address's country: an address abroad is a new Address, and the document points at it.
+    await review(profileSid, "twilio-rejected", { failureReason: "The business is registered in Canada" });
+    const abroad = { ...BUSINESS, address: { street: "1 Front St W", city: "Toronto", region: "ON", postalCode: "M5J 2X5", isoCountry: "CA" } };
+    expect(await resubmitTrustHub(env, t.accountId, abroad)).toMatchObject({ step: "awaiting_profile_review", customer_profile: { sid: profileSid, status: "pending-review" }, last_error: null });
+    const moved = await documentAddress(t);
+    expect(moved.sid).not.toBe(first.sid);
+    expect(moved).toMatchObject({ street: "1 Front St W", street_secondary: null, city: "Toronto", region: "ON", postal_code: "M5J 2X5", iso_country: "CA" });
+    expect(await resources(t)).toMatchObject({ customerProfiles: 1, endUsers: 2, supportingDocuments: 1, addresses: 2, entityAssignments: 3 });
+  }, 30_000);
 
   it("a run that dies after each create resumes without making anything twice", async () => {
     const t = await trustHubTenant();

@@ -18,7 +18,7 @@ export type RecordTransitions = (transitions: Transition[], detail: Record<strin
 
 /**
  * Saves the declared details of a case that is `not_started` (creating it) or `needs_info`; `record` audits it. An
- * approved case whose Trust Hub registration Twilio rejected takes its fixed `trust_hub` part
+ * approved case whose Trust Hub registration Twilio rejected takes its fixed `trust_hub` part and address
  * (trust-hub-resubmission.ts): `resubmitTrustHub` then tells the caller to resubmit the registration.
  */
 export async function saveDraft(db: PgDatabase, sealer: CaseSealer, accountId: string, details: VerificationDetails, record: () => Promise<unknown>): Promise<{ row: CaseRow; resubmitTrustHub: boolean }> {

@@ -45,12 +45,13 @@ describe("approval hands the business to Twilio's Trust Hub", () => {
     expect(counts).toMatchObject({ addresses: 1 });
   });
 
-  it("shows Twilio's rejection, and resubmits the same profile once the tenant fixes the case's Trust Hub part", { timeout: 60_000 }, async () => {
+  it("shows Twilio's rejection, and resubmits the same profile once the tenant fixes the case's Trust Hub part and address", { timeout: 60_000 }, async () => {
     const t = await approvedTenant(caseDetails({ trust_hub: TRUST_HUB }));
     const a = api(t.key);
     await vi.waitFor(async () => expect((await a.get("/v1/verification")).json.trust_hub).toMatchObject({ step: "awaiting_profile_review", last_error: null }), { timeout: 20_000, interval: 200 });
     const profileSid = (await a.get("/v1/verification")).json.trust_hub.customer_profile.sid;
-    const fixed = caseDetails({ trust_hub: { ...TRUST_HUB, business_type: "Corporation" } });
+    // Twilio's reviewers found the business type and the street number wrong.
+    const fixed = caseDetails({ trust_hub: { ...TRUST_HUB, business_type: "Corporation" }, address: { line1: "14 Harbour Road", city: "Bristol", postal_code: "BS1 5TX", country: "GB" } });
     // An approved case is not edited while Twilio reviews.
     const early = await a.put("/v1/verification", fixed);
     expect(early.status).toBe(409);
@@ -67,13 +68,15 @@ describe("approval hands the business to Twilio's Trust Hub", () => {
     expect(resubmitted.status, resubmitted.text).toBe(200);
     expect(resubmitted.json).toMatchObject({
       state: "approved",
-      details: { legal_name: "Brightsmile Dental Clinics Ltd", trust_hub: { business_type: "Corporation" } },
+      details: { legal_name: "Brightsmile Dental Clinics Ltd", address: { line1: "14 Harbour Road" }, trust_hub: { business_type: "Corporation" } },
       trust_hub: { step: "awaiting_profile_review", customer_profile: { sid: profileSid, status: "pending-review" }, failure_reason: null, last_error: null },
     });
     // The same resources at Twilio, the business end user fixed in place.
     const auth = { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}` };
     const endUsers = await (await fetch(`${env.TWILIO_TRUSTHUB_BASE_URL}/v1/EndUsers`, { headers: auth })).json<{ results: { type: string; attributes: Record<string, string> }[] }>();
     expect(endUsers.results.find((u) => u.type === "customer_profile_business_information")!.attributes.business_type).toBe("Corporation");
+    const addresses = await (await fetch(`${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/Addresses.json`, { headers: auth })).json<{ addresses: { street: string; iso_country: string }[] }>();
+    expect(addresses.addresses.map((ad) => [ad.street, ad.iso_country])).toEqual([["14 Harbour Road", "GB"]]);
     const counts = await (await fetch(`${env.TWILIO_API_BASE_URL}/__control/trust-hub/resources?accountSid=${t.accountSid}`)).json();
     expect(counts).toMatchObject({ customerProfiles: 1, endUsers: 2, supportingDocuments: 1, addresses: 1 });
 

@@ -1,7 +1,8 @@
 /**
  * A Trust Hub registration Twilio rejected is resubmitted by the tenant through the case itself: while the rejection
- * stands, the approved case takes a PUT that changes only its `trust_hub` part (everything else was reviewed and
- * approved; changing the business is a new review), and the registration's rejected steps run again with it.
+ * stands, the approved case takes a PUT that changes only its `trust_hub` part and its address (Twilio's reviewers
+ * check the address against the business's records, and a rejection is often about it; everything else was reviewed
+ * and approved, and changing the business is a new review), and the registration's rejected steps run again with it.
  */
 import { ApiError } from "../../api/problem.ts";
 import { readRegistration } from "../trust-hub/registration-store.ts";
@@ -11,20 +12,20 @@ import type { CaseDb, CaseRow } from "./case-store.ts";
 import { trustHubBusinessOf } from "./trust-hub-handoff.ts";
 import type { VerificationDetails } from "./verification-schemas.ts";
 
-const withoutTrustHub = ({ trust_hub: _part, ...rest }: VerificationDetails) => JSON.stringify(rest);
+const withoutFixable = ({ trust_hub: _part, address: _address, ...rest }: VerificationDetails) => JSON.stringify(rest);
 
 /**
  * Whether `details` fixes the rejected Trust Hub registration of the approved case `current`: true when the
- * registration is rejected and only the `trust_hub` part changed; a 409 when the registration is rejected but more
- * changed; false (the case is simply not editable) otherwise.
+ * registration is rejected and only the `trust_hub` part or the address changed; a 409 when the registration is
+ * rejected but more changed; false (the case is simply not editable) otherwise.
  */
 export async function fixesRejectedTrustHub(db: CaseDb, sealer: CaseSealer, current: CaseRow, details: VerificationDetails): Promise<boolean> {
   if (current.state !== "approved") return false;
   const registration = await readRegistration(db, current.accountId);
   if (registration?.step !== "rejected") return false;
   const approved = await sealer.openDetails(current.accountId, current.details);
-  if (!details.trust_hub || withoutTrustHub(details) !== withoutTrustHub(approved)) {
-    throw new ApiError("conflict", "the verification case is approved and Twilio rejected its Trust Hub registration: send the approved details with only the trust_hub part fixed to resubmit it");
+  if (!details.trust_hub || withoutFixable(details) !== withoutFixable(approved)) {
+    throw new ApiError("conflict", "the verification case is approved and Twilio rejected its Trust Hub registration: send the approved details with only the trust_hub part or the address fixed to resubmit it");
   }
   return true;
 }

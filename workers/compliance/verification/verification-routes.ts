@@ -46,7 +46,7 @@ verificationApi.openapi(
     tags: ["Verification"],
     summary: "Declare the business, its authorised representative and its beneficial owners (25 % or more)",
     description:
-      "Replaces what the case declares, while it is `not_started` or `needs_info`. Names, dates of birth, document numbers and addresses are encrypted at rest. Once Twilio rejects the Trust Hub registration of an approved case (`trust_hub.step` `rejected`, with `trust_hub.failure_reason`), the approved details with only the `trust_hub` part fixed are taken too, and resubmit the registration to Twilio's review.",
+      "Replaces what the case declares, while it is `not_started` or `needs_info`. Names, dates of birth, document numbers and addresses are encrypted at rest. Once Twilio rejects the Trust Hub registration of an approved case (`trust_hub.step` `rejected`, with `trust_hub.failure_reason`), the approved details with only the `trust_hub` part or the address fixed are taken too, and resubmit the registration to Twilio's review (a fixed address updates the Address at Twilio).",
     request: jsonBody(VerificationDetails),
     responses: { 200: jsonResponse(VerificationCase, "The case as saved."), ...CONFLICT, ...UNAVAILABLE },
   }),
