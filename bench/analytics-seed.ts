@@ -12,6 +12,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { PgDatabase } from "../shared/pg/client.ts";
+import { analyticsSettings } from "../workers/analytics/analytics-settings.ts";
 import { rollUpCalls } from "../workers/analytics/rollups.ts";
 
 export const BENCH_TENANT = "AYB-BENCH-TENANT";
@@ -85,7 +86,7 @@ export async function seedAnalytics(db: PgDatabase, plan: SeedPlan): Promise<See
   const rollupsS = await timed(() =>
     db.transaction(async (tx) => {
       await tx.execute(sql`set local work_mem = '256MB'`);
-      await rollUpCalls(tx, sql`c.account_id = ${BENCH_TENANT}`);
+      await rollUpCalls(tx, sql`c.account_id = ${BENCH_TENANT}`, (await analyticsSettings(db, BENCH_TENANT)).timeZone);
     }),
   );
   // Vacuumed too, as autovacuum leaves tables that grow by appends: index-only scans need the visibility map.

@@ -87,7 +87,7 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
     STRIPE_SECRET_KEY: SIMULATOR_CREDENTIALS.stripeSecretKey,
     STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString("hex")}`,
     OAUTH_CLIENTS: SIMULATOR_CREDENTIALS.oauthClients,
-    ...(postgres && { DATABASE_URL: postgres.config.DATABASE_URL }),
+    ...(postgres && { DATABASE_URL: postgres.config.DATABASE_URL, DATABASE_URL_EU: postgres.config.DATABASE_URL_EU }),
     ...opts.secrets,
   };
   const root = opts.root ?? ROOT;

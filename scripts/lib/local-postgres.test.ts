@@ -42,14 +42,19 @@ describe("the local Postgres", { timeout: 60_000 }, () => {
   const kept: string[] = [];
   afterAll(() => Promise.all(kept.map((dir) => rm(dir, { recursive: true, force: true }))));
 
-  it("starts migrated behind its bridge, and on close leaves no server, bridge or data behind", async () => {
+  it("starts migrated behind its bridge, its EU database too, and on close leaves no server, bridge or data behind", async () => {
     const pg = await startLocalPostgres();
-    const tables = await withPostgres(pg.config, async (db) => {
-      const { rows } = await db.execute<{ name: string }>(sql`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`);
-      return rows.map((r) => r.name);
-    });
+    const tablesOf = (url: string) =>
+      withPostgres({ ...pg.config, DATABASE_URL: url }, async (db) => {
+        const { rows } = await db.execute<{ name: string }>(sql`select table_name as name from information_schema.tables where table_schema = 'public' order by 1`);
+        return rows.map((r) => r.name);
+      });
+    const tables = await tablesOf(pg.config.DATABASE_URL);
     expect(tables).toEqual(schemaTables);
     expect(tables).toContain("ledger_postings");
+    // DATABASE_URL_EU: another database of the same server, with the same migrations.
+    expect(new URL(pg.config.DATABASE_URL_EU).pathname).toBe("/postgres_eu");
+    expect(await tablesOf(pg.config.DATABASE_URL_EU)).toEqual(schemaTables);
     const dataDir = await dataDirectory(pg);
     expect(existsSync(dataDir)).toBe(true);
 

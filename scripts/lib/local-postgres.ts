@@ -1,8 +1,9 @@
 /**
  * A real Postgres on this machine for the Postgres tier (scripts/lib/postgres-server.ts), behind the WebSocket→TCP
  * bridge so the Worker's Neon driver reaches it as it reaches Neon, migrated with the same files and migrator as
- * `npm run db:pg:migrate`. Used by the tests, `npm start`, `npm run dev` and the benchmark.
+ * `npm run db:pg:migrate`: its `postgres` database stands for DATABASE_URL, `postgres_eu` for DATABASE_URL_EU. Used by the tests, `npm start`, `npm run dev` and the benchmark.
  */
+import { sql } from "drizzle-orm";
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -10,19 +11,22 @@ import { mkdir, mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
-import type { PostgresConfig } from "../../shared/pg/client.ts";
+import { withPostgres, type PostgresConfig } from "../../shared/pg/client.ts";
 import { freePort } from "../../simulators/common/free-port.ts";
 import { migratePostgres } from "./migrate-postgres.ts";
 import { initCluster, startServer, type PostgresServer } from "./postgres-server.ts";
 import { startPostgresWsBridge, type PostgresWsBridge } from "./postgres-ws-bridge.ts";
 
 export interface LocalPostgres {
-  /** The Worker's DATABASE_URL secret and PG_WS_PROXY var for this server. */
+  /** The Worker's DATABASE_URL and DATABASE_URL_EU secrets and PG_WS_PROXY var for this server. */
   config: LocalPostgresConfig;
   close(): Promise<void>;
 }
 
-export type LocalPostgresConfig = Required<PostgresConfig>;
+/** DATABASE_URL_EU: EU accounts' analytics (shared/residency/residency.ts), a second database of the same server. */
+export type LocalPostgresConfig = Required<PostgresConfig> & { DATABASE_URL_EU: string };
+
+const EU_DATABASE = "postgres_eu";
 
 export interface LocalPostgresOptions {
   /** Keep the cluster here across runs (default: a temporary directory removed on close). */
@@ -41,7 +45,17 @@ const AUTH_METHOD = "password";
 
 /** What the Worker is given for a local Postgres on `port` behind a bridge on `bridgePort`. */
 export function localPostgresConfig(port: number, bridgePort: number): LocalPostgresConfig {
-  return { DATABASE_URL: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, PG_WS_PROXY: `127.0.0.1:${bridgePort}/v1` };
+  const url = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  return { DATABASE_URL: url("postgres"), DATABASE_URL_EU: url(EU_DATABASE), PG_WS_PROXY: `127.0.0.1:${bridgePort}/v1` };
+}
+
+/** The EU database beside the main one (created once in a kept cluster); both get the same migrations. */
+async function migrateBoth(config: LocalPostgresConfig): Promise<void> {
+  await withPostgres(config, async (db) => {
+    const { rows } = await db.execute(sql`select 1 from pg_database where datname = ${EU_DATABASE}`);
+    if (rows.length === 0) await db.execute(sql.raw(`create database ${EU_DATABASE}`));
+  });
+  await Promise.all([migratePostgres(config), migratePostgres({ DATABASE_URL: config.DATABASE_URL_EU, PG_WS_PROXY: config.PG_WS_PROXY })]);
 }
 
 export async function startLocalPostgres(opts: LocalPostgresOptions = {}): Promise<LocalPostgres> {
@@ -70,7 +84,7 @@ export async function startLocalPostgres(opts: LocalPostgresOptions = {}): Promi
   try {
     bridge = await startPostgresWsBridge(`127.0.0.1:${port}`, opts.bridgePort);
     const config = localPostgresConfig(port, bridge.port);
-    await migratePostgres(config);
+    await migrateBoth(config);
     return { config, close };
   } catch (error) {
     await close();

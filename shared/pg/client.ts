@@ -20,18 +20,35 @@ export interface PostgresConfig {
 }
 
 export async function withPostgres<T>(config: PostgresConfig, use: (db: PgDatabase) => Promise<T>): Promise<T> {
-  if (config.PG_WS_PROXY) useLocalBridge(config.PG_WS_PROXY);
-  const pool = new Pool({ connectionString: config.DATABASE_URL });
+  return withPostgresPools((open) => use(open(config)));
+}
+
+/**
+ * Pools for one request or queue batch that may reach more than one database (an EU account's analytics are in
+ * DATABASE_URL_EU: shared/residency/residency.ts): `open` creates a database's pool on first use, and hands back the
+ * same one for the same connection string after; all of them are ended at the end.
+ */
+export async function withPostgresPools<T>(use: (open: (config: PostgresConfig) => PgDatabase) => Promise<T>): Promise<T> {
+  const pools = new Map<string, { pool: Pool; db: PgDatabase }>();
   let ended = false;
-  // A connection that fails while idle is reported on the pool; without a listener the emitter would throw it.
-  // After end() only the sockets' teardown is left: in workerd a socket whose proxy closed first reports
-  // "Network connection lost", which is no failure of the work.
-  pool.on("error", (error: Error) => ended || console.error("postgres pool:", error.message));
+  const open = (config: PostgresConfig): PgDatabase => {
+    const known = pools.get(config.DATABASE_URL);
+    if (known) return known.db;
+    if (config.PG_WS_PROXY) useLocalBridge(config.PG_WS_PROXY);
+    const pool = new Pool({ connectionString: config.DATABASE_URL });
+    // A connection that fails while idle is reported on the pool; without a listener the emitter would throw it.
+    // After end() only the sockets' teardown is left: in workerd a socket whose proxy closed first reports
+    // "Network connection lost", which is no failure of the work.
+    pool.on("error", (error: Error) => ended || console.error("postgres pool:", error.message));
+    const db = drizzle({ client: pool, schema });
+    pools.set(config.DATABASE_URL, { pool, db });
+    return db;
+  };
   try {
-    return await use(drizzle({ client: pool, schema }));
+    return await use(open);
   } finally {
     ended = true;
-    await pool.end();
+    await Promise.all([...pools.values()].map(({ pool }) => pool.end()));
   }
 }
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { api } from "../../test/workers/api-client.ts";
 import { liveStream, session, until } from "../../test/workers/media-stream-client.ts";
 import { registerWithTwilio, telephonyTenant } from "../../test/workers/telephony-fixtures.ts";
-import { accountGate, callObjects, regionOfCall } from "./residency.ts";
+import { accountGate, analyticsPostgres, callObjects, regionOfCall, RegionDatabaseUnset } from "./residency.ts";
 
 const callRows = async (db: D1Database, callId: string) => ({
   calls: (await db.prepare("SELECT status FROM calls WHERE id = ?").bind(callId).all()).results,
@@ -103,5 +103,13 @@ describe("residency", () => {
     expect(asked).toEqual(["eu"]);
     // Measured here: without the emulation an EU call cannot run on local workerd at all (it fails closed).
     expect(() => callObjects({ ...env, DO_JURISDICTIONS: "platform" }, "eu")).toThrow("Jurisdiction restrictions are not implemented in workerd.");
+  });
+
+  it("takes a region's analytics from its own Postgres database, and an EU account's never from the global one", () => {
+    const urls = { DATABASE_URL: "postgres://global", DATABASE_URL_EU: "postgres://eu", PG_WS_PROXY: "bridge" };
+    expect(analyticsPostgres(urls, "us")).toEqual({ DATABASE_URL: "postgres://global", PG_WS_PROXY: "bridge" });
+    expect(analyticsPostgres(urls, "eu")).toEqual({ DATABASE_URL: "postgres://eu", PG_WS_PROXY: "bridge" });
+    expect(() => analyticsPostgres({ ...urls, DATABASE_URL_EU: "" }, "eu")).toThrow(RegionDatabaseUnset);
+    expect(analyticsPostgres({ ...urls, DATABASE_URL_EU: "" }, "us").DATABASE_URL).toBe("postgres://global");
   });
 });

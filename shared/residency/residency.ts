@@ -1,6 +1,6 @@
 /**
  * Data residency (README, Compliance: where data lives): the one place that maps a region, a call id or an account to
- * where its call objects, gate and call records are. An account's `region` is fixed at creation; an EU
+ * where its call objects, gate, call records and analytics are. An account's `region` is fixed at creation; an EU
  * account's call ids carry the region (`CAL-EU-…`), so every route that has a call id finds its object and its
  * records without reading the account first.
  */
@@ -8,6 +8,7 @@ import { eq } from "drizzle-orm";
 import { database } from "../db/client.ts";
 import { accounts } from "../db/schema.ts";
 import { EU_CALL_ID_PREFIX } from "../ids.ts";
+import type { PostgresConfig } from "../pg/client.ts";
 
 export type Region = (typeof accounts.$inferSelect)["region"];
 
@@ -61,3 +62,26 @@ export async function accountRegion(env: Pick<Env, "DB">, accountId: string): Pr
 
 /** The D1 database holding the account's call records (a read of its region first). */
 export const accountRecordsDb = async (env: Pick<Env, "DB" | "DB_EU">, accountId: string): Promise<D1Database> => callRecordsDb(env, await accountRegion(env, accountId));
+
+/**
+ * Where a region's Postgres database is not configured (DATABASE_URL_EU unset): its call-derived data is never
+ * written to, nor read from, the global database instead. The usage queue retries the message; the API answers a
+ * problem saying what to configure.
+ */
+export class RegionDatabaseUnset extends Error {
+  constructor(readonly region: Region) {
+    super(`DATABASE_URL_EU is not set: ${region.toUpperCase()} accounts' analytics live in the ${region.toUpperCase()} Postgres database (set the secret and apply the Postgres migrations to it: npm run db:pg:migrate)`);
+    this.name = "RegionDatabaseUnset";
+  }
+}
+
+/**
+ * The Postgres database holding a region's call-derived analytics (call_facts, turn_facts and their hourly and
+ * daily rollups): DATABASE_URL for `us`, DATABASE_URL_EU for `eu`, both with the same migrations. Money,
+ * verification, sanctions and Trust Hub stay in DATABASE_URL whatever the region (README, Compliance: where data lives).
+ */
+export function analyticsPostgres(env: Pick<Env, "DATABASE_URL" | "DATABASE_URL_EU" | "PG_WS_PROXY">, region: Region): PostgresConfig {
+  if (region === "us") return { DATABASE_URL: env.DATABASE_URL, PG_WS_PROXY: env.PG_WS_PROXY };
+  if (!env.DATABASE_URL_EU) throw new RegionDatabaseUnset(region);
+  return { DATABASE_URL: env.DATABASE_URL_EU, PG_WS_PROXY: env.PG_WS_PROXY };
+}

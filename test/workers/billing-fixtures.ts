@@ -1,9 +1,10 @@
 import { env } from "cloudflare:workers";
 import { database } from "../../shared/db/client.ts";
-import { calls, deadLetters } from "../../shared/db/schema.ts";
+import { accounts, calls, deadLetters } from "../../shared/db/schema.ts";
 import { newCallId } from "../../shared/ids.ts";
 import { withPostgres } from "../../shared/pg/client.ts";
 import { billingAccounts, plans, rateCards, type BILLING_MODES } from "../../shared/pg/schema.ts";
+import { callRecordsDb, type Region } from "../../shared/residency/residency.ts";
 import type { Rate } from "../../workers/billing/pricing.ts";
 import { createTenant, request, type Tenant } from "./api-client.ts";
 
@@ -59,10 +60,12 @@ export async function billingAccount(accountId: string, mode: (typeof BILLING_MO
   return planId;
 }
 
-/** A finished call's D1 row, as the call's object leaves it. */
-export async function finishedCall(accountId: string, overrides: Partial<typeof calls.$inferInsert> = {}): Promise<string> {
-  const id = newCallId();
-  await database(env.DB)
+/** A finished call's D1 row, as the call's object leaves it (an EU call's in DB_EU, beside its account's id-only row). */
+export async function finishedCall(accountId: string, overrides: Partial<typeof calls.$inferInsert> = {}, region: Region = "us"): Promise<string> {
+  const id = newCallId(region);
+  const records = database(callRecordsDb(env, region));
+  if (region === "eu") await records.insert(accounts).values({ id: accountId, name: "", region, createdAt: new Date().toISOString() }).onConflictDoNothing().run();
+  await records
     .insert(calls)
     .values({ id, accountId, agentId: "AGT-2222222222", agentVersion: 1, direction: "inbound", fromNumber: "+14155550100", toNumber: "+16285550100", status: "completed", createdAt: new Date().toISOString(), ...overrides })
     .run();

@@ -1,7 +1,7 @@
-import { eq, sql, type SQL } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase } from "../../shared/pg/client.ts";
-import { billingAccounts } from "../../shared/pg/schema.ts";
 import { GROUPINGS, isLatencyMeasure, type AnalyticsQuery } from "./analytics-query.ts";
+import type { AnalyticsSettings } from "./analytics-settings.ts";
 import { histogramQuantile } from "./latency-histogram.ts";
 import { reportQueries, splitLatencyMeasure, type ReportSource } from "./report-queries.ts";
 
@@ -24,11 +24,11 @@ const HOUR_MS = 3_600_000;
  * Answers an analytics query for one account (report-queries.ts builds the statements). Long ranges read the
  * hourly rollups, or the daily ones for days, weeks or a total over a week or more: counts and sums are exact there too, latency percentiles come from merged histograms, within
  * 2 % of the raw rows' (latency-histogram.ts). Short ranges read the raw rows and percentiles are exact. Either
- * way a percentile is computed over all the samples of its period and group, never averaged across buckets.
+ * way a percentile is computed over all the samples of its period and group, never averaged across buckets. `db` is
+ * the account's region's analytics database; `settings` come from its billing side (analytics-settings.ts).
  */
-export async function analyticsReport(db: PgDatabase, accountId: string, q: AnalyticsQuery): Promise<Report> {
-  const [settings] = await db.select({ timeZone: billingAccounts.timeZone, currency: billingAccounts.currency }).from(billingAccounts).where(eq(billingAccounts.accountId, accountId));
-  const timeZone = settings?.timeZone ?? "UTC";
+export async function analyticsReport(db: PgDatabase, accountId: string, q: AnalyticsQuery, settings: AnalyticsSettings): Promise<Report> {
+  const timeZone = settings.timeZone;
   const source = await reportSource(db, accountId, q, timeZone);
   const queries = reportQueries(accountId, q, timeZone, source);
   const callRows = await rowsOf(db, queries.calls);
@@ -49,7 +49,7 @@ export async function analyticsReport(db: PgDatabase, accountId: string, q: Anal
     for (const m of q.measures) out[m] = (isLatencyMeasure(m) ? latency?.[m] : row[m]) ?? null;
     return out;
   });
-  return { time_zone: timeZone, currency: settings?.currency ?? null, source, rows };
+  return { time_zone: timeZone, currency: settings.currency, source, rows };
 }
 
 /**

@@ -1,8 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { jsonResponse, resourceApp, securedRoute } from "../api/route.ts";
-import { UNAVAILABLE, withBillingDb } from "../billing/billing-db.ts";
+import { withPostgresPools, type PostgresConfig } from "../../shared/pg/client.ts";
+import { accountRegion, analyticsPostgres, RegionDatabaseUnset, type Region } from "../../shared/residency/residency.ts";
+import { ApiError } from "../api/problem.ts";
+import { jsonResponse, problem, resourceApp, securedRoute } from "../api/route.ts";
+import { asBillingUnavailable } from "../billing/billing-db.ts";
 import { AnalyticsQuery, MEASURES } from "./analytics-query.ts";
 import { analyticsReport } from "./analytics-report.ts";
+import { analyticsSettings } from "./analytics-settings.ts";
 import { REPORT_SOURCES } from "./report-queries.ts";
 
 const CallAnalytics = z
@@ -35,6 +39,16 @@ const CallAnalytics = z
 
 export const analyticsApi = resourceApp();
 
+/** The region's analytics database; one not configured is a 503 `region-unconfigured`, never the global database instead. */
+function analyticsDatabase(env: Env, region: Region): PostgresConfig {
+  try {
+    return analyticsPostgres(env, region);
+  } catch (err) {
+    if (err instanceof RegionDatabaseUnset) throw new ApiError("region-unconfigured", err.message);
+    throw err;
+  }
+}
+
 analyticsApi.openapi(
   securedRoute("calls:read", {
     method: "get",
@@ -44,11 +58,19 @@ analyticsApi.openapi(
     description:
       "Calls are placed by when they started. `minutes` is the billed duration; `cost` is the settled charge in minor units. Latency percentiles (`v2v`, `stt`, `llm_ttft`, `tts_ttfb`, `overhead` × `p50`, `p90`, `p99`) are never averaged across buckets: short ranges compute them over the raw turn rows (`percentile_cont`), ranges of 48 hours or more on whole hours over hourly mergeable log-scale histograms, within 2 %, and day, week or total reports over 7 days or more from local midnight to local midnight over daily ones in the account's zone, with the same answers (`source` says which). A call appears once it has been settled.",
     request: { query: AnalyticsQuery },
-    responses: { 200: jsonResponse(CallAnalytics, "The series or breakdown."), ...UNAVAILABLE },
+    responses: {
+      200: jsonResponse(CallAnalytics, "The series or breakdown."),
+      503: problem("`billing-unavailable`: the Postgres tier is unreachable; retry later (see `Retry-After`). `region-unconfigured`: the account's region's analytics database is not configured (an EU account's needs `DATABASE_URL_EU`)."),
+    },
   }),
   async (c) => {
     const query = c.req.valid("query");
-    const report = await withBillingDb(c.env, (db) => analyticsReport(db, c.get("principal").accountId, query));
+    const accountId = c.get("principal").accountId;
+    const analytics = analyticsDatabase(c.env, await accountRegion(c.env, accountId));
+    // The zone and currency from the global database, the facts from the region's (one pool when they are the same).
+    const report = await asBillingUnavailable(() =>
+      withPostgresPools(async (open) => analyticsReport(open(analytics), accountId, query, await analyticsSettings(open(c.env), accountId))),
+    );
     return c.json(report, 200);
   },
 );

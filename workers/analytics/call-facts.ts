@@ -4,6 +4,7 @@ import { callEvents, calls, callTurns } from "../../shared/db/schema.ts";
 import type { PgDatabase } from "../../shared/pg/client.ts";
 import { callCharges, callFacts, turnFacts } from "../../shared/pg/schema.ts";
 import type { UsageMessage } from "../billing/usage-message.ts";
+import { analyticsSettings } from "./analytics-settings.ts";
 import { rollUpCall } from "./rollups.ts";
 import { callRecordsDbOf } from "../../shared/residency/residency.ts";
 
@@ -14,15 +15,22 @@ type TurnTimings = Partial<Record<"voice_to_voice_ms" | "stt_ms" | "llm_ttft_ms"
 
 export type FactsOutcome = "recorded" | "already-recorded" | "unknown-call";
 
+/** The global database (money, billing sides) and the call's region's analytics database: one and the same for `us`. */
+export interface FactsDatabases {
+  billing: PgDatabase;
+  analytics: PgDatabase;
+}
+
 /**
  * Writes the finished call's analytics facts: one call_facts row and one turn_facts row per transcript turn, read
  * from D1 (turns never travel in the message), with the settled cost from call_charges. Runs after settlement, in
- * one transaction keyed on (account, call): a redelivered message finds the call's row and writes nothing, so
- * every call and turn is counted once, in the facts and in the hourly rollups added to in the same transaction.
+ * one transaction of the analytics database keyed on (account, call): a redelivered message finds the call's row and
+ * writes nothing, so every call and turn is counted once, in the facts and in the rollups added to in the same
+ * transaction. The charge is read from the global database first: settled before, it is found again by a retry.
  * Throws when D1 or Postgres fails: the consumer retries the message, and settlement, being idempotent, posts
  * nothing twice.
  */
-export async function recordCallFacts(env: Env, db: PgDatabase, message: UsageMessage): Promise<FactsOutcome> {
+export async function recordCallFacts(env: Env, dbs: FactsDatabases, message: UsageMessage): Promise<FactsOutcome> {
   const d1 = database(callRecordsDbOf(env, message.call_id));
   const [call] = await d1
     .select()
@@ -34,11 +42,11 @@ export async function recordCallFacts(env: Env, db: PgDatabase, message: UsageMe
     d1.select().from(callTurns).where(and(eq(callTurns.callId, call.id), eq(callTurns.accountId, call.accountId))).orderBy(asc(callTurns.seq)),
     d1.$count(callEvents, and(eq(callEvents.callId, call.id), eq(callEvents.accountId, call.accountId), eq(callEvents.type, "provider.failed"))),
   ]);
-  return db.transaction(async (tx) => {
-    const [charge] = await tx
-      .select({ totalMinor: callCharges.totalMinor, currency: callCharges.currency })
-      .from(callCharges)
-      .where(and(eq(callCharges.accountId, call.accountId), eq(callCharges.callId, call.id)));
+  const [charge] = await dbs.billing
+    .select({ totalMinor: callCharges.totalMinor, currency: callCharges.currency })
+    .from(callCharges)
+    .where(and(eq(callCharges.accountId, call.accountId), eq(callCharges.callId, call.id)));
+  return dbs.analytics.transaction(async (tx) => {
     const inserted = await tx
       .insert(callFacts)
       .values({
@@ -79,7 +87,7 @@ export async function recordCallFacts(env: Env, db: PgDatabase, message: UsageMe
       };
     });
     for (let i = 0; i < rows.length; i += TURN_ROWS_PER_INSERT) await tx.insert(turnFacts).values(rows.slice(i, i + TURN_ROWS_PER_INSERT)).onConflictDoNothing();
-    await rollUpCall(tx, call.accountId, call.id);
+    await rollUpCall(tx, call.accountId, call.id, async () => (await analyticsSettings(dbs.billing, call.accountId)).timeZone);
     return "recorded";
   });
 }

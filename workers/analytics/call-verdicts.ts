@@ -27,7 +27,8 @@ const flag = (b: boolean) => (b ? 1 : 0);
  * Sets the call's verdict on its facts and moves its counts in the hourly and daily rollups (`judged_calls`, `succeeded_calls`)
  * by the difference from the verdict it replaces, in one transaction. Only a newer analysis version replaces a
  * verdict, so a redelivery, or an older version arriving late, changes nothing. The fact row is locked first, then
- * the call's rollup rows in key order (as the rollup upsert takes them), so concurrent writers never deadlock.
+ * the call's rollup rows in key order (as the rollup upsert takes them), so concurrent writers never deadlock. `db` is
+ * the call's region's analytics database (shared/residency/residency.ts `analyticsPostgres`).
  */
 export async function recordVerdict(db: PgDatabase, message: VerdictMessage): Promise<VerdictOutcome> {
   return db.transaction(async (tx) => {

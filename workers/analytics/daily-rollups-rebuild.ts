@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import type { PgDatabase } from "../../shared/pg/client.ts";
+import { analyticsSettings } from "./analytics-settings.ts";
 import { dailyRollupsLock, rollUpDays } from "./rollups.ts";
 
 /**
@@ -25,21 +26,20 @@ export type RebuildOutcome = "rebuilt" | "current";
  * off). One transaction: reports read the old rows (and so fall back to the hourly ones, analytics-report.ts) until it
  * commits, and the new ones after. When no row is of another zone there is nothing to do, so a redelivery (or a
  * change undone before its rebuild ran) writes nothing. The exclusive lock waits for the calls and verdicts being
- * added to the account's daily rows and holds new ones off until the rebuild commits.
+ * added to the account's daily rows and holds new ones off until the rebuild commits; the zone is read from the
+ * billing side (`billing`, the global database) once it is held. `db` is the account's region's analytics database.
  */
-export async function rebuildDailyRollups(db: PgDatabase, message: DailyRollupsRebuildMessage): Promise<RebuildOutcome> {
+export async function rebuildDailyRollups(db: PgDatabase, billing: PgDatabase, message: DailyRollupsRebuildMessage): Promise<RebuildOutcome> {
   const accountId = message.account_id;
   return db.transaction(async (tx) => {
     await tx.execute(dailyRollupsLock(accountId, "exclusive"));
+    const { timeZone } = await analyticsSettings(billing, accountId);
     const {
       rows: [state],
-    } = await tx.execute<{ stale: boolean }>(
-      sql`select exists (select 1 from call_rollups_daily r where r.account_id = ${accountId}
-        and r.time_zone <> coalesce((select a.time_zone from billing_accounts a where a.account_id = ${accountId}), 'UTC')) as stale`,
-    );
+    } = await tx.execute<{ stale: boolean }>(sql`select exists (select 1 from call_rollups_daily r where r.account_id = ${accountId} and r.time_zone <> ${timeZone}) as stale`);
     if (!state?.stale) return "current";
     await tx.execute(sql`delete from call_rollups_daily where account_id = ${accountId}`);
-    await rollUpDays(tx, sql`c.account_id = ${accountId}`);
+    await rollUpDays(tx, sql`c.account_id = ${accountId}`, timeZone);
     return "rebuilt";
   });
 }

@@ -5,8 +5,9 @@ import { LATENCY_STAGES } from "./analytics-query.ts";
 type Executor = Pick<PgDatabase, "execute">;
 
 /**
- * Adds the calls matching `filter` (over `call_facts c`) and their agent turns to the hourly and the daily rollups. Called in the
- * transaction that inserts a call's facts, for that call only (`recordCallFacts`): the facts' primary key makes a
+ * Adds the calls matching `filter` (over `call_facts c`: one account's) and their agent turns to the hourly and the
+ * daily rollups, days cut in `timeZone` (the account's: analytics-settings.ts). Called in the transaction that
+ * inserts a call's facts, for that call only (`recordCallFacts`): the facts' primary key makes a
  * redelivery insert nothing and so roll up nothing, and the rollups commit with the facts or not at all. That is
  * why the rollups are kept here rather than by a scheduled job, which would need a watermark, and a way to tell a
  * late call (settled hours after it started) from one already counted. The bench builds its seeded rollups with the
@@ -15,18 +16,23 @@ type Executor = Pick<PgDatabase, "execute">;
  * Rows are upserted in key order, so two transactions adding to the same hour take their row locks in one order
  * and never deadlock; histograms already there are merged with the new ones.
  */
-export async function rollUpCalls(db: Executor, filter: SQL): Promise<void> {
+export async function rollUpCalls(db: Executor, filter: SQL, timeZone: string): Promise<void> {
   // Hourly rows first, then daily, as the verdict updates lock them (call-verdicts.ts): one lock order.
   await db.execute(rollupStatement(filter, HOURLY));
-  await rollUpDays(db, filter);
+  await rollUpDays(db, filter, timeZone);
 }
 
 /** The daily rollups alone: what a rebuild of an account's days writes (daily-rollups-rebuild.ts). */
-export const rollUpDays = (db: Executor, filter: SQL) => db.execute(rollupStatement(filter, DAILY));
+export const rollUpDays = (db: Executor, filter: SQL, timeZone: string) => db.execute(rollupStatement(filter, daily(timeZone)));
 
-export async function rollUpCall(db: Executor, accountId: string, callId: string): Promise<void> {
+/**
+ * One call's rollups. The account's zone is read once the shared lock is held: a zone change's rebuild, which takes
+ * it exclusively, then runs wholly before this call is counted (and the zone read is the new one) or wholly after
+ * (and recuts this call's day too).
+ */
+export async function rollUpCall(db: Executor, accountId: string, callId: string, timeZone: () => Promise<string>): Promise<void> {
   await db.execute(dailyRollupsLock(accountId, "shared"));
-  await rollUpCalls(db, sql`c.account_id = ${accountId} and c.call_id = ${callId}`);
+  await rollUpCalls(db, sql`c.account_id = ${accountId} and c.call_id = ${callId}`, await timeZone());
 }
 
 /**
@@ -43,13 +49,19 @@ interface RollupTarget {
   period: string[];
   /** The period columns over `call_facts c`, and what they need joined to it. */
   periodOf: string;
-  join: string;
+  join: SQL;
 }
-const HOURLY: RollupTarget = { table: "call_rollups_hourly", period: ["hour"], periodOf: "date_trunc('hour', c.started_at, 'UTC') as hour", join: "" };
-/** Days are cut in the zone the account has now (billing_accounts.time_zone, UTC without a row), which the row records. */
-const DAILY: RollupTarget = { table: "call_rollups_daily", period: ["day", "time_zone"], periodOf: "date_trunc('day', c.started_at, z.time_zone) as day, z.time_zone",
-  join: "cross join lateral (select coalesce((select a.time_zone from billing_accounts a where a.account_id = c.account_id), 'UTC') as time_zone) z",
-};
+const HOURLY: RollupTarget = { table: "call_rollups_hourly", period: ["hour"], periodOf: "date_trunc('hour', c.started_at, 'UTC') as hour", join: sql`` };
+/**
+ * Days are cut in the zone the account has now, which the row records. The zone is a parameter, not a join on
+ * billing_accounts: an EU account's analytics database holds no billing rows (shared/residency/residency.ts).
+ */
+const daily = (timeZone: string): RollupTarget => ({
+  table: "call_rollups_daily",
+  period: ["day", "time_zone"],
+  periodOf: "date_trunc('day', c.started_at, z.time_zone) as day, z.time_zone",
+  join: sql`cross join (select ${timeZone}::text as time_zone) z`,
+});
 const DIMENSIONS = "agent_id, agent_version, number, direction, end_reason";
 const SUMS = ["calls", "duration_s", "cost_minor", "turns", "interruptions", "tool_calls", "provider_failures", "judged_calls", "succeeded_calls"];
 const STAGES = Object.keys(LATENCY_STAGES);
@@ -95,7 +107,7 @@ function rollupStatement(filter: SQL, target: RollupTarget): SQL {
   return sql`insert into ${sql.raw(table)} (${sql.raw(KEY)}, ${sql.raw(SUMS.join(", "))}, ${sql.raw(HISTOGRAMS.join(", "))})
     with facts as (
       select c.*, ${sql.raw(target.periodOf)} from call_facts c
-      ${sql.raw(target.join)} where ${filter}
+      ${target.join} where ${filter}
     ),
     sums as (
       select account_id, ${sql.raw(GRAIN)} as grain, ${sql.raw(period)}, agent_id, agent_version, number, direction, end_reason, ${sql.raw(DIMS)} as dims,

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { withPostgres } from "../../shared/pg/client.ts";
 import { callFacts, turnFacts } from "../../shared/pg/schema.ts";
+import { analyticsSettings } from "./analytics-settings.ts";
 import { rollUpCall } from "./rollups.ts";
 
 export interface SeededCall {
@@ -51,7 +52,7 @@ export async function seedFacts(accountId: string, seededCalls: SeededCall[]): P
         { accountId, callId, turn: 2 * i + 2, role: "agent" as const, startedAt: new Date(c.startedAt), interrupted: false, voiceToVoiceMs: ms, sttMs: c.stt?.[i] ?? null },
       ]);
       if (turns.length) await db.insert(turnFacts).values(turns);
-      await rollUpCall(db, accountId, callId);
+      await rollUpCall(db, accountId, callId, async () => (await analyticsSettings(db, accountId)).timeZone);
     }
   });
 }

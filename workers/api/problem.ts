@@ -33,6 +33,7 @@ export const PROBLEM_TYPES = {
   "stripe-signature-invalid": { status: 400, title: "The Stripe-Signature header does not verify" },
   "rate-limited": { status: 429, title: "Too many attempts" },
   "verification-required": { status: 403, title: "The account's business is not verified yet" },
+  "region-unconfigured": { status: 503, title: "The account's region has no database configured" },
 } as const;
 
 export type ProblemType = keyof typeof PROBLEM_TYPES;

@@ -5,8 +5,9 @@ import { DailyRollupsRebuildMessage, rebuildDailyRollups } from "../analytics/da
 import { PricingError } from "../billing/pricing.ts";
 import { settleCall } from "../billing/settlement.ts";
 import { UsageMessage } from "../billing/usage-message.ts";
-import { withPostgres } from "../../shared/pg/client.ts";
+import { withPostgresPools } from "../../shared/pg/client.ts";
 import { postgresError } from "../../shared/pg/errors.ts";
+import { accountRegion, analyticsPostgres, regionOfCall, RegionDatabaseUnset, type Region } from "../../shared/residency/residency.ts";
 
 /**
  * Growing retry delays, so usage outlives a Postgres outage: 30 s doubling per attempt, capped at an hour.
@@ -19,8 +20,11 @@ const MAX_RETRY_DELAY_S = 3_600;
 /** `attempts` is 1 on the first delivery. */
 export const retryDelaySeconds = (attempts: number): number => Math.min(MAX_RETRY_DELAY_S, FIRST_RETRY_DELAY_S * 2 ** Math.max(0, attempts - 1));
 
-/** A failure of this message alone (Postgres refused a statement, its rate card is incomplete), not of the connection. */
-const failsAlone = (error: unknown) => error instanceof PricingError || postgresError(error) !== undefined;
+/**
+ * A failure of this message alone (Postgres refused a statement, its rate card is incomplete, its region's database
+ * is not configured), not of the connection.
+ */
+const failsAlone = (error: unknown) => error instanceof PricingError || error instanceof RegionDatabaseUnset || postgresError(error) !== undefined;
 
 /**
  * What the `call-events` queue carries: a finished call's usage, and later its analyses' verdicts; and, after an
@@ -36,8 +40,10 @@ const log = (level: "warn" | "error", message: string, data: Record<string, unkn
  * acknowledged and logged, never retried; any failure (Postgres down, an incomplete rate card) retries the message
  * with a growing delay. A verdict message (workers/analytics/call-verdicts.ts) sets the verdict on the call's facts;
  * one that arrives before them waits with the same delays. A rebuild message recuts an account's daily rollups in its
- * new zone (workers/analytics/daily-rollups-rebuild.ts). The first failure that is not the message's own retries
- * the rest of the batch unread: Postgres (or D1) is unreachable, and each message would only wait for the same refusal.
+ * new zone (workers/analytics/daily-rollups-rebuild.ts). Money is settled in the global database; facts, verdicts and
+ * rollups go to the call's region's analytics database (an EU call's to DATABASE_URL_EU, never the global one: while
+ * it is not set, an EU message is retried). The first failure that is not the message's own retries the rest of the
+ * batch unread: Postgres (or D1) is unreachable, and each message would only wait for the same refusal.
  */
 export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const pending = new Set(batch.messages);
@@ -47,7 +53,9 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
     pending.clear();
   };
   try {
-    await withPostgres(env, async (db) => {
+    await withPostgresPools(async (open) => {
+      const db = open(env);
+      const analytics = (region: Region) => open(analyticsPostgres(env, region));
       for (const message of batch.messages) {
         const parsed = CallEventMessage.safeParse(message.body);
         if (!parsed.success) {
@@ -58,13 +66,13 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
         }
         try {
           if (parsed.data.type === "call.verdict") {
-            if ((await recordVerdict(db, parsed.data)) === "no-facts") message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+            if ((await recordVerdict(analytics(regionOfCall(parsed.data.call_id)), parsed.data)) === "no-facts") message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
             else message.ack();
             pending.delete(message);
             continue;
           }
           if (parsed.data.type === "analytics.daily_rebuild") {
-            await rebuildDailyRollups(db, parsed.data);
+            await rebuildDailyRollups(analytics(await accountRegion(env, parsed.data.account_id)), db, parsed.data);
             message.ack();
             pending.delete(message);
             continue;
@@ -72,7 +80,7 @@ export async function consumeUsage(batch: MessageBatch<unknown>, env: Env): Prom
           const settled = await settleCall(env, db, parsed.data);
           if (settled.kind === "no-billing-account" || settled.kind === "unknown-call") log("warn", "usage not charged", { id: parsed.data.id, account_id: parsed.data.account_id, reason: settled.kind });
           // After the charge, so facts carry its cost; a failure here retries the message, whose settlement is then a no-op.
-          await recordCallFacts(env, db, parsed.data);
+          await recordCallFacts(env, { billing: db, analytics: analytics(regionOfCall(parsed.data.call_id)) }, parsed.data);
           message.ack();
           pending.delete(message);
         } catch (error) {

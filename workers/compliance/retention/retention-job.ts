@@ -1,6 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
-import { accountRegion, callRecordsDb, callSession } from "../../../shared/residency/residency.ts";
+import { accountRegion, analyticsPostgres, callRecordsDb, callSession } from "../../../shared/residency/residency.ts";
 import { database } from "../../../shared/db/client.ts";
 import { retentionPolicies, retentionRuns } from "../../../shared/db/privacy-schema.ts";
 import { callAnalyses, callEvents, calls, callTurns } from "../../../shared/db/schema.ts";
@@ -27,7 +27,7 @@ const cutoffOf = (now: Date, days: number | null) => (days === null ? null : new
 
 /**
  * Deletes, for every account with a retention policy, what the policy no longer allows: transcripts (D1 turns, the
- * Postgres per-turn facts, and the call objects' last state, which names the caller), recordings (at Twilio, then
+ * Postgres per-turn facts in the account's region's analytics database, and the call objects' last state, which names the caller), recordings (at Twilio, then
  * the call row's reference), call events and analyses. The call rows themselves stay, for billing and usage. Each
  * account with deletions gets a `retention_runs` row, in the same D1 batch as its deletions.
  */
@@ -68,7 +68,7 @@ async function applyPolicy(env: Env, policy: Policy, now: Date) {
   const transcriptIds = transcriptCalls.map((c) => c.id);
   let turnFactRows = 0;
   if (transcriptIds.length > 0) {
-    turnFactRows = await withPostgres(env, async (pg) => {
+    turnFactRows = await withPostgres(analyticsPostgres(env, region), async (pg) => {
       let n = 0;
       for (const ids of idGroups(transcriptIds)) n += (await pg.delete(turnFacts).where(and(eq(turnFacts.accountId, accountId), inArray(turnFacts.callId, ids))).returning({ turn: turnFacts.turn })).length;
       return n;
