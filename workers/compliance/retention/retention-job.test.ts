@@ -5,7 +5,7 @@ import { accountAnchor } from "../../../shared/calls/call-records.ts";
 import { database } from "../../../shared/db/client.ts";
 import { newCallId } from "../../../shared/ids.ts";
 import { withPostgres } from "../../../shared/pg/client.ts";
-import { callRecordsDb, type Region } from "../../../shared/residency/residency.ts";
+import { analyticsPostgres, callRecordsDb, regionOfCall, type Region } from "../../../shared/residency/residency.ts";
 import { api } from "../../../test/workers/api-client.ts";
 import { registerWithTwilio, telephonyTenant, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import { twilioRecording } from "../../../test/workers/person-fixtures.ts";
@@ -27,7 +27,7 @@ async function callRecords(db: D1Database, id: string, t: TelephonyTenant, ended
   ]);
 }
 
-/** A finished call that ended `days` ago, with its records in its region's D1 (an EU call's in DB_EU), and its Postgres facts. */
+/** A finished call that ended `days` ago, with its records in its region's D1 (an EU call's in DB_EU) and its facts in its region's Postgres. */
 async function oldCall(t: TelephonyTenant, days: number, opts: { recordingSid?: string; region?: Region } = {}): Promise<string> {
   const region = opts.region ?? "us";
   const id = region === "eu" ? newCallId("eu") : `CALL-ret-${crypto.randomUUID()}`;
@@ -35,7 +35,7 @@ async function oldCall(t: TelephonyTenant, days: number, opts: { recordingSid?: 
   const records = callRecordsDb(env, region);
   if (region === "eu") await accountAnchor(database(records), t.accountId).run();
   await callRecords(records, id, t, ended, opts.recordingSid ?? null);
-  await withPostgres(env, async (pg) => {
+  await withPostgres(analyticsPostgres(env, region), async (pg) => {
     await pg.execute(sql`INSERT INTO call_facts (account_id, call_id, agent_id, agent_version, number, direction, started_at, ended_at, turns, interruptions, tool_calls, provider_failures) VALUES (${t.accountId}, ${id}, ${t.agentId}, 1, ${t.number}, 'inbound', ${ended}, ${ended}, 1, 0, 0, 0)`);
     await pg.execute(sql`INSERT INTO turn_facts (account_id, call_id, turn, role, started_at, interrupted) VALUES (${t.accountId}, ${id}, 1, 'caller', ${ended}, false)`);
   });
@@ -44,7 +44,7 @@ async function oldCall(t: TelephonyTenant, days: number, opts: { recordingSid?: 
 
 async function held(callId: string, db: D1Database = env.DB) {
   const count = async (table: string) => (await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE call_id = ?`).bind(callId).first<{ n: number }>())!.n;
-  const facts = await withPostgres(env, (pg) => pg.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM turn_facts WHERE call_id = ${callId}`));
+  const facts = await withPostgres(analyticsPostgres(env, regionOfCall(callId)), (pg) => pg.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM turn_facts WHERE call_id = ${callId}`));
   const call = await db.prepare("SELECT recording_sid FROM calls WHERE id = ?").bind(callId).first<{ recording_sid: string | null }>();
   return { turns: await count("call_turns"), events: await count("call_events"), analyses: await count("call_analyses"), turn_facts: facts.rows[0]!.n, recording: call!.recording_sid !== null, call: !!call };
 }
