@@ -81,7 +81,7 @@ export function VerificationDocuments({ canUpload }: { canUpload: boolean }) {
         {(l) => <Table caption="Business documents" columns={columns} rows={l.data} rowKey={(d) => d.id} />}
       </Loaded>
       {canUpload && (
-        <form onSubmit={upload} aria-label="Upload a business document" aria-busy={sent !== null} noValidate>
+        <form class="upload-form" onSubmit={upload} aria-label="Upload a business document" aria-busy={sent !== null} noValidate>
           <div class="inline-form">
             <Field id="document-kind" label="What it shows">
               <select id="document-kind" name="kind" disabled={sent !== null}>
