@@ -43,12 +43,14 @@ async function toProblem(res: Response): Promise<Problem> {
   }
 }
 
+const noConnection = () => new Problem(0, "No connection", "the platform could not be reached; check your connection and try again");
+
 async function reach(path: string, init: RequestInit): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(path, init);
   } catch {
-    throw new Problem(0, "No connection", "the platform could not be reached; check your connection and try again");
+    throw noConnection();
   }
   if (!res.ok) throw await toProblem(res);
   return res;
@@ -108,6 +110,29 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 /** A `/v1` file (a statement PDF): fetched with the bearer token, since a plain link would carry no credentials. */
 export async function apiFile(path: string): Promise<Blob> {
   return (await reach(`/v1${path}`, { headers: { authorization: `Bearer ${await token()}` } })).blob();
+}
+
+/**
+ * A `/v1` upload of a file as the raw request body (never JSON), with its own type as Content-Type: the API checks
+ * that type against the bytes and says which types it takes. XMLHttpRequest rather than fetch, because only it
+ * reports how much of the body has been sent.
+ */
+export async function apiUpload<T>(path: string, file: File, onProgress: (sentBytes: number) => void): Promise<T> {
+  const authorization = `Bearer ${await token()}`;
+  const xhr = new XMLHttpRequest();
+  const answered = new Promise<void>((resolve, reject) => {
+    xhr.onload = () => resolve();
+    xhr.onerror = xhr.onabort = () => reject(noConnection());
+  });
+  xhr.upload.onprogress = (e) => onProgress(e.loaded);
+  xhr.open("POST", `/v1${path}`);
+  xhr.setRequestHeader("authorization", authorization);
+  xhr.setRequestHeader("content-type", file.type || "application/octet-stream");
+  xhr.send(file);
+  await answered;
+  const res = new Response(xhr.responseText, { status: xhr.status, statusText: xhr.statusText });
+  if (!res.ok) throw await toProblem(res);
+  return (await res.json()) as T;
 }
 
 export interface Page<T> {

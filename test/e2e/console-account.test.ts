@@ -7,8 +7,9 @@ import { DESKTOP, expectAccessible, expectNoSidewaysScroll, inviteAndAccept, lau
 
 /**
  * The console's account pages in a real browser against the whole local platform: an owner connects HubSpot through
- * the stand-in's OAuth server and disconnects it; the owner of an account on trial reads its trial limits, verifies
- * a number with the code texted to it, and declares its business case, each refusal shown at its field.
+ * the stand-in's OAuth server and disconnects it; an admin connects Cal.com with an API key; the owner of an account
+ * on trial reads its trial limits, verifies a number with the code texted to it, declares its business case and
+ * uploads its documents, each refusal shown at its field.
  */
 const world = worldPerFile();
 let browser: Browser;
@@ -141,6 +142,92 @@ describe("console account pages in a browser", () => {
     await page.getByRole("button", { name: "Submit for review" }).waitFor();
     await expectUsable(page, "verification case declared");
   }, 120_000);
+
+  it("connects Cal.com with a key the page never keeps, shows it connected since then, and disconnects it", async () => {
+    const page = await newPage();
+    await inviteAndAccept(world, tenant.apiKey, page, { email: "admin@acme.example", role: "admin" });
+    await page.getByRole("link", { name: "Integrations" }).click();
+    const form = page.getByRole("form", { name: "Cal.com" });
+    const key = form.getByLabel("Cal.com API key");
+    const calcom = async () => (await tenant.api.get("/v1/integrations")).data.find((i: { name: string }) => i.name === "calcom");
+
+    // No key: said at the field before anything is sent. A key the API refuses (over 500 characters): its issue there.
+    await form.getByRole("button", { name: "Connect with the key" }).click();
+    await expect.poll(() => page.locator("#api-key-calcom-error").textContent()).toBe("Enter the Cal.com API key.");
+    await key.fill("k".repeat(501));
+    await form.getByRole("button", { name: "Connect with the key" }).click();
+    await expect.poll(() => page.locator("#api-key-calcom-error").textContent()).toBe("Too big: expected string to have <=500 characters");
+    expect(await key.getAttribute("aria-describedby")).toBe("api-key-calcom-error");
+    expect((await calcom()).connection).toBe("not_connected");
+
+    const secret = "cal_live_console_0123456789abcdef";
+    await key.fill(secret);
+    await form.getByRole("button", { name: "Connect with the key" }).click();
+    await page.getByRole("status").filter({ hasText: "Cal.com is connected with its key." }).waitFor();
+    await expect.poll(() => form.getByTestId("api-key-calcom-state").textContent()).toMatch(/^Connected since \d/);
+    await expect.poll(() => page.getByRole("row", { name: /Cal\.com/ }).textContent()).toMatch(/^Cal\.comconnected\d/);
+    expect(await calcom()).toMatchObject({ connection: "connected", connected_at: expect.any(String) });
+    // Never echoed back: not in the input, not anywhere in the page.
+    expect(await key.inputValue()).toBe("");
+    expect(await page.content()).not.toContain(secret);
+    await expect.poll(() => form.getByRole("button", { name: "Replace the key" }).count()).toBe(1);
+    await expectUsable(page, "integrations key connected");
+
+    await page.getByRole("button", { name: "Disconnect Cal.com" }).click();
+    await page.getByRole("status").filter({ hasText: "Cal.com disconnected." }).waitFor();
+    await expect.poll(() => form.getByTestId("api-key-calcom-state").textContent()).toBe("Not connected.");
+    expect(await calcom()).toMatchObject({ connection: "not_connected", connected_at: null });
+  }, 60_000);
+
+  it("uploads a business document with the form busy until the API answers, lists it, and shows each refusal's detail at the file input", async () => {
+    const { baseUrl, operatorSecret } = world.platform;
+    const created = await PlatformClient.operator(baseUrl, operatorSecret).post("/v1/operator/accounts", { name: "Paper Mill", owner_email: "owner@paper-mill.example" });
+    const api = PlatformClient.withKey(baseUrl, created.api_key.key);
+    const page = await newPage();
+    await inviteAndAccept(world, created.api_key.key, page, await ownerOf(api));
+    await page.getByRole("link", { name: "Verification" }).click();
+    await page.getByText("No documents uploaded yet.").waitFor();
+    const form = page.getByRole("form", { name: "Upload a business document" });
+    const file = form.getByLabel("File", { exact: true });
+
+    // The request is held until the busy state has been seen, so the check does not race the upload.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const documentsRoute = (url: URL) => url.pathname === "/v1/verification/documents";
+    await page.route(documentsRoute, async (route) => {
+      if (route.request().method() === "POST") await held;
+      await route.continue();
+    });
+    const pdf = Buffer.from("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n");
+    await form.getByLabel("What it shows").selectOption("registration_certificate");
+    await file.setInputFiles({ name: "certificate.pdf", mimeType: "application/pdf", buffer: pdf });
+    await form.getByRole("button", { name: "Upload", exact: true }).click();
+    await expect.poll(() => form.getByRole("button", { name: "Uploading…" }).isDisabled()).toBe(true);
+    expect(await file.isDisabled()).toBe(true);
+    await form.getByRole("progressbar", { name: "Upload progress" }).waitFor();
+    release();
+    await form.getByRole("status").filter({ hasText: "certificate.pdf is uploaded." }).waitFor();
+    await page.unroute(documentsRoute);
+    await expect.poll(() => page.getByRole("row", { name: /Registration certificate/ }).textContent()).toMatch(new RegExp(`^Registration certificatePDF${pdf.length} B\\d`));
+    expect((await api.get("/v1/verification/documents")).data).toMatchObject([{ kind: "registration_certificate", content_type: "application/pdf", size_bytes: pdf.length }]);
+
+    // Refused by the API: a text file renamed .pdf (its bytes are no PDF), then a PDF over 10 MiB.
+    const error = page.locator("#document-file-error");
+    await file.setInputFiles({ name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("minutes of the board meeting\n") });
+    await form.getByRole("button", { name: "Upload", exact: true }).click();
+    await expect.poll(() => error.textContent()).toMatch(/^Unsupported content type: the document's bytes are not application\/pdf/);
+    expect(await file.getAttribute("aria-invalid")).toBe("true");
+    expect(await file.getAttribute("aria-describedby")).toBe("document-file-hint document-file-error");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("document-file");
+    await expectUsable(page, "verification document refused");
+
+    const tooLarge = Buffer.alloc(10 * 1024 * 1024 + 1);
+    pdf.copy(tooLarge);
+    await file.setInputFiles({ name: "scan.pdf", mimeType: "application/pdf", buffer: tooLarge });
+    await form.getByRole("button", { name: "Upload", exact: true }).click();
+    await expect.poll(() => error.textContent()).toBe("Request body too large: request bodies are limited to 10485760 bytes");
+    expect((await api.get("/v1/verification/documents")).data).toHaveLength(1);
+  }, 90_000);
 
   it("a developer sees the trial limits but not the case, and no connect buttons", async () => {
     const page = await newPage();

@@ -1,8 +1,10 @@
+import { useState } from "preact/hooks";
 import { api } from "../api.ts";
 import { Table, type Column } from "../data-table.tsx";
 import { useLocation } from "../router.ts";
 import { formatDate, Loaded, PageHeader, useLoad } from "../ui.tsx";
 import { useAction } from "../use-action.tsx";
+import { IntegrationKeyForm } from "./integration-key-form.tsx";
 
 interface Integration {
   name: string;
@@ -24,6 +26,7 @@ const CONNECTION_TEXT: Record<Integration["connection"], string> = {
  * The account's integrations and their connections. Connecting an OAuth vendor starts the flow with a same-origin
  * fetch (which sets the flow's cookie in this browser), then follows the vendor's authorize URL; the vendor sends the
  * browser to the platform's callback, which comes back here with `?connected={name}` or `?connect_error={why}`.
+ * A vendor that takes an API key (Cal.com; HubSpot's private-app token) also has a key form below the table.
  */
 export function IntegrationsPage({ canWrite }: { canWrite: boolean }) {
   const { query } = useLocation();
@@ -32,15 +35,27 @@ export function IntegrationsPage({ canWrite }: { canWrite: boolean }) {
   const connected = query.get("connected");
   const connectedTitle = connected && (list.data?.data.find((i) => i.name === connected)?.title ?? connected);
   const connectError = query.get("connect_error");
+  // Which key form the last refusal belongs to (null: none): the outcome is the page's, so it outlives the list's reload.
+  const [keyedName, setKeyedName] = useState<string | null>(null);
+  const run = (keyed: string | null, work: () => Promise<string>) => {
+    setKeyedName(keyed);
+    void action.run(work);
+  };
 
   const connect = (i: Integration) =>
-    action.run(async () => {
+    run(null, async () => {
       const start = await api<{ authorize_url: string }>("GET", `/integrations/${encodeURIComponent(i.name)}/connect`);
       location.assign(start.authorize_url);
       return `Opening ${i.title}…`;
     });
+  const connectWithKey = (i: Integration, apiKey: string) =>
+    run(i.name, async () => {
+      await api("POST", "/integration-connections", { integration: i.name, api_key: apiKey });
+      list.reload();
+      return `${i.title} is connected with its key.`;
+    });
   const disconnect = (i: Integration) =>
-    action.run(async () => {
+    run(null, async () => {
       await api("DELETE", `/integration-connections/${encodeURIComponent(i.name)}`);
       list.reload();
       return `${i.title} disconnected.`;
@@ -87,12 +102,30 @@ export function IntegrationsPage({ canWrite }: { canWrite: boolean }) {
       <p class="hint">
         Agents and workflows act in these vendors' accounts through their connections.
         {!canWrite && " Connecting and disconnecting them is for owners and admins."}
-        {canWrite && " Vendors connected with a key or a webhook URL are connected through POST /v1/integration-connections."}
+        {canWrite && " Vendors connected with a webhook URL are connected through POST /v1/integration-connections."}
       </p>
       {action.outcome}
       <Loaded state={list} empty={(l) => (l.data.length === 0 ? "No integrations on this platform." : null)}>
-        {(l) => <Table caption="Integrations" columns={columns} rows={l.data} rowKey={(i) => i.name} />}
+        {(l) => (
+          <>
+            <Table caption="Integrations" columns={columns} rows={l.data} rowKey={(i) => i.name} />
+            {canWrite && <KeyForms integrations={l.data.filter((i) => i.auth === "api_key")} error={action.error} errorFor={keyedName} onSubmit={connectWithKey} />}
+          </>
+        )}
       </Loaded>
     </main>
+  );
+}
+
+function KeyForms({ integrations, error, errorFor, onSubmit }: { integrations: Integration[]; error: unknown; errorFor: string | null; onSubmit: (i: Integration, apiKey: string) => void }) {
+  if (integrations.length === 0) return null;
+  return (
+    <section aria-labelledby="api-keys-title">
+      <h2 id="api-keys-title">Connect with an API key</h2>
+      <p class="hint">The key is stored encrypted and never shown again; to change it, connect again with the new one.</p>
+      {integrations.map((i) => (
+        <IntegrationKeyForm key={i.name} integration={i} error={errorFor === i.name ? error : undefined} onSubmit={(apiKey) => onSubmit(i, apiKey)} />
+      ))}
+    </section>
   );
 }

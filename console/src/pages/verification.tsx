@@ -2,6 +2,7 @@ import { api } from "../api.ts";
 import { formatDate, Loaded, PageHeader, useLoad } from "../ui.tsx";
 import { useAction } from "../use-action.tsx";
 import { VerificationCaseForm, type VerificationDetails } from "./verification-case-form.tsx";
+import { VerificationDocuments } from "./verification-documents.tsx";
 import { VerifiedNumbers } from "./verified-numbers.tsx";
 
 type CaseState = "not_started" | "submitted" | "screening" | "in_review" | "approved" | "rejected" | "needs_info";
@@ -134,6 +135,7 @@ export function VerificationPage({ canRead, canWrite, canVerifyNumbers }: { canR
                   </div>
                 )}
                 {action.outcome}
+                <VerificationDocuments canUpload={canWrite && EDITABLE.includes(v.state)} />
                 {v.trust_hub && <TrustHub progress={v.trust_hub} />}
                 {canWrite && EDITABLE.includes(v.state) && <VerificationCaseForm details={v.details} action={action} onSaved={verification.reload} />}
               </>
