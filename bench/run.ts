@@ -19,7 +19,7 @@ import { startWorld } from "./world.ts";
 
 const smoke = process.argv.includes("--smoke");
 const busyLoops = busyArg(process.argv);
-// `--media-levers [--calls N] [--rounds N] [--busy N]`: section 8 alone (bench/media-levers.ts), its own result files.
+// `--media-levers [--calls N] [--rounds N] [--busy N] [--baseline KEY] [--levers KEY,KEY]`: section 8 alone (bench/media-levers.ts), its own result files.
 if (process.argv.includes("--media-levers")) process.exit(await runMediaLeversOnly(process.argv));
 // `--analytics [--smoke]`: section 9 (bench/analytics.ts), the analytics dashboard over 1M seeded calls, its own result files.
 if (process.argv.includes("--analytics")) process.exit(await runAnalyticsOnly(process.argv));

@@ -9,7 +9,7 @@
  *   and when each agent media message arrived;
  * - Deepgram listen, Nova `/v1/listen` or Flux `/v2/listen` (server): when each binary audio message arrived
  *   (cumulative bytes), and every final result (Flux: every `EndOfTurn`);
- * - Deepgram speak (server): Speak texts and Flushes received, binary audio frames sent;
+ * - Deepgram speak (server): Speak texts and Flushes received, binary audio frames sent (and their bytes);
  * - Bedrock (HTTP/1.1): when each request arrived, and when the first text delta and the delta that completes the
  *   first clause (the platform's chunker rule) were written, per request id.
  */
@@ -27,6 +27,8 @@ export interface TwilioTap {
   agentMedia: number[];
   /** Audio each of those messages carries (ms of μ-law 8 kHz): 20 per message by default, 80 with 80 ms messages. */
   agentMediaMs: number[];
+  /** The platform's other messages (marks, clears). */
+  agentControl: number;
 }
 
 export interface ListenFinal {
@@ -39,6 +41,10 @@ export interface ListenFinal {
 
 export interface ListenTap {
   callSid: string;
+  /** The simulator's port (which world the socket belongs to). */
+  port: number;
+  /** Text messages the simulator sent (results, SpeechStarted, UtteranceEnd, Flux TurnInfo…). */
+  sent: number;
   recvAt: number[];
   /** Cumulative audio bytes after each received message. */
   recvBytes: number[];
@@ -47,6 +53,9 @@ export interface ListenTap {
 }
 
 export interface SpeakTap {
+  /** The simulator's port (which world the socket belongs to). */
+  port: number;
+  audioBytes: number;
   speaks: { at: number; text: string }[];
   flushes: number[];
   audioSent: number[];
@@ -91,6 +100,7 @@ export class WireTap {
       const now = performance.now();
       if (this._isServer) {
         const s = serverKind.get(this);
+        if (s?.kind === "listen" && typeof data === "string") s.tap.sent++;
         if (s?.kind === "listen" && typeof data === "string" && data.includes('"is_final":true')) {
           const msg = JSON.parse(data);
           if (msg.type === "Results") {
@@ -102,12 +112,13 @@ export class WireTap {
           s.tap.finals.push({ at: now, endAudioMs: msg.audio_window_end * 1000, transcript: msg.transcript ?? "", speechFinal: true });
         } else if (s?.kind === "speak" && typeof data !== "string") {
           s.tap.audioSent.push(now);
+          s.tap.audioBytes += (data as Uint8Array).byteLength;
         }
       } else if (typeof data === "string") {
         if (data.startsWith('{"event":"media"')) twilioOf.get(this)?.mediaSent.push(now);
         else if (data.startsWith('{"event":"start"')) {
           const msg = JSON.parse(data);
-          const t: TwilioTap = { callSid: msg.start.callSid, startSentAt: now, mediaSent: [], agentMedia: [], agentMediaMs: [] };
+          const t: TwilioTap = { callSid: msg.start.callSid, startSentAt: now, mediaSent: [], agentMedia: [], agentMediaMs: [], agentControl: 0 };
           twilioOf.set(this, t);
           tap.twilio.set(t.callSid, t);
         }
@@ -136,7 +147,7 @@ export class WireTap {
           if (t && !isBinary && data[10] === 0x6d && data[11] === 0x65) {
             t.agentMedia.push(now);
             t.agentMediaMs.push(payloadMs(data));
-          }
+          } else if (t && !isBinary) t.agentControl++;
         }
       }
       return origEmit.call(this, event, ...args);
@@ -150,14 +161,15 @@ export class WireTap {
     const origUpgrade = wssProto.handleUpgrade;
     wssProto.handleUpgrade = function (this: any, req: any, socket: unknown, head: unknown, cb: (ws: any, req: any) => void) {
       const url = new URL(req.url ?? "/", "http://x");
+      const port: number = req.socket?.localPort ?? 0;
       return origUpgrade.call(this, req, socket, head, (ws: any, r: any) => {
         if (url.pathname === "/v1/listen" || url.pathname === "/v2/listen") {
           const extra = url.searchParams.getAll("extra").find((e) => e.startsWith("call_sid:"));
-          const t: ListenTap = { callSid: extra?.slice("call_sid:".length) ?? "", recvAt: [], recvBytes: [], finals: [] };
+          const t: ListenTap = { callSid: extra?.slice("call_sid:".length) ?? "", port, sent: 0, recvAt: [], recvBytes: [], finals: [] };
           tap.listen.push(t);
           serverKind.set(ws, { kind: "listen", tap: t });
         } else if (url.pathname === "/v1/speak") {
-          const t: SpeakTap = { speaks: [], flushes: [], audioSent: [] };
+          const t: SpeakTap = { port, audioBytes: 0, speaks: [], flushes: [], audioSent: [] };
           tap.speak.push(t);
           serverKind.set(ws, { kind: "speak", tap: t });
         }

@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import { base64ToBytes } from "../shared/crypto/base64.ts";
 import { emitCallEvent } from "../shared/webhooks/call-events.ts";
 import type { TwilioMessage } from "../shared/protocol/twilio-media.ts";
 import { BackgroundTasks } from "./call/background-tasks.ts";
@@ -10,6 +9,7 @@ import { CallRuntime } from "./call/call-runtime.ts";
 import { CallStore, type CallMeta } from "./call/call-store.ts";
 import { HOLD_LINE, type ControlResult, type TransferRecord, type TransferRequest } from "./call/call-transfer.ts";
 import { hangUpCaller } from "./call/caller-leg.ts";
+import { onCallerFrame } from "./call/caller-frames.ts";
 import { CallerStreams } from "./call/caller-streams.ts";
 import { Deadlines, type DeadlineName } from "./call/deadlines.ts";
 import { heardOrTimeout } from "./call/hold-line.ts";
@@ -17,35 +17,24 @@ import { LiveTranscript, type LiveOpen } from "./call/live-transcript.ts";
 import { providerFailed } from "./call/provider-failure.ts";
 import { RuntimeSlot } from "./call/runtime-slot.ts";
 import { exitReason, type StreamExit } from "./call/stream-exit.ts";
+import { StreamGrace } from "./call/stream-grace.ts";
 import { addUsage, type CallUsage } from "./call/usage-meter.ts";
 import { CallTransfers, returnLineFor, type TargetLegEvent } from "./call/warm-transfer.ts";
 
 export type { StreamExit } from "./call/stream-exit.ts";
 
-/** A deadline by which the call ends unless a stream is live again, and the reason it ends with. */
-interface EndBy {
-  at: number;
-  reason: string;
-}
-
-/** Twilio asks `<Connect action>` as soon as a stream ends and reconnects within a second or two if the call is up. */
-const STREAM_RECOVERY_GRACE_MS = 10_000;
-/** A machine answered: Twilio plays the voicemail message and reports the final status; end anyway if it never does. */
-const MACHINE_ANSWER_MAX_MS = 120_000;
-/** Ringing (60 s), answering-machine detection (30 s) and the stream upgrade fit well within this. */
-const STREAM_START_MAX_MS = 180_000;
-
 /**
  * One object per call, named by call id: it holds the Twilio media stream and runs the voice pipeline. A thin
  * shell: the platform entry points (fetch, webSocketMessage, webSocketClose, alarm) and the control RPCs delegate
- * to units in ./call, one job each: the caller's sockets (caller-streams), the named deadlines behind the one alarm
- * (deadlines), the lease (call-lease), Twilio hang-up (caller-leg), recording (call-recording), the hold line
+ * to units in ./call, one job each: the caller's sockets (caller-streams) and frames (caller-frames), the named
+ * deadlines behind the one alarm (deadlines), how long the call may lack a stream (stream-grace), the lease (call-lease), Twilio hang-up (caller-leg), recording (call-recording), the hold line
  * (hold-line), background work (background-tasks), the runtime's life (runtime-slot, call-runtime), transfers
  * (warm-transfer) and delivery (call-finalizer).
  */
 export class CallSession extends DurableObject<Env> {
   #store: CallStore;
   #deadlines: Deadlines;
+  readonly #grace: StreamGrace;
   readonly #streams: CallerStreams;
   readonly #runtime = new RuntimeSlot<CallRuntime>();
   readonly #tasks: BackgroundTasks;
@@ -57,7 +46,9 @@ export class CallSession extends DurableObject<Env> {
     super(ctx, env);
     this.#store = new CallStore(ctx.storage.sql);
     this.#deadlines = new Deadlines(this.#store, ctx.storage);
-    this.#streams = new CallerStreams(ctx, env, this.#store);
+    this.#grace = new StreamGrace(this.#store, this.#deadlines);
+    // Sockets accepted without hibernation (a media lever) report here, not through webSocketMessage/webSocketClose.
+    this.#streams = new CallerStreams(ctx, env, this.#store, { message: (ws, data) => this.#callerMessage(ws, data), close: (ws, code, reason) => this.#callerClosed(ws, code, reason) });
     this.#live = new LiveTranscript(this.#store);
     this.#tasks = new BackgroundTasks(this.#store, (level, message, data) => this.#log(level, message, data), (p) => ctx.waitUntil(p));
     this.#transfers = new CallTransfers(ctx, env, this.#store, {
@@ -77,7 +68,7 @@ export class CallSession extends DurableObject<Env> {
     // The lease is renewed from the alarm, also while an outbound call rings (and runs answering-machine detection);
     // a call whose stream never comes must not hold its slot for ever.
     this.#deadlines.set("lease", Date.now() + LEASE_RENEW_MS);
-    this.#endBy({ at: Date.now() + STREAM_START_MAX_MS, reason: "stream_not_started" });
+    this.#grace.awaitStart();
   }
 
   state() {
@@ -128,9 +119,7 @@ export class CallSession extends DurableObject<Env> {
    * final status with the duration, which ends the call with `endReason`.
    */
   async machineAnswered(endReason: string): Promise<void> {
-    this.#store.put("endReason", endReason);
-    this.#store.event("call.answered_by_machine", { end_reason: endReason });
-    this.#endBy({ at: Date.now() + MACHINE_ANSWER_MAX_MS, reason: endReason });
+    this.#grace.machineAnswered(endReason);
   }
 
   /** Hands the caller over to a person (API request); the transfer is recorded on the call (./call/warm-transfer.ts). */
@@ -145,16 +134,7 @@ export class CallSession extends DurableObject<Env> {
 
   /** Asked when Twilio reports the stream ended (`<Connect action>`): what Twilio should do next. */
   async recoverStream(maxRecoveries: number): Promise<{ resume: boolean; attempt: number; exit: StreamExit | null }> {
-    const exit = this.#store.get<StreamExit>("streamExit") ?? null;
-    const attempt = (this.#store.get<number>("recoveries") ?? 0) + (exit ? 0 : 1);
-    const resume = !exit && !this.#store.get("outcome") && attempt <= maxRecoveries;
-    this.#store.event(resume ? "stream.recovering" : "stream.not_recovered", { attempt, exit: exit?.kind ?? null });
-    if (resume) {
-      this.#store.put("recoveries", attempt);
-      // The new stream is on its way: give it the full grace from now.
-      this.#endBy({ at: Date.now() + STREAM_RECOVERY_GRACE_MS, reason: "stream_closed" });
-    }
-    return { resume, attempt, exit };
+    return this.#grace.recover(maxRecoveries);
   }
 
   /** The Worker forwards the Twilio media-stream upgrade here. */
@@ -170,6 +150,10 @@ export class CallSession extends DurableObject<Env> {
     // The caller's live stream is checked first: it sends a frame every 20 ms, and reading a socket's tags
     // (the briefing stream's mark) is a runtime call.
     if (this.#streams.live?.ws !== ws && this.#transfers.owns(ws)) return this.#transfers.briefingMessage(ws, data);
+    return this.#callerMessage(ws, data);
+  }
+
+  async #callerMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
     const stream = this.#streams.streamFor(ws);
     const message = stream.receive(data);
     if (!message) return;
@@ -177,21 +161,7 @@ export class CallSession extends DurableObject<Env> {
     if (stream !== this.#streams.live) return;
     // Every 20 ms: no await (not even a resolved one) once the runtime is up.
     const runtime = this.#runtime.current ?? (await this.#runtime.ready());
-    if (!runtime) return;
-    switch (message.event) {
-      case "media":
-        return runtime.pipeline.callerAudio(base64ToBytes(message.media.payload));
-      case "mark":
-        return runtime.pipeline.markPlayed(message.mark.name);
-      case "dtmf":
-        this.#store.event("caller.dtmf", { digit: message.dtmf.digit });
-        return runtime.pipeline.callerDtmf(message.dtmf.digit);
-      case "stop":
-        this.#store.event("stream.stopped");
-        return;
-      default:
-        return;
-    }
+    if (runtime) onCallerFrame(message, runtime, this.#store);
   }
 
   /**
@@ -200,6 +170,10 @@ export class CallSession extends DurableObject<Env> {
    */
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
     if (this.#transfers.owns(ws)) return this.#transfers.briefingClosed(ws, code, reason);
+    return this.#callerClosed(ws, code, reason);
+  }
+
+  async #callerClosed(ws: WebSocket, code: number, reason: string): Promise<void> {
     // A stream closed by the call's end changes nothing: the call's records may already be delivered and purged.
     if (!this.#streams.closed(ws) || this.#store.get("outcome")) return;
     this.#streams.counts.save();
@@ -207,9 +181,7 @@ export class CallSession extends DurableObject<Env> {
     const runtime = this.#retireRuntime();
     // The end deadline is saved before anything is awaited: an eviction while the runtime closes must not lose it.
     // A transfer moved the caller off the stream on purpose: Twilio's final status ends the call.
-    if (!this.#transfers.holdsCall()) {
-      this.#endBy({ at: Date.now() + STREAM_RECOVERY_GRACE_MS, reason: exitReason(this.#store.get<StreamExit>("streamExit")) });
-    }
+    if (!this.#transfers.holdsCall()) this.#grace.lost(exitReason(this.#store.get<StreamExit>("streamExit")));
     await runtime?.close("stream_closed");
   }
 
@@ -238,8 +210,8 @@ export class CallSession extends DurableObject<Env> {
         return;
       }
       case "end_by": {
-        const endBy = this.#store.get<EndBy>("endBy");
-        if (endBy && !this.#streams.live && !this.#transfers.holdsCall()) await this.finalize({ status: "completed", endReason: endBy.reason, durationSeconds: null });
+        const reason = this.#grace.dueReason();
+        if (reason && !this.#streams.live && !this.#transfers.holdsCall()) await this.finalize({ status: "completed", endReason: reason, durationSeconds: null });
         return;
       }
       case "transfer": {
@@ -294,8 +266,7 @@ export class CallSession extends DurableObject<Env> {
     const auth = await this.#streams.authenticate(stream, message);
     if (!auth.ok) return;
     emitCallEvent(this.env, this.#store.meta!, "call.answered", { answered_at: new Date().toISOString() }, "answered", (p) => this.ctx.waitUntil(p));
-    this.#store.put("endBy", null);
-    this.#deadlines.clear("end_by");
+    this.#grace.started();
     const current = this.#runtime.current;
     if (current) {
       // The same object, a new stream: whatever was playing on the old one is gone.
@@ -399,11 +370,6 @@ export class CallSession extends DurableObject<Env> {
     this.#store.put("streamExit", exit);
     this.#store.event("stream.exit", exit);
     this.#streams.live?.close(1000, exit.kind);
-  }
-
-  #endBy(endBy: EndBy): void {
-    this.#store.put("endBy", endBy);
-    this.#deadlines.set("end_by", endBy.at);
   }
 
   #log(level: "warn" | "error", message: string, data?: Record<string, unknown>): void {

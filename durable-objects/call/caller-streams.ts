@@ -9,22 +9,35 @@ import { TwilioStream } from "./twilio-stream.ts";
 const MAX_PENDING_STREAMS = 2;
 const TAG = "twilio";
 
+/** Where a socket that is not hibernatable delivers its frames (a hibernatable one's go to the object's handlers). */
+export interface CallerSocketEvents {
+  message(ws: WebSocket, data: string | ArrayBuffer): Promise<void>;
+  close(ws: WebSocket, code: number, reason: string): Promise<void>;
+}
+
 /**
  * The caller's media-stream sockets: the live (authenticated) one the agent speaks on, and those upgraded but not
  * yet authenticated by their `start`. The upgrade's signature covers a fixed URL and can be replayed, so the live
  * stream stays until a new socket's `start` token checks out.
+ *
+ * `TWILIO_SOCKET_HIBERNATION = "off"` (a media lever, bench section 8) accepts the sockets with the standard API
+ * instead: the runtime then calls listeners instead of the object's handlers, but the socket lives and dies with
+ * the object's memory, so an object restart (a deploy) drops the caller's stream instead of handing it over.
  */
 export class CallerStreams {
   #live: TwilioStream | undefined;
   readonly #pending = new Map<WebSocket, TwilioStream>();
   readonly counts: StreamCounterStore;
+  readonly #hibernatable: boolean;
 
   constructor(
     private readonly ctx: DurableObjectState,
     private readonly env: Env,
     private readonly store: CallStore,
+    private readonly events: CallerSocketEvents,
   ) {
     this.counts = new StreamCounterStore(store);
+    this.#hibernatable = env.TWILIO_SOCKET_HIBERNATION !== "off";
     for (const ws of ctx.getWebSockets(TAG)) this.#adopt(ws);
   }
 
@@ -34,7 +47,8 @@ export class CallerStreams {
 
   accept(): Response {
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [TAG]);
+    if (this.#hibernatable) this.ctx.acceptWebSocket(server, [TAG]);
+    else this.#listen(server);
     const stream = this.#newStream(server);
     stream.attachment = { authenticated: false, streamSid: null };
     this.#pending.set(server, stream);
@@ -85,6 +99,13 @@ export class CallerStreams {
 
   closeAll(code: number, reason: string): void {
     for (const stream of [this.#live, ...this.#pending.values()]) stream?.close(code, reason);
+  }
+
+  #listen(ws: WebSocket): void {
+    ws.accept();
+    ws.addEventListener("message", (event) => void this.events.message(ws, event.data as string | ArrayBuffer));
+    ws.addEventListener("close", (event) => void this.events.close(ws, event.code, event.reason));
+    ws.addEventListener("error", (event) => void this.events.close(ws, 1011, String(event.error ?? event.message)));
   }
 
   #adopt(ws: WebSocket): TwilioStream {
