@@ -3,7 +3,6 @@
  * state, migrations applied) wired to the provider simulators (Twilio, Deepgram, Bedrock, Stripe) on loopback. Used by the demo, the call CLI,
  * the end-to-end tests and the benchmark.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +11,7 @@ import { unstable_DevEnv } from "wrangler";
 import type { LatencyProfileName } from "../../simulators/common/latency-profile.ts";
 import { SIMULATOR_CREDENTIALS, startSimulators, type Simulators } from "../../simulators/index.ts";
 import { startLocalPostgres } from "./local-postgres.ts";
+import { migrateLocalD1 } from "./migrated-d1.ts";
 
 export interface LocalPlatform {
   baseUrl: string;
@@ -92,10 +92,8 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
   };
   const root = opts.root ?? ROOT;
   const persist = opts.persistDir ?? mkdtempSync(join(tmpdir(), "voice-platform-"));
-  // The same SQL files a deploy applies, into this run's local D1 databases (DB_EU: EU accounts' call records), one
-  // after the other: each is a wrangler process with its own workerd on the same persist directory, and two at once
-  // can find its SQLite files locked (SQLITE_BUSY, the runtime fails to start).
-  for (const binding of ["DB", "DB_EU"]) await applyD1Migrations(root, persist, binding);
+  // The same SQL files a deploy applies, into this run's local D1 databases.
+  await migrateLocalD1(root, persist);
   const logs: string[] = [];
   // wrangler's dev server (real workerd). Unlike its test harness, it lets the Worker's outbound WebSockets
   // (Deepgram) reach the simulators directly. Its public URL is a dev-only proxy (a second workerd whose single
@@ -140,16 +138,4 @@ export async function startLocalPlatform(opts: LocalPlatformOptions = {}): Promi
       if (!opts.persistDir) rmSync(persist, { recursive: true, force: true });
     },
   };
-}
-
-/** `wrangler d1 migrations apply <binding> --local` into `persist`; rejects with wrangler's output when it fails. */
-function applyD1Migrations(root: string, persist: string, binding: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("wrangler", ["d1", "migrations", "apply", binding, "--local", "--persist-to", persist], { cwd: root, env: { ...process.env, CI: "true" } });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`applying D1 migrations to ${binding} failed:\n${output}`))));
-  });
 }

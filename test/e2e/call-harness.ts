@@ -38,7 +38,7 @@ export async function startWorld(opts: { vars?: Record<string, string>; persistD
 /** One world for a test file: started before its tests, closed after them (the object is filled in by beforeAll). */
 export function worldPerFile(): CallWorld {
   const world = {} as CallWorld;
-  // Two D1 databases to migrate (one wrangler process each) before the Worker starts: slow on a busy machine.
+  // Starting wrangler, workerd, Postgres and the simulators is slow on a busy machine.
   beforeAll(async () => void Object.assign(world, await startWorld()), 180_000);
   afterAll(async () => world.close?.());
   return world;

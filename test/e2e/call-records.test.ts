@@ -13,7 +13,7 @@ let world: CallWorld;
 const persistDir = mkdtempSync(join(tmpdir(), "call-records-"));
 beforeAll(async () => {
   world = await startWorld({ persistDir });
-}, 90_000);
+}, 180_000);
 afterAll(async () => {
   await world?.close();
   rmSync(persistDir, { recursive: true, force: true });

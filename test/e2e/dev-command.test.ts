@@ -38,14 +38,14 @@ beforeAll(async () => {
   dev = spawn(process.execPath, [join(ROOT, "scripts/dev.ts"), "--instant"], { cwd: ROOT, env });
   dev.stdout!.on("data", (d) => (output += d));
   dev.stderr!.on("data", (d) => (output += d));
-  const deadline = Date.now() + 80_000;
+  const deadline = Date.now() + 170_000;
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
       if (output.includes("Ctrl-C stops everything.")) (clearInterval(timer), resolve());
       else if (dev.exitCode !== null || Date.now() > deadline) (clearInterval(timer), reject(new Error(`npm run dev did not come up (exit ${dev.exitCode}):\n${output}`)));
     }, 100);
   });
-}, 90_000);
+}, 180_000);
 
 afterAll(async () => {
   if (dev && dev.exitCode === null) {

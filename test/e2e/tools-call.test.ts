@@ -15,7 +15,7 @@ beforeAll(async () => {
   tools = await startToolServer();
   // The tool server doubles as the Worker's DNS-over-HTTPS resolver (its zone has public names with private answers).
   world = await startWorld({ vars: { DOH_URL: `${tools.url}/dns-query` } });
-}, 90_000);
+}, 180_000);
 afterAll(async () => Promise.all([world?.close(), tools?.close()]));
 
 const ORDERS = ["A1", "B2", "C3", "D4"];
