@@ -1,7 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
-import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { callAnalysisApi } from "./analysis/analysis-routes.ts";
@@ -35,6 +34,7 @@ import { documentStripeWebhook } from "./billing/payments/stripe-webhook-spec.ts
 import { consoleApi } from "./console/console-api.ts";
 import { consoleApp } from "./console/console-app.ts";
 import { userPhonesApi } from "./console/user-phone-routes.ts";
+import { apiCors } from "./middleware/api-cors.ts";
 import { auditWrites } from "./middleware/audit-writes.ts";
 import { privacyApi } from "./compliance/privacy/privacy-routes.ts";
 import { operatorVerificationsApi } from "./compliance/verification/operator-verification-routes.ts";
@@ -78,18 +78,11 @@ export function createApp() {
   app.use("*", secureHeaders());
   app.use("*", async (c, next) => {
     await next();
-    c.header("x-request-id", c.get("requestId"));
+    // A response built through the context already carries it (set by requestId) and is mutable; copying it again
+    // would cost every request a Response copy.
+    if (c.res.headers.get("x-request-id") !== c.get("requestId")) c.header("x-request-id", c.get("requestId"));
   });
-  app.use(
-    "/v1/*",
-    cors({
-      origin: "*",
-      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id"],
-      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["x-request-id", "idempotent-replayed"],
-      maxAge: 600,
-    }),
-  );
+  app.use("/v1/*", apiCors);
   // The campaign CSV upload is streamed under its own, larger limit (workers/campaigns/campaign-contact-routes.ts);
   // a verification document (raw bytes, workers/compliance/verification/document-routes.ts) under its own too.
   const apiBodies = limitBodies(API_BODY_LIMIT_BYTES);

@@ -24,6 +24,11 @@ describe("live transcript tickets", () => {
     const live = await open(callId, issued.json.ticket);
     expect(live.status).toBe(200);
     expect(live.headers.get("content-type")).toBe("text/event-stream");
+    // The handler builds this response itself, so CORS, the request id and the secure headers are added after it.
+    expect(live.headers.get("access-control-allow-origin")).toBe("*");
+    expect(live.headers.get("access-control-expose-headers")?.split(",")).toEqual(["x-request-id", "idempotent-replayed"]);
+    expect(live.headers.get("x-request-id")).toMatch(/^[\w-]{8,}$/);
+    expect(live.headers.get("x-content-type-options")).toBe("nosniff");
     await live.body!.cancel();
     await expectRefused(await open(callId, issued.json.ticket));
     await expectRefused(await open(callId));
