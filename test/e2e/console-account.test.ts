@@ -1,4 +1,4 @@
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DemoTenant } from "../../scripts/lib/demo-tenant.ts";
 import { PlatformClient } from "../../scripts/lib/platform-client.ts";
@@ -7,9 +7,9 @@ import { DESKTOP, expectAccessible, expectNoSidewaysScroll, inviteAndAccept, lau
 
 /**
  * The console's account pages in a real browser against the whole local platform: an owner connects HubSpot through
- * the stand-in's OAuth server and disconnects it; an admin connects Cal.com with an API key; the owner of an account
- * on trial reads its trial limits, verifies a number with the code texted to it, declares its business case and
- * uploads its documents, each refusal shown at its field.
+ * the stand-in's OAuth server and disconnects it; an admin connects Cal.com with an API key and Slack with a webhook
+ * URL; the owner of an account on trial reads its trial limits, verifies a number with the code texted to it, declares
+ * its business case and uploads its documents, each refusal shown at its field.
  */
 const world = worldPerFile();
 let browser: Browser;
@@ -43,6 +43,32 @@ async function textedCode(accountSid: string, to: string): Promise<string> {
   const code = /\b(\d{6})\b/.exec(sent.at(-1)?.body ?? "")?.[1];
   if (!code) throw new Error(`no code was texted to ${to}`);
   return code;
+}
+
+interface SecretForm {
+  page: Page;
+  form: Locator;
+  field: Locator;
+  /** The integration as the API lists it now. */
+  listed: () => Promise<{ connection: string; connected_at: string | null }>;
+}
+
+/** A new admin on the integrations page, at the form where a secret (an API key, a webhook URL) connects `name`. */
+async function secretForm(email: string, name: string, title: string, label: string): Promise<SecretForm> {
+  const page = await newPage();
+  await inviteAndAccept(world, tenant.apiKey, page, { email, role: "admin" });
+  await page.getByRole("link", { name: "Integrations" }).click();
+  const form = page.getByRole("form", { name: title });
+  const listed = async () => (await tenant.api.get("/v1/integrations")).data.find((i: { name: string }) => i.name === name);
+  return { page, form, field: form.getByLabel(label), listed };
+}
+
+/** Disconnects it from its row: the page says so, its form shows it not connected, and so does the API. */
+async function disconnectAt({ page, form, listed }: Omit<SecretForm, "field">, title: string, stateTestId: string): Promise<void> {
+  await page.getByRole("button", { name: `Disconnect ${title}` }).click();
+  await page.getByRole("status").filter({ hasText: `${title} disconnected.` }).waitFor();
+  await expect.poll(() => form.getByTestId(stateTestId).textContent()).toBe("Not connected.");
+  expect(await listed()).toMatchObject({ connection: "not_connected", connected_at: null });
 }
 
 beforeAll(async () => {
@@ -144,12 +170,7 @@ describe("console account pages in a browser", () => {
   }, 120_000);
 
   it("connects Cal.com with a key the page never keeps, shows it connected since then, and disconnects it", async () => {
-    const page = await newPage();
-    await inviteAndAccept(world, tenant.apiKey, page, { email: "admin@acme.example", role: "admin" });
-    await page.getByRole("link", { name: "Integrations" }).click();
-    const form = page.getByRole("form", { name: "Cal.com" });
-    const key = form.getByLabel("Cal.com API key");
-    const calcom = async () => (await tenant.api.get("/v1/integrations")).data.find((i: { name: string }) => i.name === "calcom");
+    const { page, form, field: key, listed: calcom } = await secretForm("admin@acme.example", "calcom", "Cal.com", "Cal.com API key");
 
     // No key: said at the field before anything is sent. A key the API refuses (over 500 characters): its issue there.
     await form.getByRole("button", { name: "Connect with the key" }).click();
@@ -173,10 +194,43 @@ describe("console account pages in a browser", () => {
     await expect.poll(() => form.getByRole("button", { name: "Replace the key" }).count()).toBe(1);
     await expectUsable(page, "integrations key connected");
 
-    await page.getByRole("button", { name: "Disconnect Cal.com" }).click();
-    await page.getByRole("status").filter({ hasText: "Cal.com disconnected." }).waitFor();
-    await expect.poll(() => form.getByTestId("api-key-calcom-state").textContent()).toBe("Not connected.");
-    expect(await calcom()).toMatchObject({ connection: "not_connected", connected_at: null });
+    await disconnectAt({ page, form, listed: calcom }, "Cal.com", "api-key-calcom-state");
+  }, 60_000);
+
+  it("connects Slack with a webhook URL the page never keeps, shows a refused URL's reason at the field, replaces and disconnects it", async () => {
+    const { page, form, field: url, listed: slack } = await secretForm("integrator@acme.example", "slack", "Slack", "Slack webhook URL");
+
+    // A private address outside the allowlist: the API's reason at the field, the focus back on it, nothing connected.
+    await url.fill("https://192.168.1.1/services/T0/B0/private");
+    await form.getByRole("button", { name: "Connect with the URL" }).click();
+    await expect.poll(() => page.locator("#webhook-url-slack-error").textContent()).toBe("the address 192.168.1.1 is private");
+    await page.getByRole("alert").filter({ hasText: "this URL cannot be called: the address 192.168.1.1 is private" }).waitFor();
+    expect(await url.getAttribute("aria-invalid")).toBe("true");
+    expect(await url.getAttribute("aria-describedby")).toBe("webhook-url-slack-error");
+    await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe("webhook-url-slack");
+    expect(await url.inputValue()).toBe("");
+    expect(await page.content()).not.toContain("T0/B0/private");
+    expect((await slack()).connection).toBe("not_connected");
+    await expectUsable(page, "integrations webhook refused");
+
+    // A URL the platform may call (the stand-in's Slack hook, on the allowlisted loopback): connected, then replaced.
+    const hooks = world.platform.sims.integrations.url;
+    for (const [secret, button] of [[`${hooks}/services/T0SIM/B0SIM/console-first`, "Connect with the URL"], [`${hooks}/services/T0SIM/B0SIM/console-second`, "Replace the URL"]] as const) {
+      await url.fill(secret);
+      await form.getByRole("button", { name: button }).click();
+      await page.getByRole("status").filter({ hasText: "Slack is connected with its URL." }).waitFor();
+      await expect.poll(() => form.getByTestId("webhook-url-slack-state").textContent()).toMatch(/^Connected since \d/);
+      expect(await page.locator("#webhook-url-slack-error").count()).toBe(0);
+      // Never echoed back: not in the input, not anywhere in the page.
+      expect(await url.inputValue()).toBe("");
+      expect(await page.content()).not.toContain("console-first");
+      expect(await page.content()).not.toContain("console-second");
+    }
+    await expect.poll(() => page.getByRole("row", { name: /Slack/ }).textContent()).toMatch(/^Slackconnected\d/);
+    expect(await slack()).toMatchObject({ connection: "connected", connected_at: expect.any(String) });
+    await expectUsable(page, "integrations webhook connected");
+
+    await disconnectAt({ page, form, listed: slack }, "Slack", "webhook-url-slack-state");
   }, 60_000);
 
   it("uploads a business document with the form busy until the API answers, lists it, and shows each refusal's detail at the file input", async () => {

@@ -1,10 +1,11 @@
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api } from "../api.ts";
 import { Table, type Column } from "../data-table.tsx";
 import { useLocation } from "../router.ts";
 import { formatDate, Loaded, PageHeader, useLoad } from "../ui.tsx";
 import { useAction } from "../use-action.tsx";
-import { IntegrationKeyForm } from "./integration-key-form.tsx";
+import { API_KEY, IntegrationSecretForm, WEBHOOK_URL, type SecretKind } from "./integration-secret-form.tsx";
 
 interface Integration {
   name: string;
@@ -26,7 +27,8 @@ const CONNECTION_TEXT: Record<Integration["connection"], string> = {
  * The account's integrations and their connections. Connecting an OAuth vendor starts the flow with a same-origin
  * fetch (which sets the flow's cookie in this browser), then follows the vendor's authorize URL; the vendor sends the
  * browser to the platform's callback, which comes back here with `?connected={name}` or `?connect_error={why}`.
- * A vendor that takes an API key (Cal.com; HubSpot's private-app token) also has a key form below the table.
+ * A vendor connected with a secret the tenant pastes, an API key (Cal.com; HubSpot's private-app token) or an incoming
+ * webhook URL (Slack, Zapier, Make), also has a form below the table.
  */
 export function IntegrationsPage({ canWrite }: { canWrite: boolean }) {
   const { query } = useLocation();
@@ -35,10 +37,10 @@ export function IntegrationsPage({ canWrite }: { canWrite: boolean }) {
   const connected = query.get("connected");
   const connectedTitle = connected && (list.data?.data.find((i) => i.name === connected)?.title ?? connected);
   const connectError = query.get("connect_error");
-  // Which key form the last refusal belongs to (null: none): the outcome is the page's, so it outlives the list's reload.
-  const [keyedName, setKeyedName] = useState<string | null>(null);
-  const run = (keyed: string | null, work: () => Promise<string>) => {
-    setKeyedName(keyed);
+  // Which secret form the last refusal belongs to (null: none): the outcome is the page's, so it outlives the list's reload.
+  const [formName, setFormName] = useState<string | null>(null);
+  const run = (form: string | null, work: () => Promise<string>) => {
+    setFormName(form);
     void action.run(work);
   };
 
@@ -48,11 +50,11 @@ export function IntegrationsPage({ canWrite }: { canWrite: boolean }) {
       location.assign(start.authorize_url);
       return `Opening ${i.title}…`;
     });
-  const connectWithKey = (i: Integration, apiKey: string) =>
+  const connectWith = (kind: SecretKind) => (i: Integration, secret: string) =>
     run(i.name, async () => {
-      await api("POST", "/integration-connections", { integration: i.name, api_key: apiKey });
+      await api("POST", "/integration-connections", { integration: i.name, [kind.field]: secret });
       list.reload();
-      return `${i.title} is connected with its key.`;
+      return `${i.title} is connected with its ${kind.short}.`;
     });
   const disconnect = (i: Integration) =>
     run(null, async () => {
@@ -102,14 +104,23 @@ export function IntegrationsPage({ canWrite }: { canWrite: boolean }) {
       <p class="hint">
         Agents and workflows act in these vendors' accounts through their connections.
         {!canWrite && " Connecting and disconnecting them is for owners and admins."}
-        {canWrite && " Vendors connected with a webhook URL are connected through POST /v1/integration-connections."}
       </p>
       {action.outcome}
       <Loaded state={list} empty={(l) => (l.data.length === 0 ? "No integrations on this platform." : null)}>
         {(l) => (
           <>
             <Table caption="Integrations" columns={columns} rows={l.data} rowKey={(i) => i.name} />
-            {canWrite && <KeyForms integrations={l.data.filter((i) => i.auth === "api_key")} error={action.error} errorFor={keyedName} onSubmit={connectWithKey} />}
+            {canWrite && (
+              <>
+                <SecretForms kind={API_KEY} heading="Connect with an API key" integrations={l.data.filter((i) => i.auth === "api_key")} error={action.error} errorFor={formName} onSubmit={connectWith(API_KEY)}>
+                  The key is stored encrypted and never shown again; to change it, connect again with the new one.
+                </SecretForms>
+                <SecretForms kind={WEBHOOK_URL} heading="Connect with a webhook URL" integrations={l.data.filter((i) => i.auth === "incoming_webhook")} error={action.error} errorFor={formName} onSubmit={connectWith(WEBHOOK_URL)}>
+                  The URL is a secret: whoever holds it can post through it. It is stored encrypted and never shown again; to change it, connect again with the new one. The platform calls only
+                  https URLs on public addresses.
+                </SecretForms>
+              </>
+            )}
           </>
         )}
       </Loaded>
@@ -117,14 +128,25 @@ export function IntegrationsPage({ canWrite }: { canWrite: boolean }) {
   );
 }
 
-function KeyForms({ integrations, error, errorFor, onSubmit }: { integrations: Integration[]; error: unknown; errorFor: string | null; onSubmit: (i: Integration, apiKey: string) => void }) {
+interface SecretFormsProps {
+  kind: SecretKind;
+  heading: string;
+  integrations: Integration[];
+  error: unknown;
+  errorFor: string | null;
+  onSubmit: (i: Integration, secret: string) => void;
+  children: ComponentChildren;
+}
+
+function SecretForms({ kind, heading, integrations, error, errorFor, onSubmit, children }: SecretFormsProps) {
   if (integrations.length === 0) return null;
+  const titleId = `${kind.field.replace("_", "-")}-forms-title`;
   return (
-    <section aria-labelledby="api-keys-title">
-      <h2 id="api-keys-title">Connect with an API key</h2>
-      <p class="hint">The key is stored encrypted and never shown again; to change it, connect again with the new one.</p>
+    <section aria-labelledby={titleId}>
+      <h2 id={titleId}>{heading}</h2>
+      <p class="hint">{children}</p>
       {integrations.map((i) => (
-        <IntegrationKeyForm key={i.name} integration={i} error={errorFor === i.name ? error : undefined} onSubmit={(apiKey) => onSubmit(i, apiKey)} />
+        <IntegrationSecretForm key={i.name} kind={kind} integration={i} error={errorFor === i.name ? error : undefined} onSubmit={(secret) => onSubmit(i, secret)} />
       ))}
     </section>
   );
