@@ -47,8 +47,9 @@ describe("npm run analytics:move-region", { timeout: 60_000 }, () => {
 
   const databases = <T>(use: (global: PgDatabase, eu: PgDatabase) => Promise<T>) =>
     withPostgresPools((open) => use(open(pg.config), open({ ...pg.config, DATABASE_URL: pg.config.DATABASE_URL_EU })));
-  const move = async (...args: string[]) => {
-    const env = { ...process.env, DATABASE_URL: pg.config.DATABASE_URL, DATABASE_URL_EU: pg.config.DATABASE_URL_EU, PG_WS_PROXY: pg.config.PG_WS_PROXY };
+  const move = async (...args: string[]) => moveWith({ DATABASE_URL_EU: pg.config.DATABASE_URL_EU }, ...args);
+  const moveWith = async (urls: { DATABASE_URL_EU: string }, ...args: string[]) => {
+    const env = { ...process.env, DATABASE_URL: pg.config.DATABASE_URL, ...urls, PG_WS_PROXY: pg.config.PG_WS_PROXY };
     const { stdout } = await run(process.execPath, ["scripts/analytics-move-region.ts", ...args], { cwd: ROOT, env });
     return stdout;
   };
@@ -72,6 +73,10 @@ describe("npm run analytics:move-region", { timeout: 60_000 }, () => {
     const before = await everything();
     expect(before.global.eu.calls).toHaveLength(3);
     expect(before.global.eu.hourly.length).toBeGreaterThan(0);
+
+    // Without an EU database, or with the global one named as it, nothing is read or written.
+    await expect(moveWith({ DATABASE_URL_EU: "" })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("set DATABASE_URL and DATABASE_URL_EU") });
+    await expect(moveWith({ DATABASE_URL_EU: pg.config.DATABASE_URL })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("name the same database") });
 
     const dry = await move("--dry-run");
     expect(dry).toContain(`${EU_ACCOUNT}: would move 3 call(s) and 8 turn(s)`);
@@ -97,7 +102,6 @@ describe("npm run analytics:move-region", { timeout: 60_000 }, () => {
 
     expect(await move()).toContain("No EU account's analytics left in the global database.");
     expect(await move("--account", EU_ACCOUNT)).toContain(`${EU_ACCOUNT}: moved 0 call(s) and 0 turn(s)`);
-    expect(await move("--dry-run", "--account", EU_ACCOUNT)).toContain(`${EU_ACCOUNT}: would move 0 call(s)`);
     expect(await everything()).toEqual(after);
   });
 });
