@@ -4,21 +4,17 @@
  * environment or else from .dev.vars. PG_WS_PROXY, if set, routes through a local bridge.
  * `npm run dev`, `npm start`, the tests and the benchmark migrate their local Postgres themselves.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { parseDevVars } from "./lib/dev-wiring.ts";
 import { migratePostgres } from "./lib/migrate-postgres.ts";
+import { postgresUrls } from "./lib/postgres-urls.ts";
 
-const DEV_VARS = new URL("../.dev.vars", import.meta.url).pathname;
-const devVars = existsSync(DEV_VARS) ? parseDevVars(readFileSync(DEV_VARS, "utf8")) : {};
-const DATABASE_URL = process.env.DATABASE_URL ?? devVars.DATABASE_URL;
-const DATABASE_URL_EU = process.env.DATABASE_URL_EU ?? devVars.DATABASE_URL_EU;
+const { DATABASE_URL, DATABASE_URL_EU, PG_WS_PROXY } = postgresUrls();
 if (!DATABASE_URL) {
   console.error("DATABASE_URL is not set (in the environment or .dev.vars): nothing to migrate.");
   process.exit(2);
 }
 for (const url of [DATABASE_URL, DATABASE_URL_EU]) {
   if (!url) continue;
-  await migratePostgres({ DATABASE_URL: url, PG_WS_PROXY: process.env.PG_WS_PROXY ?? "" });
+  await migratePostgres({ DATABASE_URL: url, PG_WS_PROXY });
   console.log(`Postgres migrations applied to ${new URL(url).host}${new URL(url).pathname}.`);
 }
 if (!DATABASE_URL_EU) console.log("DATABASE_URL_EU is not set: EU accounts' analytics database not migrated.");

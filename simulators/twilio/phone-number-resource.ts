@@ -12,6 +12,9 @@ export interface PhoneNumberConfig {
   voiceFallbackMethod: HttpMethod;
   statusCallback: string | null;
   statusCallbackMethod: HttpMethod;
+  /** The Address meeting the number's address requirement, and its emergency (911) address: both keep it in use. */
+  addressSid: string | null;
+  emergencyAddressSid: string | null;
 }
 
 /** An owned number (`PN…`). Inbound calls to it fetch its VoiceUrl. */
@@ -34,6 +37,8 @@ export class PhoneNumberResource {
       voiceFallbackMethod: "POST",
       statusCallback: null,
       statusCallbackMethod: "POST",
+      addressSid: null,
+      emergencyAddressSid: null,
       ...config,
     };
   }
@@ -68,12 +73,12 @@ export class PhoneNumberResource {
       sms_fallback_method: "POST",
       sms_application_sid: null,
       trunk_sid: null,
-      address_sid: null,
+      address_sid: c.addressSid,
       address_requirements: "none",
       beta: false,
       capabilities: { voice: true, sms: true, mms: true, fax: false },
       emergency_status: "Inactive",
-      emergency_address_sid: null,
+      emergency_address_sid: c.emergencyAddressSid,
       identity_sid: null,
       bundle_sid: null,
       origin: "twilio",

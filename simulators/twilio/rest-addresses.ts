@@ -1,4 +1,5 @@
 import type { FormFields } from "./form-fields.ts";
+import { documentAddressSids } from "./trust-hub-resources.ts";
 import { newSid } from "./sids.ts";
 import type { TwilioState } from "./simulator-state.ts";
 import { rfc2822 } from "./twilio-dates.ts";
@@ -111,4 +112,25 @@ export function updateAddress(state: TwilioState, accountSid: string, sid: strin
   const updated: Address = { ...next, dateUpdated: new Date() };
   state.addresses.set(sid, updated);
   return { status: 200, body: addressJson(updated) };
+}
+
+/** What keeps an Address in use: a number's Address or emergency address, or a Trust Hub document naming it. */
+function addressUser(state: TwilioState, address: Address): string | undefined {
+  for (const number of state.numbersOf(address.accountSid)) {
+    if (number.config.addressSid === address.sid) return `phone number ${number.sid}`;
+    if (number.config.emergencyAddressSid === address.sid) return `phone number ${number.sid} as its emergency address`;
+  }
+  for (const doc of state.trustHub.supportingDocuments.values()) {
+    if (doc.accountSid === address.accountSid && documentAddressSids(doc.attributes).includes(address.sid)) return `supporting document ${doc.sid}`;
+  }
+  return undefined;
+}
+
+/** Twilio refuses to delete an Address still in use (21625); the caller detaches it first. */
+export function deleteAddress(state: TwilioState, accountSid: string, sid: string) {
+  const address = addressOf(state, accountSid, sid);
+  const user = addressUser(state, address);
+  if (user) throw new TwilioApiError(21625, `Address ${sid} is in use by ${user} and cannot be deleted`);
+  state.addresses.delete(sid);
+  return { status: 204, body: null };
 }

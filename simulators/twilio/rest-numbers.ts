@@ -35,12 +35,23 @@ function configFrom(form: FormFields): Partial<PhoneNumberConfig> {
   if (form.has("VoiceFallbackMethod")) config.voiceFallbackMethod = form.method("VoiceFallbackMethod");
   if (form.has("StatusCallback")) config.statusCallback = form.url("StatusCallback", 21609) ?? null;
   if (form.has("StatusCallbackMethod")) config.statusCallbackMethod = form.method("StatusCallbackMethod");
+  // An empty value detaches the Address.
+  if (form.has("AddressSid")) config.addressSid = form.string("AddressSid") || null;
+  if (form.has("EmergencyAddressSid")) config.emergencyAddressSid = form.string("EmergencyAddressSid") || null;
+  return config;
+}
+
+/** A number's Address and emergency address must be Addresses of its account. */
+function withKnownAddresses(state: TwilioState, accountSid: string, config: Partial<PhoneNumberConfig>): Partial<PhoneNumberConfig> {
+  for (const sid of [config.addressSid, config.emergencyAddressSid]) {
+    if (sid && state.addresses.get(sid)?.accountSid !== accountSid) throw new TwilioApiError(20404, `Address ${sid} was not found`);
+  }
   return config;
 }
 
 /** Buys `PhoneNumber`, or the first available number in `AreaCode`. */
 export function buyNumber(state: TwilioState, accountSid: string, form: FormFields) {
-  const config = configFrom(form);
+  const config = withKnownAddresses(state, accountSid, configFrom(form));
   let phoneNumber = form.string("PhoneNumber")?.trim();
   if (phoneNumber === undefined || phoneNumber === "") {
     const areaCode = form.string("AreaCode");
@@ -71,7 +82,7 @@ export function listNumbers(state: TwilioState, accountSid: string, query: FormF
 
 export function updateNumber(state: TwilioState, accountSid: string, sid: string, form: FormFields) {
   const number = numberOf(state, accountSid, sid);
-  number.update(configFrom(form));
+  number.update(withKnownAddresses(state, accountSid, configFrom(form)));
   return { status: 200, body: number.toJSON() };
 }
 

@@ -1,7 +1,7 @@
 import { Router, type IRequest } from "itty-router";
 import { constantTimeEqual } from "../../shared/protocol/twilio-signature.ts";
 import { callResource } from "./call-resource.ts";
-import { createAddress, fetchAddress, listAddresses, updateAddress } from "./rest-addresses.ts";
+import { createAddress, deleteAddress, fetchAddress, listAddresses, updateAddress } from "./rest-addresses.ts";
 import { FormFields } from "./form-fields.ts";
 import { faultError, type RestFault } from "./rest-faults.ts";
 import { callListFilter, createCall, updateCall } from "./rest-calls.ts";
@@ -109,6 +109,7 @@ router
   .get("/:accountSid/Addresses.json", ({ accountSid, fields, rest }, state) => page("addresses", listAddresses(state, accountSid, fields), rest.path, fields))
   .get("/:accountSid/Addresses/:addressSid.json", ({ accountSid, params }, state) => fetchAddress(state, accountSid, params.addressSid!))
   .post("/:accountSid/Addresses/:addressSid.json", ({ accountSid, params, form }, state) => updateAddress(state, accountSid, params.addressSid!, form))
+  .delete("/:accountSid/Addresses/:addressSid.json", ({ accountSid, params }, state) => deleteAddress(state, accountSid, params.addressSid!))
   .post("/:accountSid/Messages.json", ({ accountSid, form }, state) => createMessage(state, accountSid, form))
   .get("/:accountSid/Messages.json", ({ accountSid, fields, rest }, state) => page("messages", listMessages(state, accountSid, fields), rest.path, fields))
   .get("/:accountSid/Messages/:messageSid.json", ({ accountSid, params }, state) => fetchMessage(state, accountSid, params.messageSid!))

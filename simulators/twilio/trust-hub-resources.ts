@@ -1,5 +1,11 @@
 import type { Assignment, Bundle, ChannelEndpointAssignment, Evaluation, TrustHubItem } from "./trust-hub-state.ts";
 
+/** The Addresses an address document names: its `address_sids`, one SID, a comma-separated list or an array. */
+export function documentAddressSids(attributes: Record<string, unknown>): unknown[] {
+  const raw = attributes.address_sids;
+  return Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",").map((s) => s.trim()) : [];
+}
+
 /** Trust Hub resources as Twilio renders them (snake_case JSON, ISO 8601 dates, absolute URLs on trusthub.twilio.com). */
 export const TRUSTHUB_ORIGIN = "https://trusthub.twilio.com";
 

@@ -4,7 +4,7 @@ import type { RestFault } from "./rest-faults.ts";
 import { authenticate, faultResponse, type RestRequest, type RestResponse } from "./rest-router.ts";
 import { newSid } from "./sids.ts";
 import type { TwilioState } from "./simulator-state.ts";
-import { bundleJson, channelEndpointJson, entityAssignmentJson, evaluationJson, itemJson, trustHubPage } from "./trust-hub-resources.ts";
+import { bundleJson, channelEndpointJson, documentAddressSids, entityAssignmentJson, evaluationJson, itemJson, trustHubPage } from "./trust-hub-resources.ts";
 import { changeStatus, deliver } from "./trust-hub-review.ts";
 import { BUNDLE_STATUSES, isPolicySid, POLICIES, type Bundle, type BundleKind, type BundleStatus, type TrustHubItem } from "./trust-hub-state.ts";
 import { TwilioApiError } from "./twilio-api-error.ts";
@@ -166,8 +166,7 @@ function bundleRoutes(router: ReturnType<typeof Router<TrustHubRequest, [TwilioS
 
 /** A `customer_profile_address` document names the account's addresses (`address_sids`, one SID or a list). */
 function checkAddresses(state: TwilioState, accountSid: string, attrs: Record<string, unknown>): void {
-  const raw = attrs.address_sids;
-  const sids = Array.isArray(raw) ? raw : typeof raw === "string" ? raw.split(",").map((s) => s.trim()) : [];
+  const sids = documentAddressSids(attrs);
   if (sids.length === 0) throw new TwilioApiError(20001, "Attributes.address_sids is required for a customer_profile_address document");
   for (const sid of sids) {
     const address = typeof sid === "string" ? state.addresses.get(sid) : undefined;

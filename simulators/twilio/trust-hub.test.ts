@@ -148,6 +148,25 @@ describe("Trust Hub through twilio-node", () => {
     expect((await client.addresses(created.sid).fetch()).city).toBe("Chicago");
   });
 
+  it("deletes an Address no longer in use, and refuses (21625) one a document or a number's emergency address still uses", async () => {
+    const address = (friendlyName: string, isoCountry: string) =>
+      client.addresses.create({ customerName: "Acme Dental LLC", street: "1 Main St", city: "Springfield", region: "IL", postalCode: "62701", isoCountry, friendlyName });
+    const [old, abroad] = [await address("old", "US"), await address("abroad", "CA")];
+    const doc = await client.trusthub.v1.supportingDocuments.create({ friendlyName: "deleting", type: "customer_profile_address", attributes: { address_sids: old.sid } });
+    await expect(client.addresses(old.sid).remove()).rejects.toMatchObject({ status: 400, code: 21625 });
+    await client.trusthub.v1.supportingDocuments(doc.sid).update({ attributes: { address_sids: abroad.sid } });
+    expect(await client.addresses(old.sid).remove()).toBe(true);
+    await expect(client.addresses(old.sid).fetch()).rejects.toMatchObject({ status: 404, code: 20404 });
+    await expect(client.addresses(old.sid).remove()).rejects.toMatchObject({ status: 404, code: 20404 });
+
+    const emergency = await address("emergency", "US");
+    expect((await client.incomingPhoneNumbers(numberSid).update({ emergencyAddressSid: emergency.sid })).emergencyAddressSid).toBe(emergency.sid);
+    await expect(client.addresses(emergency.sid).remove()).rejects.toMatchObject({ status: 400, code: 21625 });
+    await client.incomingPhoneNumbers(numberSid).update({ emergencyAddressSid: "" });
+    expect(await client.addresses(emergency.sid).remove()).toBe(true);
+    await expect(client.incomingPhoneNumbers(numberSid).update({ addressSid: emergency.sid })).rejects.toMatchObject({ status: 404, code: 20404 });
+  });
+
   it("counts an account's resources for tests that prove a resumed run made no duplicates", async () => {
     const fresh = sim.addAccount();
     const own = twilio(fresh.accountSid, fresh.authToken, { httpClient: new SimulatorRequestClient(sim.url) });

@@ -28,6 +28,7 @@ export const TWILIO_ERRORS = {
   22203: { status: 400, message: "Unable to parse bundle status" },
   22204: { status: 400, message: "Bundle status and properties cannot be updated in the same request" },
   21617: { status: 400, message: "The concatenated message body exceeds the 1600 character limit" },
+  21625: { status: 400, message: "Address is in use and cannot be deleted" },
   21705: { status: 400, message: "The Messaging Service is invalid" },
 } as const;
 

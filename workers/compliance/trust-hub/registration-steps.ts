@@ -13,6 +13,8 @@ export interface StepContext {
   business: TrustHubBusiness;
   /** The account's Twilio numbers (PN…) to put under SHAKEN/STIR. */
   numberSids(): Promise<string[]>;
+  /** Records what a step chose to leave as it was (an audit entry of the account). */
+  note(entry: { action: string; resource: string; detail: Record<string, unknown> }): Promise<void>;
 }
 
 /** What a step did: the fields it learnt and the step that follows, or nothing to do until Twilio's review moves. */
@@ -61,6 +63,19 @@ async function ensureAddress(ctx: StepContext): Promise<string> {
   if (!found) return (await ctx.client.createAddress(friendlyName, wanted)).sid;
   if (!sameAddress(found, wanted)) await ctx.client.updateAddress(found.sid, wanted);
   return found.sid;
+}
+
+/**
+ * Once the document names the business's Address, an Address made for it in another country (before the address
+ * moved abroad) serves nothing of ours: it is deleted. Twilio refuses to delete an Address still in use (a number's
+ * emergency address, say): that one is left where it is, with an audit note, and the registration goes on.
+ */
+async function retireOtherAddresses(ctx: StepContext, keptSid: string): Promise<void> {
+  for (const other of await ctx.client.addressesNamed(nameOf(ctx.row, "address"))) {
+    if (other.sid === keptSid) continue;
+    const refusal = await ctx.client.deleteAddress(other.sid);
+    if (refusal) await ctx.note({ action: "trust_hub.address_kept", resource: other.sid, detail: { iso_country: other.iso_country, twilio_code: refusal.code, twilio_message: refusal.message } });
+  }
 }
 
 async function ensureBundle(ctx: StepContext, collection: BundleCollection, what: string, policySid: string) {
@@ -135,10 +150,12 @@ export const STEPS: Record<ActiveStep, (ctx: StepContext) => Promise<StepOutcome
     representativeEndUserSid: await ensureItem(ctx, "EndUsers", "authorized representative", "authorized_representative_1", authorizedRepresentative(ctx.business)),
   }),
   address: async (ctx) => ({ step: "supporting_document", addressSid: await ensureAddress(ctx) }),
-  supporting_document: async (ctx) => ({
-    step: "profile_assignments",
-    supportingDocumentSid: await ensureItem(ctx, "SupportingDocuments", "address document", "customer_profile_address", { address_sids: sidOf(ctx.row.addressSid, "address") }),
-  }),
+  supporting_document: async (ctx) => {
+    const addressSid = sidOf(ctx.row.addressSid, "address");
+    const supportingDocumentSid = await ensureItem(ctx, "SupportingDocuments", "address document", "customer_profile_address", { address_sids: addressSid });
+    await retireOtherAddresses(ctx, addressSid);
+    return { step: "profile_assignments", supportingDocumentSid };
+  },
   profile_assignments: async (ctx) => {
     const { row } = ctx;
     await ensureAssigned(ctx, "CustomerProfiles", sidOf(row.customerProfileSid, "profile"), [

@@ -1,4 +1,4 @@
-import { readTwilioBody, twilioFailure } from "../../../shared/twilio/twilio-api-error.ts";
+import { readTwilioBody, twilioFailure, TwilioApiError } from "../../../shared/twilio/twilio-api-error.ts";
 import { DEFAULT_RETRY_POLICY, withTwilioRetry, type RetrySafety } from "../../../shared/twilio/twilio-retry.ts";
 
 /**
@@ -152,11 +152,31 @@ export class TrustHubClient {
     return this.#request("POST", `${this.#api}/Addresses/${sid}.json`, "idempotent", { ...addressForm(address), StreetSecondary: address.streetSecondary ?? "" });
   }
 
-  #request<T>(method: "GET" | "POST", url: string, safety: RetrySafety, form?: Form): Promise<T> {
+  /** Every Address of this name, whatever its country (an address moved abroad leaves one per country). */
+  async addressesNamed(friendlyName: string): Promise<TwilioAddress[]> {
+    const page = await this.#request<{ addresses: TwilioAddress[] }>("GET", `${this.#api}/Addresses.json?${new URLSearchParams({ FriendlyName: friendlyName, PageSize: "50" })}`, "idempotent");
+    return page.addresses;
+  }
+
+  /**
+   * Deletes an Address: null once it is gone (a 404 is a delete whose answer was lost), or Twilio's refusal (a 400:
+   * the Address is still in use, by a number's emergency address or a document), for the caller to record and leave.
+   */
+  async deleteAddress(sid: string): Promise<TwilioApiError | null> {
+    try {
+      await this.#request("DELETE", `${this.#api}/Addresses/${sid}.json`, "idempotent");
+      return null;
+    } catch (error) {
+      if (!(error instanceof TwilioApiError) || (error.status !== 400 && error.status !== 404)) throw error;
+      return error.status === 400 ? error : null;
+    }
+  }
+
+  #request<T>(method: "GET" | "POST" | "DELETE", url: string, safety: RetrySafety, form?: Form): Promise<T> {
     return withTwilioRetry(() => this.#attempt<T>(method, url, form), safety, DEFAULT_RETRY_POLICY);
   }
 
-  async #attempt<T>(method: "GET" | "POST", url: string, form?: Form): Promise<T> {
+  async #attempt<T>(method: "GET" | "POST" | "DELETE", url: string, form?: Form): Promise<T> {
     const headers: Record<string, string> = { authorization: this.#auth, accept: "application/json" };
     let body: string | undefined;
     if (form) {

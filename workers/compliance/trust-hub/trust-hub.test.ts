@@ -1,6 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api } from "../../../test/workers/api-client.ts";
+import { settleAudit } from "../../../test/workers/audit-fixtures.ts";
+import { auditEntries } from "../../../test/workers/billing-fixtures.ts";
 import { BASE, registerWithTwilio, telephonyTenant, twilioPost, type TelephonyTenant } from "../../../test/workers/telephony-fixtures.ts";
 import type { TrustHubRegistration } from "../../../shared/pg/schema.ts";
 import { applyStatus } from "./registration-steps.ts";
@@ -52,6 +54,10 @@ async function documentAddress(t: TelephonyTenant): Promise<Record<string, strin
   const [sid] = [docs.results[0]!.attributes.address_sids].flat();
   return (await fetch(`${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/Addresses/${sid}.json`, { headers: auth })).json();
 }
+
+/** An Address of the tenant's Twilio account, as Twilio answers a fetch of it. */
+const twilioAddress = (t: TelephonyTenant, sid: string) =>
+  fetch(`${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/Addresses/${sid}.json`, { headers: { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}` } });
 
 /** Twilio's reviewers decide; the signed callbacks the simulator made are handed to the Worker as Twilio would post them. */
 async function review(sid: string, status: string, opts: { forward?: boolean; failureReason?: string } = {}) {
@@ -117,7 +123,30 @@ describe("Twilio Trust Hub registration", () => {
     const moved = await documentAddress(t);
     expect(moved.sid).not.toBe(first.sid);
     expect(moved).toMatchObject({ street: "1 Front St W", street_secondary: null, city: "Toronto", region: "ON", postal_code: "M5J 2X5", iso_country: "CA" });
-    expect(await resources(t)).toMatchObject({ customerProfiles: 1, endUsers: 2, supportingDocuments: 1, addresses: 2, entityAssignments: 3 });
+    // The US Address, which the document no longer names, is deleted at Twilio.
+    expect(await resources(t)).toMatchObject({ customerProfiles: 1, endUsers: 2, supportingDocuments: 1, addresses: 1, entityAssignments: 3 });
+    expect((await twilioAddress(t, String(first.sid))).status).toBe(404);
+  }, 30_000);
+
+  it("an old Address Twilio refuses to delete (a number's emergency address) is left with an audit note, and the resubmission goes on", async () => {
+    const t = await trustHubTenant();
+    const profileSid = (await start(t)).customer_profile!.sid;
+    const first = await documentAddress(t);
+    const auth = { authorization: `Basic ${btoa(`${t.accountSid}:${t.authToken}`)}`, "content-type": "application/x-www-form-urlencoded" };
+    const numberUrl = `${env.TWILIO_API_BASE_URL}/2010-04-01/Accounts/${t.accountSid}/IncomingPhoneNumbers/${t.numberSid}.json`;
+    expect((await fetch(numberUrl, { method: "POST", headers: auth, body: new URLSearchParams({ EmergencyAddressSid: String(first.sid) }) })).status).toBe(200);
+
+    await review(profileSid, "twilio-rejected", { failureReason: "The business is registered in Canada" });
+    const abroad = { ...BUSINESS, address: { street: "1 Front St W", city: "Toronto", region: "ON", postalCode: "M5J 2X5", isoCountry: "CA" } };
+    expect(await resubmitTrustHub(env, t.accountId, abroad)).toMatchObject({ step: "awaiting_profile_review", customer_profile: { status: "pending-review" }, last_error: null });
+    expect((await documentAddress(t)).iso_country).toBe("CA");
+    expect(await resources(t)).toMatchObject({ addresses: 2 });
+    expect((await twilioAddress(t, String(first.sid))).status).toBe(200);
+    await settleAudit(t.accountId);
+    const kept = (await auditEntries(t.accountId)).filter((e) => e.action === "trust_hub.address_kept");
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ actor: "platform", resource: first.sid });
+    expect(JSON.parse(kept[0]!.detail!)).toMatchObject({ iso_country: "US", twilio_code: 21625 });
   }, 30_000);
 
   it("a run that dies after each create resumes without making anything twice", async () => {

@@ -1,4 +1,5 @@
 import { and, eq, isNotNull } from "drizzle-orm";
+import { auditInsert, pokeAuditChainer } from "../../../shared/audit/audit-entry.ts";
 import { database } from "../../../shared/db/client.ts";
 import { phoneNumbers } from "../../../shared/db/schema.ts";
 import { SecretBox } from "../../../shared/crypto/secret-box.ts";
@@ -89,8 +90,9 @@ export async function runRegistration(env: Env, db: PgDatabase, accountId: strin
     const client = await clientFor(env, accountId, opts.fetcher);
     const business = await openBusiness(env, row);
     const numberSids = () => accountNumberSids(env, accountId);
+    const note = (entry: { action: string; resource: string; detail: Record<string, unknown> }) => recordNote(env, accountId, entry);
     while (isActive(row.step)) {
-      const outcome = await STEPS[row.step]({ client, row, business, numberSids });
+      const outcome = await STEPS[row.step]({ client, row, business, numberSids, note });
       if (outcome === "wait") return "waiting";
       row = await updateRegistration(db, accountId, { ...outcome, failedAttempts: 0, lastError: null });
     }
@@ -114,6 +116,14 @@ async function clientFor(env: Env, accountId: string, fetcher?: typeof fetch): P
 async function openBusiness(env: Env, row: TrustHubRegistration): Promise<TrustHubBusiness> {
   const json = await new SecretBox(env.ENCRYPTION_KEY).open({ keyId: row.businessKeyId, ciphertext: row.businessCiphertext }, businessContext(row.accountId));
   return trustHubBusinessSchema.parse(JSON.parse(json));
+}
+
+/** An audit entry by the platform, chained before the run goes on. */
+async function recordNote(env: Env, accountId: string, entry: { action: string; resource: string; detail: Record<string, unknown> }): Promise<void> {
+  await auditInsert(database(env.DB), { accountId, actor: "platform", ...entry }).run();
+  const poked: Promise<unknown>[] = [];
+  pokeAuditChainer(env, (p) => poked.push(p), accountId);
+  await Promise.all(poked);
 }
 
 /** The account's active Twilio numbers (SIP numbers have no Twilio SID and no SHAKEN/STIR at Twilio). */
