@@ -130,9 +130,12 @@ describe("tenant console in a browser", () => {
     await PlatformClient.operator(world.platform.baseUrl, world.platform.operatorSecret).request("PATCH", `/v1/operator/accounts/${tenant.accountId}/billing`, { mode: "prepaid" });
     // Postings other than the top-up (earlier calls' analysis charges) may land meanwhile: they are counted from
     // the ledger, after the newest posting seen now.
-    const lastPosting = ((await tenant.api.get("/v1/billing/ledger?limit=1")).data[0]?.id as number | undefined) ?? 0;
+    // The balance and the newest posting are read until no posting landed between the two reads.
+    const newestPosting = async () => ((await tenant.api.get("/v1/billing/ledger?limit=1")).data[0]?.id as number | undefined) ?? 0;
+    let lastPosting: number, before: number;
+    do [lastPosting, before] = [await newestPosting(), (await tenant.api.get("/v1/billing")).balance_minor as number];
+    while ((await newestPosting()) !== lastPosting);
     const postingsSince = async () => ((await tenant.api.get("/v1/billing/ledger?limit=100")).data as { id: number; kind: string; balance_effect_minor: number }[]).filter((p) => p.id > lastPosting);
-    const before = (await tenant.api.get("/v1/billing")).balance_minor as number;
     const page = await ownerPage();
     await page.getByRole("link", { name: "Billing" }).click();
     const balance = page.getByTestId("balance");

@@ -17,6 +17,7 @@ const GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR);
 const LN_GAMMA = Math.log(GAMMA);
 export const ZERO_BUCKET = -1;
 
+/** The bucket of a span of `ms` whole milliseconds (as the database's `latency_bucket(ms integer)`). */
 export function latencyBucket(ms: number): number {
   return ms <= 0 ? ZERO_BUCKET : Math.ceil(Math.log(ms) / LN_GAMMA);
 }
