@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { DeepgramTextToSpeech } from "./deepgram-tts.ts";
-import { closedAfterEach, DEEPGRAM, speech } from "./testing/deepgram-sim.ts";
+import { closedAfterEach, DEEPGRAM, FIRST_CHUNK as FIRST, menuText, SECOND_CHUNK as SECOND, speakTwoChunks, speech } from "./testing/deepgram-sim.ts";
 import { TtsRecorder } from "./testing/tts-recorder.ts";
 
 /**
@@ -36,23 +36,14 @@ function client(project: BusyProject, restModeMs?: number) {
 }
 const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 8000, interval: 10 });
 
-const FIRST = "Sure, I can help with that.";
-const SECOND = "Your table for four is booked for seven tomorrow evening.";
-const LONG = "Let me read you the whole menu, starting with the soups and the salads. ".repeat(4);
+const LONG = menuText(4);
 
 describe("DeepgramTextToSpeech when the project's speak sockets are all taken", () => {
   it("speaks through REST at once: every chunk's audio, in order, and no failure; asked once, not retried", async () => {
     const project = new BusyProject();
     const { tts, listener } = client(project);
     await tts.connect();
-    tts.speak(1, FIRST);
-    tts.speak(2, SECOND);
-    const [first, second] = await Promise.all([speech(FIRST), speech(SECOND)]);
-    await waitFor(() => expect(listener.doneIds).toEqual([1, 2]));
-
-    expect(listener.shape).toEqual(["audio:1", "done:1", "audio:2", "done:2"]);
-    expect(listener.bytes(1)).toBe(first.bytes.length);
-    expect(listener.bytes(2)).toBe(second.bytes.length);
+    await speakTwoChunks(tts, listener, 8000);
     expect(listener.failures).toEqual([]);
     // One refused upgrade: waiting would not free another call's socket.
     expect(project.upgrades).toHaveLength(1);

@@ -2,41 +2,27 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { DeepgramTextToSpeech } from "./deepgram-tts.ts";
 import { ProviderError } from "./provider-types.ts";
 import { splitSpeakText } from "./speak-text.ts";
-import { DEEPGRAM, dropNextSocket, speech } from "./testing/deepgram-sim.ts";
+import { closedAfterEach, DEEPGRAM, dropNextSocket, FIRST_CHUNK as FIRST, menuText, SECOND_CHUNK as SECOND, speakTwoChunks, speech, waitFor } from "./testing/deepgram-sim.ts";
 import { TtsRecorder } from "./testing/tts-recorder.ts";
 import { FakeDeepgram, SocketProxy } from "./testing/socket-proxy.ts";
 
-const open: DeepgramTextToSpeech[] = [];
+const open = closedAfterEach<DeepgramTextToSpeech>();
 function client(opts: { fetcher?: typeof fetch; voice?: string } = {}) {
   const listener = new TtsRecorder();
   const tts = new DeepgramTextToSpeech({ baseUrl: DEEPGRAM.baseUrl(), apiKey: DEEPGRAM.apiKey(), config: { voice: opts.voice ?? "aura-2-thalia-en" }, listener, ...(opts.fetcher ? { fetcher: opts.fetcher } : {}) });
   open.push(tts);
   return { tts, listener };
 }
-afterEach(async () => {
-  vi.restoreAllMocks();
-  await Promise.all(open.splice(0).map((t) => t.close()));
-});
+afterEach(() => void vi.restoreAllMocks());
 
-const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 4000, interval: 10 });
-
-const FIRST = "Sure, I can help with that.";
-const SECOND = "Your table for four is booked for seven tomorrow evening.";
-const LONG = "Let me read you the whole menu, starting with the soups and the salads. ".repeat(5);
+const LONG = menuText(5);
 
 describe("DeepgramTextToSpeech against the simulator", () => {
   it("speaks two chunks: all audio of each, in order, then done", async () => {
     const proxy = new SocketProxy();
     const { tts, listener } = client({ fetcher: proxy.fetcher });
     await tts.connect();
-    tts.speak(1, FIRST);
-    tts.speak(2, SECOND);
-    const [first, second] = await Promise.all([speech(FIRST), speech(SECOND)]);
-    await waitFor(() => expect(listener.doneIds).toEqual([1, 2]));
-
-    expect(listener.shape).toEqual(["audio:1", "done:1", "audio:2", "done:2"]);
-    expect(listener.bytes(1)).toBe(first.bytes.length);
-    expect(listener.bytes(2)).toBe(second.bytes.length);
+    await speakTwoChunks(tts, listener);
     expect(tts.stats).toMatchObject({ characters: FIRST.length + SECOND.length, reconnects: 0, warnings: 0 });
     expect(proxy.sent("Speak")).toEqual([{ type: "Speak", text: FIRST }, { type: "Speak", text: SECOND }]);
     expect(proxy.sent("Flush")).toHaveLength(2);

@@ -5,6 +5,8 @@
 import { env } from "cloudflare:workers";
 import { afterEach, expect, vi } from "vitest";
 import type { Word } from "../../pipeline/frames.ts";
+import type { TextToSpeech } from "../provider-types.ts";
+import type { TtsRecorder } from "./tts-recorder.ts";
 
 export interface Speech {
   bytes: Uint8Array;
@@ -56,6 +58,11 @@ export function closedAfterEach<T extends { close(): Promise<void> }>(): T[] {
   return open;
 }
 
+/** Reply chunks the speech tests speak: two short sentences, and a long text of `repeats` sentences. */
+export const FIRST_CHUNK = "Sure, I can help with that.";
+export const SECOND_CHUNK = "Your table for four is booked for seven tomorrow evening.";
+export const menuText = (repeats: number): string => "Let me read you the whole menu, starting with the soups and the salads. ".repeat(repeats);
+
 /** Waits for the simulator's messages to arrive: `check` retried every 10 ms for up to 4 s. */
 export const waitFor = <T>(check: () => T): Promise<T> => vi.waitFor(check, { timeout: 4000, interval: 10 });
 
@@ -67,4 +74,18 @@ export function expectWordsAt(words: Word[], text: string, speechStartMs: number
   expect(words.at(-1)!.endMs).toBeGreaterThan(speechStartMs + s.durationMs - 300);
   expect(words.at(-1)!.endMs).toBeLessThanOrEqual(speechStartMs + s.durationMs + 60);
   for (let i = 1; i < words.length; i++) expect(words[i]!.startMs).toBeGreaterThanOrEqual(words[i - 1]!.endMs);
+}
+
+/**
+ * Speaks FIRST_CHUNK then SECOND_CHUNK on a connected client and checks each chunk's audio arrived whole and in order,
+ * each done before the next begins (`timeoutMs` for the last done).
+ */
+export async function speakTwoChunks(tts: Pick<TextToSpeech, "speak">, listener: TtsRecorder, timeoutMs = 4000): Promise<void> {
+  tts.speak(1, FIRST_CHUNK);
+  tts.speak(2, SECOND_CHUNK);
+  const [first, second] = await Promise.all([speech(FIRST_CHUNK), speech(SECOND_CHUNK)]);
+  await vi.waitFor(() => expect(listener.doneIds).toEqual([1, 2]), { timeout: timeoutMs, interval: 10 });
+  expect(listener.shape).toEqual(["audio:1", "done:1", "audio:2", "done:2"]);
+  expect(listener.bytes(1)).toBe(first.bytes.length);
+  expect(listener.bytes(2)).toBe(second.bytes.length);
 }
